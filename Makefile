@@ -1,0 +1,85 @@
+# diskatlas — see README.md.  `make demo` and `make check` are the two
+# commands a newcomer runs; both install missing dependencies first.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+ENGINE_PKGS = ext2fs com_err
+UI_PKGS = ncursesw
+
+WARN = -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter
+ENGINE_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)
+ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS) 2>/dev/null) -lpthread
+UI_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc -Iui $(shell $(PKG_CONFIG) --cflags $(UI_PKGS) 2>/dev/null)
+UI_LIBS = $(shell $(PKG_CONFIG) --libs $(UI_PKGS) 2>/dev/null)
+TEST_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+ifeq ($(SAN),1)
+CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ENGINE_SRC = $(sort $(wildcard src/*.c src/*/*.c))
+ENGINE_OBJ = $(ENGINE_SRC:%.c=build/%.o)
+UI_SRC = $(sort $(wildcard ui/*.c))
+UI_OBJ = $(UI_SRC:%.c=build/%.o)
+UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN = $(UNIT_SRC:%.c=build/%)
+HDRS = $(wildcard src/*.h src/*/*.h ui/*.h)
+
+all: diskatlas
+
+build/src/%.o: src/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ENGINE_CFLAGS) -c $< -o $@-t && mv $@-t $@
+
+build/ui/%.o: ui/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_CFLAGS) -c $< -o $@-t && mv $@-t $@
+
+build/libdiskatlas.a: $(ENGINE_OBJ)
+	@rm -f $@
+	ar rcs $@-t $^ && mv $@-t $@
+
+diskatlas: $(UI_OBJ) build/libdiskatlas.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@-t $(UI_OBJ) build/libdiskatlas.a $(ENGINE_LIBS) $(UI_LIBS)
+	@mv $@-t $@
+
+build/tests/unit/%: tests/unit/%.c build/libdiskatlas.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< build/libdiskatlas.a $(ENGINE_LIBS) $(TEST_LIBS)
+
+unit: $(UNIT_BIN)
+
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@sh tests/run.sh $(TESTS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh docs/samples/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/bench/run.sh
+
+fuzz:
+	@$(MAKE) --no-print-directory -f tests/fuzz/Makefile
+
+install: diskatlas
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 diskatlas $(DESTDIR)$(BINDIR)/diskatlas
+	install -m 644 docs/diskatlas.1 $(DESTDIR)$(MANDIR)/man1/diskatlas.1
+
+clean:
+	rm -rf build diskatlas diskatlas-t tests/out
+
+.PHONY: all unit deps check demo bench fuzz install clean

@@ -1,0 +1,452 @@
+/* diskatlas — the engine's public interface.
+ *
+ * The C form of the diskimage interface of the OCaml virt-df: devices with
+ * map_block and contiguous, a machine of named disks, a plugin scan, an
+ * ownership index with a fast owners lookup, and used/free bitmaps.
+ * docs/architecture.md maps the original names to these.
+ *
+ * Conventions: sizes and offsets are uint64_t bytes.  Functions that can fail
+ * return 0 (or a count) on success and -1 on failure, filling a da_error with
+ * one line saying what and where.  The engine never prints (except the
+ * --debug trace) and never writes to a disk.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef DISKATLAS_H
+#define DISKATLAS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DA_VERSION "0.1.0"
+
+/* ---- errors ---------------------------------------------------------- */
+
+typedef struct da_error {
+	int code;              /* an errno value, or 0 */
+	char msg[512];         /* one line: what and where */
+} da_error;
+
+/* Fill err (if not NULL) with a printf-style message; returns -1. */
+int da_error_set(da_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The --debug trace: when set, probes and reads are traced on stderr. */
+extern int da_debug;
+void da_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- devices --------------------------------------------------------- */
+
+struct da_device;
+
+/* Where a byte of one device lives on another (map_block's answer). */
+struct da_target {
+	struct da_device *dev;
+	uint64_t offset;
+};
+
+struct da_device_ops {
+	/* Read len bytes at off.  A read that does not lie entirely inside
+	 * [0, size) fails (EINVAL for past the end); so does an I/O error
+	 * (EIO).  Bytes that map nowhere (a missing PV) fail with ENXIO. */
+	int (*read)(struct da_device *dev, void *buf, size_t len, uint64_t off,
+		    da_error *err);
+	/* Where the byte at off lives one layer down.  Writes up to max
+	 * targets and returns how many exist (a mirror has several; a disk,
+	 * the bottom of every stack, has none; a missing PV gives 0). */
+	int (*map_block)(struct da_device *dev, uint64_t off,
+			 struct da_target *out, int max);
+	/* How many bytes from off (at least 1 when off < size) stay linear
+	 * under map_block: off+k maps to target+k for every target. */
+	uint64_t (*contiguous)(struct da_device *dev, uint64_t off);
+	/* Optional: is off in data (1) or in a hole (0)?  *run gets how many
+	 * bytes from off share that answer.  NULL means "all data". */
+	int (*extent)(struct da_device *dev, uint64_t off, uint64_t *run);
+	/* Free the private state (not the children: see da_device_unref). */
+	void (*close)(struct da_device *dev);
+};
+
+struct da_device {
+	const struct da_device_ops *ops;
+	char *name;            /* "disk.img", "disk.img/p1", "vg/lv" */
+	uint64_t size;         /* bytes */
+	uint32_t block_size;   /* natural block size, bytes (512 for disks) */
+	bool is_disk;          /* the bottom of a stack: a file or host device */
+	int refcount;
+	void *priv;
+};
+
+int da_device_read(struct da_device *dev, void *buf, size_t len, uint64_t off,
+		   da_error *err);
+int da_device_map_block(struct da_device *dev, uint64_t off,
+			struct da_target *out, int max);
+uint64_t da_device_contiguous(struct da_device *dev, uint64_t off);
+/* 1 data, 0 hole; *run as for ops->extent. */
+int da_device_extent(struct da_device *dev, uint64_t off, uint64_t *run);
+struct da_device *da_device_ref(struct da_device *dev);
+void da_device_unref(struct da_device *dev);
+
+/* A disk: an image file or host block device, opened O_RDONLY. */
+struct da_device *da_file_device_open(const char *name, const char *path,
+				      da_error *err);
+/* A linear slice [start, start+size) of parent (partitions).  Takes a
+ * reference on parent. */
+struct da_device *da_offset_device_new(const char *name,
+				       struct da_device *parent,
+				       uint64_t start, uint64_t size,
+				       da_error *err);
+/* The same bytes as parent with another natural block size. */
+struct da_device *da_blocksize_overlay_new(struct da_device *parent,
+					   uint32_t block_size, da_error *err);
+
+/* One piece of a linear device: bytes [start, start+len) of the new device
+ * are bytes [target_off, ...) of target (NULL target: missing, unmapped). */
+struct da_linear_seg {
+	uint64_t start, len;
+	struct da_device *target;
+	uint64_t target_off;
+};
+/* Segments must be sorted, non-overlapping and cover [0, size). */
+struct da_device *da_linear_device_new(const char *name, uint64_t size,
+				       const struct da_linear_seg *segs,
+				       size_t nsegs, da_error *err);
+/* Striped over n stripes: chunk k goes to stripe k % n at
+ * stripe_off[k % n] + (k / n) * stripe_size.  NULL stripes are missing. */
+struct da_device *da_striped_device_new(const char *name, uint64_t size,
+					uint64_t stripe_size, size_t nstripes,
+					struct da_device *const *stripes,
+					const uint64_t *stripe_off,
+					da_error *err);
+/* n identical copies; reads come from the first present copy, map_block
+ * returns every copy. */
+struct da_device *da_mirror_device_new(const char *name, uint64_t size,
+				       size_t ncopies,
+				       struct da_device *const *copies,
+				       const uint64_t *copy_off, da_error *err);
+
+/* ---- values: what --list describes, as a small JSON tree ------------- */
+
+enum da_value_type { DA_V_NULL, DA_V_BOOL, DA_V_INT, DA_V_STR, DA_V_ARR,
+		     DA_V_OBJ };
+
+struct da_value {
+	enum da_value_type type;
+	union {
+		bool b;
+		int64_t i;
+		char *s;
+		struct { struct da_value **v; char **keys; size_t n, cap; } c;
+	} u;
+};
+
+struct da_value *da_obj_new(void);
+struct da_value *da_arr_new(void);
+struct da_value *da_str_new(const char *s);
+struct da_value *da_int_new(int64_t i);
+struct da_value *da_bool_new(bool b);
+/* Set key (replacing an existing one); obj takes ownership of v. */
+void da_obj_set(struct da_value *obj, const char *key, struct da_value *v);
+void da_obj_set_str(struct da_value *obj, const char *key, const char *s);
+void da_obj_set_int(struct da_value *obj, const char *key, int64_t i);
+void da_obj_set_bool(struct da_value *obj, const char *key, bool b);
+void da_arr_push(struct da_value *arr, struct da_value *v);
+struct da_value *da_obj_get(const struct da_value *obj, const char *key);
+void da_value_free(struct da_value *v);
+
+/* ---- the scan tree --------------------------------------------------- */
+
+enum da_node_type {
+	DA_NODE_EMPTY,         /* all zeros where we looked */
+	DA_NODE_UNKNOWN,       /* nothing recognised (see reason) */
+	DA_NODE_PARTITIONS,
+	DA_NODE_FILESYSTEM,
+	DA_NODE_LVM2_PV,
+	DA_NODE_MD_MEMBER,
+	DA_NODE_LUKS,
+	DA_NODE_SWAP,
+};
+const char *da_node_type_name(enum da_node_type t);
+
+/* A region of a node's own address space with a role, e.g. a partition
+ * table's "table" sectors, an LVM PV's "metadata" area.  A region with a
+ * slot >= 0 is the space of that child slot (role "partition"). */
+struct da_region {
+	uint64_t start, len;
+	const char *role;      /* static string */
+	int slot;              /* index into node->slots, or -1 */
+};
+
+struct da_node;
+
+/* A child of a node: a partition, or any other sub-device. */
+struct da_slot {
+	struct da_value *props;    /* number, name, start, size, type, ... */
+	struct da_device *dev;     /* owned reference; NULL if not a device */
+	struct da_node *content;   /* what the scan found on dev */
+	int nest;                  /* extra depth: a logical inside extended */
+	char *kind;                /* owner kind: "partition" */
+};
+
+/* What a plugin found on a device. */
+struct da_node {
+	enum da_node_type type;
+	const struct da_plugin *plugin;   /* NULL for empty/unknown */
+	struct da_device *dev;            /* the device it is on (a ref) */
+	char *reason;                     /* unknown: why; else a warning */
+	struct da_value *props;           /* type-specific: label, uuid... */
+	struct da_slot *slots;
+	size_t nslots;
+	struct da_region *regions;
+	size_t nregions;
+	int depth;                        /* set by the ownership build */
+	void *priv;                       /* plugin state */
+};
+
+/* Helpers for plugins building a node. */
+struct da_node *da_node_new(enum da_node_type type,
+			    const struct da_plugin *plugin,
+			    struct da_device *dev);
+int da_node_add_region(struct da_node *n, uint64_t start, uint64_t len,
+		       const char *role, int slot);
+/* Adds a slot; takes ownership of props and of the device reference. */
+struct da_slot *da_node_add_slot(struct da_node *n, const char *kind,
+				 struct da_value *props,
+				 struct da_device *dev);
+void da_node_set_reason(struct da_node *n, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void da_node_free(struct da_node *n);
+
+/* ---- what a filesystem says about one of its blocks ------------------ */
+
+struct da_block_info {
+	const char *role;          /* "superblock", "file_data", "free"... */
+	int64_t block;             /* filesystem block number, or -1 */
+	int64_t inode;             /* owning inode/file id, or -1 */
+	char path[1024];           /* owning file's path, or "" */
+	uint32_t nlinks;           /* >1 for a hard-linked file */
+	bool conflict;             /* several files claim this block */
+	bool indexing;             /* file index not built yet */
+};
+
+/* Used/free/metadata bytes of a range, for the map's fullness. */
+struct da_usage {
+	uint64_t used, free, metadata;
+};
+
+/* ---- plugins --------------------------------------------------------- */
+
+enum da_layer { DA_LAYER_PART, DA_LAYER_VOL, DA_LAYER_FS };
+enum da_probe { DA_PROBE_NOT_MINE = 0, DA_PROBE_FOUND = 1,
+		DA_PROBE_ERROR = -1 };
+
+struct da_machine;
+
+struct da_plugin {
+	const char *name;          /* "gpt", "mbr", "lvm2", "ext", "fat"... */
+	enum da_layer layer;
+	/* Is this device mine?  Cheap: read a few sectors. */
+	enum da_probe (*probe)(struct da_device *dev, da_error *err);
+	/* Parse the device into a node (slots with child devices, regions,
+	 * props).  NULL with err set: found but does not parse. */
+	struct da_node *(*scan)(struct da_device *dev, da_error *err);
+	/* Volume layers: after every disk is scanned, build the logical
+	 * devices (LVs, arrays) from the nodes found.  Returns how many new
+	 * volumes it added with da_machine_add_volume. */
+	int (*assemble)(struct da_machine *m, da_error *err);
+	/* Filesystems: build the block -> file index (may be slow). */
+	int (*build_index)(struct da_node *n, da_error *err);
+	/* Filesystems: role, block, inode, path of the byte at off. */
+	int (*describe_block)(struct da_node *n, uint64_t off,
+			      struct da_block_info *out);
+	/* Filesystems: used/free/metadata bytes in [off, off+len). */
+	int (*usage)(struct da_node *n, uint64_t off, uint64_t len,
+		     struct da_usage *out);
+	/* Extents of the file that owns off (for n/N): the start of the next
+	 * (dir > 0) or previous (dir < 0) extent of the same file, in the
+	 * node's space; -1 when none. */
+	int64_t (*file_next_extent)(struct da_node *n, uint64_t off, int dir);
+	/* First byte of the file whose path contains name; -1 if none. */
+	int64_t (*find_file)(struct da_node *n, const char *name,
+			     char *path_out, size_t path_len);
+	void (*free)(struct da_node *n);
+};
+
+/* The plugin tables, NULL-terminated, in order of specificity. */
+extern const struct da_plugin *const da_part_plugins[];
+extern const struct da_plugin *const da_vol_plugins[];
+extern const struct da_plugin *const da_fs_plugins[];
+
+/* ---- the machine ----------------------------------------------------- */
+
+struct da_disk {
+	char *name;
+	char *path;
+	char *format;              /* "raw" */
+	struct da_device *dev;
+	struct da_node *content;
+};
+
+/* An assembled logical device: an LV ("vg/lv"), an md array. */
+struct da_volume {
+	char *name;
+	char *kind;                /* "lv", "md_array" */
+	struct da_device *dev;
+	struct da_value *props;    /* segments, uuid, ... */
+	struct da_node *content;
+};
+
+struct da_machine {
+	char *name;
+	struct da_disk *disks;
+	size_t ndisks;
+	struct da_volume *volumes;
+	size_t nvolumes;
+	bool scanned;
+};
+
+/* Open the named disks.  specs are "PATH" or "NAME=PATH"; the default
+ * name is the file's base name.  NULL with err on failure (missing file,
+ * directory, permission, empty file). */
+struct da_machine *da_machine_open(const char *name, const char *const *specs,
+				   size_t nspecs, da_error *err);
+/* Probe every disk with the plugin tables, recurse into what is found,
+ * assemble volumes and scan them.  Formats that do not parse become
+ * unknown nodes with a reason: only a failure to read a disk fails. */
+int da_machine_scan(struct da_machine *m, da_error *err);
+/* Build every filesystem's file index (the slow part). */
+int da_machine_build_indexes(struct da_machine *m, da_error *err);
+void da_machine_close(struct da_machine *m);
+
+/* For volume plugins' assemble: takes ownership of dev and props. */
+struct da_volume *da_machine_add_volume(struct da_machine *m,
+					const char *name, const char *kind,
+					struct da_device *dev,
+					struct da_value *props);
+/* Probe and scan one device (used by the scan driver for children). */
+struct da_node *da_scan_device(struct da_device *dev, int level);
+/* Every node of the machine, depth first (disks, then volumes). */
+typedef void (*da_node_fn)(struct da_node *n, void *arg);
+void da_machine_each_node(struct da_machine *m, da_node_fn fn, void *arg);
+
+/* ---- ownership ------------------------------------------------------- */
+
+/* One claimant of a disk segment. */
+struct da_claim {
+	const char *kind;          /* "partition_table", "partition",
+				      "lvm2_pv", "lv", "filesystem", "swap",
+				      "unknown"... */
+	const char *name;          /* the owner's name */
+	const char *role;          /* the claim's role, or NULL */
+	struct da_node *node;      /* the owner's node, or NULL (a slot) */
+	struct da_device *space;   /* the owner's address space */
+	uint64_t owner_start;      /* offset in space of the segment start */
+	int depth;
+	int conflict;              /* >0: claimants at the same depth */
+	int region_id;             /* index into da_ownership_regions() */
+};
+
+/* The disk index: sorted, no gaps, no overlaps, covers [0, disk size). */
+struct da_segment {
+	uint64_t start, len;
+	uint32_t first, count;     /* into the claims array */
+};
+
+struct da_ownership;
+
+struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err);
+void da_ownership_free(struct da_ownership *o);
+/* The segments of disk number d (a borrowed view). */
+const struct da_segment *da_ownership_segments(const struct da_ownership *o,
+					       size_t d, size_t *n,
+					       const struct da_claim **claims);
+
+/* One owner of a byte, outermost first. */
+struct da_owner {
+	const char *kind;
+	const char *name;
+	uint64_t offset;           /* in the owner's own address space */
+	const char *role;          /* or NULL */
+	struct da_node *node;      /* or NULL */
+	struct da_device *space;
+	bool conflict;
+	/* filesystems: */
+	const char *fstype;
+	struct da_block_info info;
+	bool has_info;
+};
+
+/* A distinct (kind, name, role) that is the innermost claim somewhere:
+ * what the map colours and the legend names. */
+struct da_region_info {
+	const char *kind, *name, *role;
+	struct da_node *node;
+	uint64_t bytes;            /* disk bytes where it is innermost */
+};
+const struct da_region_info *da_ownership_regions(const struct da_ownership *o,
+						  size_t *n);
+
+/* Follow map_block (first target) from byte off of dev down to a disk.
+ * Writes the disk's index and offset, and in *run how many bytes from off
+ * stay contiguous down there.  -1 when off maps nowhere (missing PV) or
+ * dev is not part of the machine. */
+int da_ownership_locate(const struct da_ownership *o, struct da_device *dev,
+			uint64_t off, size_t *disk, uint64_t *disk_off,
+			uint64_t *run);
+
+/* Index of segment containing off on disk d, or -1. O(log n). */
+long da_ownership_find(const struct da_ownership *o, size_t d, uint64_t off);
+/* Owners of byte off of disk d, outermost first; returns how many were
+ * found (may exceed max: only max are written).  With detail, a
+ * filesystem owner's role/inode/path are filled in. */
+int da_owners_at(const struct da_ownership *o, size_t d, uint64_t off,
+		 struct da_owner *out, int max, bool detail);
+
+/* ---- map summaries (src/summary.c) ----------------------------------- */
+
+/* What one map cell shows: the region innermost over most of its bytes,
+ * and how full it is. */
+struct da_cell {
+	int region_id;             /* dominant innermost region, -1: none */
+	uint32_t nregions;         /* distinct innermost regions in the cell */
+	bool conflict;
+	uint64_t bytes;            /* bytes summarised */
+	uint64_t used, free, metadata, hole, unmapped;
+};
+/* Summarise [off, off+len) of disk d. */
+int da_summarize_disk(const struct da_ownership *o, size_t d, uint64_t off,
+		      uint64_t len, struct da_cell *out);
+/* Summarise [off, off+len) of any device of the machine (an LV, a
+ * partition, a filesystem's space), through da_ownership_locate. */
+int da_summarize_space(const struct da_ownership *o, struct da_device *dev,
+		       uint64_t off, uint64_t len, struct da_cell *out);
+
+/* ---- bitmaps --------------------------------------------------------- */
+
+/* A used/free bitmap stored as sorted runs of set bits: memory grows with
+ * the number of runs, and counts over any range cost O(log runs). */
+struct da_bitmap;
+
+struct da_bitmap *da_bitmap_new(uint64_t nbits);
+/* Mark [start, start+len) used.  Runs may come in any order; overlaps
+ * merge.  Returns -1 on allocation failure. */
+int da_bitmap_set_run(struct da_bitmap *b, uint64_t start, uint64_t len);
+/* Sort and merge after the last set_run (set_run afterwards re-opens). */
+void da_bitmap_finish(struct da_bitmap *b);
+uint64_t da_bitmap_size(const struct da_bitmap *b);
+uint64_t da_bitmap_count(const struct da_bitmap *b, uint64_t start,
+			 uint64_t len);
+bool da_bitmap_test(const struct da_bitmap *b, uint64_t bit);
+size_t da_bitmap_runs(const struct da_bitmap *b);
+size_t da_bitmap_memory(const struct da_bitmap *b);
+void da_bitmap_free(struct da_bitmap *b);
+
+/* ---- parsing helpers ------------------------------------------------- */
+
+/* Parse an offset: decimal or 0x hex, suffix K/M/G/T (1024s) or s
+ * (512-byte sectors).  -1 on bad input or overflow. */
+int da_parse_offset(const char *s, uint64_t *out);
+/* "1.5 GiB" */
+void da_human_size(uint64_t bytes, char *buf, size_t len);
+
+#endif

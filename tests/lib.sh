@@ -1,0 +1,39 @@
+# Sourced by every test script.  Conventions:
+#   exit 0 pass, exit 77 skip (after printing "SKIP: reason"), else fail.
+#   Scratch files go in $T (removed on exit).
+set -eu
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+DA="$TOP/diskatlas"
+IMAGES="$TOP/tests/images"
+T=$(mktemp -d "${TMPDIR:-/tmp}/da-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export LC_ALL=C.UTF-8
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# requires TOOL...: skip unless each tool can be found
+requires() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || [ -x "/sbin/$t" ] || [ -x "/usr/sbin/$t" ] ||
+			skip "$t is not installed"
+	done
+}
+# image NAME: print the path of a fresh copy of tests/images/NAME.img,
+# decompressed from NAME.img.xz (sparse) into $T.
+image() {
+	out="$T/$1.img"
+	if [ ! -f "$out" ]; then
+		[ -f "$IMAGES/$1.img.xz" ] || fail "missing tests/images/$1.img.xz (run tests/images/$1.sh)"
+		xz -dc "$IMAGES/$1.img.xz" | cp --sparse=always /dev/stdin "$out"
+	fi
+	echo "$out"
+}
+# can_loop: true when loop devices can be attached here (root, /dev/loop*)
+can_loop() {
+	[ "$(id -u)" -eq 0 ] || return 1
+	f=$(mktemp "$T/loopcheck.XXXXXX"); truncate -s 1M "$f"
+	d=$(losetup -f --show "$f" 2>/dev/null) || return 1
+	losetup -d "$d"; return 0
+}
+# check_eq WHAT GOT WANT
+check_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
