@@ -43,7 +43,7 @@ build/ui/%.o: ui/%.c $(HDRS)
 	$(CC) $(CFLAGS) $(UI_CFLAGS) -c $< -o $@-t && mv $@-t $@
 
 build/libdiskatlas.a: $(ENGINE_OBJ)
-	@rm -f $@
+	@rm -f $@-t
 	ar rcs $@-t $^ && mv $@-t $@
 
 diskatlas: $(UI_OBJ) build/libdiskatlas.a
