@@ -5,6 +5,10 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "diskatlas.h"
 
+extern const struct da_plugin da_plugin_gpt, da_plugin_mbr;
+extern const struct da_plugin da_plugin_lvm2;
+extern const struct da_plugin da_plugin_ext, da_plugin_fat, da_plugin_swap;
+
 const struct da_plugin *const da_part_plugins[] = {
 	NULL
 };
