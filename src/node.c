@@ -1,0 +1,114 @@
+/* Scan-tree nodes: what a plugin found on a device.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+/* No node may hold more than this many regions or slots: bounds what a
+ * hostile table can make us allocate. */
+#define MAX_REGIONS (1u << 22)
+#define MAX_SLOTS 65536u
+
+const char *da_node_type_name(enum da_node_type t)
+{
+	switch (t) {
+	case DA_NODE_EMPTY: return "empty";
+	case DA_NODE_UNKNOWN: return "unknown";
+	case DA_NODE_PARTITIONS: return "partitions";
+	case DA_NODE_FILESYSTEM: return "filesystem";
+	case DA_NODE_LVM2_PV: return "lvm2_pv";
+	case DA_NODE_MD_MEMBER: return "md_member";
+	case DA_NODE_LUKS: return "luks";
+	case DA_NODE_SWAP: return "swap";
+	}
+	return "unknown";
+}
+
+struct da_node *da_node_new(enum da_node_type type,
+			    const struct da_plugin *plugin,
+			    struct da_device *dev)
+{
+	struct da_node *n = da_xcalloc(1, sizeof(*n));
+	n->type = type;
+	n->plugin = plugin;
+	n->dev = dev ? da_device_ref(dev) : NULL;
+	n->props = da_obj_new();
+	return n;
+}
+
+int da_node_add_region(struct da_node *n, uint64_t start, uint64_t len,
+		       const char *role, int slot)
+{
+	if (!len)
+		return 0;
+	if (n->nregions >= MAX_REGIONS)
+		return -1;
+	/* capacity: 4, then doubled whenever the count reaches a power of 2 */
+	size_t k = n->nregions;
+	if (k == 0 || (k >= 4 && (k & (k - 1)) == 0)) {
+		size_t cap = k ? k * 2 : 4;
+		struct da_region *r = realloc(n->regions, cap * sizeof(*r));
+		if (!r)
+			return -1;
+		n->regions = r;
+	}
+	n->regions[n->nregions++] = (struct da_region){ start, len, role, slot };
+	return 0;
+}
+
+struct da_slot *da_node_add_slot(struct da_node *n, const char *kind,
+				 struct da_value *props, struct da_device *dev)
+{
+	if (n->nslots >= MAX_SLOTS) {
+		da_value_free(props);
+		if (dev)
+			da_device_unref(dev);
+		return NULL;
+	}
+	struct da_slot *s = realloc(n->slots, (n->nslots + 1) * sizeof(*s));
+	if (!s)
+		abort();
+	n->slots = s;
+	s = &n->slots[n->nslots++];
+	memset(s, 0, sizeof(*s));
+	s->props = props ? props : da_obj_new();
+	s->dev = dev;
+	s->kind = da_strdup(kind ? kind : "partition");
+	return s;
+}
+
+void da_node_set_reason(struct da_node *n, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	free(n->reason);
+	n->reason = da_strdup(buf);
+}
+
+void da_node_free(struct da_node *n)
+{
+	if (!n)
+		return;
+	if (n->plugin && n->plugin->free)
+		n->plugin->free(n);
+	for (size_t i = 0; i < n->nslots; i++) {
+		struct da_slot *s = &n->slots[i];
+		da_node_free(s->content);
+		if (s->dev)
+			da_device_unref(s->dev);
+		da_value_free(s->props);
+		free(s->kind);
+	}
+	free(n->slots);
+	free(n->regions);
+	da_value_free(n->props);
+	free(n->reason);
+	if (n->dev)
+		da_device_unref(n->dev);
+	free(n);
+}

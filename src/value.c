@@ -1,0 +1,217 @@
+/* Small JSON-shaped values: what plugins say about what they found, and
+ * what --list prints.  Objects keep insertion order.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "value.h"
+
+static struct da_value *value_new(enum da_value_type t)
+{
+	struct da_value *v = da_xcalloc(1, sizeof(*v));
+	v->type = t;
+	return v;
+}
+
+struct da_value *da_obj_new(void) { return value_new(DA_V_OBJ); }
+struct da_value *da_arr_new(void) { return value_new(DA_V_ARR); }
+
+struct da_value *da_str_new(const char *s)
+{
+	struct da_value *v = value_new(DA_V_STR);
+	v->u.s = da_strdup(s ? s : "");
+	return v;
+}
+
+struct da_value *da_int_new(int64_t i)
+{
+	struct da_value *v = value_new(DA_V_INT);
+	v->u.i = i;
+	return v;
+}
+
+struct da_value *da_bool_new(bool b)
+{
+	struct da_value *v = value_new(DA_V_BOOL);
+	v->u.b = b;
+	return v;
+}
+
+static void container_push(struct da_value *c, const char *key,
+			   struct da_value *v)
+{
+	if (c->u.c.n == c->u.c.cap) {
+		size_t cap = c->u.c.cap ? c->u.c.cap * 2 : 8;
+		struct da_value **nv = realloc(c->u.c.v, cap * sizeof(*nv));
+		char **nk = realloc(c->u.c.keys, cap * sizeof(*nk));
+		if (!nv || !nk)
+			abort();
+		c->u.c.v = nv;
+		c->u.c.keys = nk;
+		c->u.c.cap = cap;
+	}
+	c->u.c.keys[c->u.c.n] = key ? da_strdup(key) : NULL;
+	c->u.c.v[c->u.c.n++] = v;
+}
+
+void da_obj_set(struct da_value *obj, const char *key, struct da_value *v)
+{
+	if (!obj || obj->type != DA_V_OBJ || !v) {
+		da_value_free(v);
+		return;
+	}
+	for (size_t i = 0; i < obj->u.c.n; i++) {
+		if (strcmp(obj->u.c.keys[i], key) == 0) {
+			da_value_free(obj->u.c.v[i]);
+			obj->u.c.v[i] = v;
+			return;
+		}
+	}
+	container_push(obj, key, v);
+}
+
+void da_obj_set_str(struct da_value *obj, const char *key, const char *s)
+{
+	da_obj_set(obj, key, da_str_new(s));
+}
+
+void da_obj_set_int(struct da_value *obj, const char *key, int64_t i)
+{
+	da_obj_set(obj, key, da_int_new(i));
+}
+
+void da_obj_set_bool(struct da_value *obj, const char *key, bool b)
+{
+	da_obj_set(obj, key, da_bool_new(b));
+}
+
+void da_arr_push(struct da_value *arr, struct da_value *v)
+{
+	if (!arr || arr->type != DA_V_ARR || !v) {
+		da_value_free(v);
+		return;
+	}
+	container_push(arr, NULL, v);
+}
+
+struct da_value *da_obj_get(const struct da_value *obj, const char *key)
+{
+	if (!obj || obj->type != DA_V_OBJ)
+		return NULL;
+	for (size_t i = 0; i < obj->u.c.n; i++)
+		if (strcmp(obj->u.c.keys[i], key) == 0)
+			return obj->u.c.v[i];
+	return NULL;
+}
+
+void da_value_free(struct da_value *v)
+{
+	if (!v)
+		return;
+	if (v->type == DA_V_STR) {
+		free(v->u.s);
+	} else if (v->type == DA_V_ARR || v->type == DA_V_OBJ) {
+		for (size_t i = 0; i < v->u.c.n; i++) {
+			da_value_free(v->u.c.v[i]);
+			free(v->u.c.keys[i]);
+		}
+		free(v->u.c.v);
+		free(v->u.c.keys);
+	}
+	free(v);
+}
+
+struct da_value *da_value_copy(const struct da_value *v)
+{
+	if (!v)
+		return NULL;
+	switch (v->type) {
+	case DA_V_NULL: return value_new(DA_V_NULL);
+	case DA_V_BOOL: return da_bool_new(v->u.b);
+	case DA_V_INT: return da_int_new(v->u.i);
+	case DA_V_STR: return da_str_new(v->u.s);
+	case DA_V_ARR:
+	case DA_V_OBJ: {
+		struct da_value *c = value_new(v->type);
+		for (size_t i = 0; i < v->u.c.n; i++)
+			container_push(c, v->u.c.keys[i],
+				       da_value_copy(v->u.c.v[i]));
+		return c;
+	}
+	}
+	return NULL;
+}
+
+/* ---- JSON output ---- */
+
+void da_json_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	fputc('"', f);
+	for (; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void da_json_value(FILE *f, const struct da_value *v)
+{
+	if (!v) {
+		fputs("null", f);
+		return;
+	}
+	switch (v->type) {
+	case DA_V_NULL: fputs("null", f); break;
+	case DA_V_BOOL: fputs(v->u.b ? "true" : "false", f); break;
+	case DA_V_INT: fprintf(f, "%lld", (long long)v->u.i); break;
+	case DA_V_STR: da_json_string(f, v->u.s); break;
+	case DA_V_ARR:
+		fputc('[', f);
+		for (size_t i = 0; i < v->u.c.n; i++) {
+			if (i)
+				fputc(',', f);
+			da_json_value(f, v->u.c.v[i]);
+		}
+		fputc(']', f);
+		break;
+	case DA_V_OBJ:
+		fputc('{', f);
+		for (size_t i = 0; i < v->u.c.n; i++) {
+			if (i)
+				fputc(',', f);
+			da_json_string(f, v->u.c.keys[i]);
+			fputc(':', f);
+			da_json_value(f, v->u.c.v[i]);
+		}
+		fputc('}', f);
+		break;
+	}
+}
+
+/* The members of obj (without braces), each preceded by a comma when
+ * *first is false: lets a caller splice props into an object it writes. */
+void da_json_members(FILE *f, const struct da_value *obj, bool *first)
+{
+	if (!obj || obj->type != DA_V_OBJ)
+		return;
+	for (size_t i = 0; i < obj->u.c.n; i++) {
+		if (!*first)
+			fputc(',', f);
+		*first = false;
+		da_json_string(f, obj->u.c.keys[i]);
+		fputc(':', f);
+		da_json_value(f, obj->u.c.v[i]);
+	}
+}
