@@ -303,6 +303,13 @@ struct da_machine {
 	struct da_volume *volumes;
 	size_t nvolumes;
 	bool scanned;
+	/* Progress of da_machine_build_indexes, readable from another
+	 * thread with __atomic_load_n: filesystems indexed / to index. */
+	int index_done, index_total;
+	/* Problems found with the disks themselves (a truncated image),
+	 * one line each, for the CLI to report. */
+	char **problems;
+	size_t nproblems;
 };
 
 /* Open the named disks.  specs are "PATH" or "NAME=PATH"; the default
@@ -317,6 +324,10 @@ int da_machine_scan(struct da_machine *m, da_error *err);
 /* Build every filesystem's file index (the slow part). */
 int da_machine_build_indexes(struct da_machine *m, da_error *err);
 void da_machine_close(struct da_machine *m);
+
+/* Record a problem with a disk (see da_machine.problems). */
+void da_machine_add_problem(struct da_machine *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* For volume plugins' assemble: takes ownership of dev and props. */
 struct da_volume *da_machine_add_volume(struct da_machine *m,
