@@ -1,0 +1,600 @@
+/* The ownership index: for every disk, a sorted array of segments that
+ * covers every byte with no gaps and no overlaps, each with the chain of
+ * owners that claim it (outermost first) and each owner's offset.
+ *
+ * Built in three steps: every owner (a node's regions, a slot's device, a
+ * volume) is a claim on a range of its own address space; each claim is
+ * walked down to the disks in runs with contiguous/map_block; then a sweep
+ * over each disk's claims cuts it into segments.  Claimants at the same
+ * depth that overlap are a conflict: all of them stay in the segment.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Raw claims are bounded: a striped LV makes one per chunk, and a hostile
+ * table must not make us exhaust memory. */
+#define MAX_RAW_CLAIMS (1u << 24)
+#define MAX_TARGETS 8
+
+struct raw_claim {
+	uint64_t start, len;       /* on the disk */
+	uint64_t owner_start;      /* offset in the owner's space at start */
+	const char *kind, *name, *role;
+	struct da_node *node;
+	struct da_device *space;
+	int depth;
+	uint32_t seq;              /* creation order: stable sort key */
+};
+
+struct disk_index {
+	struct da_segment *segs;
+	size_t nsegs;
+	struct da_claim *claims;
+	size_t nclaims;
+	struct raw_claim *raw;     /* during the build */
+	size_t nraw, capraw;
+};
+
+struct dev_depth {
+	struct da_device *dev;
+	int depth;
+};
+
+struct da_ownership {
+	struct da_machine *m;
+	struct disk_index *disks;
+	size_t ndisks;
+	struct da_region_info *regions;
+	size_t nregions, capregions;
+	char **strings;            /* names we own */
+	size_t nstrings;
+	struct dev_depth *depths;  /* content depth of each device */
+	size_t ndepths;
+	size_t total_raw;
+	uint32_t seq;
+	bool overflow;
+};
+
+static const char *keep(struct da_ownership *o, char *s)
+{
+	char **p = realloc(o->strings, (o->nstrings + 1) * sizeof(*p));
+	if (!p)
+		abort();
+	o->strings = p;
+	o->strings[o->nstrings++] = s;
+	return s;
+}
+
+static const char *str_prop(const struct da_value *props, const char *key)
+{
+	struct da_value *v = da_obj_get(props, key);
+	return v && v->type == DA_V_STR && v->u.s[0] ? v->u.s : NULL;
+}
+
+static const char *node_kind(const struct da_node *n)
+{
+	switch (n->type) {
+	case DA_NODE_PARTITIONS: return "partition_table";
+	case DA_NODE_FILESYSTEM: return "filesystem";
+	case DA_NODE_SWAP: return "swap";
+	case DA_NODE_LVM2_PV: return "lvm2_pv";
+	case DA_NODE_MD_MEMBER: return "md_member";
+	case DA_NODE_LUKS: return "luks";
+	case DA_NODE_EMPTY: return "empty";
+	case DA_NODE_UNKNOWN: return "unknown";
+	}
+	return "unknown";
+}
+
+/* The name an owner goes by in lookups and the legend. */
+static const char *node_name(struct da_ownership *o, const struct da_node *n)
+{
+	const char *s;
+	switch (n->type) {
+	case DA_NODE_PARTITIONS:
+		s = str_prop(n->props, "scheme");
+		return s ? s : "partitions";
+	case DA_NODE_FILESYSTEM:
+	case DA_NODE_SWAP:
+		s = str_prop(n->props, "label");
+		if (s)
+			return s;
+		s = str_prop(n->props, "fstype");
+		return s ? s : node_kind(n);
+	case DA_NODE_LVM2_PV:
+		return n->dev ? n->dev->name : "lvm2_pv";
+	case DA_NODE_UNKNOWN:
+		s = str_prop(n->props, "signature");
+		return s ? s : "unknown";
+	default:
+		return node_kind(n);
+	}
+	(void)o;
+}
+
+static int disk_of(const struct da_ownership *o, const struct da_device *dev)
+{
+	for (size_t i = 0; i < o->m->ndisks; i++)
+		if (o->m->disks[i].dev == dev)
+			return (int)i;
+	return -1;
+}
+
+static void add_raw(struct da_ownership *o, int d, uint64_t start,
+		    uint64_t len, uint64_t owner_start,
+		    const struct raw_claim *tpl)
+{
+	struct disk_index *di = &o->disks[d];
+	uint64_t size = o->m->disks[d].dev->size;
+	if (start >= size || !len)
+		return;
+	if (len > size - start)
+		len = size - start;
+	if (o->total_raw >= MAX_RAW_CLAIMS) {
+		o->overflow = true;
+		return;
+	}
+	if (di->nraw == di->capraw) {
+		size_t cap = di->capraw ? di->capraw * 2 : 64;
+		struct raw_claim *r = realloc(di->raw, cap * sizeof(*r));
+		if (!r) {
+			o->overflow = true;
+			return;
+		}
+		di->raw = r;
+		di->capraw = cap;
+	}
+	struct raw_claim *c = &di->raw[di->nraw++];
+	*c = *tpl;
+	c->start = start;
+	c->len = len;
+	c->owner_start = owner_start;
+	c->seq = o->seq++;
+	o->total_raw++;
+}
+
+/* Walk [off, off+len) of dev down to the disks, one linear run at a time. */
+static void map_down(struct da_ownership *o, struct da_device *dev,
+		     uint64_t off, uint64_t len, uint64_t owner_off,
+		     const struct raw_claim *tpl, int level)
+{
+	if (level > 32 || o->overflow)
+		return;
+	if (dev->is_disk) {
+		int d = disk_of(o, dev);
+		if (d >= 0)
+			add_raw(o, d, off, len, owner_off, tpl);
+		return;
+	}
+	while (len > 0 && off < dev->size && !o->overflow) {
+		uint64_t c = da_device_contiguous(dev, off);
+		if (c == 0)
+			break;
+		if (c > len)
+			c = len;
+		struct da_target t[MAX_TARGETS];
+		int n = da_device_map_block(dev, off, t, MAX_TARGETS);
+		if (n > MAX_TARGETS)
+			n = MAX_TARGETS;
+		for (int i = 0; i < n; i++)
+			map_down(o, t[i].dev, t[i].offset, c, owner_off, tpl,
+				 level + 1);
+		off += c;
+		owner_off += c;
+		len -= c;
+	}
+}
+
+static void claim(struct da_ownership *o, struct da_device *dev,
+		  uint64_t start, uint64_t len, const char *kind,
+		  const char *name, const char *role, struct da_node *node,
+		  struct da_device *space, int depth)
+{
+	struct raw_claim tpl = {
+		.kind = kind, .name = name, .role = role, .node = node,
+		.space = space, .depth = depth,
+	};
+	if (start >= dev->size)
+		return;
+	if (len > dev->size - start)
+		len = dev->size - start;
+	map_down(o, dev, start, len, start, &tpl, 0);
+}
+
+static void note_depth(struct da_ownership *o, struct da_device *dev,
+		       int depth)
+{
+	struct dev_depth *p = realloc(o->depths,
+				      (o->ndepths + 1) * sizeof(*p));
+	if (!p)
+		abort();
+	o->depths = p;
+	o->depths[o->ndepths++] = (struct dev_depth){ dev, depth };
+}
+
+static int depth_of(const struct da_ownership *o, const struct da_device *dev)
+{
+	for (size_t i = 0; i < o->ndepths; i++)
+		if (o->depths[i].dev == dev)
+			return o->depths[i].depth;
+	return -1;
+}
+
+static const char *slot_name(struct da_ownership *o, struct da_slot *s,
+			     size_t i)
+{
+	const char *nm = str_prop(s->props, "name");
+	if (nm)
+		return nm;
+	return keep(o, da_asprintf("%s%zu", s->kind, i + 1));
+}
+
+static void emit_node(struct da_ownership *o, struct da_node *n, int depth)
+{
+	if (!n || depth > 64)
+		return;
+	n->depth = depth;
+	note_depth(o, n->dev, depth);
+	const char *kind = node_kind(n);
+	const char *name = node_name(o, n);
+	if (n->type != DA_NODE_EMPTY) {
+		if (n->nregions == 0)
+			claim(o, n->dev, 0, n->dev->size, kind, name, NULL, n,
+			      n->dev, depth);
+		for (size_t i = 0; i < n->nregions; i++) {
+			const struct da_region *r = &n->regions[i];
+			claim(o, n->dev, r->start, r->len, kind, name, r->role,
+			      n, n->dev, depth);
+		}
+	}
+	for (size_t i = 0; i < n->nslots; i++) {
+		struct da_slot *s = &n->slots[i];
+		if (!s->dev)
+			continue;
+		int sd = depth + 1 + (s->nest > 0 && s->nest < 8 ? s->nest : 0);
+		claim(o, s->dev, 0, s->dev->size, s->kind, slot_name(o, s, i),
+		      NULL, NULL, s->dev, sd);
+		emit_node(o, s->content, sd + 1);
+	}
+}
+
+/* An LV sits one level below the deepest node its first byte lands on. */
+static int volume_depth(const struct da_ownership *o, struct da_device *dev)
+{
+	uint64_t off = 0;
+	for (int level = 0; level < 32; level++) {
+		struct da_target t[MAX_TARGETS];
+		int n = da_device_map_block(dev, off, t, MAX_TARGETS);
+		if (n <= 0)
+			return 4;
+		if (n > MAX_TARGETS)
+			n = MAX_TARGETS;
+		int best = -1;
+		for (int i = 0; i < n; i++) {
+			int d = depth_of(o, t[i].dev);
+			if (d > best)
+				best = d;
+		}
+		if (best >= 0)
+			return best + 1;
+		dev = t[0].dev;
+		off = t[0].offset;
+	}
+	return 4;
+}
+
+static int cmp_raw_start(const void *a, const void *b)
+{
+	const struct raw_claim *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int region_id(struct da_ownership *o, const char *kind,
+		     const char *name, const char *role, struct da_node *node)
+{
+	for (size_t i = 0; i < o->nregions; i++) {
+		struct da_region_info *r = &o->regions[i];
+		if (r->node == node && strcmp(r->kind, kind) == 0 &&
+		    strcmp(r->name, name) == 0 &&
+		    (r->role == role ||
+		     (r->role && role && strcmp(r->role, role) == 0)))
+			return (int)i;
+	}
+	if (o->nregions == o->capregions) {
+		size_t cap = o->capregions ? o->capregions * 2 : 16;
+		struct da_region_info *r = realloc(o->regions,
+						   cap * sizeof(*r));
+		if (!r)
+			abort();
+		o->regions = r;
+		o->capregions = cap;
+	}
+	o->regions[o->nregions] = (struct da_region_info){
+		kind, name, role, node, 0 };
+	return (int)o->nregions++;
+}
+
+/* Active claims sorted by depth, then by creation order. */
+static int cmp_active(const void *a, const void *b)
+{
+	const struct raw_claim *x = *(struct raw_claim *const *)a;
+	const struct raw_claim *y = *(struct raw_claim *const *)b;
+	if (x->depth != y->depth)
+		return x->depth - y->depth;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
+{
+	struct disk_index *di = &o->disks[d];
+	uint64_t size = o->m->disks[d].dev->size;
+	qsort(di->raw, di->nraw, sizeof(*di->raw), cmp_raw_start);
+
+	size_t nb = 0;
+	uint64_t *bounds = malloc((2 * di->nraw + 2) * sizeof(*bounds));
+	struct raw_claim **active = malloc((di->nraw + 1) * sizeof(*active));
+	if (!bounds || !active) {
+		free(bounds);
+		free(active);
+		return da_error_set(err, ENOMEM, "%s: out of memory",
+				    o->m->disks[d].name);
+	}
+	bounds[nb++] = 0;
+	bounds[nb++] = size;
+	for (size_t i = 0; i < di->nraw; i++) {
+		bounds[nb++] = di->raw[i].start;
+		bounds[nb++] = di->raw[i].start + di->raw[i].len;
+	}
+	qsort(bounds, nb, sizeof(*bounds), cmp_u64);
+	size_t u = 0;
+	for (size_t i = 0; i < nb; i++)
+		if (bounds[i] <= size && (u == 0 || bounds[i] != bounds[u - 1]))
+			bounds[u++] = bounds[i];
+	nb = u;
+
+	size_t capsegs = nb, capclaims = di->nraw * 2 + 16;
+	di->segs = malloc(capsegs * sizeof(*di->segs));
+	di->claims = malloc(capclaims * sizeof(*di->claims));
+	if (!di->segs || !di->claims) {
+		free(bounds);
+		free(active);
+		return da_error_set(err, ENOMEM, "%s: out of memory",
+				    o->m->disks[d].name);
+	}
+
+	size_t nactive = 0, next = 0;
+	for (size_t b = 0; b + 1 < nb; b++) {
+		uint64_t s = bounds[b], e = bounds[b + 1];
+		/* drop claims that ended, add those that start here */
+		size_t k = 0;
+		for (size_t i = 0; i < nactive; i++)
+			if (active[i]->start + active[i]->len > s)
+				active[k++] = active[i];
+		nactive = k;
+		while (next < di->nraw && di->raw[next].start <= s) {
+			if (di->raw[next].start + di->raw[next].len > s)
+				active[nactive++] = &di->raw[next];
+			next++;
+		}
+		qsort(active, nactive, sizeof(*active), cmp_active);
+
+		if (di->nclaims + nactive > capclaims) {
+			capclaims = (di->nclaims + nactive) * 2;
+			struct da_claim *c = realloc(di->claims,
+						     capclaims * sizeof(*c));
+			if (!c) {
+				free(bounds);
+				free(active);
+				return da_error_set(err, ENOMEM,
+						    "out of memory");
+			}
+			di->claims = c;
+		}
+		struct da_segment *seg = &di->segs[di->nsegs++];
+		seg->start = s;
+		seg->len = e - s;
+		seg->first = (uint32_t)di->nclaims;
+		seg->count = (uint32_t)nactive;
+		for (size_t i = 0; i < nactive; i++) {
+			const struct raw_claim *r = active[i];
+			int same = 0;
+			for (size_t j = 0; j < nactive; j++)
+				if (active[j]->depth == r->depth)
+					same++;
+			di->claims[di->nclaims++] = (struct da_claim){
+				.kind = r->kind, .name = r->name,
+				.role = r->role, .node = r->node,
+				.space = r->space,
+				.owner_start = r->owner_start + (s - r->start),
+				.depth = r->depth,
+				.conflict = same > 1 ? same : 0,
+				.region_id = region_id(o, r->kind, r->name,
+						       r->role, r->node),
+			};
+		}
+		if (nactive) {
+			int rid = di->claims[di->nclaims - 1].region_id;
+			o->regions[rid].bytes += e - s;
+		}
+	}
+	free(bounds);
+	free(active);
+	free(di->raw);
+	di->raw = NULL;
+	di->nraw = di->capraw = 0;
+	return 0;
+}
+
+struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err)
+{
+	struct da_ownership *o = da_xcalloc(1, sizeof(*o));
+	o->m = m;
+	o->ndisks = m->ndisks;
+	o->disks = da_xcalloc(m->ndisks ? m->ndisks : 1, sizeof(*o->disks));
+
+	for (size_t i = 0; i < m->ndisks; i++) {
+		note_depth(o, m->disks[i].dev, 0);
+		emit_node(o, m->disks[i].content, 0);
+	}
+	for (size_t i = 0; i < m->nvolumes; i++) {
+		struct da_volume *v = &m->volumes[i];
+		if (!v->dev)
+			continue;
+		int d = volume_depth(o, v->dev);
+		claim(o, v->dev, 0, v->dev->size, v->kind, v->name, NULL, NULL,
+		      v->dev, d);
+		emit_node(o, v->content, d + 1);
+	}
+	if (o->overflow) {
+		da_error_set(err, E2BIG, "more than %u owner runs: the "
+			     "ownership index would be too large",
+			     MAX_RAW_CLAIMS);
+		da_ownership_free(o);
+		return NULL;
+	}
+	for (size_t d = 0; d < o->ndisks; d++) {
+		if (sweep_disk(o, d, err) < 0) {
+			da_ownership_free(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+void da_ownership_free(struct da_ownership *o)
+{
+	if (!o)
+		return;
+	for (size_t d = 0; d < o->ndisks; d++) {
+		free(o->disks[d].segs);
+		free(o->disks[d].claims);
+		free(o->disks[d].raw);
+	}
+	free(o->disks);
+	free(o->regions);
+	for (size_t i = 0; i < o->nstrings; i++)
+		free(o->strings[i]);
+	free(o->strings);
+	free(o->depths);
+	free(o);
+}
+
+const struct da_segment *da_ownership_segments(const struct da_ownership *o,
+					       size_t d, size_t *n,
+					       const struct da_claim **claims)
+{
+	if (d >= o->ndisks) {
+		*n = 0;
+		return NULL;
+	}
+	*n = o->disks[d].nsegs;
+	if (claims)
+		*claims = o->disks[d].claims;
+	return o->disks[d].segs;
+}
+
+const struct da_region_info *da_ownership_regions(const struct da_ownership *o,
+						  size_t *n)
+{
+	*n = o->nregions;
+	return o->regions;
+}
+
+long da_ownership_find(const struct da_ownership *o, size_t d, uint64_t off)
+{
+	if (d >= o->ndisks)
+		return -1;
+	const struct disk_index *di = &o->disks[d];
+	size_t lo = 0, hi = di->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct da_segment *s = &di->segs[mid];
+		if (off < s->start)
+			hi = mid;
+		else if (off - s->start >= s->len)
+			lo = mid + 1;
+		else
+			return (long)mid;
+	}
+	return -1;
+}
+
+int da_owners_at(const struct da_ownership *o, size_t d, uint64_t off,
+		 struct da_owner *out, int max, bool detail)
+{
+	long i = da_ownership_find(o, d, off);
+	if (i < 0)
+		return -1;
+	const struct disk_index *di = &o->disks[d];
+	const struct da_segment *s = &di->segs[i];
+	int n = 0;
+	for (uint32_t k = 0; k < s->count; k++, n++) {
+		if (n >= max)
+			continue;
+		const struct da_claim *c = &di->claims[s->first + k];
+		struct da_owner *w = &out[n];
+		memset(w, 0, sizeof(*w));
+		w->kind = c->kind;
+		w->name = c->name;
+		w->role = c->role;
+		w->node = c->node;
+		w->space = c->space;
+		w->offset = c->owner_start + (off - s->start);
+		w->conflict = c->conflict > 0;
+		w->info.block = w->info.inode = -1;
+		if (c->node) {
+			w->fstype = str_prop(c->node->props, "fstype");
+			if (detail && c->node->plugin &&
+			    c->node->plugin->describe_block &&
+			    c->node->plugin->describe_block(c->node, w->offset,
+							    &w->info) == 0)
+				w->has_info = true;
+		}
+	}
+	return n;
+}
+
+int da_ownership_locate(const struct da_ownership *o, struct da_device *dev,
+			uint64_t off, size_t *disk, uint64_t *disk_off,
+			uint64_t *run)
+{
+	if (off >= dev->size)
+		return -1;
+	uint64_t r = da_device_contiguous(dev, off);
+	for (int level = 0; level < 32 && !dev->is_disk; level++) {
+		struct da_target t[MAX_TARGETS];
+		int n = da_device_map_block(dev, off, t, MAX_TARGETS);
+		if (n <= 0)
+			return -1;
+		uint64_t c = da_device_contiguous(dev, off);
+		if (c < r)
+			r = c;
+		dev = t[0].dev;
+		off = t[0].offset;
+		c = da_device_contiguous(dev, off);
+		if (c < r)
+			r = c;
+	}
+	if (!dev->is_disk)
+		return -1;
+	int d = disk_of(o, dev);
+	if (d < 0)
+		return -1;
+	*disk = (size_t)d;
+	*disk_off = off;
+	if (run)
+		*run = r ? r : 1;
+	return 0;
+}
