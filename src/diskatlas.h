@@ -405,6 +405,10 @@ int da_ownership_locate(const struct da_ownership *o, struct da_device *dev,
 			uint64_t off, size_t *disk, uint64_t *disk_off,
 			uint64_t *run);
 
+/* The disk device of disk number d of the machine the index was built on. */
+struct da_device *da_ownership_machine_disk(const struct da_ownership *o,
+					    size_t d);
+
 /* Index of segment containing off on disk d, or -1. O(log n). */
 long da_ownership_find(const struct da_ownership *o, size_t d, uint64_t off);
 /* Owners of byte off of disk d, outermost first; returns how many were

@@ -598,3 +598,9 @@ int da_ownership_locate(const struct da_ownership *o, struct da_device *dev,
 		*run = r ? r : 1;
 	return 0;
 }
+
+struct da_device *da_ownership_machine_disk(const struct da_ownership *o,
+					    size_t d)
+{
+	return d < o->m->ndisks ? o->m->disks[d].dev : NULL;
+}

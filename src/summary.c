@@ -1,0 +1,167 @@
+/* Map summaries: what one cell of the map shows.  A cell's cost is one
+ * binary search plus one step per segment it covers, and a filesystem's
+ * usage is a bitmap range count, so a frame costs the same on a 1 GiB and
+ * a 2 TiB disk.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+
+#include "util.h"
+
+#define TRACKED 16
+
+struct acc {
+	struct da_cell *cell;
+	int ids[TRACKED];
+	uint64_t bytes[TRACKED];
+	int nids;
+	uint32_t distinct;
+};
+
+static void acc_region(struct acc *a, int id, uint64_t bytes)
+{
+	for (int i = 0; i < a->nids; i++) {
+		if (a->ids[i] == id) {
+			a->bytes[i] += bytes;
+			return;
+		}
+	}
+	a->distinct++;
+	if (a->nids < TRACKED) {
+		a->ids[a->nids] = id;
+		a->bytes[a->nids++] = bytes;
+	}
+}
+
+static bool role_is(const char *role, const char *what)
+{
+	return role && strcmp(role, what) == 0;
+}
+
+/* Usage of the innermost claim over [owner_off, owner_off+len). */
+static void acc_usage(struct da_cell *c, const struct da_claim *cl,
+		      uint64_t owner_off, uint64_t len)
+{
+	struct da_node *n = cl ? cl->node : NULL;
+	if (n && n->plugin && n->plugin->usage && !cl->role) {
+		struct da_usage u = { 0, 0, 0 };
+		if (n->plugin->usage(n, owner_off, len, &u) == 0) {
+			c->used += u.used;
+			c->free += u.free;
+			c->metadata += u.metadata;
+			return;
+		}
+	}
+	if (!cl || role_is(cl->role, "unallocated") || role_is(cl->role, "free"))
+		c->free += len;
+	else if (role_is(cl->role, "table") || role_is(cl->role, "label") ||
+		 role_is(cl->role, "metadata") || role_is(cl->role, "header"))
+		c->metadata += len;
+	else if (!cl->node && !strcmp(cl->kind, "partition"))
+		c->free += len;         /* a partition with nothing in it */
+	else
+		c->used += len;
+}
+
+static void acc_holes(struct da_cell *c, struct da_device *disk,
+		      uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len;
+	for (int guard = 0; off < end && guard < 64; guard++) {
+		uint64_t run = 0;
+		int data = da_device_extent(disk, off, &run);
+		if (data < 0 || run == 0)
+			return;
+		if (run > end - off)
+			run = end - off;
+		if (data == 0)
+			c->hole += run;
+		off += run;
+	}
+}
+
+static void summarize_disk(const struct da_ownership *o, size_t d,
+			   uint64_t off, uint64_t len, struct acc *a)
+{
+	size_t nsegs;
+	const struct da_claim *claims;
+	const struct da_segment *segs = da_ownership_segments(o, d, &nsegs,
+							      &claims);
+	long i = da_ownership_find(o, d, off);
+	if (i < 0)
+		return;
+	uint64_t end = off + len;
+	struct da_cell *c = a->cell;
+	for (size_t k = (size_t)i; k < nsegs && segs[k].start < end; k++) {
+		const struct da_segment *s = &segs[k];
+		uint64_t a0 = s->start > off ? s->start : off;
+		uint64_t a1 = s->start + s->len < end ? s->start + s->len : end;
+		if (a1 <= a0)
+			continue;
+		const struct da_claim *in = s->count
+			? &claims[s->first + s->count - 1] : NULL;
+		acc_region(a, in ? in->region_id : -1, a1 - a0);
+		if (in && in->conflict)
+			c->conflict = true;
+		acc_usage(c, in, in ? in->owner_start + (a0 - s->start) : 0,
+			  a1 - a0);
+		c->bytes += a1 - a0;
+	}
+	acc_holes(c, da_ownership_machine_disk(o, d), off, len);
+}
+
+static void finish(struct acc *a)
+{
+	struct da_cell *c = a->cell;
+	uint64_t best = 0;
+	c->region_id = -1;
+	for (int i = 0; i < a->nids; i++) {
+		if (a->bytes[i] > best) {
+			best = a->bytes[i];
+			c->region_id = a->ids[i];
+		}
+	}
+	c->nregions = a->distinct;
+}
+
+int da_summarize_disk(const struct da_ownership *o, size_t d, uint64_t off,
+		      uint64_t len, struct da_cell *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct acc a = { .cell = out };
+	summarize_disk(o, d, off, len, &a);
+	finish(&a);
+	return 0;
+}
+
+int da_summarize_space(const struct da_ownership *o, struct da_device *dev,
+		       uint64_t off, uint64_t len, struct da_cell *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct acc a = { .cell = out };
+	if (off >= dev->size)
+		return 0;
+	if (len > dev->size - off)
+		len = dev->size - off;
+	/* bounded: a striped LV cut into chunks costs a step a chunk */
+	for (int guard = 0; len > 0 && guard < 65536; guard++) {
+		size_t d;
+		uint64_t doff, run;
+		if (da_ownership_locate(o, dev, off, &d, &doff, &run) < 0) {
+			run = da_device_contiguous(dev, off);
+			if (run == 0)
+				run = len;
+			if (run > len)
+				run = len;
+			out->unmapped += run;
+			out->bytes += run;
+		} else {
+			if (run > len)
+				run = len;
+			summarize_disk(o, d, doff, run, &a);
+		}
+		off += run;
+		len -= run;
+	}
+	finish(&a);
+	return 0;
+}
