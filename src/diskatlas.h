@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define DA_VERSION "0.1.0"
 
@@ -455,6 +456,22 @@ bool da_bitmap_test(const struct da_bitmap *b, uint64_t bit);
 size_t da_bitmap_runs(const struct da_bitmap *b);
 size_t da_bitmap_memory(const struct da_bitmap *b);
 void da_bitmap_free(struct da_bitmap *b);
+
+/* ---- reports (src/report.c): what the command line prints ------------ */
+
+/* The scan as a tree (text) or as the contract's JSON document. */
+int da_report_list(FILE *f, struct da_machine *m, bool json);
+/* The owners of byte off of disk d: a few lines of text, or one JSON
+ * object on one line. */
+int da_report_lookup(FILE *f, const struct da_ownership *o,
+		     struct da_machine *m, size_t d, uint64_t off, bool json);
+/* Resolve "[DISK:]OFFSET" to a disk index and an offset inside it.
+ * -1 with err on an unknown disk, a bad offset, or one past the end. */
+int da_parse_where(struct da_machine *m, const char *where, size_t *d,
+		   uint64_t *off, da_error *err);
+/* The disk as a width x height map of letters, with a legend. */
+int da_report_map(FILE *f, const struct da_ownership *o,
+		  struct da_machine *m, size_t d, int width, int height);
 
 /* ---- parsing helpers ------------------------------------------------- */
 

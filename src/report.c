@@ -1,0 +1,440 @@
+/* What the command line prints: --list, --lookup and --map, as text for
+ * people and as JSON for scripts (the contract in the manual page).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "value.h"
+
+/* ---- --list ---- */
+
+static void json_node(FILE *f, const struct da_node *n);
+
+static void json_slots(FILE *f, const struct da_node *n)
+{
+	fprintf(f, ",\"%s\":[", n->type == DA_NODE_PARTITIONS ? "partitions"
+							       : "children");
+	for (size_t i = 0; i < n->nslots; i++) {
+		const struct da_slot *s = &n->slots[i];
+		bool first = true;
+		if (i)
+			fputc(',', f);
+		fputc('{', f);
+		da_json_members(f, s->props, &first);
+		if (!first)
+			fputc(',', f);
+		fputs("\"content\":", f);
+		json_node(f, s->content);
+		fputc('}', f);
+	}
+	fputc(']', f);
+}
+
+static void json_node(FILE *f, const struct da_node *n)
+{
+	if (!n) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{\"type\":", f);
+	da_json_string(f, da_node_type_name(n->type));
+	bool first = false;
+	da_json_members(f, n->props, &first);
+	if (n->reason) {
+		fputs(",\"reason\":", f);
+		da_json_string(f, n->reason);
+	}
+	if (n->nslots || n->type == DA_NODE_PARTITIONS)
+		json_slots(f, n);
+	fputc('}', f);
+}
+
+static void list_json(FILE *f, struct da_machine *m)
+{
+	fputs("{\"version\":1,\"disks\":[", f);
+	for (size_t i = 0; i < m->ndisks; i++) {
+		const struct da_disk *d = &m->disks[i];
+		if (i)
+			fputc(',', f);
+		fputs("{\"name\":", f);
+		da_json_string(f, d->name);
+		fputs(",\"path\":", f);
+		da_json_string(f, d->path);
+		fprintf(f, ",\"size\":%" PRIu64 ",\"format\":", d->dev->size);
+		da_json_string(f, d->format);
+		fputs(",\"content\":", f);
+		json_node(f, d->content);
+		fputc('}', f);
+	}
+	fputs("],\"volumes\":[", f);
+	for (size_t i = 0; i < m->nvolumes; i++) {
+		const struct da_volume *v = &m->volumes[i];
+		if (i)
+			fputc(',', f);
+		fputs("{\"name\":", f);
+		da_json_string(f, v->name);
+		fputs(",\"kind\":", f);
+		da_json_string(f, v->kind);
+		fprintf(f, ",\"size\":%" PRIu64,
+			v->dev ? v->dev->size : (uint64_t)0);
+		bool first = false;
+		da_json_members(f, v->props, &first);
+		fputs(",\"content\":", f);
+		json_node(f, v->content);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+}
+
+/* One line of a node's props, "key=value" for the scalars people read. */
+static void text_props(FILE *f, const struct da_value *props)
+{
+	static const char *const skip[] = { "name", "number", "start", "size",
+					    "type", "type_name", NULL };
+	if (!props || props->type != DA_V_OBJ)
+		return;
+	for (size_t i = 0; i < props->u.c.n; i++) {
+		const char *k = props->u.c.keys[i];
+		const struct da_value *v = props->u.c.v[i];
+		bool skipped = false;
+		for (const char *const *s = skip; *s; s++)
+			if (!strcmp(*s, k))
+				skipped = true;
+		if (skipped)
+			continue;
+		switch (v->type) {
+		case DA_V_STR:
+			if (v->u.s[0])
+				fprintf(f, "  %s=%s", k, v->u.s);
+			break;
+		case DA_V_INT:
+			if (!strcmp(k, "used") || !strcmp(k, "free") ||
+			    !strcmp(k, "dev_size") || !strcmp(k, "pe_size")) {
+				char h[32];
+				da_human_size((uint64_t)v->u.i, h, sizeof(h));
+				fprintf(f, "  %s=%s", k, h);
+			} else {
+				fprintf(f, "  %s=%lld", k, (long long)v->u.i);
+			}
+			break;
+		case DA_V_BOOL:
+			if (v->u.b)
+				fprintf(f, "  %s", k);
+			break;
+		case DA_V_ARR:
+			if (!strcmp(k, "warnings"))
+				for (size_t j = 0; j < v->u.c.n; j++)
+					if (v->u.c.v[j]->type == DA_V_STR)
+						fprintf(f, "  warning: %s",
+							v->u.c.v[j]->u.s);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int64_t int_prop(const struct da_value *props, const char *key,
+			int64_t dflt)
+{
+	struct da_value *v = da_obj_get(props, key);
+	return v && v->type == DA_V_INT ? v->u.i : dflt;
+}
+
+static const char *str_prop(const struct da_value *props, const char *key)
+{
+	struct da_value *v = da_obj_get(props, key);
+	return v && v->type == DA_V_STR ? v->u.s : "";
+}
+
+static void text_node(FILE *f, const struct da_node *n, const char *indent)
+{
+	if (!n) {
+		fprintf(f, "%s(not scanned)\n", indent);
+		return;
+	}
+	fprintf(f, "%s%s", indent, da_node_type_name(n->type));
+	const char *fstype = str_prop(n->props, "fstype");
+	if (fstype[0])
+		fprintf(f, " %s", fstype);
+	text_props(f, n->props);
+	if (n->reason)
+		fprintf(f, "  (%s)", n->reason);
+	fputc('\n', f);
+	char sub[256];
+	snprintf(sub, sizeof(sub), "%s    ", indent);
+	for (size_t i = 0; i < n->nslots; i++) {
+		const struct da_slot *s = &n->slots[i];
+		char hs[32];
+		da_human_size((uint64_t)int_prop(s->props, "size", 0), hs,
+			      sizeof(hs));
+		fprintf(f, "%s  %s %s  start=%lld size=%lld (%s)", indent,
+			s->kind, str_prop(s->props, "name"),
+			(long long)int_prop(s->props, "start", 0),
+			(long long)int_prop(s->props, "size", 0), hs);
+		const char *t = str_prop(s->props, "type");
+		const char *tn = str_prop(s->props, "type_name");
+		if (t[0])
+			fprintf(f, "  type=%s", t);
+		if (tn[0])
+			fprintf(f, " (%s)", tn);
+		text_props(f, s->props);
+		fputc('\n', f);
+		if (s->content)
+			text_node(f, s->content, sub);
+	}
+}
+
+int da_report_list(FILE *f, struct da_machine *m, bool json)
+{
+	if (json) {
+		list_json(f, m);
+		return 0;
+	}
+	for (size_t i = 0; i < m->ndisks; i++) {
+		const struct da_disk *d = &m->disks[i];
+		char hs[32];
+		da_human_size(d->dev->size, hs, sizeof(hs));
+		fprintf(f, "%s  %s  %s  (%" PRIu64 " bytes)\n", d->name,
+			d->format, hs, d->dev->size);
+		text_node(f, d->content, "  ");
+	}
+	if (m->nvolumes)
+		fputs("volumes:\n", f);
+	for (size_t i = 0; i < m->nvolumes; i++) {
+		const struct da_volume *v = &m->volumes[i];
+		char hs[32];
+		da_human_size(v->dev ? v->dev->size : 0, hs, sizeof(hs));
+		fprintf(f, "  %s %s  %s", v->kind, v->name, hs);
+		const struct da_value *segs = da_obj_get(v->props, "segments");
+		if (segs && segs->type == DA_V_ARR)
+			fprintf(f, "  %zu segment%s", segs->u.c.n,
+				segs->u.c.n == 1 ? "" : "s");
+		const char *st = str_prop(v->props, "status");
+		if (st[0])
+			fprintf(f, "  %s", st);
+		struct da_value *partial = da_obj_get(v->props, "partial");
+		if (partial && partial->type == DA_V_BOOL && partial->u.b)
+			fputs("  PARTIAL", f);
+		fputc('\n', f);
+		text_node(f, v->content, "      ");
+	}
+	return 0;
+}
+
+/* ---- --lookup ---- */
+
+int da_parse_where(struct da_machine *m, const char *where, size_t *d,
+		   uint64_t *off, da_error *err)
+{
+	const char *colon = strrchr(where, ':');
+	const char *num = where;
+	*d = 0;
+	if (colon) {
+		size_t len = (size_t)(colon - where);
+		bool found = false;
+		for (size_t i = 0; i < m->ndisks; i++) {
+			if (strlen(m->disks[i].name) == len &&
+			    !strncmp(m->disks[i].name, where, len)) {
+				*d = i;
+				found = true;
+			}
+		}
+		if (!found)
+			return da_error_set(err, EINVAL, "%s: no disk named "
+					    "'%.*s'", where, (int)len, where);
+		num = colon + 1;
+	}
+	if (da_parse_offset(num, off) < 0)
+		return da_error_set(err, EINVAL, "%s: not an offset (try "
+				    "1048576, 0x100000, 1M or 2048s)", where);
+	if (*off >= m->disks[*d].dev->size)
+		return da_error_set(err, ERANGE, "%s: offset %" PRIu64
+				    " is past the end of %s (%" PRIu64
+				    " bytes)", where, *off,
+				    m->disks[*d].name, m->disks[*d].dev->size);
+	return 0;
+}
+
+#define MAX_OWNERS 32
+
+int da_report_lookup(FILE *f, const struct da_ownership *o,
+		     struct da_machine *m, size_t d, uint64_t off, bool json)
+{
+	struct da_owner w[MAX_OWNERS];
+	int n = da_owners_at(o, d, off, w, MAX_OWNERS, true);
+	if (n > MAX_OWNERS)
+		n = MAX_OWNERS;
+	const char *disk = m->disks[d].name;
+	if (json) {
+		fputs("{\"disk\":", f);
+		da_json_string(f, disk);
+		fprintf(f, ",\"offset\":%" PRIu64 ",\"owners\":[", off);
+		if (n <= 0)
+			fprintf(f, "{\"kind\":\"none\",\"offset\":%" PRIu64
+				"}", off);
+		for (int i = 0; i < n; i++) {
+			const struct da_owner *x = &w[i];
+			if (i)
+				fputc(',', f);
+			fputs("{\"kind\":", f);
+			da_json_string(f, x->kind);
+			fputs(",\"name\":", f);
+			da_json_string(f, x->name);
+			fprintf(f, ",\"offset\":%" PRIu64, x->offset);
+			if (x->fstype) {
+				fputs(",\"fstype\":", f);
+				da_json_string(f, x->fstype);
+			}
+			const char *role = x->role;
+			if (x->has_info && x->info.role)
+				role = x->info.role;
+			if (role) {
+				fputs(",\"role\":", f);
+				da_json_string(f, role);
+			}
+			if (x->has_info) {
+				if (x->info.block >= 0)
+					fprintf(f, ",\"block\":%" PRId64,
+						x->info.block);
+				if (x->info.inode >= 0)
+					fprintf(f, ",\"inode\":%" PRId64,
+						x->info.inode);
+				if (x->info.path[0]) {
+					fputs(",\"path\":", f);
+					da_json_string(f, x->info.path);
+				}
+				if (x->info.nlinks > 1)
+					fprintf(f, ",\"nlinks\":%u",
+						x->info.nlinks);
+				if (x->info.indexing)
+					fputs(",\"indexing\":true", f);
+				if (x->info.conflict)
+					fputs(",\"file_conflict\":true", f);
+			}
+			if (x->conflict)
+				fputs(",\"conflict\":true", f);
+			fputc('}', f);
+		}
+		fputs("]}\n", f);
+		return 0;
+	}
+	char hs[32];
+	da_human_size(off, hs, sizeof(hs));
+	fprintf(f, "%s @ %" PRIu64 " (0x%" PRIx64 ", %s)\n", disk, off, off,
+		hs);
+	if (n <= 0)
+		fputs("  no owner\n", f);
+	for (int i = 0; i < n; i++) {
+		const struct da_owner *x = &w[i];
+		fprintf(f, "  %*s%s %s  offset %" PRIu64, 2 * i, "", x->kind,
+			x->name, x->offset);
+		if (x->fstype && strcmp(x->fstype, x->name))
+			fprintf(f, "  %s", x->fstype);
+		const char *role = x->role;
+		if (x->has_info && x->info.role)
+			role = x->info.role;
+		if (role)
+			fprintf(f, "  role %s", role);
+		if (x->has_info) {
+			if (x->info.block >= 0)
+				fprintf(f, "  block %" PRId64, x->info.block);
+			if (x->info.inode >= 0)
+				fprintf(f, "  inode %" PRId64, x->info.inode);
+			if (x->info.path[0])
+				fprintf(f, "  %s", x->info.path);
+			if (x->info.nlinks > 1)
+				fprintf(f, " (%u links)", x->info.nlinks);
+			if (x->info.indexing)
+				fputs("  (indexing)", f);
+		}
+		if (x->conflict)
+			fputs("  CONFLICT", f);
+		fputc('\n', f);
+	}
+	return 0;
+}
+
+/* ---- --map ---- */
+
+static char region_letter(int id)
+{
+	static const char letters[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	if (id < 0)
+		return '.';
+	return letters[id % (int)(sizeof(letters) - 1)];
+}
+
+int da_report_map(FILE *f, const struct da_ownership *o,
+		  struct da_machine *m, size_t d, int width, int height)
+{
+	uint64_t size = m->disks[d].dev->size;
+	uint64_t cells = (uint64_t)width * (uint64_t)height;
+	uint64_t cell = (size + cells - 1) / cells;
+	cell = (cell + 511) / 512 * 512;
+	if (cell == 0)
+		cell = 512;
+	char hs[32], hc[32];
+	da_human_size(size, hs, sizeof(hs));
+	da_human_size(cell, hc, sizeof(hc));
+	fprintf(f, "%s  %s  1 cell = %s (%" PRIu64 " bytes)\n",
+		m->disks[d].name, hs, hc, cell);
+
+	size_t nreg;
+	const struct da_region_info *regs = da_ownership_regions(o, &nreg);
+	bool *shown = calloc(nreg + 1, sizeof(*shown));
+	if (!shown)
+		return -1;
+	bool none = false, holes = false, conflicts = false;
+	for (uint64_t row = 0; row * width * cell < size; row++) {
+		for (int col = 0; col < width; col++) {
+			uint64_t off = (row * width + (uint64_t)col) * cell;
+			if (off >= size)
+				break;
+			uint64_t len = size - off < cell ? size - off : cell;
+			struct da_cell c;
+			da_summarize_disk(o, d, off, len, &c);
+			char ch = region_letter(c.region_id);
+			if (c.region_id >= 0 && (size_t)c.region_id < nreg)
+				shown[c.region_id] = true;
+			else
+				none = true;
+			if (c.conflict) {
+				ch = '!';
+				conflicts = true;
+			} else if (c.hole == c.bytes && c.bytes) {
+				ch = ' ';
+				holes = true;
+			} else if (c.region_id >= 0 &&
+				   c.used + c.metadata < c.free) {
+				ch = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a'
+								: ch);
+			}
+			fputc(ch, f);
+		}
+		fputc('\n', f);
+	}
+	fputs("legend (upper case: mostly used; lower case: mostly free):\n", f);
+	for (size_t i = 0; i < nreg; i++) {
+		if (!shown[i])
+			continue;
+		char hb[32];
+		da_human_size(regs[i].bytes, hb, sizeof(hb));
+		fprintf(f, "  %c  %s %s%s%s  %s\n", region_letter((int)i),
+			regs[i].kind, regs[i].name, regs[i].role ? " " : "",
+			regs[i].role ? regs[i].role : "", hb);
+	}
+	if (none)
+		fputs("  .  no owner\n", f);
+	if (holes)
+		fputs("     never written (a hole in the image)\n", f);
+	if (conflicts)
+		fputs("  !  conflict: several owners claim these bytes\n", f);
+	free(shown);
+	return 0;
+}
