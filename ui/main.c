@@ -1,0 +1,213 @@
+/* diskatlas: the command line.  Opens the disks, scans them, builds the
+ * ownership index, then either prints (--list, --lookup, --map) or opens
+ * the explorer.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diskatlas.h"
+#include "explorer.h"
+
+enum mode { MODE_EXPLORE, MODE_LIST, MODE_LOOKUP, MODE_MAP };
+
+static void usage(FILE *f)
+{
+	fputs("Usage: diskatlas [OPTION]... DISK...\n"
+	      "       diskatlas --list [--json] DISK...\n"
+	      "       diskatlas --lookup WHERE [--json] DISK...\n"
+	      "       diskatlas --map [--width N] [--height N] DISK...\n"
+	      "Explore who owns every block of disk images: partition tables,\n"
+	      "LVM, filesystems, down to the file.\n"
+	      "\n"
+	      "  DISK               PATH or NAME=PATH (an image file or block device)\n"
+	      "  -l, --list         print what the scan found, as a tree\n"
+	      "  -L, --lookup WHERE print the owners of the byte at [DISK:]OFFSET;\n"
+	      "                     OFFSET is bytes (decimal or 0x hex), with K/M/G/T\n"
+	      "                     (powers of 1024) or s (512-byte sectors);\n"
+	      "                     '-' reads one WHERE a line from standard input\n"
+	      "  -m, --map          print the disk as a map of letters with a legend\n"
+	      "      --width N      map width in cells (default 64)\n"
+	      "      --height N     map height in cells (default 16)\n"
+	      "  -j, --json         JSON output (JSON Lines for --lookup -)\n"
+	      "  -f, --format FMT   image format of the disks after it (raw)\n"
+	      "  -d, --debug        trace probes and reads on stderr\n"
+	      "  -h, --help         show this help\n"
+	      "  -V, --version      show the version\n"
+	      "\n"
+	      "Without --list, --lookup or --map, the explorer opens (press ? in it).\n"
+	      "Exit status: 0 success, 1 runtime error, 2 bad usage.\n", f);
+}
+
+static int fail(const char *msg)
+{
+	fprintf(stderr, "diskatlas: %s\n", msg);
+	return 1;
+}
+
+static int bad_usage(const char *msg)
+{
+	fprintf(stderr, "diskatlas: %s\n", msg);
+	fputs("Try 'diskatlas --help' for more information.\n", stderr);
+	return 2;
+}
+
+static int positive(const char *s, int *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > 100000)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* --lookup -: one WHERE a line, one answer a line. */
+static int lookup_stream(struct da_ownership *o, struct da_machine *m,
+			 bool json)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int status = 0;
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	while ((len = getline(&line, &cap, stdin)) > 0) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0)
+			continue;
+		size_t d;
+		uint64_t off;
+		da_error err = { 0 };
+		if (da_parse_where(m, line, &d, &off, &err) < 0) {
+			status = 1;
+			if (json) {
+				fputs("{\"where\":\"", stdout);
+				for (const char *p = line; *p; p++)
+					if (*p != '"' && *p != '\\' &&
+					    (unsigned char)*p >= 0x20)
+						fputc(*p, stdout);
+				printf("\",\"error\":\"%s\"}\n",
+				       strchr(err.msg, '"') ? "bad offset"
+							    : err.msg);
+			} else {
+				printf("error: %s\n", err.msg);
+			}
+			continue;
+		}
+		da_report_lookup(stdout, o, m, d, off, json);
+	}
+	free(line);
+	fflush(stdout);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "list", no_argument, NULL, 'l' },
+		{ "lookup", required_argument, NULL, 'L' },
+		{ "map", no_argument, NULL, 'm' },
+		{ "width", required_argument, NULL, 'W' },
+		{ "height", required_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum mode mode = MODE_EXPLORE;
+	const char *where = NULL;
+	bool json = false;
+	int width = 64, height = 16;
+	const char *e = getenv("DISKATLAS_DEBUG");
+	if (e && *e && strcmp(e, "0"))
+		da_debug = 1;
+
+	int c;
+	while ((c = getopt_long(argc, argv, "lL:mjf:dhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': mode = MODE_LIST; break;
+		case 'L': mode = MODE_LOOKUP; where = optarg; break;
+		case 'm': mode = MODE_MAP; break;
+		case 'W':
+			if (positive(optarg, &width) < 0)
+				return bad_usage("--width wants a number from 1 to 100000");
+			break;
+		case 'H':
+			if (positive(optarg, &height) < 0)
+				return bad_usage("--height wants a number from 1 to 100000");
+			break;
+		case 'j': json = true; break;
+		case 'f':
+			if (strcmp(optarg, "raw") != 0) {
+				char msg[160];
+				snprintf(msg, sizeof(msg), "--format %.60s: only raw "
+					 "images are supported in this build", optarg);
+				return bad_usage(msg);
+			}
+			break;
+		case 'd': da_debug = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("diskatlas %s\n", DA_VERSION); return 0;
+		default: return bad_usage("unknown option");
+		}
+	}
+	if (optind >= argc)
+		return bad_usage("no disk given");
+	if (json && (mode == MODE_EXPLORE || mode == MODE_MAP))
+		return bad_usage("--json goes with --list or --lookup");
+
+	da_error err = { 0 };
+	struct da_machine *m = da_machine_open("machine",
+					       (const char *const *)argv + optind,
+					       (size_t)(argc - optind), &err);
+	if (!m)
+		return fail(err.msg);
+	if (da_machine_scan(m, &err) < 0) {
+		da_machine_close(m);
+		return fail(err.msg);
+	}
+	int status = 0;
+	if (mode == MODE_LIST) {
+		da_report_list(stdout, m, json);
+	} else {
+		size_t d = 0;
+		uint64_t off = 0;
+		if (mode == MODE_LOOKUP && strcmp(where, "-") != 0 &&
+		    da_parse_where(m, where, &d, &off, &err) < 0) {
+			da_machine_close(m);
+			return fail(err.msg);
+		}
+		struct da_ownership *o = da_ownership_build(m, &err);
+		if (!o) {
+			da_machine_close(m);
+			return fail(err.msg);
+		}
+		if (mode == MODE_LOOKUP) {
+			da_machine_build_indexes(m, &err);
+			if (strcmp(where, "-") == 0)
+				status = lookup_stream(o, m, json);
+			else
+				da_report_lookup(stdout, o, m, d, off, json);
+		} else if (mode == MODE_MAP) {
+			for (size_t i = 0; i < m->ndisks; i++)
+				da_report_map(stdout, o, m, i, width, height);
+		} else {
+			status = explorer_run(m, o);
+		}
+		da_ownership_free(o);
+	}
+	fflush(stdout);
+	for (size_t i = 0; i < m->nproblems; i++) {
+		fprintf(stderr, "diskatlas: %s\n", m->problems[i]);
+		status = 1;
+	}
+	da_machine_close(m);
+	return status;
+}
