@@ -1,0 +1,54 @@
+#!/bin/sh
+# make bench: performance figures against named baselines.  Prints numbers;
+# asserts nothing (wall-clock times are not tests).
+set -eu
+cd "$(dirname "$0")/../.."
+TOP=$(pwd)
+DA="$TOP/diskatlas"
+T=$(mktemp -d "${TMPDIR:-/tmp}/da-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export LC_ALL=C.UTF-8
+
+img() { xz -dc "tests/images/$1.img.xz" | cp --sparse=always /dev/stdin "$T/$1.img"; echo "$T/$1.img"; }
+now() { date +%s.%N; }
+secs() { echo "$1 $2" | awk '{ printf "%.3f", $2 - $1 }'; }
+peak_kib() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+
+echo "== lookups: --lookup - --json, one million random offsets"
+if [ -f tests/images/lvm-gpt.img.xz ]; then
+	i=$(img lvm-gpt)
+	size=$(stat -c %s "$i")
+	awk -v n=1000000 -v size="$size" 'BEGIN { srand(7); for (k = 0; k < n; k++) printf "%d\n", int(rand() * size) }' >"$T/offsets"
+	head -1 "$T/offsets" >"$T/one"
+	t0=$(now); "$DA" --lookup - --json "$i" <"$T/one" >/dev/null; t1=$(now)
+	"$DA" --lookup - --json "$i" <"$T/offsets" >"$T/answers"; t2=$(now)
+	base=$(secs "$t0" "$t1"); all=$(secs "$t1" "$t2")
+	lines=$(wc -l <"$T/answers")
+	echo "$lines $base $all" | awk '{ r = $1 / ($3 - $2); printf "  lvm-gpt: %d answers in %.3f s (start-up and build %.3f s): %.0f lookups/s  [baseline: 1,000,000 lookups/s]\n", $1, $3, $2, r }'
+	echo "  peak memory: $(peak_kib "$DA" --lookup - --json "$i" <"$T/offsets") KiB"
+else
+	echo "  skipped: tests/images/lvm-gpt.img.xz is missing"
+fi
+
+echo "== build: scan + ownership + file index, beside debugfs icheck of 1000 blocks"
+if [ -f tests/images/gpt-esp-ext4.img.xz ]; then
+	i=$(img gpt-esp-ext4)
+	# the ext4 partition: the largest Linux filesystem partition sfdisk sees
+	eval "$(sfdisk --json "$i" | jq -r '.partitiontable.partitions | map(select(.type == "0FC63DAF-8483-4772-8E79-3D69D8477DE4")) | max_by(.size) | "start=\(.start) size=\(.size)"')"
+	off=$((start * 512))
+	echo "$off" >"$T/one"
+	t0=$(now); "$DA" --lookup - "$i" <"$T/one" >/dev/null; t1=$(now)
+	echo "  diskatlas scan+index: $(secs "$t0" "$t1") s, peak $(peak_kib "$DA" --lookup - "$i" <"$T/one") KiB"
+	dd if="$i" of="$T/fs.img" bs=512 skip="$start" count="$size" conv=sparse status=none
+	blocks=$(dumpe2fs -h "$T/fs.img" 2>/dev/null | awk -F: '/^Block count/ { print $2 + 0 }')
+	list=$(awk -v n=1000 -v b="$blocks" 'BEGIN { srand(3); for (k = 0; k < n; k++) printf "%d ", int(rand() * b) }')
+	t0=$(now); debugfs -R "icheck $list" "$T/fs.img" >/dev/null 2>&1; t1=$(now)
+	echo "  debugfs icheck (1000 blocks): $(secs "$t0" "$t1") s  [baseline]"
+else
+	echo "  skipped: tests/images/gpt-esp-ext4.img.xz is missing"
+fi
+
+if [ -f tests/bench/frames.sh ]; then
+	echo "== explorer frames"
+	sh tests/bench/frames.sh
+fi
