@@ -1,0 +1,188 @@
+/* Unit tests of the engine's core: offset parsing, values, and the
+ * ownership index on hand-built scan trees (no plugins involved).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "diskatlas.h"
+#include "value.h"
+
+static void test_parse_offset(void **state)
+{
+	uint64_t v;
+	(void)state;
+	assert_int_equal(da_parse_offset("0", &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(da_parse_offset("2048s", &v), 0);
+	assert_true(v == 1048576);
+	assert_int_equal(da_parse_offset("0x100000", &v), 0);
+	assert_true(v == 1048576);
+	assert_int_equal(da_parse_offset("1M", &v), 0);
+	assert_true(v == 1048576);
+	assert_int_equal(da_parse_offset("3K", &v), 0);
+	assert_true(v == 3072);
+	assert_int_equal(da_parse_offset("2T", &v), 0);
+	assert_true(v == 2ull << 40);
+	assert_int_equal(da_parse_offset("1GiB", &v), 0);
+	assert_true(v == 1ull << 30);
+	assert_int_equal(da_parse_offset("", &v), -1);
+	assert_int_equal(da_parse_offset("0x", &v), -1);
+	assert_int_equal(da_parse_offset("12Q", &v), -1);
+	assert_int_equal(da_parse_offset("-5", &v), -1);
+	assert_int_equal(da_parse_offset("99999999999999999999", &v), -1);
+	assert_int_equal(da_parse_offset("18446744073709551615T", &v), -1);
+}
+
+static void test_human_size(void **state)
+{
+	char b[32];
+	(void)state;
+	da_human_size(512, b, sizeof(b));
+	assert_string_equal(b, "512 B");
+	da_human_size(1536, b, sizeof(b));
+	assert_string_equal(b, "1.5 KiB");
+	da_human_size(64ull << 20, b, sizeof(b));
+	assert_string_equal(b, "64 MiB");
+}
+
+static void test_json(void **state)
+{
+	(void)state;
+	struct da_value *o = da_obj_new();
+	da_obj_set_str(o, "name", "a\"b\\c\n");
+	da_obj_set_int(o, "size", -3);
+	da_obj_set_bool(o, "ok", true);
+	struct da_value *a = da_arr_new();
+	da_arr_push(a, da_int_new(1));
+	da_arr_push(a, da_str_new("x"));
+	da_obj_set(o, "list", a);
+	da_obj_set_int(o, "size", 7); /* replaces */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	da_json_value(f, o);
+	fclose(f);
+	assert_string_equal(buf, "{\"name\":\"a\\\"b\\\\c\\n\",\"size\":7,"
+			    "\"ok\":true,\"list\":[1,\"x\"]}");
+	free(buf);
+	da_value_free(o);
+}
+
+/* A 1 MiB disk file, all zeros (sparse). */
+static char *make_disk(uint64_t size)
+{
+	char *path = strdup("/tmp/da-unit-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	close(fd);
+	return path;
+}
+
+static const struct da_plugin fake = { .name = "fake" };
+
+/* A hand-made partition table: table sectors, two partitions that overlap
+ * (a conflict), and free space. */
+static void test_ownership_invariants(void **state)
+{
+	(void)state;
+	char *path = make_disk(1 << 20);
+	char spec[64];
+	snprintf(spec, sizeof(spec), "d=%s", path);
+	const char *specs[] = { spec };
+	da_error err = { 0 };
+	struct da_machine *m = da_machine_open("t", specs, 1, &err);
+	assert_non_null(m);
+	struct da_device *disk = m->disks[0].dev;
+
+	struct da_node *n = da_node_new(DA_NODE_PARTITIONS, &fake, disk);
+	da_obj_set_str(n->props, "scheme", "test");
+	da_node_add_region(n, 0, 4096, "table", -1);
+	struct da_device *p1 = da_offset_device_new("d/p1", disk, 4096,
+						    300 * 1024, &err);
+	struct da_device *p2 = da_offset_device_new("d/p2", disk, 204800,
+						    200 * 1024, &err);
+	assert_non_null(p1);
+	assert_non_null(p2);
+	struct da_value *pr = da_obj_new();
+	da_obj_set_str(pr, "name", "p1");
+	da_node_add_slot(n, "partition", pr, p1);
+	pr = da_obj_new();
+	da_obj_set_str(pr, "name", "p2");
+	da_node_add_slot(n, "partition", pr, p2);
+	da_node_add_region(n, 4096, 300 * 1024, "partition", 0);
+	da_node_add_region(n, 204800, 200 * 1024, "partition", 1);
+	m->disks[0].content = n;
+	m->scanned = true;
+
+	struct da_ownership *o = da_ownership_build(m, &err);
+	assert_non_null(o);
+	size_t ns;
+	const struct da_claim *cl;
+	const struct da_segment *s = da_ownership_segments(o, 0, &ns, &cl);
+	/* no gaps, no overlaps, covers the disk */
+	uint64_t at = 0;
+	for (size_t i = 0; i < ns; i++) {
+		assert_true(s[i].start == at);
+		assert_true(s[i].len > 0);
+		at += s[i].len;
+	}
+	assert_true(at == 1 << 20);
+
+	struct da_owner w[8];
+	/* the table */
+	assert_int_equal(da_owners_at(o, 0, 100, w, 8, true), 1);
+	assert_string_equal(w[0].kind, "partition_table");
+	assert_string_equal(w[0].role, "table");
+	/* inside p1 only */
+	assert_int_equal(da_owners_at(o, 0, 5000, w, 8, true), 2);
+	assert_string_equal(w[1].kind, "partition");
+	assert_string_equal(w[1].name, "p1");
+	assert_true(w[1].offset == 5000 - 4096);
+	assert_false(w[1].conflict);
+	/* p1 and p2 overlap at 204800..311296: both listed, in conflict */
+	int k = da_owners_at(o, 0, 250000, w, 8, true);
+	assert_int_equal(k, 4);
+	assert_true(w[2].conflict && w[3].conflict);
+	assert_string_equal(w[2].name, "p1");
+	assert_true(w[2].offset == 250000 - 4096);
+	assert_string_equal(w[3].name, "p2");
+	assert_true(w[3].offset == 250000 - 204800);
+	/* past every claim: nobody */
+	assert_int_equal(da_owners_at(o, 0, 1000000, w, 8, true), 0);
+	/* locate from a partition down to the disk */
+	size_t d;
+	uint64_t doff, run;
+	assert_int_equal(da_ownership_locate(o, p2, 10, &d, &doff, &run), 0);
+	assert_true(d == 0 && doff == 204810 && run == 200 * 1024 - 10);
+	/* summary of the whole disk: most of it no owner */
+	struct da_cell c;
+	da_summarize_disk(o, 0, 0, 1 << 20, &c);
+	assert_int_equal(c.region_id, -1);
+	assert_true(c.conflict);
+	assert_true(c.bytes == 1 << 20);
+	assert_true(c.hole == 1 << 20);
+
+	da_ownership_free(o);
+	da_machine_close(m);
+	unlink(path);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_offset),
+		cmocka_unit_test(test_human_size),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_ownership_invariants),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
