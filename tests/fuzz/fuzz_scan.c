@@ -1,0 +1,43 @@
+/* libFuzzer target: the whole engine on one hostile disk image — scan,
+ * ownership, file indexes, lookups, list and map.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "diskatlas.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	int fd = memfd_create("fuzz", 0);
+	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	char spec[64];
+	snprintf(spec, sizeof(spec), "fuzz=/proc/self/fd/%d", fd);
+	const char *specs[] = { spec };
+	da_error err;
+	struct da_machine *m = da_machine_open("fuzz", specs, 1, &err);
+	if (m && da_machine_scan(m, &err) == 0) {
+		FILE *null = fopen("/dev/null", "w");
+		da_report_list(null, m, true);
+		struct da_ownership *o = da_ownership_build(m, &err);
+		if (o) {
+			da_machine_build_indexes(m, &err);
+			for (uint64_t off = 0; off < size; off += 509)
+				da_report_lookup(null, o, m, 0, off, true);
+			da_report_map(null, o, m, 0, 16, 4);
+			da_ownership_free(o);
+		}
+		fclose(null);
+	}
+	da_machine_close(m);
+	close(fd);
+	return 0;
+}
