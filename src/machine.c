@@ -131,7 +131,7 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 				 r == DA_PROBE_FOUND ? "found" :
 				 r == DA_PROBE_ERROR ? err.msg : "not mine");
 			if (r == DA_PROBE_ERROR && !errors[0])
-				snprintf(errors, sizeof(errors), "%s: %s",
+				snprintf(errors, sizeof(errors), "%.40s: %.200s",
 					 (*p)->name, err.msg);
 			/* within a table the first (most specific) wins:
 			 * GPT over its protective MBR */

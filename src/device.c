@@ -1,0 +1,668 @@
+/* Devices: the original virt-df device class as an ops table.  A disk is
+ * a file or host block device read with pread; every other device is a
+ * mapping onto others (a slice, a concatenation, stripes, mirrors), which
+ * is what map_block and contiguous describe to the ownership build.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* ---- the generic calls ---- */
+
+int da_device_read(struct da_device *dev, void *buf, size_t len, uint64_t off,
+		   da_error *err)
+{
+	if (!range_ok(off, len, dev->size))
+		return da_error_set(err, EINVAL, "%s: read of %zu bytes at "
+				    "offset %llu is past the end (%llu bytes)",
+				    dev->name, len, (unsigned long long)off,
+				    (unsigned long long)dev->size);
+	if (len == 0)
+		return 0;
+	return dev->ops->read(dev, buf, len, off, err);
+}
+
+int da_device_map_block(struct da_device *dev, uint64_t off,
+			struct da_target *out, int max)
+{
+	if (off >= dev->size || !dev->ops->map_block)
+		return 0;
+	return dev->ops->map_block(dev, off, out, max);
+}
+
+uint64_t da_device_contiguous(struct da_device *dev, uint64_t off)
+{
+	if (off >= dev->size)
+		return 0;
+	uint64_t c = dev->ops->contiguous ? dev->ops->contiguous(dev, off)
+					  : dev->size - off;
+	if (c == 0)
+		c = 1;
+	if (c > dev->size - off)
+		c = dev->size - off;
+	return c;
+}
+
+int da_device_extent(struct da_device *dev, uint64_t off, uint64_t *run)
+{
+	if (off >= dev->size) {
+		*run = 0;
+		return -1;
+	}
+	if (!dev->ops->extent) {
+		*run = dev->size - off;
+		return 1;
+	}
+	return dev->ops->extent(dev, off, run);
+}
+
+struct da_device *da_device_ref(struct da_device *dev)
+{
+	if (dev)
+		dev->refcount++;
+	return dev;
+}
+
+void da_device_unref(struct da_device *dev)
+{
+	if (!dev || --dev->refcount > 0)
+		return;
+	if (dev->ops->close)
+		dev->ops->close(dev);
+	free(dev->name);
+	free(dev);
+}
+
+static struct da_device *device_new(const struct da_device_ops *ops,
+				    const char *name, uint64_t size,
+				    void *priv)
+{
+	struct da_device *d = da_xcalloc(1, sizeof(*d));
+	d->ops = ops;
+	d->name = da_strdup(name);
+	d->size = size;
+	d->block_size = 512;
+	d->refcount = 1;
+	d->priv = priv;
+	return d;
+}
+
+/* ---- file device: an image file or a host block device ---- */
+
+struct file_priv {
+	int fd;
+	char *path;
+	bool holes;                /* SEEK_DATA/SEEK_HOLE work here */
+};
+
+static int file_read(struct da_device *dev, void *buf, size_t len,
+		     uint64_t off, da_error *err)
+{
+	struct file_priv *p = dev->priv;
+	uint8_t *b = buf;
+	da_trace("read %s off=%llu len=%zu", dev->name,
+		 (unsigned long long)off, len);
+	while (len > 0) {
+		ssize_t n = pread(p->fd, b, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return da_error_set(err, errno, "%s: read error at "
+					    "offset %llu: %s", p->path,
+					    (unsigned long long)off,
+					    strerror(errno));
+		if (n == 0)
+			return da_error_set(err, EIO, "%s: short read at "
+					    "offset %llu (truncated?)",
+					    p->path, (unsigned long long)off);
+		b += n;
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static uint64_t file_contiguous(struct da_device *dev, uint64_t off)
+{
+	return dev->size - off;
+}
+
+static int file_extent(struct da_device *dev, uint64_t off, uint64_t *run)
+{
+	struct file_priv *p = dev->priv;
+	if (!p->holes) {
+		*run = dev->size - off;
+		return 1;
+	}
+	off_t data = lseek(p->fd, (off_t)off, SEEK_DATA);
+	if (data < 0) {
+		if (errno == ENXIO) {          /* a hole to the end */
+			*run = dev->size - off;
+			return 0;
+		}
+		*run = dev->size - off;
+		return 1;
+	}
+	if ((uint64_t)data > off) {
+		*run = (uint64_t)data - off;
+		return 0;
+	}
+	off_t hole = lseek(p->fd, (off_t)off, SEEK_HOLE);
+	if (hole < 0 || (uint64_t)hole <= off || (uint64_t)hole > dev->size)
+		hole = (off_t)dev->size;
+	*run = (uint64_t)hole - off;
+	return 1;
+}
+
+static void file_close(struct da_device *dev)
+{
+	struct file_priv *p = dev->priv;
+	close(p->fd);
+	free(p->path);
+	free(p);
+}
+
+static const struct da_device_ops file_ops = {
+	.read = file_read,
+	.contiguous = file_contiguous,
+	.extent = file_extent,
+	.close = file_close,
+};
+
+struct da_device *da_file_device_open(const char *name, const char *path,
+				      da_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+		da_error_set(err, e, "%s: %s", path,
+			     e == EACCES ? "permission denied" : strerror(e));
+		return NULL;
+	}
+	struct stat st;
+	uint64_t size = 0;
+	if (fstat(fd, &st) < 0) {
+		da_error_set(err, errno, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		da_error_set(err, EISDIR, "%s: is a directory", path);
+		close(fd);
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode)) {
+		size = (uint64_t)st.st_size;
+	} else if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
+			da_error_set(err, errno, "%s: cannot get the size of "
+				     "the block device: %s", path,
+				     strerror(errno));
+			close(fd);
+			return NULL;
+		}
+	} else {
+		da_error_set(err, EINVAL, "%s: not a disk image (neither a "
+			     "regular file nor a block device)", path);
+		close(fd);
+		return NULL;
+	}
+	if (size == 0) {
+		da_error_set(err, EINVAL, "%s: empty file", path);
+		close(fd);
+		return NULL;
+	}
+	struct file_priv *p = da_xcalloc(1, sizeof(*p));
+	p->fd = fd;
+	p->path = da_strdup(path);
+	p->holes = S_ISREG(st.st_mode) &&
+		   lseek(fd, 0, SEEK_HOLE) >= 0;
+	struct da_device *d = device_new(&file_ops, name, size, p);
+	d->is_disk = true;
+	return d;
+}
+
+/* ---- offset device: a linear slice of a parent (partitions) ---- */
+
+struct offset_priv {
+	struct da_device *parent;
+	uint64_t start;
+};
+
+static int offset_read(struct da_device *dev, void *buf, size_t len,
+		       uint64_t off, da_error *err)
+{
+	struct offset_priv *p = dev->priv;
+	return da_device_read(p->parent, buf, len, p->start + off, err);
+}
+
+static int offset_map(struct da_device *dev, uint64_t off,
+		      struct da_target *out, int max)
+{
+	struct offset_priv *p = dev->priv;
+	if (max > 0)
+		out[0] = (struct da_target){ p->parent, p->start + off };
+	return 1;
+}
+
+static uint64_t offset_contiguous(struct da_device *dev, uint64_t off)
+{
+	return dev->size - off;
+}
+
+static int offset_extent(struct da_device *dev, uint64_t off, uint64_t *run)
+{
+	struct offset_priv *p = dev->priv;
+	int r = da_device_extent(p->parent, p->start + off, run);
+	if (*run > dev->size - off)
+		*run = dev->size - off;
+	return r;
+}
+
+static void offset_close(struct da_device *dev)
+{
+	struct offset_priv *p = dev->priv;
+	da_device_unref(p->parent);
+	free(p);
+}
+
+static const struct da_device_ops offset_ops = {
+	.read = offset_read,
+	.map_block = offset_map,
+	.contiguous = offset_contiguous,
+	.extent = offset_extent,
+	.close = offset_close,
+};
+
+struct da_device *da_offset_device_new(const char *name,
+				       struct da_device *parent,
+				       uint64_t start, uint64_t size,
+				       da_error *err)
+{
+	if (!parent || size == 0 || !range_ok(start, size, parent->size)) {
+		da_error_set(err, EINVAL, "%s: slice %llu+%llu does not fit "
+			     "in %s (%llu bytes)", name,
+			     (unsigned long long)start,
+			     (unsigned long long)size,
+			     parent ? parent->name : "?",
+			     parent ? (unsigned long long)parent->size : 0ull);
+		return NULL;
+	}
+	struct offset_priv *p = da_xcalloc(1, sizeof(*p));
+	p->parent = da_device_ref(parent);
+	p->start = start;
+	struct da_device *d = device_new(&offset_ops, name, size, p);
+	d->block_size = parent->block_size;
+	return d;
+}
+
+/* ---- block-size overlay: the same bytes, another natural block size ---- */
+
+struct da_device *da_blocksize_overlay_new(struct da_device *parent,
+					   uint32_t block_size, da_error *err)
+{
+	if (!parent || block_size == 0 || (block_size & (block_size - 1))) {
+		da_error_set(err, EINVAL, "block size %u is not a power of 2",
+			     block_size);
+		return NULL;
+	}
+	struct da_device *d = da_offset_device_new(parent->name, parent, 0,
+						   parent->size, err);
+	if (d)
+		d->block_size = block_size;
+	return d;
+}
+
+/* ---- linear device: segments of other devices, end to end ---- */
+
+struct linear_priv {
+	struct da_linear_seg *segs;
+	size_t n;
+};
+
+/* the segment holding off (segments cover [0, size) in order) */
+static const struct da_linear_seg *linear_find(const struct linear_priv *p,
+					       uint64_t off)
+{
+	size_t lo = 0, hi = p->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct da_linear_seg *s = &p->segs[mid];
+		if (off < s->start)
+			hi = mid;
+		else if (off - s->start >= s->len)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+static int linear_read(struct da_device *dev, void *buf, size_t len,
+		       uint64_t off, da_error *err)
+{
+	struct linear_priv *p = dev->priv;
+	uint8_t *b = buf;
+	while (len > 0) {
+		const struct da_linear_seg *s = linear_find(p, off);
+		if (!s)
+			return da_error_set(err, EINVAL, "%s: offset %llu "
+					    "maps nowhere", dev->name,
+					    (unsigned long long)off);
+		uint64_t in = off - s->start;
+		size_t n = s->len - in < len ? (size_t)(s->len - in) : len;
+		if (!s->target)
+			return da_error_set(err, ENXIO, "%s: offset %llu is "
+					    "on a missing device", dev->name,
+					    (unsigned long long)off);
+		if (da_device_read(s->target, b, n, s->target_off + in,
+				   err) < 0)
+			return -1;
+		b += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int linear_map(struct da_device *dev, uint64_t off,
+		      struct da_target *out, int max)
+{
+	const struct da_linear_seg *s = linear_find(dev->priv, off);
+	if (!s || !s->target)
+		return 0;
+	if (max > 0)
+		out[0] = (struct da_target){ s->target,
+					     s->target_off + (off - s->start) };
+	return 1;
+}
+
+static uint64_t linear_contiguous(struct da_device *dev, uint64_t off)
+{
+	const struct da_linear_seg *s = linear_find(dev->priv, off);
+	return s ? s->len - (off - s->start) : 1;
+}
+
+static int linear_extent(struct da_device *dev, uint64_t off, uint64_t *run)
+{
+	const struct da_linear_seg *s = linear_find(dev->priv, off);
+	if (!s || !s->target) {
+		*run = s ? s->len - (off - s->start) : 1;
+		return 0;
+	}
+	int r = da_device_extent(s->target, s->target_off + (off - s->start),
+				 run);
+	uint64_t left = s->len - (off - s->start);
+	if (*run > left)
+		*run = left;
+	return r;
+}
+
+static void linear_close(struct da_device *dev)
+{
+	struct linear_priv *p = dev->priv;
+	for (size_t i = 0; i < p->n; i++)
+		da_device_unref(p->segs[i].target);
+	free(p->segs);
+	free(p);
+}
+
+static const struct da_device_ops linear_ops = {
+	.read = linear_read,
+	.map_block = linear_map,
+	.contiguous = linear_contiguous,
+	.extent = linear_extent,
+	.close = linear_close,
+};
+
+struct da_device *da_linear_device_new(const char *name, uint64_t size,
+				       const struct da_linear_seg *segs,
+				       size_t nsegs, da_error *err)
+{
+	uint64_t at = 0;
+	if (nsegs == 0 || size == 0 || nsegs > (1u << 24)) {
+		da_error_set(err, EINVAL, "%s: no segments", name);
+		return NULL;
+	}
+	for (size_t i = 0; i < nsegs; i++) {
+		const struct da_linear_seg *s = &segs[i];
+		if (s->start != at || s->len == 0 ||
+		    !add_ok(at, s->len, &at) ||
+		    (s->target && !range_ok(s->target_off, s->len,
+					    s->target->size))) {
+			da_error_set(err, EINVAL, "%s: segment %zu (%llu+%llu) "
+				     "is out of order or does not fit its "
+				     "device", name, i,
+				     (unsigned long long)s->start,
+				     (unsigned long long)s->len);
+			return NULL;
+		}
+	}
+	if (at != size) {
+		da_error_set(err, EINVAL, "%s: segments cover %llu bytes, "
+			     "not %llu", name, (unsigned long long)at,
+			     (unsigned long long)size);
+		return NULL;
+	}
+	struct linear_priv *p = da_xcalloc(1, sizeof(*p));
+	p->segs = malloc(nsegs * sizeof(*p->segs));
+	if (!p->segs) {
+		free(p);
+		da_error_set(err, ENOMEM, "%s: out of memory", name);
+		return NULL;
+	}
+	memcpy(p->segs, segs, nsegs * sizeof(*segs));
+	for (size_t i = 0; i < nsegs; i++)
+		da_device_ref(p->segs[i].target);
+	p->n = nsegs;
+	return device_new(&linear_ops, name, size, p);
+}
+
+/* ---- striped device: chunk k on stripe k % n ---- */
+
+struct striped_priv {
+	uint64_t chunk;
+	size_t n;
+	struct da_device **stripes;
+	uint64_t *offs;
+};
+
+static struct da_target striped_where(const struct striped_priv *p,
+				      uint64_t off, uint64_t *left)
+{
+	uint64_t k = off / p->chunk, in = off % p->chunk;
+	size_t s = (size_t)(k % p->n);
+	*left = p->chunk - in;
+	return (struct da_target){ p->stripes[s],
+				   p->offs[s] + (k / p->n) * p->chunk + in };
+}
+
+static int striped_read(struct da_device *dev, void *buf, size_t len,
+			uint64_t off, da_error *err)
+{
+	struct striped_priv *p = dev->priv;
+	uint8_t *b = buf;
+	while (len > 0) {
+		uint64_t left;
+		struct da_target t = striped_where(p, off, &left);
+		size_t n = left < len ? (size_t)left : len;
+		if (!t.dev)
+			return da_error_set(err, ENXIO, "%s: offset %llu is "
+					    "on a missing stripe", dev->name,
+					    (unsigned long long)off);
+		if (da_device_read(t.dev, b, n, t.offset, err) < 0)
+			return -1;
+		b += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int striped_map(struct da_device *dev, uint64_t off,
+		       struct da_target *out, int max)
+{
+	uint64_t left;
+	struct da_target t = striped_where(dev->priv, off, &left);
+	if (!t.dev)
+		return 0;
+	if (max > 0)
+		out[0] = t;
+	return 1;
+}
+
+static uint64_t striped_contiguous(struct da_device *dev, uint64_t off)
+{
+	uint64_t left;
+	striped_where(dev->priv, off, &left);
+	return left;
+}
+
+static void striped_close(struct da_device *dev)
+{
+	struct striped_priv *p = dev->priv;
+	for (size_t i = 0; i < p->n; i++)
+		da_device_unref(p->stripes[i]);
+	free(p->stripes);
+	free(p->offs);
+	free(p);
+}
+
+static const struct da_device_ops striped_ops = {
+	.read = striped_read,
+	.map_block = striped_map,
+	.contiguous = striped_contiguous,
+	.close = striped_close,
+};
+
+struct da_device *da_striped_device_new(const char *name, uint64_t size,
+					uint64_t stripe_size, size_t nstripes,
+					struct da_device *const *stripes,
+					const uint64_t *stripe_off,
+					da_error *err)
+{
+	if (stripe_size == 0 || nstripes == 0 || nstripes > 1024 ||
+	    size == 0) {
+		da_error_set(err, EINVAL, "%s: bad striping (%zu stripes of "
+			     "%llu bytes)", name, nstripes,
+			     (unsigned long long)stripe_size);
+		return NULL;
+	}
+	/* every stripe must hold its share of the chunks */
+	uint64_t chunks = (size + stripe_size - 1) / stripe_size;
+	uint64_t rows = (chunks + nstripes - 1) / nstripes, need;
+	if (!mul_ok(rows, stripe_size, &need)) {
+		da_error_set(err, EINVAL, "%s: stripes too large", name);
+		return NULL;
+	}
+	for (size_t i = 0; i < nstripes; i++) {
+		if (stripes[i] && !range_ok(stripe_off[i], need,
+					    stripes[i]->size)) {
+			da_error_set(err, EINVAL, "%s: stripe %zu does not fit "
+				     "in %s", name, i, stripes[i]->name);
+			return NULL;
+		}
+	}
+	struct striped_priv *p = da_xcalloc(1, sizeof(*p));
+	p->chunk = stripe_size;
+	p->n = nstripes;
+	p->stripes = da_xcalloc(nstripes, sizeof(*p->stripes));
+	p->offs = da_xcalloc(nstripes, sizeof(*p->offs));
+	for (size_t i = 0; i < nstripes; i++) {
+		p->stripes[i] = da_device_ref(stripes[i]);
+		p->offs[i] = stripe_off[i];
+	}
+	return device_new(&striped_ops, name, size, p);
+}
+
+/* ---- mirror device: identical copies ---- */
+
+struct mirror_priv {
+	size_t n;
+	struct da_device **copies;
+	uint64_t *offs;
+};
+
+static int mirror_read(struct da_device *dev, void *buf, size_t len,
+		       uint64_t off, da_error *err)
+{
+	struct mirror_priv *p = dev->priv;
+	int r = da_error_set(err, ENXIO, "%s: no copy present", dev->name);
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->copies[i])
+			continue;
+		r = da_device_read(p->copies[i], buf, len, p->offs[i] + off,
+				   err);
+		if (r == 0)
+			return 0;
+	}
+	return r;
+}
+
+static int mirror_map(struct da_device *dev, uint64_t off,
+		      struct da_target *out, int max)
+{
+	struct mirror_priv *p = dev->priv;
+	int n = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->copies[i])
+			continue;
+		if (n < max)
+			out[n] = (struct da_target){ p->copies[i],
+						     p->offs[i] + off };
+		n++;
+	}
+	return n;
+}
+
+static void mirror_close(struct da_device *dev)
+{
+	struct mirror_priv *p = dev->priv;
+	for (size_t i = 0; i < p->n; i++)
+		da_device_unref(p->copies[i]);
+	free(p->copies);
+	free(p->offs);
+	free(p);
+}
+
+static const struct da_device_ops mirror_ops = {
+	.read = mirror_read,
+	.map_block = mirror_map,
+	.close = mirror_close,
+};
+
+struct da_device *da_mirror_device_new(const char *name, uint64_t size,
+				       size_t ncopies,
+				       struct da_device *const *copies,
+				       const uint64_t *copy_off, da_error *err)
+{
+	if (ncopies == 0 || ncopies > 64 || size == 0) {
+		da_error_set(err, EINVAL, "%s: bad mirror (%zu copies)", name,
+			     ncopies);
+		return NULL;
+	}
+	for (size_t i = 0; i < ncopies; i++) {
+		if (copies[i] && !range_ok(copy_off[i], size, copies[i]->size)) {
+			da_error_set(err, EINVAL, "%s: copy %zu does not fit in "
+				     "%s", name, i, copies[i]->name);
+			return NULL;
+		}
+	}
+	struct mirror_priv *p = da_xcalloc(1, sizeof(*p));
+	p->n = ncopies;
+	p->copies = da_xcalloc(ncopies, sizeof(*p->copies));
+	p->offs = da_xcalloc(ncopies, sizeof(*p->offs));
+	for (size_t i = 0; i < ncopies; i++) {
+		p->copies[i] = da_device_ref(copies[i]);
+		p->offs[i] = copy_off[i];
+	}
+	return device_new(&mirror_ops, name, size, p);
+}
