@@ -36,23 +36,28 @@ all: diskatlas
 
 build/src/%.o: src/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(ENGINE_CFLAGS) -c $< -o $@-t && mv $@-t $@
+	@echo '  CC      $<'
+	@$(CC) $(CFLAGS) $(ENGINE_CFLAGS) -c $< -o $@-t && mv $@-t $@
 
 build/ui/%.o: ui/%.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(UI_CFLAGS) -c $< -o $@-t && mv $@-t $@
+	@echo '  CC      $<'
+	@$(CC) $(CFLAGS) $(UI_CFLAGS) -c $< -o $@-t && mv $@-t $@
 
 build/libdiskatlas.a: $(ENGINE_OBJ)
 	@rm -f $@-t
-	ar rcs $@-t $^ && mv $@-t $@
+	@echo '  AR      $@'
+	@ar rcs $@-t $^ && mv $@-t $@
 
 diskatlas: $(UI_OBJ) build/libdiskatlas.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@-t $(UI_OBJ) build/libdiskatlas.a $(ENGINE_LIBS) $(UI_LIBS)
+	@echo '  LD      $@'
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@-t $(UI_OBJ) build/libdiskatlas.a $(ENGINE_LIBS) $(UI_LIBS)
 	@mv $@-t $@
 
 build/tests/unit/%: tests/unit/%.c build/libdiskatlas.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< build/libdiskatlas.a $(ENGINE_LIBS) $(TEST_LIBS)
+	@echo '  CC      $<'
+	@$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< build/libdiskatlas.a $(ENGINE_LIBS) $(TEST_LIBS)
 
 unit: $(UNIT_BIN)
 
