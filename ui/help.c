@@ -1,0 +1,54 @@
+/* The help screen: every key, one line each.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "ui.h"
+
+static const char *const lines[] = {
+	"diskatlas explorer: keys",
+	"",
+	"  arrows, h j k l    move the cursor one cell",
+	"  PgUp PgDn          move one screen",
+	"  Home End           first / last cell of the view",
+	"  + - (or z Z)       zoom in / out around the cursor",
+	"  mouse wheel        zoom in / out; click moves the cursor",
+	"  Enter              zoom into the owner under the cursor",
+	"                     (a partition, an LV, a filesystem's space)",
+	"  Backspace          back out to the enclosing view",
+	"  [ ]                previous / next disk",
+	"  g                  go to an offset: 1048576, 0x100000, 1M, 2048s",
+	"                     (DISK:OFFSET switches disk)",
+	"  /                  find an owner by name or a file by path",
+	"  n N                next / previous extent of the owner",
+	"                     (or of the file) under the cursor",
+	"  v                  half-block mode: two cell rows a line",
+	"  Tab                focus the side pane (arrows scroll it)",
+	"  ?                  this help (any key closes it)",
+	"  q                  quit",
+	"",
+	"Each cell is an equal range of the view's address space; its colour",
+	"(or letter without colours) is the innermost owner, its glyph how",
+	"full it is: used, partly used, free, metadata, never written.",
+	"A '!' marks bytes that two owners claim (a conflict).",
+};
+
+int help_lines(void)
+{
+	return (int)(sizeof(lines) / sizeof(lines[0]));
+}
+
+void help_draw(struct ui *u)
+{
+	int n = help_lines();
+	int h = u->rows - 2;
+	if (u->help_scroll > n - h)
+		u->help_scroll = n - h > 0 ? n - h : 0;
+	if (u->help_scroll < 0)
+		u->help_scroll = 0;
+	for (int y = 0; y < h; y++) {
+		int i = u->help_scroll + y;
+		if (i >= n)
+			break;
+		role_on(i == 0 ? ROLE_HEADING : ROLE_TEXT);
+		put_text(1 + y, 2, u->cols - 3, lines[i]);
+	}
+	role_on(ROLE_TEXT);
+}

@@ -1,0 +1,120 @@
+/* The legend: one entry per colour on screen, with the owner's name and
+ * how many bytes of the disks it is the innermost owner of.  Entries flow
+ * in columns under the map.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "ui.h"
+
+#define ENTRY_MIN 26
+#define ENTRY_MAX 44
+
+struct entry {
+	int region;                /* -1 no owner, -4 hole note, -5 conflict */
+	char text[128];
+};
+
+static int entries(struct ui *u, struct entry *out, int max)
+{
+	size_t nreg;
+	const struct da_region_info *r = da_ownership_regions(u->o, &nreg);
+	int n = 0;
+	for (size_t i = 0; i < nreg && i < u->nregions && n < max; i++) {
+		if (!u->on_screen || !u->on_screen[i])
+			continue;
+		char hb[32];
+		da_human_size(r[i].bytes, hb, sizeof(hb));
+		out[n].region = (int)i;
+		snprintf(out[n].text, sizeof(out[n].text), "%s%s%s %s",
+			 r[i].name, r[i].role ? " " : "",
+			 r[i].role ? r[i].role : "", hb);
+		n++;
+	}
+	if (u->none_on_screen && n < max) {
+		out[n].region = -1;
+		snprintf(out[n].text, sizeof(out[n].text), "no owner");
+		n++;
+	}
+	if (u->conflicts_on_screen && n < max) {
+		out[n].region = -5;
+		snprintf(out[n].text, sizeof(out[n].text), "conflict");
+		n++;
+	}
+	return n;
+}
+
+static int entry_width(int width)
+{
+	int cols = width / ENTRY_MIN;
+	if (cols < 1)
+		cols = 1;
+	int w = width / cols;
+	return w > ENTRY_MAX ? ENTRY_MAX : w;
+}
+
+int legend_rows_needed(struct ui *u, int width)
+{
+	struct entry e[64];
+	map_compute(u);
+	int n = entries(u, e, 64);
+	int ew = entry_width(width);
+	int cols = width / ew;
+	if (cols < 1)
+		cols = 1;
+	return (n + cols - 1) / cols + 1;   /* + the glyph key line */
+}
+
+void legend_draw(struct ui *u)
+{
+	struct rect *r = &u->legend;
+	if (r->h <= 0)
+		return;
+	struct entry e[64];
+	int n = entries(u, e, 64);
+	int ew = entry_width(r->w);
+	int cols = r->w / ew;
+	if (cols < 1)
+		cols = 1;
+	int rows = r->h - 1;
+	if (rows < 1)
+		rows = 1;
+	/* the glyph key first: what the glyphs mean */
+	role_on(ROLE_DIM);
+	move(r->y, r->x);
+	if (u->colors && u->unicode)
+		put_text(r->y, r->x, r->w, u->half
+			 ? "legend (half blocks: two cell rows a line)"
+			 : "legend: \u2588 used  \u2593 mostly  \u2592 partly  "
+			   "\u2591 free  \u259a metadata  \u00b7 never written");
+	else if (u->colors)
+		put_text(r->y, r->x, r->w, "legend: # used  % mostly  + partly"
+			 "  - free  = metadata  . never written");
+	else
+		put_text(r->y, r->x, r->w, "legend: A-Z owner: UPPER used,"
+			 " lower free; . no owner; ! conflict");
+	role_on(ROLE_TEXT);
+	int shown = 0;
+	for (int i = 0; i < n; i++) {
+		int row = i % rows, col = i / rows;
+		if (col >= cols)
+			break;
+		int y = r->y + 1 + row, x = r->x + col * ew;
+		cchar_t cc;
+		if (e[i].region == -5)
+			cell_glyph(u, 0, FILL_FULL, true, false, &cc);
+		else
+			cell_glyph(u, e[i].region, FILL_FULL, false, false, &cc);
+		mvadd_wch(y, x, &cc);
+		role_on(ROLE_TEXT);
+		put_text(y, x + 2, ew - 3, e[i].text);
+		shown++;
+	}
+	if (shown < n) {
+		char more[32];
+		snprintf(more, sizeof(more), "+%d more", n - shown);
+		role_on(ROLE_DIM);
+		mvaddstr(r->y + r->h - 1, r->x + r->w - (int)strlen(more), more);
+		role_on(ROLE_TEXT);
+	}
+}

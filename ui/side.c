@@ -1,0 +1,353 @@
+/* The side pane: where the cursor is and who owns it, outermost first,
+ * down to the filesystem block and the file; in a layer view, where that
+ * byte lives on each disk (every copy under a mirror); and what the cell
+ * holds when it covers many blocks.  Built as lines, then drawn with a
+ * scroll offset (Tab focuses it).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+
+static struct side_line *add(struct ui *u, enum ui_role role,
+			     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static struct side_line *add(struct ui *u, enum ui_role role,
+			     const char *fmt, ...)
+{
+	if (u->nside == u->capside) {
+		int cap = u->capside ? u->capside * 2 : 64;
+		struct side_line *l = realloc(u->side_lines,
+					      (size_t)cap * sizeof(*l));
+		if (!l)
+			return NULL;
+		u->side_lines = l;
+		u->capside = cap;
+	}
+	struct side_line *l = &u->side_lines[u->nside++];
+	memset(l, 0, sizeof(*l));
+	l->role = role;
+	l->region = -1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(l->text, sizeof(l->text), fmt, ap);
+	va_end(ap);
+	return l;
+}
+
+/* A long value (a path) over as many lines as it takes. */
+static void add_wrapped(struct ui *u, enum ui_role role, const char *label,
+			const char *s, int width)
+{
+	int first = width - (int)strlen(label);
+	int rest = width - 6;
+	if (first < 8)
+		first = 8;
+	if (rest < 8)
+		rest = 8;
+	size_t len = strlen(s);
+	size_t k = (size_t)first < len ? (size_t)first : len;
+	add(u, role, "%s%.*s", label, (int)k, s);
+	while (k < len) {
+		size_t n = len - k < (size_t)rest ? len - k : (size_t)rest;
+		add(u, role, "      %.*s", (int)n, s + k);
+		k += n;
+	}
+}
+
+static const char *owner_role(const struct da_owner *w)
+{
+	if (w->has_info && w->info.role)
+		return w->info.role;
+	return w->role;
+}
+
+static void add_owners(struct ui *u, size_t d, uint64_t off, int width)
+{
+	struct da_owner w[UI_MAX_OWNERS];
+	int n = da_owners_at(u->o, d, off, w, UI_MAX_OWNERS, true);
+	if (n > UI_MAX_OWNERS)
+		n = UI_MAX_OWNERS;
+	if (n <= 0) {
+		add(u, ROLE_DIM, "  (no owner)");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct da_owner *x = &w[i];
+		struct side_line *l = add(u, x->conflict ? ROLE_CONFLICT
+					  : ROLE_TEXT, "%d. %s %s", i + 1,
+					  x->kind, x->name);
+		(void)l;
+		const char *role = owner_role(x);
+		char hs[32];
+		da_human_size(x->offset, hs, sizeof(hs));
+		add(u, ROLE_TEXT, "   @ %" PRIu64 "  (%s)", x->offset, hs);
+		if (x->fstype && strcmp(x->fstype, x->name))
+			add(u, ROLE_DIM, "   type %s", x->fstype);
+		if (x->has_info) {
+			if (x->info.block >= 0)
+				add(u, ROLE_TEXT, "   block %" PRId64 "  %s",
+				    x->info.block, role ? role : "");
+			else if (role)
+				add(u, ROLE_TEXT, "   role %s", role);
+			if (x->info.inode >= 0)
+				add(u, ROLE_TEXT, "   inode %" PRId64 "%s",
+				    x->info.inode, x->info.nlinks > 1
+				    ? "  (hard links)" : "");
+			if (x->info.path[0])
+				add_wrapped(u, ROLE_HEADING, "   path ",
+					    x->info.path, width);
+			if (x->info.indexing)
+				add(u, ROLE_DIM, "   indexing files\u2026");
+			if (x->info.conflict)
+				add(u, ROLE_CONFLICT, "   several files claim it");
+		} else if (role) {
+			add(u, ROLE_TEXT, "   role %s", role);
+		}
+		if (x->conflict)
+			add(u, ROLE_CONFLICT, "   CONFLICT: claimed twice");
+	}
+}
+
+#define SHARES 16
+
+struct shares {
+	int id[SHARES];
+	uint64_t bytes[SHARES];
+	int n;
+	uint64_t other;
+};
+
+static void share_add(struct shares *s, int id, uint64_t bytes)
+{
+	for (int i = 0; i < s->n; i++) {
+		if (s->id[i] == id) {
+			s->bytes[i] += bytes;
+			return;
+		}
+	}
+	if (s->n < SHARES) {
+		s->id[s->n] = id;
+		s->bytes[s->n++] = bytes;
+	} else {
+		s->other += bytes;
+	}
+}
+
+/* Innermost regions over [off, off+len) of disk d, bounded. */
+static void shares_disk(const struct ui *u, size_t d, uint64_t off,
+			uint64_t len, struct shares *s, int *budget)
+{
+	size_t nsegs;
+	const struct da_claim *claims;
+	const struct da_segment *segs = da_ownership_segments(u->o, d, &nsegs,
+							      &claims);
+	long i = da_ownership_find(u->o, d, off);
+	if (i < 0)
+		return;
+	uint64_t end = off + len;
+	for (size_t k = (size_t)i; k < nsegs && segs[k].start < end &&
+	     *budget > 0; k++, (*budget)--) {
+		uint64_t a = segs[k].start > off ? segs[k].start : off;
+		uint64_t b = segs[k].start + segs[k].len < end
+			? segs[k].start + segs[k].len : end;
+		if (b <= a)
+			continue;
+		int id = segs[k].count
+			? claims[segs[k].first + segs[k].count - 1].region_id : -1;
+		share_add(s, id, b - a);
+	}
+}
+
+static void shares_of(const struct ui *u, const struct view *v, uint64_t off,
+		      uint64_t len, struct shares *s)
+{
+	int budget = 4096;
+	if (v->disk >= 0) {
+		shares_disk(u, (size_t)v->disk, off, len, s, &budget);
+		return;
+	}
+	for (int guard = 0; len > 0 && guard < 1024 && budget > 0; guard++) {
+		size_t d;
+		uint64_t doff, run;
+		if (da_ownership_locate(u->o, v->dev, off, &d, &doff, &run) < 0) {
+			run = da_device_contiguous(v->dev, off);
+			if (!run)
+				break;
+		} else {
+			if (run > len)
+				run = len;
+			shares_disk(u, d, doff, run, s, &budget);
+		}
+		if (run > len)
+			run = len;
+		off += run;
+		len -= run;
+	}
+}
+
+static void add_cell_summary(struct ui *u, const struct view *v, int width)
+{
+	uint64_t start = v->cursor / v->cell * v->cell;
+	uint64_t len = v->size - start < v->cell ? v->size - start : v->cell;
+	struct da_cell c;
+	view_summarize(u, v, start, len, &c);
+	char hc[32];
+	da_human_size(len, hc, sizeof(hc));
+	add(u, ROLE_HEADING, "this cell (%s)", hc);
+	uint64_t denom = c.used + c.free + c.metadata;
+	if (denom) {
+		unsigned pu = (unsigned)(c.used * 100 / denom);
+		unsigned pm = (unsigned)(c.metadata * 100 / denom);
+		add(u, ROLE_TEXT, "   used %u%%  metadata %u%%  free %u%%", pu,
+		    pm, 100 - pu - pm > 100 ? 0 : 100 - pu - pm);
+	}
+	if (c.hole)
+		add(u, ROLE_TEXT, "   never written %u%%",
+		    (unsigned)(c.hole * 100 / (c.bytes ? c.bytes : 1)));
+	if (c.unmapped)
+		add(u, ROLE_CONFLICT, "   unmapped (missing PV) %u%%",
+		    (unsigned)(c.unmapped * 100 / (c.bytes ? c.bytes : 1)));
+	if (c.conflict)
+		add(u, ROLE_CONFLICT, "   has conflicting claims");
+	add(u, ROLE_TEXT, "   %u region%s", c.nregions,
+	    c.nregions == 1 ? "" : "s");
+	if (c.nregions <= 1 || !c.bytes)
+		return;
+	struct shares s = { .n = 0 };
+	shares_of(u, v, start, len, &s);
+	size_t nreg;
+	const struct da_region_info *r = da_ownership_regions(u->o, &nreg);
+	for (int shown = 0; shown < 4; shown++) {
+		int best = -1;
+		for (int i = 0; i < s.n; i++)
+			if (s.bytes[i] && (best < 0 || s.bytes[i] > s.bytes[best]))
+				best = i;
+		if (best < 0)
+			break;
+		int id = s.id[best];
+		unsigned pct = (unsigned)(s.bytes[best] * 100 / c.bytes);
+		struct side_line *l;
+		if (id >= 0 && (size_t)id < nreg)
+			l = add(u, ROLE_TEXT, "   %3u%% %s%s%s", pct, r[id].name,
+				r[id].role ? " " : "",
+				r[id].role ? r[id].role : "");
+		else
+			l = add(u, ROLE_TEXT, "   %3u%% no owner", pct);
+		if (l) {
+			l->swatch = true;
+			l->region = id;
+		}
+		s.bytes[best] = 0;
+	}
+	(void)width;
+}
+
+void side_build(struct ui *u)
+{
+	struct view *v = view_cur(u);
+	int width = u->side.w - 2;
+	u->nside = 0;
+	char hs[32], hc[32];
+	da_human_size(v->size, hs, sizeof(hs));
+	add(u, ROLE_HEADING, "%s  (%s)", v->name, hs);
+	add(u, ROLE_TEXT, "offset 0x%" PRIx64 " (%" PRIu64 ")", v->cursor,
+	    v->cursor);
+	da_human_size(v->cursor, hs, sizeof(hs));
+	add(u, ROLE_DIM, "   = %s, sector %" PRIu64, hs, v->cursor / 512);
+	da_human_size(v->cell, hc, sizeof(hc));
+	uint64_t start = v->cursor / v->cell * v->cell;
+	add(u, ROLE_DIM, "cell %s at 0x%" PRIx64, hc, start);
+	add(u, ROLE_TEXT, "%s", "");
+
+	struct located at[UI_MAX_COPIES];
+	int n = view_locate_all(u, v, v->cursor, at, UI_MAX_COPIES);
+	if (n <= 0) {
+		add(u, ROLE_CONFLICT, "maps to no disk (missing PV?)");
+	}
+	for (int i = 0; i < n; i++) {
+		if (v->disk < 0 || n > 1) {
+			add(u, ROLE_HEADING, "%s %s @ 0x%" PRIx64,
+			    n > 1 ? "copy on" : "on disk",
+			    u->m->disks[at[i].disk].name, at[i].disk_off);
+			add(u, ROLE_DIM, "   (%" PRIu64 ")", at[i].disk_off);
+		}
+		add(u, ROLE_HEADING, "owners, outermost first:");
+		add_owners(u, at[i].disk, at[i].disk_off, width);
+		add(u, ROLE_TEXT, "%s", "");
+	}
+	if (v->cell > v->min_cell || v->cell > 512)
+		add_cell_summary(u, v, width);
+	if (!index_ready(u)) {
+		int done = __atomic_load_n(&u->m->index_done, __ATOMIC_ACQUIRE);
+		int total = __atomic_load_n(&u->m->index_total, __ATOMIC_ACQUIRE);
+		add(u, ROLE_DIM, "%s", "");
+		add(u, ROLE_DIM, "indexing files\u2026 %d of %d", done, total);
+	}
+	int maxs = u->nside - u->side.h + 1;
+	if (u->side_scroll > maxs)
+		u->side_scroll = maxs > 0 ? maxs : 0;
+	if (u->side_scroll < 0)
+		u->side_scroll = 0;
+}
+
+void side_draw(struct ui *u)
+{
+	struct rect *r = &u->side;
+	if (r->h <= 0 || r->w <= 0)
+		return;
+	side_build(u);
+	role_on(u->focus == FOCUS_SIDE ? ROLE_FOCUS : ROLE_FRAME);
+	int y0 = r->y, x0 = r->x, h = r->h, w = r->w;
+	if (u->side_below) {
+		/* a rule above the pane */
+		move(y0, x0);
+		for (int x = 0; x < w; x++)
+			addstr(u->unicode ? "\u2500" : "-");
+		const char *t = u->focus == FOCUS_SIDE ? " owners (Tab: map) "
+						       : " owners (Tab) ";
+		mvaddstr(y0, x0 + 2, t);
+		y0++;
+		h--;
+	} else {
+		for (int y = 0; y < h; y++)
+			mvaddstr(y0 + y, x0, u->unicode ? "\u2502" : "|");
+		x0 += 2;
+		w -= 2;
+	}
+	role_on(ROLE_TEXT);
+	for (int y = 0; y < h; y++) {
+		int i = u->side_scroll + y;
+		move(y0 + y, x0);
+		if (i >= u->nside)
+			continue;
+		struct side_line *l = &u->side_lines[i];
+		int x = x0;
+		if (l->swatch) {
+			cchar_t cc;
+			cell_glyph(u, l->region, FILL_FULL, false, false, &cc);
+			mvadd_wch(y0 + y, x0 + 1, &cc);
+			role_on(ROLE_TEXT);
+		}
+		role_on(l->role);
+		put_text(y0 + y, x, w, l->text);
+		if (l->swatch) {
+			cchar_t cc;
+			cell_glyph(u, l->region, FILL_FULL, false, false, &cc);
+			mvadd_wch(y0 + y, x0 + 1, &cc);
+		}
+		role_on(ROLE_TEXT);
+	}
+	if (u->nside > h) {
+		role_on(ROLE_DIM);
+		char more[32];
+		snprintf(more, sizeof(more), "%d/%d", u->side_scroll + 1,
+			 u->nside - h + 1);
+		mvaddstr(y0 + h - 1, x0 + w - (int)strlen(more), more);
+		role_on(ROLE_TEXT);
+	}
+}

@@ -1,0 +1,111 @@
+/* The terminal: locale, curses start and end, and the signals that must
+ * not leave a user's terminal in raw mode.  ui_end runs on every exit path
+ * (normal return, atexit, SIGINT/SIGTERM through the main loop, and a
+ * best-effort restore on fatal signals).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <langinfo.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ui.h"
+
+volatile sig_atomic_t ui_signal;
+
+static SCREEN *screen;
+static bool active;
+static bool atexit_done;
+
+/* Wide glyphs need a UTF-8 LC_CTYPE: with LANG unset or C they print as
+ * blanks.  We draw block glyphs only when the user's own locale is UTF-8;
+ * otherwise ncursesw still gets C.UTF-8 (so names with UTF-8 bytes are
+ * measured right) and we draw ASCII. */
+void ui_locale(struct ui *u)
+{
+	setlocale(LC_ALL, "");
+	const char *cs = nl_langinfo(CODESET);
+	u->unicode = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+	if (!u->unicode && !setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "C.utf8");
+	const char *a = getenv("DISKATLAS_ASCII");
+	if (a && *a && strcmp(a, "0"))
+		u->unicode = false;
+}
+
+void ui_end(void)
+{
+	if (!active)
+		return;
+	active = false;
+	endwin();
+	/* mouse reporting off, in case the terminal kept it */
+	fflush(stdout);
+}
+
+static void on_stop(int sig)
+{
+	ui_signal = sig;
+}
+
+/* A crash must not leave the terminal raw: restore, then die as before. */
+static void on_fatal(int sig)
+{
+	if (active) {
+		active = false;
+		endwin();
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+int ui_init(struct ui *u, FILE *out, FILE *in)
+{
+	const char *term = getenv("TERM");
+	screen = newterm(NULL, out, in);
+	if (!screen)
+		return -1;
+	set_term(screen);
+	active = true;
+	if (!atexit_done) {
+		atexit(ui_end);
+		atexit_done = true;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGFPE, &sa, NULL);
+	sigaction(SIGABRT, &sa, NULL);
+	sigaction(SIGILL, &sa, NULL);
+
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	intrflush(stdscr, FALSE);
+	/* wake every 100 ms: signals, resize, index progress */
+	timeout(100);
+	set_escdelay(25);
+	curs_set(0);
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED |
+		  BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
+	u->colors = 0;
+	bool dumb = !term || !*term || !strcmp(term, "dumb");
+	const char *nc = getenv("NO_COLOR");
+	if (!dumb && !(nc && *nc) && has_colors()) {
+		start_color();
+		use_default_colors();
+		u->colors = COLORS >= 256 ? 256 : 8;
+	}
+	colors_init(u);
+	return 0;
+}

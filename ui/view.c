@@ -1,0 +1,366 @@
+/* Views: an address space on screen, its zoom (bytes a cell), cursor and
+ * scroll, and the stack of views that Enter and Backspace walk.  Cells are
+ * laid out row by row from the top left: cell i covers [i*cell,
+ * (i+1)*cell) of the space, so every position is plain arithmetic.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ui.h"
+
+static uint64_t ncells(const struct view *v)
+{
+	return v->size ? (v->size - 1) / v->cell + 1 : 1;
+}
+
+static uint64_t map_cells(const struct ui *u)
+{
+	uint64_t c = (uint64_t)(u->map_cols > 0 ? u->map_cols : 1) *
+		     (uint64_t)(u->map_rows > 0 ? u->map_rows : 1);
+	return c;
+}
+
+struct view *view_cur(struct ui *u)
+{
+	return &u->stacks[u->disk][u->depths[u->disk] - 1];
+}
+
+/* The shallowest zoom: the whole space on one screen. */
+uint64_t view_fit_cell(const struct ui *u, const struct view *v)
+{
+	uint64_t cells = map_cells(u);
+	uint64_t c = v->size / cells + (v->size % cells != 0);
+	c = (c + v->min_cell - 1) / v->min_cell * v->min_cell;
+	return c < v->min_cell ? v->min_cell : c;
+}
+
+int view_rows_total(const struct ui *u, const struct view *v)
+{
+	uint64_t cols = (uint64_t)(u->map_cols > 0 ? u->map_cols : 1);
+	uint64_t r = (ncells(v) + cols - 1) / cols;
+	return r > INT32_MAX ? INT32_MAX : (int)r;
+}
+
+static uint64_t max_top(const struct ui *u, const struct view *v)
+{
+	uint64_t cols = (uint64_t)(u->map_cols > 0 ? u->map_cols : 1);
+	uint64_t rows = (ncells(v) + cols - 1) / cols;
+	uint64_t shown = (uint64_t)(u->map_rows > 0 ? u->map_rows : 1);
+	return rows > shown ? rows - shown : 0;
+}
+
+void view_keep_visible(struct ui *u, struct view *v)
+{
+	uint64_t cols = (uint64_t)(u->map_cols > 0 ? u->map_cols : 1);
+	uint64_t shown = (uint64_t)(u->map_rows > 0 ? u->map_rows : 1);
+	uint64_t row = v->cursor / v->cell / cols;
+	if (row < v->top)
+		v->top = row;
+	else if (row >= v->top + shown)
+		v->top = row - shown + 1;
+	uint64_t mt = max_top(u, v);
+	if (v->top > mt)
+		v->top = mt;
+}
+
+/* After a resize or a layout change: the zoom stays unless it no longer
+ * fits (a zoom shallower than "all on one screen" is pointless). */
+void view_clamp(struct ui *u, struct view *v)
+{
+	uint64_t fit = view_fit_cell(u, v);
+	if (v->cell > fit || v->cell < v->min_cell)
+		v->cell = fit;
+	if (v->cursor >= v->size)
+		v->cursor = v->size ? v->size - 1 : 0;
+	view_keep_visible(u, v);
+}
+
+void view_init_disk(struct ui *u, struct view *v, size_t d)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "%s", u->m->disks[d].name);
+	v->disk = (int)d;
+	v->dev = u->m->disks[d].dev;
+	v->size = v->dev->size;
+	v->min_cell = 512;
+	v->cell = view_fit_cell(u, v);
+}
+
+static bool pow2(uint64_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+static uint64_t floor_pow2(uint64_t x)
+{
+	uint64_t p = 1;
+	while (p <= x / 2)
+		p <<= 1;
+	return p;
+}
+
+/* Zoom in (dir > 0) or out around the cursor: cells are min_cell times a
+ * power of two, up to the size that fits the whole space on screen.  The
+ * cursor's byte stays where it is, on the same screen row if it can. */
+void view_zoom(struct ui *u, struct view *v, int dir)
+{
+	uint64_t fit = view_fit_cell(u, v);
+	uint64_t q = v->cell / v->min_cell, nc = v->cell;
+	bool exact = v->cell % v->min_cell == 0 && pow2(q);
+	if (dir > 0) {
+		if (v->cell <= v->min_cell)
+			return;
+		nc = exact ? v->cell / 2 : v->min_cell * floor_pow2(q);
+		if (nc == v->cell)
+			nc = v->cell / 2;
+		if (nc < v->min_cell)
+			nc = v->min_cell;
+	} else {
+		if (v->cell >= fit)
+			return;
+		nc = exact && v->cell <= fit / 2 ? v->cell * 2 : fit;
+	}
+	uint64_t cols = (uint64_t)(u->map_cols > 0 ? u->map_cols : 1);
+	uint64_t row = v->cursor / v->cell / cols;
+	uint64_t srow = row >= v->top ? row - v->top : 0;
+	v->cell = nc;
+	uint64_t nrow = v->cursor / v->cell / cols;
+	v->top = nrow > srow ? nrow - srow : 0;
+	uint64_t mt = max_top(u, v);
+	if (v->top > mt)
+		v->top = mt;
+	view_keep_visible(u, v);
+}
+
+void view_set_cursor(struct ui *u, struct view *v, uint64_t off)
+{
+	if (off >= v->size)
+		off = v->size ? v->size - 1 : 0;
+	v->cursor = off;
+	view_keep_visible(u, v);
+}
+
+void view_move_cells(struct ui *u, struct view *v, int64_t d)
+{
+	uint64_t ci = v->cursor / v->cell, last = ncells(v) - 1;
+	if (d < 0)
+		ci = (uint64_t)-d > ci ? 0 : ci - (uint64_t)-d;
+	else
+		ci = (uint64_t)d > last - ci ? last : ci + (uint64_t)d;
+	view_set_cursor(u, v, ci * v->cell);
+}
+
+void view_move_rows(struct ui *u, struct view *v, int64_t drows)
+{
+	uint64_t cols = (uint64_t)(u->map_cols > 0 ? u->map_cols : 1);
+	uint64_t ci = v->cursor / v->cell, last = ncells(v) - 1;
+	if (drows < 0) {
+		uint64_t back = (uint64_t)-drows * cols;
+		ci = back > ci ? ci % cols : ci - back;
+	} else {
+		uint64_t fwd = (uint64_t)drows * cols;
+		if (fwd <= last - ci)
+			ci += fwd;
+		else if (ci / cols != last / cols)
+			ci = last;
+	}
+	view_set_cursor(u, v, ci * v->cell);
+}
+
+void view_summarize(const struct ui *u, const struct view *v, uint64_t off,
+		    uint64_t len, struct da_cell *c)
+{
+	if (v->disk >= 0)
+		da_summarize_disk(u->o, (size_t)v->disk, off, len, c);
+	else
+		da_summarize_space(u->o, v->dev, off, len, c);
+}
+
+static int disk_index(const struct ui *u, const struct da_device *dev)
+{
+	for (size_t i = 0; i < u->m->ndisks; i++)
+		if (da_ownership_machine_disk(u->o, i) == dev)
+			return (int)i;
+	return -1;
+}
+
+static void locate_rec(const struct ui *u, struct da_device *dev,
+		       uint64_t off, struct located *out, int max, int *n,
+		       int level)
+{
+	if (level > 32 || *n >= max)
+		return;
+	if (dev->is_disk) {
+		int d = disk_index(u, dev);
+		if (d >= 0)
+			out[(*n)++] = (struct located){ (size_t)d, off };
+		return;
+	}
+	struct da_target t[UI_MAX_COPIES];
+	int k = da_device_map_block(dev, off, t, UI_MAX_COPIES);
+	if (k > UI_MAX_COPIES)
+		k = UI_MAX_COPIES;
+	for (int i = 0; i < k; i++)
+		locate_rec(u, t[i].dev, t[i].offset, out, max, n, level + 1);
+}
+
+/* Every disk byte that holds byte off of the view: one for a plain stack,
+ * one per copy under a mirror, none where a PV is missing. */
+int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,
+		    struct located *out, int max)
+{
+	if (v->disk >= 0) {
+		out[0] = (struct located){ (size_t)v->disk, off };
+		return 1;
+	}
+	int n = 0;
+	locate_rec(u, v->dev, off, out, max, &n, 0);
+	return n;
+}
+
+/* The space an owner's fine blocks are counted in: a filesystem's block
+ * size when its node says, else the device's. */
+static uint64_t min_cell_for(const struct da_owner *w)
+{
+	uint64_t bs = 0;
+	if (w->node) {
+		struct da_value *b = da_obj_get(w->node->props, "block_size");
+		if (b && b->type == DA_V_INT && b->u.i > 0 &&
+		    b->u.i <= (1 << 24))
+			bs = (uint64_t)b->u.i;
+	}
+	if (!bs && w->space)
+		bs = w->space->block_size;
+	if (bs < 512 || !pow2(bs))
+		bs = 512;
+	return bs;
+}
+
+int view_enter(struct ui *u)
+{
+	struct view *v = view_cur(u);
+	if (u->depths[u->disk] >= UI_MAX_DEPTH) {
+		ui_message(u, true, "too many views deep");
+		return -1;
+	}
+	struct located at[1];
+	if (view_locate_all(u, v, v->cursor, at, 1) < 1) {
+		ui_message(u, true, "this byte maps to no disk");
+		return -1;
+	}
+	struct da_owner w[UI_MAX_OWNERS];
+	int n = da_owners_at(u->o, at[0].disk, at[0].disk_off, w,
+			     UI_MAX_OWNERS, false);
+	if (n > UI_MAX_OWNERS)
+		n = UI_MAX_OWNERS;
+	/* owners below the current view's own space only */
+	int from = 0;
+	for (int i = 0; i < n; i++)
+		if (w[i].space == v->dev)
+			from = i + 1;
+	int pick = -1;
+	for (int i = n - 1; i >= from; i--) {
+		if (w[i].space && w[i].space != v->dev &&
+		    !w[i].space->is_disk && w[i].space->size) {
+			pick = i;
+			break;
+		}
+	}
+	if (pick < 0) {
+		ui_message(u, false, "nothing deeper under the cursor");
+		return -1;
+	}
+	struct da_owner *o = &w[pick];
+	/* the owner whose content this is: a filesystem on the same space
+	 * names the view, as in "p2:ext4" */
+	const char *what = NULL;
+	for (int i = pick; i < n; i++)
+		if (w[i].space == o->space && w[i].fstype)
+			what = w[i].fstype;
+	struct view nv;
+	memset(&nv, 0, sizeof(nv));
+	if (what)
+		snprintf(nv.name, sizeof(nv.name), "%s:%s", o->space->name,
+			 what);
+	else
+		snprintf(nv.name, sizeof(nv.name), "%s", o->space->name);
+	nv.disk = -1;
+	nv.dev = o->space;
+	nv.size = o->space->size;
+	nv.min_cell = 512;
+	for (int i = pick; i < n; i++)
+		if (w[i].space == o->space && w[i].node &&
+		    min_cell_for(&w[i]) > nv.min_cell)
+			nv.min_cell = min_cell_for(&w[i]);
+	nv.cell = view_fit_cell(u, &nv);
+	nv.cursor = o->offset < nv.size ? o->offset : 0;
+	u->stacks[u->disk][u->depths[u->disk]++] = nv;
+	view_keep_visible(u, view_cur(u));
+	u->side_scroll = 0;
+	ui_message(u, false, "in %s: Backspace goes back out", nv.name);
+	return 0;
+}
+
+int view_leave(struct ui *u)
+{
+	if (u->depths[u->disk] <= 1) {
+		ui_message(u, false, "already at the disk");
+		return -1;
+	}
+	u->depths[u->disk]--;
+	struct view *v = view_cur(u);
+	view_clamp(u, v);
+	u->side_scroll = 0;
+	ui_message(u, false, "back in %s", v->name);
+	return 0;
+}
+
+int view_goto_space(struct ui *u, struct da_device *dev, uint64_t off)
+{
+	/* a view of that space on this disk's stack: go back up to it */
+	for (int i = u->depths[u->disk] - 1; i >= 0; i--) {
+		struct view *v = &u->stacks[u->disk][i];
+		if (v->dev == dev && off < v->size) {
+			u->depths[u->disk] = i + 1;
+			view_clamp(u, v);
+			view_set_cursor(u, v, off);
+			return 0;
+		}
+	}
+	size_t d;
+	uint64_t doff, run;
+	if (da_ownership_locate(u->o, dev, off, &d, &doff, &run) < 0)
+		return -1;
+	if (d >= u->m->ndisks)
+		return -1;
+	u->disk = d;
+	u->depths[d] = 1;
+	struct view *v = view_cur(u);
+	view_clamp(u, v);
+	view_set_cursor(u, v, doff);
+	return 0;
+}
+
+enum fill cell_fill(const struct da_cell *c)
+{
+	if (c->bytes == 0)
+		return FILL_NONE;
+	if (c->unmapped * 2 > c->bytes)
+		return FILL_UNMAPPED;
+	uint64_t denom = c->used + c->free + c->metadata;
+	uint64_t busy = c->used + c->metadata;
+	if (busy == 0 && c->hole * 2 >= c->bytes)
+		return FILL_HOLE;
+	if (denom == 0)
+		return FILL_FULL;
+	if (c->metadata * 2 > denom)
+		return FILL_META;
+	if (busy * 8 >= denom * 7)
+		return FILL_FULL;
+	if (busy * 2 >= denom)
+		return FILL_MOSTLY;
+	if (busy > 0)
+		return FILL_PARTLY;
+	return FILL_FREE;
+}
