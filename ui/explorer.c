@@ -347,8 +347,8 @@ static void on_key(struct ui *u, int ch, bool code)
 	case 'j': view_move_rows(u, v, 1); break;
 	case '+': case '=': case 'z': zoom(u, +1); break;
 	case '-': case '_': case 'Z': zoom(u, -1); break;
-	case '\r': case '\n': view_enter(u); break;
-	case 127: case 8: view_leave(u); break;
+	case '\r': case '\n': case 'i': view_enter(u); break;
+	case 127: case 8: case 'o': view_leave(u); break;
 	case '\t':
 		u->focus = u->focus == FOCUS_MAP ? FOCUS_SIDE : FOCUS_MAP;
 		break;
@@ -533,6 +533,15 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		ui_free(&u);
 		return st;
 	}
+	const char *term = getenv("TERM");
+	if (!term || !*term || !strcmp(term, "dumb")) {
+		/* no cursor addressing: print screens, read lines */
+		index_start(&u);
+		int st = line_run(&u, on_key);
+		index_join(&u);
+		ui_free(&u);
+		return st ? st : u.exit_status;
+	}
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "diskatlas: the explorer needs a terminal; try "
 			"--list, --lookup or --map\n");
@@ -540,7 +549,6 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		return 1;
 	}
 	if (ui_init(&u, stdout, stdin) < 0) {
-		const char *term = getenv("TERM");
 		fprintf(stderr, "diskatlas: cannot drive the terminal '%s'; try "
 			"--map\n", term ? term : "");
 		ui_free(&u);

@@ -206,6 +206,9 @@ void prompt_draw(struct ui *u);
 int search_run(struct ui *u, const char *text);
 int extent_next(struct ui *u, int dir);
 
+/* line.c: terminals that cannot address the cursor */
+int line_run(struct ui *u, void (*key)(struct ui *u, int ch, bool code));
+
 /* explorer.c */
 void ui_message(struct ui *u, bool error, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

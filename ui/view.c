@@ -68,6 +68,8 @@ void view_keep_visible(struct ui *u, struct view *v)
  * fits (a zoom shallower than "all on one screen" is pointless). */
 void view_clamp(struct ui *u, struct view *v)
 {
+	if (!v->min_cell)
+		return;             /* not set up yet */
 	uint64_t fit = view_fit_cell(u, v);
 	if (v->cell > fit || v->cell < v->min_cell)
 		v->cell = fit;
@@ -350,7 +352,9 @@ enum fill cell_fill(const struct da_cell *c)
 		return FILL_UNMAPPED;
 	uint64_t denom = c->used + c->free + c->metadata;
 	uint64_t busy = c->used + c->metadata;
-	if (busy == 0 && c->hole * 2 >= c->bytes)
+	/* never written wins: zeros that were never stored are what a
+	 * sparse image shows, whoever claims them */
+	if (c->hole * 2 >= c->bytes && c->metadata * 2 <= c->bytes)
 		return FILL_HOLE;
 	if (denom == 0)
 		return FILL_FULL;
