@@ -252,8 +252,8 @@ void cell_glyph(const struct ui *u, int region, enum fill f, bool conflict,
 
 static int half_color(int region, enum fill f)
 {
-	if (f == FILL_HOLE || f == FILL_NONE)
-		return -1;
+	if (f == FILL_NONE)
+		return -1;             /* past the end of the view */
 	if (f == FILL_UNMAPPED)
 		return theme == 256 ? 52 : COLOR_RED;
 	if (region == -3)

@@ -70,11 +70,19 @@ void put_text(int y, int x, int w, const char *s)
 
 void ui_layout(struct ui *u)
 {
+	/* a view showing all of its space keeps doing so after a resize */
+	bool *fit = calloc(u->m->ndisks * UI_MAX_DEPTH, sizeof(bool));
+	for (size_t d = 0; fit && d < u->m->ndisks; d++)
+		for (int i = 0; i < u->depths[d]; i++)
+			fit[d * UI_MAX_DEPTH + (size_t)i] = u->stacks[d][i].min_cell &&
+				u->stacks[d][i].cell >= view_fit_cell(u, &u->stacks[d][i]);
 	u->rows = LINES;
 	u->cols = COLS;
 	u->too_small = u->cols < UI_MIN_COLS || u->rows < UI_MIN_ROWS;
-	if (u->too_small)
+	if (u->too_small) {
+		free(fit);
 		return;
+	}
 	int body = u->rows - 2;
 	u->title = (struct rect){ 0, 0, 1, u->cols };
 	u->status = (struct rect){ u->rows - 1, 0, 1, u->cols };
@@ -106,9 +114,15 @@ void ui_layout(struct ui *u)
 	u->map = (struct rect){ area.y, area.x, area.h - lh, area.w };
 	u->map_cols = u->map.w > 0 ? u->map.w : 1;
 	u->map_rows = (u->map.h > 0 ? u->map.h : 1) * (u->half ? 2 : 1);
-	for (size_t d = 0; d < u->m->ndisks; d++)
-		for (int i = 0; i < u->depths[d]; i++)
-			view_clamp(u, &u->stacks[d][i]);
+	for (size_t d = 0; d < u->m->ndisks; d++) {
+		for (int i = 0; i < u->depths[d]; i++) {
+			struct view *v = &u->stacks[d][i];
+			if (fit && fit[d * UI_MAX_DEPTH + (size_t)i])
+				v->cell = view_fit_cell(u, v);
+			view_clamp(u, v);
+		}
+	}
+	free(fit);
 }
 
 /* ---- bars ---- */
@@ -133,6 +147,9 @@ static void title_draw(struct ui *u)
 			      u->m->disks[d].name, hs);
 	}
 	da_human_size(v->cell, hc, sizeof(hc));
+	if (v->cell & (v->cell - 1))     /* not a round size: say it exactly */
+		snprintf(hc + strlen(hc), sizeof(hc) - strlen(hc), " (%" PRIu64
+			 " B)", v->cell);
 	snprintf(line + k, sizeof(line) - (size_t)k,
 		 " | view %s | 1 cell = %s | @ 0x%" PRIx64, v->name, hc,
 		 v->cursor);
@@ -188,7 +205,13 @@ void ui_draw(struct ui *u)
 		snprintf(note, sizeof(note), "terminal too small (need %dx%d)",
 			 UI_MIN_COLS, UI_MIN_ROWS);
 		role_on(ROLE_TEXT);
-		put_text(0, 0, u->cols, note);
+		if ((int)strlen(note) <= u->cols) {
+			put_text(0, 0, u->cols, note);
+		} else {
+			/* split after "small" for very narrow terminals */
+			put_text(0, 0, u->cols, "terminal too small");
+			put_text(1, 0, u->cols, note + strlen("terminal too small "));
+		}
 		curs_set(0);
 		refresh();
 		return;
@@ -481,12 +504,16 @@ static int frame_bench(struct ui *u, int frames)
 	for (size_t d = 0; d < u->m->ndisks; d++) {
 		u->disk = d;
 		struct view *v = view_cur(u);
+		/* the zoom levels a user steps through with + */
 		uint64_t levels[64];
 		int nl = 0;
-		for (uint64_t c = view_fit_cell(u, v); nl < 64; c /= 2) {
-			levels[nl++] = c < v->min_cell ? v->min_cell : c;
-			if (c <= v->min_cell)
+		v->cell = view_fit_cell(u, v);
+		levels[nl++] = v->cell;
+		while (nl < 64) {
+			view_zoom(u, v, +1);
+			if (v->cell == levels[nl - 1])
 				break;
+			levels[nl++] = v->cell;
 		}
 		int n = 0;
 		for (int k = 0; n < frames; k++) {

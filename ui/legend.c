@@ -11,8 +11,9 @@
 #define ENTRY_MAX 44
 
 struct entry {
-	int region;                /* -1 no owner, -4 hole note, -5 conflict */
+	int region;                /* -1 no owner, -5 conflict */
 	char text[128];
+	char size[32];
 };
 
 static int entries(struct ui *u, struct entry *out, int max)
@@ -23,22 +24,28 @@ static int entries(struct ui *u, struct entry *out, int max)
 	for (size_t i = 0; i < nreg && i < u->nregions && n < max; i++) {
 		if (!u->on_screen || !u->on_screen[i])
 			continue;
-		char hb[32];
-		da_human_size(r[i].bytes, hb, sizeof(hb));
 		out[n].region = (int)i;
-		snprintf(out[n].text, sizeof(out[n].text), "%s%s%s %s",
+		da_human_size(r[i].bytes, out[n].size, sizeof(out[n].size));
+		/* two filesystems without labels both go by their type:
+		 * say which device each is on */
+		bool fs = r[i].node && (!strcmp(r[i].kind, "filesystem") ||
+					!strcmp(r[i].kind, "swap"));
+		snprintf(out[n].text, sizeof(out[n].text), "%s%s%s%s%s",
 			 r[i].name, r[i].role ? " " : "",
-			 r[i].role ? r[i].role : "", hb);
+			 r[i].role ? r[i].role : "", fs ? " on " : "",
+			 fs && r[i].node->dev ? r[i].node->dev->name : "");
 		n++;
 	}
 	if (u->none_on_screen && n < max) {
 		out[n].region = -1;
 		snprintf(out[n].text, sizeof(out[n].text), "no owner");
+		out[n].size[0] = '\0';
 		n++;
 	}
 	if (u->conflicts_on_screen && n < max) {
 		out[n].region = -5;
 		snprintf(out[n].text, sizeof(out[n].text), "conflict");
+		out[n].size[0] = '\0';
 		n++;
 	}
 	return n;
@@ -96,8 +103,8 @@ void legend_draw(struct ui *u)
 	role_on(ROLE_TEXT);
 	int shown = 0;
 	for (int i = 0; i < n; i++) {
-		int row = i % rows, col = i / rows;
-		if (col >= cols)
+		int row = i / cols, col = i % cols;
+		if (row >= rows)
 			break;
 		int y = r->y + 1 + row, x = r->x + col * ew;
 		cchar_t cc;
@@ -107,7 +114,14 @@ void legend_draw(struct ui *u)
 			cell_glyph(u, e[i].region, FILL_FULL, false, false, &cc);
 		mvadd_wch(y, x, &cc);
 		role_on(ROLE_TEXT);
-		put_text(y, x + 2, ew - 3, e[i].text);
+		/* the size stays whole; the name gives way */
+		int sw = (int)strlen(e[i].size);
+		int tw = ew - 3 - (sw ? sw + 1 : 0);
+		put_text(y, x + 2, tw > 4 ? tw : 4, e[i].text);
+		if (sw && tw > 4) {
+			role_on(ROLE_DIM);
+			put_text(y, x + 2 + tw + 1, sw, e[i].size);
+		}
 		shown++;
 	}
 	if (shown < n) {

@@ -106,8 +106,8 @@ void map_draw(struct ui *u)
 				const struct da_cell *b = cell_at(u, 2 * y + 1, x);
 				int ra = a ? a->region_id : -2;
 				int rb = b ? b->region_id : -2;
-				enum fill fa = a && ra != -2 ? cell_fill(a) : FILL_HOLE;
-				enum fill fb = b && rb != -2 ? cell_fill(b) : FILL_HOLE;
+				enum fill fa = a && ra != -2 ? cell_fill(a) : FILL_NONE;
+				enum fill fb = b && rb != -2 ? cell_fill(b) : FILL_NONE;
 				if (a && a->conflict)
 					ra = -3;
 				if (b && b->conflict)

@@ -261,7 +261,8 @@ void side_build(struct ui *u)
 	add(u, ROLE_DIM, "   = %s, sector %" PRIu64, hs, v->cursor / 512);
 	da_human_size(v->cell, hc, sizeof(hc));
 	uint64_t start = v->cursor / v->cell * v->cell;
-	add(u, ROLE_DIM, "cell %s at 0x%" PRIx64, hc, start);
+	add(u, ROLE_DIM, "cell %s = %" PRIu64 " B", hc, v->cell);
+	add(u, ROLE_DIM, "   from 0x%" PRIx64, start);
 	add(u, ROLE_TEXT, "%s", "");
 
 	struct located at[UI_MAX_COPIES];
