@@ -91,6 +91,17 @@ int ui_init(struct ui *u, FILE *out, FILE *in)
 	nonl();
 	keypad(stdscr, TRUE);
 	intrflush(stdscr, FALSE);
+	/* Home/End as other terminals send them (tmux sends the VT220 forms
+	 * whatever TERM says): known to the terminfo entry or not, they work */
+	static const struct { const char *seq; int key; } extra[] = {
+		{ "\033[1~", KEY_HOME }, { "\033[4~", KEY_END },
+		{ "\033[7~", KEY_HOME }, { "\033[8~", KEY_END },
+		{ "\033[H", KEY_HOME }, { "\033[F", KEY_END },
+		{ "\033OH", KEY_HOME }, { "\033OF", KEY_END },
+	};
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		if (key_defined(extra[i].seq) == 0)
+			define_key(extra[i].seq, extra[i].key);
 	/* wake every 100 ms: signals, resize, index progress */
 	timeout(100);
 	set_escdelay(25);

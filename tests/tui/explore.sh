@@ -79,7 +79,6 @@ for name in gpt-five mbr-logical; do
 	check_eq "$name: alternate screen after q" "$(tmux_ display -p '#{alternate_on}')" 0
 	check_eq "$name: mouse reporting after q" "$(tmux_ display -p '#{mouse_any_flag}')" 0
 	screen | grep -q '│ offset 0x' && fail "$name: the explorer's screen is still there after q"
-	cleanup_tui
-	T=$(mktemp -d "${TMPDIR:-/tmp}/da-test.XXXXXX")
+	tui_stop
 done
 echo "ok"
