@@ -195,9 +195,12 @@ static void find_in_node(struct da_node *n, void *arg)
 	}
 }
 
+/* An owner named exactly so, else a file whose path contains the text,
+ * else an owner whose name contains it: "file" finds a file before it
+ * finds a partition named "Linux filesystem". */
 int search_run(struct ui *u, const char *text)
 {
-	if (find_owner(u, text, true) || find_owner(u, text, false))
+	if (find_owner(u, text, true))
 		return 0;
 	struct file_search s = { .text = text, .node = NULL, .off = -1 };
 	/* the filesystem on screen first */
@@ -213,6 +216,8 @@ int search_run(struct ui *u, const char *text)
 	}
 	if (!s.node)
 		da_machine_each_node(u->m, find_in_node, &s);
+	if (!s.node && find_owner(u, text, false))
+		return 0;
 	if (!s.node) {
 		if (!index_ready(u))
 			ui_message(u, true, "'%s' not found (files are still "
