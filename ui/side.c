@@ -78,10 +78,10 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width)
 	}
 	for (int i = 0; i < n; i++) {
 		const struct da_owner *x = &w[i];
-		struct side_line *l = add(u, x->conflict ? ROLE_CONFLICT
-					  : ROLE_TEXT, "%d. %s %s", i + 1,
-					  x->kind, x->name);
-		(void)l;
+		char head[64];
+		snprintf(head, sizeof(head), "%d. %s ", i + 1, x->kind);
+		add_wrapped(u, x->conflict ? ROLE_CONFLICT : ROLE_TEXT, head,
+			    x->name, width);
 		const char *role = owner_role(x);
 		char hs[32];
 		da_human_size(x->offset, hs, sizeof(hs));

@@ -71,7 +71,7 @@ for name in gpt-esp-ext4 mbr-ext; do
 	wait_indexed
 	keys g; typed "$off"; keys Enter
 	check_eq "$name: g $off" "$(cursor_offset)" "$off"
-	side | grep -q "^   path $path\$" || fail "$name: g $off does not show $path: $(side)"
+	side_paths | grep -qxF "$path" || fail "$name: g $off does not show $path: $(side)"
 	side | grep -q "^   inode $ino\\b" || fail "$name: g $off does not show inode $ino: $(side)"
 	check_side_vs_lookup "$name: in $path"
 
@@ -87,7 +87,7 @@ for name in gpt-esp-ext4 mbr-ext; do
 	*"$base"*) ;;
 	*) fail "$name: / $base landed on block $fblock, which debugfs says is '$fpath'" ;;
 	esac
-	side | grep -q "^   path .*$base" || fail "$name: / $base: the side pane shows no such path: $(side)"
+	side_paths | grep -qF "$base" || fail "$name: / $base: the side pane shows no such path: $(side)"
 	check_side_vs_lookup "$name: / $base"
 
 	# into the filesystem's own space, then down to one block a cell
