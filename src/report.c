@@ -94,7 +94,7 @@ static void list_json(FILE *f, struct da_machine *m)
 static void text_props(FILE *f, const struct da_value *props)
 {
 	static const char *const skip[] = { "name", "number", "start", "size",
-					    "type", "type_name", NULL };
+					    "type", "type_name", "fstype", NULL };
 	if (!props || props->type != DA_V_OBJ)
 		return;
 	for (size_t i = 0; i < props->u.c.n; i++) {
