@@ -137,22 +137,21 @@ static void fill_line(int y, int cols)
 static void title_draw(struct ui *u)
 {
 	struct view *v = view_cur(u);
-	char line[1024], hc[32];
-	int k = snprintf(line, sizeof(line), " diskatlas ");
-	for (size_t d = 0; d < u->m->ndisks && k < 600; d++) {
+	char line[1024], hc[48];
+	da_human_size(v->cell, hc, sizeof(hc));
+	if (v->cell & (v->cell - 1))     /* not a round size: say it exactly */
+		snprintf(hc + strlen(hc), sizeof(hc) - strlen(hc), " (%" PRIu64
+			 " B)", v->cell);
+	/* what matters most first: narrow terminals cut the tail */
+	int k = snprintf(line, sizeof(line), " diskatlas | view %s | 1 cell = "
+			 "%s | @ 0x%" PRIx64 " |", v->name, hc, v->cursor);
+	for (size_t d = 0; d < u->m->ndisks && k < 900; d++) {
 		char hs[32];
 		da_human_size(u->m->disks[d].dev->size, hs, sizeof(hs));
 		k += snprintf(line + k, sizeof(line) - (size_t)k,
 			      d == u->disk ? " [%s %s]" : " %s %s",
 			      u->m->disks[d].name, hs);
 	}
-	da_human_size(v->cell, hc, sizeof(hc));
-	if (v->cell & (v->cell - 1))     /* not a round size: say it exactly */
-		snprintf(hc + strlen(hc), sizeof(hc) - strlen(hc), " (%" PRIu64
-			 " B)", v->cell);
-	snprintf(line + k, sizeof(line) - (size_t)k,
-		 " | view %s | 1 cell = %s | @ 0x%" PRIx64, v->name, hc,
-		 v->cursor);
 	role_on(ROLE_TITLE);
 	fill_line(0, u->cols);
 	put_text(0, 0, u->cols, line);

@@ -83,13 +83,13 @@ void legend_draw(struct ui *u)
 	int cols = r->w / ew;
 	if (cols < 1)
 		cols = 1;
-	int rows = r->h - 1;
-	if (rows < 1)
-		rows = 1;
-	/* the glyph key first: what the glyphs mean */
+	/* the glyph key first, what the glyphs mean, when there is room */
+	bool key = r->h >= 3;
+	int rows = r->h - key;
 	role_on(ROLE_DIM);
-	move(r->y, r->x);
-	if (u->colors && u->unicode)
+	if (!key)
+		;
+	else if (u->colors && u->unicode)
 		put_text(r->y, r->x, r->w, u->half
 			 ? "legend (half blocks: two cell rows a line)"
 			 : "legend: \u2588 used  \u2593 mostly  \u2592 partly  "
@@ -102,11 +102,12 @@ void legend_draw(struct ui *u)
 			 " lower free; . no owner; ! conflict");
 	role_on(ROLE_TEXT);
 	int shown = 0;
+	int y0 = r->y + key;
 	for (int i = 0; i < n; i++) {
 		int row = i / cols, col = i % cols;
 		if (row >= rows)
 			break;
-		int y = r->y + 1 + row, x = r->x + col * ew;
+		int y = y0 + row, x = r->x + col * ew;
 		cchar_t cc;
 		if (e[i].region == -5)
 			cell_glyph(u, 0, FILL_FULL, true, false, &cc);
