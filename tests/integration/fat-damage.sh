@@ -57,6 +57,16 @@ check_eq "chain cut, unreachable cluster" "$(look "$img" "$ASECOND")" "lost - fa
 img=$(fresh); setfat "$img" "$AFIRST" $((0x0FFFFF00))
 check_eq "link out of range" "$(look "$img" "$ASECOND")" "lost - false"
 
+# a bad cluster: used, with role "bad" (fsck.fat counts it as used)
+img=$(fresh); C=$(get clusters)
+setfat "$img" "$C" $((0x0FFFFFF7))
+check_eq "bad cluster" "$(look "$img" "$C")" "bad - false"
+if command -v fsck.fat >/dev/null 2>&1; then
+	used=$(fsck.fat -n -v "$img" 2>&1 | sed -n 's/.* files, \([0-9]*\)\/[0-9]* clusters$/\1/p')
+	r=$("$DA" --list --json "$img" | jq -r '.disks[0].content | "\(.clusters - .free_clusters) \(.bad_clusters)"')
+	check_eq "used clusters with a bad one (fsck.fat)" "$r" "$used 1"
+fi
+
 # a directory that points back at the root: the walk must end
 img=$(fresh)
 D=$(inode_of "Documents and Settings")
