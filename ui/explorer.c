@@ -94,6 +94,8 @@ void ui_layout(struct ui *u)
 		area = (struct rect){ 1, 0, body, u->cols - sw - 1 };
 	} else {
 		int sh = body / 3 < 6 ? 6 : body / 3;
+		if (u->line_mode)
+			sh = u->nside + 1;    /* printed, not scrolled */
 		if (sh > body - 3)
 			sh = body - 3;
 		u->side = (struct rect){ 1 + body - sh, 0, sh, u->cols };

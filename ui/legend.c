@@ -84,7 +84,7 @@ void legend_draw(struct ui *u)
 	if (cols < 1)
 		cols = 1;
 	/* the glyph key first, what the glyphs mean, when there is room */
-	bool key = r->h >= 3;
+	bool key = r->h >= 2;
 	int rows = r->h - key;
 	role_on(ROLE_DIM);
 	if (!key)

@@ -96,13 +96,21 @@ int line_run(struct ui *u, void (*key)(struct ui *, int, bool))
 	set_term(s);
 	u->colors = 0;
 	colors_init(u);
-	resizeterm(rows > UI_MIN_ROWS + 1 ? rows - 1 : UI_MIN_ROWS,
-		   cols > UI_MIN_COLS ? cols : UI_MIN_COLS);
+	u->line_mode = true;
+	rows = rows > UI_MIN_ROWS + 1 ? rows - 1 : UI_MIN_ROWS;
+	cols = cols > UI_MIN_COLS ? cols : UI_MIN_COLS;
+	resizeterm(rows, cols);
 	ui_layout(u);
 	for (size_t d = 0; d < u->m->ndisks; d++)
 		view_init_disk(u, &u->stacks[d][0], d);
 	char buf[1024];
 	while (!u->quit && !ui_signal) {
+		/* the map keeps the terminal's height; the side pane below it
+		 * grows to hold every line, since nothing scrolls here */
+		side_build(u);
+		int extra = u->cols < UI_WIDE_COLS ? u->nside + 1 : 0;
+		resizeterm(rows + extra, cols);
+		ui_layout(u);
 		ui_draw(u);
 		print_screen(u, stdout);
 		fputs(u->prompt ? "> " : "keys (? help, q quit, Enter "

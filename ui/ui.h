@@ -78,6 +78,7 @@ struct ui {
 	int colors;                /* 0, 8 or 256 */
 	bool too_small;
 	int rows, cols;
+	bool line_mode;            /* line.c: the side pane gets every line */
 
 	/* layout */
 	struct rect title, map, legend, side, status;
