@@ -226,8 +226,10 @@ int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,
 static uint64_t min_cell_for(const struct da_owner *w)
 {
 	uint64_t bs = 0;
-	if (w->node) {
-		struct da_value *b = da_obj_get(w->node->props, "block_size");
+	static const char *const keys[] = { "block_size", "cluster_size",
+					    "blocksize", NULL };
+	for (int k = 0; w->node && !bs && keys[k]; k++) {
+		struct da_value *b = da_obj_get(w->node->props, keys[k]);
 		if (b && b->type == DA_V_INT && b->u.i > 0 &&
 		    b->u.i <= (1 << 24))
 			bs = (uint64_t)b->u.i;
