@@ -61,19 +61,23 @@ int da_device_extent(struct da_device *dev, uint64_t off, uint64_t *run)
 		*run = dev->size - off;
 		return 1;
 	}
-	return dev->ops->extent(dev, off, run);
+	int r = dev->ops->extent(dev, off, run);
+	if (*run == 0 || *run > dev->size - off)
+		*run = dev->size - off;
+	return r;
 }
 
+/* Atomic: a background index build may hold references too. */
 struct da_device *da_device_ref(struct da_device *dev)
 {
 	if (dev)
-		dev->refcount++;
+		__atomic_add_fetch(&dev->refcount, 1, __ATOMIC_RELAXED);
 	return dev;
 }
 
 void da_device_unref(struct da_device *dev)
 {
-	if (!dev || --dev->refcount > 0)
+	if (!dev || __atomic_sub_fetch(&dev->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	if (dev->ops->close)
 		dev->ops->close(dev);
@@ -87,7 +91,7 @@ static struct da_device *device_new(const struct da_device_ops *ops,
 {
 	struct da_device *d = da_xcalloc(1, sizeof(*d));
 	d->ops = ops;
-	d->name = da_strdup(name);
+	d->name = da_strdup(name ? name : "?");
 	d->size = size;
 	d->block_size = 512;
 	d->refcount = 1;
@@ -108,10 +112,13 @@ static int file_read(struct da_device *dev, void *buf, size_t len,
 {
 	struct file_priv *p = dev->priv;
 	uint8_t *b = buf;
-	da_trace("read %s off=%llu len=%zu", dev->name,
-		 (unsigned long long)off, len);
+	if (da_debug)
+		da_trace("read %s off=%llu len=%zu", dev->name,
+			 (unsigned long long)off, len);
 	while (len > 0) {
-		ssize_t n = pread(p->fd, b, len, (off_t)off);
+		/* one call at most 1 GiB: pread's count must fit ssize_t */
+		size_t want = len < (1u << 30) ? len : (1u << 30);
+		ssize_t n = pread(p->fd, b, want, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -151,6 +158,10 @@ static int file_extent(struct da_device *dev, uint64_t off, uint64_t *run)
 		*run = dev->size - off;
 		return 1;
 	}
+	if ((uint64_t)data >= dev->size) {   /* the file grew: still a hole */
+		*run = dev->size - off;
+		return 0;
+	}
 	if ((uint64_t)data > off) {
 		*run = (uint64_t)data - off;
 		return 0;
@@ -180,7 +191,8 @@ static const struct da_device_ops file_ops = {
 struct da_device *da_file_device_open(const char *name, const char *path,
 				      da_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK so that a FIFO cannot hang the open; cleared below */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
 		da_error_set(err, e, "%s: %s", path,
@@ -216,10 +228,19 @@ struct da_device *da_file_device_open(const char *name, const char *path,
 		return NULL;
 	}
 	if (size == 0) {
-		da_error_set(err, EINVAL, "%s: empty file", path);
+		da_error_set(err, EINVAL, "%s: empty %s", path,
+			     S_ISREG(st.st_mode) ? "file" : "device");
 		close(fd);
 		return NULL;
 	}
+	if (size > (uint64_t)INT64_MAX) {
+		da_error_set(err, EFBIG, "%s: too large", path);
+		close(fd);
+		return NULL;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	struct file_priv *p = da_xcalloc(1, sizeof(*p));
 	p->fd = fd;
 	p->path = da_strdup(path);
@@ -262,9 +283,9 @@ static int offset_extent(struct da_device *dev, uint64_t off, uint64_t *run)
 {
 	struct offset_priv *p = dev->priv;
 	int r = da_device_extent(p->parent, p->start + off, run);
-	if (*run > dev->size - off)
+	if (r < 0 || *run == 0 || *run > dev->size - off)
 		*run = dev->size - off;
-	return r;
+	return r < 0 ? 1 : r;
 }
 
 static void offset_close(struct da_device *dev)
@@ -309,7 +330,8 @@ struct da_device *da_offset_device_new(const char *name,
 struct da_device *da_blocksize_overlay_new(struct da_device *parent,
 					   uint32_t block_size, da_error *err)
 {
-	if (!parent || block_size == 0 || (block_size & (block_size - 1))) {
+	if (!parent || block_size == 0 || (block_size & (block_size - 1)) ||
+	    block_size > (1u << 30)) {
 		da_error_set(err, EINVAL, "block size %u is not a power of 2",
 			     block_size);
 		return NULL;
@@ -401,9 +423,9 @@ static int linear_extent(struct da_device *dev, uint64_t off, uint64_t *run)
 	int r = da_device_extent(s->target, s->target_off + (off - s->start),
 				 run);
 	uint64_t left = s->len - (off - s->start);
-	if (*run > left)
+	if (r < 0 || *run == 0 || *run > left)
 		*run = left;
-	return r;
+	return r < 0 ? 1 : r;
 }
 
 static void linear_close(struct da_device *dev)
@@ -428,8 +450,9 @@ struct da_device *da_linear_device_new(const char *name, uint64_t size,
 				       size_t nsegs, da_error *err)
 {
 	uint64_t at = 0;
-	if (nsegs == 0 || size == 0 || nsegs > (1u << 24)) {
-		da_error_set(err, EINVAL, "%s: no segments", name);
+	if (!segs || nsegs == 0 || size == 0 || nsegs > (1u << 24)) {
+		da_error_set(err, EINVAL, "%s: %zu segments for %llu bytes",
+			     name, nsegs, (unsigned long long)size);
 		return NULL;
 	}
 	for (size_t i = 0; i < nsegs; i++) {
@@ -475,12 +498,18 @@ struct striped_priv {
 	uint64_t *offs;
 };
 
-static struct da_target striped_where(const struct striped_priv *p,
+/* Where off lands, and in *left how many bytes remain in its chunk (never
+ * past the end of the device). */
+static struct da_target striped_where(const struct da_device *dev,
 				      uint64_t off, uint64_t *left)
 {
+	const struct striped_priv *p = dev->priv;
 	uint64_t k = off / p->chunk, in = off % p->chunk;
 	size_t s = (size_t)(k % p->n);
 	*left = p->chunk - in;
+	if (*left > dev->size - off)
+		*left = dev->size - off;
+	/* the constructor checked that this cannot overflow */
 	return (struct da_target){ p->stripes[s],
 				   p->offs[s] + (k / p->n) * p->chunk + in };
 }
@@ -488,11 +517,10 @@ static struct da_target striped_where(const struct striped_priv *p,
 static int striped_read(struct da_device *dev, void *buf, size_t len,
 			uint64_t off, da_error *err)
 {
-	struct striped_priv *p = dev->priv;
 	uint8_t *b = buf;
 	while (len > 0) {
 		uint64_t left;
-		struct da_target t = striped_where(p, off, &left);
+		struct da_target t = striped_where(dev, off, &left);
 		size_t n = left < len ? (size_t)left : len;
 		if (!t.dev)
 			return da_error_set(err, ENXIO, "%s: offset %llu is "
@@ -511,7 +539,7 @@ static int striped_map(struct da_device *dev, uint64_t off,
 		       struct da_target *out, int max)
 {
 	uint64_t left;
-	struct da_target t = striped_where(dev->priv, off, &left);
+	struct da_target t = striped_where(dev, off, &left);
 	if (!t.dev)
 		return 0;
 	if (max > 0)
@@ -522,8 +550,22 @@ static int striped_map(struct da_device *dev, uint64_t off,
 static uint64_t striped_contiguous(struct da_device *dev, uint64_t off)
 {
 	uint64_t left;
-	striped_where(dev->priv, off, &left);
+	striped_where(dev, off, &left);
 	return left;
+}
+
+static int striped_extent(struct da_device *dev, uint64_t off, uint64_t *run)
+{
+	uint64_t left;
+	struct da_target t = striped_where(dev, off, &left);
+	if (!t.dev) {
+		*run = left;
+		return 0;
+	}
+	int r = da_device_extent(t.dev, t.offset, run);
+	if (r < 0 || *run == 0 || *run > left)
+		*run = left;
+	return r < 0 ? 1 : r;
 }
 
 static void striped_close(struct da_device *dev)
@@ -540,8 +582,24 @@ static const struct da_device_ops striped_ops = {
 	.read = striped_read,
 	.map_block = striped_map,
 	.contiguous = striped_contiguous,
+	.extent = striped_extent,
 	.close = striped_close,
 };
+
+/* Bytes of stripe i that a striped device of size bytes uses: its chunks
+ * are i, i+n, i+2n, ... and only the very last chunk may be partial. */
+static uint64_t stripe_need(uint64_t size, uint64_t chunk, size_t n,
+			    size_t i)
+{
+	uint64_t chunks = size / chunk + (size % chunk != 0);
+	if (chunks <= i)
+		return 0;
+	uint64_t mine = (chunks - 1 - i) / n + 1;
+	uint64_t last = i + (mine - 1) * n;       /* my last chunk */
+	uint64_t tail = last == chunks - 1 && size % chunk ? size % chunk
+							   : chunk;
+	return (mine - 1) * chunk + tail;         /* <= size: no overflow */
+}
 
 struct da_device *da_striped_device_new(const char *name, uint64_t size,
 					uint64_t stripe_size, size_t nstripes,
@@ -550,24 +608,23 @@ struct da_device *da_striped_device_new(const char *name, uint64_t size,
 					da_error *err)
 {
 	if (stripe_size == 0 || nstripes == 0 || nstripes > 1024 ||
-	    size == 0) {
+	    size == 0 || !stripes) {
 		da_error_set(err, EINVAL, "%s: bad striping (%zu stripes of "
 			     "%llu bytes)", name, nstripes,
 			     (unsigned long long)stripe_size);
 		return NULL;
 	}
-	/* every stripe must hold its share of the chunks */
-	uint64_t chunks = (size + stripe_size - 1) / stripe_size;
-	uint64_t rows = (chunks + nstripes - 1) / nstripes, need;
-	if (!mul_ok(rows, stripe_size, &need)) {
-		da_error_set(err, EINVAL, "%s: stripes too large", name);
-		return NULL;
-	}
+	/* every present stripe must hold exactly its share of the chunks */
 	for (size_t i = 0; i < nstripes; i++) {
-		if (stripes[i] && !range_ok(stripe_off[i], need,
-					    stripes[i]->size)) {
-			da_error_set(err, EINVAL, "%s: stripe %zu does not fit "
-				     "in %s", name, i, stripes[i]->name);
+		uint64_t off = stripe_off ? stripe_off[i] : 0;
+		uint64_t need = stripe_need(size, stripe_size, nstripes, i);
+		if (stripes[i] && !range_ok(off, need, stripes[i]->size)) {
+			da_error_set(err, EINVAL, "%s: stripe %zu (%llu bytes "
+				     "at %llu) does not fit in %s (%llu "
+				     "bytes)", name, i,
+				     (unsigned long long)need,
+				     (unsigned long long)off, stripes[i]->name,
+				     (unsigned long long)stripes[i]->size);
 			return NULL;
 		}
 	}
@@ -578,7 +635,7 @@ struct da_device *da_striped_device_new(const char *name, uint64_t size,
 	p->offs = da_xcalloc(nstripes, sizeof(*p->offs));
 	for (size_t i = 0; i < nstripes; i++) {
 		p->stripes[i] = da_device_ref(stripes[i]);
-		p->offs[i] = stripe_off[i];
+		p->offs[i] = stripe_off ? stripe_off[i] : 0;
 	}
 	return device_new(&striped_ops, name, size, p);
 }
@@ -591,20 +648,25 @@ struct mirror_priv {
 	uint64_t *offs;
 };
 
+/* Reads come from the first present copy; a failing copy falls through
+ * to the next, and the last failure is the one reported. */
 static int mirror_read(struct da_device *dev, void *buf, size_t len,
 		       uint64_t off, da_error *err)
 {
 	struct mirror_priv *p = dev->priv;
-	int r = da_error_set(err, ENXIO, "%s: no copy present", dev->name);
+	bool tried = false;
 	for (size_t i = 0; i < p->n; i++) {
 		if (!p->copies[i])
 			continue;
-		r = da_device_read(p->copies[i], buf, len, p->offs[i] + off,
-				   err);
-		if (r == 0)
+		if (da_device_read(p->copies[i], buf, len, p->offs[i] + off,
+				   err) == 0)
 			return 0;
+		tried = true;
 	}
-	return r;
+	if (tried)
+		return -1;
+	return da_error_set(err, ENXIO, "%s: offset %llu: no copy present",
+			    dev->name, (unsigned long long)off);
 }
 
 static int mirror_map(struct da_device *dev, uint64_t off,
@@ -623,6 +685,27 @@ static int mirror_map(struct da_device *dev, uint64_t off,
 	return n;
 }
 
+static uint64_t mirror_contiguous(struct da_device *dev, uint64_t off)
+{
+	return dev->size - off;
+}
+
+/* What the first present copy says (that is where reads come from). */
+static int mirror_extent(struct da_device *dev, uint64_t off, uint64_t *run)
+{
+	struct mirror_priv *p = dev->priv;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->copies[i])
+			continue;
+		int r = da_device_extent(p->copies[i], p->offs[i] + off, run);
+		if (r < 0 || *run == 0 || *run > dev->size - off)
+			*run = dev->size - off;
+		return r < 0 ? 1 : r;
+	}
+	*run = dev->size - off;
+	return 0;
+}
+
 static void mirror_close(struct da_device *dev)
 {
 	struct mirror_priv *p = dev->priv;
@@ -636,6 +719,8 @@ static void mirror_close(struct da_device *dev)
 static const struct da_device_ops mirror_ops = {
 	.read = mirror_read,
 	.map_block = mirror_map,
+	.contiguous = mirror_contiguous,
+	.extent = mirror_extent,
 	.close = mirror_close,
 };
 
@@ -644,15 +729,19 @@ struct da_device *da_mirror_device_new(const char *name, uint64_t size,
 				       struct da_device *const *copies,
 				       const uint64_t *copy_off, da_error *err)
 {
-	if (ncopies == 0 || ncopies > 64 || size == 0) {
+	if (ncopies == 0 || ncopies > 64 || size == 0 || !copies) {
 		da_error_set(err, EINVAL, "%s: bad mirror (%zu copies)", name,
 			     ncopies);
 		return NULL;
 	}
 	for (size_t i = 0; i < ncopies; i++) {
-		if (copies[i] && !range_ok(copy_off[i], size, copies[i]->size)) {
-			da_error_set(err, EINVAL, "%s: copy %zu does not fit in "
-				     "%s", name, i, copies[i]->name);
+		uint64_t off = copy_off ? copy_off[i] : 0;
+		if (copies[i] && !range_ok(off, size, copies[i]->size)) {
+			da_error_set(err, EINVAL, "%s: copy %zu (%llu bytes at "
+				     "%llu) does not fit in %s (%llu bytes)",
+				     name, i, (unsigned long long)size,
+				     (unsigned long long)off, copies[i]->name,
+				     (unsigned long long)copies[i]->size);
 			return NULL;
 		}
 	}
@@ -662,7 +751,7 @@ struct da_device *da_mirror_device_new(const char *name, uint64_t size,
 	p->offs = da_xcalloc(ncopies, sizeof(*p->offs));
 	for (size_t i = 0; i < ncopies; i++) {
 		p->copies[i] = da_device_ref(copies[i]);
-		p->offs[i] = copy_off[i];
+		p->offs[i] = copy_off ? copy_off[i] : 0;
 	}
 	return device_new(&mirror_ops, name, size, p);
 }
