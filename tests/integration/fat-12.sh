@@ -81,12 +81,16 @@ cut -f4 "$T/tsk.files" | sort >"$T/tsk.paths"
 cmp -s "$T/mdir.paths" "$T/tsk.paths" ||
 	fail "mdir and fls disagree on the paths: $(diff "$T/mdir.paths" "$T/tsk.paths" | head -5)"
 # cluster -> inode from each file's sectors (and the root's, inode 2)
-{ echo 2; cut -f1 "$T/tsk.files"; } | while read -r ino; do
-	istat -o "$SEC" "$IMG" "$ino" | sed -n '/^Sectors:/,$p' | tr ' ' '\n' |
-		awk -v ino="$ino" -v d="$DSEC" -v spc="$SPC" \
-		'$1 ~ /^[0-9]+$/ && $1 >= d { c = int(($1 - d) / spc) + 2
-			if (!(c in seen)) { seen[c]; print c, ino } }'
-done >"$T/tsk.owner"
+# (two at a time: istat costs a process and a filesystem open each)
+export SEC IMG DSEC SPC T
+{ echo 2; cut -f1 "$T/tsk.files"; } | xargs -P 2 -n 16 sh -c '
+	for ino; do
+		istat -o "$SEC" "$IMG" "$ino" | sed -n "/^Sectors:/,\$p" | tr " " "\n" |
+			awk -v ino="$ino" -v d="$DSEC" -v spc="$SPC" \
+			"\$1 ~ /^[0-9]+\$/ && \$1 >= d { c = int((\$1 - d) / spc) + 2
+				if (!(c in seen)) { seen[c]; print c, ino } }"
+	done >"$T/owner.$$"' sh
+cat "$T"/owner.* >"$T/tsk.owner"
 blkls -e -l -o "$SEC" "$IMG" | awk -F'|' -v d="$DSEC" -v spc="$SPC" \
 	'$1 ~ /^[0-9]+$/ && $1 >= d && ($1 - d) % spc == 0 { print int(($1 - d) / spc) + 2, $2 }' \
 	>"$T/tsk.alloc"
