@@ -346,7 +346,8 @@ static size_t put_oem(char *out, size_t n, size_t cap, uint8_t c, bool lower)
 		return put_utf8(out, n, cap, cp850[c - 0x80]);
 	if (lower && c >= 'A' && c <= 'Z')
 		c = (uint8_t)(c - 'A' + 'a');
-	return put_utf8(out, n, cap, c < 0x20 ? '?' : c);
+	/* a path separator in a name would forge a path */
+	return put_utf8(out, n, cap, c < 0x20 ? '?' : c == '/' ? '_' : c);
 }
 
 /* The 8.3 name of a directory entry, with the NT case bits (0x08 lower
