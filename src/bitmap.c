@@ -1,6 +1,12 @@
 /* Used/free bitmaps stored as sorted runs of set bits, with prefix sums so
  * that "how many set in [a, b)" is two binary searches.  Memory grows with
  * the number of runs, not with the size of the filesystem.
+ *
+ * Invariant after da_bitmap_finish: runs sorted by start, non-empty, not
+ * overlapping and not touching (adjacent runs are merged), all inside
+ * [0, nbits); before[i] is the number of set bits in runs[0..i-1].
+ * count and test finish a bitmap lazily when runs were added since: a
+ * bitmap shared between threads must be finished before it is shared.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 
@@ -86,6 +92,15 @@ void da_bitmap_finish(struct da_bitmap *b)
 		b->n = k;
 		b->dirty = false;
 	}
+	/* give back what the merge freed: memory tracks the runs */
+	if (b->cap > b->n + b->n / 8 + 16) {
+		size_t cap = b->n ? b->n : 1;
+		struct run *r = realloc(b->runs, cap * sizeof(*r));
+		if (r) {
+			b->runs = r;
+			b->cap = cap;
+		}
+	}
 	if (!b->before) {
 		b->before = malloc((b->n + 1) * sizeof(*b->before));
 		if (!b->before)
@@ -120,7 +135,13 @@ static uint64_t count_below(const struct da_bitmap *b, uint64_t x)
 		return 0;
 	const struct run *r = &b->runs[lo - 1];
 	uint64_t in = x - r->start < r->len ? x - r->start : r->len;
-	return b->before[lo - 1] + in;
+	if (b->before)
+		return b->before[lo - 1] + in;
+	/* the prefix sums could not be allocated: slow but right */
+	uint64_t sum = in;
+	for (size_t i = 0; i + 1 < lo; i++)
+		sum += b->runs[i].len;
+	return sum;
 }
 
 uint64_t da_bitmap_count(const struct da_bitmap *b, uint64_t start,
@@ -128,7 +149,7 @@ uint64_t da_bitmap_count(const struct da_bitmap *b, uint64_t start,
 {
 	if (b->dirty || !b->before)
 		da_bitmap_finish((struct da_bitmap *)b);
-	if (!b->before || start >= b->nbits)
+	if (start >= b->nbits)
 		return 0;
 	if (len > b->nbits - start)
 		len = b->nbits - start;
