@@ -1,6 +1,7 @@
 /* Small helpers shared by the engine: errors, the debug trace, CRC-32,
  * strings and GUIDs.
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,25 +28,33 @@ void da_trace(const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
+	/* one line at a time, even from the background index thread */
+	flockfile(stderr);
 	fputs("diskatlas: ", stderr);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 	va_end(ap);
+}
+
+static uint32_t crc_table[256];
+
+/* the reflected IEEE polynomial, one entry per byte value */
+static void crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		crc_table[i] = c;
+	}
 }
 
 uint32_t da_crc32(uint32_t crc, const void *buf, size_t len)
 {
-	static uint32_t table[256];
-	static int ready;
-	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-			table[i] = c;
-		}
-		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-	}
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, crc_init);
+	const uint32_t *table = crc_table;
 	const uint8_t *p = buf;
 	crc = ~crc;
 	while (len--)
