@@ -187,6 +187,8 @@ struct da_slot {
 	struct da_node *content;   /* what the scan found on dev */
 	int nest;                  /* extra depth: a logical inside extended */
 	char *kind;                /* owner kind: "partition" */
+	bool container;            /* holds other slots of the same table (an
+				      extended partition): not scanned */
 };
 
 /* What a plugin found on a device. */

@@ -175,7 +175,7 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 	}
 	for (size_t i = 0; i < n->nslots; i++) {
 		struct da_slot *s = &n->slots[i];
-		if (s->dev && !s->content)
+		if (s->dev && !s->content && !s->container)
 			s->content = scan_at(s->dev, depth + 1 + s->nest);
 	}
 	return n;
@@ -191,10 +191,19 @@ static void note_clipped(struct da_machine *m, struct da_disk *d)
 	struct da_node *n = d->content;
 	if (!n || n->type != DA_NODE_PARTITIONS)
 		return;
+	struct da_value *t = da_obj_get(n->props, "truncated");
+	if (t && t->type == DA_V_BOOL && t->u.b) {
+		da_machine_add_problem(m, "%s: truncated image: the partition "
+				       "table describes a larger disk than "
+				       "the file's %llu bytes", d->path,
+				       (unsigned long long)d->dev->size);
+		return;
+	}
 	for (size_t i = 0; i < n->nslots; i++) {
 		struct da_value *c = da_obj_get(n->slots[i].props, "clipped");
 		struct da_value *nm = da_obj_get(n->slots[i].props, "name");
-		if (c && c->type == DA_V_BOOL && c->u.b) {
+		if (c && c->type == DA_V_BOOL && c->u.b &&
+		    n->slots[i].props) {
 			da_machine_add_problem(m,
 				"%s: truncated image: partition %s runs past "
 				"the end of the disk (%llu bytes)", d->path,

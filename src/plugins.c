@@ -10,6 +10,7 @@ extern const struct da_plugin da_plugin_lvm2;
 extern const struct da_plugin da_plugin_ext, da_plugin_fat, da_plugin_swap;
 
 const struct da_plugin *const da_part_plugins[] = {
+	&da_plugin_gpt, &da_plugin_mbr,
 	NULL
 };
 

@@ -162,7 +162,12 @@ static void text_node(FILE *f, const struct da_node *n, const char *indent)
 	if (fstype[0])
 		fprintf(f, " %s", fstype);
 	text_props(f, n->props);
-	if (n->reason)
+	/* the reason is usually the first warning, printed already */
+	const struct da_value *w = da_obj_get(n->props, "warnings");
+	bool said = w && w->type == DA_V_ARR && w->u.c.n &&
+		    w->u.c.v[0]->type == DA_V_STR && n->reason &&
+		    !strcmp(w->u.c.v[0]->u.s, n->reason);
+	if (n->reason && !said)
 		fprintf(f, "  (%s)", n->reason);
 	fputc('\n', f);
 	char sub[256];

@@ -1,0 +1,287 @@
+/* GPT partition tables: the primary header at LBA 1 and its entries, the
+ * backup header at the last LBA, both with their CRC-32s.  The backup is
+ * used when the primary is damaged, and the fact is reported.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "part.h"
+
+extern const struct da_plugin da_plugin_gpt;
+
+#define MAX_ENTRIES 4096u
+#define MAX_ENTRIES_BYTES (1u << 20)
+
+struct header {
+	uint64_t my_lba, alt_lba, first_lba, last_lba, entries_lba;
+	uint32_t nentries, entry_size, entries_crc;
+	uint8_t disk_guid[16];
+};
+
+/* Read and check the header at lba: signature, size, CRC, and that it
+ * says it is where it is.  On failure, why says what is wrong. */
+static bool read_header(struct da_device *dev, uint64_t lba,
+			struct header *h, const char **why)
+{
+	uint8_t s[SECTOR];
+	*why = "unreadable";
+	if (!range_ok(lba * SECTOR, SECTOR, dev->size) ||
+	    da_device_read(dev, s, SECTOR, lba * SECTOR, NULL) < 0)
+		return false;
+	*why = "no signature";
+	if (memcmp(s, "EFI PART", 8))
+		return false;
+	uint32_t hsize = le32(s + 12);
+	*why = "bad header size";
+	if (hsize < 92 || hsize > SECTOR)
+		return false;
+	uint32_t crc = le32(s + 16);
+	memset(s + 16, 0, 4);
+	*why = "bad CRC";
+	if (da_crc32(0, s, hsize) != crc)
+		return false;
+	h->my_lba = le64(s + 24);
+	h->alt_lba = le64(s + 32);
+	h->first_lba = le64(s + 40);
+	h->last_lba = le64(s + 48);
+	memcpy(h->disk_guid, s + 56, 16);
+	h->entries_lba = le64(s + 72);
+	h->nentries = le32(s + 80);
+	h->entry_size = le32(s + 84);
+	h->entries_crc = le32(s + 88);
+	*why = "wrong location";
+	if (h->my_lba != lba)
+		return false;
+	*why = "bad entry array";
+	if (h->entry_size < 128 || h->entry_size > 4096 || h->entry_size % 8 ||
+	    h->nentries > MAX_ENTRIES ||
+	    (uint64_t)h->nentries * h->entry_size > MAX_ENTRIES_BYTES)
+		return false;
+	return true;
+}
+
+/* Read and check the entry array of h; returns it (malloc'd) or NULL. */
+static uint8_t *read_entries(struct da_device *dev, const struct header *h,
+			     const char **why)
+{
+	size_t len = (size_t)h->nentries * h->entry_size;
+	uint64_t off;
+	*why = "entry array outside the disk";
+	if (!mul_ok(h->entries_lba, SECTOR, &off) ||
+	    !range_ok(off, len, dev->size))
+		return NULL;
+	uint8_t *buf = malloc(len ? len : 1);
+	if (!buf)
+		return NULL;
+	*why = "entry array unreadable";
+	if (len && da_device_read(dev, buf, len, off, NULL) < 0) {
+		free(buf);
+		return NULL;
+	}
+	*why = "entry array CRC mismatch";
+	if (da_crc32(0, buf, len) != h->entries_crc) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static enum da_probe gpt_probe(struct da_device *dev, da_error *err)
+{
+	struct header h;
+	const char *why;
+	uint64_t last = dev->size / SECTOR;
+	if (last < 3)
+		return DA_PROBE_NOT_MINE;
+	if (read_header(dev, 1, &h, &why) ||
+	    read_header(dev, last - 1, &h, &why))
+		return DA_PROBE_FOUND;
+	return DA_PROBE_NOT_MINE;
+}
+
+/* UTF-16LE name (up to n units) to UTF-8 */
+static void utf16_name(const uint8_t *p, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t c = le16(p + 2 * i);
+		if (c == 0)
+			break;
+		if (c >= 0xd800 && c < 0xdc00 && i + 1 < n) {
+			uint32_t lo = le16(p + 2 * i + 2);
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+				i++;
+			} else {
+				c = 0xfffd;
+			}
+		} else if (c >= 0xd800 && c < 0xe000) {
+			c = 0xfffd;
+		}
+		char u[4];
+		size_t k;
+		if (c < 0x80) {
+			u[0] = (char)c; k = 1;
+		} else if (c < 0x800) {
+			u[0] = (char)(0xc0 | c >> 6);
+			u[1] = (char)(0x80 | (c & 0x3f)); k = 2;
+		} else if (c < 0x10000) {
+			u[0] = (char)(0xe0 | c >> 12);
+			u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+			u[2] = (char)(0x80 | (c & 0x3f)); k = 3;
+		} else {
+			u[0] = (char)(0xf0 | c >> 18);
+			u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+			u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+			u[3] = (char)(0x80 | (c & 0x3f)); k = 4;
+		}
+		if (o + k >= outlen)
+			break;
+		memcpy(out + o, u, k);
+		o += k;
+	}
+	out[o] = '\0';
+}
+
+static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
+{
+	uint64_t last = dev->size / SECTOR - 1;
+	struct header prim, back, *use = NULL;
+	const char *pwhy, *bwhy, *why;
+	uint8_t *entries = NULL;
+	bool pok = read_header(dev, 1, &prim, &pwhy);
+	uint8_t *pent = pok ? read_entries(dev, &prim, &pwhy) : NULL;
+	pok = pok && pent;
+	/* the backup is where the primary says, or at the last LBA */
+	bool bok = false;
+	uint64_t blba = pok ? prim.alt_lba : last;
+	if (blba <= last)
+		bok = read_header(dev, blba, &back, &bwhy);
+	else
+		bwhy = "past the end of the disk";
+	if (!bok && blba != last) {
+		blba = last;
+		bok = read_header(dev, last, &back, &bwhy);
+	}
+	uint8_t *bent = bok ? read_entries(dev, &back, &bwhy) : NULL;
+	bok = bok && bent;
+
+	struct da_node *n = da_node_new(DA_NODE_PARTITIONS, &da_plugin_gpt,
+					dev);
+	da_obj_set_str(n->props, "scheme", "gpt");
+	da_obj_set_int(n->props, "sector_size", SECTOR);
+	if (pok) {
+		use = &prim;
+		entries = pent;
+		free(bent);
+		if (!bok) {
+			part_warn(n, "backup GPT header at LBA %llu: %s",
+				  (unsigned long long)blba, bwhy);
+			if (prim.alt_lba > last) {
+				da_obj_set_bool(n->props, "truncated", true);
+				part_warn(n, "the primary header places the "
+					  "backup at LBA %llu, past the end "
+					  "of the disk (LBA %llu): the image "
+					  "is truncated",
+					  (unsigned long long)prim.alt_lba,
+					  (unsigned long long)last);
+			}
+		}
+	} else if (bok) {
+		use = &back;
+		entries = bent;
+		part_warn(n, "primary GPT header damaged (%s); using the backup "
+			  "at LBA %llu", pwhy, (unsigned long long)blba);
+	} else {
+		free(pent);
+		free(bent);
+		da_node_free(n);
+		why = pwhy;
+		da_error_set(err, EINVAL, "GPT: primary header: %s; backup "
+			     "header: %s", why, bwhy);
+		return NULL;
+	}
+
+	char g[40];
+	da_guid_str(use->disk_guid, g);
+	da_obj_set_str(n->props, "id", g);
+	da_obj_set_int(n->props, "first_lba", (int64_t)use->first_lba);
+	da_obj_set_int(n->props, "last_lba", (int64_t)use->last_lba);
+	da_obj_set_int(n->props, "entries", use->nentries);
+	if (use->last_lba > last)
+		part_warn(n, "last usable LBA %llu is past the end of the "
+			  "disk", (unsigned long long)use->last_lba);
+
+	size_t cap = use->nentries + 8;
+	struct part_piece *ps = malloc(cap * sizeof(*ps));
+	if (!ps)
+		abort();
+	size_t np = 0;
+	uint64_t esize = (uint64_t)use->nentries * use->entry_size;
+	uint64_t esec = (esize + SECTOR - 1) / SECTOR * SECTOR;
+	ps[np++] = (struct part_piece){ 0, SECTOR, "table", -1 };
+	if (pok) {
+		ps[np++] = (struct part_piece){ SECTOR, SECTOR, "table", -1 };
+		ps[np++] = (struct part_piece){ prim.entries_lba * SECTOR, esec,
+						"table", -1 };
+	}
+	if (bok) {
+		ps[np++] = (struct part_piece){ back.entries_lba * SECTOR,
+						esec, "table", -1 };
+		ps[np++] = (struct part_piece){ blba * SECTOR, SECTOR, "table",
+						-1 };
+	}
+
+	for (uint32_t i = 0; i < use->nentries; i++) {
+		const uint8_t *e = entries + (size_t)i * use->entry_size;
+		static const uint8_t zero[16];
+		if (!memcmp(e, zero, 16))
+			continue;
+		uint64_t first = le64(e + 32), lastl = le64(e + 40);
+		uint64_t attrs = le64(e + 48);
+		struct da_value *p = da_obj_new();
+		char type[40], uuid[40], name[160];
+		da_guid_str(e, type);
+		da_guid_str(e + 16, uuid);
+		utf16_name(e + 56, 36, name, sizeof(name));
+		da_obj_set_str(p, "type", type);
+		da_obj_set_str(p, "type_name", part_gpt_type_name(type));
+		da_obj_set_str(p, "uuid", uuid);
+		da_obj_set_str(p, "label", name);
+		da_obj_set_bool(p, "bootable", (attrs >> 2) & 1);
+		if (attrs)
+			da_obj_set_int(p, "attributes", (int64_t)attrs);
+		uint64_t start, size;
+		if (lastl < first || !mul_ok(first, SECTOR, &start) ||
+		    !mul_ok(lastl - first + 1, SECTOR, &size)) {
+			part_warn(n, "entry %u: first LBA %llu after last LBA "
+				  "%llu: ignored", i + 1,
+				  (unsigned long long)first,
+				  (unsigned long long)lastl);
+			da_value_free(p);
+			continue;
+		}
+		if (first < use->first_lba || lastl > use->last_lba)
+			part_warn(n, "partition %u lies outside the usable "
+				  "LBAs %llu-%llu", i + 1,
+				  (unsigned long long)use->first_lba,
+				  (unsigned long long)use->last_lba);
+		int slot = part_add(n, p, (int)i + 1, start, size, 0);
+		if (slot >= 0 && n->slots[slot].dev && np < cap)
+			ps[np++] = (struct part_piece){
+				start, n->slots[slot].dev->size, "partition",
+				slot };
+	}
+	part_cover(n, ps, np);
+	free(ps);
+	free(entries);
+	return n;
+}
+
+const struct da_plugin da_plugin_gpt = {
+	.name = "gpt",
+	.layer = DA_LAYER_PART,
+	.probe = gpt_probe,
+	.scan = gpt_scan,
+};
