@@ -38,8 +38,9 @@ void ui_end(void)
 	if (!active)
 		return;
 	active = false;
+	/* endwin also turns mouse reporting off and leaves the alternate
+	 * screen (the tmux tests check both) */
 	endwin();
-	/* mouse reporting off, in case the terminal kept it */
 	fflush(stdout);
 }
 
