@@ -43,7 +43,7 @@ for t in tests/integration/*.sh tests/tui/*.sh; do
 	rc=$?
 	case $rc in
 	0) pass=$((pass + 1)); echo "PASS $name" ;;
-	77) skip=$((skip + 1)); why=$(tail -1 "$log"); echo "SKIP $name: $why"
+	77) skip=$((skip + 1)); why=$(tail -1 "$log" | sed "s/^SKIP: //"); echo "SKIP $name: $why"
 	    skips="$skips; $name: $why" ;;
 	*) fail=$((fail + 1)); echo "FAIL $name (exit $rc; see $log)"; tail -5 "$log" | sed 's/^/    /'
 	   failed="$failed $name" ;;

@@ -16,7 +16,7 @@ expect() {
 	if [ "$want" -eq 1 ]; then
 		[ "$lines" -eq 1 ] || fail "$*: $lines lines on stderr, want 1: $(cat "$T/err")"
 	fi
-	grep -Eq "$pat" "$T/err" || fail "$*: stderr '$(cat "$T/err")' does not match '$pat'"
+	grep -Eq -e "$pat" "$T/err" || fail "$*: stderr '$(cat "$T/err")' does not match '$pat'"
 }
 
 mkdir -p "$T/pub" && chmod 755 "$T" "$T/pub"
