@@ -7,6 +7,7 @@
  * /dev/null, map 200x60) over a sweep of zooms and positions and prints the
  * median and worst frame times instead of opening the explorer.
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -172,12 +173,11 @@ static void status_draw(struct ui *u)
 	if (!index_ready(u)) {
 		int done = __atomic_load_n(&u->m->index_done, __ATOMIC_ACQUIRE);
 		int total = __atomic_load_n(&u->m->index_total, __ATOMIC_ACQUIRE);
-		snprintf(right, sizeof(right), " indexing files\u2026 %d%% ",
-			 total > 0 ? done * 100 / total : 0);
+		snprintf(right, sizeof(right), " indexing files%s %d%% ",
+			 ELLIPSIS(u), total > 0 ? done * 100 / total : 0);
 	}
-	int rw = (int)strlen(right) - 2;     /* the ellipsis is 3 bytes */
-	if (rw < 0)
-		rw = 0;
+	/* columns, not bytes: the Unicode ellipsis is 3 bytes wide 1 */
+	int rw = (int)strlen(right) - (u->unicode && right[0] ? 2 : 0);
 	const char *hints = u->help ? " ?/q/Esc close help  arrows scroll"
 		: u->focus == FOCUS_SIDE
 		? " Tab map  arrows scroll  q quit  ? help"
@@ -582,6 +582,20 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		ui_free(&u);
 		return 1;
 	}
+	/* nothing may write to the terminal under curses: a --debug trace
+	 * to the same terminal goes nowhere (redirect it to keep it) */
+	int saved_err = -1;
+	if (isatty(STDERR_FILENO)) {
+		int null = open("/dev/null", O_WRONLY);
+		saved_err = dup(STDERR_FILENO);
+		if (null >= 0 && saved_err >= 0)
+			dup2(null, STDERR_FILENO);
+		if (null >= 0)
+			close(null);
+		if (da_debug)
+			ui_message(&u, false, "--debug: the trace goes only to a "
+				   "redirected standard error (2>file)");
+	}
 	ui_layout(&u);
 	ui_views(&u);
 	index_start(&u);
@@ -612,6 +626,10 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 	}
 	ui_end();
 	index_join(&u);
+	if (saved_err >= 0) {
+		dup2(saved_err, STDERR_FILENO);
+		close(saved_err);
+	}
 	ui_free(&u);
 	return u.exit_status;
 }

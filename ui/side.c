@@ -102,7 +102,7 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width)
 				add_wrapped(u, ROLE_HEADING, "   path ",
 					    x->info.path, width);
 			if (x->info.indexing)
-				add(u, ROLE_DIM, "   indexing files\u2026");
+				add(u, ROLE_DIM, "   indexing files%s", ELLIPSIS(u));
 			if (x->info.conflict)
 				add(u, ROLE_CONFLICT, "   several files claim it");
 		} else if (role) {
@@ -287,7 +287,8 @@ void side_build(struct ui *u)
 		int done = __atomic_load_n(&u->m->index_done, __ATOMIC_ACQUIRE);
 		int total = __atomic_load_n(&u->m->index_total, __ATOMIC_ACQUIRE);
 		add(u, ROLE_DIM, "%s", "");
-		add(u, ROLE_DIM, "indexing files\u2026 %d of %d", done, total);
+		add(u, ROLE_DIM, "indexing files%s %d of %d", ELLIPSIS(u), done,
+		    total);
 	}
 	int maxs = u->nside - u->side.h + 1;
 	if (u->side_scroll > maxs)

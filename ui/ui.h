@@ -22,6 +22,7 @@
 #define UI_MAX_DEPTH 16        /* views stacked with Enter */
 #define UI_MAX_OWNERS 32
 #define UI_MAX_COPIES 8        /* mirrors: copies shown in the side pane */
+#define ELLIPSIS(u) ((u)->unicode ? "\u2026" : "...")
 
 /* One address space on screen: a disk, or an owner's space (an LV, a
  * partition, a filesystem) entered with Enter. */
