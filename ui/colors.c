@@ -70,6 +70,16 @@ static enum hue hue_of(const struct da_region_info *r)
 	return HUE_NORMAL;
 }
 
+void colors_free(void)
+{
+	free(pair_of);
+	free(region_fg);
+	free(region_dim);
+	pair_of = NULL;
+	region_fg = region_dim = NULL;
+	nregion_colors = 0;
+}
+
 int colors_pair(int fg, int bg)
 {
 	if (!theme)

@@ -453,6 +453,7 @@ static void ui_views(struct ui *u)
 
 static void ui_free(struct ui *u)
 {
+	colors_free();
 	free(u->stacks);
 	free(u->depths);
 	free(u->cells);

@@ -42,6 +42,8 @@ void ui_end(void)
 	 * screen (the tmux tests check both) */
 	endwin();
 	fflush(stdout);
+	delscreen(screen);
+	screen = NULL;
 }
 
 static void on_stop(int sig)

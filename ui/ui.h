@@ -137,6 +137,7 @@ void ui_locale(struct ui *u);
 
 /* colors.c */
 void colors_init(struct ui *u);
+void colors_free(void);
 /* Attributes and extended pair for a text role. */
 void colors_role(enum ui_role r, attr_t *attr, int *pair);
 /* Foreground colour for a region (-1: no owner) in the current theme. */
