@@ -2,7 +2,8 @@
 # Explorer frame times: median and worst time to draw a whole frame (a
 # 200x60 map, every cell summarised afresh, plus side pane and legend) over
 # a sweep of zoom levels and positions, on a 2 TiB sparse disk with one
-# ext4 partition and on a 1 GiB one with files.  Figures, no assertions:
+# ext4 partition and on a 1 GiB one with files, each in the disk view and
+# in the view of the partition (summaries through the layers).  Figures, no assertions:
 # a frame should cost the same whatever the disk's size.
 # The explorer renders off screen when DISKATLAS_FRAME_BENCH=N is set.
 set -eu
