@@ -15,6 +15,7 @@ const struct da_plugin *const da_part_plugins[] = {
 };
 
 const struct da_plugin *const da_vol_plugins[] = {
+	&da_plugin_lvm2,
 	NULL
 };
 
