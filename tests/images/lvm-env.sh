@@ -20,7 +20,9 @@ lvm_begin() {
 	LVM_VGS=""
 	export LVM_SYSTEM_DIR="$LT/etc" LVM_SUPPRESS_FD_WARNINGS=1
 	lvm_conf
-	trap lvm_end EXIT INT TERM
+	# a test's own scratch directory ($T) goes too
+	trap 'lvm_end; [ -z "${T:-}" ] || rm -rf "$T"' EXIT
+	trap 'exit 1' INT TERM
 }
 
 lvm_conf() {
@@ -56,6 +58,7 @@ EOF
 }
 
 lvm_end() {
+	[ -n "${LT:-}" ] && [ -d "$LT" ] || return 0
 	set +e
 	for vg in $LVM_VGS; do
 		lvm vgremove -f --driverloaded n "$vg" >>"$LT/log" 2>&1
@@ -64,6 +67,7 @@ lvm_end() {
 		losetup -d "$ldev"
 	done <"$LT/map"
 	rm -rf "$LT"
+	set -e
 }
 
 # loop_attach FILE [OFFSET SIZE]: prints the device; remembers it
@@ -95,7 +99,8 @@ lvm_vg_arg() {
 }
 
 # lvs/pvs with the report on stdout, warnings in the log
-R() { lvm "$@" --driverloaded n 2>>"$LT/log"; }
+R() { lvm "$@" --driverloaded n $LVM_RO 2>>"$LT/log"; }
+LVM_RO=""
 
 # lv_write VG/LV FILE: the LV's segments from lvs, each stripe's extents
 # from pvs' pe_start; linear pieces in one dd each, stripes chunk by chunk.
