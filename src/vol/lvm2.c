@@ -171,6 +171,10 @@ static void warn(struct da_node *n, const char *fmt, ...)
 	}
 	if (w->u.c.n >= 32)
 		return;
+	for (size_t i = 0; i < w->u.c.n; i++)
+		if (w->u.c.v[i]->type == DA_V_STR &&
+		    strcmp(w->u.c.v[i]->u.s, buf) == 0)
+			return;         /* said already (scan, then assembly) */
 	da_arr_push(w, da_str_new(buf));
 	if (!n->reason)
 		da_node_set_reason(n, "%s", buf);
@@ -820,9 +824,10 @@ static bool stripe_areas(struct vg *g, struct vg_lv *l, const struct seg *s,
 static void mark_all(struct vg *g)
 {
 	for (size_t i = 0; i < g->nlvs; i++) {
-		struct vg_lv *l = &g->lvs[i];
+		/* notes go to a scratch copy: lv_build says them once */
+		struct vg_lv scratch = { .sec = g->lvs[i].sec };
 		size_t n;
-		struct seg *s = lv_segments(g, l, &n);
+		struct seg *s = lv_segments(g, &scratch, &n);
 		for (size_t k = 0; s && k < n; k++) {
 			int64_t sc = 1;
 			if (strcmp(s[k].type, "striped") &&
@@ -834,8 +839,6 @@ static void mark_all(struct vg *g)
 				continue;
 			struct vg_pv *pv[MAX_STRIPES];
 			uint64_t pe[MAX_STRIPES];
-			struct vg_lv scratch = { 0 };
-			scratch.sec = l->sec;
 			if (!stripe_areas(g, &scratch, &s[k], (uint64_t)sc,
 					  pv, pe))
 				continue;
