@@ -850,13 +850,17 @@ static void mark_all(struct vg *g)
 }
 
 /* A striped segment (1 stripe: the PV itself at its extent).  Sets *off
- * to the offset in the returned device (a new reference or NULL). */
+ * to the offset in the returned device (a new reference or NULL), and
+ * *fit to how many of the segment's extents it maps (fewer when a single
+ * stripe runs past the end of a truncated PV). */
 static struct da_device *striped_target(struct vg *g, struct vg_lv *l,
 					const struct seg *s,
-					struct da_value *sp, uint64_t *off)
+					struct da_value *sp, uint64_t *off,
+					uint64_t *fit)
 {
 	int64_t sc = 1, ss = 0;
 	*off = 0;
+	*fit = s->count;
 	da_lvm_get_int(g->meta, s->sec, "stripe_count", &sc);
 	if (sc < 1 || sc > (int64_t)MAX_STRIPES) {
 		lv_note(l, "%s: %lld stripes", s->sec->key, (long long)sc);
@@ -899,6 +903,19 @@ static struct da_device *striped_target(struct vg *g, struct vg_lv *l,
 			l->partial = true;
 			lv_note(l, "%s: PV %s (%s) is missing", s->sec->key, u,
 				pv[i]->mname);
+		} else if (n == 1 && pe[i] < pv[i]->pe_count &&
+			   area > pv[i]->pe_count - pe[i]) {
+			*fit = pv[i]->pe_count - pe[i];
+			lv_note(l, "%s: extents %llu+%llu are beyond the %llu "
+				"of %s: the last %llu are unmapped",
+				s->sec->key, (unsigned long long)pe[i],
+				(unsigned long long)area,
+				(unsigned long long)pv[i]->pe_count,
+				pv[i]->node->dev->name,
+				(unsigned long long)(area - *fit));
+			devs[i] = pv[i]->node->dev;
+			offs[i] = pv[i]->pe_start + pe[i] * g->extent;
+			da_obj_set_int(o, "offset", (int64_t)offs[i]);
 		} else if (pe[i] > pv[i]->pe_count ||
 			   area > pv[i]->pe_count - pe[i]) {
 			lv_note(l, "%s: extents %llu+%llu are beyond the %llu "
@@ -1012,7 +1029,9 @@ static struct da_device *lv_build(struct vg *g, int idx, int depth)
 	size_t n;
 	struct seg *s = lv_segments(g, l, &n);
 	l->segments = da_arr_new();
-	struct da_linear_seg *ls = s ? malloc((2 * n + 1) * sizeof(*ls))
+	/* a segment makes at most 3 pieces: a gap before it, itself and
+	 * its unmapped tail */
+	struct da_linear_seg *ls = s ? malloc((3 * n + 1) * sizeof(*ls))
 				     : NULL;
 	size_t nls = 0;
 	uint64_t at = 0;           /* extents */
@@ -1045,9 +1064,9 @@ static struct da_device *lv_build(struct vg *g, int idx, int depth)
 			da_obj_set_str(sp, "type", type);
 		}
 		struct da_device *t = NULL;
-		uint64_t toff = 0;
+		uint64_t toff = 0, fit = s[k].count;
 		if (!strcmp(type, "striped") || !strcmp(type, "linear"))
-			t = striped_target(g, l, &s[k], sp, &toff);
+			t = striped_target(g, l, &s[k], sp, &toff, &fit);
 		else if (!strcmp(type, "mirror"))
 			t = mirror_target(g, l, &s[k], false, sp, depth);
 		else if (!strcmp(type, "raid1"))
@@ -1056,9 +1075,22 @@ static struct da_device *lv_build(struct vg *g, int idx, int depth)
 			lv_note(l, "%s: segment type %.40s is not supported",
 				s[k].sec->key, type);
 		da_arr_push(l->segments, sp);
-		ls[nls++] = (struct da_linear_seg){ s[k].start * g->extent,
-						    s[k].count * g->extent,
-						    t, toff };
+		if (t && fit < s[k].count) {
+			/* the part past a truncated PV maps nowhere */
+			if (fit)
+				ls[nls++] = (struct da_linear_seg){
+					s[k].start * g->extent,
+					fit * g->extent, t, toff };
+			else
+				da_device_unref(t);
+			ls[nls++] = (struct da_linear_seg){
+				(s[k].start + fit) * g->extent,
+				(s[k].count - fit) * g->extent, NULL, 0 };
+		} else {
+			ls[nls++] = (struct da_linear_seg){
+				s[k].start * g->extent, s[k].count * g->extent,
+				t, toff };
+		}
 		at = s[k].start + s[k].count;
 	}
 	struct da_device *dev = NULL;
