@@ -1149,8 +1149,11 @@ static void pv_finish(struct da_node *n)
 		if (p->bm)
 			da_bitmap_finish(p->bm);
 	}
-	da_obj_set_int(n->props, "pe_allocated", (int64_t)used);
-	da_obj_set_int(n->props, "pe_free", (int64_t)(p->pe_count - used));
+	if (p->pe_count) {
+		da_obj_set_int(n->props, "pe_allocated", (int64_t)used);
+		da_obj_set_int(n->props, "pe_free",
+			       (int64_t)(p->pe_count - used));
+	}
 	set_regions(n);
 }
 
@@ -1239,6 +1242,15 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 	}
 	g.extent = (uint64_t)ext * SECTOR;
 
+	/* PVs without metadata areas (pvcreate --metadatacopies 0) are
+	 * known only by the UUID another PV's metadata lists */
+	size_t ncand = ng;
+	for (size_t i = 0; i < all->n; i++) {
+		struct pv_priv *p = all->v[i]->priv;
+		if (!p->has_meta && !p->assembled)
+			group[ncand++] = all->v[i];
+	}
+
 	/* the PVs of the chosen metadata, matched by UUID */
 	const struct lvm_item *pvs = da_lvm_get_section(g.meta, g.sec,
 							"physical_volumes");
@@ -1256,7 +1268,7 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 			continue;
 		v->mname = c->key;
 		g.npvs++;
-		for (size_t i = 0; i < ng; i++) {
+		for (size_t i = 0; i < ncand; i++) {
 			struct pv_priv *p = group[i]->priv;
 			if (strcmp(p->uuid, v->uuid) != 0)
 				continue;
@@ -1280,11 +1292,30 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 			p->pe_size = sz;
 			p->pe_count = cnt;
 			p->nruns = 0;
+			da_obj_set_int(group[i]->props, "pe_start", (int64_t)st);
+			da_obj_set_int(group[i]->props, "pe_size", (int64_t)sz);
+			da_obj_set_int(group[i]->props, "pe_count", (int64_t)cnt);
 		}
 		if (!v->node) {
 			size_t l = strlen(missing);
 			snprintf(missing + l, sizeof(missing) - l, "%s%s (%s)",
 				 l ? ", " : "", id, c->key);
+		}
+	}
+	for (size_t i = ng; i < ncand; i++) {
+		for (size_t k = 0; k < g.npvs; k++) {
+			if (g.pvs[k].node != group[i])
+				continue;
+			struct da_node *t = group[ng];
+			group[ng++] = group[i];
+			group[i] = t;
+			((struct pv_priv *)group[ng - 1]->priv)->assembled =
+				true;
+			da_obj_set_str(group[ng - 1]->props, "vg", g.name);
+			if (best->vg_uuid)
+				da_obj_set_str(group[ng - 1]->props,
+					       "vg_uuid", best->vg_uuid);
+			break;
 		}
 	}
 	for (size_t i = 0; i < ng; i++) {
@@ -1298,7 +1329,7 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 		if (missing[0])
 			warn(group[i], "VG %s is partial: missing %s", g.name,
 			     missing);
-		if (p != best && p->seqno != best->seqno)
+		if (p->has_meta && p != best && p->seqno != best->seqno)
 			warn(group[i], "older metadata (seqno %lld) than "
 			     "another PV of VG %s (%lld)",
 			     (long long)p->seqno, g.name,
@@ -1371,14 +1402,20 @@ static int lvm2_assemble(struct da_machine *m, da_error *err)
 	int added = 0;
 	for (size_t i = 0; i < all.n; i++) {
 		struct pv_priv *p = all.v[i]->priv;
-		if (p->assembled)
-			continue;
-		if (!p->has_meta || !p->vg_uuid) {
+		if (!p->assembled && p->has_meta && p->vg_uuid)
+			added += assemble_vg(m, &all, i);
+	}
+	/* what no VG took: orphans, PVs of VGs whose metadata is lost */
+	for (size_t i = 0; i < all.n; i++) {
+		struct pv_priv *p = all.v[i]->priv;
+		if (!p->assembled) {
 			p->assembled = true;
+			if (p->nmdas == 0)
+				warn(all.v[i], "no metadata area: its VG is "
+				     "described only on its other PVs, which "
+				     "were not found");
 			pv_finish(all.v[i]);
-			continue;
 		}
-		added += assemble_vg(m, &all, i);
 	}
 	free(all.v);
 	return added;

@@ -118,7 +118,7 @@ lvm_check() {
 
 	# --- lookups: in every stripe of every segment, unallocated extents,
 	# the label and the metadata area ---
-	jq -r '.report[0].pv[] | "\(.pv_name) \(.pe_start | rtrimstr("B")) \(.pv_pe_count)"' "$pvs_truth" >"$T/pvs"
+	jq -r '.report[0].pv[] | "\(.pv_name) \(.pe_start | rtrimstr("B")) \(.pv_pe_count) \(.pv_mda_count // "1")"' "$pvs_truth" >"$T/pvs"
 	: >"$T/where"; : >"$T/want"
 	add() { echo "$1" >>"$T/where"; echo "$2" >>"$T/want"; }
 	pre() {   # the partition owners above a PV at $1 bytes in its disk
@@ -149,13 +149,16 @@ lvm_check() {
 			i=$((i + 1))
 		done
 	done <"$T/truth.segs"
-	while read -r where pes pecount; do
+	while read -r where pes pecount mdas; do
 		disk=${where%@*}; off=${where#*@}
 		for o in 0 512 2047; do
 			add "$disk:$((off + o))" "$(pre "$off" $((off + o)) "$o")lvm2_pv:$o:label"
 		done
-		add "$disk:$((off + 4096))" "$(pre "$off" $((off + 4096)) 4096)lvm2_pv:4096:metadata"
-		add "$disk:$((off + 8191))" "$(pre "$off" $((off + 8191)) 8191)lvm2_pv:8191:metadata"
+		# LVM puts the first metadata area at 4 KiB; without one, the
+		# space before the extents is padding
+		role=metadata; [ "$mdas" -gt 0 ] || role=padding
+		add "$disk:$((off + 4096))" "$(pre "$off" $((off + 4096)) 4096)lvm2_pv:4096:$role"
+		add "$disk:$((off + 8191))" "$(pre "$off" $((off + 8191)) 8191)lvm2_pv:8191:$role"
 		# the extents no segment uses
 		used=$(awk -v w="$where" '{ n = split($7, r, ","); for (k = 1; k <= n; k++) {
 			split(r[k], p, ":"); if (p[1] == w) { c = $3 / $5; for (e = p[2]; e < p[2] + c; e++) print e } } }' "$T/truth.segs" | sort -n | tr '\n' ' ')

@@ -152,7 +152,7 @@ lvm_truth() {
 		-o lv_name,vg_name,lv_uuid,lv_size,lv_attr,segtype,seg_start_pe,seg_size_pe,stripes,stripe_size,seg_pe_ranges |
 		lvm_unloop >"$1.lvs.json"
 	R pvs --units b --reportformat json \
-		-o pv_name,pv_uuid,vg_name,vg_uuid,dev_size,pe_start,pv_pe_count,pv_pe_alloc_count,vg_extent_size |
+		-o pv_name,pv_uuid,vg_name,vg_uuid,dev_size,pe_start,pv_pe_count,pv_pe_alloc_count,vg_extent_size,pv_mda_count |
 		lvm_unloop >"$1.pvs.json"
 	for vg in $LVM_VGS; do
 		R vgcfgbackup -f "$LT/vg.backup" "$vg" >/dev/null

@@ -2,7 +2,9 @@
 # Build lvm-span-a.img(.xz) and lvm-span-b.img(.xz): one VG "span" over two
 # disks, with an LV "big" (ext4) that starts on the first disk and ends on
 # the second, and a small LV "tail" on the second.  The first disk has an
-# MBR partition (type 8e) for its PV, the second is a PV as a whole.
+# MBR partition (type 8e) for its PV, the second is a PV as a whole with
+# no metadata area of its own (--metadatacopies 0: only the first PV's
+# metadata says what it holds).
 # Beside them: lvm-span.lvs.json, lvm-span.pvs.json, lvm-span.vg, with loop
 # devices written as DISK@OFFSET.
 set -eu
@@ -19,7 +21,7 @@ start=2048, type=8e' | sfdisk -q "$a"
 pva=$(loop_attach "$a" $((2048 * 512)) $((32 * 1024 * 1024 - 2048 * 512)))
 pvb=$(loop_attach "$b")
 L pvcreate -u spanAA-0000-1111-2222-3333-4444-555555 --norestorefile "$pva"
-L pvcreate -u spanBB-0000-1111-2222-3333-4444-555555 --norestorefile "$pvb"
+L pvcreate --metadatacopies 0 -u spanBB-0000-1111-2222-3333-4444-555555 --norestorefile "$pvb"
 L vgcreate -s 2M span "$pva" "$pvb"
 # all of the first PV and some of the second
 L lvcreate -an -Zn -l 15 -n big span "$pva"

@@ -351,6 +351,50 @@ static void test_pv_hostile(void **state)
 	da_machine_close(m);
 }
 
+/* raid1 over two hidden image sub-LVs (as LVM writes it; lvm cannot make
+ * one without device-mapper, so the metadata is written here) */
+static void test_pv_raid1(void **state)
+{
+	(void)state;
+#define SUB(name, pe) name " {\nstatus = [\"READ\"]\nsegment1 {\n" \
+	"start_extent = 0\nextent_count = 2\ntype = \"striped\"\n" \
+	"stripe_count = 1\nstripes = [\"pv0\", " #pe "]\n}\n}\n"
+	const char *lvs =
+		"r {\nstatus = [\"READ\", \"VISIBLE\"]\n"
+		"segment1 {\nstart_extent = 0\nextent_count = 2\n"
+		"type = \"raid1\"\ndevice_count = 2\n"
+		"raids = [\"r_rmeta_0\", \"r_rimage_0\", \"r_rmeta_1\", "
+		"\"r_rimage_1\"]\n}\n}\n"
+		SUB("r_rimage_0", 1) SUB("r_rimage_1", 6)
+		"r_rmeta_0 {\nstatus = [\"READ\"]\nsegment1 {\n"
+		"start_extent = 0\nextent_count = 1\ntype = \"striped\"\n"
+		"stripe_count = 1\nstripes = [\"pv0\", 0]\n}\n}\n"
+		"r_rmeta_1 {\nstatus = [\"READ\"]\nsegment1 {\n"
+		"start_extent = 0\nextent_count = 1\ntype = \"striped\"\n"
+		"stripe_count = 1\nstripes = [\"pv0\", 5]\n}\n}\n";
+#undef SUB
+	struct da_machine *m = open_pv(make_pv(UUID, vg_text("", lvs), 512));
+	struct da_node *n = m->disks[0].content;
+	assert_int_equal(m->nvolumes, 1);
+	struct da_volume *v = volume(m, "vg/r");
+	assert_non_null(v);
+	assert_string_equal(reason(v), "");
+	assert_true(v->dev->size == 2 * MiB);
+	/* both copies, down on the PV */
+	struct da_target mir, t[4];
+	assert_int_equal(da_device_map_block(v->dev, MiB + 7, &mir, 1), 1);
+	assert_int_equal(da_device_map_block(mir.dev, mir.offset, t, 4), 2);
+	uint64_t want[2] = { MiB + 2 * MiB + 7, MiB + 7 * MiB + 7 };
+	for (int i = 0; i < 2; i++) {
+		struct da_target d;
+		assert_int_equal(da_device_map_block(t[i].dev, t[i].offset,
+						     &d, 1), 1);
+		assert_true(d.dev == n->dev && d.offset == want[i]);
+	}
+	assert_int_equal(da_obj_get(n->props, "pe_allocated")->u.i, 6);
+	da_machine_close(m);
+}
+
 static void test_pv_damaged(void **state)
 {
 	(void)state;
@@ -416,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_meta_reject),
 		cmocka_unit_test(test_pv_wrap),
 		cmocka_unit_test(test_pv_hostile),
+		cmocka_unit_test(test_pv_raid1),
 		cmocka_unit_test(test_pv_damaged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
