@@ -20,6 +20,6 @@ const struct da_plugin *const da_vol_plugins[] = {
 };
 
 const struct da_plugin *const da_fs_plugins[] = {
-	&da_plugin_swap, &da_plugin_fat,
+	&da_plugin_swap, &da_plugin_fat, &da_plugin_ext,
 	NULL
 };

@@ -1,0 +1,826 @@
+/* ext2/3/4 through libext2fs, the library e2fsck trusts, reading through
+ * our device layer with a custom io_manager: an ext4 inside an LV inside
+ * a partition reads like one on a plain file.  Identity and the used/free
+ * bitmap come at scan time; the block -> inode index (inode scan, extent
+ * trees, indirect blocks, xattr blocks) and the paths (a parent map from
+ * the directories) are built by build_index, possibly in another thread.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ext2fs/ext2_fs.h>
+#include <ext2fs/ext2fs.h>
+#include <et/com_err.h>
+
+#include "../util.h"
+
+extern const struct da_plugin da_plugin_ext;
+
+/* Bounds on what a hostile filesystem can make us hold. */
+#define MAX_RUNS (64u << 20)
+#define MAX_PATH_DEPTH 256
+#define MAX_INODES_FOR_PATHS (64u << 20)
+#define MAX_DIR_ENTRIES (64u << 20)
+
+/* ---- io_manager onto a da_device ---- */
+
+static struct struct_io_manager da_io_manager;
+
+static errcode_t dio_open(const char *name, int flags, io_channel *channel)
+{
+	void *ptr = NULL;
+	if (!name || sscanf(name, "da:%p", &ptr) != 1 || !ptr)
+		return EXT2_ET_BAD_DEVICE_NAME;
+	if (flags & IO_FLAG_RW)
+		return EXT2_ET_RO_FILSYS;
+	io_channel io;
+	errcode_t e = ext2fs_get_mem(sizeof(struct struct_io_channel), &io);
+	if (e)
+		return e;
+	memset(io, 0, sizeof(*io));
+	e = ext2fs_get_mem(strlen(name) + 1, &io->name);
+	if (e) {
+		ext2fs_free_mem(&io);
+		return e;
+	}
+	strcpy(io->name, name);
+	io->magic = EXT2_ET_MAGIC_IO_CHANNEL;
+	io->manager = &da_io_manager;
+	io->block_size = 1024;
+	io->refcount = 1;
+	io->private_data = ptr;
+	*channel = io;
+	return 0;
+}
+
+static errcode_t dio_close(io_channel io)
+{
+	if (--io->refcount > 0)
+		return 0;
+	ext2fs_free_mem(&io->name);
+	ext2fs_free_mem(&io);
+	return 0;
+}
+
+static errcode_t dio_set_blksize(io_channel io, int blksize)
+{
+	if (blksize <= 0 || blksize > (1 << 26))
+		return EXT2_ET_INVALID_ARGUMENT;
+	io->block_size = blksize;
+	return 0;
+}
+
+static errcode_t dio_read_blk64(io_channel io, unsigned long long block,
+				int count, void *data)
+{
+	struct da_device *dev = io->private_data;
+	uint64_t size, off;
+	/* a negative count is a size in bytes */
+	if (count < 0)
+		size = (uint64_t)-(int64_t)count;
+	else if (!mul_ok((uint64_t)count, (uint64_t)io->block_size, &size))
+		return EXT2_ET_SHORT_READ;
+	if (!mul_ok(block, (uint64_t)io->block_size, &off) ||
+	    !range_ok(off, size, dev->size)) {
+		memset(data, 0, (size_t)size);
+		return EXT2_ET_SHORT_READ;
+	}
+	if (da_device_read(dev, data, (size_t)size, off, NULL) < 0)
+		return EXT2_ET_SHORT_READ;
+	return 0;
+}
+
+static errcode_t dio_read_blk(io_channel io, unsigned long block, int count,
+			      void *data)
+{
+	return dio_read_blk64(io, block, count, data);
+}
+
+static errcode_t dio_write_blk(io_channel io, unsigned long block, int count,
+			       const void *data)
+{
+	return EXT2_ET_RO_FILSYS;
+}
+
+static errcode_t dio_write_blk64(io_channel io, unsigned long long block,
+				 int count, const void *data)
+{
+	return EXT2_ET_RO_FILSYS;
+}
+
+static errcode_t dio_flush(io_channel io)
+{
+	return 0;
+}
+
+static errcode_t dio_set_option(io_channel io, const char *option,
+				const char *arg)
+{
+	return EXT2_ET_INVALID_ARGUMENT;
+}
+
+static struct struct_io_manager da_io_manager = {
+	.magic = EXT2_ET_MAGIC_IO_MANAGER,
+	.name = "diskatlas device",
+	.open = dio_open,
+	.close = dio_close,
+	.set_blksize = dio_set_blksize,
+	.read_blk = dio_read_blk,
+	.write_blk = dio_write_blk,
+	.flush = dio_flush,
+	.set_option = dio_set_option,
+	.read_blk64 = dio_read_blk64,
+	.write_blk64 = dio_write_blk64,
+};
+
+/* ---- private state ---- */
+
+struct run {
+	uint64_t start;            /* block */
+	uint32_t len;
+	uint32_t ino;
+	const char *role;
+	bool conflict;
+};
+
+struct ext_priv {
+	ext2_filsys fs;
+	uint32_t bs;
+	uint64_t nblocks;
+	struct da_bitmap *used;
+	/* metadata: sorted, non-overlapping, with prefix sums */
+	struct run *meta;
+	size_t nmeta, capmeta;
+	uint64_t *meta_before;
+	/* the file index, published by ready */
+	struct run *runs;
+	size_t nruns, capruns;
+	uint32_t *parent;          /* inode -> parent directory */
+	uint32_t *name_at;         /* inode -> offset in names, or 0 */
+	char *names;
+	size_t names_len, names_cap;
+	uint32_t ninodes;
+	int ready;
+	bool overflow;
+};
+
+static int push_run(struct run **v, size_t *n, size_t *cap, uint64_t start,
+		    uint64_t len, uint32_t ino, const char *role)
+{
+	while (len > 0) {
+		if (*n >= MAX_RUNS)
+			return -1;
+		/* extend the previous run when it continues it */
+		if (*n && (*v)[*n - 1].ino == ino &&
+		    (*v)[*n - 1].role == role &&
+		    (*v)[*n - 1].start + (*v)[*n - 1].len == start &&
+		    (*v)[*n - 1].len < UINT32_MAX - 65536) {
+			uint64_t add = len;
+			if (add > UINT32_MAX - 65536 - (*v)[*n - 1].len)
+				add = UINT32_MAX - 65536 - (*v)[*n - 1].len;
+			(*v)[*n - 1].len += (uint32_t)add;
+			start += add;
+			len -= add;
+			continue;
+		}
+		if (*n == *cap) {
+			size_t c = *cap ? *cap * 2 : 256;
+			struct run *r = realloc(*v, c * sizeof(*r));
+			if (!r)
+				return -1;
+			*v = r;
+			*cap = c;
+		}
+		uint32_t l = len > 0x40000000 ? 0x40000000 : (uint32_t)len;
+		(*v)[(*n)++] = (struct run){ start, l, ino, role, false };
+		start += l;
+		len -= l;
+	}
+	return 0;
+}
+
+static int cmp_run(const void *a, const void *b)
+{
+	const struct run *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/* The run holding block b, or NULL. */
+static const struct run *find_run(const struct run *v, size_t n, uint64_t b,
+				  size_t *at)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].start <= b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* runs may overlap (conflicts): look back a little */
+	for (size_t k = lo; k > 0 && lo - k < 64; k--) {
+		const struct run *r = &v[k - 1];
+		if (b >= r->start && b - r->start < r->len) {
+			if (at)
+				*at = k - 1;
+			return r;
+		}
+	}
+	if (at)
+		*at = lo;
+	return NULL;
+}
+
+/* ---- scan: identity, bitmap, metadata ---- */
+
+static const char *fs_type(const struct ext2_super_block *sb)
+{
+	uint32_t incompat_ext4 = EXT3_FEATURE_INCOMPAT_EXTENTS |
+				 EXT4_FEATURE_INCOMPAT_64BIT |
+				 EXT4_FEATURE_INCOMPAT_FLEX_BG |
+				 EXT4_FEATURE_INCOMPAT_MMP |
+				 EXT4_FEATURE_INCOMPAT_INLINE_DATA;
+	uint32_t ro_ext4 = EXT4_FEATURE_RO_COMPAT_HUGE_FILE |
+			   EXT4_FEATURE_RO_COMPAT_GDT_CSUM |
+			   EXT4_FEATURE_RO_COMPAT_DIR_NLINK |
+			   EXT4_FEATURE_RO_COMPAT_EXTRA_ISIZE |
+			   EXT4_FEATURE_RO_COMPAT_METADATA_CSUM;
+	if ((sb->s_feature_incompat & incompat_ext4) ||
+	    (sb->s_feature_ro_compat & ro_ext4))
+		return "ext4";
+	if (sb->s_feature_compat & EXT3_FEATURE_COMPAT_HAS_JOURNAL)
+		return "ext3";
+	return "ext2";
+}
+
+static void add_meta(struct ext_priv *p, uint64_t start, uint64_t len,
+		     const char *role, uint32_t ino)
+{
+	if (start >= p->nblocks || len == 0)
+		return;
+	if (len > p->nblocks - start)
+		len = p->nblocks - start;
+	if (push_run(&p->meta, &p->nmeta, &p->capmeta, start, len, ino,
+		     role) < 0)
+		p->overflow = true;
+}
+
+struct collect {
+	struct ext_priv *p;
+	struct run **v;
+	size_t *n, *cap;
+	uint32_t ino;
+	const char *data_role;
+	bool meta;                 /* into the metadata table */
+};
+
+static void collect_add(struct collect *c, uint64_t start, uint64_t len,
+			const char *role)
+{
+	if (start >= c->p->nblocks || len == 0)
+		return;
+	if (len > c->p->nblocks - start)
+		len = c->p->nblocks - start;
+	if (push_run(c->v, c->n, c->cap, start, len, c->ino, role) < 0)
+		c->p->overflow = true;
+}
+
+static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
+		    blk64_t ref_blk, int ref_offset, void *priv)
+{
+	struct collect *c = priv;
+	collect_add(c, *blocknr, 1, blockcnt < 0 ? (c->meta ? c->data_role
+							    : "indirect_block")
+						 : c->data_role);
+	return c->p->overflow ? BLOCK_ABORT : 0;
+}
+
+/* Every block of one inode: data, extent-tree or indirect blocks. */
+static void collect_inode(struct collect *c, ext2_ino_t ino,
+			  struct ext2_inode *inode)
+{
+	ext2_filsys fs = c->p->fs;
+	if (inode->i_flags & EXT4_EXTENTS_FL) {
+		ext2_extent_handle_t h;
+		if (ext2fs_extent_open2(fs, ino, inode, &h))
+			return;
+		struct ext2fs_extent e;
+		errcode_t err = ext2fs_extent_get(h, EXT2_EXTENT_ROOT, &e);
+		/* bounded: a looping tree cannot keep us here */
+		for (uint64_t guard = 0; !err && guard < (1u << 24); guard++) {
+			if (!(e.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT)) {
+				if (e.e_flags & EXT2_EXTENT_FLAGS_LEAF)
+					collect_add(c, e.e_pblk, e.e_len,
+						    c->data_role);
+				else
+					collect_add(c, e.e_pblk, 1,
+						    c->meta ? c->data_role
+							    : "extent_tree");
+			}
+			if (c->p->overflow)
+				break;
+			err = ext2fs_extent_get(h, EXT2_EXTENT_NEXT, &e);
+		}
+		ext2fs_extent_free(h);
+	} else {
+		ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY, NULL,
+				      block_cb, c);
+	}
+}
+
+static void build_meta(struct ext_priv *p)
+{
+	ext2_filsys fs = p->fs;
+	struct ext2_super_block *sb = fs->super;
+	if (sb->s_first_data_block > 0)
+		add_meta(p, 0, sb->s_first_data_block, "boot", 0);
+	for (dgrp_t g = 0; g < fs->group_desc_count; g++) {
+		blk64_t super = 0, old_desc = 0, new_desc = 0;
+		blk_t used = 0;
+		ext2fs_super_and_bgd_loc2(fs, g, &super, &old_desc, &new_desc,
+					  &used);
+		if (g == 0 || super)
+			add_meta(p, g == 0 ? sb->s_first_data_block : super, 1,
+				 "superblock", 0);
+		if (old_desc) {
+			add_meta(p, old_desc, fs->desc_blocks,
+				 "group_descriptors", 0);
+			add_meta(p, old_desc + fs->desc_blocks,
+				 sb->s_reserved_gdt_blocks, "reserved_gdt", 7);
+		}
+		if (new_desc)
+			add_meta(p, new_desc, 1, "group_descriptors", 0);
+		add_meta(p, ext2fs_block_bitmap_loc(fs, g), 1, "block_bitmap",
+			 0);
+		add_meta(p, ext2fs_inode_bitmap_loc(fs, g), 1, "inode_bitmap",
+			 0);
+		add_meta(p, ext2fs_inode_table_loc(fs, g),
+			 fs->inode_blocks_per_group, "inode_table", 0);
+	}
+	/* the journal inode's blocks, tree blocks included */
+	if (sb->s_journal_inum && sb->s_journal_inum < sb->s_inodes_count) {
+		struct ext2_inode ji;
+		if (!ext2fs_read_inode(fs, sb->s_journal_inum, &ji)) {
+			struct collect c = { p, &p->meta, &p->nmeta,
+					     &p->capmeta, sb->s_journal_inum,
+					     "journal", true };
+			collect_inode(&c, sb->s_journal_inum, &ji);
+		}
+	}
+	qsort(p->meta, p->nmeta, sizeof(*p->meta), cmp_run);
+	/* no overlaps in the metadata table: a later run is cut */
+	size_t k = 0;
+	uint64_t end = 0;
+	for (size_t i = 0; i < p->nmeta; i++) {
+		struct run r = p->meta[i];
+		if (r.start < end) {
+			if (r.start + r.len <= end)
+				continue;
+			r.len -= (uint32_t)(end - r.start);
+			r.start = end;
+		}
+		p->meta[k++] = r;
+		end = r.start + r.len;
+	}
+	p->nmeta = k;
+	p->meta_before = malloc((k + 1) * sizeof(*p->meta_before));
+	if (p->meta_before) {
+		uint64_t sum = 0;
+		for (size_t i = 0; i < k; i++) {
+			p->meta_before[i] = sum;
+			sum += p->meta[i].len;
+		}
+		p->meta_before[k] = sum;
+	}
+}
+
+static int build_bitmap(struct ext_priv *p)
+{
+	ext2_filsys fs = p->fs;
+	p->used = da_bitmap_new(p->nblocks);
+	if (!p->used)
+		return -1;
+	if (ext2fs_read_block_bitmap(fs))
+		return -1;
+	uint64_t first = fs->super->s_first_data_block, last = p->nblocks - 1;
+	if (first)
+		da_bitmap_set_run(p->used, 0, first);
+	blk64_t at = first;
+	for (uint64_t guard = 0; at <= last && guard < (1ull << 32); guard++) {
+		blk64_t s, z;
+		if (ext2fs_find_first_set_block_bitmap2(fs->block_map, at, last,
+							&s))
+			break;
+		if (ext2fs_find_first_zero_block_bitmap2(fs->block_map, s, last,
+							 &z))
+			z = last + 1;
+		da_bitmap_set_run(p->used, s, z - s);
+		at = z;
+	}
+	da_bitmap_finish(p->used);
+	return 0;
+}
+
+static void ext_free(struct da_node *n)
+{
+	struct ext_priv *p = n->priv;
+	if (!p)
+		return;
+	if (p->fs)
+		ext2fs_close_free(&p->fs);
+	da_bitmap_free(p->used);
+	free(p->meta);
+	free(p->meta_before);
+	free(p->runs);
+	free(p->parent);
+	free(p->name_at);
+	free(p->names);
+	free(p);
+	n->priv = NULL;
+}
+
+static enum da_probe ext_probe(struct da_device *dev, da_error *err)
+{
+	uint8_t sb[1024];
+	if (dev->size < 2048)
+		return DA_PROBE_NOT_MINE;
+	if (da_device_read(dev, sb, sizeof(sb), 1024, err) < 0)
+		return DA_PROBE_ERROR;
+	if (le16(sb + 56) != EXT2_SUPER_MAGIC)
+		return DA_PROBE_NOT_MINE;
+	uint32_t log = le32(sb + 24);
+	return log <= 6 ? DA_PROBE_FOUND : DA_PROBE_NOT_MINE;
+}
+
+static struct da_node *ext_scan(struct da_device *dev, da_error *err)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "da:%p", (void *)dev);
+	ext2_filsys fs = NULL;
+	errcode_t e = ext2fs_open2(name, NULL, EXT2_FLAG_64BITS, 0, 0,
+				   &da_io_manager, &fs);
+	if (e) {
+		da_error_set(err, EINVAL, "ext: %s", error_message(e));
+		return NULL;
+	}
+	struct ext2_super_block *sb = fs->super;
+	struct ext_priv *p = da_xcalloc(1, sizeof(*p));
+	p->fs = fs;
+	p->bs = (uint32_t)fs->blocksize;
+	p->nblocks = ext2fs_blocks_count(sb);
+	struct da_node *n = da_node_new(DA_NODE_FILESYSTEM, &da_plugin_ext,
+					dev);
+	n->priv = p;
+	uint64_t fs_bytes;
+	if (!mul_ok(p->nblocks, p->bs, &fs_bytes) || fs_bytes > dev->size) {
+		da_node_set_reason(n, "the filesystem (%llu blocks of %u) is "
+				   "larger than its device (%llu bytes)",
+				   (unsigned long long)p->nblocks, p->bs,
+				   (unsigned long long)dev->size);
+		if (p->bs)
+			p->nblocks = dev->size / p->bs;
+	}
+
+	char uuid[40], label[EXT2_LABEL_LEN + 1];
+	da_uuid_str(sb->s_uuid, uuid);
+	memcpy(label, sb->s_volume_name, EXT2_LABEL_LEN);
+	label[EXT2_LABEL_LEN] = '\0';
+	da_obj_set_str(n->props, "fstype", fs_type(sb));
+	da_obj_set_str(n->props, "label", label);
+	da_obj_set_str(n->props, "uuid", uuid);
+	da_obj_set_int(n->props, "block_size", p->bs);
+	da_obj_set_int(n->props, "blocks", (int64_t)ext2fs_blocks_count(sb));
+	da_obj_set_int(n->props, "inode_count", sb->s_inodes_count);
+	da_obj_set_int(n->props, "free_inodes", sb->s_free_inodes_count);
+
+	if (build_bitmap(p) < 0) {
+		da_node_set_reason(n, "cannot read the block bitmaps");
+	} else {
+		uint64_t used = da_bitmap_count(p->used, 0, p->nblocks);
+		da_obj_set_int(n->props, "free_blocks",
+			       (int64_t)(p->nblocks - used));
+		da_obj_set_int(n->props, "used", (int64_t)(used * p->bs));
+		da_obj_set_int(n->props, "free",
+			       (int64_t)((p->nblocks - used) * p->bs));
+	}
+	build_meta(p);
+	if (p->overflow)
+		da_node_set_reason(n, "too many metadata runs");
+	return n;
+}
+
+/* ---- the file index ---- */
+
+struct dir_ctx {
+	struct ext_priv *p;
+	uint64_t entries;
+};
+
+static int dir_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *dirent,
+		  int offset, int blocksize, char *buf, void *priv)
+{
+	struct dir_ctx *c = priv;
+	struct ext_priv *p = c->p;
+	if (++c->entries > MAX_DIR_ENTRIES)
+		return DIRENT_ABORT;
+	ext2_ino_t ino = dirent->inode;
+	int len = ext2fs_dirent_name_len(dirent);
+	if (!ino || ino > p->ninodes || len <= 0)
+		return 0;
+	if ((len == 1 && dirent->name[0] == '.') ||
+	    (len == 2 && dirent->name[0] == '.' && dirent->name[1] == '.'))
+		return 0;
+	if (p->parent[ino])
+		return 0;                      /* a second hard link */
+	if (p->names_len + (size_t)len + 1 > p->names_cap) {
+		size_t cap = p->names_cap ? p->names_cap * 2 : 65536;
+		while (cap < p->names_len + (size_t)len + 1)
+			cap *= 2;
+		if (cap > UINT32_MAX)
+			return DIRENT_ABORT;
+		char *nn = realloc(p->names, cap);
+		if (!nn)
+			return DIRENT_ABORT;
+		p->names = nn;
+		p->names_cap = cap;
+	}
+	p->parent[ino] = dir;
+	p->name_at[ino] = (uint32_t)p->names_len;
+	memcpy(p->names + p->names_len, dirent->name, (size_t)len);
+	p->names_len += (size_t)len;
+	p->names[p->names_len++] = '\0';
+	return 0;
+}
+
+/* "/a/b/c" for ino, "" when unknown. */
+static void inode_path(const struct ext_priv *p, uint32_t ino, char *out,
+		       size_t len)
+{
+	uint32_t chain[MAX_PATH_DEPTH];
+	int depth = 0;
+	out[0] = '\0';
+	if (!p->parent || ino == 0 || ino > p->ninodes)
+		return;
+	if (ino == EXT2_ROOT_INO) {
+		snprintf(out, len, "/");
+		return;
+	}
+	while (ino != EXT2_ROOT_INO) {
+		if (depth >= MAX_PATH_DEPTH || ino == 0 || ino > p->ninodes ||
+		    !p->parent[ino])
+			return;            /* orphan, or a loop */
+		chain[depth++] = ino;
+		ino = p->parent[ino];
+	}
+	size_t o = 0;
+	for (int i = depth - 1; i >= 0 && o + 2 < len; i--) {
+		int w = snprintf(out + o, len - o, "/%s",
+				 p->names + p->name_at[chain[i]]);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	if (o >= len)
+		out[len - 1] = '\0';
+}
+
+static int ext_build_index(struct da_node *n, da_error *err)
+{
+	struct ext_priv *p = n->priv;
+	if (!p || __atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
+		return 0;
+	ext2_filsys fs = p->fs;
+	p->ninodes = fs->super->s_inodes_count;
+	bool paths = p->ninodes <= MAX_INODES_FOR_PATHS;
+	uint32_t *dirs = NULL;
+	size_t ndirs = 0, capdirs = 0;
+
+	ext2_inode_scan scan;
+	if (ext2fs_open_inode_scan(fs, 0, &scan))
+		return da_error_set(err, EIO, "cannot scan the inodes");
+	ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
+	ext2_ino_t ino;
+	struct ext2_inode inode;
+	for (uint64_t guard = 0; guard <= p->ninodes; guard++) {
+		errcode_t e = ext2fs_get_next_inode(scan, &ino, &inode);
+		if (e == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE)
+			continue;
+		if (e || ino == 0)
+			break;
+		if (ino != EXT2_ROOT_INO &&
+		    ino < EXT2_FIRST_INODE(fs->super))
+			continue;          /* reserved: journal, resize... */
+		if (inode.i_links_count == 0)
+			continue;
+		if (LINUX_S_ISDIR(inode.i_mode) && paths) {
+			if (ndirs == capdirs) {
+				capdirs = capdirs ? capdirs * 2 : 1024;
+				uint32_t *d = realloc(dirs, capdirs *
+							    sizeof(*d));
+				if (!d)
+					break;
+				dirs = d;
+			}
+			dirs[ndirs++] = ino;
+		}
+		blk64_t acl = ext2fs_file_acl_block(fs, &inode);
+		struct collect c = { p, &p->runs, &p->nruns, &p->capruns, ino,
+				     LINUX_S_ISDIR(inode.i_mode) ? "directory"
+								 : "file_data",
+				     false };
+		if (acl)
+			collect_add(&c, acl, 1, "xattr");
+		if (ext2fs_inode_has_valid_blocks2(fs, &inode))
+			collect_inode(&c, ino, &inode);
+		if (p->overflow)
+			break;
+	}
+	ext2fs_close_inode_scan(scan);
+
+	qsort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
+	/* blocks claimed by two inodes: both runs say so (a shared xattr
+	 * block is shared by design, not a conflict) */
+	uint64_t end = 0;
+	size_t owner = 0;
+	for (size_t i = 0; i < p->nruns; i++) {
+		struct run *r = &p->runs[i];
+		if (i && r->start < end && r->ino != p->runs[owner].ino &&
+		    !(r->role == p->runs[owner].role &&
+		      !strcmp(r->role, "xattr"))) {
+			r->conflict = true;
+			p->runs[owner].conflict = true;
+		}
+		if (r->start + r->len > end) {
+			end = r->start + r->len;
+			owner = i;
+		}
+	}
+
+	if (paths) {
+		p->parent = calloc((size_t)p->ninodes + 1, sizeof(*p->parent));
+		p->name_at = calloc((size_t)p->ninodes + 1,
+				    sizeof(*p->name_at));
+		if (p->parent && p->name_at) {
+			struct dir_ctx c = { p, 0 };
+			for (size_t i = 0; i < ndirs; i++)
+				ext2fs_dir_iterate2(fs, dirs[i], 0, NULL,
+						    dir_cb, &c);
+		} else {
+			free(p->parent);
+			free(p->name_at);
+			p->parent = NULL;
+			p->name_at = NULL;
+		}
+	}
+	free(dirs);
+	if (p->overflow)
+		da_node_set_reason(n, "file index cut short: more than %u "
+				   "runs", MAX_RUNS);
+	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int ext_describe_block(struct da_node *n, uint64_t off,
+			      struct da_block_info *out)
+{
+	struct ext_priv *p = n->priv;
+	memset(out, 0, sizeof(*out));
+	out->inode = -1;
+	if (!p || !p->bs)
+		return -1;
+	uint64_t b = off / p->bs;
+	out->block = (int64_t)b;
+	if (b >= p->nblocks) {
+		out->role = "unused";
+		return 0;
+	}
+	const struct run *m = find_run(p->meta, p->nmeta, b, NULL);
+	if (m) {
+		out->role = m->role;
+		if (m->ino)
+			out->inode = m->ino;
+		return 0;
+	}
+	bool used = p->used && da_bitmap_test(p->used, b);
+	if (!__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) {
+		out->indexing = true;
+		out->role = used ? "used" : "free";
+		return 0;
+	}
+	const struct run *r = find_run(p->runs, p->nruns, b, NULL);
+	if (!r) {
+		out->role = used ? "used" : "free";
+		return 0;
+	}
+	out->role = r->role;
+	out->inode = r->ino;
+	out->conflict = r->conflict;
+	inode_path(p, r->ino, out->path, sizeof(out->path));
+	struct ext2_inode inode;
+	if (!ext2fs_read_inode(p->fs, r->ino, &inode))
+		out->nlinks = inode.i_links_count;
+	return 0;
+}
+
+/* metadata blocks in [0, b) */
+static uint64_t meta_below(const struct ext_priv *p, uint64_t b)
+{
+	if (!p->meta_before || p->nmeta == 0)
+		return 0;
+	size_t at;
+	const struct run *r = find_run(p->meta, p->nmeta, b, &at);
+	if (r)
+		return p->meta_before[at] + (b - r->start);
+	/* at: first run starting after b */
+	return p->meta_before[at];
+}
+
+static int ext_usage(struct da_node *n, uint64_t off, uint64_t len,
+		     struct da_usage *out)
+{
+	struct ext_priv *p = n->priv;
+	if (!p || !p->bs || !p->used || len == 0)
+		return -1;
+	uint64_t b0 = off / p->bs, b1 = (off + len + p->bs - 1) / p->bs;
+	if (b1 > p->nblocks)
+		b1 = p->nblocks;
+	if (b0 >= b1) {
+		out->free += len;
+		return 0;
+	}
+	uint64_t blocks = b1 - b0;
+	uint64_t used = da_bitmap_count(p->used, b0, blocks);
+	uint64_t meta = meta_below(p, b1) - meta_below(p, b0);
+	if (meta > used)
+		meta = used;
+	/* scale whole blocks to the bytes asked for */
+	double k = (double)len / ((double)blocks * p->bs);
+	out->metadata += (uint64_t)((double)meta * p->bs * k);
+	out->used += (uint64_t)((double)(used - meta) * p->bs * k);
+	out->free += (uint64_t)((double)(blocks - used) * p->bs * k);
+	return 0;
+}
+
+static int64_t ext_find_file(struct da_node *n, const char *name,
+			     char *path_out, size_t path_len)
+{
+	struct ext_priv *p = n->priv;
+	if (!p || !__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
+		return -1;
+	char path[1024];
+	uint32_t last = 0;
+	for (size_t i = 0; i < p->nruns; i++) {
+		if (p->runs[i].ino == last)
+			continue;
+		last = p->runs[i].ino;
+		inode_path(p, last, path, sizeof(path));
+		if (path[0] && strstr(path, name)) {
+			if (path_out)
+				snprintf(path_out, path_len, "%s", path);
+			return (int64_t)(p->runs[i].start * p->bs);
+		}
+	}
+	return -1;
+}
+
+static int64_t ext_file_next_extent(struct da_node *n, uint64_t off, int dir)
+{
+	struct ext_priv *p = n->priv;
+	if (!p || !__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
+		return -1;
+	size_t at;
+	const struct run *r = find_run(p->runs, p->nruns, off / p->bs, &at);
+	if (!r)
+		return -1;
+	uint32_t ino = r->ino;
+	if (dir > 0) {
+		for (size_t i = at + 1; i < p->nruns; i++)
+			if (p->runs[i].ino == ino &&
+			    p->runs[i].start > r->start + r->len - 1)
+				return (int64_t)(p->runs[i].start * p->bs);
+	} else {
+		for (size_t i = at; i > 0; i--)
+			if (p->runs[i - 1].ino == ino &&
+			    p->runs[i - 1].start + p->runs[i - 1].len <=
+				    r->start)
+				return (int64_t)(p->runs[i - 1].start * p->bs);
+	}
+	return -1;
+}
+
+const struct da_plugin da_plugin_ext = {
+	.name = "ext",
+	.layer = DA_LAYER_FS,
+	.probe = ext_probe,
+	.scan = ext_scan,
+	.build_index = ext_build_index,
+	.describe_block = ext_describe_block,
+	.usage = ext_usage,
+	.file_next_extent = ext_file_next_extent,
+	.find_file = ext_find_file,
+	.free = ext_free,
+};
