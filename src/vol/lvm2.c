@@ -1122,7 +1122,8 @@ static int cmp_run(const void *a, const void *b)
 static void pv_finish(struct da_node *n)
 {
 	struct pv_priv *p = n->priv;
-	qsort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
+	if (p->nruns)
+		qsort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
 	size_t k = 0;
 	for (size_t i = 0; i < p->nruns; i++) {
 		struct run r = p->runs[i];
