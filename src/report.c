@@ -412,11 +412,13 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 			if (c.conflict) {
 				ch = '!';
 				conflicts = true;
-			} else if (c.hole == c.bytes && c.bytes) {
+			} else if (c.hole == c.bytes && c.bytes &&
+				   c.region_id < 0) {
 				ch = ' ';
 				holes = true;
 			} else if (c.region_id >= 0 &&
-				   c.used + c.metadata < c.free) {
+				   (c.used + c.metadata < c.free ||
+				    c.hole == c.bytes)) {
 				ch = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a'
 								: ch);
 			}
@@ -437,7 +439,7 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 	if (none)
 		fputs("  .  no owner\n", f);
 	if (holes)
-		fputs("     never written (a hole in the image)\n", f);
+		fputs("     no owner, never written (a hole in the image)\n", f);
 	if (conflicts)
 		fputs("  !  conflict: several owners claim these bytes\n", f);
 	free(shown);
