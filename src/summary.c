@@ -54,7 +54,8 @@ static void acc_usage(struct da_cell *c, const struct da_claim *cl,
 	if (!cl || role_is(cl->role, "unallocated") || role_is(cl->role, "free"))
 		c->free += len;
 	else if (role_is(cl->role, "table") || role_is(cl->role, "label") ||
-		 role_is(cl->role, "metadata") || role_is(cl->role, "header"))
+		 role_is(cl->role, "metadata") || role_is(cl->role, "header") ||
+		 role_is(cl->role, "padding"))
 		c->metadata += len;
 	else if (!cl->node && !strcmp(cl->kind, "partition"))
 		c->free += len;         /* a partition with nothing in it */
