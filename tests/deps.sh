@@ -20,6 +20,8 @@ for c in $CMDS; do
 	[ -x "/sbin/$name" ] || [ -x "/usr/sbin/$name" ] && continue
 	missing="$missing $pkg"
 done
+# make bench reads peak memory from GNU time
+[ -x /usr/bin/time ] || missing="$missing time"
 missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
 [ -z "${missing% }" ] && exit 0
 
