@@ -65,6 +65,7 @@ for name in gpt-esp-ext4 mbr-ext; do
 	block=$(debugfs -R "blocks <$ino>" "$T/fs.img" 2>/dev/null | awk '{ print $1 }')
 	[ -n "$block" ] || fail "$name: debugfs gives no block for $path"
 	off=$((part + block * bs + 100))
+	foff=$off   # the helpers in common.inc use $off themselves
 	echo "file $path (inode $ino) block $block at disk offset $off"
 
 	tui_start "$IMG"
@@ -102,11 +103,11 @@ for name in gpt-esp-ext4 mbr-ext; do
 	check_side_vs_lookup "$name: / $base"
 
 	# into the filesystem's own space, then down to one block a cell
-	keys g; typed "$off"; keys Enter
+	keys g; typed "$foff"; keys Enter
 	keys Enter
 	wait_for 'view [^|]*:' || fail "$name: Enter did not go into the filesystem: $(screen | head -1)"
 	fsoff=$(cursor_offset)
-	check_eq "$name: offset in the filesystem" "$fsoff" $((off - part))
+	check_eq "$name: offset in the filesystem" "$fsoff" $((foff - part))
 	i=0
 	while [ $i -lt 40 ]; do keys +; i=$((i + 1)); done
 	hb=$(awk -v b="$bs" 'BEGIN { if (b >= 1024) printf "%d KiB", b / 1024; else printf "%d B", b }')
@@ -114,19 +115,19 @@ for name in gpt-esp-ext4 mbr-ext; do
 	side | grep -q "^   block $block " || fail "$name: block $block not in the side pane: $(side)"
 	# the side pane's disk location, and the owners there
 	disk_off=$(side | sed -n 's/^   (\([0-9]*\))$/\1/p' | head -1)
-	check_eq "$name: disk location of the block" "$disk_off" "$off"
+	check_eq "$name: disk location of the block" "$disk_off" "$foff"
 	got=$(side_owners)
-	want=$(lookup_owners "$off")
+	want=$(lookup_owners "$foff")
 	[ "$got" = "$want" ] || fail "$name: in the filesystem view the owners are
 $got
-but --lookup $off says
+but --lookup $foff says
 $want"
 	keys Right
 	fsoff2=$(cursor_offset)
 	check_eq "$name: Right moves one block" "$fsoff2" $(( (fsoff / bs + 1) * bs ))
 	keys BSpace
 	wait_for "view $(basename "$IMG") " || fail "$name: Backspace did not return: $(screen | head -1)"
-	check_eq "$name: back at the disk offset" "$(cursor_offset)" "$off"
+	check_eq "$name: back at the disk offset" "$(cursor_offset)" "$foff"
 	keys q
 	wait_for '^EXIT=0$' || fail "$name: q"
 	tui_stop
