@@ -107,7 +107,7 @@ LVM_RO=""
 lv_write() {
 	ext=$(R vgs --noheadings --nosuffix --units b -o vg_extent_size "${1%%/*}" | tr -d ' ')
 	R pvs --noheadings --nosuffix --units b -o pv_name,pe_start >"$LT/pes"
-	R lvs --segments --noheadings --nosuffix --units b --separator ' ' \
+	R lvs -a --segments --noheadings --nosuffix --units b --separator ' ' \
 		-o seg_start_pe,seg_size_pe,stripes,stripe_size,seg_pe_ranges "$1" >"$LT/segs"
 	while read -r start count nstripes ssize ranges; do
 		if [ "$nstripes" -eq 1 ]; then
