@@ -55,6 +55,7 @@ struct mda {
 
 struct run {
 	uint64_t start, len;       /* in extents */
+	const char *role;          /* "allocated", "raid_metadata", ... */
 };
 
 struct pv_priv {
@@ -345,8 +346,9 @@ static void set_regions(struct da_node *n)
 			iv[k++] = (struct ival){ p->pe_start +
 						 r->start * p->pe_size,
 						 r->len * p->pe_size,
-						 "allocated" };
-			at = r->start + r->len;
+						 r->role };
+			if (r->start + r->len > at)
+				at = r->start + r->len;
 		}
 		if (at < p->pe_count)
 			iv[k++] = (struct ival){
@@ -766,8 +768,9 @@ static struct seg *lv_segments(struct vg *g, struct vg_lv *l, size_t *n)
 	return s;
 }
 
-/* Mark extents [pe, pe+count) of a PV allocated. */
-static void mark(struct vg_pv *v, uint64_t pe, uint64_t count)
+/* Mark extents [pe, pe+count) of a PV allocated, with their role. */
+static void mark(struct vg_pv *v, uint64_t pe, uint64_t count,
+		 const char *role)
 {
 	struct pv_priv *p = v->p;
 	if (!p || pe >= v->pe_count)
@@ -784,7 +787,7 @@ static void mark(struct vg_pv *v, uint64_t pe, uint64_t count)
 		p->runs = r;
 		p->capruns = cap;
 	}
-	p->runs[p->nruns++] = (struct run){ pe, count };
+	p->runs[p->nruns++] = (struct run){ pe, count, role };
 }
 
 static struct da_device *lv_build(struct vg *g, int idx, int depth);
@@ -821,9 +824,28 @@ static bool stripe_areas(struct vg *g, struct vg_lv *l, const struct seg *s,
 }
 
 /* Mark every PV extent the striped segments of every LV use. */
+/* What a PV's extents hold for the LV that uses them: LVM reserves
+ * these suffixes for the metadata sub-LVs of raid, mirror, thin and
+ * cache LVs (lvcreate refuses them as names), so they are reliable. */
+static const char *extents_role(const char *lv)
+{
+	static const struct { const char *suffix, *role; } roles[] = {
+		{ "_rmeta_", "raid_metadata" },
+		{ "_mlog", "mirror_log" },
+		{ "_tmeta", "thin_metadata" },
+		{ "_cmeta", "cache_metadata" },
+		{ "_pmspare", "spare_metadata" },
+	};
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strstr(lv, roles[i].suffix))
+			return roles[i].role;
+	return "allocated";
+}
+
 static void mark_all(struct vg *g)
 {
 	for (size_t i = 0; i < g->nlvs; i++) {
+		const char *role = extents_role(g->lvs[i].sec->key);
 		/* notes go to a scratch copy: lv_build says them once */
 		struct vg_lv scratch = { .sec = g->lvs[i].sec };
 		size_t n;
@@ -843,7 +865,8 @@ static void mark_all(struct vg *g)
 					  pv, pe))
 				continue;
 			for (int64_t j = 0; j < sc; j++)
-				mark(pv[j], pe[j], s[k].count / (uint64_t)sc);
+				mark(pv[j], pe[j], s[k].count / (uint64_t)sc,
+				     role);
 		}
 		free(s);
 	}
@@ -1127,7 +1150,8 @@ static void pv_finish(struct da_node *n)
 	size_t k = 0;
 	for (size_t i = 0; i < p->nruns; i++) {
 		struct run r = p->runs[i];
-		if (k && r.start <= p->runs[k - 1].start + p->runs[k - 1].len) {
+		if (k && r.role == p->runs[k - 1].role &&
+		    r.start <= p->runs[k - 1].start + p->runs[k - 1].len) {
 			uint64_t e = r.start + r.len;
 			struct run *q = &p->runs[k - 1];
 			if (e > q->start + q->len)
@@ -1142,13 +1166,15 @@ static void pv_finish(struct da_node *n)
 	uint64_t used = 0;
 	if (p->pe_count) {
 		p->bm = da_bitmap_new(p->pe_count);
-		for (size_t i = 0; p->bm && i < p->nruns; i++) {
+		for (size_t i = 0; p->bm && i < p->nruns; i++)
 			da_bitmap_set_run(p->bm, p->runs[i].start,
 					  p->runs[i].len);
-			used += p->runs[i].len;
-		}
-		if (p->bm)
+		if (p->bm) {
 			da_bitmap_finish(p->bm);
+			/* runs of different roles may overlap in bad
+			 * metadata: count extents, not runs */
+			used = da_bitmap_count(p->bm, 0, p->pe_count);
+		}
 	}
 	if (p->pe_count) {
 		da_obj_set_int(n->props, "pe_allocated", (int64_t)used);
