@@ -408,6 +408,24 @@ int da_ownership_locate(const struct da_ownership *o, struct da_device *dev,
 			uint64_t off, size_t *disk, uint64_t *disk_off,
 			uint64_t *run);
 
+/* Every disk byte that holds byte off of dev: one for a plain stack, one
+ * per copy under a mirror (depth first, in the mirror's leg order), none
+ * where a PV is missing.  Returns how many were found (at most max). */
+struct da_location {
+	size_t disk;
+	uint64_t offset;
+};
+int da_ownership_locate_all(const struct da_ownership *o,
+			    struct da_device *dev, uint64_t off,
+			    struct da_location *out, int max);
+
+/* Of the owners w[0..n) of one disk byte, the outermost whose space lies
+ * on more than one disk byte (an LV over a mirror or raid1): sets *which
+ * to its index and writes every copy of the byte, in leg order; 0 when
+ * no owner is mirrored. */
+int da_owners_copies(const struct da_ownership *o, const struct da_owner *w,
+		     int n, int *which, struct da_location *out, int max);
+
 /* The disk device of disk number d of the machine the index was built on. */
 struct da_device *da_ownership_machine_disk(const struct da_ownership *o,
 					    size_t d);

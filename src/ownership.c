@@ -57,6 +57,7 @@ struct da_ownership {
 	size_t total_raw;
 	uint32_t seq;
 	bool overflow;
+	bool fans_out;             /* some space maps onto several copies */
 };
 
 static const char *keep(struct da_ownership *o, char *s)
@@ -180,6 +181,8 @@ static void map_down(struct da_ownership *o, struct da_device *dev,
 		int n = da_device_map_block(dev, off, t, MAX_TARGETS);
 		if (n > MAX_TARGETS)
 			n = MAX_TARGETS;
+		if (n > 1)
+			o->fans_out = true;
 		for (int i = 0; i < n; i++)
 			map_down(o, t[i].dev, t[i].offset, c, owner_off, tpl,
 				 level + 1);
@@ -596,6 +599,56 @@ int da_ownership_locate(const struct da_ownership *o, struct da_device *dev,
 	*disk_off = off;
 	if (run)
 		*run = r ? r : 1;
+	return 0;
+}
+
+static void locate_rec(const struct da_ownership *o, struct da_device *dev,
+		       uint64_t off, struct da_location *out, int max, int *n,
+		       int level, int *budget)
+{
+	/* the budget bounds the walk when mirrors nest over missing legs */
+	if (level > 32 || *n >= max || off >= dev->size || --*budget < 0)
+		return;
+	if (dev->is_disk) {
+		int d = disk_of(o, dev);
+		if (d >= 0)
+			out[(*n)++] = (struct da_location){ (size_t)d, off };
+		return;
+	}
+	struct da_target t[MAX_TARGETS];
+	int k = da_device_map_block(dev, off, t, MAX_TARGETS);
+	if (k > MAX_TARGETS)
+		k = MAX_TARGETS;
+	for (int i = 0; i < k; i++)
+		locate_rec(o, t[i].dev, t[i].offset, out, max, n, level + 1,
+			   budget);
+}
+
+int da_ownership_locate_all(const struct da_ownership *o,
+			    struct da_device *dev, uint64_t off,
+			    struct da_location *out, int max)
+{
+	int n = 0, budget = 4096;
+	if (dev && max > 0)
+		locate_rec(o, dev, off, out, max, &n, 0, &budget);
+	return n;
+}
+
+int da_owners_copies(const struct da_ownership *o, const struct da_owner *w,
+		     int n, int *which, struct da_location *out, int max)
+{
+	if (!o->fans_out)
+		return 0;          /* no mirror anywhere: spare the walk */
+	for (int i = 0; i < n; i++) {
+		if (!w[i].space || w[i].space->is_disk)
+			continue;
+		int k = da_ownership_locate_all(o, w[i].space, w[i].offset,
+						out, max);
+		if (k > 1) {
+			*which = i;
+			return k;
+		}
+	}
 	return 0;
 }
 

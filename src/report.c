@@ -266,6 +266,7 @@ int da_parse_where(struct da_machine *m, const char *where, size_t *d,
 }
 
 #define MAX_OWNERS 32
+#define MAX_COPIES 8
 
 int da_report_lookup(FILE *f, const struct da_ownership *o,
 		     struct da_machine *m, size_t d, uint64_t off, bool json)
@@ -275,6 +276,10 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 	if (n > MAX_OWNERS)
 		n = MAX_OWNERS;
 	const char *disk = m->disks[d].name;
+	struct da_location copies[MAX_COPIES];
+	int mirrored = -1;
+	int ncopies = da_owners_copies(o, w, n > 0 ? n : 0, &mirrored, copies,
+				       MAX_COPIES);
 	if (json) {
 		fputs("{\"disk\":", f);
 		da_json_string(f, disk);
@@ -323,6 +328,16 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 			}
 			if (x->conflict)
 				fputs(",\"conflict\":true", f);
+			if (i == mirrored) {
+				fputs(",\"copies\":[", f);
+				for (int k = 0; k < ncopies; k++) {
+					fputs(k ? ",{\"disk\":" : "{\"disk\":", f);
+					da_json_string(f, m->disks[copies[k].disk].name);
+					fprintf(f, ",\"offset\":%" PRIu64 "}",
+						copies[k].offset);
+				}
+				fputc(']', f);
+			}
 			fputc('}', f);
 		}
 		fputs("]}\n", f);
@@ -360,6 +375,14 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 		if (x->conflict)
 			fputs("  CONFLICT", f);
 		fputc('\n', f);
+		if (i == mirrored) {
+			fprintf(f, "  %*s  %d copies:", 2 * i, "", ncopies);
+			for (int k = 0; k < ncopies; k++)
+				fprintf(f, "%s %s @ %" PRIu64, k ? "," : "",
+					m->disks[copies[k].disk].name,
+					copies[k].offset);
+			fputc('\n', f);
+		}
 	}
 	return 0;
 }

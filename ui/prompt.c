@@ -206,9 +206,9 @@ int search_run(struct ui *u, const char *text)
 	/* the filesystem on screen first */
 	struct view *v = view_cur(u);
 	struct da_owner w[UI_MAX_OWNERS];
-	struct located at[1];
+	struct da_location at[1];
 	if (view_locate_all(u, v, v->cursor, at, 1) == 1) {
-		int n = da_owners_at(u->o, at[0].disk, at[0].disk_off, w,
+		int n = da_owners_at(u->o, at[0].disk, at[0].offset, w,
 				     UI_MAX_OWNERS, false);
 		for (int i = 0; i < n && i < UI_MAX_OWNERS; i++)
 			if (w[i].node)
@@ -269,13 +269,13 @@ static int file_extent(struct ui *u, const struct da_owner *w, int dir)
 int extent_next(struct ui *u, int dir)
 {
 	struct view *v = view_cur(u);
-	struct located at[1];
+	struct da_location at[1];
 	if (view_locate_all(u, v, v->cursor, at, 1) < 1) {
 		ui_message(u, true, "this byte maps to no disk");
 		return -1;
 	}
 	struct da_owner w[UI_MAX_OWNERS];
-	int n = da_owners_at(u->o, at[0].disk, at[0].disk_off, w,
+	int n = da_owners_at(u->o, at[0].disk, at[0].offset, w,
 			     UI_MAX_OWNERS, true);
 	if (n > UI_MAX_OWNERS)
 		n = UI_MAX_OWNERS;
@@ -285,7 +285,7 @@ int extent_next(struct ui *u, int dir)
 		    in->node->plugin && in->node->plugin->file_next_extent)
 			return file_extent(u, in, dir);
 	}
-	long si = da_ownership_find(u->o, at[0].disk, at[0].disk_off);
+	long si = da_ownership_find(u->o, at[0].disk, at[0].offset);
 	if (si < 0)
 		return -1;
 	size_t nsegs;

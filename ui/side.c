@@ -66,7 +66,21 @@ static const char *owner_role(const struct da_owner *w)
 	return w->role;
 }
 
-static void add_owners(struct ui *u, size_t d, uint64_t off, int width)
+/* Under a mirrored owner in a disk view: where the other copies are. */
+static void add_copies(struct ui *u, size_t d, uint64_t off,
+		       const struct da_location *c, int n)
+{
+	add(u, ROLE_TEXT, "   %d copies:", n);
+	for (int k = 0; k < n; k++)
+		add(u, c[k].disk == d && c[k].offset == off ? ROLE_TEXT
+							    : ROLE_HEADING,
+		    "   %s %s @ 0x%" PRIx64,
+		    c[k].disk == d && c[k].offset == off ? "*" : "-",
+		    u->m->disks[c[k].disk].name, c[k].offset);
+}
+
+static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
+		       bool show_copies)
 {
 	struct da_owner w[UI_MAX_OWNERS];
 	int n = da_owners_at(u->o, d, off, w, UI_MAX_OWNERS, true);
@@ -76,6 +90,11 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width)
 		add(u, ROLE_DIM, "  (no owner)");
 		return;
 	}
+	struct da_location copies[UI_MAX_COPIES];
+	int mirrored = -1, ncopies = 0;
+	if (show_copies)
+		ncopies = da_owners_copies(u->o, w, n, &mirrored, copies,
+					   UI_MAX_COPIES);
 	for (int i = 0; i < n; i++) {
 		const struct da_owner *x = &w[i];
 		char head[64];
@@ -110,6 +129,8 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width)
 		}
 		if (x->conflict)
 			add(u, ROLE_CONFLICT, "   CONFLICT: claimed twice");
+		if (i == mirrored)
+			add_copies(u, d, off, copies, ncopies);
 	}
 }
 
@@ -265,7 +286,7 @@ void side_build(struct ui *u)
 	add(u, ROLE_DIM, "   from 0x%" PRIx64, start);
 	add(u, ROLE_TEXT, "%s", "");
 
-	struct located at[UI_MAX_COPIES];
+	struct da_location at[UI_MAX_COPIES];
 	int n = view_locate_all(u, v, v->cursor, at, UI_MAX_COPIES);
 	if (n <= 0) {
 		add(u, ROLE_CONFLICT, "maps to no disk (missing PV?)");
@@ -274,11 +295,11 @@ void side_build(struct ui *u)
 		if (v->disk < 0 || n > 1) {
 			add(u, ROLE_HEADING, "%s %s @ 0x%" PRIx64,
 			    n > 1 ? "copy on" : "on disk",
-			    u->m->disks[at[i].disk].name, at[i].disk_off);
-			add(u, ROLE_DIM, "   (%" PRIu64 ")", at[i].disk_off);
+			    u->m->disks[at[i].disk].name, at[i].offset);
+			add(u, ROLE_DIM, "   (%" PRIu64 ")", at[i].offset);
 		}
 		add(u, ROLE_HEADING, "owners, outermost first:");
-		add_owners(u, at[i].disk, at[i].disk_off, width);
+		add_owners(u, at[i].disk, at[i].offset, width, v->disk >= 0);
 		add(u, ROLE_TEXT, "%s", "");
 	}
 	if (v->cell > v->min_cell || v->cell > 512)

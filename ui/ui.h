@@ -170,12 +170,8 @@ int view_rows_total(const struct ui *u, const struct view *v);
 void view_summarize(const struct ui *u, const struct view *v, uint64_t off,
 		    uint64_t len, struct da_cell *c);
 /* Owners of byte off of the view: through every copy down to the disks. */
-struct located {
-	size_t disk;
-	uint64_t disk_off;
-};
 int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,
-		    struct located *out, int max);
+		    struct da_location *out, int max);
 /* Push a view into the innermost owner under the cursor. */
 int view_enter(struct ui *u);
 int view_leave(struct ui *u);

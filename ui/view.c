@@ -179,46 +179,16 @@ void view_summarize(const struct ui *u, const struct view *v, uint64_t off,
 		da_summarize_space(u->o, v->dev, off, len, c);
 }
 
-static int disk_index(const struct ui *u, const struct da_device *dev)
-{
-	for (size_t i = 0; i < u->m->ndisks; i++)
-		if (da_ownership_machine_disk(u->o, i) == dev)
-			return (int)i;
-	return -1;
-}
-
-static void locate_rec(const struct ui *u, struct da_device *dev,
-		       uint64_t off, struct located *out, int max, int *n,
-		       int level)
-{
-	if (level > 32 || *n >= max)
-		return;
-	if (dev->is_disk) {
-		int d = disk_index(u, dev);
-		if (d >= 0)
-			out[(*n)++] = (struct located){ (size_t)d, off };
-		return;
-	}
-	struct da_target t[UI_MAX_COPIES];
-	int k = da_device_map_block(dev, off, t, UI_MAX_COPIES);
-	if (k > UI_MAX_COPIES)
-		k = UI_MAX_COPIES;
-	for (int i = 0; i < k; i++)
-		locate_rec(u, t[i].dev, t[i].offset, out, max, n, level + 1);
-}
-
 /* Every disk byte that holds byte off of the view: one for a plain stack,
  * one per copy under a mirror, none where a PV is missing. */
 int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,
-		    struct located *out, int max)
+		    struct da_location *out, int max)
 {
 	if (v->disk >= 0) {
-		out[0] = (struct located){ (size_t)v->disk, off };
+		out[0] = (struct da_location){ (size_t)v->disk, off };
 		return 1;
 	}
-	int n = 0;
-	locate_rec(u, v->dev, off, out, max, &n, 0);
-	return n;
+	return da_ownership_locate_all(u->o, v->dev, off, out, max);
 }
 
 /* The space an owner's fine blocks are counted in: a filesystem's block
@@ -248,13 +218,13 @@ int view_enter(struct ui *u)
 		ui_message(u, true, "too many views deep");
 		return -1;
 	}
-	struct located at[1];
+	struct da_location at[1];
 	if (view_locate_all(u, v, v->cursor, at, 1) < 1) {
 		ui_message(u, true, "this byte maps to no disk");
 		return -1;
 	}
 	struct da_owner w[UI_MAX_OWNERS];
-	int n = da_owners_at(u->o, at[0].disk, at[0].disk_off, w,
+	int n = da_owners_at(u->o, at[0].disk, at[0].offset, w,
 			     UI_MAX_OWNERS, false);
 	if (n > UI_MAX_OWNERS)
 		n = UI_MAX_OWNERS;
