@@ -225,6 +225,12 @@ int da_report_list(FILE *f, struct da_machine *m, bool json)
 		struct da_value *partial = da_obj_get(v->props, "partial");
 		if (partial && partial->type == DA_V_BOOL && partial->u.b)
 			fputs("  PARTIAL", f);
+		struct da_value *degraded = da_obj_get(v->props, "degraded");
+		if (degraded && degraded->type == DA_V_BOOL && degraded->u.b)
+			fputs("  DEGRADED", f);
+		const char *why = str_prop(v->props, "reason");
+		if (why[0])
+			fprintf(f, "  (%s)", why);
 		fputc('\n', f);
 		text_node(f, v->content, "      ");
 	}

@@ -664,6 +664,7 @@ struct vg_lv {
 	struct da_device *dev;     /* our reference */
 	struct da_value *segments;
 	bool partial;
+	bool degraded;             /* a raid1/mirror leg lost; others serve */
 	char reason[300];
 };
 
@@ -1015,6 +1016,11 @@ static struct da_device *mirror_target(struct vg *g, struct vg_lv *l,
 		if (!d)
 			lv_note(l, "%s: leg %.60s unusable", s->sec->key,
 				sub->s);
+		else if (g->lvs[k].partial)
+			lv_note(l, "%s: leg %.60s lies on a missing PV",
+				s->sec->key, sub->s);
+		if (!d || g->lvs[k].partial)
+			l->degraded = true;
 		copies[n] = d;
 		offs[n++] = off;
 		e = second ? da_lvm_next(g->meta, second) : NULL;
@@ -1400,6 +1406,8 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 		l->segments = NULL;
 		if (l->partial || missing[0])
 			da_obj_set_bool(props, "partial", l->partial);
+		if (l->degraded)
+			da_obj_set_bool(props, "degraded", true);
 		if (l->reason[0])
 			da_obj_set_str(props, "reason", l->reason);
 		char *name = da_asprintf("%s/%s", g.name, l->sec->key);

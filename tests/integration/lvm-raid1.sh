@@ -125,4 +125,12 @@ for leg in 0 1; do
 	check_eq "both_rmeta_$leg role" "$("$DA" --lookup "$disk:$at" --json "$a" "$b" | jq -r '.owners[-1] | "\(.kind) \(.role)"')" "lvm2_pv raid_metadata"
 	n=$((n + 1))
 done
+# --- one disk only: the raid1 LV is degraded and still maps its copy ---
+"$DA" --list --json "$b" >"$T/one.json" || fail "--list with the second disk only"
+check_eq "degraded raid1" "$(jq -r '.volumes[] | select(.name == "mirrored/both") | "\(.degraded) \(.reason) \(.content.fstype)"' "$T/one.json")" \
+	"true segment1: leg both_rimage_0 lies on a missing PV ext4"
+set -- $(sed -n 2p "$T/legs")
+read -r blk ino path <"$T/files"
+check_eq "file in the degraded raid1" "$("$DA" --lookup $(($2 + blk * bs)) --json "$b" | jq -r '.owners[-1] | "\(.inode) \(.path)"')" "$ino $path"
+n=$((n + 2))
 echo "lvm-raid1: $n checks"
