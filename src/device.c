@@ -1,17 +1,12 @@
-/* Devices: the original virt-df device class as an ops table.  A disk is
- * a file or host block device read with pread; every other device is a
+/* Devices: the original virt-df device class as an ops table.  A disk
+ * comes from an image back end (src/image/); every other device is a
  * mapping onto others (a slice, a concatenation, stripes, mirrors), which
  * is what map_block and contiguous describe to the ownership build.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util.h"
 
@@ -85,9 +80,8 @@ void da_device_unref(struct da_device *dev)
 	free(dev);
 }
 
-static struct da_device *device_new(const struct da_device_ops *ops,
-				    const char *name, uint64_t size,
-				    void *priv)
+struct da_device *da_device_alloc(const struct da_device_ops *ops,
+				  const char *name, uint64_t size, void *priv)
 {
 	struct da_device *d = da_xcalloc(1, sizeof(*d));
 	d->ops = ops;
@@ -96,158 +90,6 @@ static struct da_device *device_new(const struct da_device_ops *ops,
 	d->block_size = 512;
 	d->refcount = 1;
 	d->priv = priv;
-	return d;
-}
-
-/* ---- file device: an image file or a host block device ---- */
-
-struct file_priv {
-	int fd;
-	char *path;
-	bool holes;                /* SEEK_DATA/SEEK_HOLE work here */
-};
-
-static int file_read(struct da_device *dev, void *buf, size_t len,
-		     uint64_t off, da_error *err)
-{
-	struct file_priv *p = dev->priv;
-	uint8_t *b = buf;
-	if (da_debug)
-		da_trace("read %s off=%llu len=%zu", dev->name,
-			 (unsigned long long)off, len);
-	while (len > 0) {
-		/* one call at most 1 GiB: pread's count must fit ssize_t */
-		size_t want = len < (1u << 30) ? len : (1u << 30);
-		ssize_t n = pread(p->fd, b, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return da_error_set(err, errno, "%s: read error at "
-					    "offset %llu: %s", p->path,
-					    (unsigned long long)off,
-					    strerror(errno));
-		if (n == 0)
-			return da_error_set(err, EIO, "%s: short read at "
-					    "offset %llu (truncated?)",
-					    p->path, (unsigned long long)off);
-		b += n;
-		off += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static uint64_t file_contiguous(struct da_device *dev, uint64_t off)
-{
-	return dev->size - off;
-}
-
-static int file_extent(struct da_device *dev, uint64_t off, uint64_t *run)
-{
-	struct file_priv *p = dev->priv;
-	if (!p->holes) {
-		*run = dev->size - off;
-		return 1;
-	}
-	off_t data = lseek(p->fd, (off_t)off, SEEK_DATA);
-	if (data < 0) {
-		if (errno == ENXIO) {          /* a hole to the end */
-			*run = dev->size - off;
-			return 0;
-		}
-		*run = dev->size - off;
-		return 1;
-	}
-	if ((uint64_t)data >= dev->size) {   /* the file grew: still a hole */
-		*run = dev->size - off;
-		return 0;
-	}
-	if ((uint64_t)data > off) {
-		*run = (uint64_t)data - off;
-		return 0;
-	}
-	off_t hole = lseek(p->fd, (off_t)off, SEEK_HOLE);
-	if (hole < 0 || (uint64_t)hole <= off || (uint64_t)hole > dev->size)
-		hole = (off_t)dev->size;
-	*run = (uint64_t)hole - off;
-	return 1;
-}
-
-static void file_close(struct da_device *dev)
-{
-	struct file_priv *p = dev->priv;
-	close(p->fd);
-	free(p->path);
-	free(p);
-}
-
-static const struct da_device_ops file_ops = {
-	.read = file_read,
-	.contiguous = file_contiguous,
-	.extent = file_extent,
-	.close = file_close,
-};
-
-struct da_device *da_file_device_open(const char *name, const char *path,
-				      da_error *err)
-{
-	/* O_NONBLOCK so that a FIFO cannot hang the open; cleared below */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-		da_error_set(err, e, "%s: %s", path,
-			     e == EACCES ? "permission denied" : strerror(e));
-		return NULL;
-	}
-	struct stat st;
-	uint64_t size = 0;
-	if (fstat(fd, &st) < 0) {
-		da_error_set(err, errno, "%s: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		da_error_set(err, EISDIR, "%s: is a directory", path);
-		close(fd);
-		return NULL;
-	}
-	if (S_ISREG(st.st_mode)) {
-		size = (uint64_t)st.st_size;
-	} else if (S_ISBLK(st.st_mode)) {
-		if (ioctl(fd, BLKGETSIZE64, &size) < 0) {
-			da_error_set(err, errno, "%s: cannot get the size of "
-				     "the block device: %s", path,
-				     strerror(errno));
-			close(fd);
-			return NULL;
-		}
-	} else {
-		da_error_set(err, EINVAL, "%s: not a disk image (neither a "
-			     "regular file nor a block device)", path);
-		close(fd);
-		return NULL;
-	}
-	if (size == 0) {
-		da_error_set(err, EINVAL, "%s: empty %s", path,
-			     S_ISREG(st.st_mode) ? "file" : "device");
-		close(fd);
-		return NULL;
-	}
-	if (size > (uint64_t)INT64_MAX) {
-		da_error_set(err, EFBIG, "%s: too large", path);
-		close(fd);
-		return NULL;
-	}
-	int fl = fcntl(fd, F_GETFL);
-	if (fl >= 0)
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	struct file_priv *p = da_xcalloc(1, sizeof(*p));
-	p->fd = fd;
-	p->path = da_strdup(path);
-	p->holes = S_ISREG(st.st_mode) &&
-		   lseek(fd, 0, SEEK_HOLE) >= 0;
-	struct da_device *d = device_new(&file_ops, name, size, p);
-	d->is_disk = true;
 	return d;
 }
 
@@ -320,7 +162,7 @@ struct da_device *da_offset_device_new(const char *name,
 	struct offset_priv *p = da_xcalloc(1, sizeof(*p));
 	p->parent = da_device_ref(parent);
 	p->start = start;
-	struct da_device *d = device_new(&offset_ops, name, size, p);
+	struct da_device *d = da_device_alloc(&offset_ops, name, size, p);
 	d->block_size = parent->block_size;
 	return d;
 }
@@ -486,7 +328,7 @@ struct da_device *da_linear_device_new(const char *name, uint64_t size,
 	for (size_t i = 0; i < nsegs; i++)
 		da_device_ref(p->segs[i].target);
 	p->n = nsegs;
-	return device_new(&linear_ops, name, size, p);
+	return da_device_alloc(&linear_ops, name, size, p);
 }
 
 /* ---- striped device: chunk k on stripe k % n ---- */
@@ -637,7 +479,7 @@ struct da_device *da_striped_device_new(const char *name, uint64_t size,
 		p->stripes[i] = da_device_ref(stripes[i]);
 		p->offs[i] = stripe_off ? stripe_off[i] : 0;
 	}
-	return device_new(&striped_ops, name, size, p);
+	return da_device_alloc(&striped_ops, name, size, p);
 }
 
 /* ---- mirror device: identical copies ---- */
@@ -753,5 +595,5 @@ struct da_device *da_mirror_device_new(const char *name, uint64_t size,
 		p->copies[i] = da_device_ref(copies[i]);
 		p->offs[i] = copy_off ? copy_off[i] : 0;
 	}
-	return device_new(&mirror_ops, name, size, p);
+	return da_device_alloc(&mirror_ops, name, size, p);
 }

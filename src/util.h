@@ -84,4 +84,10 @@ static inline int dev_read(struct da_device *d, void *buf, size_t len,
 	return da_device_read(d, buf, len, off, err);
 }
 
+/* A new device with refcount 1 and 512-byte blocks (src/device.c): what
+ * every device constructor, in device.c and the image back ends, starts
+ * from. */
+struct da_device *da_device_alloc(const struct da_device_ops *ops,
+				  const char *name, uint64_t size, void *priv);
+
 #endif
