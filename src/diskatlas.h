@@ -218,6 +218,10 @@ struct da_slot *da_node_add_slot(struct da_node *n, const char *kind,
 				 struct da_device *dev);
 void da_node_set_reason(struct da_node *n, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A warning goes into props.warnings (once, at most 32) and the first
+ * one into reason. */
+void da_warn(struct da_node *n, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 void da_node_free(struct da_node *n);
 
 /* ---- what a filesystem says about one of its blocks ------------------ */

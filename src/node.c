@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -88,6 +89,31 @@ void da_node_set_reason(struct da_node *n, const char *fmt, ...)
 	va_end(ap);
 	free(n->reason);
 	n->reason = da_strdup(buf);
+}
+
+void da_warn(struct da_node *n, const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	struct da_value *w = da_obj_get(n->props, "warnings");
+	if (!w) {
+		w = da_arr_new();
+		da_obj_set(n->props, "warnings", w);
+	}
+	if (w->u.c.n >= 32)
+		return;
+	for (size_t i = 0; i < w->u.c.n; i++)
+		if (w->u.c.v[i]->type == DA_V_STR &&
+		    strcmp(w->u.c.v[i]->u.s, buf) == 0)
+			return;         /* said already (scan, then assembly) */
+	da_arr_push(w, da_str_new(buf));
+	if (!n->reason)
+		da_node_set_reason(n, "%s", buf);
+	da_trace("%s: %s: %s", n->plugin ? n->plugin->name : "scan",
+		 n->dev ? n->dev->name : "?", buf);
 }
 
 void da_node_free(struct da_node *n)

@@ -270,15 +270,10 @@ int extent_next(struct ui *u, int dir)
 {
 	struct view *v = view_cur(u);
 	struct da_location at[1];
-	if (view_locate_all(u, v, v->cursor, at, 1) < 1) {
-		ui_message(u, true, "this byte maps to no disk");
-		return -1;
-	}
 	struct da_owner w[UI_MAX_OWNERS];
-	int n = da_owners_at(u->o, at[0].disk, at[0].offset, w,
-			     UI_MAX_OWNERS, true);
-	if (n > UI_MAX_OWNERS)
-		n = UI_MAX_OWNERS;
+	int n = view_cursor_owners(u, at, w, true);
+	if (n < 0)
+		return -1;
 	if (n > 0) {
 		struct da_owner *in = &w[n - 1];
 		if (in->has_info && in->info.inode >= 0 && in->node &&

@@ -172,6 +172,10 @@ void view_summarize(const struct ui *u, const struct view *v, uint64_t off,
 /* Owners of byte off of the view: through every copy down to the disks. */
 int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,
 		    struct da_location *out, int max);
+/* The owners (at most UI_MAX_OWNERS, into w) of the byte under the cursor
+ * on its first disk copy, *at; -1 with a message when it maps to none. */
+int view_cursor_owners(struct ui *u, struct da_location *at,
+		       struct da_owner *w, bool with_info);
 /* Push a view into the innermost owner under the cursor. */
 int view_enter(struct ui *u);
 int view_leave(struct ui *u);

@@ -211,6 +211,19 @@ static uint64_t min_cell_for(const struct da_owner *w)
 	return bs;
 }
 
+int view_cursor_owners(struct ui *u, struct da_location *at,
+		       struct da_owner *w, bool with_info)
+{
+	struct view *v = view_cur(u);
+	if (view_locate_all(u, v, v->cursor, at, 1) < 1) {
+		ui_message(u, true, "this byte maps to no disk");
+		return -1;
+	}
+	int n = da_owners_at(u->o, at->disk, at->offset, w, UI_MAX_OWNERS,
+			     with_info);
+	return n > UI_MAX_OWNERS ? UI_MAX_OWNERS : n;
+}
+
 int view_enter(struct ui *u)
 {
 	struct view *v = view_cur(u);
@@ -218,16 +231,11 @@ int view_enter(struct ui *u)
 		ui_message(u, true, "too many views deep");
 		return -1;
 	}
-	struct da_location at[1];
-	if (view_locate_all(u, v, v->cursor, at, 1) < 1) {
-		ui_message(u, true, "this byte maps to no disk");
-		return -1;
-	}
+	struct da_location at;
 	struct da_owner w[UI_MAX_OWNERS];
-	int n = da_owners_at(u->o, at[0].disk, at[0].offset, w,
-			     UI_MAX_OWNERS, false);
-	if (n > UI_MAX_OWNERS)
-		n = UI_MAX_OWNERS;
+	int n = view_cursor_owners(u, &at, w, false);
+	if (n < 0)
+		return -1;
 	/* owners below the current view's own space only */
 	int from = 0;
 	for (int i = 0; i < n; i++)

@@ -176,23 +176,23 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 		entries = pent;
 		free(bent);
 		if (!bok) {
-			part_warn(n, "backup GPT header at LBA %llu: %s",
-				  (unsigned long long)blba, bwhy);
+			da_warn(n, "backup GPT header at LBA %llu: %s",
+				(unsigned long long)blba, bwhy);
 			if (prim.alt_lba > last) {
 				da_obj_set_bool(n->props, "truncated", true);
-				part_warn(n, "the primary header places the "
-					  "backup at LBA %llu, past the end "
-					  "of the disk (LBA %llu): the image "
-					  "is truncated",
-					  (unsigned long long)prim.alt_lba,
-					  (unsigned long long)last);
+				da_warn(n, "the primary header places the "
+					"backup at LBA %llu, past the end "
+					"of the disk (LBA %llu): the image "
+					"is truncated",
+					(unsigned long long)prim.alt_lba,
+					(unsigned long long)last);
 			}
 		}
 	} else if (bok) {
 		use = &back;
 		entries = bent;
-		part_warn(n, "primary GPT header damaged (%s); using the backup "
-			  "at LBA %llu", pwhy, (unsigned long long)blba);
+		da_warn(n, "primary GPT header damaged (%s); using the backup "
+			"at LBA %llu", pwhy, (unsigned long long)blba);
 	} else {
 		free(pent);
 		free(bent);
@@ -210,8 +210,8 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(n->props, "last_lba", (int64_t)use->last_lba);
 	da_obj_set_int(n->props, "entries", use->nentries);
 	if (use->last_lba > last)
-		part_warn(n, "last usable LBA %llu is past the end of the "
-			  "disk", (unsigned long long)use->last_lba);
+		da_warn(n, "last usable LBA %llu is past the end of the "
+			"disk", (unsigned long long)use->last_lba);
 
 	size_t cap = use->nentries + 8;
 	struct part_piece *ps = malloc(cap * sizeof(*ps));
@@ -255,18 +255,18 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 		uint64_t start, size;
 		if (lastl < first || !mul_ok(first, SECTOR, &start) ||
 		    !mul_ok(lastl - first + 1, SECTOR, &size)) {
-			part_warn(n, "entry %u: first LBA %llu after last LBA "
-				  "%llu: ignored", i + 1,
-				  (unsigned long long)first,
-				  (unsigned long long)lastl);
+			da_warn(n, "entry %u: first LBA %llu after last LBA "
+				"%llu: ignored", i + 1,
+				(unsigned long long)first,
+				(unsigned long long)lastl);
 			da_value_free(p);
 			continue;
 		}
 		if (first < use->first_lba || lastl > use->last_lba)
-			part_warn(n, "partition %u lies outside the usable "
-				  "LBAs %llu-%llu", i + 1,
-				  (unsigned long long)use->first_lba,
-				  (unsigned long long)use->last_lba);
+			da_warn(n, "partition %u lies outside the usable "
+				"LBAs %llu-%llu", i + 1,
+				(unsigned long long)use->first_lba,
+				(unsigned long long)use->last_lba);
 		int slot = part_add(n, p, (int)i + 1, start, size, 0);
 		if (slot >= 0 && n->slots[slot].dev && np < cap)
 			ps[np++] = (struct part_piece){

@@ -107,27 +107,27 @@ static void scan_logicals(struct da_node *n, struct pieces *ps, uint64_t ext,
 	for (int i = 0; i < MAX_LOGICALS; i++) {
 		for (size_t k = 0; k < nvisited; k++) {
 			if (visited[k] == ebr) {
-				part_warn(n, "the extended partition's chain "
-					  "loops back to sector %llu: stopped "
-					  "there", (unsigned long long)ebr);
+				da_warn(n, "the extended partition's chain "
+					"loops back to sector %llu: stopped "
+					"there", (unsigned long long)ebr);
 				return;
 			}
 		}
 		visited[nvisited++] = ebr;
 		if (ebr >= dsec) {
-			part_warn(n, "EBR at sector %llu is past the end of the "
-				  "disk", (unsigned long long)ebr);
+			da_warn(n, "EBR at sector %llu is past the end of the "
+				"disk", (unsigned long long)ebr);
 			return;
 		}
 		uint8_t s[SECTOR];
 		if (da_device_read(n->dev, s, SECTOR, ebr * SECTOR, NULL) < 0) {
-			part_warn(n, "cannot read the EBR at sector %llu",
-				  (unsigned long long)ebr);
+			da_warn(n, "cannot read the EBR at sector %llu",
+				(unsigned long long)ebr);
 			return;
 		}
 		if (s[510] != 0x55 || s[511] != 0xaa) {
-			part_warn(n, "EBR at sector %llu has no 55AA signature",
-				  (unsigned long long)ebr);
+			da_warn(n, "EBR at sector %llu has no 55AA signature",
+				(unsigned long long)ebr);
 			return;
 		}
 		add_piece(ps, ebr * SECTOR, SECTOR, "table", -1);
@@ -139,8 +139,8 @@ static void scan_logicals(struct da_node *n, struct pieces *ps, uint64_t ext,
 			uint64_t size = (uint64_t)l.count * SECTOR;
 			if (start < ext * SECTOR ||
 			    start + size > (ext * SECTOR) + ext_len)
-				part_warn(n, "logical partition %d lies outside "
-					  "the extended partition", number);
+				da_warn(n, "logical partition %d lies outside "
+					"the extended partition", number);
 			int slot = part_add(n, entry_props(&l), number, start,
 					    size, 1);
 			if (slot >= 0 && n->slots[slot].dev)
@@ -152,8 +152,8 @@ static void scan_logicals(struct da_node *n, struct pieces *ps, uint64_t ext,
 			return;
 		ebr = ext + next.lba;
 	}
-	part_warn(n, "more than %d logical partitions: stopped",
-		  MAX_LOGICALS);
+	da_warn(n, "more than %d logical partitions: stopped",
+		MAX_LOGICALS);
 }
 
 static struct da_node *mbr_scan(struct da_device *dev, da_error *err)
@@ -180,8 +180,8 @@ static struct da_node *mbr_scan(struct da_device *dev, da_error *err)
 		uint64_t start = (uint64_t)e.lba * SECTOR;
 		uint64_t size = (uint64_t)e.count * SECTOR;
 		if (e.type == 0xee)
-			part_warn(n, "protective MBR (type ee) but no valid GPT "
-				  "header: the GPT is damaged or missing");
+			da_warn(n, "protective MBR (type ee) but no valid GPT "
+				"header: the GPT is damaged or missing");
 		int slot = part_add(n, entry_props(&e), i + 1, start, size, 0);
 		if (slot < 0)
 			continue;

@@ -37,24 +37,6 @@ void part_cover(struct da_node *n, struct part_piece *p, size_t count)
 		da_node_add_region(n, at, size - at, "unallocated", -1);
 }
 
-void part_warn(struct da_node *n, const char *fmt, ...)
-{
-	char buf[300];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	struct da_value *w = da_obj_get(n->props, "warnings");
-	if (!w) {
-		w = da_arr_new();
-		da_obj_set(n->props, "warnings", w);
-	}
-	if (w->u.c.n < 32)
-		da_arr_push(w, da_str_new(buf));
-	if (!n->reason)
-		da_node_set_reason(n, "%s", buf);
-}
-
 int part_add(struct da_node *n, struct da_value *props, int number,
 	     uint64_t start, uint64_t size, int nest)
 {
@@ -68,16 +50,16 @@ int part_add(struct da_node *n, struct da_value *props, int number,
 	struct da_device *dev = NULL;
 	if (start >= dsize) {
 		da_obj_set_bool(props, "clipped", true);
-		part_warn(n, "partition %d starts past the end of the disk",
-			  number);
+		da_warn(n, "partition %d starts past the end of the disk",
+			number);
 	} else {
 		uint64_t len = size;
 		if (len > dsize - start) {
 			len = dsize - start;
 			da_obj_set_bool(props, "clipped", true);
-			part_warn(n, "partition %d runs past the end of the "
-				  "disk: clipped to %llu bytes", number,
-				  (unsigned long long)len);
+			da_warn(n, "partition %d runs past the end of the "
+				"disk: clipped to %llu bytes", number,
+				(unsigned long long)len);
 		}
 		snprintf(devname, sizeof(devname), "%.250s/%s", n->dev->name,
 			 name);

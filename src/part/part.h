@@ -21,10 +21,6 @@ void part_cover(struct da_node *n, struct part_piece *pieces, size_t count);
 const char *part_mbr_type_name(uint8_t type);
 const char *part_gpt_type_name(const char *guid);
 
-/* Append a warning to the node's props "warnings" array (and reason). */
-void part_warn(struct da_node *n, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 /* A slot for a partition at [start, start+size) of dev, clipped to the
  * device (with a warning and "clipped": true when it runs past the end).
  * props gets start/size filled in; returns the slot index or -1. */

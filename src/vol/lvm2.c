@@ -105,31 +105,6 @@ static enum da_probe lvm2_probe(struct da_device *dev, da_error *err)
 	return r > 0 ? DA_PROBE_FOUND : DA_PROBE_NOT_MINE;
 }
 
-/* A warning goes into props.warnings and the first one into reason. */
-void lvm2_warn(struct da_node *n, const char *fmt, ...)
-{
-	char buf[400];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	struct da_value *w = da_obj_get(n->props, "warnings");
-	if (!w) {
-		w = da_arr_new();
-		da_obj_set(n->props, "warnings", w);
-	}
-	if (w->u.c.n >= 32)
-		return;
-	for (size_t i = 0; i < w->u.c.n; i++)
-		if (w->u.c.v[i]->type == DA_V_STR &&
-		    strcmp(w->u.c.v[i]->u.s, buf) == 0)
-			return;         /* said already (scan, then assembly) */
-	da_arr_push(w, da_str_new(buf));
-	if (!n->reason)
-		da_node_set_reason(n, "%s", buf);
-	da_trace("lvm2: %s: %s", n->dev->name, buf);
-}
-
 /* Read the list of (offset, size) pairs at *pos in the label sector, up to
  * its zero terminator.  false when it runs off the sector. */
 static bool read_locns(const uint8_t *sec, size_t *pos, uint64_t *offs,
@@ -390,13 +365,13 @@ bool lvm2_pv_geometry(struct da_node *n, const struct lvm_meta *meta,
 	    !add_ok(*pe_start, bytes, &end) || end > n->dev->size) {
 		uint64_t fit = *pe_start < n->dev->size
 			? (n->dev->size - *pe_start) / *pe_size : 0;
-		lvm2_warn(n, "%llu extents of %llu bytes from %llu do not fit in "
-		     "the device (%llu bytes): only %llu are read",
-		     (unsigned long long)*pe_count,
-		     (unsigned long long)*pe_size,
-		     (unsigned long long)*pe_start,
-		     (unsigned long long)n->dev->size,
-		     (unsigned long long)fit);
+		da_warn(n, "%llu extents of %llu bytes from %llu do not fit in "
+			"the device (%llu bytes): only %llu are read",
+			(unsigned long long)*pe_count,
+			(unsigned long long)*pe_size,
+			(unsigned long long)*pe_start,
+			(unsigned long long)n->dev->size,
+			(unsigned long long)fit);
 		*pe_count = fit;
 	}
 	return true;
@@ -450,17 +425,17 @@ static struct da_node *lvm2_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(n->props, "label_sector", where);
 	da_obj_set_int(n->props, "dev_size", (int64_t)p->dev_size);
 	if (p->dev_size > dev->size)
-		lvm2_warn(n, "the PV header says %llu bytes, the device has %llu "
-		     "(truncated?)", (unsigned long long)p->dev_size,
-		     (unsigned long long)dev->size);
+		da_warn(n, "the PV header says %llu bytes, the device has %llu "
+			"(truncated?)", (unsigned long long)p->dev_size,
+			(unsigned long long)dev->size);
 	if (nda == 0) {
-		lvm2_warn(n, "no data area in the PV header");
+		da_warn(n, "no data area in the PV header");
 		p->pe_start = dev->size;
 	} else {
 		p->pe_start = da_off[0];
 		if (p->pe_start > dev->size) {
-			lvm2_warn(n, "data area at %llu is past the end of the "
-			     "device", (unsigned long long)p->pe_start);
+			da_warn(n, "data area at %llu is past the end of the "
+				"device", (unsigned long long)p->pe_start);
 			p->pe_start = dev->size;
 		}
 	}
@@ -504,19 +479,19 @@ static struct da_node *lvm2_scan(struct da_device *dev, da_error *err)
 			/* an orphan PV has no VG: not worth a warning */
 			if (m->seqno < 0 && strncmp(m->problem, "no metadata",
 						    11) != 0)
-				lvm2_warn(n, "metadata area at %llu: %s%s%s",
-				     (unsigned long long)m->start, m->problem,
-				     why[0] ? ": " : "", why);
+				da_warn(n, "metadata area at %llu: %s%s%s",
+					(unsigned long long)m->start, m->problem,
+					why[0] ? ": " : "", why);
 		}
 		da_arr_push(mdas, o);
 	}
 	da_obj_set(n->props, "mdas", mdas);
 	for (size_t i = 0; i < p->nmdas; i++)
 		if (p->mdas[i].seqno >= 0 && p->mdas[i].seqno != p->seqno)
-			lvm2_warn(n, "metadata area at %llu holds an older seqno "
-			     "(%lld, not %lld)",
-			     (unsigned long long)p->mdas[i].start,
-			     (long long)p->mdas[i].seqno, (long long)p->seqno);
+			da_warn(n, "metadata area at %llu holds an older seqno "
+				"(%lld, not %lld)",
+				(unsigned long long)p->mdas[i].start,
+				(long long)p->mdas[i].seqno, (long long)p->seqno);
 
 	if (p->has_meta) {
 		const struct lvm_item *vg = lvm2_vg_section(&p->meta);
@@ -526,24 +501,24 @@ static struct da_node *lvm2_scan(struct da_device *dev, da_error *err)
 		if (p->vg_uuid)
 			da_obj_set_str(n->props, "vg_uuid", p->vg_uuid);
 		else
-			lvm2_warn(n, "VG %s has no id", vg->key);
+			da_warn(n, "VG %s has no id", vg->key);
 		da_obj_set_int(n->props, "seqno", p->seqno);
 		const struct lvm_item *me = lvm2_find_pv_section(&p->meta, vg,
 							    p->uuid);
 		uint64_t st, sz, cnt;
 		const char *why;
 		if (!me) {
-			lvm2_warn(n, "this PV is not in the metadata of VG %s",
-			     vg->key);
+			da_warn(n, "this PV is not in the metadata of VG %s",
+				vg->key);
 		} else if (!lvm2_pv_geometry(n, &p->meta, vg, me, &st, &sz, &cnt,
 					&why)) {
-			lvm2_warn(n, "%s", why);
+			da_warn(n, "%s", why);
 		} else {
 			if (st != p->pe_start)
-				lvm2_warn(n, "pe_start %llu in the metadata, %llu "
-				     "in the PV header",
-				     (unsigned long long)st,
-				     (unsigned long long)p->pe_start);
+				da_warn(n, "pe_start %llu in the metadata, %llu "
+					"in the PV header",
+					(unsigned long long)st,
+					(unsigned long long)p->pe_start);
 			p->pe_start = st;
 			p->pe_size = sz;
 			p->pe_count = cnt;

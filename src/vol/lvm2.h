@@ -53,10 +53,6 @@ struct pv_priv {
 	struct da_bitmap *bm;      /* per extent: allocated */
 };
 
-/* A warning on a PV's node: into props.warnings (each said once) and the
- * first one into its reason. */
-void lvm2_warn(struct da_node *n, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 /* "abcdef-ghij-..." from the 32 stored characters (out: ID_LEN + 7). */
 void lvm2_dashed_uuid(const char *u, char *out);
 /* The 32 characters of a dashed UUID, or false if it is not one. */

@@ -571,8 +571,8 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 		 * the VG's own LVs?): never add the LVs twice */
 		for (size_t i = 0; i < ng; i++)
 			if (!group[i]->reason)
-				lvm2_warn(group[i], "VG already assembled "
-				     "without this PV");
+				da_warn(group[i], "VG already assembled "
+					"without this PV");
 		free(group);
 		return 0;
 	}
@@ -584,7 +584,7 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 	if (!da_lvm_get_int(g.meta, g.sec, "extent_size", &ext) || ext <= 0 ||
 	    ext > (int64_t)1 << 40) {
 		for (size_t i = 0; i < ng; i++)
-			lvm2_warn(group[i], "VG %s: bad extent_size", g.name);
+			da_warn(group[i], "VG %s: bad extent_size", g.name);
 		free(group);
 		return 0;
 	}
@@ -621,15 +621,15 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 			if (strcmp(p->uuid, v->uuid) != 0)
 				continue;
 			if (v->node) {
-				lvm2_warn(group[i], "duplicate of PV %s on %s: "
-				     "not used", id, v->node->dev->name);
+				da_warn(group[i], "duplicate of PV %s on %s: "
+					"not used", id, v->node->dev->name);
 				continue;
 			}
 			uint64_t st, sz, cnt;
 			const char *why;
 			if (!lvm2_pv_geometry(group[i], g.meta, g.sec, c, &st, &sz,
 					 &cnt, &why)) {
-				lvm2_warn(group[i], "%s", why);
+				da_warn(group[i], "%s", why);
 				continue;
 			}
 			v->node = group[i];
@@ -672,16 +672,16 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 		for (size_t k = 0; k < g.npvs; k++)
 			listed |= g.pvs[k].node == group[i];
 		if (!listed && !lvm2_find_pv_section(g.meta, g.sec, p->uuid))
-			lvm2_warn(group[i], "not a PV of VG %s any more (seqno "
-			     "%lld)", g.name, (long long)best->seqno);
+			da_warn(group[i], "not a PV of VG %s any more (seqno "
+				"%lld)", g.name, (long long)best->seqno);
 		if (missing[0])
-			lvm2_warn(group[i], "VG %s is partial: missing %s", g.name,
-			     missing);
+			da_warn(group[i], "VG %s is partial: missing %s", g.name,
+				missing);
 		if (p->has_meta && p != best && p->seqno != best->seqno)
-			lvm2_warn(group[i], "older metadata (seqno %lld) than "
-			     "another PV of VG %s (%lld)",
-			     (long long)p->seqno, g.name,
-			     (long long)best->seqno);
+			da_warn(group[i], "older metadata (seqno %lld) than "
+				"another PV of VG %s (%lld)",
+				(long long)p->seqno, g.name,
+				(long long)best->seqno);
 	}
 
 	const struct lvm_item *lvs = da_lvm_get_section(g.meta, g.sec,
@@ -761,9 +761,9 @@ int lvm2_assemble(struct da_machine *m, da_error *err)
 		if (!p->assembled) {
 			p->assembled = true;
 			if (p->nmdas == 0)
-				lvm2_warn(all.v[i], "no metadata area: its VG is "
-				     "described only on its other PVs, which "
-				     "were not found");
+				da_warn(all.v[i], "no metadata area: its VG is "
+					"described only on its other PVs, which "
+					"were not found");
 			lvm2_pv_finish(all.v[i]);
 		}
 	}
