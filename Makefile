@@ -11,7 +11,7 @@ PKG_CONFIG ?= pkg-config
 ENGINE_PKGS = ext2fs com_err
 UI_PKGS = ncursesw
 
-WARN = -std=c11 -Wall -Wextra -Werror -Wno-unused-parameter
+WARN = -std=c11 -Wall -Wextra -Werror
 ENGINE_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)
 ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS) 2>/dev/null) -lpthread
 UI_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc -Iui $(shell $(PKG_CONFIG) --cflags $(UI_PKGS) 2>/dev/null)

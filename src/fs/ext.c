@@ -101,23 +101,27 @@ static errcode_t dio_read_blk(io_channel io, unsigned long block, int count,
 static errcode_t dio_write_blk(io_channel io, unsigned long block, int count,
 			       const void *data)
 {
+	(void)io, (void)block, (void)count, (void)data;
 	return EXT2_ET_RO_FILSYS;
 }
 
 static errcode_t dio_write_blk64(io_channel io, unsigned long long block,
 				 int count, const void *data)
 {
+	(void)io, (void)block, (void)count, (void)data;
 	return EXT2_ET_RO_FILSYS;
 }
 
 static errcode_t dio_flush(io_channel io)
 {
+	(void)io;
 	return 0;
 }
 
 static errcode_t dio_set_option(io_channel io, const char *option,
 				const char *arg)
 {
+	(void)io, (void)option, (void)arg;
 	return EXT2_ET_INVALID_ARGUMENT;
 }
 
@@ -292,6 +296,7 @@ static void collect_add(struct collect *c, uint64_t start, uint64_t len,
 static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 		    blk64_t ref_blk, int ref_offset, void *priv)
 {
+	(void)fs, (void)ref_blk, (void)ref_offset;
 	struct collect *c = priv;
 	collect_add(c, *blocknr, 1, blockcnt < 0 ? (c->meta ? c->data_role
 							    : "indirect_block")
@@ -523,6 +528,7 @@ struct dir_ctx {
 static int dir_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *dirent,
 		  int offset, int blocksize, char *buf, void *priv)
 {
+	(void)entry, (void)offset, (void)blocksize, (void)buf;
 	struct dir_ctx *c = priv;
 	struct ext_priv *p = c->p;
 	if (++c->entries > MAX_DIR_ENTRIES)
