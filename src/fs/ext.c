@@ -366,6 +366,14 @@ static void build_meta(struct ext_priv *p)
 		add_meta(p, ext2fs_inode_table_loc(fs, g),
 			 fs->inode_blocks_per_group, "inode_table", 0);
 	}
+	/* the resize inode (7) owns the reserved GDT blocks (above) through
+	 * a doubly indirect block of its own */
+	struct ext2_inode ri;
+	if ((sb->s_feature_compat & EXT2_FEATURE_COMPAT_RESIZE_INODE) &&
+	    !ext2fs_read_inode(fs, EXT2_RESIZE_INO, &ri) &&
+	    ri.i_block[EXT2_DIND_BLOCK])
+		add_meta(p, ri.i_block[EXT2_DIND_BLOCK], 1, "resize_inode",
+			 EXT2_RESIZE_INO);
 	/* the journal inode's blocks, tree blocks included */
 	if (sb->s_journal_inum && sb->s_journal_inum < sb->s_inodes_count) {
 		struct ext2_inode ji;

@@ -1,6 +1,7 @@
 #!/bin/sh
 # ext2/3/4 against debugfs and dumpe2fs: for a few hundred random blocks of
-# each filesystem (fixed seed) and every metadata block dumpe2fs names,
+# each filesystem (fixed seed), every metadata block dumpe2fs names and
+# the blocks of the resize inode and the journal,
 # --lookup must agree on free vs used (testb), the owning inode (icheck),
 # the path (ncheck, any of a hard link's names) and the metadata roles;
 # free block counts must equal dumpe2fs's.
@@ -25,6 +26,11 @@ check_fs() {  # IMG PARTNUMBER
 	# the sample: random blocks, plus every block dumpe2fs says is metadata
 	awk -v n="$SAMPLES" -v b="$blocks" -v seed="$n" 'BEGIN { srand(seed); for (i = 0; i < n; i++) print int(rand() * b) }' >"$T/blocks"
 	sed -n 's/.*\(superblock\|Superblock\) at \([0-9]*\).*/\2/p; s/.*Block bitmap at \([0-9]*\).*/\1/p; s/.*Inode bitmap at \([0-9]*\).*/\1/p; s/.*Inode table at \([0-9]*\)-.*/\1/p' "$T/dump" >>"$T/blocks"
+	# and the blocks of the reserved inodes that own some: the resize
+	# inode (7: its indirect blocks) and the journal (8)
+	for ino in 7 8; do
+		debugfs -R "blocks <$ino>" "$fs" 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+$' | head -64 >>"$T/blocks"
+	done
 	sort -n -u "$T/blocks" -o "$T/blocks"
 	# truth: in use? which inode? which paths?
 	debugfs -R "testb $(head -1 "$T/blocks") $(wc -l <"$T/blocks")" "$fs" >/dev/null 2>&1 || true
