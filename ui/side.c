@@ -211,6 +211,138 @@ static void shares_of(const struct ui *u, const struct view *v, uint64_t off,
 	}
 }
 
+/* ---- the files in a cell ---------------------------------------------
+ * Every block of the cell when it has at most CELL_SAMPLES of them, else
+ * CELL_SAMPLES blocks spread evenly over it: each is looked up down to
+ * its innermost owner, and the (filesystem, inode) pairs are counted in
+ * a small open-addressed table. */
+
+#define CELL_SAMPLES 1024u
+#define FILE_SLOTS 2048u           /* power of two, twice CELL_SAMPLES */
+
+struct file_slot {
+	const struct da_node *node;    /* NULL: empty */
+	int64_t inode;
+	uint32_t hits;
+	uint64_t first;                /* a view offset the file owns */
+};
+
+/* The innermost owner that names a file at view offset off, or NULL. */
+static const struct da_owner *file_at(struct ui *u, const struct view *v,
+				      uint64_t off, struct da_owner *w)
+{
+	struct da_location at;
+	if (view_locate_all(u, v, off, &at, 1) < 1)
+		return NULL;
+	int n = da_owners_at(u->o, at.disk, at.offset, w, UI_MAX_OWNERS, true);
+	if (n > UI_MAX_OWNERS)
+		n = UI_MAX_OWNERS;
+	for (int i = n - 1; i >= 0; i--)
+		if (w[i].has_info)
+			return w[i].info.inode >= 0 && !w[i].info.indexing
+			       ? &w[i] : NULL;
+	return NULL;
+}
+
+static void count_files(struct ui *u, const struct view *v, uint64_t start,
+			uint64_t len, struct cell_files *cf)
+{
+	memset(cf, 0, sizeof(*cf));
+	cf->dev = v->dev;
+	cf->start = start;
+	cf->len = len;
+	cf->ready = index_ready(u);
+	cf->valid = true;
+	uint64_t bs = v->min_cell ? v->min_cell : 512;
+	uint64_t blocks = (len + bs - 1) / bs;
+	cf->blocks = blocks;
+	if (!cf->ready || blocks < 2)
+		return;
+	struct file_slot *t = calloc(FILE_SLOTS, sizeof(*t));
+	struct da_owner *w = malloc(UI_MAX_OWNERS * sizeof(*w));
+	if (!t || !w)
+		goto out;
+	uint32_t n = blocks > CELL_SAMPLES ? CELL_SAMPLES : (uint32_t)blocks;
+	cf->sampled = blocks > n;
+	for (uint32_t i = 0; i < n; i++) {
+		/* block-aligned, spread evenly when sampling */
+		uint64_t b = cf->sampled ? (uint64_t)((double)i * (double)blocks /
+						      n) : i;
+		uint64_t off = start + b * bs;
+		if (off >= start + len)
+			break;
+		cf->samples++;
+		const struct da_owner *o = file_at(u, v, off, w);
+		if (!o)
+			continue;
+		cf->owned++;
+		uint64_t h = ((uintptr_t)o->node >> 4) ^
+			     (uint64_t)o->info.inode * 0x9E3779B97F4A7C15ull;
+		for (uint32_t k = 0; k < FILE_SLOTS; k++) {
+			struct file_slot *s = &t[(h + k) & (FILE_SLOTS - 1)];
+			if (!s->node) {
+				*s = (struct file_slot){ o->node, o->info.inode,
+							 1, off };
+				cf->distinct++;
+				break;
+			}
+			if (s->node == o->node && s->inode == o->info.inode) {
+				s->hits++;
+				break;
+			}
+		}
+	}
+	/* the top few by blocks, with their paths */
+	for (int r = 0; r < UI_TOP_FILES; r++) {
+		struct file_slot *best = NULL;
+		for (uint32_t k = 0; k < FILE_SLOTS; k++)
+			if (t[k].node && t[k].hits &&
+			    (!best || t[k].hits > best->hits))
+				best = &t[k];
+		if (!best)
+			break;
+		const struct da_owner *o = file_at(u, v, best->first, w);
+		cf->top[r].hits = best->hits;
+		cf->top[r].inode = best->inode;
+		snprintf(cf->top[r].path, sizeof(cf->top[r].path), "%s",
+			 o && o->info.path[0] ? o->info.path : "?");
+		cf->ntop++;
+		best->hits = 0;
+	}
+out:
+	free(t);
+	free(w);
+}
+
+static void add_cell_files(struct ui *u, const struct view *v, uint64_t start,
+			   uint64_t len, int width)
+{
+	struct cell_files *cf = &u->files;
+	if (!cf->valid || cf->dev != v->dev || cf->start != start ||
+	    cf->len != len || cf->ready != index_ready(u))
+		count_files(u, v, start, len, cf);
+	if (!cf->ready || !cf->samples || !cf->owned)
+		return;
+	/* a disk's or an LV's smallest unit is the sector */
+	const char *unit = v->min_cell == 512 ? "sectors" : "blocks";
+	if (cf->sampled)
+		add(u, ROLE_TEXT, "   files: %u+ in %u of %" PRIu64 " %s",
+		    cf->distinct, cf->samples, cf->blocks, unit);
+	else
+		add(u, ROLE_TEXT, "   files: %u in %u %s", cf->distinct,
+		    cf->samples, unit);
+	for (int i = 0; i < cf->ntop; i++) {
+		char head[32];
+		snprintf(head, sizeof(head), "   %3u%% ",
+			 (unsigned)(cf->top[i].hits * 100ull / cf->samples));
+		add_wrapped(u, ROLE_TEXT, head, cf->top[i].path, width);
+	}
+}
+
+static void add_region_shares(struct ui *u, const struct view *v,
+			      uint64_t start, uint64_t len,
+			      const struct da_cell *cp);
+
 static void add_cell_summary(struct ui *u, const struct view *v, int width)
 {
 	uint64_t start = v->cursor / v->cell * v->cell;
@@ -237,8 +369,18 @@ static void add_cell_summary(struct ui *u, const struct view *v, int width)
 		add(u, ROLE_CONFLICT, "   has conflicting claims");
 	add(u, ROLE_TEXT, "   %u region%s", c.nregions,
 	    c.nregions == 1 ? "" : "s");
-	if (c.nregions <= 1 || !c.bytes)
-		return;
+	if (c.nregions > 1 && c.bytes)
+		add_region_shares(u, v, start, len, &c);
+	if (v->cell > v->min_cell)
+		add_cell_files(u, v, start, len, width);
+}
+
+/* The top few innermost regions of a cell by bytes. */
+static void add_region_shares(struct ui *u, const struct view *v,
+			      uint64_t start, uint64_t len,
+			      const struct da_cell *cp)
+{
+	const struct da_cell c = *cp;
 	struct shares s = { .n = 0 };
 	shares_of(u, v, start, len, &s);
 	size_t nreg;
@@ -265,7 +407,6 @@ static void add_cell_summary(struct ui *u, const struct view *v, int width)
 		}
 		s.bytes[best] = 0;
 	}
-	(void)width;
 }
 
 void side_build(struct ui *u)

@@ -56,6 +56,26 @@ enum fill {
 	FILL_UNMAPPED, FILL_NONE, FILL_COUNT
 };
 
+/* The files under a cell that covers many blocks (side.c), kept until
+ * the cell, the view or the index changes. */
+#define UI_TOP_FILES 3
+struct cell_files {
+	struct da_device *dev;
+	uint64_t start, len;
+	bool ready, valid;
+	uint32_t samples;          /* blocks looked at */
+	uint64_t blocks;           /* blocks in the cell */
+	uint32_t owned;            /* of those, blocks a file owns */
+	uint32_t distinct;         /* distinct files among them */
+	bool sampled;              /* fewer samples than blocks in the cell */
+	struct {
+		uint32_t hits;
+		int64_t inode;
+		char path[1024];
+	} top[UI_TOP_FILES];
+	int ntop;
+};
+
 /* One line of the side pane. */
 struct side_line {
 	char text[256];
@@ -113,6 +133,8 @@ struct ui {
 		int index_state;
 		bool valid;
 	} cache;
+
+	struct cell_files files;
 
 	/* regions on screen, for the legend */
 	bool *on_screen;

@@ -125,6 +125,34 @@ $want"
 	keys Right
 	fsoff2=$(cursor_offset)
 	check_eq "$name: Right moves one block" "$fsoff2" $(( (fsoff / bs + 1) * bs ))
+
+	# a cell of many blocks: how many files it holds, and the biggest,
+	# against debugfs icheck over the same blocks
+	keys Left
+	i=0
+	while [ $i -lt 4 ]; do keys -; i=$((i + 1)); done
+	cellb=$(side | sed -n 's/^cell .* = \([0-9]*\) B$/\1/p' | head -1)
+	from=$(side | sed -n 's/^   from 0x\([0-9a-f]*\)$/\1/p' | head -1)
+	[ -n "$cellb" ] && [ -n "$from" ] || fail "$name: no cell range in the side pane: $(side)"
+	b0=$(( 0x$from / bs )) b1=$(( (0x$from + cellb - 1) / bs ))
+	[ $((b1 - b0 + 1)) -ge 4 ] || fail "$name: four zooms out still cover $((b1 - b0 + 1)) blocks"
+	blist=$(seq $b0 $b1 | tr '\n' ' ')
+	debugfs -R "icheck $blist" "$T/fs.img" 2>/dev/null |
+		awk 'NR > 1 && $2 ~ /^[0-9]+$/ { print $2 }' | sort | uniq -c | sort -rn > "$T/hist"
+	want_n=$(wc -l < "$T/hist")
+	line=$(side | grep '^   files: ' | head -1)
+	echo "cell blocks $b0-$b1: $line; debugfs: $want_n files"
+	check_eq "$name: files in the cell" "$line" "   files: $want_n in $((b1 - b0 + 1)) blocks"
+	top=$(side | sed -n '/^   files: /{n;p;}' | sed 's/^ *[0-9]*% //')
+	most=$(awk 'NR == 1 { print $1 }' "$T/hist")
+	ok=
+	for ino in $(awk -v m="$most" '$1 == m { print $2 }' "$T/hist"); do
+		p=$(debugfs -R "ncheck $ino" "$T/fs.img" 2>/dev/null | awk 'NR > 1 { print $2 }' | sed 's|//*|/|g' | head -1)
+		[ "$p" = "$top" ] && ok=1
+	done
+	[ -n "$ok" ] || fail "$name: the cell's biggest file is '$top', debugfs says the most blocks ($most) belong to $(awk -v m="$most" '$1 == m { print $2 }' "$T/hist" | tr '\n' ' ')"
+	pct=$(side | sed -n '/^   files: /{n;p;}' | sed 's/^ *\([0-9]*\)%.*/\1/')
+	check_eq "$name: the biggest file's share" "$pct" $(( most * 100 / (b1 - b0 + 1) ))
 	keys BSpace
 	wait_for "view $(basename "$IMG") " || fail "$name: Backspace did not return: $(screen | head -1)"
 	check_eq "$name: back at the disk offset" "$(cursor_offset)" "$foff"
