@@ -148,6 +148,9 @@ static void title_draw(struct ui *u)
 	/* what matters most first: narrow terminals cut the tail */
 	int k = snprintf(line, sizeof(line), " diskatlas | view %s | 1 cell = "
 			 "%s | @ 0x%" PRIx64 " |", v->name, hc, v->cursor);
+	if (k > u->cols)           /* narrow: the zoom before the name */
+		k = snprintf(line, sizeof(line), " 1 cell = %s | %s | @ 0x%"
+			     PRIx64 " |", hc, v->name, v->cursor);
 	for (size_t d = 0; d < u->m->ndisks && k < 900; d++) {
 		char hs[32];
 		da_human_size(u->m->disks[d].dev->size, hs, sizeof(hs));
@@ -202,17 +205,18 @@ void ui_draw(struct ui *u)
 {
 	erase();
 	if (u->too_small) {
-		char note[64];
-		snprintf(note, sizeof(note), "terminal too small (need %dx%d)",
-			 UI_MIN_COLS, UI_MIN_ROWS);
+		/* one line, the longest form that fits */
+		char notes[3][64];
+		snprintf(notes[0], sizeof(notes[0]), "terminal too small "
+			 "(need %dx%d)", UI_MIN_COLS, UI_MIN_ROWS);
+		snprintf(notes[1], sizeof(notes[1]), "terminal too small, "
+			 "need %dx%d", UI_MIN_COLS, UI_MIN_ROWS);
+		snprintf(notes[2], sizeof(notes[2]), "terminal too small");
+		int i = 0;
+		while (i < 2 && (int)strlen(notes[i]) > u->cols)
+			i++;
 		role_on(ROLE_TEXT);
-		if ((int)strlen(note) <= u->cols) {
-			put_text(0, 0, u->cols, note);
-		} else {
-			/* split after "small" for very narrow terminals */
-			put_text(0, 0, u->cols, "terminal too small");
-			put_text(1, 0, u->cols, note + strlen("terminal too small "));
-		}
+		put_text(0, 0, u->cols, notes[i]);
 		curs_set(0);
 		refresh();
 		return;

@@ -16,7 +16,10 @@ echo "== resize below 40x10 and back"
 tui_start "$IMG"
 tmux_ resize-window -x 30 -y 8
 wait_for 'terminal too small' || fail "no notice at 30x8: $(screen)"
-screen | grep -q '(need 40x10)' || fail "the notice does not say the minimum: $(screen)"
+screen | grep -q 'need 40x10' || fail "the notice does not say the minimum: $(screen)"
+check_eq "lines on the screen at 30x8" "$(screen | grep -c '[^ ]')" 1
+tmux_ resize-window -x 40 -y 10
+wait_for '1 cell = [0-9.]+ [KMGT]?i?B' || fail "at 40x10 the title does not say the zoom: $(screen | head -1)"
 tmux_ resize-window -x 120 -y 40
 wait_for '^ diskatlas ' || fail "no title after growing back: $(screen)"
 screen | grep -q '│ offset 0x0 (0)' || fail "cursor lost on resize: $(screen)"
