@@ -33,8 +33,8 @@ static const struct role_style role_styles[ROLE_COUNT] = {
 };
 
 /* Owners in the order regions appear; the special kinds get fixed hues. */
-static const short pal256[] = { 33, 40, 208, 44, 170, 142, 75, 203, 112, 178,
-				99, 37, 168, 69, 148, 173 };
+static const short pal256[] = { 33, 40, 208, 44, 170, 142, 75, 203, 112, 109,
+				99, 37, 168, 69, 150, 173 };
 static const short pal256_dim[] = { 25, 28, 130, 30, 96, 100, 67, 131, 64,
 				    136, 60, 23, 125, 61, 106, 137 };
 static const short pal8[] = { COLOR_GREEN, COLOR_BLUE, COLOR_CYAN,
@@ -42,7 +42,25 @@ static const short pal8[] = { COLOR_GREEN, COLOR_BLUE, COLOR_CYAN,
 #define NPAL256 (sizeof(pal256) / sizeof(pal256[0]))
 #define NPAL8 (sizeof(pal8) / sizeof(pal8[0]))
 
-enum hue { HUE_NORMAL, HUE_FREE, HUE_TABLE, HUE_SWAP, HUE_UNKNOWN };
+enum hue { HUE_NORMAL, HUE_FREE, HUE_TABLE, HUE_SWAP, HUE_UNKNOWN,
+	   HUE_COUNT };
+
+/* The special kinds keep their family's hue, each region a shade of it,
+ * so that unpartitioned space and a PV's free extents, or two swap
+ * areas, are not the same colour. */
+#define SHADES 6
+static const short family256[HUE_COUNT][SHADES] = {
+	[HUE_FREE] = { 250, 246, 253, 243, 248, 241 },
+	[HUE_TABLE] = { 226, 220, 229, 214, 190, 221 },
+	[HUE_SWAP] = { 201, 213, 165, 219, 171, 207 },
+	[HUE_UNKNOWN] = { 160, 124, 196, 88, 167, 131 },
+};
+static const short family256_dim[HUE_COUNT][SHADES] = {
+	[HUE_FREE] = { 244, 240, 247, 238, 242, 236 },
+	[HUE_TABLE] = { 178, 172, 185, 166, 148, 136 },
+	[HUE_SWAP] = { 127, 132, 91, 175, 97, 163 },
+	[HUE_UNKNOWN] = { 88, 52, 124, 52, 95, 94 },
+};
 
 static int theme;                  /* 0, 8, 256 */
 static int *region_fg, *region_dim;
@@ -56,12 +74,22 @@ static bool is(const char *s, const char *what)
 	return s && !strcmp(s, what);
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = s ? strlen(s) : 0, k = strlen(tail);
+	return n >= k && !strcmp(s + n - k, tail);
+}
+
 static enum hue hue_of(const struct da_region_info *r)
 {
 	if (is(r->role, "unallocated") || is(r->role, "free"))
 		return HUE_FREE;
+	/* the stack's own bookkeeping: tables, labels, metadata areas and
+	 * the padding before a PV's first extent */
 	if (is(r->role, "table") || is(r->role, "metadata") ||
-	    is(r->role, "header") || is(r->role, "label"))
+	    is(r->role, "header") || is(r->role, "label") ||
+	    is(r->role, "padding") || is(r->role, "mirror_log") ||
+	    ends_with(r->role, "_metadata"))
 		return HUE_TABLE;
 	if (is(r->kind, "swap"))
 		return HUE_SWAP;
@@ -124,21 +152,18 @@ void colors_init(struct ui *u)
 	region_dim = calloc(n + 1, sizeof(int));
 	if (!region_fg || !region_dim)
 		abort();
-	size_t k = 0;
+	size_t k = 0, shade[HUE_COUNT] = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		int fg, dim;
 		enum hue h = hue_of(&r[i]);
-		if (theme == 256) {
-			switch (h) {
-			case HUE_FREE: fg = 250; dim = 244; break;
-			case HUE_TABLE: fg = 226; dim = 178; break;
-			case HUE_SWAP: fg = 201; dim = 127; break;
-			case HUE_UNKNOWN: fg = 160; dim = 88; break;
-			default:
-				fg = pal256[k % NPAL256];
-				dim = pal256_dim[k % NPAL256];
-				k++;
-			}
+		if (theme == 256 && h != HUE_NORMAL) {
+			fg = family256[h][shade[h] % SHADES];
+			dim = family256_dim[h][shade[h] % SHADES];
+			shade[h]++;
+		} else if (theme == 256) {
+			fg = pal256[k % NPAL256];
+			dim = pal256_dim[k % NPAL256];
+			k++;
 		} else {
 			switch (h) {
 			case HUE_FREE: fg = COLOR_WHITE; break;

@@ -3,12 +3,14 @@
  * in columns under the map.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "ui.h"
 
-#define ENTRY_MIN 26
-#define ENTRY_MAX 44
+#define ENTRY_MIN 34            /* room for "sample/p4 unallocated 28 MiB" */
+#define ENTRY_MAX 48
 
 struct entry {
 	int region;                /* -1 no owner, -5 conflict */
@@ -58,6 +60,31 @@ static int entry_width(int width)
 		cols = 1;
 	int w = width / cols;
 	return w > ENTRY_MAX ? ENTRY_MAX : w;
+}
+
+/* Columns the text takes on screen. */
+static int text_cols(const char *s)
+{
+	wchar_t w[256];
+	size_t n = mbstowcs(w, s, 255);
+	if (n == (size_t)-1)
+		return (int)strlen(s);
+	w[n] = 0;
+	int c = wcswidth(w, n);
+	return c < 0 ? (int)n : c;
+}
+
+/* The name in w columns, cut with an ellipsis rather than silently. */
+static void put_name(struct ui *u, int y, int x, int w, const char *s)
+{
+	if (text_cols(s) <= w) {
+		put_text(y, x, w, s);
+		return;
+	}
+	const char *dots = ELLIPSIS(u);
+	int dw = u->unicode ? 1 : 3;
+	put_text(y, x, w - dw, s);
+	mvaddstr(y, x + w - dw, dots);
 }
 
 int legend_rows_needed(struct ui *u, int width)
@@ -118,7 +145,7 @@ void legend_draw(struct ui *u)
 		/* the size stays whole; the name gives way */
 		int sw = (int)strlen(e[i].size);
 		int tw = ew - 3 - (sw ? sw + 1 : 0);
-		put_text(y, x + 2, tw > 4 ? tw : 4, e[i].text);
+		put_name(u, y, x + 2, tw > 4 ? tw : 4, e[i].text);
 		if (sw && tw > 4) {
 			role_on(ROLE_DIM);
 			put_text(y, x + 2 + tw + 1, sw, e[i].size);

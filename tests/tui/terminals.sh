@@ -4,7 +4,7 @@
 # screen without escape garbage and gives the terminal back.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/tui/common.inc"
-requires sfdisk
+requires mkswap sfdisk
 [ -x "$DA" ] || fail "diskatlas is not built"
 
 # any partitioned disk will do: made here with sfdisk
@@ -33,6 +33,29 @@ wait_for '^── owners' || fail "no side pane under the map at 80 columns: $(s
 tmux_ resize-window -x 120 -y 40
 keys q
 wait_for '^EXIT=0$' || fail "q after resizes: $(screen)"
+tui_stop
+
+echo "== 256 colours: every legend entry its own colour, names whole"
+# two swap areas: one family of colours, a shade each
+IMG2="$T/swaps.img"
+cp "$IMG" "$IMG2"
+for n in 1 3; do
+	start=$(sfdisk --json "$IMG2" | jq ".partitiontable.partitions[$((n - 1))].start")
+	truncate -s 8M "$T/swap.part" && mkswap -q "$T/swap.part" >/dev/null
+	dd if="$T/swap.part" of="$IMG2" bs=512 seek="$start" conv=notrunc status=none
+	rm -f "$T/swap.part"
+done
+tui_start "$IMG2"
+wait_for '^legend' || fail "no legend: $(screen)"
+# the swatch of each entry: the colour code before its block glyph
+screen_e | sed -n '/legend:/,$p' | sed '1d' |
+	grep -o "$(printf '\033')\[[0-9;]*m█$(printf '\033')\[39m [^$(printf '\033')]*" |
+	sed "s/^$(printf '\033')\[\([0-9;]*\)m█$(printf '\033')\[39m \(.*\)/\1 \2/" | sed 's/  *$//' >"$T/swatches"
+entries=$(wc -l <"$T/swatches")
+[ "$entries" -ge 5 ] || fail "fewer than 5 legend entries: $(cat "$T/swatches")"
+check_eq "distinct legend colours" "$(awk '{ print $1 }' "$T/swatches" | sort -u | wc -l)" "$entries"
+if grep -q '…' "$T/swatches"; then fail "a legend name is cut at 120 columns: $(cat "$T/swatches")"; fi
+keys q; wait_for '^EXIT=0$' || fail "q"
 tui_stop
 
 echo "== TERM=dumb: no escape sequence, a screen a command"
