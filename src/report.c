@@ -432,6 +432,8 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 			}
 			if (x->info.nlinks > 1)
 				fprintf(f, " (%u links)", x->info.nlinks);
+			if (x->info.conflict)
+				fputs("  (also claimed by another file)", f);
 			if (x->info.indexing)
 				fputs("  (indexing)", f);
 		}
