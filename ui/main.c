@@ -41,17 +41,47 @@ static void usage(FILE *f)
 	      "Exit status: 0 success, 1 runtime error, 2 bad usage.\n", f);
 }
 
+/* Messages quote paths and arguments: they are escaped like any string
+ * from outside, so that one message stays one line. */
 static int fail(const char *msg)
 {
-	fprintf(stderr, "diskatlas: %s\n", msg);
+	fputs("diskatlas: ", stderr);
+	da_text_string(stderr, msg);
+	fputc('\n', stderr);
 	return 1;
 }
 
 static int bad_usage(const char *msg)
 {
-	fprintf(stderr, "diskatlas: %s\n", msg);
+	fputs("diskatlas: ", stderr);
+	da_text_string(stderr, msg);
+	fputc('\n', stderr);
 	fputs("Try 'diskatlas --help' for more information.\n", stderr);
 	return 2;
+}
+
+/* A failed read or write of a standard stream: one line, status 1. */
+static int stream_error(const char *which, int code)
+{
+	fprintf(stderr, "diskatlas: %s: %s\n", which,
+		code ? strerror(code) : "input/output error");
+	return 1;
+}
+
+/* Everything written must have reached standard output (a full disk, a
+ * closed pipe): flush and close it, and say so when that fails. */
+static int finish_stdout(int status)
+{
+	errno = 0;
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int code = errno;
+	if (fclose(stdout) != 0 && !bad) {
+		bad = 1;
+		code = errno;
+	}
+	if (bad)
+		return stream_error("standard output", code);
+	return status;
 }
 
 static int positive(const char *s, int *out)
@@ -75,7 +105,8 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 	int status = 0;
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	while ((len = getline(&line, &cap, stdin)) > 0) {
+	while (!ferror(stdout) &&
+	       (errno = 0, len = getline(&line, &cap, stdin)) > 0) {
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (len == 0)
@@ -85,24 +116,28 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 		da_error err = { 0 };
 		if (da_parse_where(m, line, &d, &off, &err) < 0) {
 			status = 1;
+			/* the line read, and the message that quotes it,
+			 * escaped: one answer stays one line */
 			if (json) {
-				fputs("{\"where\":\"", stdout);
-				for (const char *p = line; *p; p++)
-					if (*p != '"' && *p != '\\' &&
-					    (unsigned char)*p >= 0x20)
-						fputc(*p, stdout);
-				printf("\",\"error\":\"%s\"}\n",
-				       strchr(err.msg, '"') ? "bad offset"
-							    : err.msg);
+				fputs("{\"where\":", stdout);
+				da_json_string(stdout, line);
+				fputs(",\"error\":", stdout);
+				da_json_string(stdout, err.msg);
+				fputs("}\n", stdout);
 			} else {
-				printf("error: %s\n", err.msg);
+				fputs("error: ", stdout);
+				da_text_string(stdout, err.msg);
+				fputc('\n', stdout);
 			}
 			continue;
 		}
 		da_report_lookup(stdout, o, m, d, off, json);
 	}
+	int code = errno;
+	bool in_error = ferror(stdin);
 	free(line);
-	fflush(stdout);
+	if (in_error)
+		return stream_error("standard input", code);
 	return status;
 }
 
@@ -153,8 +188,10 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'd': da_debug = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("diskatlas %s\n", DA_VERSION); return 0;
+		case 'h': usage(stdout); return finish_stdout(0);
+		case 'V':
+			printf("diskatlas %s\n", DA_VERSION);
+			return finish_stdout(0);
 		default: return bad_usage("unknown option");
 		}
 	}
@@ -203,11 +240,9 @@ int main(int argc, char **argv)
 		}
 		da_ownership_free(o);
 	}
-	fflush(stdout);
-	for (size_t i = 0; i < m->nproblems; i++) {
-		fprintf(stderr, "diskatlas: %s\n", m->problems[i]);
-		status = 1;
-	}
+	fflush(stdout);         /* what was printed comes before the problems */
+	for (size_t i = 0; i < m->nproblems; i++)
+		status = fail(m->problems[i]);
 	da_machine_close(m);
-	return status;
+	return finish_stdout(status);
 }
