@@ -141,9 +141,7 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 	return status;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
+static const struct option opts[] = {
 		{ "list", no_argument, NULL, 'l' },
 		{ "lookup", required_argument, NULL, 'L' },
 		{ "map", no_argument, NULL, 'm' },
@@ -155,7 +153,73 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
-	};
+};
+
+/* What an option's argument is called in the help. */
+static const char *arg_name(int val)
+{
+	switch (val) {
+	case 'L': return "WHERE";
+	case 'f': return "FMT";
+	default: return "N";
+	}
+}
+
+/* The usage error for what getopt_long refused (it prints nothing: opterr
+ * is 0): c is ':' for a missing argument, '?' otherwise; arg is the
+ * command-line word it stopped at. */
+static int option_error(int c, const char *arg)
+{
+	char msg[200];
+	const struct option *o = NULL;
+	for (const struct option *p = opts; p->name; p++)
+		if (optopt && p->val == optopt)
+			o = p;
+	/* the long form of o (rather than its short letter) was used */
+	bool is_long = o && arg && !strncmp(arg, "--", 2) &&
+		       !strncmp(arg + 2, o->name, strcspn(arg + 2, "="));
+	if (c == ':' && o) {
+		if (is_long)
+			snprintf(msg, sizeof(msg), "--%s needs an argument (%s)",
+				 o->name, arg_name(o->val));
+		else
+			snprintf(msg, sizeof(msg), "-%c needs an argument (%s)",
+				 o->val, arg_name(o->val));
+		return bad_usage(msg);
+	}
+	if (is_long) {
+		snprintf(msg, sizeof(msg), "--%s takes no argument", o->name);
+		return bad_usage(msg);
+	}
+	if (optopt) {
+		snprintf(msg, sizeof(msg), "unknown option '-%c'", optopt);
+		return bad_usage(msg);
+	}
+	/* a long option: unknown, or a prefix of several */
+	const char *name = arg && !strncmp(arg, "--", 2) ? arg + 2 : "";
+	int len = (int)strcspn(name, "=");
+	int matches = 0;
+	char which[160] = "";
+	for (const struct option *p = opts; p->name; p++) {
+		if (len && !strncmp(p->name, name, (size_t)len)) {
+			size_t w = strlen(which);
+			snprintf(which + w, sizeof(which) - w, "%s--%s",
+				 matches++ ? ", " : "", p->name);
+		}
+	}
+	if (len > 60)
+		len = 60;
+	if (matches > 1)
+		snprintf(msg, sizeof(msg), "ambiguous option '--%.*s' (%s)",
+			 len, name, which);
+	else
+		snprintf(msg, sizeof(msg), "unknown option '--%.*s'", len,
+			 name);
+	return bad_usage(msg);
+}
+
+int main(int argc, char **argv)
+{
 	enum mode mode = MODE_EXPLORE;
 	const char *where = NULL;
 	bool json = false;
@@ -165,7 +229,8 @@ int main(int argc, char **argv)
 		da_debug = 1;
 
 	int c;
-	while ((c = getopt_long(argc, argv, "lL:mjf:dhV", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":lL:mjf:dhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': mode = MODE_LIST; break;
 		case 'L': mode = MODE_LOOKUP; where = optarg; break;
@@ -192,7 +257,7 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("diskatlas %s\n", DA_VERSION);
 			return finish_stdout(0);
-		default: return bad_usage("unknown option");
+		default: return option_error(c, argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
