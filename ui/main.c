@@ -277,6 +277,9 @@ int main(int argc, char **argv)
 	}
 	int status = 0;
 	if (mode == MODE_LIST) {
+		/* the directory trees: what they find wrong (a cluster two
+		 * files claim, a cut chain) is part of what the scan found */
+		da_machine_build_indexes(m, &err);
 		da_report_list(stdout, m, json);
 	} else {
 		size_t d = 0;
