@@ -68,19 +68,31 @@ static int stream_error(const char *which, int code)
 	return 1;
 }
 
+/* The errno of the first failed write to standard output: stdio keeps
+ * only a flag, so it is taken right after each piece of output, while
+ * errno still says why. */
+static int stdout_errno;
+
+static bool stdout_failed(void)
+{
+	if (ferror(stdout) && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	return stdout_errno != 0;
+}
+
 /* Everything written must have reached standard output (a full disk, a
  * closed pipe): flush and close it, and say so when that fails. */
 static int finish_stdout(int status)
 {
+	stdout_failed();
 	errno = 0;
-	int bad = fflush(stdout) != 0 || ferror(stdout);
-	int code = errno;
-	if (fclose(stdout) != 0 && !bad) {
-		bad = 1;
-		code = errno;
-	}
-	if (bad)
-		return stream_error("standard output", code);
+	if ((fflush(stdout) != 0 || ferror(stdout)) && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	errno = 0;
+	if (fclose(stdout) != 0 && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	if (stdout_errno)
+		return stream_error("standard output", stdout_errno);
 	return status;
 }
 
@@ -105,7 +117,7 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 	int status = 0;
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	while (!ferror(stdout) &&
+	while (!stdout_failed() &&
 	       (errno = 0, len = getline(&line, &cap, stdin)) > 0) {
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
@@ -253,7 +265,9 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'd': da_debug = 1; break;
-		case 'h': usage(stdout); return finish_stdout(0);
+		case 'h':
+			usage(stdout);
+			return finish_stdout(0);
 		case 'V':
 			printf("diskatlas %s\n", DA_VERSION);
 			return finish_stdout(0);
@@ -281,6 +295,7 @@ int main(int argc, char **argv)
 		 * files claim, a cut chain) is part of what the scan found */
 		da_machine_build_indexes(m, &err);
 		da_report_list(stdout, m, json);
+		stdout_failed();
 	} else {
 		size_t d = 0;
 		uint64_t off = 0;
@@ -300,8 +315,9 @@ int main(int argc, char **argv)
 				status = lookup_stream(o, m, json);
 			else
 				da_report_lookup(stdout, o, m, d, off, json);
+			stdout_failed();
 		} else if (mode == MODE_MAP) {
-			for (size_t i = 0; i < m->ndisks; i++)
+			for (size_t i = 0; i < m->ndisks && !stdout_failed(); i++)
 				da_report_map(stdout, o, m, i, width, height);
 		} else {
 			status = explorer_run(m, o);
