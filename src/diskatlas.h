@@ -497,6 +497,17 @@ int da_parse_where(struct da_machine *m, const char *where, size_t *d,
 int da_report_map(FILE *f, const struct da_ownership *o,
 		  struct da_machine *m, size_t d, int width, int height);
 
+/* Every string that comes from an image (names, labels, paths, messages
+ * that quote them) or from the user is printed through one of these two
+ * (src/value.c).  Text: valid UTF-8 as it is, except that backslash is
+ * \\, ESC \e, newline \n, CR \r, TAB \t, other C0 controls and DEL
+ * \xHH, C1 controls and the bidirectional overrides \uHHHH, and each byte
+ * that is not part of valid UTF-8 \xHH.  JSON: a quoted string that is
+ * always valid UTF-8, controls (C0, DEL, C1, bidi) as \u00HH/\uHHHH, and
+ * each byte that is not part of valid UTF-8 as U+FFFD. */
+void da_text_string(FILE *f, const char *s);
+void da_json_string(FILE *f, const char *s);
+
 /* ---- parsing helpers ------------------------------------------------- */
 
 /* Parse an offset: decimal or 0x hex, suffix K/M/G/T (1024s) or s

@@ -90,7 +90,11 @@ static void list_json(FILE *f, struct da_machine *m)
 	fputs("]}\n", f);
 }
 
-/* One line of a node's props, "key=value" for the scalars people read. */
+/* A string from the image, escaped for a terminal (see da_text_string). */
+#define put da_text_string
+
+/* The scalars of a node's props people read, "  key=value" on the line
+ * being written (warnings go on lines of their own: text_warnings). */
 static void text_props(FILE *f, const struct da_value *props)
 {
 	static const char *const skip[] = { "name", "number", "start", "size",
@@ -108,8 +112,10 @@ static void text_props(FILE *f, const struct da_value *props)
 			continue;
 		switch (v->type) {
 		case DA_V_STR:
-			if (v->u.s[0])
-				fprintf(f, "  %s=%s", k, v->u.s);
+			if (v->u.s[0]) {
+				fprintf(f, "  %s=", k);
+				put(f, v->u.s);
+			}
 			break;
 		case DA_V_INT:
 			if (!strcmp(k, "used") || !strcmp(k, "free") ||
@@ -125,16 +131,35 @@ static void text_props(FILE *f, const struct da_value *props)
 			if (v->u.b)
 				fprintf(f, "  %s", k);
 			break;
-		case DA_V_ARR:
-			if (!strcmp(k, "warnings"))
-				for (size_t j = 0; j < v->u.c.n; j++)
-					if (v->u.c.v[j]->type == DA_V_STR)
-						fprintf(f, "  warning: %s",
-							v->u.c.v[j]->u.s);
-			break;
 		default:
 			break;
 		}
+	}
+}
+
+/* One line "INDENT  warning: ..." for each of props' warnings, and for
+ * reason when it is not one of them (a node's reason is its first
+ * warning, or a warning of its own such as a file index's). */
+static void text_warnings(FILE *f, const struct da_value *props,
+			  const char *reason, const char *indent)
+{
+	const struct da_value *w = da_obj_get(props, "warnings");
+	bool said = false;
+	if (w && w->type == DA_V_ARR) {
+		for (size_t j = 0; j < w->u.c.n; j++) {
+			if (w->u.c.v[j]->type != DA_V_STR)
+				continue;
+			fprintf(f, "%s  warning: ", indent);
+			put(f, w->u.c.v[j]->u.s);
+			fputc('\n', f);
+			if (reason && !strcmp(w->u.c.v[j]->u.s, reason))
+				said = true;
+		}
+	}
+	if (reason && reason[0] && !said) {
+		fprintf(f, "%s  warning: ", indent);
+		put(f, reason);
+		fputc('\n', f);
 	}
 }
 
@@ -159,17 +184,20 @@ static void text_node(FILE *f, const struct da_node *n, const char *indent)
 	}
 	fprintf(f, "%s%s", indent, da_node_type_name(n->type));
 	const char *fstype = str_prop(n->props, "fstype");
-	if (fstype[0])
-		fprintf(f, " %s", fstype);
+	if (fstype[0]) {
+		fputc(' ', f);
+		put(f, fstype);
+	}
 	text_props(f, n->props);
-	/* the reason is usually the first warning, printed already */
-	const struct da_value *w = da_obj_get(n->props, "warnings");
-	bool said = w && w->type == DA_V_ARR && w->u.c.n &&
-		    w->u.c.v[0]->type == DA_V_STR && n->reason &&
-		    !strcmp(w->u.c.v[0]->u.s, n->reason);
-	if (n->reason && !said)
-		fprintf(f, "  (%s)", n->reason);
+	/* an unknown node's reason is what it is: on its line */
+	bool why = n->type == DA_NODE_UNKNOWN && n->reason;
+	if (why) {
+		fputs("  (", f);
+		put(f, n->reason);
+		fputc(')', f);
+	}
 	fputc('\n', f);
+	text_warnings(f, n->props, why ? NULL : n->reason, indent);
 	char sub[256];
 	snprintf(sub, sizeof(sub), "%s    ", indent);
 	for (size_t i = 0; i < n->nslots; i++) {
@@ -177,18 +205,27 @@ static void text_node(FILE *f, const struct da_node *n, const char *indent)
 		char hs[32];
 		da_human_size((uint64_t)int_prop(s->props, "size", 0), hs,
 			      sizeof(hs));
-		fprintf(f, "%s  %s %s  start=%lld size=%lld (%s)", indent,
-			s->kind, str_prop(s->props, "name"),
+		fprintf(f, "%s  ", indent);
+		put(f, s->kind);
+		fputc(' ', f);
+		put(f, str_prop(s->props, "name"));
+		fprintf(f, "  start=%lld size=%lld (%s)",
 			(long long)int_prop(s->props, "start", 0),
 			(long long)int_prop(s->props, "size", 0), hs);
 		const char *t = str_prop(s->props, "type");
 		const char *tn = str_prop(s->props, "type_name");
-		if (t[0])
-			fprintf(f, "  type=%s", t);
-		if (tn[0])
-			fprintf(f, " (%s)", tn);
+		if (t[0]) {
+			fputs("  type=", f);
+			put(f, t);
+		}
+		if (tn[0]) {
+			fputs(" (", f);
+			put(f, tn);
+			fputc(')', f);
+		}
 		text_props(f, s->props);
 		fputc('\n', f);
+		text_warnings(f, s->props, NULL, sub);
 		if (s->content)
 			text_node(f, s->content, sub);
 	}
@@ -204,8 +241,10 @@ int da_report_list(FILE *f, struct da_machine *m, bool json)
 		const struct da_disk *d = &m->disks[i];
 		char hs[32];
 		da_human_size(d->dev->size, hs, sizeof(hs));
-		fprintf(f, "%s  %s  %s  (%" PRIu64 " bytes)\n", d->name,
-			d->format, hs, d->dev->size);
+		put(f, d->name);
+		fputs("  ", f);
+		put(f, d->format);
+		fprintf(f, "  %s  (%" PRIu64 " bytes)\n", hs, d->dev->size);
 		text_node(f, d->content, "  ");
 	}
 	if (m->nvolumes)
@@ -214,14 +253,20 @@ int da_report_list(FILE *f, struct da_machine *m, bool json)
 		const struct da_volume *v = &m->volumes[i];
 		char hs[32];
 		da_human_size(v->dev ? v->dev->size : 0, hs, sizeof(hs));
-		fprintf(f, "  %s %s  %s", v->kind, v->name, hs);
+		fputs("  ", f);
+		put(f, v->kind);
+		fputc(' ', f);
+		put(f, v->name);
+		fprintf(f, "  %s", hs);
 		const struct da_value *segs = da_obj_get(v->props, "segments");
 		if (segs && segs->type == DA_V_ARR)
 			fprintf(f, "  %zu segment%s", segs->u.c.n,
 				segs->u.c.n == 1 ? "" : "s");
 		const char *st = str_prop(v->props, "status");
-		if (st[0])
-			fprintf(f, "  %s", st);
+		if (st[0]) {
+			fputs("  ", f);
+			put(f, st);
+		}
 		struct da_value *partial = da_obj_get(v->props, "partial");
 		if (partial && partial->type == DA_V_BOOL && partial->u.b)
 			fputs("  PARTIAL", f);
@@ -229,8 +274,11 @@ int da_report_list(FILE *f, struct da_machine *m, bool json)
 		if (degraded && degraded->type == DA_V_BOOL && degraded->u.b)
 			fputs("  DEGRADED", f);
 		const char *why = str_prop(v->props, "reason");
-		if (why[0])
-			fprintf(f, "  (%s)", why);
+		if (why[0]) {
+			fputs("  (", f);
+			put(f, why);
+			fputc(')', f);
+		}
 		fputc('\n', f);
 		text_node(f, v->content, "      ");
 	}
@@ -351,30 +399,41 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 	}
 	char hs[32];
 	da_human_size(off, hs, sizeof(hs));
-	fprintf(f, "%s @ %" PRIu64 " (0x%" PRIx64 ", %s)\n", disk, off, off,
-		hs);
+	put(f, disk);
+	fprintf(f, " @ %" PRIu64 " (0x%" PRIx64 ", %s)\n", off, off, hs);
 	if (n <= 0)
 		fputs("  no owner\n", f);
 	for (int i = 0; i < n; i++) {
 		const struct da_owner *x = &w[i];
-		fprintf(f, "  %*s%s %s  offset %" PRIu64, 2 * i, "", x->kind,
-			x->name, x->offset);
-		if (x->fstype && strcmp(x->fstype, x->name))
-			fprintf(f, "  %s", x->fstype);
+		fprintf(f, "  %*s", 2 * i, "");
+		put(f, x->kind);
+		fputc(' ', f);
+		put(f, x->name);
+		fprintf(f, "  offset %" PRIu64, x->offset);
+		if (x->fstype && strcmp(x->fstype, x->name)) {
+			fputs("  ", f);
+			put(f, x->fstype);
+		}
 		const char *role = x->role;
 		if (x->has_info && x->info.role)
 			role = x->info.role;
-		if (role)
-			fprintf(f, "  role %s", role);
+		if (role) {
+			fputs("  role ", f);
+			put(f, role);
+		}
 		if (x->has_info) {
 			if (x->info.block >= 0)
 				fprintf(f, "  block %" PRId64, x->info.block);
 			if (x->info.inode >= 0)
 				fprintf(f, "  inode %" PRId64, x->info.inode);
-			if (x->info.path[0])
-				fprintf(f, "  %s", x->info.path);
+			if (x->info.path[0]) {
+				fputs("  ", f);
+				put(f, x->info.path);
+			}
 			if (x->info.nlinks > 1)
 				fprintf(f, " (%u links)", x->info.nlinks);
+			if (x->info.conflict)
+				fputs("  (also claimed by another file)", f);
 			if (x->info.indexing)
 				fputs("  (indexing)", f);
 		}
@@ -383,10 +442,11 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 		fputc('\n', f);
 		if (i == mirrored) {
 			fprintf(f, "  %*s  %d copies:", 2 * i, "", ncopies);
-			for (int k = 0; k < ncopies; k++)
-				fprintf(f, "%s %s @ %" PRIu64, k ? "," : "",
-					m->disks[copies[k].disk].name,
-					copies[k].offset);
+			for (int k = 0; k < ncopies; k++) {
+				fputs(k ? ", " : " ", f);
+				put(f, m->disks[copies[k].disk].name);
+				fprintf(f, " @ %" PRIu64, copies[k].offset);
+			}
 			fputc('\n', f);
 		}
 	}
@@ -416,8 +476,8 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 	char hs[32], hc[32];
 	da_human_size(size, hs, sizeof(hs));
 	da_human_size(cell, hc, sizeof(hc));
-	fprintf(f, "%s  %s  1 cell = %s (%" PRIu64 " bytes)\n",
-		m->disks[d].name, hs, hc, cell);
+	put(f, m->disks[d].name);
+	fprintf(f, "  %s  1 cell = %s (%" PRIu64 " bytes)\n", hs, hc, cell);
 
 	size_t nreg;
 	const struct da_region_info *regs = da_ownership_regions(o, &nreg);
@@ -461,9 +521,15 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 			continue;
 		char hb[32];
 		da_human_size(regs[i].bytes, hb, sizeof(hb));
-		fprintf(f, "  %c  %s %s%s%s  %s\n", region_letter((int)i),
-			regs[i].kind, regs[i].name, regs[i].role ? " " : "",
-			regs[i].role ? regs[i].role : "", hb);
+		fprintf(f, "  %c  ", region_letter((int)i));
+		put(f, regs[i].kind);
+		fputc(' ', f);
+		put(f, regs[i].name);
+		if (regs[i].role) {
+			fputc(' ', f);
+			put(f, regs[i].role);
+		}
+		fprintf(f, "  %s\n", hb);
 	}
 	if (none)
 		fputs("  .  no owner\n", f);

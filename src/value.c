@@ -143,28 +143,112 @@ struct da_value *da_value_copy(const struct da_value *v)
 	return NULL;
 }
 
-/* ---- JSON output ---- */
+/* ---- strings from the image, for people and for JSON ---- */
+
+/* The valid UTF-8 sequence at p: its length (1 to 4) with its code point
+ * in *cp, or 0 when the byte at p does not begin one (a stray
+ * continuation byte, an overlong form, a surrogate, a code point past
+ * U+10FFFF, a sequence cut short).  p is NUL-terminated, and NUL is never
+ * a continuation byte, so this never reads past the end. */
+static size_t utf8_seq(const unsigned char *p, uint32_t *cp)
+{
+	unsigned char b = p[0];
+	size_t len;
+	uint32_t c, min;
+	if (b < 0x80) {
+		*cp = b;
+		return 1;
+	} else if (b >= 0xc2 && b <= 0xdf) {
+		len = 2; c = b & 0x1f; min = 0x80;
+	} else if (b >= 0xe0 && b <= 0xef) {
+		len = 3; c = b & 0x0f; min = 0x800;
+	} else if (b >= 0xf0 && b <= 0xf4) {
+		len = 4; c = b & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Characters that must not reach a terminal as they are: C0 controls,
+ * DEL, C1 controls (0x9b is a CSI on some terminals), and the
+ * bidirectional embeddings, overrides and isolates, which reorder what
+ * follows them on screen. */
+static bool hidden_char(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
+	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+void da_text_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	while (*p) {
+		uint32_t c;
+		size_t len = utf8_seq(p, &c);
+		if (len == 0) {
+			fprintf(f, "\\x%02x", *p++);
+			continue;
+		}
+		if (!hidden_char(c) && c != '\\') {
+			fwrite(p, 1, len, f);
+		} else {
+			switch (c) {
+			case '\\': fputs("\\\\", f); break;
+			case '\033': fputs("\\e", f); break;
+			case '\n': fputs("\\n", f); break;
+			case '\r': fputs("\\r", f); break;
+			case '\t': fputs("\\t", f); break;
+			default:
+				if (c < 0x80)
+					fprintf(f, "\\x%02x", (unsigned)c);
+				else
+					fprintf(f, "\\u%04x", (unsigned)c);
+			}
+		}
+		p += len;
+	}
+}
 
 void da_json_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	fputc('"', f);
-	for (; *p; p++) {
-		switch (*p) {
+	while (*p) {
+		uint32_t c;
+		size_t len = utf8_seq(p, &c);
+		if (len == 0) {
+			/* not UTF-8: one replacement character a byte */
+			fputs("\\ufffd", f);
+			p++;
+			continue;
+		}
+		switch (c) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
 		case '\n': fputs("\\n", f); break;
 		case '\r': fputs("\\r", f); break;
 		case '\t': fputs("\\t", f); break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
+			if (hidden_char(c))
+				fprintf(f, "\\u%04x", (unsigned)c);
 			else
-				fputc(*p, f);
+				fwrite(p, 1, len, f);
 		}
+		p += len;
 	}
 	fputc('"', f);
 }
+
+/* ---- JSON output ---- */
 
 void da_json_value(FILE *f, const struct da_value *v)
 {

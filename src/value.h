@@ -6,7 +6,6 @@
 #include "diskatlas.h"
 
 struct da_value *da_value_copy(const struct da_value *v);
-void da_json_string(FILE *f, const char *s);
 void da_json_value(FILE *f, const struct da_value *v);
 void da_json_members(FILE *f, const struct da_value *obj, bool *first);
 #endif

@@ -41,17 +41,59 @@ static void usage(FILE *f)
 	      "Exit status: 0 success, 1 runtime error, 2 bad usage.\n", f);
 }
 
+/* Messages quote paths and arguments: they are escaped like any string
+ * from outside, so that one message stays one line. */
 static int fail(const char *msg)
 {
-	fprintf(stderr, "diskatlas: %s\n", msg);
+	fputs("diskatlas: ", stderr);
+	da_text_string(stderr, msg);
+	fputc('\n', stderr);
 	return 1;
 }
 
 static int bad_usage(const char *msg)
 {
-	fprintf(stderr, "diskatlas: %s\n", msg);
+	fputs("diskatlas: ", stderr);
+	da_text_string(stderr, msg);
+	fputc('\n', stderr);
 	fputs("Try 'diskatlas --help' for more information.\n", stderr);
 	return 2;
+}
+
+/* A failed read or write of a standard stream: one line, status 1. */
+static int stream_error(const char *which, int code)
+{
+	fprintf(stderr, "diskatlas: %s: %s\n", which,
+		code ? strerror(code) : "input/output error");
+	return 1;
+}
+
+/* The errno of the first failed write to standard output: stdio keeps
+ * only a flag, so it is taken right after each piece of output, while
+ * errno still says why. */
+static int stdout_errno;
+
+static bool stdout_failed(void)
+{
+	if (ferror(stdout) && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	return stdout_errno != 0;
+}
+
+/* Everything written must have reached standard output (a full disk, a
+ * closed pipe): flush and close it, and say so when that fails. */
+static int finish_stdout(int status)
+{
+	stdout_failed();
+	errno = 0;
+	if ((fflush(stdout) != 0 || ferror(stdout)) && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	errno = 0;
+	if (fclose(stdout) != 0 && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+	if (stdout_errno)
+		return stream_error("standard output", stdout_errno);
+	return status;
 }
 
 static int positive(const char *s, int *out)
@@ -75,7 +117,8 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 	int status = 0;
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	while ((len = getline(&line, &cap, stdin)) > 0) {
+	while (!stdout_failed() &&
+	       (errno = 0, len = getline(&line, &cap, stdin)) > 0) {
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (len == 0)
@@ -85,30 +128,32 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 		da_error err = { 0 };
 		if (da_parse_where(m, line, &d, &off, &err) < 0) {
 			status = 1;
+			/* the line read, and the message that quotes it,
+			 * escaped: one answer stays one line */
 			if (json) {
-				fputs("{\"where\":\"", stdout);
-				for (const char *p = line; *p; p++)
-					if (*p != '"' && *p != '\\' &&
-					    (unsigned char)*p >= 0x20)
-						fputc(*p, stdout);
-				printf("\",\"error\":\"%s\"}\n",
-				       strchr(err.msg, '"') ? "bad offset"
-							    : err.msg);
+				fputs("{\"where\":", stdout);
+				da_json_string(stdout, line);
+				fputs(",\"error\":", stdout);
+				da_json_string(stdout, err.msg);
+				fputs("}\n", stdout);
 			} else {
-				printf("error: %s\n", err.msg);
+				fputs("error: ", stdout);
+				da_text_string(stdout, err.msg);
+				fputc('\n', stdout);
 			}
 			continue;
 		}
 		da_report_lookup(stdout, o, m, d, off, json);
 	}
+	int code = errno;
+	bool in_error = ferror(stdin);
 	free(line);
-	fflush(stdout);
+	if (in_error)
+		return stream_error("standard input", code);
 	return status;
 }
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
+static const struct option opts[] = {
 		{ "list", no_argument, NULL, 'l' },
 		{ "lookup", required_argument, NULL, 'L' },
 		{ "map", no_argument, NULL, 'm' },
@@ -120,7 +165,73 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
-	};
+};
+
+/* What an option's argument is called in the help. */
+static const char *arg_name(int val)
+{
+	switch (val) {
+	case 'L': return "WHERE";
+	case 'f': return "FMT";
+	default: return "N";
+	}
+}
+
+/* The usage error for what getopt_long refused (it prints nothing: opterr
+ * is 0): c is ':' for a missing argument, '?' otherwise; arg is the
+ * command-line word it stopped at. */
+static int option_error(int c, const char *arg)
+{
+	char msg[200];
+	const struct option *o = NULL;
+	for (const struct option *p = opts; p->name; p++)
+		if (optopt && p->val == optopt)
+			o = p;
+	/* the long form of o (rather than its short letter) was used */
+	bool is_long = o && arg && !strncmp(arg, "--", 2) &&
+		       !strncmp(arg + 2, o->name, strcspn(arg + 2, "="));
+	if (c == ':' && o) {
+		if (is_long)
+			snprintf(msg, sizeof(msg), "--%s needs an argument (%s)",
+				 o->name, arg_name(o->val));
+		else
+			snprintf(msg, sizeof(msg), "-%c needs an argument (%s)",
+				 o->val, arg_name(o->val));
+		return bad_usage(msg);
+	}
+	if (is_long) {
+		snprintf(msg, sizeof(msg), "--%s takes no argument", o->name);
+		return bad_usage(msg);
+	}
+	if (optopt) {
+		snprintf(msg, sizeof(msg), "unknown option '-%c'", optopt);
+		return bad_usage(msg);
+	}
+	/* a long option: unknown, or a prefix of several */
+	const char *name = arg && !strncmp(arg, "--", 2) ? arg + 2 : "";
+	int len = (int)strcspn(name, "=");
+	int matches = 0;
+	char which[160] = "";
+	for (const struct option *p = opts; p->name; p++) {
+		if (len && !strncmp(p->name, name, (size_t)len)) {
+			size_t w = strlen(which);
+			snprintf(which + w, sizeof(which) - w, "%s--%s",
+				 matches++ ? ", " : "", p->name);
+		}
+	}
+	if (len > 60)
+		len = 60;
+	if (matches > 1)
+		snprintf(msg, sizeof(msg), "ambiguous option '--%.*s' (%s)",
+			 len, name, which);
+	else
+		snprintf(msg, sizeof(msg), "unknown option '--%.*s'", len,
+			 name);
+	return bad_usage(msg);
+}
+
+int main(int argc, char **argv)
+{
 	enum mode mode = MODE_EXPLORE;
 	const char *where = NULL;
 	bool json = false;
@@ -130,7 +241,8 @@ int main(int argc, char **argv)
 		da_debug = 1;
 
 	int c;
-	while ((c = getopt_long(argc, argv, "lL:mjf:dhV", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":lL:mjf:dhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': mode = MODE_LIST; break;
 		case 'L': mode = MODE_LOOKUP; where = optarg; break;
@@ -153,9 +265,13 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'd': da_debug = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("diskatlas %s\n", DA_VERSION); return 0;
-		default: return bad_usage("unknown option");
+		case 'h':
+			usage(stdout);
+			return finish_stdout(0);
+		case 'V':
+			printf("diskatlas %s\n", DA_VERSION);
+			return finish_stdout(0);
+		default: return option_error(c, argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
@@ -175,7 +291,11 @@ int main(int argc, char **argv)
 	}
 	int status = 0;
 	if (mode == MODE_LIST) {
+		/* the directory trees: what they find wrong (a cluster two
+		 * files claim, a cut chain) is part of what the scan found */
+		da_machine_build_indexes(m, &err);
 		da_report_list(stdout, m, json);
+		stdout_failed();
 	} else {
 		size_t d = 0;
 		uint64_t off = 0;
@@ -195,19 +315,18 @@ int main(int argc, char **argv)
 				status = lookup_stream(o, m, json);
 			else
 				da_report_lookup(stdout, o, m, d, off, json);
+			stdout_failed();
 		} else if (mode == MODE_MAP) {
-			for (size_t i = 0; i < m->ndisks; i++)
+			for (size_t i = 0; i < m->ndisks && !stdout_failed(); i++)
 				da_report_map(stdout, o, m, i, width, height);
 		} else {
 			status = explorer_run(m, o);
 		}
 		da_ownership_free(o);
 	}
-	fflush(stdout);
-	for (size_t i = 0; i < m->nproblems; i++) {
-		fprintf(stderr, "diskatlas: %s\n", m->problems[i]);
-		status = 1;
-	}
+	fflush(stdout);         /* what was printed comes before the problems */
+	for (size_t i = 0; i < m->nproblems; i++)
+		status = fail(m->problems[i]);
 	da_machine_close(m);
-	return status;
+	return finish_stdout(status);
 }
