@@ -493,9 +493,11 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
  * -1 with err on an unknown disk, a bad offset, or one past the end. */
 int da_parse_where(struct da_machine *m, const char *where, size_t *d,
 		   uint64_t *off, da_error *err);
-/* The disk as a width x height map of letters, with a legend. */
+/* The disk as a width x height map of letters, with a legend; color adds
+ * ANSI colours (one per region) for a terminal. */
 int da_report_map(FILE *f, const struct da_ownership *o,
-		  struct da_machine *m, size_t d, int width, int height);
+		  struct da_machine *m, size_t d, int width, int height,
+		  bool color);
 
 /* Every string that comes from an image (names, labels, paths, messages
  * that quote them) or from the user is printed through one of these two

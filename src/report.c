@@ -464,8 +464,37 @@ static char region_letter(int id)
 	return letters[id % (int)(sizeof(letters) - 1)];
 }
 
+/* A 256-colour foreground for a region: free space grey, bookkeeping
+ * (tables, labels, metadata areas) yellow, the rest from a palette in
+ * the order regions appear.  Letters stay: colour only helps the eye. */
+static int region_sgr(const struct da_region_info *r, size_t nreg, int id)
+{
+	static const short pal[] = { 33, 40, 208, 44, 170, 142, 75, 203, 112,
+				     109, 99, 37, 168, 69, 150, 173 };
+	if (id < 0 || (size_t)id >= nreg)
+		return 242;
+	const char *role = r[id].role ? r[id].role : "";
+	if (!strcmp(role, "unallocated") || !strcmp(role, "free"))
+		return 250;
+	if (!strcmp(role, "table") || !strcmp(role, "metadata") ||
+	    !strcmp(role, "label") || !strcmp(role, "padding") ||
+	    !strcmp(role, "header"))
+		return 226;
+	int k = 0;                  /* palette slot: ordinary regions before */
+	for (int i = 0; i < id; i++) {
+		const char *ri = r[i].role ? r[i].role : "";
+		if (strcmp(ri, "unallocated") && strcmp(ri, "free") &&
+		    strcmp(ri, "table") && strcmp(ri, "metadata") &&
+		    strcmp(ri, "label") && strcmp(ri, "padding") &&
+		    strcmp(ri, "header"))
+			k++;
+	}
+	return pal[k % (int)(sizeof(pal) / sizeof(pal[0]))];
+}
+
 int da_report_map(FILE *f, const struct da_ownership *o,
-		  struct da_machine *m, size_t d, int width, int height)
+		  struct da_machine *m, size_t d, int width, int height,
+		  bool color)
 {
 	uint64_t size = m->disks[d].dev->size;
 	uint64_t cells = (uint64_t)width * (uint64_t)height;
@@ -484,8 +513,16 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 	bool *shown = calloc(nreg + 1, sizeof(*shown));
 	if (!shown)
 		return -1;
+	int *sgr = calloc(nreg + 1, sizeof(*sgr));
+	if (!sgr) {
+		free(shown);
+		return -1;
+	}
+	for (size_t i = 0; color && i < nreg; i++)
+		sgr[i] = region_sgr(regs, nreg, (int)i);
 	bool none = false, holes = false, conflicts = false;
 	for (uint64_t row = 0; row * width * cell < size; row++) {
+		int cur = -2;           /* colour in force on this row */
 		for (int col = 0; col < width; col++) {
 			uint64_t off = (row * width + (uint64_t)col) * cell;
 			if (off >= size)
@@ -511,8 +548,28 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 				ch = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a'
 								: ch);
 			}
+			if (color) {
+				/* used cells bright, mostly free ones dim */
+				int want = c.conflict ? -3 : c.region_id >= 0 &&
+					   (size_t)c.region_id < nreg
+					   ? c.region_id * 2 + (ch >= 'a')
+					   : -1;
+				if (want != cur) {
+					if (want == -3)
+						fputs("\033[1;37;41m", f);
+					else if (want == -1)
+						fputs("\033[0;38;5;242m", f);
+					else
+						fprintf(f, "\033[0;%s38;5;%dm",
+							want & 1 ? "2;" : "1;",
+							sgr[c.region_id]);
+					cur = want;
+				}
+			}
 			fputc(ch, f);
 		}
+		if (color)
+			fputs("\033[0m", f);
 		fputc('\n', f);
 	}
 	fputs("legend (upper case: mostly used; lower case: mostly free):\n", f);
@@ -521,7 +578,11 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 			continue;
 		char hb[32];
 		da_human_size(regs[i].bytes, hb, sizeof(hb));
-		fprintf(f, "  %c  ", region_letter((int)i));
+		if (color)
+			fprintf(f, "  \033[1;38;5;%dm%c\033[0m  ", sgr[i],
+				region_letter((int)i));
+		else
+			fprintf(f, "  %c  ", region_letter((int)i));
 		put(f, regs[i].kind);
 		fputc(' ', f);
 		put(f, regs[i].name);
@@ -537,6 +598,7 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 		fputs("     no owner, never written (a hole in the image)\n", f);
 	if (conflicts)
 		fputs("  !  conflict: several owners claim these bytes\n", f);
+	free(sgr);
 	free(shown);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diskatlas.h"
 #include "explorer.h"
@@ -31,6 +32,8 @@ static void usage(FILE *f)
 	      "  -m, --map          print the disk as a map of letters with a legend\n"
 	      "      --width N      map width in cells (default 64)\n"
 	      "      --height N     map height in cells (default 16)\n"
+	      "      --color[=WHEN] colour the map: auto (on a terminal, unless\n"
+	      "                     NO_COLOR is set or TERM=dumb), always, never\n"
 	      "  -j, --json         JSON output (JSON Lines for --lookup -)\n"
 	      "  -f, --format FMT   image format of the disks after it (raw)\n"
 	      "  -d, --debug        trace probes and reads on stderr\n"
@@ -159,6 +162,7 @@ static const struct option opts[] = {
 		{ "map", no_argument, NULL, 'm' },
 		{ "width", required_argument, NULL, 'W' },
 		{ "height", required_argument, NULL, 'H' },
+		{ "color", optional_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "debug", no_argument, NULL, 'd' },
@@ -230,12 +234,25 @@ static int option_error(int c, const char *arg)
 	return bad_usage(msg);
 }
 
+/* --color=WHEN: auto colours a terminal, as NO_COLOR and TERM allow. */
+static bool map_color(const char *when)
+{
+	if (!strcmp(when, "always"))
+		return true;
+	if (!strcmp(when, "never"))
+		return false;
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+	return isatty(STDOUT_FILENO) && !(nc && *nc) && term && *term &&
+	       strcmp(term, "dumb") != 0;
+}
+
 int main(int argc, char **argv)
 {
 	enum mode mode = MODE_EXPLORE;
 	const char *where = NULL;
 	bool json = false;
 	int width = 64, height = 16;
+	const char *color_when = "auto";
 	const char *e = getenv("DISKATLAS_DEBUG");
 	if (e && *e && strcmp(e, "0"))
 		da_debug = 1;
@@ -254,6 +271,13 @@ int main(int argc, char **argv)
 		case 'H':
 			if (positive(optarg, &height) < 0)
 				return bad_usage("--height wants a number from 1 to 100000");
+			break;
+		case 'C':
+			color_when = optarg ? optarg : "always";
+			if (strcmp(color_when, "auto") &&
+			    strcmp(color_when, "always") &&
+			    strcmp(color_when, "never"))
+				return bad_usage("--color wants auto, always or never");
 			break;
 		case 'j': json = true; break;
 		case 'f':
@@ -317,8 +341,10 @@ int main(int argc, char **argv)
 				da_report_lookup(stdout, o, m, d, off, json);
 			stdout_failed();
 		} else if (mode == MODE_MAP) {
+			bool color = map_color(color_when);
 			for (size_t i = 0; i < m->ndisks && !stdout_failed(); i++)
-				da_report_map(stdout, o, m, i, width, height);
+				da_report_map(stdout, o, m, i, width, height,
+					      color);
 		} else {
 			status = explorer_run(m, o);
 		}
