@@ -6,6 +6,8 @@
  * the directories) are built by build_index, possibly in another thread.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,38 @@ extern const struct da_plugin da_plugin_ext;
 #define MAX_PATH_DEPTH 256
 #define MAX_INODES_FOR_PATHS (64u << 20)
 #define MAX_DIR_ENTRIES (64u << 20)
+
+/* ---- libext2fs's messages ---- */
+
+/* libext2fs reports some problems itself through com_err (a bitmap mark
+ * out of range, for one), which prints on stderr: over the explorer's
+ * screen, and into scripts' error output.  Those lines go to the --debug
+ * trace instead.  The hook is process-wide, like com_err itself; the
+ * ext2 error table is registered once so that error_message() names
+ * the reasons instead of "Unknown code ext2 NN". */
+static void __attribute__((format(printf, 3, 0)))
+com_err_to_trace(const char *whoami, long code, const char *fmt, va_list ap)
+{
+	char msg[400] = "";
+	if (fmt)
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+	da_trace("ext: libext2fs%s%s: %s%s%s", whoami ? " " : "",
+		 whoami ? whoami : "", code ? error_message(code) : "",
+		 code && msg[0] ? " " : "", msg);
+}
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+static void lib_init_once(void)
+{
+	initialize_ext2_error_table();
+	set_com_err_hook(com_err_to_trace);
+}
+
+static void lib_init(void)
+{
+	pthread_once(&lib_once, lib_init_once);
+}
 
 /* ---- io_manager onto a da_device ---- */
 
@@ -463,6 +497,7 @@ static enum da_probe ext_probe(struct da_device *dev, da_error *err)
 
 static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 {
+	lib_init();
 	char name[64];
 	snprintf(name, sizeof(name), "da:%p", (void *)dev);
 	ext2_filsys fs = NULL;
