@@ -619,7 +619,7 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	errcode_t e = ext2fs_open2(name, NULL, EXT2_FLAG_64BITS, 0, 0,
 				   &da_io_manager, &fs);
 	if (e) {
-		da_error_set(err, EINVAL, "ext: %s", error_message(e));
+		da_error_set(err, EINVAL, "%s", error_message(e));
 		return NULL;
 	}
 	struct ext2_super_block *sb = fs->super;
