@@ -414,7 +414,8 @@ static void build_meta(struct ext_priv *p)
 			collect_inode(&c, sb->s_journal_inum, &ji);
 		}
 	}
-	qsort(p->meta, p->nmeta, sizeof(*p->meta), cmp_run);
+	if (p->nmeta > 1)
+		qsort(p->meta, p->nmeta, sizeof(*p->meta), cmp_run);
 	/* no overlaps in the metadata table: a later run is cut */
 	size_t k = 0;
 	uint64_t end = 0;
@@ -915,7 +916,8 @@ static int ext_build_index(struct da_node *n, da_error *err)
 	}
 	ext2fs_close_inode_scan(scan);
 
-	qsort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
+	if (p->nruns > 1)
+		qsort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
 	/* blocks claimed by two inodes: both runs say so (a shared xattr
 	 * block is shared by design, not a conflict) */
 	uint64_t end = 0;
