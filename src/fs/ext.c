@@ -6,6 +6,8 @@
  * the directories) are built by build_index, possibly in another thread.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,38 @@ extern const struct da_plugin da_plugin_ext;
 #define MAX_PATH_DEPTH 256
 #define MAX_INODES_FOR_PATHS (64u << 20)
 #define MAX_DIR_ENTRIES (64u << 20)
+
+/* ---- libext2fs's messages ---- */
+
+/* libext2fs reports some problems itself through com_err (a bitmap mark
+ * out of range, for one), which prints on stderr: over the explorer's
+ * screen, and into scripts' error output.  Those lines go to the --debug
+ * trace instead.  The hook is process-wide, like com_err itself; the
+ * ext2 error table is registered once so that error_message() names
+ * the reasons instead of "Unknown code ext2 NN". */
+static void __attribute__((format(printf, 3, 0)))
+com_err_to_trace(const char *whoami, long code, const char *fmt, va_list ap)
+{
+	char msg[400] = "";
+	if (fmt)
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+	da_trace("ext: libext2fs%s%s: %s%s%s", whoami ? " " : "",
+		 whoami ? whoami : "", code ? error_message(code) : "",
+		 code && msg[0] ? " " : "", msg);
+}
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+static void lib_init_once(void)
+{
+	initialize_ext2_error_table();
+	set_com_err_hook(com_err_to_trace);
+}
+
+static void lib_init(void)
+{
+	pthread_once(&lib_once, lib_init_once);
+}
 
 /* ---- io_manager onto a da_device ---- */
 
@@ -168,6 +202,10 @@ struct ext_priv {
 	uint32_t ninodes;
 	int ready;
 	bool overflow;
+	/* inode tables whose descriptor points outside the filesystem (or
+	 * their group): set aside at scan time, for the index's reason */
+	uint64_t bad_itables;
+	char first_bad_itable[160];
 };
 
 static int push_run(struct run **v, size_t *n, size_t *cap, uint64_t start,
@@ -384,7 +422,8 @@ static void build_meta(struct ext_priv *p)
 			collect_inode(&c, sb->s_journal_inum, &ji);
 		}
 	}
-	qsort(p->meta, p->nmeta, sizeof(*p->meta), cmp_run);
+	if (p->nmeta > 1)
+		qsort(p->meta, p->nmeta, sizeof(*p->meta), cmp_run);
 	/* no overlaps in the metadata table: a later run is cut */
 	size_t k = 0;
 	uint64_t end = 0;
@@ -411,14 +450,125 @@ static void build_meta(struct ext_priv *p)
 	}
 }
 
-static int build_bitmap(struct ext_priv *p)
+/* Do len blocks from start lie inside [lo, hi]?  Overflow-safe: on-disk
+ * locations are 64-bit and may be anything. */
+static bool blocks_inside(uint64_t start, uint64_t len, uint64_t lo,
+			  uint64_t hi)
+{
+	if (len == 0)
+		len = 1;
+	return start >= lo && start <= hi && len - 1 <= hi - start;
+}
+
+/* Where group g's descriptor puts something outside the blocks it may
+ * use: "block bitmap at N" into why; false when all is in place.  With
+ * flex_bg the bitmaps and tables may be anywhere in the filesystem,
+ * without it only in their own group (as ext2fs_check_desc says). */
+static bool group_misplaced(ext2_filsys fs, dgrp_t g, bool itable_only,
+			    char *why, size_t len)
+{
+	uint64_t lo = fs->super->s_first_data_block;
+	uint64_t hi = ext2fs_blocks_count(fs->super) - 1;
+	if (!ext2fs_has_feature_flex_bg(fs->super)) {
+		lo = ext2fs_group_first_block2(fs, g);
+		hi = ext2fs_group_last_block2(fs, g);
+	}
+	const char *what = NULL;
+	uint64_t at = 0;
+	if (!itable_only &&
+	    !blocks_inside(at = ext2fs_block_bitmap_loc(fs, g), 1, lo, hi))
+		what = "block bitmap";
+	else if (!itable_only &&
+		 !blocks_inside(at = ext2fs_inode_bitmap_loc(fs, g), 1, lo,
+				hi))
+		what = "inode bitmap";
+	else if (!blocks_inside(at = ext2fs_inode_table_loc(fs, g),
+				fs->inode_blocks_per_group, lo, hi))
+		what = "inode table";
+	if (what && why)
+		snprintf(why, len, "group %u: %s at block %llu", (unsigned)g,
+			 what, (unsigned long long)at);
+	return what != NULL;
+}
+
+/* The group descriptors: each one's checksum, and where it puts the
+ * bitmaps and the inode table.  The filesystem is still mapped as far as
+ * it can be; what is wrong goes into warnings. */
+static void check_groups(struct ext_priv *p, struct da_node *n, bool fits)
+{
+	ext2_filsys fs = p->fs;
+	dgrp_t ngroups = fs->group_desc_count;
+	bool csum = ext2fs_has_group_desc_csum(fs);
+	uint64_t bad_csum = 0, bad_loc = 0;
+	dgrp_t first_csum = 0;
+	char where[160] = "";
+	for (dgrp_t g = 0; g < ngroups; g++) {
+		if (csum && !ext2fs_group_desc_csum_verify(fs, g) &&
+		    bad_csum++ == 0)
+			first_csum = g;
+		if (group_misplaced(fs, g, false, bad_loc ? NULL : where,
+				    sizeof(where)))
+			bad_loc++;
+	}
+	if (bad_csum)
+		da_warn(n, "group descriptors: %llu of %u fail their checksum "
+			"(first: group %u)", (unsigned long long)bad_csum,
+			(unsigned)ngroups, (unsigned)first_csum);
+	if (bad_loc)
+		da_warn(n, "group descriptors: %llu of %u place a bitmap or "
+			"the inode table outside %s (%s)",
+			(unsigned long long)bad_loc, (unsigned)ngroups,
+			ext2fs_has_feature_flex_bg(fs->super) ? "the filesystem"
+							      : "their group",
+			where);
+	/* overlaps and the rest of what e2fsck checks first; it allocates
+	 * a bitmap of the whole filesystem, so only when that is real */
+	if (!bad_loc && fits) {
+		errcode_t e = ext2fs_check_desc(fs);
+		if (e)
+			da_warn(n, "group descriptors: %s", error_message(e));
+	}
+}
+
+/* libext2fs trusts an inode table's location once it is inside the
+ * filesystem, and its inode scan refuses to start when group 0's is not.
+ * A misplaced table is set aside (location 0: "missing", which the scan
+ * skips and inode reads refuse) in the in-memory descriptors only, after
+ * the metadata map is made: nothing is ever written. */
+static void drop_bad_itables(struct ext_priv *p)
+{
+	ext2_filsys fs = p->fs;
+	for (dgrp_t g = 0; g < fs->group_desc_count; g++) {
+		char why[160];
+		if (!ext2fs_inode_table_loc(fs, g) ||
+		    !group_misplaced(fs, g, true, why, sizeof(why)))
+			continue;
+		if (p->bad_itables++ == 0)
+			snprintf(p->first_bad_itable,
+				 sizeof(p->first_bad_itable), "%s", why);
+		ext2fs_inode_table_loc_set(fs, g, 0);
+	}
+}
+
+static errcode_t build_bitmap(struct ext_priv *p, struct da_node *n)
 {
 	ext2_filsys fs = p->fs;
 	p->used = da_bitmap_new(p->nblocks);
 	if (!p->used)
-		return -1;
-	if (ext2fs_read_block_bitmap(fs))
-		return -1;
+		return EXT2_ET_NO_MEMORY;
+	errcode_t e = ext2fs_read_block_bitmap(fs);
+	if (e == EXT2_ET_BLOCK_BITMAP_CSUM_INVALID) {
+		/* one bad checksum would lose every group's bitmap: say so,
+		 * and read them as they are */
+		da_warn(n, "block bitmaps: %s", error_message(e));
+		int flags = fs->flags;
+		fs->flags |= EXT2_FLAG_IGNORE_CSUM_ERRORS;
+		e = ext2fs_read_block_bitmap(fs);
+		fs->flags = (fs->flags & ~EXT2_FLAG_IGNORE_CSUM_ERRORS) |
+			    (flags & EXT2_FLAG_IGNORE_CSUM_ERRORS);
+	}
+	if (e)
+		return e;
 	uint64_t first = fs->super->s_first_data_block, last = p->nblocks - 1;
 	if (first)
 		da_bitmap_set_run(p->used, 0, first);
@@ -471,13 +621,14 @@ static enum da_probe ext_probe(struct da_device *dev, da_error *err)
 
 static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 {
+	lib_init();
 	char name[64];
 	snprintf(name, sizeof(name), "da:%p", (void *)dev);
 	ext2_filsys fs = NULL;
 	errcode_t e = ext2fs_open2(name, NULL, EXT2_FLAG_64BITS, 0, 0,
 				   &da_io_manager, &fs);
 	if (e) {
-		da_error_set(err, EINVAL, "ext: %s", error_message(e));
+		da_error_set(err, EINVAL, "%s", error_message(e));
 		return NULL;
 	}
 	struct ext2_super_block *sb = fs->super;
@@ -489,7 +640,9 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 					dev);
 	n->priv = p;
 	uint64_t fs_bytes;
-	if (!mul_ok(p->nblocks, p->bs, &fs_bytes) || fs_bytes > dev->size) {
+	bool fits = mul_ok(p->nblocks, p->bs, &fs_bytes) &&
+		    fs_bytes <= dev->size;
+	if (!fits) {
 		da_node_set_reason(n, "the filesystem (%llu blocks of %u) is "
 				   "larger than its device (%llu bytes)",
 				   (unsigned long long)p->nblocks, p->bs,
@@ -510,8 +663,11 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(n->props, "inode_count", sb->s_inodes_count);
 	da_obj_set_int(n->props, "free_inodes", sb->s_free_inodes_count);
 
-	if (build_bitmap(p) < 0) {
-		da_node_set_reason(n, "cannot read the block bitmaps");
+	check_groups(p, n, fits);
+	e = build_bitmap(p, n);
+	if (e) {
+		da_warn(n, "cannot read the block bitmaps: %s",
+			error_message(e));
 	} else {
 		uint64_t used = da_bitmap_count(p->used, 0, p->nblocks);
 		da_obj_set_int(n->props, "free_blocks",
@@ -521,6 +677,7 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 			       (int64_t)((p->nblocks - used) * p->bs));
 	}
 	build_meta(p);
+	drop_bad_itables(p);
 	if (p->overflow)
 		da_node_set_reason(n, "too many metadata runs");
 	return n;
@@ -602,60 +759,173 @@ static void inode_path(const struct ext_priv *p, uint32_t ino, char *out,
 		out[len - 1] = '\0';
 }
 
+/* What the file index could not read, for the node's reason. */
+struct index_gaps {
+	uint64_t groups;           /* groups whose inodes were not read */
+	char first_group[200];
+	uint64_t bad_inodes;       /* in use, but their checksum fails */
+	uint64_t dirs;             /* directories that could not be read */
+};
+
+/* The node's reason gets "file index: why", after what the scan said.
+ * Only the reason: the explorer may be reading props meanwhile. */
+static void index_reason(struct da_node *n, const char *why)
+{
+	da_trace("ext: %s: file index: %s", n->dev ? n->dev->name : "?", why);
+	if (n->reason) {
+		char *old = n->reason;
+		n->reason = NULL;
+		da_node_set_reason(n, "%s; file index: %s", old, why);
+		free(old);
+	} else {
+		da_node_set_reason(n, "file index: %s", why);
+	}
+}
+
+static void __attribute__((format(printf, 4, 5)))
+say(char *buf, size_t len, size_t *o, const char *fmt, ...)
+{
+	if (*o + 3 >= len)
+		return;
+	if (*o) {
+		memcpy(buf + *o, "; ", 3);
+		*o += 2;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(buf + *o, len - *o, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		*o += (size_t)w < len - *o ? (size_t)w : len - *o - 1;
+}
+
+static void index_gaps_reason(struct ext_priv *p, struct da_node *n,
+			      const struct index_gaps *g)
+{
+	char why[400] = "";
+	size_t o = 0;
+	if (g->groups)
+		say(why, sizeof(why), &o, "the inodes of %llu of %u groups "
+		    "are not read (%s)", (unsigned long long)g->groups,
+		    (unsigned)p->fs->group_desc_count, g->first_group);
+	if (g->bad_inodes)
+		say(why, sizeof(why), &o, "%llu inodes fail their checksum "
+		    "and are left out", (unsigned long long)g->bad_inodes);
+	if (g->dirs)
+		say(why, sizeof(why), &o, "%llu directories cannot be read: "
+		    "their files have no path", (unsigned long long)g->dirs);
+	if (p->overflow)
+		say(why, sizeof(why), &o, "cut short: more than %u runs",
+		    MAX_RUNS);
+	if (why[0])
+		index_reason(n, why);
+}
+
+static int push_dir(uint32_t **v, size_t *n, size_t *cap, uint32_t ino)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 1024;
+		uint32_t *d = realloc(*v, c * sizeof(*d));
+		if (!d)
+			return -1;
+		*v = d;
+		*cap = c;
+	}
+	(*v)[(*n)++] = ino;
+	return 0;
+}
+
+/* The file index is published even when it could not be built, or only
+ * in part: lookups then answer with what the scan knows (metadata roles,
+ * used/free) instead of "indexing" for ever. */
+static void publish(struct ext_priv *p)
+{
+	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
+}
+
 static int ext_build_index(struct da_node *n, da_error *err)
 {
 	struct ext_priv *p = n->priv;
 	if (!p || __atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
 		return 0;
+	lib_init();
 	ext2_filsys fs = p->fs;
 	p->ninodes = fs->super->s_inodes_count;
 	bool paths = p->ninodes <= MAX_INODES_FOR_PATHS;
 	uint32_t *dirs = NULL;
 	size_t ndirs = 0, capdirs = 0;
+	struct index_gaps gaps = { 0 };
 
 	ext2_inode_scan scan;
-	if (ext2fs_open_inode_scan(fs, 0, &scan))
-		return da_error_set(err, EIO, "cannot scan the inodes");
+	errcode_t e = ext2fs_open_inode_scan(fs, 0, &scan);
+	if (e) {
+		char why[200];
+		snprintf(why, sizeof(why), "cannot scan the inodes: %s",
+			 error_message(e));
+		index_reason(n, why);
+		publish(p);
+		return da_error_set(err, EIO, "%s", why);
+	}
 	ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
-	ext2_ino_t ino;
-	struct ext2_inode inode;
-	for (uint64_t guard = 0; guard <= p->ninodes; guard++) {
-		errcode_t e = ext2fs_get_next_inode(scan, &ino, &inode);
-		if (e == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE)
-			continue;
-		if (e || ino == 0)
-			break;
-		if (ino != EXT2_ROOT_INO &&
-		    ino < EXT2_FIRST_INODE(fs->super))
-			continue;          /* reserved: journal, resize... */
-		if (inode.i_links_count == 0)
-			continue;
-		if (LINUX_S_ISDIR(inode.i_mode) && paths) {
-			if (ndirs == capdirs) {
-				capdirs = capdirs ? capdirs * 2 : 1024;
-				uint32_t *d = realloc(dirs, capdirs *
-							    sizeof(*d));
-				if (!d)
-					break;
-				dirs = d;
+	uint32_t ipg = EXT2_INODES_PER_GROUP(fs->super);
+	/* group by group, so that one bad descriptor costs its own group
+	 * only: libext2fs's scan stops at the first bad inode table */
+	gaps.groups = p->bad_itables;
+	snprintf(gaps.first_group, sizeof(gaps.first_group), "%s",
+		 p->first_bad_itable);
+	for (dgrp_t g = 0; g < fs->group_desc_count && !p->overflow; g++) {
+		if (!ext2fs_inode_table_loc(fs, g))
+			continue;          /* missing, or set aside at scan */
+		e = ext2fs_inode_scan_goto_blockgroup(scan, g);
+		for (uint32_t k = 0; !e && k < ipg; k++) {
+			ext2_ino_t ino;
+			struct ext2_inode inode;
+			e = ext2fs_get_next_inode(scan, &ino, &inode);
+			if (e == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE) {
+				e = 0;
+				continue;
 			}
-			dirs[ndirs++] = ino;
+			if (e == EXT2_ET_INODE_CSUM_INVALID ||
+			    e == EXT2_ET_INODE_IS_GARBAGE) {
+				if (inode.i_links_count && inode.i_mode)
+					gaps.bad_inodes++;
+				e = 0;
+				continue;
+			}
+			/* the scan moved on: an unused or missing table */
+			if (e || ino == 0 || (ino - 1) / ipg != g)
+				break;
+			if (ino != EXT2_ROOT_INO &&
+			    ino < EXT2_FIRST_INODE(fs->super))
+				continue;  /* reserved: journal, resize... */
+			if (inode.i_links_count == 0)
+				continue;
+			if (LINUX_S_ISDIR(inode.i_mode) && paths &&
+			    push_dir(&dirs, &ndirs, &capdirs, ino) < 0)
+				paths = false;
+			blk64_t acl = ext2fs_file_acl_block(fs, &inode);
+			struct collect c = { p, &p->runs, &p->nruns,
+					     &p->capruns, ino,
+					     LINUX_S_ISDIR(inode.i_mode)
+						     ? "directory"
+						     : "file_data",
+					     false };
+			if (acl)
+				collect_add(&c, acl, 1, "xattr");
+			if (ext2fs_inode_has_valid_blocks2(fs, &inode))
+				collect_inode(&c, ino, &inode);
+			if (p->overflow)
+				break;
 		}
-		blk64_t acl = ext2fs_file_acl_block(fs, &inode);
-		struct collect c = { p, &p->runs, &p->nruns, &p->capruns, ino,
-				     LINUX_S_ISDIR(inode.i_mode) ? "directory"
-								 : "file_data",
-				     false };
-		if (acl)
-			collect_add(&c, acl, 1, "xattr");
-		if (ext2fs_inode_has_valid_blocks2(fs, &inode))
-			collect_inode(&c, ino, &inode);
-		if (p->overflow)
-			break;
+		if (e && gaps.groups++ == 0)
+			snprintf(gaps.first_group, sizeof(gaps.first_group),
+				 "group %u: %s", (unsigned)g,
+				 error_message(e));
 	}
 	ext2fs_close_inode_scan(scan);
 
-	qsort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
+	if (p->nruns > 1)
+		qsort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
 	/* blocks claimed by two inodes: both runs say so (a shared xattr
 	 * block is shared by design, not a conflict) */
 	uint64_t end = 0;
@@ -681,8 +951,9 @@ static int ext_build_index(struct da_node *n, da_error *err)
 		if (p->parent && p->name_at) {
 			struct dir_ctx c = { p, 0 };
 			for (size_t i = 0; i < ndirs; i++)
-				ext2fs_dir_iterate2(fs, dirs[i], 0, NULL,
-						    dir_cb, &c);
+				if (ext2fs_dir_iterate2(fs, dirs[i], 0, NULL,
+							dir_cb, &c))
+					gaps.dirs++;
 		} else {
 			free(p->parent);
 			free(p->name_at);
@@ -691,10 +962,8 @@ static int ext_build_index(struct da_node *n, da_error *err)
 		}
 	}
 	free(dirs);
-	if (p->overflow)
-		da_node_set_reason(n, "file index cut short: more than %u "
-				   "runs", MAX_RUNS);
-	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
+	index_gaps_reason(p, n, &gaps);
+	publish(p);
 	return 0;
 }
 
