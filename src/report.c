@@ -152,8 +152,15 @@ static void text_warnings(FILE *f, const struct da_value *props,
 			fprintf(f, "%s  warning: ", indent);
 			put(f, w->u.c.v[j]->u.s);
 			fputc('\n', f);
-			if (reason && !strcmp(w->u.c.v[j]->u.s, reason))
+			if (!reason)
+				continue;
+			/* a reason "WARNING; more" says only "more" again */
+			size_t wl = strlen(w->u.c.v[j]->u.s);
+			if (!strcmp(w->u.c.v[j]->u.s, reason))
 				said = true;
+			else if (!strncmp(w->u.c.v[j]->u.s, reason, wl) &&
+				 !strncmp(reason + wl, "; ", 2))
+				reason += wl + 2;
 		}
 	}
 	if (reason && reason[0] && !said) {
@@ -319,6 +326,16 @@ int da_parse_where(struct da_machine *m, const char *where, size_t *d,
 	return 0;
 }
 
+/* What the scan or the file index of an owner could not read, so that an
+ * answer from a damaged filesystem says it may be incomplete. */
+static const char *owner_warning(const struct da_owner *x)
+{
+	const struct da_node *n = x->node;
+	if (!n || !n->reason || !n->reason[0] || n->type == DA_NODE_UNKNOWN)
+		return NULL;
+	return n->reason;
+}
+
 #define MAX_OWNERS 32
 #define MAX_COPIES 8
 
@@ -382,6 +399,11 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 			}
 			if (x->conflict)
 				fputs(",\"conflict\":true", f);
+			const char *warn = owner_warning(x);
+			if (warn) {
+				fputs(",\"warning\":", f);
+				da_json_string(f, warn);
+			}
 			if (i == mirrored) {
 				fputs(",\"copies\":[", f);
 				for (int k = 0; k < ncopies; k++) {
@@ -440,6 +462,12 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 		if (x->conflict)
 			fputs("  CONFLICT", f);
 		fputc('\n', f);
+		const char *warn = owner_warning(x);
+		if (warn) {
+			fprintf(f, "  %*s  warning: ", 2 * i, "");
+			put(f, warn);
+			fputc('\n', f);
+		}
 		if (i == mirrored) {
 			fprintf(f, "  %*s  %d copies:", 2 * i, "", ncopies);
 			for (int k = 0; k < ncopies; k++) {

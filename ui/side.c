@@ -39,7 +39,23 @@ static struct side_line *add(struct ui *u, enum ui_role role,
 	return l;
 }
 
-/* A long value (a path) over as many lines as it takes. */
+/* How much of s (len bytes) goes on a line of at most max bytes: up to
+ * the last space when there is one in the second half (words stay
+ * whole), never inside a UTF-8 sequence. */
+static size_t line_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	for (size_t k = max; k > max / 2; k--)
+		if (s[k] == ' ')
+			return k + 1;
+	size_t k = max;
+	while (k > 1 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	return k;
+}
+
+/* A long value (a path, a warning) over as many lines as it takes. */
 static void add_wrapped(struct ui *u, enum ui_role role, const char *label,
 			const char *s, int width)
 {
@@ -50,10 +66,10 @@ static void add_wrapped(struct ui *u, enum ui_role role, const char *label,
 	if (rest < 8)
 		rest = 8;
 	size_t len = strlen(s);
-	size_t k = (size_t)first < len ? (size_t)first : len;
+	size_t k = line_cut(s, len, (size_t)first);
 	add(u, role, "%s%.*s", label, (int)k, s);
 	while (k < len) {
-		size_t n = len - k < (size_t)rest ? len - k : (size_t)rest;
+		size_t n = line_cut(s + k, len - k, (size_t)rest);
 		add(u, role, "      %.*s", (int)n, s + k);
 		k += n;
 	}
@@ -129,6 +145,12 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 		}
 		if (x->conflict)
 			add(u, ROLE_CONFLICT, "   CONFLICT: claimed twice");
+		/* what the scan or the index could not read; only once the
+		 * index thread is done, as it may still be writing reasons */
+		if (x->node && x->node->reason && x->node->reason[0] &&
+		    x->node->type != DA_NODE_UNKNOWN && index_ready(u))
+			add_wrapped(u, ROLE_CONFLICT, "   warning: ",
+				    x->node->reason, width);
 		if (i == mirrored)
 			add_copies(u, d, off, copies, ncopies);
 	}

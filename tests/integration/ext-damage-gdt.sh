@@ -64,7 +64,7 @@ warnings() { jq -r "$ext | (.warnings // [])[]" "$T/$1.json"; }
 list "$ORIG" orig
 [ -z "$(warnings orig)" ] || fail "undamaged: warnings: $(warnings orig)"
 ! grep -q "group descriptors" "$T/orig.txt" || fail "undamaged: --list warns"
-look "$ORIG" orig "$G0" | tail -1 | jq -e --argjson i "$G0INO" '.role == "file_data" and .inode == $i' >/dev/null ||
+look "$ORIG" orig "$G0" | tail -1 | jq -e --argjson i "$G0INO" '.role == "file_data" and .inode == $i and .warning == null' >/dev/null ||
 	fail "undamaged: $G0 is not inode $G0INO's"
 
 # --- the whole table overwritten with random bytes (high-entropy bytes
@@ -82,6 +82,13 @@ awk -v p="$PART" -v bs="$BS" 'BEGIN { for (b = 0; b < 81920; b += 997) print p +
 	timeout 20 "$DA" --lookup - --json "$img" >"$T/many" 2>"$T/many.err" || fail "random: --lookup - failed"
 [ ! -s "$T/many.err" ] || fail "random: --lookup - stderr: $(head -3 "$T/many.err")"
 ! grep -q indexing "$T/many" || fail "random: some lookups say indexing"
+# and each answer from the damaged filesystem says why it may be wrong
+jq -e -s 'all(.[]; .owners[-1].warning // "" | test("^group descriptors: .* fail their checksum"))' "$T/many" >/dev/null ||
+	fail "random: a lookup without the warning: $(jq -c '.owners[-1]' "$T/many" | head -1)"
+"$DA" --lookup "$G0" "$img" | grep -q '^ *warning: group descriptors: ' || fail "random: no warning in text --lookup"
+# --list says what the index could not read once, not the scan's warning twice
+[ "$(grep -c 'fail their checksum' "$T/random.txt")" -eq 1 ] || fail "random: a warning repeated: $(grep -c 'fail their checksum' "$T/random.txt")"
+grep -q "warning: file index: the inodes of" "$T/random.txt" || fail "random: the file index's warning is not in --list"
 
 # --- group 1's block bitmap at the last 64-bit block ---
 img=$(fresh)

@@ -23,6 +23,7 @@ while [ $i -lt 50 ] && screen | grep -q 'indexing'; do sleep 0.1; i=$((i + 1)); 
 ! screen | grep -q 'indexing' || fail "still indexing after 5 s: $(side)"
 echo "ok: no indexing after $((i * 100)) ms"
 side | grep -Eq '^   block 300  ' || fail "no block 300 in the side pane: $(side)"
+side | grep -Eq '^   warning: group descriptors: ' || fail "no warning in the side pane: $(side)"
 ! screen | grep -Eq 'Unknown code|libext2fs|for block bitmap' || fail "libext2fs on the screen: $(screen | grep -E 'Unknown|libext2fs|bitmap' | head -2)"
 keys q
 wait_for '^EXIT=0$' || fail "q: $(screen | tail -3)"
