@@ -2,8 +2,9 @@
  * our device layer with a custom io_manager: an ext4 inside an LV inside
  * a partition reads like one on a plain file.  Identity and the used/free
  * bitmap come at scan time; the block -> inode index (inode scan, extent
- * trees, indirect blocks, xattr blocks) and the paths (a parent map from
- * the directories) are built by build_index, possibly in another thread.
+ * trees, indirect blocks, xattr blocks) and the paths (every directory
+ * entry, sorted by inode: all the names of a hard-linked file) are built
+ * by build_index, possibly in another thread.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <pthread.h>
@@ -23,7 +24,6 @@ extern const struct da_plugin da_plugin_ext;
 /* Bounds on what a hostile filesystem can make us hold. */
 #define MAX_RUNS (64u << 20)
 #define MAX_PATH_DEPTH 256
-#define MAX_INODES_FOR_PATHS (64u << 20)
 #define MAX_DIR_ENTRIES (64u << 20)
 
 /* ---- libext2fs's messages ---- */
@@ -183,6 +183,11 @@ struct run {
 	bool conflict;
 };
 
+/* One directory entry: inode ino is called names + name_at in dir. */
+struct name_link {
+	uint32_t ino, dir, name_at;
+};
+
 struct ext_priv {
 	ext2_filsys fs;
 	uint32_t bs;
@@ -195,8 +200,10 @@ struct ext_priv {
 	/* the file index, published by ready */
 	struct run *runs;
 	size_t nruns, capruns;
-	uint32_t *parent;          /* inode -> parent directory */
-	uint32_t *name_at;         /* inode -> offset in names, or 0 */
+	/* every name in every directory read, sorted by inode (then in
+	 * the order read): memory follows the files, not the inode count */
+	struct name_link *links;
+	size_t nlinks, caplinks;
 	char *names;
 	size_t names_len, names_cap;
 	uint32_t ninodes;
@@ -599,8 +606,7 @@ static void ext_free(struct da_node *n)
 	free(p->meta);
 	free(p->meta_before);
 	free(p->runs);
-	free(p->parent);
-	free(p->name_at);
+	free(p->links);
 	free(p->names);
 	free(p);
 	n->priv = NULL;
@@ -631,6 +637,11 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 		da_error_set(err, EINVAL, "%s", error_message(e));
 		return NULL;
 	}
+	/* every bitmap libext2fs makes for us (the block bitmap, the one
+	 * ext2fs_check_desc marks) is a red-black tree of runs, as e2fsck
+	 * uses: a flat bit array would cost 64 MiB for a 2 TiB filesystem,
+	 * and its block count is read from the image */
+	fs->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
 	struct ext2_super_block *sb = fs->super;
 	struct ext_priv *p = da_xcalloc(1, sizeof(*p));
 	p->fs = fs;
@@ -705,8 +716,14 @@ static int dir_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *dirent,
 	if ((len == 1 && dirent->name[0] == '.') ||
 	    (len == 2 && dirent->name[0] == '.' && dirent->name[1] == '.'))
 		return 0;
-	if (p->parent[ino])
-		return 0;                      /* a second hard link */
+	if (p->nlinks >= p->caplinks) {
+		size_t cap = p->caplinks ? p->caplinks * 2 : 4096;
+		struct name_link *nl = realloc(p->links, cap * sizeof(*nl));
+		if (!nl)
+			return DIRENT_ABORT;
+		p->links = nl;
+		p->caplinks = cap;
+	}
 	if (p->names_len + (size_t)len + 1 > p->names_cap) {
 		size_t cap = p->names_cap ? p->names_cap * 2 : 65536;
 		while (cap < p->names_len + (size_t)len + 1)
@@ -719,44 +736,77 @@ static int dir_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *dirent,
 		p->names = nn;
 		p->names_cap = cap;
 	}
-	p->parent[ino] = dir;
-	p->name_at[ino] = (uint32_t)p->names_len;
+	p->links[p->nlinks++] = (struct name_link){
+		ino, dir, (uint32_t)p->names_len };
 	memcpy(p->names + p->names_len, dirent->name, (size_t)len);
 	p->names_len += (size_t)len;
 	p->names[p->names_len++] = '\0';
 	return 0;
 }
 
-/* "/a/b/c" for ino, "" when unknown. */
-static void inode_path(const struct ext_priv *p, uint32_t ino, char *out,
-		       size_t len)
+static int cmp_link(const void *a, const void *b)
 {
-	uint32_t chain[MAX_PATH_DEPTH];
+	const struct name_link *x = a, *y = b;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->name_at < y->name_at ? -1 : x->name_at > y->name_at;
+}
+
+/* The first name of ino (the first read: the one paths use), or NULL. */
+static const struct name_link *first_link(const struct ext_priv *p,
+					  uint32_t ino)
+{
+	size_t lo = 0, hi = p->nlinks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->links[mid].ino < ino)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->nlinks && p->links[lo].ino == ino ? &p->links[lo]
+							  : NULL;
+}
+
+/* "/a/b/c" for the name l, through the first names of its directories
+ * (which have only one); "" when a directory on the way is unknown. */
+static void link_path(const struct ext_priv *p, const struct name_link *l,
+		      char *out, size_t len)
+{
+	const struct name_link *chain[MAX_PATH_DEPTH];
 	int depth = 0;
 	out[0] = '\0';
-	if (!p->parent || ino == 0 || ino > p->ninodes)
-		return;
-	if (ino == EXT2_ROOT_INO) {
-		snprintf(out, len, "/");
-		return;
+	while (l) {
+		if (depth >= MAX_PATH_DEPTH)
+			return;            /* a loop */
+		chain[depth++] = l;
+		if (l->dir == EXT2_ROOT_INO)
+			break;
+		l = first_link(p, l->dir);
 	}
-	while (ino != EXT2_ROOT_INO) {
-		if (depth >= MAX_PATH_DEPTH || ino == 0 || ino > p->ninodes ||
-		    !p->parent[ino])
-			return;            /* orphan, or a loop */
-		chain[depth++] = ino;
-		ino = p->parent[ino];
-	}
+	if (!l)
+		return;                    /* an orphan */
 	size_t o = 0;
 	for (int i = depth - 1; i >= 0 && o + 2 < len; i--) {
 		int w = snprintf(out + o, len - o, "/%s",
-				 p->names + p->name_at[chain[i]]);
+				 p->names + chain[i]->name_at);
 		if (w < 0)
 			break;
 		o += (size_t)w;
 	}
 	if (o >= len)
 		out[len - 1] = '\0';
+}
+
+/* "/a/b/c" for ino, "" when unknown. */
+static void inode_path(const struct ext_priv *p, uint32_t ino, char *out,
+		       size_t len)
+{
+	out[0] = '\0';
+	if (ino == EXT2_ROOT_INO)
+		snprintf(out, len, "/");
+	else
+		link_path(p, first_link(p, ino), out, len);
 }
 
 /* What the file index could not read, for the node's reason. */
@@ -851,7 +901,7 @@ static int ext_build_index(struct da_node *n, da_error *err)
 	lib_init();
 	ext2_filsys fs = p->fs;
 	p->ninodes = fs->super->s_inodes_count;
-	bool paths = p->ninodes <= MAX_INODES_FOR_PATHS;
+	bool paths = true;
 	uint32_t *dirs = NULL;
 	size_t ndirs = 0, capdirs = 0;
 	struct index_gaps gaps = { 0 };
@@ -873,9 +923,13 @@ static int ext_build_index(struct da_node *n, da_error *err)
 	gaps.groups = p->bad_itables;
 	snprintf(gaps.first_group, sizeof(gaps.first_group), "%s",
 		 p->first_bad_itable);
+	/* where the scan went when it left a group: it skips the groups it
+	 * has nothing to read in (uninitialised, no table) by itself, and
+	 * going to each of those again would cost groups squared */
+	dgrp_t next = 0;
 	for (dgrp_t g = 0; g < fs->group_desc_count && !p->overflow; g++) {
-		if (!ext2fs_inode_table_loc(fs, g))
-			continue;          /* missing, or set aside at scan */
+		if (g < next || !ext2fs_inode_table_loc(fs, g))
+			continue;          /* empty, missing, or set aside */
 		e = ext2fs_inode_scan_goto_blockgroup(scan, g);
 		for (uint32_t k = 0; !e && k < ipg; k++) {
 			ext2_ino_t ino;
@@ -893,6 +947,10 @@ static int ext_build_index(struct da_node *n, da_error *err)
 				continue;
 			}
 			/* the scan moved on: an unused or missing table */
+			if (!e && ino == 0)
+				next = fs->group_desc_count;
+			else if (!e && (ino - 1) / ipg > g)
+				next = (ino - 1) / ipg;
 			if (e || ino == 0 || (ino - 1) / ipg != g)
 				break;
 			if (ino != EXT2_ROOT_INO &&
@@ -945,21 +1003,14 @@ static int ext_build_index(struct da_node *n, da_error *err)
 	}
 
 	if (paths) {
-		p->parent = calloc((size_t)p->ninodes + 1, sizeof(*p->parent));
-		p->name_at = calloc((size_t)p->ninodes + 1,
-				    sizeof(*p->name_at));
-		if (p->parent && p->name_at) {
-			struct dir_ctx c = { p, 0 };
-			for (size_t i = 0; i < ndirs; i++)
-				if (ext2fs_dir_iterate2(fs, dirs[i], 0, NULL,
-							dir_cb, &c))
-					gaps.dirs++;
-		} else {
-			free(p->parent);
-			free(p->name_at);
-			p->parent = NULL;
-			p->name_at = NULL;
-		}
+		struct dir_ctx c = { p, 0 };
+		for (size_t i = 0; i < ndirs; i++)
+			if (ext2fs_dir_iterate2(fs, dirs[i], 0, NULL, dir_cb,
+						&c))
+				gaps.dirs++;
+		if (p->nlinks > 1)
+			qsort(p->links, p->nlinks, sizeof(*p->links),
+			      cmp_link);
 	}
 	free(dirs);
 	index_gaps_reason(p, n, &gaps);
@@ -1060,10 +1111,20 @@ static int64_t ext_find_file(struct da_node *n, const char *name,
 		if (p->runs[i].ino == last)
 			continue;
 		last = p->runs[i].ino;
-		inode_path(p, last, path, sizeof(path));
-		if (path[0] && strstr(path, name)) {
+		/* every name of a file with hard links */
+		const struct name_link *l = first_link(p, last);
+		for (; l && l < p->links + p->nlinks && l->ino == last; l++) {
+			link_path(p, l, path, sizeof(path));
+			if (path[0] && strstr(path, name)) {
+				if (path_out)
+					snprintf(path_out, path_len, "%s",
+						 path);
+				return (int64_t)(p->runs[i].start * p->bs);
+			}
+		}
+		if (last == EXT2_ROOT_INO && !strcmp(name, "/")) {
 			if (path_out)
-				snprintf(path_out, path_len, "%s", path);
+				snprintf(path_out, path_len, "/");
 			return (int64_t)(p->runs[i].start * p->bs);
 		}
 	}
