@@ -1,7 +1,9 @@
 /* libFuzzer target: the whole engine on one hostile disk image — scan,
  * ownership, file indexes, lookups, list and map.
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -30,9 +32,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct da_ownership *o = da_ownership_build(m, &err);
 		if (o) {
 			da_machine_build_indexes(m, &err);
+			/* text and JSON: the escaping of hostile names too */
+			da_report_list(null, m, false);
 			for (uint64_t off = 0; off < size; off += 509)
-				da_report_lookup(null, o, m, 0, off, true);
-			da_report_map(null, o, m, 0, 16, 4);
+				da_report_lookup(null, o, m, 0, off,
+						 (off / 509) % 2 == 0);
+			da_report_map(null, o, m, 0, 16, 4, true);
 			da_ownership_free(o);
 		}
 		fclose(null);
