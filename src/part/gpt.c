@@ -1,6 +1,8 @@
 /* GPT partition tables: the primary header at LBA 1 and its entries, the
  * backup header at the last LBA, both with their CRC-32s.  The backup is
- * used when the primary is damaged, and the fact is reported.
+ * used when the primary is damaged, and the fact is reported.  LBAs are
+ * the disk's logical sectors: 512 bytes, or 4096 on a 4K-native disk
+ * (whose headers are found at byte 4096 and in the last 4 KiB).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +14,8 @@ extern const struct da_plugin da_plugin_gpt;
 
 #define MAX_ENTRIES 4096u
 #define MAX_ENTRIES_BYTES (1u << 20)
+#define MAX_SECTOR 4096u
+static const uint32_t sector_sizes[] = { 512, 4096 };
 
 struct header {
 	uint64_t my_lba, alt_lba, first_lba, last_lba, entries_lba;
@@ -21,20 +25,21 @@ struct header {
 
 /* Read and check the header at lba: signature, size, CRC, and that it
  * says it is where it is.  On failure, why says what is wrong. */
-static bool read_header(struct da_device *dev, uint64_t lba,
+static bool read_header(struct da_device *dev, uint32_t ss, uint64_t lba,
 			struct header *h, const char **why)
 {
-	uint8_t s[SECTOR];
+	uint8_t s[MAX_SECTOR];
+	uint64_t off;
 	*why = "unreadable";
-	if (!range_ok(lba * SECTOR, SECTOR, dev->size) ||
-	    da_device_read(dev, s, SECTOR, lba * SECTOR, NULL) < 0)
+	if (!mul_ok(lba, ss, &off) || !range_ok(off, ss, dev->size) ||
+	    da_device_read(dev, s, ss, off, NULL) < 0)
 		return false;
 	*why = "no signature";
 	if (memcmp(s, "EFI PART", 8))
 		return false;
 	uint32_t hsize = le32(s + 12);
 	*why = "bad header size";
-	if (hsize < 92 || hsize > SECTOR)
+	if (hsize < 92 || hsize > ss)
 		return false;
 	uint32_t crc = le32(s + 16);
 	memset(s + 16, 0, 4);
@@ -62,13 +67,13 @@ static bool read_header(struct da_device *dev, uint64_t lba,
 }
 
 /* Read and check the entry array of h; returns it (malloc'd) or NULL. */
-static uint8_t *read_entries(struct da_device *dev, const struct header *h,
-			     const char **why)
+static uint8_t *read_entries(struct da_device *dev, uint32_t ss,
+			     const struct header *h, const char **why)
 {
 	size_t len = (size_t)h->nentries * h->entry_size;
 	uint64_t off;
 	*why = "entry array outside the disk";
-	if (!mul_ok(h->entries_lba, SECTOR, &off) ||
+	if (!mul_ok(h->entries_lba, ss, &off) ||
 	    !range_ok(off, len, dev->size))
 		return NULL;
 	uint8_t *buf = malloc(len ? len : 1);
@@ -87,18 +92,29 @@ static uint8_t *read_entries(struct da_device *dev, const struct header *h,
 	return buf;
 }
 
+/* The sector size whose primary or backup header is valid, 512 first;
+ * 0 when neither is. */
+static uint32_t find_sector_size(struct da_device *dev)
+{
+	for (size_t i = 0; i < sizeof(sector_sizes) / sizeof(*sector_sizes);
+	     i++) {
+		uint32_t ss = sector_sizes[i];
+		struct header h;
+		const char *why;
+		uint64_t sectors = dev->size / ss;
+		if (sectors < 3)
+			continue;
+		if (read_header(dev, ss, 1, &h, &why) ||
+		    read_header(dev, ss, sectors - 1, &h, &why))
+			return ss;
+	}
+	return 0;
+}
+
 static enum da_probe gpt_probe(struct da_device *dev, da_error *err)
 {
 	(void)err;             /* an unreadable header is "not mine" */
-	struct header h;
-	const char *why;
-	uint64_t last = dev->size / SECTOR;
-	if (last < 3)
-		return DA_PROBE_NOT_MINE;
-	if (read_header(dev, 1, &h, &why) ||
-	    read_header(dev, last - 1, &h, &why))
-		return DA_PROBE_FOUND;
-	return DA_PROBE_NOT_MINE;
+	return find_sector_size(dev) ? DA_PROBE_FOUND : DA_PROBE_NOT_MINE;
 }
 
 /* UTF-16LE name (up to n units) to UTF-8 */
@@ -147,31 +163,36 @@ static void utf16_name(const uint8_t *p, size_t n, char *out, size_t outlen)
 
 static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 {
-	uint64_t last = dev->size / SECTOR - 1;
+	uint32_t ss = find_sector_size(dev);
+	if (!ss) {
+		da_error_set(err, EINVAL, "GPT: no valid header");
+		return NULL;
+	}
+	uint64_t last = dev->size / ss - 1;
 	struct header prim, back, *use = NULL;
 	const char *pwhy, *bwhy, *why;
 	uint8_t *entries = NULL;
-	bool pok = read_header(dev, 1, &prim, &pwhy);
-	uint8_t *pent = pok ? read_entries(dev, &prim, &pwhy) : NULL;
+	bool pok = read_header(dev, ss, 1, &prim, &pwhy);
+	uint8_t *pent = pok ? read_entries(dev, ss, &prim, &pwhy) : NULL;
 	pok = pok && pent;
 	/* the backup is where the primary says, or at the last LBA */
 	bool bok = false;
 	uint64_t blba = pok ? prim.alt_lba : last;
 	if (blba <= last)
-		bok = read_header(dev, blba, &back, &bwhy);
+		bok = read_header(dev, ss, blba, &back, &bwhy);
 	else
 		bwhy = "past the end of the disk";
 	if (!bok && blba != last) {
 		blba = last;
-		bok = read_header(dev, last, &back, &bwhy);
+		bok = read_header(dev, ss, last, &back, &bwhy);
 	}
-	uint8_t *bent = bok ? read_entries(dev, &back, &bwhy) : NULL;
+	uint8_t *bent = bok ? read_entries(dev, ss, &back, &bwhy) : NULL;
 	bok = bok && bent;
 
 	struct da_node *n = da_node_new(DA_NODE_PARTITIONS, &da_plugin_gpt,
 					dev);
 	da_obj_set_str(n->props, "scheme", "gpt");
-	da_obj_set_int(n->props, "sector_size", SECTOR);
+	da_obj_set_int(n->props, "sector_size", ss);
 	if (pok) {
 		use = &prim;
 		entries = pent;
@@ -220,18 +241,18 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 		abort();
 	size_t np = 0;
 	uint64_t esize = (uint64_t)use->nentries * use->entry_size;
-	uint64_t esec = (esize + SECTOR - 1) / SECTOR * SECTOR;
-	ps[np++] = (struct part_piece){ 0, SECTOR, "table", -1 };
+	uint64_t esec = (esize + ss - 1) / ss * ss;
+	/* the entries were read, so their LBAs times ss do not overflow */
+	ps[np++] = (struct part_piece){ 0, ss, "table", -1 };
 	if (pok) {
-		ps[np++] = (struct part_piece){ SECTOR, SECTOR, "table", -1 };
-		ps[np++] = (struct part_piece){ prim.entries_lba * SECTOR, esec,
+		ps[np++] = (struct part_piece){ ss, ss, "table", -1 };
+		ps[np++] = (struct part_piece){ prim.entries_lba * ss, esec,
 						"table", -1 };
 	}
 	if (bok) {
-		ps[np++] = (struct part_piece){ back.entries_lba * SECTOR,
-						esec, "table", -1 };
-		ps[np++] = (struct part_piece){ blba * SECTOR, SECTOR, "table",
-						-1 };
+		ps[np++] = (struct part_piece){ back.entries_lba * ss, esec,
+						"table", -1 };
+		ps[np++] = (struct part_piece){ blba * ss, ss, "table", -1 };
 	}
 
 	for (uint32_t i = 0; i < use->nentries; i++) {
@@ -254,8 +275,8 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 		if (attrs)
 			da_obj_set_int(p, "attributes", (int64_t)attrs);
 		uint64_t start, size;
-		if (lastl < first || !mul_ok(first, SECTOR, &start) ||
-		    !mul_ok(lastl - first + 1, SECTOR, &size)) {
+		if (lastl < first || !mul_ok(first, ss, &start) ||
+		    !mul_ok(lastl - first + 1, ss, &size)) {
 			da_warn(n, "entry %u: first LBA %llu after last LBA "
 				"%llu: ignored", i + 1,
 				(unsigned long long)first,
