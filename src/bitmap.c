@@ -75,7 +75,7 @@ static int cmp_run(const void *x, const void *y)
 void da_bitmap_finish(struct da_bitmap *b)
 {
 	if (b->dirty) {
-		qsort(b->runs, b->n, sizeof(*b->runs), cmp_run);
+		da_sort(b->runs, b->n, sizeof(*b->runs), cmp_run);
 		size_t k = 0;
 		for (size_t i = 0; i < b->n; i++) {
 			struct run r = b->runs[i];

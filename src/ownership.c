@@ -343,7 +343,7 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 {
 	struct disk_index *di = &o->disks[d];
 	uint64_t size = o->m->disks[d].dev->size;
-	qsort(di->raw, di->nraw, sizeof(*di->raw), cmp_raw_start);
+	da_sort(di->raw, di->nraw, sizeof(*di->raw), cmp_raw_start);
 
 	size_t nb = 0;
 	uint64_t *bounds = malloc((2 * di->nraw + 2) * sizeof(*bounds));
@@ -360,7 +360,7 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 		bounds[nb++] = di->raw[i].start;
 		bounds[nb++] = di->raw[i].start + di->raw[i].len;
 	}
-	qsort(bounds, nb, sizeof(*bounds), cmp_u64);
+	da_sort(bounds, nb, sizeof(*bounds), cmp_u64);
 	size_t u = 0;
 	for (size_t i = 0; i < nb; i++)
 		if (bounds[i] <= size && (u == 0 || bounds[i] != bounds[u - 1]))
@@ -391,7 +391,7 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 				active[nactive++] = &di->raw[next];
 			next++;
 		}
-		qsort(active, nactive, sizeof(*active), cmp_active);
+		da_sort(active, nactive, sizeof(*active), cmp_active);
 
 		if (di->nclaims + nactive > capclaims) {
 			capclaims = (di->nclaims + nactive) * 2;

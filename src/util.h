@@ -7,9 +7,19 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diskatlas.h"
+
+/* qsort, except for fewer than two items: qsort's base must not be NULL
+ * even when there is nothing to sort (an empty table's pointer often is). */
+static inline void da_sort(void *base, size_t n, size_t size,
+			   int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
 
 static inline uint16_t le16(const void *p)
 {

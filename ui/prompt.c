@@ -326,7 +326,8 @@ int extent_next(struct ui *u, int dir)
 			runs[nruns++] = (struct run){ off, sg[i].len };
 		}
 	}
-	qsort(runs, nruns, sizeof(*runs), cmp_run);
+	if (nruns > 1)   /* runs is NULL when there are none */
+		qsort(runs, nruns, sizeof(*runs), cmp_run);
 	/* merge touching runs: an extent is a maximal run */
 	size_t m = 0;
 	for (size_t i = 0; i < nruns; i++) {

@@ -430,7 +430,7 @@ static void build_meta(struct ext_priv *p)
 		}
 	}
 	if (p->nmeta > 1)
-		qsort(p->meta, p->nmeta, sizeof(*p->meta), cmp_run);
+		da_sort(p->meta, p->nmeta, sizeof(*p->meta), cmp_run);
 	/* no overlaps in the metadata table: a later run is cut */
 	size_t k = 0;
 	uint64_t end = 0;
@@ -983,7 +983,7 @@ static int ext_build_index(struct da_node *n, da_error *err)
 	ext2fs_close_inode_scan(scan);
 
 	if (p->nruns > 1)
-		qsort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
+		da_sort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
 	/* blocks claimed by two inodes: both runs say so (a shared xattr
 	 * block is shared by design, not a conflict) */
 	uint64_t end = 0;
@@ -1009,7 +1009,7 @@ static int ext_build_index(struct da_node *n, da_error *err)
 						&c))
 				gaps.dirs++;
 		if (p->nlinks > 1)
-			qsort(p->links, p->nlinks, sizeof(*p->links),
+			da_sort(p->links, p->nlinks, sizeof(*p->links),
 			      cmp_link);
 	}
 	free(dirs);

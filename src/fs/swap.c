@@ -203,7 +203,7 @@ static struct da_node *swap_scan(struct da_device *dev, da_error *err)
 		da_arr_push(list, da_int_new(b));
 	}
 #undef U32
-	qsort(p->bad, p->nbad, sizeof(*p->bad), cmp_u32);
+	da_sort(p->bad, p->nbad, sizeof(*p->bad), cmp_u32);
 	da_obj_set_int(v, "bad_pages", (int64_t)p->nbad);
 	if (p->nbad)
 		da_obj_set(v, "bad_page_list", list);

@@ -19,7 +19,7 @@ static int cmp_piece(const void *a, const void *b)
 void part_cover(struct da_node *n, struct part_piece *p, size_t count)
 {
 	uint64_t size = n->dev->size, at = 0;
-	qsort(p, count, sizeof(*p), cmp_piece);
+	da_sort(p, count, sizeof(*p), cmp_piece);
 	for (size_t i = 0; i < count; i++) {
 		if (p[i].start >= size || p[i].len == 0)
 			continue;

@@ -283,7 +283,7 @@ void lvm2_set_regions(struct da_node *n)
 		iv[k++] = (struct ival){ p->pe_start, size - p->pe_start,
 					 "unallocated" };
 	}
-	qsort(iv, k, sizeof(*iv), cmp_ival);
+	da_sort(iv, k, sizeof(*iv), cmp_ival);
 	uint64_t at = 0;
 	for (size_t i = 0; i < k && at < size; i++) {
 		uint64_t s = iv[i].start, e;
@@ -583,7 +583,7 @@ void lvm2_pv_finish(struct da_node *n)
 {
 	struct pv_priv *p = n->priv;
 	if (p->nruns)
-		qsort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
+		da_sort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
 	size_t k = 0;
 	for (size_t i = 0; i < p->nruns; i++) {
 		struct run r = p->runs[i];

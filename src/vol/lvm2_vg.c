@@ -130,7 +130,7 @@ static struct seg *lv_segments(struct vg *g, struct vg_lv *l, size_t *n)
 		s[(*n)++] = (struct seg){ c, (uint64_t)st, (uint64_t)cnt,
 					  type };
 	}
-	qsort(s, *n, sizeof(*s), cmp_seg);
+	da_sort(s, *n, sizeof(*s), cmp_seg);
 	return s;
 }
 
