@@ -188,31 +188,55 @@ static bool hidden_char(uint32_t c)
 	       (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 }
 
+/* The length of the run at p that both writers copy as it is: valid
+ * UTF-8, nothing hidden, neither of the bytes a and b.  Written with one
+ * fwrite: a call a character made --lookup - three times slower. */
+static size_t plain_run(const unsigned char *p, unsigned char a,
+			unsigned char b)
+{
+	size_t n = 0;
+	for (;;) {
+		if (p[n] == 0 || p[n] == a || p[n] == b)
+			return n;
+		if (p[n] >= 0x20 && p[n] < 0x7f) {
+			n++;               /* printable ASCII: most of it */
+			continue;
+		}
+		uint32_t c;
+		size_t len = utf8_seq(p + n, &c);
+		if (len == 0 || hidden_char(c))
+			return n;
+		n += len;
+	}
+}
+
 void da_text_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	while (*p) {
+		size_t run = plain_run(p, '\\', '\\');
+		if (run) {
+			fwrite(p, 1, run, f);
+			p += run;
+			continue;
+		}
 		uint32_t c;
 		size_t len = utf8_seq(p, &c);
 		if (len == 0) {
 			fprintf(f, "\\x%02x", *p++);
 			continue;
 		}
-		if (!hidden_char(c) && c != '\\') {
-			fwrite(p, 1, len, f);
-		} else {
-			switch (c) {
-			case '\\': fputs("\\\\", f); break;
-			case '\033': fputs("\\e", f); break;
-			case '\n': fputs("\\n", f); break;
-			case '\r': fputs("\\r", f); break;
-			case '\t': fputs("\\t", f); break;
-			default:
-				if (c < 0x80)
-					fprintf(f, "\\x%02x", (unsigned)c);
-				else
-					fprintf(f, "\\u%04x", (unsigned)c);
-			}
+		switch (c) {
+		case '\\': fputs("\\\\", f); break;
+		case '\033': fputs("\\e", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (c < 0x80)
+				fprintf(f, "\\x%02x", (unsigned)c);
+			else
+				fprintf(f, "\\u%04x", (unsigned)c);
 		}
 		p += len;
 	}
@@ -223,6 +247,12 @@ void da_json_string(FILE *f, const char *s)
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	fputc('"', f);
 	while (*p) {
+		size_t run = plain_run(p, '"', '\\');
+		if (run) {
+			fwrite(p, 1, run, f);
+			p += run;
+			continue;
+		}
 		uint32_t c;
 		size_t len = utf8_seq(p, &c);
 		if (len == 0) {
@@ -238,10 +268,7 @@ void da_json_string(FILE *f, const char *s)
 		case '\r': fputs("\\r", f); break;
 		case '\t': fputs("\\t", f); break;
 		default:
-			if (hidden_char(c))
-				fprintf(f, "\\u%04x", (unsigned)c);
-			else
-				fwrite(p, 1, len, f);
+			fprintf(f, "\\u%04x", (unsigned)c);
 		}
 		p += len;
 	}
