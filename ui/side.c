@@ -326,8 +326,16 @@ static void count_files(struct ui *u, const struct view *v, uint64_t start,
 		const struct da_owner *o = file_at(u, v, best->first, w);
 		cf->top[r].hits = best->hits;
 		cf->top[r].inode = best->inode;
-		snprintf(cf->top[r].path, sizeof(cf->top[r].path), "%s",
-			 o && o->info.path[0] ? o->info.path : "?");
+		/* a file without a path (the resize inode, the journal, an
+		 * orphan) goes by its inode and what its blocks are */
+		if (o && o->info.path[0])
+			snprintf(cf->top[r].path, sizeof(cf->top[r].path),
+				 "%s", o->info.path);
+		else
+			snprintf(cf->top[r].path, sizeof(cf->top[r].path),
+				 "(inode %" PRId64 "%s%s)", best->inode,
+				 o && o->info.role ? ", " : "",
+				 o && o->info.role ? o->info.role : "");
 		cf->ntop++;
 		best->hits = 0;
 	}

@@ -284,15 +284,56 @@ int view_enter(struct ui *u)
 	return 0;
 }
 
+/* Where the byte under inner's cursor lies in outer's space: on outer's
+ * disk, or in the owner chain as the space outer shows.  A mirrored byte
+ * has several places: the first on outer's disk. */
+static bool outer_offset(struct ui *u, const struct view *inner,
+			 const struct view *outer, uint64_t *off)
+{
+	struct da_location at[UI_MAX_COPIES];
+	int n = view_locate_all(u, inner, inner->cursor, at, UI_MAX_COPIES);
+	if (n > UI_MAX_COPIES)
+		n = UI_MAX_COPIES;
+	for (int k = 0; k < n; k++) {
+		if (outer->disk >= 0) {
+			if (at[k].disk != (size_t)outer->disk)
+				continue;
+			*off = at[k].offset;
+			return true;
+		}
+		struct da_owner w[UI_MAX_OWNERS];
+		int m = da_owners_at(u->o, at[k].disk, at[k].offset, w,
+				     UI_MAX_OWNERS, false);
+		if (m > UI_MAX_OWNERS)
+			m = UI_MAX_OWNERS;
+		for (int i = 0; i < m; i++) {
+			if (w[i].space == outer->dev &&
+			    w[i].offset < outer->size) {
+				*off = w[i].offset;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 int view_leave(struct ui *u)
 {
 	if (u->depths[u->disk] <= 1) {
 		ui_message(u, false, "already at the disk");
 		return -1;
 	}
+	struct view *inner = view_cur(u);
+	uint64_t off;
+	bool found = outer_offset(u, inner, &u->stacks[u->disk][
+					  u->depths[u->disk] - 2], &off);
 	u->depths[u->disk]--;
 	struct view *v = view_cur(u);
 	view_clamp(u, v);
+	/* back out to where the cursor is now, not where it went in: a walk
+	 * inside an LV ends on the disk byte it reached */
+	if (found)
+		view_set_cursor(u, v, off);
 	u->side_scroll = 0;
 	ui_message(u, false, "back in %s", v->name);
 	return 0;

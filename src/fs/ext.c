@@ -1055,7 +1055,9 @@ static int ext_describe_block(struct da_node *n, uint64_t off,
 	out->conflict = r->conflict;
 	inode_path(p, r->ino, out->path, sizeof(out->path));
 	struct ext2_inode inode;
-	if (!ext2fs_read_inode(p->fs, r->ino, &inode))
+	/* a directory's link count is its subdirectories, not names */
+	if (!ext2fs_read_inode(p->fs, r->ino, &inode) &&
+	    !LINUX_S_ISDIR(inode.i_mode))
 		out->nlinks = inode.i_links_count;
 	return 0;
 }
