@@ -489,10 +489,19 @@ int da_report_list(FILE *f, struct da_machine *m, bool json);
  * object on one line. */
 int da_report_lookup(FILE *f, const struct da_ownership *o,
 		     struct da_machine *m, size_t d, uint64_t off, bool json);
-/* Resolve "[DISK:]OFFSET" to a disk index and an offset inside it.
- * -1 with err on an unknown disk, a bad offset, or one past the end. */
+/* Resolve "[NAME:]OFFSET", NAME a disk or an assembled volume ("vg/lv"),
+ * to that device and an offset inside it (no NAME: the first disk).
+ * -1 with err on an unknown name, a bad offset, or one past the end. */
+int da_parse_where_dev(struct da_machine *m, const char *where,
+		       struct da_device **dev, uint64_t *off, da_error *err);
+/* The same for disks only: a disk index and an offset in it. */
 int da_parse_where(struct da_machine *m, const char *where, size_t *d,
 		   uint64_t *off, da_error *err);
+/* The same down to a disk byte: a volume's offset is followed through
+ * the ownership index to the disk (the first copy of a mirror). */
+int da_resolve_where(const struct da_ownership *o, struct da_machine *m,
+		     const char *where, size_t *d, uint64_t *off,
+		     da_error *err);
 /* The disk as a width x height map of letters, with a legend; color adds
  * ANSI colours (one per region) for a terminal. */
 int da_report_map(FILE *f, const struct da_ownership *o,

@@ -294,35 +294,88 @@ int da_report_list(FILE *f, struct da_machine *m, bool json)
 
 /* ---- --lookup ---- */
 
-int da_parse_where(struct da_machine *m, const char *where, size_t *d,
-		   uint64_t *off, da_error *err)
+int da_parse_where_dev(struct da_machine *m, const char *where,
+		       struct da_device **dev, uint64_t *off, da_error *err)
 {
 	const char *colon = strrchr(where, ':');
 	const char *num = where;
-	*d = 0;
+	const char *name = m->ndisks ? m->disks[0].name : "";
+	*dev = m->ndisks ? m->disks[0].dev : NULL;
 	if (colon) {
 		size_t len = (size_t)(colon - where);
-		bool found = false;
-		for (size_t i = 0; i < m->ndisks; i++) {
+		*dev = NULL;
+		for (size_t i = 0; i < m->ndisks && !*dev; i++)
 			if (strlen(m->disks[i].name) == len &&
 			    !strncmp(m->disks[i].name, where, len)) {
-				*d = i;
-				found = true;
+				*dev = m->disks[i].dev;
+				name = m->disks[i].name;
 			}
-		}
-		if (!found)
-			return da_error_set(err, EINVAL, "%s: no disk named "
-					    "'%.*s'", where, (int)len, where);
+		/* an assembled volume: "vg/lv:OFFSET" */
+		for (size_t i = 0; i < m->nvolumes && !*dev; i++)
+			if (m->volumes[i].dev &&
+			    strlen(m->volumes[i].name) == len &&
+			    !strncmp(m->volumes[i].name, where, len)) {
+				*dev = m->volumes[i].dev;
+				name = m->volumes[i].name;
+			}
+		if (!*dev)
+			return da_error_set(err, EINVAL, "%s: no disk or "
+					    "volume named '%.*s'", where,
+					    (int)len, where);
 		num = colon + 1;
 	}
+	if (!*dev)
+		return da_error_set(err, EINVAL, "%s: no disk", where);
 	if (da_parse_offset(num, off) < 0)
 		return da_error_set(err, EINVAL, "%s: not an offset (try "
 				    "1048576, 0x100000, 1M or 2048s)", where);
-	if (*off >= m->disks[*d].dev->size)
+	if (*off >= (*dev)->size)
 		return da_error_set(err, ERANGE, "%s: offset %" PRIu64
 				    " is past the end of %s (%" PRIu64
-				    " bytes)", where, *off,
-				    m->disks[*d].name, m->disks[*d].dev->size);
+				    " bytes)", where, *off, name,
+				    (*dev)->size);
+	return 0;
+}
+
+static int disk_index(const struct da_machine *m, const struct da_device *dev)
+{
+	for (size_t i = 0; i < m->ndisks; i++)
+		if (m->disks[i].dev == dev)
+			return (int)i;
+	return -1;
+}
+
+int da_parse_where(struct da_machine *m, const char *where, size_t *d,
+		   uint64_t *off, da_error *err)
+{
+	struct da_device *dev;
+	if (da_parse_where_dev(m, where, &dev, off, err) < 0)
+		return -1;
+	int i = disk_index(m, dev);
+	if (i < 0)
+		return da_error_set(err, EINVAL, "%s: '%s' is a volume, not a "
+				    "disk", where, dev->name);
+	*d = (size_t)i;
+	return 0;
+}
+
+int da_resolve_where(const struct da_ownership *o, struct da_machine *m,
+		     const char *where, size_t *d, uint64_t *off,
+		     da_error *err)
+{
+	struct da_device *dev;
+	if (da_parse_where_dev(m, where, &dev, off, err) < 0)
+		return -1;
+	int i = disk_index(m, dev);
+	if (i >= 0) {
+		*d = (size_t)i;
+		return 0;
+	}
+	uint64_t voff = *off;
+	if (da_ownership_locate(o, dev, voff, d, off, NULL) < 0)
+		return da_error_set(err, ENXIO, "%s: byte %" PRIu64 " of %s "
+				    "lies on no disk here (a missing PV?)",
+				    where, voff, dev->name);
 	return 0;
 }
 

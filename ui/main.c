@@ -25,7 +25,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "  DISK               PATH or NAME=PATH (an image file or block device)\n"
 	      "  -l, --list         print what the scan found, as a tree\n"
-	      "  -L, --lookup WHERE print the owners of the byte at [DISK:]OFFSET;\n"
+	      "  -L, --lookup WHERE print the owners of the byte at [NAME:]OFFSET,\n"
+	      "                     NAME a disk or a volume (vg/lv);\n"
 	      "                     OFFSET is bytes (decimal or 0x hex), with K/M/G/T\n"
 	      "                     (powers of 1024) or s (512-byte sectors);\n"
 	      "                     '-' reads one WHERE a line from standard input\n"
@@ -129,7 +130,7 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 		size_t d;
 		uint64_t off;
 		da_error err = { 0 };
-		if (da_parse_where(m, line, &d, &off, &err) < 0) {
+		if (da_resolve_where(o, m, line, &d, &off, &err) < 0) {
 			status = 1;
 			/* the line read, and the message that quotes it,
 			 * escaped: one answer stays one line */
@@ -323,8 +324,10 @@ int main(int argc, char **argv)
 	} else {
 		size_t d = 0;
 		uint64_t off = 0;
+		struct da_device *dev;
+		/* before the ownership build: a typo fails at once */
 		if (mode == MODE_LOOKUP && strcmp(where, "-") != 0 &&
-		    da_parse_where(m, where, &d, &off, &err) < 0) {
+		    da_parse_where_dev(m, where, &dev, &off, &err) < 0) {
 			da_machine_close(m);
 			return fail(err.msg);
 		}
@@ -337,6 +340,9 @@ int main(int argc, char **argv)
 			da_machine_build_indexes(m, &err);
 			if (strcmp(where, "-") == 0)
 				status = lookup_stream(o, m, json);
+			else if (da_resolve_where(o, m, where, &d, &off,
+						  &err) < 0)
+				status = fail(err.msg);
 			else
 				da_report_lookup(stdout, o, m, d, off, json);
 			stdout_failed();

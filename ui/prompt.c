@@ -24,9 +24,17 @@ static void go_offset(struct ui *u, const char *text)
 	if (colon) {
 		size_t d;
 		uint64_t off;
+		struct da_device *dev;
 		da_error err = { 0 };
-		if (da_parse_where(u->m, text, &d, &off, &err) < 0) {
+		if (da_parse_where_dev(u->m, text, &dev, &off, &err) < 0) {
 			ui_message(u, true, "%s", err.msg);
+			return;
+		}
+		if (da_parse_where(u->m, text, &d, &off, &err) < 0) {
+			/* a volume: its view if one is open, else its disk */
+			if (view_goto_space(u, dev, off) < 0)
+				ui_message(u, true, "%s lies on no disk here",
+					   text);
 			return;
 		}
 		u->disk = d;

@@ -49,7 +49,7 @@ expect 2 "--width" "$DA" --map --width 0 "$img"
 truncate -s 1M "$T/pub/zero.img"
 expect 1 "past the end" "$DA" --lookup 2M "$T/pub/zero.img"
 expect 1 "not an offset" "$DA" --lookup 12Q "$T/pub/zero.img"
-expect 1 "no disk named" "$DA" --lookup other:0 "$T/pub/zero.img"
+expect 1 "no disk or volume named" "$DA" --lookup other:0 "$T/pub/zero.img"
 
 # an all-zero disk lists as empty, a random one as unknown with a reason
 "$DA" --list --json "$T/pub/zero.img" | jq -e '.disks[0].content.type == "empty"' >/dev/null ||
