@@ -494,9 +494,6 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
  * -1 with err on an unknown name, a bad offset, or one past the end. */
 int da_parse_where_dev(struct da_machine *m, const char *where,
 		       struct da_device **dev, uint64_t *off, da_error *err);
-/* The same for disks only: a disk index and an offset in it. */
-int da_parse_where(struct da_machine *m, const char *where, size_t *d,
-		   uint64_t *off, da_error *err);
 /* The same down to a disk byte: a volume's offset is followed through
  * the ownership index to the disk (the first copy of a mirror). */
 int da_resolve_where(const struct da_ownership *o, struct da_machine *m,

@@ -337,28 +337,6 @@ int da_parse_where_dev(struct da_machine *m, const char *where,
 	return 0;
 }
 
-static int disk_index(const struct da_machine *m, const struct da_device *dev)
-{
-	for (size_t i = 0; i < m->ndisks; i++)
-		if (m->disks[i].dev == dev)
-			return (int)i;
-	return -1;
-}
-
-int da_parse_where(struct da_machine *m, const char *where, size_t *d,
-		   uint64_t *off, da_error *err)
-{
-	struct da_device *dev;
-	if (da_parse_where_dev(m, where, &dev, off, err) < 0)
-		return -1;
-	int i = disk_index(m, dev);
-	if (i < 0)
-		return da_error_set(err, EINVAL, "%s: '%s' is a volume, not a "
-				    "disk", where, dev->name);
-	*d = (size_t)i;
-	return 0;
-}
-
 int da_resolve_where(const struct da_ownership *o, struct da_machine *m,
 		     const char *where, size_t *d, uint64_t *off,
 		     da_error *err)
@@ -366,11 +344,7 @@ int da_resolve_where(const struct da_ownership *o, struct da_machine *m,
 	struct da_device *dev;
 	if (da_parse_where_dev(m, where, &dev, off, err) < 0)
 		return -1;
-	int i = disk_index(m, dev);
-	if (i >= 0) {
-		*d = (size_t)i;
-		return 0;
-	}
+	/* a disk locates to itself; a volume through its mapping */
 	uint64_t voff = *off;
 	if (da_ownership_locate(o, dev, voff, d, off, NULL) < 0)
 		return da_error_set(err, ENXIO, "%s: byte %" PRIu64 " of %s "

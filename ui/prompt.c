@@ -20,28 +20,16 @@ void prompt_start(struct ui *u, int kind)
 static void go_offset(struct ui *u, const char *text)
 {
 	struct view *v = view_cur(u);
-	const char *colon = strrchr(text, ':');
-	if (colon) {
-		size_t d;
-		uint64_t off;
+	if (strrchr(text, ':')) {
+		/* NAME:OFFSET: a disk, or a volume (its view if one is
+		 * open, else the disk byte it lives on) */
 		struct da_device *dev;
+		uint64_t off;
 		da_error err = { 0 };
-		if (da_parse_where_dev(u->m, text, &dev, &off, &err) < 0) {
+		if (da_parse_where_dev(u->m, text, &dev, &off, &err) < 0)
 			ui_message(u, true, "%s", err.msg);
-			return;
-		}
-		if (da_parse_where(u->m, text, &d, &off, &err) < 0) {
-			/* a volume: its view if one is open, else its disk */
-			if (view_goto_space(u, dev, off) < 0)
-				ui_message(u, true, "%s lies on no disk here",
-					   text);
-			return;
-		}
-		u->disk = d;
-		u->depths[d] = 1;
-		v = view_cur(u);
-		view_clamp(u, v);
-		view_set_cursor(u, v, off);
+		else if (view_goto_space(u, dev, off) < 0)
+			ui_message(u, true, "%s lies on no disk here", text);
 		return;
 	}
 	uint64_t off;
