@@ -204,6 +204,9 @@ struct da_node {
 	size_t nregions;
 	int depth;                        /* set by the ownership build */
 	void *priv;                       /* plugin state */
+	/* the shared file index (src/fileindex.h), published once by
+	 * da_fi_publish: read it with da_fi_get */
+	struct da_fileindex *files;
 };
 
 /* Helpers for plugins building a node. */
@@ -224,14 +227,83 @@ void da_warn(struct da_node *n, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void da_node_free(struct da_node *n);
 
+/* ---- the role vocabulary (src/roles.c) ------------------------------- */
+
+/* Every role a plugin gives a region, a block or a run is declared once,
+ * in src/roles.c, with its class, a one-line explanation for people and a
+ * colour family; the report, the summaries and the explorer ask there.
+ * Regions and block answers carry the role's name (a static string);
+ * da_role_by_name turns it back into this enum. */
+enum da_role_class {
+	DA_RC_DATA,            /* what users stored: file contents */
+	DA_RC_METADATA,        /* structures that describe the data */
+	DA_RC_FREE,            /* inside a format, not in use */
+	DA_RC_UNALLOCATED,     /* outside every owner at this layer */
+	DA_RC_BOOKKEEPING,     /* reserved, padding, bad, leaked */
+	DA_RC_REDUNDANCY,      /* mirror copies, parity, backups */
+};
+
+/* Colour families: what the map and the legend use to tell structures
+ * apart (one hue a family, a shade an owner). */
+enum da_role_family {
+	DA_FAM_DATA,           /* file contents, a partition's space */
+	DA_FAM_DIRECTORY,      /* directories, indexes of names */
+	DA_FAM_HEADER,         /* superblocks, headers, boot sectors */
+	DA_FAM_TABLE,          /* descriptors, partition entries, maps */
+	DA_FAM_ALLOC,          /* allocation bitmaps and trees */
+	DA_FAM_INODES,         /* inode tables, MFT */
+	DA_FAM_JOURNAL,        /* journals and logs */
+	DA_FAM_VOLUME,         /* volume metadata: LVM, md, LUKS, qcow2 */
+	DA_FAM_REDUNDANCY,     /* mirrors, parity, backup copies */
+	DA_FAM_OPAQUE,         /* swap, encrypted or unreadable data */
+	DA_FAM_FREE,
+	DA_FAM_UNALLOCATED,
+	DA_FAM_BAD,            /* bad, lost, leaked, conflicts */
+};
+
+enum da_role {
+	DA_ROLE_NONE = 0,
+#define DA_ROLE(id, name, cls, fam, text) DA_ROLE_##id,
+#include "roles.def"
+#undef DA_ROLE
+	DA_ROLE_COUNT
+};
+
+struct da_role_info {
+	const char *name;          /* "superblock": what --lookup prints */
+	enum da_role_class cls;
+	enum da_role_family family;
+	const char *text;          /* one line for people */
+};
+
+/* The role by number; NULL for DA_ROLE_NONE or out of range. */
+const struct da_role_info *da_role(enum da_role r);
+/* The role of a name; DA_ROLE_NONE when it is not declared (a bug). */
+enum da_role da_role_by_name(const char *name);
+/* The name of a role (a static string), NULL for DA_ROLE_NONE. */
+const char *da_role_name(enum da_role r);
+const char *da_role_class_name(enum da_role_class c);
+
+/* What a file of a filesystem is (src/fileindex.h). */
+enum da_file_kind {
+	DA_FILE_REGULAR,
+	DA_FILE_DIR,
+	DA_FILE_SYMLINK,
+	DA_FILE_OTHER,         /* device, fifo, socket */
+	DA_FILE_META,          /* the filesystem's own: journal, $MFT */
+};
+
 /* ---- what a filesystem says about one of its blocks ------------------ */
 
 struct da_block_info {
 	const char *role;          /* "superblock", "file_data", "free"... */
 	int64_t block;             /* filesystem block number, or -1 */
 	int64_t inode;             /* owning inode/file id, or -1 */
-	char path[1024];           /* owning file's path, or "" */
+	char path[1024];           /* owning file's path, or "" ("/…/b/c"
+				      when longer) */
+	int64_t file_offset;       /* byte of the file at off, or -1 */
 	uint32_t nlinks;           /* >1 for a hard-linked file */
+	uint32_t nshared;          /* other files legally sharing (reflink) */
 	bool conflict;             /* several files claim this block */
 	bool indexing;             /* file index not built yet */
 };

@@ -1,0 +1,168 @@
+/* The shared file index: what a filesystem plugin emits, and the block ->
+ * file answers the engine gives for every filesystem alike.
+ *
+ * A plugin's build_index (which may run in another thread) makes an index
+ * with da_fi_new, adds its files (da_fi_add_file), their names
+ * (da_fi_add_name) and the runs of the filesystem's address space each
+ * file owns (da_fi_add_run), and hands it to da_fi_publish.  Publishing
+ * sorts and checks the runs and makes the index visible to readers; from
+ * then on it never changes until the node is freed.
+ *
+ * Units: byte offsets and lengths in the node's own device (the
+ * filesystem's address space), whatever the format's block size.
+ *
+ * Invariants after publishing: runs sorted by start; every byte claimed
+ * by runs of two different files is found, and is either legal sharing
+ * (both runs DA_RUN_SHARED: reflinks, a shared xattr block) or a
+ * conflict, flagged on every run involved; a file's runs can be listed in
+ * file order.  The metadata the scan already knows (superblocks, tables,
+ * bitmaps) stays with the plugin, which answers it in describe_block
+ * before asking da_fi_describe for everything else.
+ *
+ * Threading: readers call da_fi_get(n), which is NULL until the index is
+ * published (the answer is then "indexing") and never blocks.  A partial
+ * or failed index is still published, with its reason (da_fi_warn), so
+ * that no reader waits for ever.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef DA_FILEINDEX_H
+#define DA_FILEINDEX_H
+
+#include "diskatlas.h"
+
+/* ---- building (plugins) ---------------------------------------------- */
+
+/* Flags of a run. */
+#define DA_RUN_SHARED     0x01  /* may be shared with other SHARED runs */
+#define DA_RUN_UNWRITTEN  0x02  /* allocated, reads as zeros (prealloc) */
+#define DA_RUN_COMPRESSED 0x04
+#define DA_RUN_META       0x08  /* the file's own metadata (extent tree,
+				   indirect block, bmbt): no file offset */
+#define DA_RUN_CONFLICT   0x80  /* set by publishing: another file claims
+				   some of these bytes */
+
+/* Flags of a file. */
+#define DA_FILE_SPARSE     0x01
+#define DA_FILE_COMPRESSED 0x02
+#define DA_FILE_ENCRYPTED  0x04
+
+struct da_fileindex;
+
+/* A new, empty index; case_insensitive for FAT, exFAT, NTFS names.
+ * NULL on allocation failure. */
+struct da_fileindex *da_fi_new(bool case_insensitive);
+
+/* Add a file: id is the format's own number (inode, MFT record, directory
+ * entry), unique in the index.  Returns its index number (what runs name),
+ * or UINT32_MAX when the index is full or out of memory (the reason is
+ * recorded; stop adding). */
+uint32_t da_fi_add_file(struct da_fileindex *x, uint64_t id,
+			enum da_file_kind kind, uint64_t size, uint32_t flags);
+
+/* One name of a file: file id `id` is called name[0..len) in directory
+ * `parent_id` (ids, not index numbers: a name may come before its
+ * directory's file).  The root directory is the file whose id is given to
+ * da_fi_set_root; it needs no name.  -1 when full or out of memory. */
+int da_fi_add_name(struct da_fileindex *x, uint64_t id, uint64_t parent_id,
+		   const char *name, size_t len);
+void da_fi_set_root(struct da_fileindex *x, uint64_t root_id);
+
+/* Bytes [start, start+len) of the filesystem belong to file (an index
+ * number from da_fi_add_file) at byte file_off of it, with a role
+ * (DA_ROLE_FILE_DATA, DA_ROLE_DIRECTORY, DA_ROLE_EXTENT_TREE...) and
+ * DA_RUN_* flags.  Runs may come in any order; one that continues the
+ * previous run of the same file merges with it.  -1 when full. */
+int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
+		  uint64_t len, uint64_t file_off, enum da_role role,
+		  uint32_t flags);
+
+/* Why the index is partial (the first reason is kept; later ones count).
+ * Shown as the node's "file index: ..." warning. */
+void da_fi_warn(struct da_fileindex *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Sort, find overlaps, and make x the node's index (x may be NULL: the
+ * index could not be made at all; reason then says why).  After this the
+ * plugin must not touch x; it is freed with the node (da_node_free). */
+void da_fi_publish(struct da_node *n, struct da_fileindex *x,
+		   const char *reason);
+
+/* ---- answers (the engine, the report, the explorer) ------------------ */
+
+/* For a plugin's describe_block: fill out's role, inode, path, nlinks,
+ * file_offset and conflict from the index for byte off.  Returns 1 when a
+ * file owns off, 0 when none does (out untouched but for indexing), and
+ * sets out->indexing while the index is not published. */
+int da_fi_describe(const struct da_node *n, uint64_t off,
+		   struct da_block_info *out);
+
+/* The published index of a filesystem node, or NULL while indexing. */
+const struct da_fileindex *da_fi_get(const struct da_node *n);
+
+/* How many files, runs, conflicting bytes. */
+size_t da_fi_files(const struct da_fileindex *x);
+size_t da_fi_runs(const struct da_fileindex *x);
+uint64_t da_fi_conflict_bytes(const struct da_fileindex *x);
+const char *da_fi_reason(const struct da_fileindex *x);
+
+/* A file of the index by number. */
+struct da_fi_file {
+	uint64_t id;
+	enum da_file_kind kind;
+	uint64_t size;
+	uint32_t flags;
+	uint32_t nnames;           /* names found in directories */
+	uint32_t nruns;
+};
+int da_fi_file(const struct da_fileindex *x, uint32_t file,
+	       struct da_fi_file *out);
+/* The number of the file with this id, or UINT32_MAX. */
+uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id);
+/* Its k-th path ("/a/b"; the root is "/"): every name of a hard-linked
+ * file in turn.  A path too long for cap keeps its end, "/…/b/c".  Writes
+ * "" and returns -1 when k is out of range or the directories above are
+ * unknown (an orphan). */
+int da_fi_path(const struct da_fileindex *x, uint32_t file, uint32_t k,
+	       char *out, size_t cap);
+
+/* One run, as stored. */
+struct da_fi_run {
+	uint64_t start, len;       /* bytes of the filesystem */
+	uint64_t file_off;         /* byte of the file at start */
+	uint32_t file;
+	uint16_t role;             /* enum da_role */
+	uint16_t flags;            /* DA_RUN_* */
+};
+
+/* Every run holding byte off, first the one a lookup names (the lowest
+ * file number), then the others (conflicts or legal sharing); returns how
+ * many hold it (may exceed max; only max are written). */
+int da_fi_at(const struct da_fileindex *x, uint64_t off,
+	     struct da_fi_run *out, int max);
+/* The file's k-th run in file order (by file_off; metadata runs last).
+ * -1 when k is out of range. */
+int da_fi_file_run(const struct da_fileindex *x, uint32_t file, uint32_t k,
+		   struct da_fi_run *out);
+/* The start of the next (dir > 0) or previous (dir < 0) run of the same
+ * file as the run holding off, in disk order; -1 when none. */
+int64_t da_fi_next_extent(const struct da_fileindex *x, uint64_t off,
+			  int dir);
+
+/* Files whose path matches pattern: a glob (* ? [...]) when it has one of
+ * those characters, else a substring; case follows the filesystem's
+ * rule.  Writes up to max file numbers in path order and returns how many
+ * match in all (bounded by the index's size). */
+size_t da_fi_find(const struct da_fileindex *x, const char *pattern,
+		  uint32_t *out, size_t max);
+
+/* The files with bytes in [off, off+len): up to max of them, the biggest
+ * share first, with how many bytes each has there.  Returns how many
+ * distinct files were seen (sampled beyond a bound, which *sampled says). */
+struct da_fi_share {
+	uint32_t file;
+	uint64_t bytes;
+};
+size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
+		      uint64_t len, struct da_fi_share *out, size_t max,
+		      bool *sampled);
+
+#endif
