@@ -484,9 +484,16 @@ struct da_region_info {
 	const char *kind, *name, *role;
 	struct da_node *node;
 	uint64_t bytes;            /* disk bytes where it is innermost */
+	/* from the role vocabulary (a claim without a role: its owner's
+	 * whole space, data; swap opaque; unknown contents bad) */
+	enum da_role_class cls;
+	enum da_role_family family;
 };
 const struct da_region_info *da_ownership_regions(const struct da_ownership *o,
 						  size_t *n);
+/* The letter that stands for region id on maps without colour ('.' for
+ * none): the same in --map and the explorer. */
+char da_region_letter(int id);
 
 /* Follow map_block (first target) from byte off of dev down to a disk.
  * Writes the disk's index and offset, and in *run how many bytes from off

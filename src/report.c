@@ -510,13 +510,15 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 
 /* ---- --map ---- */
 
-static char region_letter(int id)
+static bool region_free(const struct da_region_info *r)
 {
-	static const char letters[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	if (id < 0)
-		return '.';
-	return letters[id % (int)(sizeof(letters) - 1)];
+	return r->cls == DA_RC_FREE || r->cls == DA_RC_UNALLOCATED;
+}
+
+/* The stack's own bookkeeping: tables, labels, metadata areas, padding. */
+static bool region_bookkeeping(const struct da_region_info *r)
+{
+	return r->cls == DA_RC_METADATA || r->cls == DA_RC_BOOKKEEPING;
 }
 
 /* A 256-colour foreground for a region: free space grey, bookkeeping
@@ -528,22 +530,14 @@ static int region_sgr(const struct da_region_info *r, size_t nreg, int id)
 				     109, 99, 37, 168, 69, 150, 173 };
 	if (id < 0 || (size_t)id >= nreg)
 		return 242;
-	const char *role = r[id].role ? r[id].role : "";
-	if (!strcmp(role, "unallocated") || !strcmp(role, "free"))
+	if (region_free(&r[id]))
 		return 250;
-	if (!strcmp(role, "table") || !strcmp(role, "metadata") ||
-	    !strcmp(role, "label") || !strcmp(role, "padding") ||
-	    !strcmp(role, "header"))
+	if (region_bookkeeping(&r[id]))
 		return 226;
 	int k = 0;                  /* palette slot: ordinary regions before */
-	for (int i = 0; i < id; i++) {
-		const char *ri = r[i].role ? r[i].role : "";
-		if (strcmp(ri, "unallocated") && strcmp(ri, "free") &&
-		    strcmp(ri, "table") && strcmp(ri, "metadata") &&
-		    strcmp(ri, "label") && strcmp(ri, "padding") &&
-		    strcmp(ri, "header"))
+	for (int i = 0; i < id; i++)
+		if (!region_free(&r[i]) && !region_bookkeeping(&r[i]))
 			k++;
-	}
 	return pal[k % (int)(sizeof(pal) / sizeof(pal[0]))];
 }
 
@@ -585,7 +579,7 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 			uint64_t len = size - off < cell ? size - off : cell;
 			struct da_cell c;
 			da_summarize_disk(o, d, off, len, &c);
-			char ch = region_letter(c.region_id);
+			char ch = da_region_letter(c.region_id);
 			if (c.region_id >= 0 && (size_t)c.region_id < nreg)
 				shown[c.region_id] = true;
 			else
@@ -635,9 +629,9 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 		da_human_size(regs[i].bytes, hb, sizeof(hb));
 		if (color)
 			fprintf(f, "  \033[1;38;5;%dm%c\033[0m  ", sgr[i],
-				region_letter((int)i));
+				da_region_letter((int)i));
 		else
-			fprintf(f, "  %c  ", region_letter((int)i));
+			fprintf(f, "  %c  ", da_region_letter((int)i));
 		put(f, regs[i].kind);
 		fputc(' ', f);
 		put(f, regs[i].name);

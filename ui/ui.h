@@ -169,7 +169,6 @@ int colors_pair(int fg, int bg);
 /* Set the text attributes for a role on stdscr. */
 void role_on(enum ui_role r);
 /* The letter that stands for a region without colours. */
-char region_letter(int region);
 /* A cchar_t for a map cell. */
 void cell_glyph(const struct ui *u, int region, enum fill f, bool conflict,
 		bool cursor, cchar_t *out);
