@@ -215,6 +215,11 @@ struct da_node *da_node_new(enum da_node_type type,
 			    struct da_device *dev);
 int da_node_add_region(struct da_node *n, uint64_t start, uint64_t len,
 		       const char *role, int slot);
+/* A filesystem or swap area says its block size once: the node's space
+ * becomes a block-size overlay of its device, so that every layer above
+ * (block numbers, the explorer's finest zoom) reads it from the space.
+ * -1 when bs is not a power of two (the space is left as it was). */
+int da_node_set_block_size(struct da_node *n, uint32_t block_size);
 /* Adds a slot; takes ownership of props and of the device reference. */
 struct da_slot *da_node_add_slot(struct da_node *n, const char *kind,
 				 struct da_value *props,

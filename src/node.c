@@ -40,6 +40,19 @@ struct da_node *da_node_new(enum da_node_type type,
 	return n;
 }
 
+int da_node_set_block_size(struct da_node *n, uint32_t block_size)
+{
+	if (!n->dev || n->dev->block_size == block_size)
+		return 0;
+	struct da_device *ov = da_blocksize_overlay_new(n->dev, block_size,
+							NULL);
+	if (!ov)
+		return -1;
+	da_device_unref(n->dev);   /* the overlay holds its parent */
+	n->dev = ov;
+	return 0;
+}
+
 int da_node_add_region(struct da_node *n, uint64_t start, uint64_t len,
 		       const char *role, int slot)
 {

@@ -688,6 +688,7 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	drop_bad_itables(p);
 	if (p->overflow)
 		da_node_set_reason(n, "too many metadata runs");
+	da_node_set_block_size(n, p->bs);
 	return n;
 }
 

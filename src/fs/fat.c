@@ -383,6 +383,7 @@ static struct da_node *fat_scan(struct da_device *dev, da_error *err)
 		da_node_set_reason(n, "FAT[0] (0x%02x) does not match the "
 				   "media byte (0x%02x)", media_entry,
 				   g->media);
+	da_node_set_block_size(n, g->cs);
 	return n;
 }
 
