@@ -309,6 +309,8 @@ struct da_block_info {
 	int64_t file_offset;       /* byte of the file at off, or -1 */
 	uint32_t nlinks;           /* >1 for a hard-linked file */
 	uint32_t nshared;          /* other files legally sharing (reflink) */
+	char governs[160];         /* what a metadata block describes:
+				      "inodes 8193-8208 of group 1", or "" */
 	bool conflict;             /* several files claim this block */
 	bool indexing;             /* file index not built yet */
 };
@@ -582,19 +584,55 @@ void da_bitmap_free(struct da_bitmap *b);
 /* The scan as a tree (text) or as the contract's JSON document. */
 int da_report_list(FILE *f, struct da_machine *m, bool json);
 /* The owners of byte off of disk d: a few lines of text, or one JSON
- * object on one line. */
+ * object on one line, which echoes where (the input) when it is not
+ * NULL. */
 int da_report_lookup(FILE *f, const struct da_ownership *o,
-		     struct da_machine *m, size_t d, uint64_t off, bool json);
-/* Resolve "[NAME:]OFFSET", NAME a disk or an assembled volume ("vg/lv"),
- * to that device and an offset inside it (no NAME: the first disk).
- * -1 with err on an unknown name, a bad offset, or one past the end. */
+		     struct da_machine *m, size_t d, uint64_t off, bool json,
+		     const char *where);
+/* WHERE as people write it (src/where.c): "[NAME:]OFFSET",
+ * "[NAME:]START-END" (END not included) or "[NAME:]START+LENGTH"; NAME a
+ * disk or an assembled volume ("vg/lv"), no NAME the first disk.  Numbers
+ * are bytes (decimal or 0x hex, K/M/G/T powers of 1024) or sectors with
+ * an s ("2048s"); a bare number is read in opts' unit. */
+enum da_unit { DA_UNIT_BYTE, DA_UNIT_SECTOR, DA_UNIT_BLOCK };
+struct da_where_opts {
+	enum da_unit unit;         /* what a bare number counts */
+	uint32_t sector_size;      /* 0: the disk's own logical sector */
+};
+struct da_where {
+	struct da_device *dev;     /* the disk or volume named */
+	const char *name;
+	uint64_t off, len;         /* len 1 for one offset */
+	bool range;
+};
+/* -1 with err on an unknown name, a bad number, a start past the end or
+ * an empty range (a range past the end is cut there).  opts may be NULL. */
+int da_where_parse(struct da_machine *m, const char *where,
+		   const struct da_where_opts *opts, struct da_where *out,
+		   da_error *err);
+/* The disk byte of w's first byte (a volume's through its mapping; the
+ * first copy of a mirror); -1 with err when it lies on no disk. */
+int da_where_locate(const struct da_ownership *o, const char *where,
+		    const struct da_where *w, size_t *d, uint64_t *off,
+		    da_error *err);
+/* The logical sector size of a disk (its partition table's: 4096 on a
+ * 4K-native GPT disk), 512 when nothing says otherwise. */
+uint32_t da_machine_sector_size(const struct da_machine *m,
+				const struct da_device *dev);
+/* One offset only, with the defaults: the device and the offset in it;
+ * and the same down to a disk byte. */
 int da_parse_where_dev(struct da_machine *m, const char *where,
 		       struct da_device **dev, uint64_t *off, da_error *err);
-/* The same down to a disk byte: a volume's offset is followed through
- * the ownership index to the disk (the first copy of a mirror). */
 int da_resolve_where(const struct da_ownership *o, struct da_machine *m,
 		     const char *where, size_t *d, uint64_t *off,
 		     da_error *err);
+/* Every owner of [w->off, w->off + w->len) of w's space, outermost first,
+ * with how many of those bytes each owns; the roles inside filesystems;
+ * the files with their bytes and offsets.  Text, or one JSON object on
+ * one line that echoes where. */
+int da_report_range(FILE *f, const struct da_ownership *o,
+		    struct da_machine *m, const char *where,
+		    const struct da_where *w, bool json);
 /* The disk as a width x height map of letters, with a legend; color adds
  * ANSI colours (one per region) for a terminal. */
 int da_report_map(FILE *f, const struct da_ownership *o,

@@ -709,11 +709,20 @@ size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 			size_t s = (h + probe) % SHARE_SLOTS;
 			if (!used[s]) {
 				used[s] = true;
-				slot[s] = (struct da_fi_share){ r->file, 0 };
+				slot[s] = (struct da_fi_share){ r->file, 0,
+								UINT64_MAX, -1 };
 				distinct++;
 			}
 			if (slot[s].file == r->file) {
 				slot[s].bytes += b - a;
+				if (a < slot[s].first) {
+					slot[s].first = a;
+					slot[s].file_off =
+						(r->flags & DA_RUN_META)
+							? -1
+							: (int64_t)(r->file_off +
+								    (a - r->start));
+				}
 				break;
 			}
 		}

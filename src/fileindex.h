@@ -173,6 +173,8 @@ size_t da_fi_find(const struct da_fileindex *x, const char *pattern,
 struct da_fi_share {
 	uint32_t file;
 	uint64_t bytes;
+	uint64_t first;            /* its first byte in the range */
+	int64_t file_off;          /* the file's byte there, -1: metadata */
 };
 size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 		      uint64_t len, struct da_fi_share *out, size_t max,

@@ -906,6 +906,113 @@ static int ext_build_index(struct da_node *n, da_error *err)
 	return 0;
 }
 
+/* The paths of the files among inodes [first, first+count), up to three,
+ * into buf at o. */
+static void inode_files(const struct da_node *n, uint32_t first,
+			uint32_t count, char *buf, size_t len, size_t o)
+{
+	const struct da_fileindex *x = da_fi_get(n);
+	if (!x)
+		return;
+	int shown = 0, more = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t f = da_fi_find_id(x, first + i);
+		char path[256];
+		if (f == UINT32_MAX || da_fi_path(x, f, 0, path,
+						  sizeof(path)) < 0)
+			continue;
+		if (shown == 3) {
+			more++;
+			continue;
+		}
+		int w = snprintf(buf + o, len - o, "%s%s", shown ? ", " : ": ",
+				 path);
+		if (w < 0 || (size_t)w >= len - o)
+			return;
+		o += (size_t)w;
+		shown++;
+	}
+	if (more)
+		snprintf(buf + o, len - o, " (+%d more)", more);
+}
+
+/* What metadata block b (of role) describes: which group's inodes,
+ * bitmap or descriptors.  Asked only of metadata, so a walk over the
+ * groups is fine. */
+static void ext_governs(const struct da_node *n, struct ext_priv *p,
+			uint64_t b, const char *role, char *buf, size_t len)
+{
+	ext2_filsys fs = p->fs;
+	uint32_t ipg = EXT2_INODES_PER_GROUP(fs->super);
+	uint32_t ipb = p->bs / EXT2_INODE_SIZE(fs->super);
+	buf[0] = '\0';
+	for (dgrp_t g = 0; g < fs->group_desc_count; g++) {
+		if (!strcmp(role, "inode_table")) {
+			uint64_t t = ext2fs_inode_table_loc(fs, g);
+			if (!t || b < t || b >= t + fs->inode_blocks_per_group)
+				continue;
+			uint32_t first = g * ipg + (uint32_t)(b - t) * ipb + 1;
+			int w = snprintf(buf, len, "inodes %u-%u of group %u",
+					 first, first + ipb - 1, (unsigned)g);
+			if (w > 0 && (size_t)w < len)
+				inode_files(n, first, ipb, buf, len, (size_t)w);
+			return;
+		}
+		if (!strcmp(role, "block_bitmap") &&
+		    ext2fs_block_bitmap_loc(fs, g) == b) {
+			snprintf(buf, len, "the block bitmap of group %u "
+				 "(blocks %llu-%llu)", (unsigned)g,
+				 (unsigned long long)ext2fs_group_first_block2(fs, g),
+				 (unsigned long long)ext2fs_group_last_block2(fs, g));
+			return;
+		}
+		if (!strcmp(role, "inode_bitmap") &&
+		    ext2fs_inode_bitmap_loc(fs, g) == b) {
+			snprintf(buf, len, "the inode bitmap of group %u "
+				 "(inodes %u-%u)", (unsigned)g, g * ipg + 1,
+				 (g + 1) * ipg);
+			return;
+		}
+		if (!strcmp(role, "superblock") || !strcmp(role,
+							   "group_descriptors")) {
+			blk64_t super = 0, old_desc = 0, new_desc = 0;
+			blk_t used = 0;
+			ext2fs_super_and_bgd_loc2(fs, g, &super, &old_desc,
+						  &new_desc, &used);
+			if (g == 0)
+				super = fs->super->s_first_data_block;
+			if (!strcmp(role, "superblock") && super == b) {
+				snprintf(buf, len, g ? "the backup superblock in "
+					 "group %u" : "the primary superblock",
+					 (unsigned)g);
+				return;
+			}
+			uint32_t dpb = p->bs / EXT2_DESC_SIZE(fs->super);
+			if (old_desc && b >= old_desc &&
+			    b < old_desc + fs->desc_blocks) {
+				uint64_t k = b - old_desc;
+				uint64_t g0 = k * dpb, g1 = g0 + dpb - 1;
+				if (g1 >= fs->group_desc_count)
+					g1 = fs->group_desc_count - 1;
+				snprintf(buf, len, "the descriptors of groups "
+					 "%llu-%llu (%s copy in group %u)",
+					 (unsigned long long)g0,
+					 (unsigned long long)g1,
+					 g ? "backup" : "primary", (unsigned)g);
+				return;
+			}
+			if (new_desc && b == new_desc) {
+				uint64_t g0 = (uint64_t)g / dpb * dpb;
+				snprintf(buf, len, "the descriptors of groups "
+					 "%llu-%llu (meta_bg)",
+					 (unsigned long long)g0,
+					 (unsigned long long)(g0 + dpb - 1));
+				return;
+			}
+		}
+	}
+}
+
 static int ext_describe_block(struct da_node *n, uint64_t off,
 			      struct da_block_info *out)
 {
@@ -924,6 +1031,8 @@ static int ext_describe_block(struct da_node *n, uint64_t off,
 		out->role = m->role;
 		if (m->ino)
 			out->inode = m->ino;
+		ext_governs(n, p, b, m->role, out->governs,
+			    sizeof(out->governs));
 		/* a file that claims metadata is a conflict worth naming */
 		struct da_block_info f;
 		da_block_info_init(&f);
