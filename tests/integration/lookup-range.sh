@@ -101,7 +101,7 @@ check_eq "256s on 4Kn" "$("$DA" --lookup 256s --json "$img" | jq .offset)" 10485
 check_eq "--unit sector" "$("$DA" --lookup 256 --unit sector --json "$img" | jq .offset)" 1048576
 check_eq "--sector-size 512" "$("$DA" --lookup 256s --sector-size 512 --json "$img" | jq .offset)" 131072
 check_eq "--unit byte" "$("$DA" --lookup 256 --json "$img" | jq .offset)" 256
-check_eq "hex stays bytes" "$("$DA" --lookup 0x100 --unit sector --json "$img" | jq .offset)" 1048576
+check_eq "hex counts sectors too" "$("$DA" --lookup 0x100 --unit sector --json "$img" | jq .offset)" 1048576
 st=0; "$DA" --lookup 256 --unit parsec "$img" 2>"$T/err" || st=$?
 check_eq "bad --unit status" "$st" 2
 st=0; "$DA" --lookup 2M-1M "$img" 2>"$T/err" || st=$?
