@@ -540,6 +540,60 @@ long da_ownership_find(const struct da_ownership *o, size_t d, uint64_t off);
 int da_owners_at(const struct da_ownership *o, size_t d, uint64_t off,
 		 struct da_owner *out, int max, bool detail);
 
+/* ---- what a range holds (src/range.c) ------------------------------- */
+
+#define DA_RANGE_MAX_OWNERS 64
+#define DA_RANGE_MAX_ROLES 64
+#define DA_RANGE_MAX_FILES 256
+#define DA_RANGE_ROLES 1           /* ask filesystems the role of blocks */
+#define DA_RANGE_FILES 2           /* ask file indexes for their files */
+
+struct da_range_owner {
+	const struct da_claim *c;  /* the first claim seen: kind, name... */
+	uint64_t offset, bytes;    /* first offset in its space; bytes */
+	bool conflict;
+};
+struct da_range_role {
+	const struct da_node *node;
+	const char *owner;         /* the filesystem's name */
+	const char *role;
+	uint64_t bytes;
+};
+struct da_range_file {
+	const struct da_node *node;
+	const char *owner;
+	uint32_t file;             /* in the node's file index */
+	uint64_t id;               /* inode, MFT record... */
+	uint64_t bytes;
+	int64_t file_off;          /* the file's byte at first, -1: its
+				      metadata (an extent-tree block) */
+	uint64_t first;            /* in the filesystem's space */
+};
+struct da_range {
+	const struct da_ownership *o;
+	unsigned what;
+	struct da_range_owner owners[DA_RANGE_MAX_OWNERS];
+	size_t nowners;            /* outermost first */
+	struct da_range_role roles[DA_RANGE_MAX_ROLES];
+	size_t nroles;             /* most bytes first */
+	struct da_range_file files[DA_RANGE_MAX_FILES];
+	size_t nfiles;             /* most bytes first */
+	uint64_t unmapped, role_blocks;
+	bool owners_cut, files_cut, roles_sampled;
+	bool indexing;             /* a filesystem's index is not built yet */
+};
+/* Walk [off, off+len) of dev (a disk, a volume, or any owner's space):
+ * every owner with its bytes, and as `what` asks the roles inside
+ * filesystems (a block at a time, sampled past 65,536 blocks) and the
+ * files (exact, from the file indexes).  NULL on allocation failure;
+ * free with da_range_free. */
+struct da_range *da_range_scan(const struct da_ownership *o,
+			       struct da_device *dev, uint64_t off,
+			       uint64_t len, unsigned what);
+void da_range_free(struct da_range *r);
+/* A file's first path ("" and -1 when it has none). */
+int da_range_file_path(const struct da_range_file *f, char *out, size_t len);
+
 /* ---- map summaries (src/summary.c) ----------------------------------- */
 
 /* What one map cell shows: the region innermost over most of its bytes,

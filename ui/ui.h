@@ -63,11 +63,11 @@ struct cell_files {
 	struct da_device *dev;
 	uint64_t start, len;
 	bool ready, valid;
-	uint32_t samples;          /* blocks looked at */
+	uint32_t samples;          /* blocks in the cell (the share's base) */
 	uint64_t blocks;           /* blocks in the cell */
 	uint32_t owned;            /* of those, blocks a file owns */
 	uint32_t distinct;         /* distinct files among them */
-	bool sampled;              /* fewer samples than blocks in the cell */
+	bool sampled;              /* more files than the engine lists */
 	struct {
 		uint32_t hits;
 		int64_t inode;

@@ -893,6 +893,32 @@ static int ext_build_index(struct da_node *n, da_error *err)
 	}
 	ext2fs_close_inode_scan(scan);
 
+	/* the reserved inodes that own blocks (the journal, the resize
+	 * inode): files without a path, so that a range's files name them
+	 * as debugfs icheck does */
+	uint32_t seen_ino[8], seen_f[8];
+	size_t nseen = 0;
+	for (size_t i = 0; i < p->nmeta && !p->overflow; i++) {
+		const struct run *m = &p->meta[i];
+		if (!m->ino)
+			continue;
+		uint32_t f = UINT32_MAX;
+		for (size_t k = 0; k < nseen; k++)
+			if (seen_ino[k] == m->ino)
+				f = seen_f[k];
+		if (f == UINT32_MAX) {
+			f = da_fi_add_file(x, m->ino, DA_FILE_META, 0, 0);
+			if (nseen < 8) {
+				seen_ino[nseen] = m->ino;
+				seen_f[nseen++] = f;
+			}
+		}
+		if (f == UINT32_MAX ||
+		    da_fi_add_run(x, f, m->start * p->bs,
+				  (uint64_t)m->len * p->bs, 0,
+				  da_role_by_name(m->role), DA_RUN_META) < 0)
+			p->overflow = true;
+	}
 	if (paths) {
 		struct dir_ctx c = { x, ninodes, 0 };
 		for (size_t i = 0; i < ndirs; i++)
@@ -1036,7 +1062,8 @@ static int ext_describe_block(struct da_node *n, uint64_t off,
 		/* a file that claims metadata is a conflict worth naming */
 		struct da_block_info f;
 		da_block_info_init(&f);
-		if (da_fi_describe(n, off, &f) == 1) {
+		if (da_fi_describe(n, off, &f) == 1 &&
+		    f.inode != (int64_t)m->ino) {
 			out->conflict = true;
 			if (!m->ino) {
 				out->inode = f.inode;

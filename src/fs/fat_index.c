@@ -480,6 +480,10 @@ static struct da_fileindex *emit(const struct fat_index *x,
 				       (uint64_t)x->files[f->parent].inode,
 				       f->name, strlen(f->name));
 		uint64_t file_off = 0;
+		/* FAT12/16: the root directory is a fixed region */
+		if (i == 0 && g->type != 32 && g->root_len)
+			da_fi_add_run(fi, k, g->root_off, g->root_len, 0,
+				      DA_ROLE_ROOT_DIRECTORY, 0);
 		for (uint32_t j = 0; j < f->nruns; j++) {
 			const struct fat_run *r = &x->runs[f->run_first + j];
 			uint64_t len = (uint64_t)r->len * g->cs;
