@@ -493,6 +493,9 @@ static void member_props(struct da_node *n)
 		da_obj_set_int(p, "component_size", (int64_t)sb->size);
 	if (sb->has_bitmap)
 		da_obj_set_int(p, "bitmap_offset", (int64_t)sb->bitmap_start);
+	if (sb->has_bblog)
+		da_obj_set_int(p, "bad_block_log_offset",
+			       (int64_t)sb->bblog_start);
 	if (sb->major == 0) {
 		da_obj_set_str(p, "byte_order", sb->big_endian ? "big"
 							       : "little");
