@@ -207,6 +207,24 @@ static int assemble_array(struct da_machine *m, struct node_list *all,
 			refn = all->v[i];
 		}
 	}
+	/* among the newest superblocks, the one most members agree with:
+	 * a single member that says otherwise is the odd one out */
+	if (ng <= 1024) {
+		size_t best = 0;
+		for (size_t i = 0; i < ng; i++) {
+			struct md_sb *c = sb_of(group[i]);
+			if (c->events != ref->events)
+				continue;
+			size_t agree = 0;
+			for (size_t k = 0; k < ng; k++)
+				agree += !disagreement(c, sb_of(group[k]));
+			if (agree > best) {
+				best = agree;
+				ref = c;
+				refn = group[i];
+			}
+		}
+	}
 	uint32_t nd = ref->raid_disks;
 	struct da_node **role = da_xcalloc(nd, sizeof(*role));
 	struct da_value *spares = da_arr_new(), *faulty = da_arr_new();
