@@ -949,14 +949,17 @@ struct da_device *da_raid_device_new(const char *name,
 		uint64_t ac = chunks / p->far * p->n / p->near;
 		uint64_t used = (ac * p->near * p->far + p->n - 1) / p->n;
 		p->stride = p->offset ? g->chunk : used / p->far * g->chunk;
-		size = ac * g->chunk;
+		if (!mul_ok(ac, g->chunk, &size))
+			size = 0;
 	} else {
 		size_t nd = g->n - (g->level == 6 ? 2 : 1);
-		size = chunks * nd * g->chunk;
+		if (!mul_ok(chunks, nd, &size) || !mul_ok(size, g->chunk, &size))
+			size = 0;
 	}
 	if (size == 0) {
 		free(p);
-		da_error_set(err, EINVAL, "%s: an array of 0 bytes", name);
+		da_error_set(err, EINVAL, "%s: an array of 0 bytes, or past "
+			     "2^64", name);
 		return NULL;
 	}
 	for (size_t i = 0; i < g->n; i++) {
@@ -981,4 +984,29 @@ struct da_device *da_raid_device_new(const char *name,
 	if (size_out)
 		*size_out = size;
 	return da_device_alloc(&raid_ops, name, size, p);
+}
+
+int da_raid_parity(struct da_device *dev, uint64_t off, struct da_target *out,
+		   char *which, int max)
+{
+	if (!dev || dev->ops != &raid_ops || off >= dev->size)
+		return 0;
+	const struct raid_priv *p = dev->priv;
+	if (p->level == 10)
+		return 0;
+	size_t nd = p->n - (p->level == 6 ? 2 : 1);
+	uint64_t stripe = off / p->chunk / nd, in = off % p->chunk;
+	size_t pd, dd;
+	int64_t qd;
+	parity_place(p->level, p->layout, p->n, stripe, -1, &pd, &qd, &dd);
+	int k = 0;
+	size_t at[2] = { pd, qd >= 0 ? (size_t)qd : 0 };
+	for (int i = 0; i < (qd >= 0 ? 2 : 1); i++) {
+		if (!p->m[at[i]] || k >= max)
+			continue;
+		out[k] = (struct da_target){ p->m[at[i]], p->offs[at[i]] +
+					     stripe * p->chunk + in };
+		which[k++] = i ? 'Q' : 'P';
+	}
+	return k;
 }

@@ -154,6 +154,12 @@ struct da_device *da_raid_device_new(const char *name,
 				     const uint64_t *member_off,
 				     uint64_t *size, da_error *err);
 
+/* Where the parity of the byte at off of a RAID4/5/6 device lives (P,
+ * then Q for RAID6; members present only), with which[k] 'P' or 'Q';
+ * 0 for any other device. */
+int da_raid_parity(struct da_device *dev, uint64_t off, struct da_target *out,
+		   char *which, int max);
+
 /* ---- values: what --list describes, as a small JSON tree ------------- */
 
 enum da_value_type { DA_V_NULL, DA_V_BOOL, DA_V_INT, DA_V_STR, DA_V_ARR,

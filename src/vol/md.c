@@ -21,6 +21,7 @@
 
 #define SECTOR 512u
 #define MAX_PARITY_REGIONS (1u << 16)
+#define MAX_PARITY_STRIPES (1ull << 26)   /* looked at, one by one */
 
 static const char imsm_sig[] = "Intel Raid ISM Cfg Sig. ";
 
@@ -382,6 +383,8 @@ void md_member_regions(struct da_node *n, int32_t level, uint32_t layout,
 	bool parity = (level == 4 || level == 5 || level == 6) &&
 		      mm->sb.role >= 0 && chunk && used >= chunk;
 	uint64_t stripes = parity ? used / chunk : 0;
+	if (stripes > MAX_PARITY_STRIPES)
+		stripes = MAX_PARITY_STRIPES;
 	/* one region a run of data or parity chunks, while that stays
 	 * small; past it the rest is one data region, and a warning */
 	size_t cap = 4 + (stripes < MAX_PARITY_REGIONS ? stripes
@@ -408,10 +411,9 @@ void md_member_regions(struct da_node *n, int32_t level, uint32_t layout,
 						 r == 'D' ? "data" : "parity" };
 			s = e;
 		}
-		if (s < stripes) {
+		if (s < used / chunk) {
 			it[k++] = (struct item){ sb->data_offset + s * chunk,
-						 (stripes - s) * chunk,
-						 "data" };
+						 used - s * chunk, "data" };
 			da_warn(n, "parity chunks past %llu bytes of the data "
 				"area are not told apart from data",
 				(unsigned long long)(s * chunk));

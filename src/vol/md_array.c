@@ -163,7 +163,11 @@ static struct da_device *raid0_build(const char *name, const struct md_sb *ref,
 		if (!z)
 			goto fail;
 		segs[nz++] = (struct da_linear_seg){ array_at, zsize, z, 0 };
-		array_at += zsize;
+		if (!add_ok(array_at, zsize, &array_at)) {
+			da_error_set(err, EINVAL, "%s: zones past 2^64 bytes",
+				     name);
+			goto fail;
+		}
 		dev_start = smallest;
 		if (nz >= n)
 			break;

@@ -50,6 +50,24 @@ check_eq "raid5 volume" "$(vol data '"\(.kind) \(.level) \(.layout) \(.chunk_siz
 "$DA" --cat data:0+22M "$a" "$b" "$c" >"$T/r5.img" || fail "--cat data"
 ext_check data "$T/r5.img" "$a" "$b" "$c"
 # parity: a chunk md-raid5-a calls parity is the XOR of the other two
+# a byte of the array names where its stripe's parity is: another member,
+# the same row, and there the XOR of the stripe's data
+po=$(( $(debugfs -R "blocks /numbers.txt" "$T/r5.img" 2>/dev/null | awk '{ print $1 }') * 1024 ))
+"$DA" --lookup data:$po --json "$a" "$b" "$c" >"$T/lk"
+set -- $(jq -r '.disk as $d | .offset as $o | .owners[] | select(.kind == "md_array") |
+	"\($d) \($o) \(.parity | length) \(.parity[0].which) \(.parity[0].disk) \(.parity[0].offset)"' "$T/lk")
+[ "$3 $4" = "1 P" ] || fail "no parity named for data:$po: $(cat "$T/lk")"
+[ "$1" != "$5" ] && [ "$2" = "$6" ] || fail "parity of data:$po at $5 @ $6, data at $1 @ $2"
+x=$(python3 -c "
+import sys
+d, o, p = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+third = [f for f in sys.argv[4:] if not f.endswith('/' + d) and not f.endswith('/' + p)][0]
+r = lambda f: open(f if '/' in f else [g for g in sys.argv[4:] if g.endswith('/' + f)][0], 'rb').read()[o:o + 4096]
+print(bytes(x ^ y for x, y in zip(r(d), r(third))) == r(p) and any(r(d)))" "$1" "$2" "$5" "$a" "$b" "$c")
+check_eq "parity of data:$po (/numbers.txt) is the XOR of its stripe" "$x" True
+"$DA" --lookup data:$po "$a" "$b" "$c" | grep -q "^ *parity: P on $5 @ $6\$" ||
+	fail "the text lookup does not name the parity: $("$DA" --lookup data:$po "$a" "$b" "$c")"
+n=$((n + 1))
 # every chunk of md-raid5-a's data area
 k=0; : >"$T/where"
 while [ $k -lt 176 ]; do echo "md-raid5-a.img:$(((1 << 20) + k * 65536))" >>"$T/where"; k=$((k + 1)); done
