@@ -374,6 +374,9 @@ static int owner_parity(const struct da_ownership *o, const struct da_owner *x,
 {
 	struct da_target t[2];
 	char wh[2];
+	/* the array itself, not what it holds (the same space) */
+	if (!x->kind || strcmp(x->kind, "md_array") != 0)
+		return 0;
 	int n = da_raid_parity(x->space, x->offset, t, wh, 2), k = 0;
 	for (int i = 0; i < n; i++) {
 		size_t d;

@@ -65,7 +65,7 @@ third = [f for f in sys.argv[4:] if not f.endswith('/' + d) and not f.endswith('
 r = lambda f: open(f if '/' in f else [g for g in sys.argv[4:] if g.endswith('/' + f)][0], 'rb').read()[o:o + 4096]
 print(bytes(x ^ y for x, y in zip(r(d), r(third))) == r(p) and any(r(d)))" "$1" "$2" "$5" "$a" "$b" "$c")
 check_eq "parity of data:$po (/numbers.txt) is the XOR of its stripe" "$x" True
-"$DA" --lookup data:$po "$a" "$b" "$c" | grep -q "^ *parity: P on $5 @ $6\$" ||
+test "$("$DA" --lookup data:$po "$a" "$b" "$c" | grep -c "^ *parity: P on $5 @ $6$")" = 1 ||
 	fail "the text lookup does not name the parity: $("$DA" --lookup data:$po "$a" "$b" "$c")"
 n=$((n + 1))
 # every chunk of md-raid5-a's data area
