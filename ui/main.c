@@ -171,7 +171,7 @@ static int cat_bytes(struct da_machine *m, const char *arg)
 	uint64_t len, off;
 	struct da_device *dev;
 	da_error err = { 0 };
-	if (!plus || da_parse_offset(plus + 1, &len) < 0) {
+	if (!plus || plus == arg || da_parse_offset(plus + 1, &len) < 0) {
 		snprintf(msg, sizeof(msg), "--cat %.200s: want [NAME:]OFFSET+"
 			 "LENGTH (LENGTH like OFFSET: 100M, 2048s...)", arg);
 		return bad_usage(msg);
