@@ -185,7 +185,7 @@ def place(a, data, members):
                 break
             small = min(sizes[r] for r in devs)
             zsize = (small - start) * len(devs)
-            for c in range(zsize // C):
+            for c in range(min(zsize // C, max(0, len(data) - zstart) // C + 1)):
                 ac = zstart // C + c           # the array's chunk number
                 sel = ac if a.layout != 2 else c
                 role = devs[sel % len(devs)]
@@ -201,7 +201,7 @@ def place(a, data, members):
         ac = chunks // far * n // near
         used = (ac * near * far + n - 1) // n
         stride = C if offset else used // far * C
-        for c in range(ac):
+        for c in range(min(ac, len(data) // C + 1)):
             buf = data[c * C:(c + 1) * C]
             first = c * near
             d, stripe = first % n, first // n
@@ -221,7 +221,7 @@ def place(a, data, members):
         return
     # RAID4/5/6
     nd = n - (2 if lvl == 6 else 1)
-    stripes = a.component // C
+    stripes = min(a.component // C, len(data) // (C * nd) + 1)
     for s in range(stripes):
         chunks = [data[(s * nd + k) * C:(s * nd + k + 1) * C] for k in range(nd)]
         chunks = [c + bytes(C - len(c)) for c in chunks]
