@@ -126,6 +126,40 @@ struct da_device *da_mirror_device_new(const char *name, uint64_t size,
 				       struct da_device *const *copies,
 				       const uint64_t *copy_off, da_error *err);
 
+/* An md RAID10 or RAID4/5/6 array over n members (md's own numbers:
+ * layout as the superblock stores it, chunk and dev_size in bytes, the
+ * part of each member's data area the array uses). */
+struct da_raid_geom {
+	int level;             /* 4, 5, 6 or 10 */
+	uint32_t layout;
+	uint64_t chunk;
+	uint64_t dev_size;
+	size_t n;
+};
+/* Does the device below know this level and layout? */
+bool da_raid_layout_ok(int level, uint32_t layout, size_t n);
+/* 'P', 'Q' or 'D': what member's chunk number stripe holds (parity
+ * levels; 'D' for any other). */
+int da_raid_chunk_role(int level, uint32_t layout, size_t n, size_t member,
+		       uint64_t stripe);
+/* The array's bytes, mapped as md does: RAID10's map_block returns every
+ * copy (near, far and offset layouts); RAID4/5/6 map a data byte to its
+ * member through the parity rotation (parity chunks are mapped by no
+ * array byte).  NULL members are missing: RAID10 reads another copy,
+ * RAID4/5 (and RAID6 with P) rebuild a lost data chunk as the XOR of the
+ * rest of its stripe.  The array's size is written to *size. */
+struct da_device *da_raid_device_new(const char *name,
+				     const struct da_raid_geom *g,
+				     struct da_device *const *members,
+				     const uint64_t *member_off,
+				     uint64_t *size, da_error *err);
+
+/* Where the parity of the byte at off of a RAID4/5/6 device lives (P,
+ * then Q for RAID6; members present only), with which[k] 'P' or 'Q';
+ * 0 for any other device. */
+int da_raid_parity(struct da_device *dev, uint64_t off, struct da_target *out,
+		   char *which, int max);
+
 /* ---- values: what --list describes, as a small JSON tree ------------- */
 
 enum da_value_type { DA_V_NULL, DA_V_BOOL, DA_V_INT, DA_V_STR, DA_V_ARR,
@@ -356,6 +390,11 @@ struct da_plugin {
 	int64_t (*find_file)(struct da_node *n, const char *name,
 			     char *path_out, size_t path_len);
 	void (*free)(struct da_node *n);
+	/* Formats whose members carry their data from byte 0 (md 0.90 and
+	 * 1.0: the superblock is at the end): probed before every table,
+	 * and when this one says found no other plugin is asked, so the
+	 * filesystem a member carries is not taken for its own format. */
+	bool probe_first;
 };
 
 /* Questions any filesystem with a file index answers (src/fileindex.c;

@@ -122,9 +122,28 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 				   MAX_DEPTH);
 		return n;
 	}
-	for (size_t t = 0; t < 3; t++) {
+	/* a plugin that must be asked first (md 1.0, 0.90) and says found
+	 * is the only answer */
+	for (size_t t = 0; t < 3 && !nfound; t++)
+		for (const struct da_plugin *const *p = tables[t]; *p; p++) {
+			if (!(*p)->probe_first)
+				continue;
+			da_error err = { 0 };
+			enum da_probe r = (*p)->probe(dev, &err);
+			da_trace("probe %s (first) on %s: %s", (*p)->name,
+				 dev->name, r == DA_PROBE_FOUND ? "found" :
+				 r == DA_PROBE_ERROR ? err.msg : "not mine");
+			if (r == DA_PROBE_FOUND) {
+				found[nfound++] = *p;
+				break;
+			}
+		}
+	bool first = nfound > 0;
+	for (size_t t = 0; t < 3 && !first; t++) {
 		bool table_found = false;
 		for (const struct da_plugin *const *p = tables[t]; *p; p++) {
+			if ((*p)->probe_first)
+				continue;
 			da_error err = { 0 };
 			enum da_probe r = (*p)->probe(dev, &err);
 			da_trace("probe %s on %s: %s", (*p)->name, dev->name,

@@ -325,6 +325,29 @@ static const char *owner_governs(const struct da_owner *x, char *buf,
 #define MAX_OWNERS 32
 #define MAX_COPIES 8
 
+/* The disk bytes that hold the parity of owner x's byte (an md RAID4/5/6
+ * array), P first; how many. */
+static int owner_parity(const struct da_ownership *o, const struct da_owner *x,
+			struct da_location *out, char *which)
+{
+	struct da_target t[2];
+	char wh[2];
+	/* the array itself, not what it holds (the same space) */
+	if (!x->kind || strcmp(x->kind, "md_array") != 0)
+		return 0;
+	int n = da_raid_parity(x->space, x->offset, t, wh, 2), k = 0;
+	for (int i = 0; i < n; i++) {
+		size_t d;
+		uint64_t off;
+		if (da_ownership_locate(o, t[i].dev, t[i].offset, &d, &off,
+					NULL) < 0)
+			continue;
+		out[k] = (struct da_location){ d, off };
+		which[k++] = wh[i];
+	}
+	return k;
+}
+
 int da_report_lookup(FILE *f, const struct da_ownership *o,
 		     struct da_machine *m, size_t d, uint64_t off, bool json,
 		     const char *where)
@@ -406,6 +429,20 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 				fputs(",\"warning\":", f);
 				da_json_string(f, warn);
 			}
+			struct da_location par[2];
+			char pw[2];
+			int np = owner_parity(o, x, par, pw);
+			if (np > 0) {
+				fputs(",\"parity\":[", f);
+				for (int k = 0; k < np; k++) {
+					fprintf(f, "%s{\"which\":\"%c\",\"disk\":",
+						k ? "," : "", pw[k]);
+					da_json_string(f, m->disks[par[k].disk].name);
+					fprintf(f, ",\"offset\":%" PRIu64 "}",
+						par[k].offset);
+				}
+				fputc(']', f);
+			}
 			if (i == mirrored) {
 				fputs(",\"copies\":[", f);
 				for (int k = 0; k < ncopies; k++) {
@@ -475,6 +512,18 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 		if (warn) {
 			fprintf(f, "  %*s  warning: ", 2 * i, "");
 			put(f, warn);
+			fputc('\n', f);
+		}
+		struct da_location par[2];
+		char pw[2];
+		int np = owner_parity(o, x, par, pw);
+		if (np > 0) {
+			fprintf(f, "  %*s  parity:", 2 * i, "");
+			for (int k = 0; k < np; k++) {
+				fprintf(f, "%s%c on ", k ? ", " : " ", pw[k]);
+				put(f, m->disks[par[k].disk].name);
+				fprintf(f, " @ %" PRIu64, par[k].offset);
+			}
 			fputc('\n', f);
 		}
 		if (i == mirrored) {

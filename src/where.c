@@ -166,7 +166,8 @@ int da_where_locate(const struct da_ownership *o, const char *where,
 	/* a disk locates to itself; a volume through its mapping */
 	if (da_ownership_locate(o, w->dev, w->off, d, off, NULL) < 0)
 		return da_error_set(err, ENXIO, "%s: byte %" PRIu64 " of %s "
-				    "lies on no disk here (a missing PV?)",
+				    "lies on no disk here (a missing PV or "
+				    "RAID member?)",
 				    where, w->off, w->dev->name);
 	return 0;
 }

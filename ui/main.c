@@ -12,7 +12,7 @@
 #include "diskatlas.h"
 #include "explorer.h"
 
-enum mode { MODE_EXPLORE, MODE_LIST, MODE_LOOKUP, MODE_MAP };
+enum mode { MODE_EXPLORE, MODE_LIST, MODE_LOOKUP, MODE_MAP, MODE_CAT };
 
 static void usage(FILE *f)
 {
@@ -20,6 +20,7 @@ static void usage(FILE *f)
 	      "       diskatlas --list [--json] DISK...\n"
 	      "       diskatlas --lookup WHERE [--json] DISK...\n"
 	      "       diskatlas --map [--width N] [--height N] DISK...\n"
+	      "       diskatlas --cat WHERE+LENGTH DISK... > FILE\n"
 	      "Explore who owns every block of disk images: partition tables,\n"
 	      "LVM, filesystems, down to the file.\n"
 	      "\n"
@@ -35,6 +36,9 @@ static void usage(FILE *f)
 	      "                     sector or block (of the disk or volume named)\n"
 	      "      --sector-size N  bytes in a sector (default: the disk's own)\n"
 	      "  -m, --map          print the disk as a map of letters with a legend\n"
+	      "  -c, --cat WHERE+LENGTH  write LENGTH bytes of a disk or volume\n"
+	      "                     (an LV, an md array) from [NAME:]OFFSET to\n"
+	      "                     standard output\n"
 	      "      --width N      map width in cells (default 64)\n"
 	      "      --height N     map height in cells (default 16)\n"
 	      "      --color[=WHEN] colour the map: auto (on a terminal, unless\n"
@@ -177,10 +181,53 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 	return status;
 }
 
+/* --cat [NAME:]OFFSET+LENGTH: the bytes of any address space (a disk,
+ * an LV, an md array) to standard output, so that real tools can check
+ * what was assembled.  Nothing else is ever written. */
+static int cat_bytes(struct da_machine *m, const char *arg)
+{
+	char msg[600];
+	const char *plus = strrchr(arg, '+');
+	uint64_t len, off;
+	struct da_device *dev;
+	da_error err = { 0 };
+	if (!plus || plus == arg || da_parse_offset(plus + 1, &len) < 0) {
+		snprintf(msg, sizeof(msg), "--cat %.200s: want [NAME:]OFFSET+"
+			 "LENGTH (LENGTH like OFFSET: 100M, 2048s...)", arg);
+		return bad_usage(msg);
+	}
+	char *where = strndup(arg, (size_t)(plus - arg));
+	if (!where)
+		return fail("out of memory");
+	int r = da_parse_where_dev(m, where, &dev, &off, &err);
+	free(where);
+	if (r < 0)
+		return fail(err.msg);
+	if (len > dev->size - off) {
+		snprintf(msg, sizeof(msg), "--cat %.200s: %llu bytes from %llu "
+			 "run past the end of %.200s (%llu bytes)", arg,
+			 (unsigned long long)len, (unsigned long long)off,
+			 dev->name, (unsigned long long)dev->size);
+		return fail(msg);
+	}
+	static char buf[1 << 20];
+	while (len > 0 && !stdout_failed()) {
+		size_t n = len < sizeof(buf) ? (size_t)len : sizeof(buf);
+		if (da_device_read(dev, buf, n, off, &err) < 0)
+			return fail(err.msg);
+		if (fwrite(buf, 1, n, stdout) != n)
+			break;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
 static const struct option opts[] = {
 		{ "list", no_argument, NULL, 'l' },
 		{ "lookup", required_argument, NULL, 'L' },
 		{ "map", no_argument, NULL, 'm' },
+		{ "cat", required_argument, NULL, 'c' },
 		{ "width", required_argument, NULL, 'W' },
 		{ "height", required_argument, NULL, 'H' },
 		{ "color", optional_argument, NULL, 'C' },
@@ -199,6 +246,7 @@ static const char *arg_name(int val)
 {
 	switch (val) {
 	case 'L': return "WHERE";
+	case 'c': return "WHERE+LENGTH";
 	case 'f': return "FMT";
 	case 'U': return "UNIT";
 	default: return "N";
@@ -284,11 +332,12 @@ int main(int argc, char **argv)
 
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":lL:mjf:dhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":lL:mc:jf:dhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': mode = MODE_LIST; break;
 		case 'L': mode = MODE_LOOKUP; where = optarg; break;
 		case 'm': mode = MODE_MAP; break;
+		case 'c': mode = MODE_CAT; where = optarg; break;
 		case 'W':
 			if (positive(optarg, &width) < 0)
 				return bad_usage("--width wants a number from 1 to 100000");
@@ -344,8 +393,12 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return bad_usage("no disk given");
-	if (json && (mode == MODE_EXPLORE || mode == MODE_MAP))
+	if (json && (mode == MODE_EXPLORE || mode == MODE_MAP ||
+		     mode == MODE_CAT))
 		return bad_usage("--json goes with --list or --lookup");
+	if (mode == MODE_CAT && isatty(STDOUT_FILENO))
+		return bad_usage("--cat writes bytes: send standard output to "
+				 "a file or a pipe");
 
 	da_error err = { 0 };
 	struct da_machine *m = da_machine_open("machine",
@@ -358,7 +411,9 @@ int main(int argc, char **argv)
 		return fail(err.msg);
 	}
 	int status = 0;
-	if (mode == MODE_LIST) {
+	if (mode == MODE_CAT) {
+		status = cat_bytes(m, where);
+	} else if (mode == MODE_LIST) {
 		/* the directory trees: what they find wrong (a cluster two
 		 * files claim, a cut chain) is part of what the scan found */
 		da_machine_build_indexes(m, &err);
