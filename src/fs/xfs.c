@@ -284,7 +284,9 @@ static void ino_rec(void *arg, uint32_t agno, const uint8_t *rec)
 	uint16_t hole = g->spinodes ? be16(rec + 4) : 0;
 	uint64_t freem = be64(rec + 8);
 	uint64_t agbno = startino >> g->inopblog;
-	if ((startino & 63) || agbno >= xfs_ag_blocks(g, agno)) {
+	/* a chunk starts on a block, or on 64 inodes within a block */
+	uint32_t align = g->inopblog < 6 ? (1u << g->inopblog) : 64;
+	if ((startino & (align - 1)) || agbno >= xfs_ag_blocks(g, agno)) {
 		da_warn(a->n, "AG %u inobt: chunk at inode %u outside the AG",
 			agno, startino);
 		return;

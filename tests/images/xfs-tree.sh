@@ -6,7 +6,10 @@
 # directory in node form, short and long symlinks, hard links and
 # attributes too large for the inode.
 #   FLAVOUR rmap: v5 with -m rmapbt=1,reflink=1 (xfs_db fsmap is the truth)
-#   FLAVOUR v4:   -m crc=0 (xfs_db blockget/blockuse is the truth)
+#   FLAVOUR v4:   -m crc=0 (xfs_db blockget/blockuse is the truth); the
+#                 kernel here mounts no v4 filesystem, so it is filled by
+#                 mkfs.xfs -p from a prototype file: a tree of files, a
+#                 large directory in node form, symlinks, a bigger file
 # mkfs.xfs refuses filesystems under 300 MiB unless it runs under the
 # XFS test suite's variables (TEST_DIR, TEST_DEV, QA_CHECK_FS), which we set
 # to keep the image small.
@@ -22,10 +25,42 @@ cd "$(dirname "$0")"
 img=xfs-$flavour.img
 rm -f "$img" "$img.xz"
 truncate -s 40M "$img"
-TEST_DIR=/tmp TEST_DEV=/dev/null QA_CHECK_FS=1 \
-	mkfs.xfs -q -f $opts -L xfs-$flavour -d agcount=2 "$img"
+if [ "$flavour" = v4 ]; then
+	# a prototype file (mkfs.xfs(8) -p): name mode uid gid [source|target]
+	src=$(mktemp -d)
+	trap 'rm -rf "$src"' EXIT
+	tree "$src/tree" 6 40
+	awk 'BEGIN { for (i = 0; i < 8192; i++) printf "bigger line %024d\n", i }' >"$src/bigger"
+	{
+		echo "/dev/null"; echo "0 0"; echo "d--755 0 0"
+		echo "tree d--755 0 0"
+		for d in "$src"/tree/dir*; do
+			echo "$(basename "$d") d--755 0 0"
+			for f in "$d"/*; do echo "$(basename "$f") ---644 0 0 $f"; done
+			echo '$'
+		done
+		echo '$'
+		echo "bigger ---644 0 0 $src/bigger"
+		echo "big d--755 0 0"
+		i=0; while [ $i -lt 1500 ]; do
+			printf 'entry-with-a-long-name-to-fill-blocks-%05d ---644 0 0 %s\n' $i "$src/tree/dir0/file-0-1.txt"
+			i=$((i + 1))
+		done
+		echo '$'
+		echo "short-link l--777 0 0 tree/dir1/file-1-1.txt"
+		echo "long-link l--777 0 0 $(awk 'BEGIN { for (i = 0; i < 60; i++) printf "long-target-%03d/", i }')end"
+		echo '$'
+	} >"$src/proto"
+	TEST_DIR=/tmp TEST_DEV=/dev/null QA_CHECK_FS=1 \
+		mkfs.xfs -q -f $opts -L xfs-$flavour -d agcount=2 -p "$src/proto" "$img"
+	xz -9 -k -T1 "$img"
+	ls -ls "$img" "$img.xz"
+	exit 0
+fi
 mnt=$(mktemp -d)
 trap 'umount "$mnt" 2>/dev/null; rmdir "$mnt"' EXIT
+TEST_DIR=/tmp TEST_DEV=/dev/null QA_CHECK_FS=1 \
+	mkfs.xfs -q -f $opts -L xfs-$flavour -d agcount=2 "$img"
 mount -o loop "$img" "$mnt"
 tree "$mnt/tree" 6 40
 # a file of 300 blocks with every other block punched out: 150 extents,
