@@ -691,11 +691,7 @@ static int xfs_describe_block(struct da_node *n, uint64_t off,
 {
 	struct xfs_priv *p = n->priv;
 	const struct xfs_geom *g = &p->g;
-	out->role = NULL;
-	out->block = out->inode = out->file_offset = -1;
-	out->path[0] = 0;
-	out->nlinks = out->nshared = 0;
-	out->conflict = out->indexing = false;
+	da_block_info_init(out);
 	if (off >= n->dev->size)
 		return -1;
 	uint64_t b = off / g->bs;
