@@ -30,6 +30,10 @@ awk -v bs="$bs" '{ print $1 * bs; if ($2 > 1) print ($1 + $2 - 1) * bs }' "$T/fs
 jq -r '.owners[-1] | [(.block|tostring), .role, ((.inode // -1)|tostring), (.path // "")] | join("\t")' \
 	"$T/answers" >"$T/got"
 check_eq "answers" "$(wc -l <"$T/got")" "$(wc -l <"$T/where")"
+# reflinked blocks are legal sharing, never a conflict
+check_eq "conflicts" "$(grep -c conflict "$T/answers" || true)" 0
+shared=$(awk '{ for (b = $1; b < $1 + $2; b++) n[b]++ } END { for (b in n) if (n[b] > 1) k++; print k + 0 }' "$T/fsmap")
+[ "$shared" -gt 0 ] || fail "fsmap shows no block with two owners: no reflink to test"
 db -c 'blockget -n' -c ncheck | awk '{ p = $2; sub(/\/\.$/, "", p); print $1 "\t/" p }' >"$T/paths"
 # expectations, one per asked block, in the same order as $T/where
 awk '{ print $3, $4, $5; if ($2 > 1) print $3, $4, $5 }' "$T/fsmap" >"$T/expect"
