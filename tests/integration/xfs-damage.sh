@@ -51,5 +51,11 @@ check agf-crc "AG 1: AGF fails its CRC" "$img"
 # the first 4 MiB only
 head -c 4194304 "$orig" >"$T/short.img"
 check truncated "truncated" "$T/short.img"
+# a primary superblock that does not parse: an unknown node with the reason
+img="$T/sb.img"; cp --sparse=always "$orig" "$img"
+printf '\0\0\0\7' | dd of="$img" bs=1 seek=4 conv=notrunc 2>/dev/null
+timeout 60 "$DA" --list --json "$img" >"$T/sb.json" || fail "sb: --list failed"
+check_eq "bad superblock" "$(jq -r '.disks[0].content | .type + ": " + .reason' "$T/sb.json")" \
+	"unknown: xfs: superblock: block size 7 (log 12)"
 check_eq "damaged images" "$n" 10
 echo "ok: $n damaged images give warnings, answer lookups, never hang"
