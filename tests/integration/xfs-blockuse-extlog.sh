@@ -3,6 +3,7 @@
 # is on another device: every block agrees with xfs_db, and --list names
 # the log as external.
 . "$(dirname "$0")/../lib.sh"
+requires jq xz
 img=$(image xfs-extra)
 "$DA" --list --json "$img" | jq -r '.disks[0].content.log' | grep -q '^external' ||
 	fail "the external log is not named"
