@@ -156,6 +156,8 @@ struct xfs_ictx {
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
 	uint64_t bad_extents, bad_inodes, crc_errors;
+	uint64_t dir_budget;       /* directory blocks left to read */
+	bool dir_over;             /* said so */
 };
 int xfs_inode_parse(struct xfs_ictx *c, const uint8_t *raw, uint64_t ino,
 		    struct xfs_inode *out);

@@ -137,6 +137,18 @@ void xfs_dir_names(struct xfs_ictx *c, const struct xfs_inode *ip,
 		uint64_t first = (e->off + fsbs - 1) / fsbs * fsbs;
 		for (uint64_t d = first; d < e->off + e->len && d < leaf;
 		     d += fsbs) {
+			/* every block could be a directory block once: more
+			 * means extents that claim the same blocks again */
+			if (c->dir_budget < fsbs) {
+				if (!c->dir_over)
+					xfs_ictx_warn(c, "directories claim more "
+						      "blocks than the filesystem "
+						      "has: names not all read");
+				c->dir_over = true;
+				free(b);
+				return;
+			}
+			c->dir_budget -= fsbs;
 			size_t k = i;
 			bool ok = true;
 			for (uint32_t j = 0; j < fsbs && ok; j++) {

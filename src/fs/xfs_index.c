@@ -309,7 +309,7 @@ int xfs_build_index(struct da_node *n, da_error *err)
 		return da_error_set(err, ENOMEM, "no memory for the file index");
 	}
 	b.c = (struct xfs_ictx){ .dev = n->dev, .g = g, .warn = warn_fi,
-				 .warn_arg = &b };
+				 .warn_arg = &b, .dir_budget = g->dblocks };
 	b.c.bufs = malloc((size_t)g->bs * XFS_MAX_LEVELS);
 	if (!b.c.bufs) {
 		da_fi_publish(n, b.x, "no memory");
