@@ -16,7 +16,7 @@
 #include "xfs.h"
 #include "fileindex.h"
 
-#define MAX_OWNED (1u << 24)   /* runs kept for the rmapbt cross-check */
+#define MAX_OWNED (1u << 22)   /* runs kept for the rmapbt cross-check */
 
 /* One block run owned by an inode, for the rmapbt cross-check. */
 struct owned {
@@ -259,8 +259,9 @@ static void cross_check(struct index_build *b)
 	}
 	xfs_set_free(&seen);
 	if (b->walk.full || b->rmap.full) {
-		da_fi_warn(b->x, "too many extents to compare with the "
-			   "rmapbt");
+		/* not a fault of the filesystem: the index is whole */
+		da_trace("xfs on %s: too many extents to compare with the "
+			 "rmapbt", b->n->dev->name);
 		return;
 	}
 	normalise(&b->walk);
