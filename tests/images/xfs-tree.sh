@@ -6,6 +6,8 @@
 # directory in node form, short and long symlinks, hard links and
 # attributes too large for the inode.
 #   FLAVOUR rmap: v5 with -m rmapbt=1,reflink=1 (xfs_db fsmap is the truth)
+#   FLAVOUR small: v5 with 1 KiB blocks and 4 KiB directory blocks (-b
+#                 size=1024 -n size=4096), 32 MiB, filled like v4 below
 #   FLAVOUR v4:   -m crc=0 (xfs_db blockget/blockuse is the truth); the
 #                 kernel here mounts no v4 filesystem, so it is filled by
 #                 mkfs.xfs -p from a prototype file: a tree of files, a
@@ -18,14 +20,16 @@ flavour=${1:-rmap}
 case $flavour in
 rmap) opts="-m crc=1,rmapbt=1,reflink=1,finobt=1" ;;
 v4) opts="-m crc=0" ;;
-*) echo "usage: $0 rmap|v4" >&2; exit 2 ;;
+small) opts="-b size=1024 -n size=4096" ;;
+*) echo "usage: $0 rmap|v4|small" >&2; exit 2 ;;
 esac
 cd "$(dirname "$0")"
 . ./ext-tree.inc
 img=xfs-$flavour.img
 rm -f "$img" "$img.xz"
 truncate -s 40M "$img"
-if [ "$flavour" = v4 ]; then
+[ "$flavour" = small ] && truncate -s 32M "$img"
+if [ "$flavour" != rmap ]; then
 	# a prototype file (mkfs.xfs(8) -p): name mode uid gid [source|target]
 	src=$(mktemp -d)
 	trap 'rm -rf "$src"' EXIT

@@ -37,7 +37,8 @@ db -c 'blockget -n' -c ncheck | awk '{ p = $2; sub(/\/\.$/, "", p); print $1 "\t
 paste -d'\t' "$T/truth" "$T/got" | awk -F'\t' -v paths="$T/paths" -v bmbtfile="$T/bmbt" '
 	BEGIN {
 		while ((getline l < paths) > 0) { split(l, r, "\t"); p[r[1]] = p[r[1]] "|" r[2] "|" }
-		role["sb"] = "(superblock|agf|agi|agfl|reserved)"; role["btbno"] = "bnobt"
+		role["sb"] = role["agf"] = role["agi"] = role["agfl"] = "(superblock|agf|agi|agfl|reserved)"
+		role["btbno"] = "bnobt"
 		role["btcnt"] = "cntbt"; role["btino"] = "inobt"; role["btfino"] = "finobt"
 		role["btrmap"] = "rmapbt"; role["btrefc"] = role["btrefcnt"] = "refcountbt";
 		role["rldata"] = "file_data"; role["freelist"] = "agfl"
