@@ -16,7 +16,6 @@ extern const struct da_plugin da_plugin_xfs;
 #define XFS_MAX_LEVELS 9           /* B+tree height bound (xfs allows < 9) */
 #define XFS_MAX_META (1u << 22)    /* metadata extents kept for roles */
 #define XFS_MAX_EXTENTS (1u << 24) /* a fork's extents we accept */
-#define XFS_MAX_DIR_DEPTH 4096
 
 /* superblock feature bits */
 #define XFS_RO_FINOBT 0x1
@@ -48,7 +47,7 @@ struct xfs_meta {
 	uint64_t start;
 	uint32_t len;
 	uint16_t role;             /* enum da_role */
-	uint16_t agno_hi;          /* unused; keeps the struct 16 bytes */
+	uint16_t pad;
 };
 
 /* One inode chunk from the inode B+tree. */
