@@ -10,6 +10,8 @@ PKGS="ncursesw:libncurses-dev ext2fs:libext2fs-dev com_err:comerr-dev cmocka:lib
 CMDS="cc:gcc make:make pkg-config:pkg-config sfdisk:fdisk sgdisk:gdisk mkfs.ext4:e2fsprogs debugfs:e2fsprogs mkfs.fat:dosfstools fsck.fat:dosfstools mdir:mtools mkswap:util-linux lvm:lvm2 tmux:tmux xz:xz-utils jq:jq fls:sleuthkit valgrind:valgrind clang:clang"
 # md RAID tests: mdadm --examine judges the members, python3 writes them
 CMDS="$CMDS mdadm:mdadm python3:python3"
+# XFS: mkfs.xfs builds the test images, xfs_db is their ground truth
+CMDS="$CMDS mkfs.xfs:xfsprogs xfs_db:xfsprogs"
 
 missing=""
 for pc in $PKGS; do

@@ -52,3 +52,7 @@ if [ -f tests/bench/frames.sh ]; then
 	echo "== explorer frames"
 	sh tests/bench/frames.sh
 fi
+
+if [ -f tests/bench/xfs.sh ]; then
+	sh tests/bench/xfs.sh
+fi
