@@ -8,6 +8,11 @@ PKGS="ncursesw:libncurses-dev ext2fs:libext2fs-dev com_err:comerr-dev cmocka:lib
 # command -> Debian package (compilers: clang for the fuzz target and the
 # sanitizers; image tools, ground-truth tools, tmux)
 CMDS="cc:gcc make:make pkg-config:pkg-config sfdisk:fdisk sgdisk:gdisk mkfs.ext4:e2fsprogs debugfs:e2fsprogs mkfs.fat:dosfstools fsck.fat:dosfstools mdir:mtools mkswap:util-linux lvm:lvm2 tmux:tmux xz:xz-utils jq:jq fls:sleuthkit valgrind:valgrind clang:clang"
+# NTFS: libntfs-3g to build; mkntfs, ntfs-3g (FUSE), ntfsinfo,
+# ntfscluster, ntfsls for images and ground truth; setfattr to mark a
+# directory compressed when building tests/images/windows
+PKGS="$PKGS libntfs-3g:ntfs-3g-dev"
+CMDS="$CMDS mkntfs:ntfs-3g ntfsinfo:ntfs-3g ntfscluster:ntfs-3g ntfsls:ntfs-3g setfattr:attr"
 
 missing=""
 for pc in $PKGS; do

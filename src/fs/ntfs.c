@@ -39,6 +39,16 @@ log_to_trace(const char *function, const char *file, int line, u32 level,
 	return (int)l;
 }
 
+const char *last_ntfs_error(int e)
+{
+	return last_error[0] ? last_error : strerror(e);
+}
+
+void clear_ntfs_error(void)
+{
+	last_error[0] = '\0';
+}
+
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 
 static void lib_init_once(void)
@@ -296,14 +306,14 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 		da_error_set(err, ENOMEM, "cannot allocate an NTFS device");
 		return NULL;
 	}
-	last_error[0] = '\0';
+	clear_ntfs_error();
 	errno = 0;
 	ntfs_volume *vol = ntfs_device_mount(nd, NTFS_MNT_RDONLY |
 						 NTFS_MNT_FORENSIC);
 	if (!vol) {
 		int e = errno ? errno : EINVAL;
 		da_error_set(err, e, "libntfs-3g cannot mount it: %s",
-			     last_error[0] ? last_error : strerror(e));
+			     last_ntfs_error(e));
 		ntfs_device_free(nd);
 		free(q);
 		return NULL;
@@ -377,12 +387,13 @@ static const struct ntfs_meta *find_meta(const struct ntfs_meta *v, size_t n,
 	return NULL;
 }
 
-/* The path and link count of record rec from the published index. */
+/* The record, path and link count of file id (a record or a stream) from
+ * the published index. */
 static void fill_file(const struct da_node *n, uint64_t rec,
 		      struct da_block_info *out)
 {
 	const struct da_fileindex *x = da_fi_get(n);
-	out->inode = (int64_t)rec;
+	out->inode = (int64_t)(rec & NTFS_STREAM_REC_MASK);
 	if (!x)
 		return;
 	uint32_t f = da_fi_find_id(x, rec);

@@ -59,7 +59,8 @@ extern const struct da_plugin da_plugin_ntfs;
  * time, answered while the file index is being built). */
 struct ntfs_meta {
 	uint64_t start, len;       /* bytes of the filesystem */
-	uint64_t rec;              /* the MFT record that owns it */
+	uint64_t rec;              /* the file that owns it: an MFT record
+				      number, or a stream's id */
 	uint64_t file_off;         /* byte of that attribute at start */
 	enum da_role role;
 };
@@ -89,6 +90,11 @@ struct ntfs_priv {
 	uint64_t nrecords;
 	int ready;
 };
+
+/* ntfs.c: what libntfs-3g last logged as an error in this thread, else
+ * strerror(e) */
+const char *last_ntfs_error(int e);
+void clear_ntfs_error(void);
 
 /* ntfs_index.c */
 /* Every MFT record in use: its attributes' runs, names and streams into

@@ -283,9 +283,30 @@ static void add_meta(struct walk *w, uint64_t rec, enum da_role role,
 						  role };
 }
 
-/* The runs of one attribute extent, clipped to the volume. */
+/* The id of what an attribute belongs to: a named stream's (its number
+ * among the file's named $DATA streams, in attribute order), else the
+ * record's.  The scan and the index number them alike. */
+static uint64_t attr_id(const struct walk *w, uint64_t rec,
+			const struct attr *a)
+{
+	if (a->type != AT_DATA || !a->name[0])
+		return rec;
+	uint64_t k = 0;
+	for (size_t i = 0; i < w->nattrs; i++) {
+		const struct attr *b = &w->attrs[i];
+		if (b->type != AT_DATA || !b->name[0] || b->lowest_vcn != 0)
+			continue;
+		k++;
+		if (!strcmp(b->name, a->name))
+			return NTFS_STREAM_BIT | k << 40 | rec;
+	}
+	return rec;
+}
+
+/* The runs of one attribute extent, clipped to the volume: into the
+ * scan's table (id) or the index (file). */
 static void emit_runs(struct walk *w, const struct file_class *c,
-		      const struct attr *a, uint32_t file)
+		      const struct attr *a, uint64_t id, uint32_t file)
 {
 	struct ntfs_priv *p = w->p;
 	uint32_t flags;
@@ -313,7 +334,7 @@ static void emit_runs(struct walk *w, const struct file_class *c,
 		uint64_t start = lcn * p->cs, bytes = len * p->cs;
 		uint64_t off = (uint64_t)r->vcn * p->cs;
 		if (!w->x) {
-			add_meta(w, c->rec, role, start, bytes, off);
+			add_meta(w, id, role, start, bytes, off);
 			continue;
 		}
 		if (da_fi_add_run(w->x, file, start, bytes, off, role,
@@ -357,7 +378,9 @@ static void walk_inode(struct walk *w, ntfs_inode *ni)
 	if (!w->x) {
 		for (size_t i = 0; i < w->nattrs; i++)
 			if (w->attrs[i].nonres && w->attrs[i].rl)
-				emit_runs(w, &c, &w->attrs[i], 0);
+				emit_runs(w, &c, &w->attrs[i],
+					  attr_id(w, ni->mft_no,
+						  &w->attrs[i]), 0);
 		return;
 	}
 	const struct attr *data = first_extent(w, AT_DATA, "");
@@ -375,9 +398,8 @@ static void walk_inode(struct walk *w, ntfs_inode *ni)
 		w->full = true;
 	else if (c.dir)
 		w->dirs[w->ndirs++] = ni->mft_no;
-	/* named streams of user files are files of their own */
-	uint32_t k = 0;
-	for (size_t i = 0; i < w->nattrs && !c.system; i++) {
+	/* named streams are files of their own ("file:stream") */
+	for (size_t i = 0; i < w->nattrs; i++) {
 		struct attr *a = &w->attrs[i];
 		if (a->type != AT_DATA || !a->name[0] || a->lowest_vcn != 0)
 			continue;
@@ -387,11 +409,10 @@ static void walk_inode(struct walk *w, ntfs_inode *ni)
 			w->full = true;
 			break;
 		}
-		uint64_t id = NTFS_STREAM_BIT | (uint64_t)++k << 40 |
-			      ni->mft_no;
-		uint32_t sf = da_fi_add_file(w->x, id, DA_FILE_REGULAR,
-					     a->size, file_flags(ni, a));
-		if (sf == UINT32_MAX) {
+		uint64_t id = attr_id(w, ni->mft_no, a);
+		if (da_fi_add_file(w->x, id, c.system ? DA_FILE_META
+						      : DA_FILE_REGULAR,
+				   a->size, file_flags(ni, a)) == UINT32_MAX) {
 			w->full = true;
 			break;
 		}
@@ -402,22 +423,9 @@ static void walk_inode(struct walk *w, ntfs_inode *ni)
 		struct attr *a = &w->attrs[i];
 		if (!a->nonres || !a->rl)
 			continue;
-		uint32_t f = file;
-		if (a->type == AT_DATA && a->name[0] && !c.system) {
-			/* the stream's own file */
-			for (size_t s = w->nstreams; s > 0; s--) {
-				struct stream *st = &w->streams[s - 1];
-				if (st->rec != ni->mft_no)
-					break;
-				if (!strcmp(st->name, a->name)) {
-					f = da_fi_find_id(w->x, st->id);
-					break;
-				}
-			}
-			if (f == UINT32_MAX)
-				f = file;
-		}
-		emit_runs(w, &c, a, f);
+		uint64_t id = attr_id(w, ni->mft_no, a);
+		uint32_t f = id == ni->mft_no ? file : da_fi_find_id(w->x, id);
+		emit_runs(w, &c, a, id, f == UINT32_MAX ? file : f);
 	}
 }
 
@@ -596,11 +604,27 @@ int ntfs_build_index(struct da_node *n, da_error *err)
 	for (uint64_t rec = 0; rec < nrec && !w.full; rec++) {
 		if ((uint64_t)got <= rec / 8 || !(inuse[rec / 8] >> (rec % 8) & 1))
 			continue;
+		clear_ntfs_error();
 		ntfs_inode *ni = ntfs_inode_open(vol, rec);
 		if (!ni) {
+			/* an extension record will not open as an inode: its
+			 * base owns it */
+			int e = errno;
+			MFT_RECORD *m = NULL;
+			if (!ntfs_file_record_read(vol, rec, &m, NULL) &&
+			    (m->flags & MFT_RECORD_IN_USE) &&
+			    MREF_LE(m->base_mft_record)) {
+				uint64_t base = MREF_LE(m->base_mft_record);
+				if (base < nrec && base_of[rec] == UINT32_MAX)
+					base_of[rec] = (uint32_t)base;
+				free(m);
+				continue;
+			}
+			free(m);
 			w.bad_records++;
 			da_fi_warn(x, "MFT record %llu cannot be read: %s",
-				   (unsigned long long)rec, strerror(errno));
+				   (unsigned long long)rec,
+				   last_ntfs_error(e));
 			continue;
 		}
 		uint64_t base = MREF_LE(ni->mrec->base_mft_record);
