@@ -29,6 +29,14 @@ struct stream {
 	char *name;
 };
 
+/* A run waiting for the file's others: one file's runs are checked for
+ * overlaps among themselves (a runlist that loops) before they go in. */
+struct pend {
+	uint64_t start, len, off;
+	uint32_t file;
+	uint16_t role, flags;
+};
+
 struct walk {
 	struct ntfs_priv *p;
 	struct da_node *n;
@@ -45,6 +53,8 @@ struct walk {
 	uint64_t *dirs;
 	size_t ndirs, capdirs;
 	uint64_t cur_dir;          /* the directory filldir is reading */
+	struct pend *pend;
+	size_t npend, cappend;
 	uint64_t entries;
 	uint64_t bad_records, bad_runs;
 	bool full;
@@ -337,11 +347,14 @@ static void emit_runs(struct walk *w, const struct file_class *c,
 			add_meta(w, id, role, start, bytes, off);
 			continue;
 		}
-		if (da_fi_add_run(w->x, file, start, bytes, off, role,
-				  flags) < 0) {
+		if (!grow((void **)&w->pend, &w->cappend, w->npend,
+			  sizeof(*w->pend))) {
 			w->full = true;
 			return;
 		}
+		w->pend[w->npend++] = (struct pend){ start, bytes, off, file,
+						     (uint16_t)role,
+						     (uint16_t)flags };
 	}
 }
 
@@ -356,6 +369,42 @@ static uint32_t file_flags(ntfs_inode *ni, const struct attr *data)
 	if ((ni->flags & FILE_ATTR_ENCRYPTED) || (af & ATTR_IS_ENCRYPTED))
 		f |= DA_FILE_ENCRYPTED;
 	return f;
+}
+
+static int cmp_pend(const void *a, const void *b)
+{
+	const struct pend *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The file's runs into the index, each byte once: where its runs overlap
+ * (a runlist that points back at itself) the first keeps the bytes. */
+static void flush_runs(struct walk *w, uint64_t rec)
+{
+	da_sort(w->pend, w->npend, sizeof(*w->pend), cmp_pend);
+	uint64_t end = 0;
+	bool overlap = false;
+	for (size_t i = 0; i < w->npend && !w->full; i++) {
+		struct pend r = w->pend[i];
+		if (i > 0 && r.start < end) {
+			overlap = true;
+			if (r.start + r.len <= end)
+				continue;
+			r.off += end - r.start;
+			r.len -= end - r.start;
+			r.start = end;
+		}
+		end = r.start + r.len;
+		if (da_fi_add_run(w->x, r.file, r.start, r.len, r.off,
+				  (enum da_role)r.role, r.flags) < 0)
+			w->full = true;
+	}
+	if (overlap) {
+		w->bad_runs++;
+		warn(w, "MFT record %llu: runs that overlap each other (a "
+		     "runlist that loops)", (unsigned long long)rec);
+	}
+	w->npend = 0;
 }
 
 /* The data size of a stream: that of its first extent (lowest VCN 0). */
@@ -427,6 +476,7 @@ static void walk_inode(struct walk *w, ntfs_inode *ni)
 		uint32_t f = id == ni->mft_no ? file : da_fi_find_id(w->x, id);
 		emit_runs(w, &c, a, id, f == UINT32_MAX ? file : f);
 	}
+	flush_runs(w, ni->mft_no);
 }
 
 /* ---- the system files, at scan time ---- */
@@ -642,6 +692,7 @@ int ntfs_build_index(struct da_node *n, da_error *err)
 	}
 	clear_attrs(&w);
 	free(w.attrs);
+	free(w.pend);
 	free(inuse);
 	da_fi_set_root(x, FILE_root);
 	read_dirs(&w);
