@@ -351,6 +351,18 @@ struct da_plugin {
 	void (*free)(struct da_node *n);
 };
 
+/* Questions any filesystem with a file index answers (src/fileindex.c;
+ * plugins need no hooks for them).  The start of the next (dir > 0) or
+ * previous (dir < 0) extent, in disk order, of the file that owns byte
+ * off of n's space; -1 when there is none or the index is not built. */
+int64_t da_fs_next_extent(const struct da_node *n, uint64_t off, int dir);
+/* The files of n whose path matches pattern (a substring, or a glob with
+ * * ? [...]; the filesystem's case rule): how many match, and for the
+ * first one that has bytes on disk its first byte (*first_off) and path.
+ * -1 while n's index is not built (or n has none). */
+long da_fs_find(const struct da_node *n, const char *pattern,
+		uint64_t *first_off, char *path_out, size_t path_len);
+
 /* The plugin tables, NULL-terminated, in order of specificity. */
 extern const struct da_plugin *const da_part_plugins[];
 extern const struct da_plugin *const da_vol_plugins[];

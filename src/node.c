@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileindex.h"
 #include "util.h"
 
 /* No node may hold more than this many regions or slots: bounds what a
@@ -122,6 +123,7 @@ void da_node_free(struct da_node *n)
 		return;
 	if (n->plugin && n->plugin->free)
 		n->plugin->free(n);
+	da_fi_node_free(n);
 	for (size_t i = 0; i < n->nslots; i++) {
 		struct da_slot *s = &n->slots[i];
 		da_node_free(s->content);

@@ -556,7 +556,7 @@ int da_owners_at(const struct da_ownership *o, size_t d, uint64_t off,
 		w->space = c->space;
 		w->offset = c->owner_start + (off - s->start);
 		w->conflict = c->conflict > 0;
-		w->info.block = w->info.inode = -1;
+		w->info.block = w->info.inode = w->info.file_offset = -1;
 		if (c->node) {
 			w->fstype = str_prop(c->node->props, "fstype");
 			if (detail && c->node->plugin &&
