@@ -505,6 +505,23 @@ static int ntfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 	return 0;
 }
 
+/* The explorer of this tree still asks these hooks for n/N and /; they
+ * only hand the question to the shared index (da_fs_next_extent and
+ * da_fs_find answer the same without them). */
+static int64_t ntfs_file_next_extent(struct da_node *n, uint64_t off, int dir)
+{
+	const struct da_fileindex *x = da_fi_get(n);
+	return x ? da_fi_next_extent(x, off, dir) : -1;
+}
+
+static int64_t ntfs_find_file(struct da_node *n, const char *name,
+			      char *path_out, size_t path_len)
+{
+	uint64_t first = 0;
+	return da_fs_find(n, name, &first, path_out, path_len) > 0
+		       ? (int64_t)first : -1;
+}
+
 const struct da_plugin da_plugin_ntfs = {
 	.name = "ntfs",
 	.layer = DA_LAYER_FS,
@@ -513,5 +530,7 @@ const struct da_plugin da_plugin_ntfs = {
 	.build_index = ntfs_build_index,
 	.describe_block = ntfs_describe_block,
 	.usage = ntfs_usage,
+	.file_next_extent = ntfs_file_next_extent,
+	.find_file = ntfs_find_file,
 	.free = ntfs_free,
 };

@@ -26,6 +26,7 @@ struct attr {
 /* A named stream, in record order: its file in the index and its name. */
 struct stream {
 	uint64_t rec, id;
+	uint32_t file;             /* its number in the index */
 	char *name;
 };
 
@@ -459,22 +460,31 @@ static void walk_inode(struct walk *w, ntfs_inode *ni)
 			break;
 		}
 		uint64_t id = attr_id(w, ni->mft_no, a);
-		if (da_fi_add_file(w->x, id, c.system ? DA_FILE_META
-						      : DA_FILE_REGULAR,
-				   a->size, file_flags(ni, a)) == UINT32_MAX) {
+		uint32_t sf = da_fi_add_file(w->x, id, c.system ? DA_FILE_META
+							       : DA_FILE_REGULAR,
+					     a->size, file_flags(ni, a));
+		if (sf == UINT32_MAX) {
 			w->full = true;
 			break;
 		}
 		w->streams[w->nstreams++] = (struct stream){
-			ni->mft_no, id, da_strdup(a->name) };
+			ni->mft_no, id, sf, da_strdup(a->name) };
 	}
 	for (size_t i = 0; i < w->nattrs && !w->full; i++) {
 		struct attr *a = &w->attrs[i];
 		if (!a->nonres || !a->rl)
 			continue;
 		uint64_t id = attr_id(w, ni->mft_no, a);
-		uint32_t f = id == ni->mft_no ? file : da_fi_find_id(w->x, id);
-		emit_runs(w, &c, a, id, f == UINT32_MAX ? file : f);
+		uint32_t f = file;
+		/* a stream's runs are its own file's (found among this
+		 * record's streams: the index answers ids once published) */
+		for (size_t k = w->nstreams; id != ni->mft_no && k > 0; k--) {
+			if (w->streams[k - 1].rec != ni->mft_no)
+				break;
+			if (w->streams[k - 1].id == id)
+				f = w->streams[k - 1].file;
+		}
+		emit_runs(w, &c, a, id, f);
 	}
 	flush_runs(w, ni->mft_no);
 }

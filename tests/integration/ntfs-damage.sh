@@ -58,7 +58,7 @@ look() {
 	run --lookup - --json "$1" <"$T/q"
 	jq -r '.owners[-1] | "\(.role) \(.inode // "-")"' "$T/out"
 }
-warnings() { run --list --json "$1"; jq -r '.disks[0].content.warnings // [] | .[]' "$T/out"; }
+warnings() { run --list --json "$1"; jq -r '.disks[0].content | (.warnings // [] | .[]), (.reason // empty)' "$T/out"; }
 
 SW=$(ino /Windows/System32/config/SOFTWARE)
 FA=$(ino "/Program Files/App/fragA.dat")

@@ -30,6 +30,7 @@ ntfsinfo -v -i "$ino" "$fs" 2>/dev/null | awk '
 [ "$(wc -l <"$T/runs")" -ge 2 ] || fail "$path is not fragmented per ntfsinfo"
 set -- $(sed -n 1p "$T/runs"); lcn1=$1 len1=$2
 off=$((part + lcn1 * cs + 100))
+foff=$off   # check_side_vs_lookup sets $off itself
 
 tui_start "$IMG"
 wait_indexed
@@ -62,10 +63,11 @@ side_paths | grep -qxF "/Users/Public/Documents/setup.exe:Zone.Identifier" ||
 check_side_vs_lookup "/ Zone.Identifier"
 
 # into the volume's own space: the same cluster, in NTFS clusters
-keys g; typed "$off"; keys Enter
+keys g; typed "$foff"; keys Enter
+check_eq "g $foff again" "$(cursor_offset)" "$foff"
 keys Enter
 wait_for 'view [^|]*:' || fail "Enter did not go into the volume: $(screen | head -1)"
-check_eq "offset in the volume" "$(cursor_offset)" $((off - part))
+check_eq "offset in the volume" "$(cursor_offset)" $((foff - part))
 i=0
 while [ $i -lt 40 ]; do keys +; i=$((i + 1)); done
 screen | head -1 | grep -q "1 cell = $((cs / 1024)) KiB |" || fail "deepest zoom is not one cluster: $(screen | head -1)"
