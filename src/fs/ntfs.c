@@ -25,8 +25,9 @@ log_to_trace(const char *function, const char *file, int line, u32 level,
 	     void *data, const char *format, va_list args)
 {
 	(void)file, (void)line, (void)data;
-	char msg[400];
-	vsnprintf(msg, sizeof(msg), format ? format : "", args);
+	char msg[400] = "";
+	if (format)
+		vsnprintf(msg, sizeof(msg), format, args);
 	size_t l = strlen(msg);
 	while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
 		msg[--l] = '\0';
