@@ -21,6 +21,7 @@ struct attr {
 	uint64_t size;             /* data size (of this extent's attribute) */
 	runlist_element *rl;       /* non-resident: this extent's runs */
 	uint64_t lowest_vcn;
+	uint8_t cu;                /* log2 of the compression unit (clusters) */
 };
 
 /* A named stream, in record order: its file in the index and its name. */
@@ -256,6 +257,7 @@ static int read_attrs(struct walk *w, ntfs_inode *ni)
 		if (t->nonres) {
 			t->size = (uint64_t)sle64_to_cpu(a->data_size);
 			t->lowest_vcn = (uint64_t)sle64_to_cpu(a->lowest_vcn);
+			t->cu = a->compression_unit;
 			t->rl = ntfs_mapping_pairs_decompress(ni->vol, a, NULL);
 			if (!t->rl) {
 				warn(w, "MFT record %llu: a runlist that "
@@ -314,16 +316,57 @@ static uint64_t attr_id(const struct walk *w, uint64_t rec,
 	return rec;
 }
 
+static void push_run(struct walk *w, uint64_t id, enum da_role role,
+		     uint64_t start, uint64_t bytes, uint64_t off,
+		     uint32_t file, uint32_t flags)
+{
+	if (!w->x) {
+		add_meta(w, id, role, start, bytes, off);
+		return;
+	}
+	if (!grow((void **)&w->pend, &w->cappend, w->npend,
+		  sizeof(*w->pend))) {
+		w->full = true;
+		return;
+	}
+	w->pend[w->npend++] = (struct pend){ start, bytes, off, file,
+					     (uint16_t)role, (uint16_t)flags };
+}
+
+/* Is every cluster of VCNs [v0, v1) allocated in this runlist?  A
+ * compression unit that is stored compressed ends in a hole. */
+static bool all_real(const runlist_element *rl, uint64_t v0, uint64_t v1)
+{
+	uint64_t got = 0;
+	size_t guard = 0;
+	for (const runlist_element *r = rl; r->length > 0; r++) {
+		if (++guard > (1u << 24))
+			break;
+		if (r->lcn < 0 || r->vcn < 0)
+			continue;
+		uint64_t a = (uint64_t)r->vcn, b = a + (uint64_t)r->length;
+		if (a < v0)
+			a = v0;
+		if (b > v1)
+			b = v1;
+		if (a < b)
+			got += b - a;
+	}
+	return got == v1 - v0;
+}
+
 /* The runs of one attribute extent, clipped to the volume: into the
- * scan's table (id) or the index (file). */
+ * scan's table (id) or the index (file).  In a compressed attribute each
+ * compression unit that has a hole is stored compressed
+ * (DA_RUN_COMPRESSED); a unit with none is stored as it is. */
 static void emit_runs(struct walk *w, const struct file_class *c,
 		      const struct attr *a, uint64_t id, uint32_t file)
 {
 	struct ntfs_priv *p = w->p;
 	uint32_t flags;
 	enum da_role role = attr_role(c, a, &flags);
-	if (a->flags & ATTR_IS_COMPRESSED)
-		flags |= DA_RUN_COMPRESSED;
+	bool compressed = (a->flags & ATTR_IS_COMPRESSED) && a->cu > 0 &&
+			  a->cu < 32;
 	size_t guard = 0;
 	for (const runlist_element *r = a->rl; r->length > 0; r++) {
 		if (++guard > (1u << 24))
@@ -342,20 +385,26 @@ static void emit_runs(struct walk *w, const struct file_class *c,
 				continue;
 			len = p->nclusters - lcn;
 		}
-		uint64_t start = lcn * p->cs, bytes = len * p->cs;
-		uint64_t off = (uint64_t)r->vcn * p->cs;
-		if (!w->x) {
-			add_meta(w, id, role, start, bytes, off);
+		uint64_t vcn = (uint64_t)r->vcn;
+		if (!compressed) {
+			push_run(w, id, role, lcn * p->cs, len * p->cs,
+				 vcn * p->cs, file, flags);
 			continue;
 		}
-		if (!grow((void **)&w->pend, &w->cappend, w->npend,
-			  sizeof(*w->pend))) {
-			w->full = true;
-			return;
+		/* piece by piece, one compression unit at a time */
+		uint64_t unit = 1ull << a->cu;
+		for (uint64_t k = 0; k < len && !w->full;) {
+			uint64_t v = vcn + k, u0 = v & ~(unit - 1);
+			uint64_t n = u0 + unit - v;
+			if (n > len - k)
+				n = len - k;
+			uint32_t f = flags;
+			if (!all_real(a->rl, u0, u0 + unit))
+				f |= DA_RUN_COMPRESSED;
+			push_run(w, id, role, (lcn + k) * p->cs, n * p->cs,
+				 v * p->cs, file, f);
+			k += n;
 		}
-		w->pend[w->npend++] = (struct pend){ start, bytes, off, file,
-						     (uint16_t)role,
-						     (uint16_t)flags };
 	}
 }
 

@@ -5,9 +5,11 @@
 # attribute list whose entries point at its own record, and a broken
 # $MFT record 0.  Each must finish at once, with a warning that names the
 # record and no owner for what it cannot read, the rest of the volume
-# intact, and nothing from libntfs-3g on stderr.
+# intact, and nothing from libntfs-3g on stderr.  And four clusters that
+# $BadClus marks bad (as chkdsk would): role bad, /$BadClus:$Bad, as
+# ntfscluster says, and only those.
 . "$(dirname "$0")/../lib.sh"
-requires ntfsinfo ntfsls sfdisk jq xz od
+requires ntfsinfo ntfsls ntfscluster sfdisk jq xz od
 img=$(image windows)
 start=$(sfdisk --json "$img" | jq '.partitiontable.partitions[] | select(.node | test("[^0-9]3$")) | .start')
 size=$(sfdisk --json "$img" | jq '.partitiontable.partitions[] | select(.node | test("[^0-9]3$")) | .size')
@@ -135,5 +137,30 @@ run --list --json "$d"
 check_eq "fstype with a broken \$MFT" "$(jq -r '.disks[0].content.type' "$T/out")" unknown
 jq -r '.disks[0].content.reason' "$T/out" | grep -q "libntfs-3g" || fail "no reason: $(jq -c .disks[0].content "$T/out")"
 look "$d" 0 >/dev/null
-[ -n "$TINY" ] || true
-echo "ok: broken fixups, a looping runlist, a run past the end, a self-pointing attribute list and a broken \$MFT: warnings, no owner, no hang, nothing on stderr"
+
+# 6. bad clusters: four free clusters given to $BadClus:$Bad, as chkdsk
+# marks them (its sparse runlist rewritten: 4 at LCN B, then a hole)
+d=$(fresh)
+B=
+c=40
+while [ $c -lt 120 ] && [ -z "$B" ]; do
+	ntfscluster -c "$c-$((c + 3))" "$d" 2>/dev/null | grep -q 'no inode found' && B=$c
+	c=$((c + 4))
+done
+[ -n "$B" ] || fail "no four free clusters below 128"
+bad=$(attr "$d" 8 128)
+while [ "$(u8 "$d" $((bad + 9)))" = 0 ]; do bad=$((bad + $(u32 "$d" $((bad + 4))))); done
+[ "$(u8 "$d" $((bad + 8)))" = 1 ] || fail "\$BadClus:\$Bad is resident"
+[ "$(u32 "$d" $((bad + 4)))" -ge $(($(u16 "$d" $((bad + 32))) + 8)) ] || fail "no room for the runlist"
+total=$(( $(u32 "$d" $((bad + 24))) + 1 ))
+rest=$((total - 4))
+[ $rest -lt 32768 ] || fail "the volume is too big for a 2-byte hole"
+poke "$d" $((bad + $(u16 "$d" $((bad + 32))))) "\021\004$(byte "$B")\002$(byte $((rest & 255)))$(byte $((rest >> 8)))\000"
+ntfscluster -c "$B-$B" "$d" 2>/dev/null | grep -q 'Inode 8 /\$BadClus/\$DATA(\$Bad)' ||
+	fail "ntfscluster does not see the bad clusters: $(ntfscluster -c "$B-$B" "$d" 2>&1 | tail -2)"
+check_eq "a bad cluster" "$(look "$d" $((B + 3)))" "bad 8"
+check_eq "the cluster after the bad ones" "$(look "$d" $((B + 4)))" "$(look "$ORIG" $((B + 4)))"
+jq -r '.owners[-1].path' "$T/out" >/dev/null
+echo $((B * CS)) >"$T/q"; run --lookup - --json "$d" <"$T/q"
+check_eq "a bad cluster's path" "$(jq -r '.owners[-1].path' "$T/out")" '/$BadClus:$Bad'
+echo "ok: broken fixups, a looping runlist, a run past the end, a self-pointing attribute list and a broken \$MFT: warnings, no owner, no hang, nothing on stderr; bad clusters as \$BadClus marks them"
