@@ -5,7 +5,8 @@
 # 3 the Windows volume (mkntfs, then files written by ntfs-3g itself: a
 # tree of files, fragmented files, one so fragmented that its runs spill
 # into extension records through an attribute list, an alternate data
-# stream, a hard link, a compressed file, a sparse file, small files that
+# stream, a hard link, compressed files (one with a compression unit that
+# would not compress), a sparse file, small files that
 # stay inside their MFT record), 4 a recovery NTFS (type DE94BBA4...,
 # attributes 0x8000000000000001 as Windows sets them).
 # Each NTFS is made in a file of its own, mounted with ntfs-3g (FUSE) and
@@ -92,6 +93,9 @@ ln "$M/Windows/System32/config/SOFTWARE" "$M/Users/Public/SOFTWARE.lnk"
 # compressed: files made in a directory with the compressed attribute
 setfattr -n system.ntfs_attrib_be -v 0x00000800 "$M/Compressed"
 awk 'BEGIN { for (i = 0; i < 6000; i++) printf "compressible log line %d\n", i % 50 }' >"$M/Compressed/log.txt"
+# one compression unit (16 clusters) that does not compress, stored as it
+# is, then one that does
+{ head -c 65536 /dev/urandom; awk 'BEGIN { for (i = 0; i < 1000; i++) printf "tail line %d\n", i % 10 }'; } >"$M/Compressed/mixed.bin"
 # sparse: a hole, some data, a hole
 truncate -s 6M "$M/sparse.vhd"
 printf 'data in the middle of a sparse file\n' | dd of="$M/sparse.vhd" bs=4096 seek=700 conv=notrunc status=none
