@@ -687,6 +687,10 @@ int ntfs_build_index(struct da_node *n, da_error *err)
 	/* records: what $MFT holds; in use: its $BITMAP */
 	uint64_t nrec = vol->mft_na && p->rec_size ?
 		(uint64_t)vol->mft_na->initialized_size / p->rec_size : 0;
+	/* a record takes rec_size bytes of the device: no more can exist
+	 * whatever $MFT's sizes say */
+	if (p->rec_size && nrec > p->dev->size / p->rec_size)
+		nrec = p->dev->size / p->rec_size;
 	if (nrec > NTFS_MAX_RECORDS) {
 		da_fi_warn(x, "only the first %u of %llu MFT records",
 			   NTFS_MAX_RECORDS, (unsigned long long)nrec);
