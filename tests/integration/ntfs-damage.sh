@@ -127,7 +127,12 @@ while [ $e -lt $vend ]; do
 	e=$((e + $(u16 "$d" $((e + 4)))))
 done
 [ "$self" = "$MANY" ] || fail "many.dat's first attribute list entry is not its own record"
-warnings "$d" >/dev/null
+warnings "$d" | grep -q "MFT record $MANY" || fail "no warning names record $MANY: $(warnings "$d")"
+MC=$(lcn1 "$MANY")
+case "$(look "$d" "$MC")" in
+"used -"|"file_data $MANY") ;;
+*) fail "many.dat's first cluster with a self-pointing attribute list: $(look "$d" "$MC")" ;;
+esac
 check_eq "fragA beside a self-pointing attribute list" "$(look "$d" "$FAC")" "file_data $FA"
 
 # 5. $MFT's own record broken: libntfs-3g cannot mount it
