@@ -41,6 +41,18 @@ check_fs() {  # IMAGE PARTNUMBER (0: the whole image is the filesystem)
 	nc_free=$(ntfscluster "$fs" 2>/dev/null | awk -F: '/clusters of free space/ { print $2 + 0 }')
 	check_eq "p$n free clusters (ntfscluster)" "$(jq "$node.free_clusters" "$T/list.json")" "$nc_free"
 	check_eq "p$n label" "$(jq -r "$node.label" "$T/list.json")" "$(ntfslabel "$fs" 2>/dev/null || jq -r "$node.label" "$T/list.json")"
+	if command -v blkid >/dev/null 2>&1; then
+		check_eq "p$n uuid (blkid)" "$(jq -r "$node.uuid" "$T/list.json")" "$(blkid -p -o value -s UUID "$fs")"
+	fi
+	# the MFT zone as libntfs-3g computes it; its free clusters are mft_zone
+	zs=$(awk -F: '/MFT Zone Start/ { print $2 + 0 }' "$T/info")
+	ze=$(awk -F: '/MFT Zone End/ { print $2 + 0 }' "$T/info")
+	check_eq "p$n mft zone" "$(jq -c "$node | [.mft_zone_start, .mft_zone_end]" "$T/list.json")" "[$zs,$ze]"
+	zfree=$(ntfscluster -c "$((ze - 1))-$((ze - 1))" "$fs" 2>/dev/null | grep -c 'no inode found' || true)
+	if [ "$zfree" = 1 ]; then
+		echo $((start * 512 + (ze - 1) * cs)) | "$DA" --lookup - --json "$img" >"$T/z.json"
+		check_eq "p$n cluster $((ze - 1)), free in the MFT zone" "$(jq -r '.owners[-1].role' "$T/z.json")" mft_zone
+	fi
 	jq -e "$node.warnings == null" "$T/list.json" >/dev/null || fail "p$n: warnings on a clean volume: $(jq -c "$node.warnings" "$T/list.json")"
 	base=$((start * 512))
 
