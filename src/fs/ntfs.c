@@ -65,6 +65,9 @@ static void lib_init_once(void)
 struct ndev_priv {
 	struct da_device *dev;
 	s64 pos;
+	/* reads of [ov_dst, ov_dst+ov_len) return the bytes at ov_src: one
+	 * copy of the MFT's first records read in place of the other */
+	uint64_t ov_dst, ov_src, ov_len;
 };
 
 static struct da_device *ndev_da(struct ntfs_device *nd)
@@ -119,6 +122,18 @@ static s64 nd_pread(struct ntfs_device *nd, void *buf, s64 count, s64 offset)
 				NULL) < 0) {
 		errno = EIO;
 		return -1;
+	}
+	struct ndev_priv *q = nd->d_private;
+	uint64_t a = (uint64_t)offset, b = a + n;
+	if (q->ov_len && a < q->ov_dst + q->ov_len && q->ov_dst < b) {
+		uint64_t s0 = a > q->ov_dst ? a : q->ov_dst;
+		uint64_t s1 = b < q->ov_dst + q->ov_len ? b : q->ov_dst + q->ov_len;
+		if (da_device_read(dev, (uint8_t *)buf + (s0 - a),
+				   (size_t)(s1 - s0),
+				   q->ov_src + (s0 - q->ov_dst), NULL) < 0) {
+			errno = EIO;
+			return -1;
+		}
 	}
 	return (s64)n;
 }
@@ -293,6 +308,31 @@ static void set_identity(struct ntfs_priv *p, struct da_node *n,
 	da_obj_set_int(n->props, "mft_zone_end", (int64_t)p->zone_end);
 }
 
+/* Set q's overlay for retry k: 0 reads $MFT's first records where
+ * $MFTMirr is, 1 the other way round.  Geometry from the boot sector;
+ * false when it makes no sense. */
+static bool mirror_overlay(struct ndev_priv *q, const uint8_t *boot, int k)
+{
+	uint32_t bps = util_le16(boot + 11), spc = boot[13];
+	if (spc > 0x80)
+		spc = spc < 0xf4 ? 0 : 1u << (256 - spc);
+	uint64_t cs = (uint64_t)bps * spc, rs;
+	int8_t cpr = (int8_t)boot[0x40];
+	if (!cs || cpr == 0 || cpr < -31)
+		return false;
+	rs = cpr > 0 ? (uint64_t)cpr * cs : 1ull << -cpr;
+	uint64_t mft, mirr, len = 4 * rs;  /* $MFTMirr holds four records */
+	if (!mul_ok(util_le64(boot + 0x30), cs, &mft) ||
+	    !mul_ok(util_le64(boot + 0x38), cs, &mirr) ||
+	    !range_ok(mft, len, q->dev->size) ||
+	    !range_ok(mirr, len, q->dev->size) || mft == mirr)
+		return false;
+	q->ov_dst = k == 0 ? mirr : mft;
+	q->ov_src = k == 0 ? mft : mirr;
+	q->ov_len = len;
+	return true;
+}
+
 static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 {
 	pthread_once(&lib_once, lib_init_once);
@@ -311,10 +351,28 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 	errno = 0;
 	ntfs_volume *vol = ntfs_device_mount(nd, NTFS_MNT_RDONLY |
 						 NTFS_MNT_FORENSIC);
+	char first[sizeof(last_error)], *note = NULL;
+	snprintf(first, sizeof(first), "%s", last_ntfs_error(errno));
+	for (size_t l = strlen(first); l && first[l - 1] == '.'; l--)
+		first[l - 1] = '\0';
+	int e = errno ? errno : EINVAL;
+	/* libntfs-3g will not mount a volume whose $MFTMirr differs from
+	 * $MFT's first records, nor one whose first records are damaged:
+	 * read with one copy in place of the other, and say so */
+	for (int k = 0; !vol && k < 2; k++) {
+		if (!mirror_overlay(q, boot, k))
+			break;
+		clear_ntfs_error();
+		vol = ntfs_device_mount(nd, NTFS_MNT_RDONLY | NTFS_MNT_FORENSIC);
+		if (vol)
+			note = da_asprintf("%s: read with %s", first,
+					   k == 0 ? "$MFT's records in place of "
+						    "$MFTMirr's"
+						  : "$MFTMirr's records in "
+						    "place of $MFT's");
+	}
 	if (!vol) {
-		int e = errno ? errno : EINVAL;
-		da_error_set(err, e, "libntfs-3g cannot mount it: %s",
-			     last_ntfs_error(e));
+		da_error_set(err, e, "libntfs-3g cannot mount it: %s", first);
 		ntfs_device_free(nd);
 		free(q);
 		return NULL;
@@ -349,6 +407,10 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 	    range_ok(bb, p->sector, dev->size))
 		p->backup_boot = bb;
 	set_identity(p, n, boot);
+	if (note) {
+		da_warn(n, "%s", note);
+		free(note);
+	}
 	if (read_bitmap(p) < 0) {
 		da_warn(n, "cannot read $Bitmap");
 	} else {

@@ -2,8 +2,9 @@
 # Damaged NTFS, made from the Windows volume of tests/images/windows: an
 # MFT record whose fixups do not match, a runlist that points back at its
 # own clusters (loops), one that runs past the end of the volume, an
-# attribute list whose entries point at its own record, and a broken
-# $MFT record 0.  Each must finish at once, with a warning that names the
+# attribute list whose entries point at its own record, a broken $MFT
+# record 0 (read from $MFTMirr, as libntfs-3g will not), a $MFTMirr that
+# differs from $MFT, and both broken.  Each must finish at once, with a warning that names the
 # record and no owner for what it cannot read, the rest of the volume
 # intact, and nothing from libntfs-3g on stderr.  And four clusters that
 # $BadClus marks bad (as chkdsk would): role bad, /$BadClus:$Bad, as
@@ -135,13 +136,29 @@ case "$(look "$d" "$MC")" in
 esac
 check_eq "fragA beside a self-pointing attribute list" "$(look "$d" "$FAC")" "file_data $FA"
 
-# 5. $MFT's own record broken: libntfs-3g cannot mount it
+# 5. $MFT's own record broken: libntfs-3g will not mount it, so it is
+# read with $MFTMirr's copy, and said so; broken in both: unknown
+MIRR=$(($(awk -F: '/LCN of Data Attribute for File_MFTMirr/ { print $2 + 0 }' "$T/info") * CS))
 d=$(fresh)
 poke "$d" $(($(rec 0) + 510)) '\377\377'
 run --list --json "$d"
-check_eq "fstype with a broken \$MFT" "$(jq -r '.disks[0].content.type' "$T/out")" unknown
+check_eq "fstype with a broken \$MFT record 0" "$(jq -r '.disks[0].content.fstype' "$T/out")" ntfs
+warnings "$d" | grep -q "read with \$MFTMirr's records in place of \$MFT's" || fail "no warning for \$MFT: $(warnings "$d")"
+check_eq "SOFTWARE with \$MFT read from its mirror" "$(look "$d" "$SWC")" "file_data $SW"
+poke "$d" $((MIRR + 510)) '\377\377'
+run --list --json "$d"
+check_eq "fstype with \$MFT and \$MFTMirr broken" "$(jq -r '.disks[0].content.type' "$T/out")" unknown
 jq -r '.disks[0].content.reason' "$T/out" | grep -q "libntfs-3g" || fail "no reason: $(jq -c .disks[0].content "$T/out")"
 look "$d" 0 >/dev/null
+
+# 5b. $MFTMirr differs from $MFT (as after a crash): read with $MFT's
+d=$(fresh)
+poke "$d" $((MIRR + 2 * RS + 100)) 'XXXX'
+run --list --json "$d"
+check_eq "fstype with a stale \$MFTMirr" "$(jq -r '.disks[0].content.fstype' "$T/out")" ntfs
+warnings "$d" | grep -q "\$MFTMirr does not match \$MFT (record 2): read with \$MFT's records in place of \$MFTMirr's" ||
+	fail "no warning for \$MFTMirr: $(warnings "$d")"
+check_eq "SOFTWARE beside a stale \$MFTMirr" "$(look "$d" "$SWC")" "file_data $SW"
 
 # 6. bad clusters: four free clusters given to $BadClus:$Bad, as chkdsk
 # marks them (its sparse runlist rewritten: 4 at LCN B, then a hole)
@@ -168,4 +185,4 @@ check_eq "the cluster after the bad ones" "$(look "$d" $((B + 4)))" "$(look "$OR
 jq -r '.owners[-1].path' "$T/out" >/dev/null
 echo $((B * CS)) >"$T/q"; run --lookup - --json "$d" <"$T/q"
 check_eq "a bad cluster's path" "$(jq -r '.owners[-1].path' "$T/out")" '/$BadClus:$Bad'
-echo "ok: broken fixups, a looping runlist, a run past the end, a self-pointing attribute list and a broken \$MFT: warnings, no owner, no hang, nothing on stderr; bad clusters as \$BadClus marks them"
+echo "ok: broken fixups, a looping runlist, a run past the end, a self-pointing attribute list, a broken \$MFT or \$MFTMirr: warnings, no owner, no hang, nothing on stderr; bad clusters as \$BadClus marks them"
