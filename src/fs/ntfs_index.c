@@ -22,6 +22,7 @@ struct attr {
 	runlist_element *rl;       /* non-resident: this extent's runs */
 	uint64_t lowest_vcn;
 	uint8_t cu;                /* log2 of the compression unit (clusters) */
+	uint64_t init;             /* initialized size (first extent only) */
 };
 
 /* A named stream, in record order: its file in the index and its name. */
@@ -258,6 +259,7 @@ static int read_attrs(struct walk *w, ntfs_inode *ni)
 			t->size = (uint64_t)sle64_to_cpu(a->data_size);
 			t->lowest_vcn = (uint64_t)sle64_to_cpu(a->lowest_vcn);
 			t->cu = a->compression_unit;
+			t->init = (uint64_t)sle64_to_cpu(a->initialized_size);
 			t->rl = ntfs_mapping_pairs_decompress(ni->vol, a, NULL);
 			if (!t->rl) {
 				warn(w, "MFT record %llu: a runlist that "
@@ -316,6 +318,9 @@ static uint64_t attr_id(const struct walk *w, uint64_t rec,
 	return rec;
 }
 
+static const struct attr *first_extent(const struct walk *w,
+				       ATTR_TYPES type, const char *name);
+
 static void push_run(struct walk *w, uint64_t id, enum da_role role,
 		     uint64_t start, uint64_t bytes, uint64_t off,
 		     uint32_t file, uint32_t flags)
@@ -363,6 +368,13 @@ static void emit_runs(struct walk *w, const struct file_class *c,
 		      const struct attr *a, uint64_t id, uint32_t file)
 {
 	struct ntfs_priv *p = w->p;
+	/* the first cluster past the stream's initialized size (its sizes
+	 * are in its first extent's record) */
+	uint64_t uw_vcn = UINT64_MAX;
+	const struct attr *first = a->type == AT_DATA
+		? first_extent(w, AT_DATA, a->name) : NULL;
+	if (first && first->nonres && first->init < first->size)
+		uw_vcn = first->init / p->cs + (first->init % p->cs != 0);
 	uint32_t flags;
 	enum da_role role = attr_role(c, a, &flags);
 	bool compressed = (a->flags & ATTR_IS_COMPRESSED) && a->cu > 0 &&
@@ -387,8 +399,18 @@ static void emit_runs(struct walk *w, const struct file_class *c,
 		}
 		uint64_t vcn = (uint64_t)r->vcn;
 		if (!compressed) {
-			push_run(w, id, role, lcn * p->cs, len * p->cs,
-				 vcn * p->cs, file, flags);
+			/* clusters past the initialized size are allocated
+			 * but read as zeros (a preallocated tail) */
+			uint64_t k = uw_vcn > vcn ? uw_vcn - vcn : 0;
+			if (k > len)
+				k = len;
+			if (k)
+				push_run(w, id, role, lcn * p->cs, k * p->cs,
+					 vcn * p->cs, file, flags);
+			if (k < len)
+				push_run(w, id, role, (lcn + k) * p->cs,
+					 (len - k) * p->cs, (vcn + k) * p->cs,
+					 file, flags | DA_RUN_UNWRITTEN);
 			continue;
 		}
 		/* piece by piece, one compression unit at a time */

@@ -6,7 +6,8 @@
 # tree of files, fragmented files, one so fragmented that its runs spill
 # into extension records through an attribute list, an alternate data
 # stream, a hard link, compressed files (one with a compression unit that
-# would not compress), a sparse file, small files that
+# would not compress), a sparse file, a preallocated file (ntfsfallocate:
+# clusters past its initialized size), small files that
 # stay inside their MFT record), 4 a recovery NTFS (type DE94BBA4...,
 # attributes 0x8000000000000001 as Windows sets them).
 # Each NTFS is made in a file of its own, mounted with ntfs-3g (FUSE) and
@@ -99,7 +100,10 @@ awk 'BEGIN { for (i = 0; i < 6000; i++) printf "compressible log line %d\n", i %
 # sparse: a hole, some data, a hole
 truncate -s 6M "$M/sparse.vhd"
 printf 'data in the middle of a sparse file\n' | dd of="$M/sparse.vhd" bs=4096 seek=700 conv=notrunc status=none
+printf 'valid data\n' >"$M/Users/Public/prealloc.bin"
 umount "$M"
+# preallocated: clusters past the initialized size (read as zeros)
+ntfsfallocate -l 65536 "$W/win" /Users/Public/prealloc.bin >/dev/null
 dd if="$W/win" of="$out" bs=512 seek="$(start 3)" conv=notrunc,sparse status=none
 
 # 4: the recovery volume

@@ -5,7 +5,8 @@
 # clusters) that ends in a hole is stored compressed and its clusters are
 # DA_RUN_COMPRESSED, one with no hole is stored as it is and they are not;
 # the files are flagged compressed and sparse as their attributes say, a
-# plain file is neither.
+# plain file is neither; a preallocated file's clusters past its
+# initialized size are DA_RUN_UNWRITTEN.
 . "$(dirname "$0")/../lib.sh"
 requires ntfsinfo ntfsls sfdisk jq xz cc pkg-config
 [ -f "$TOP/build/libdiskatlas.a" ] || fail "build/libdiskatlas.a is not built"
@@ -79,20 +80,35 @@ want_compressed() {
 }
 MIXED=$(ino /Compressed/mixed.bin) LOG=$(ino /Compressed/log.txt) SPARSE=$(ino /sparse.vhd) FRAG=$(ino "/Program Files/App/fragA.dat")
 [ -n "$MIXED" ] && [ -n "$LOG" ] && [ -n "$SPARSE" ] && [ -n "$FRAG" ] || fail "ntfsls does not list the files"
-{ want_compressed "$MIXED"; want_compressed "$LOG"; } >"$T/want"
-grep -q ' 1$' "$T/want" || fail "ntfsinfo shows no compressed unit"
-grep -q ' 0$' "$T/want" || fail "ntfsinfo shows no unit stored as it is"
-cut -d' ' -f1 "$T/want" | "$T/flags" "$img" >"$T/got" || fail "the helper failed"
-bad=$(paste -d' ' "$T/want" "$T/got" | awk '
+{ want_compressed "$MIXED"; want_compressed "$LOG"; } >"$T/wantc"
+grep -q ' 1$' "$T/wantc" || fail "ntfsinfo shows no compressed unit"
+grep -q ' 0$' "$T/wantc" || fail "ntfsinfo shows no unit stored as it is"
+cut -d' ' -f1 "$T/wantc" | "$T/flags" "$img" >"$T/got" || fail "the helper failed"
+bad=$(paste -d' ' "$T/wantc" "$T/got" | awk '
 	$1 != $3 { print "cluster " $1 ": the helper answered cluster " $3; next }
 	$4 == "-" { print "cluster " $1 ": no file"; next }
 	(int($4 / 4) % 2) != $2 { print "cluster " $1 ": compressed should be " $2 ", run flags " $4 }
 	int($5 / 2) % 2 != 1 { print "cluster " $1 ": the file is not flagged compressed (" $5 ")" }' | head -5)
 [ -z "$bad" ] || fail "$bad"
+# preallocated: the clusters past the initialized size are unwritten
+PRE=$(ino /Users/Public/prealloc.bin)
+[ -n "$PRE" ] || fail "ntfsls does not list prealloc.bin"
+init=$(ntfsinfo -v -i "$PRE" "$fs" 2>/dev/null | awk -F: '/Initialized size/ { print $2 + 0 }' | tail -1)
+cs=$(ntfsinfo -m "$fs" 2>/dev/null | awk -F: '/Cluster Size/ { print $2 + 0 }')
+runs "$PRE" | awk -v iv=$(( (init + cs - 1) / cs )) '$2 >= 0 { for (k = 0; k < $3; k++) print $2 + k, ($1 + k >= iv) ? 1 : 0 }' >"$T/want"
+grep -q ' 1$' "$T/want" || fail "ntfsinfo shows no cluster past prealloc.bin's initialized size ($init)"
+grep -q ' 0$' "$T/want" || fail "ntfsinfo shows no initialized cluster of prealloc.bin"
+cut -d' ' -f1 "$T/want" | "$T/flags" "$img" >"$T/got" || fail "the helper failed"
+bad=$(paste -d' ' "$T/want" "$T/got" | awk '
+	$1 != $3 || $4 == "-" { print "cluster " $1 ": no answer"; next }
+	(int($4 / 2) % 2) != $2 { print "cluster " $1 ": unwritten should be " $2 ", run flags " $4 }' | head -5)
+[ -z "$bad" ] || fail "prealloc.bin: $bad"
+npre=$(wc -l <"$T/want")
+
 # sparse and plain files
 sp=$(runs "$SPARSE" | awk '$2 >= 0 { print $2; exit }')
 fr=$(runs "$FRAG" | awk '$2 >= 0 { print $2; exit }')
 set -- $(printf '%s\n%s\n' "$sp" "$fr" | "$T/flags" "$img" | awk '{ print $3 }')
 check_eq "sparse.vhd's file flags (sparse)" $(($1 & 1)) 1
 check_eq "fragA.dat's file flags" "$2" 0
-echo "ok: $(wc -l <"$T/want") clusters of two compressed files ($(grep -c ' 1$' "$T/want") in compressed units) and the sparse and plain files' flags agree with ntfsinfo"
+echo "ok: $npre clusters of a preallocated file, $(wc -l <"$T/wantc") clusters of two compressed files ($(grep -c ' 1$' "$T/wantc") in compressed units) and the sparse and plain files' flags agree with ntfsinfo"
