@@ -53,6 +53,13 @@ check_fs() {  # IMAGE PARTNUMBER (0: the whole image is the filesystem)
 		echo $((start * 512 + (ze - 1) * cs)) | "$DA" --lookup - --json "$img" >"$T/z.json"
 		check_eq "p$n cluster $((ze - 1)), free in the MFT zone" "$(jq -r '.owners[-1].role' "$T/z.json")" mft_zone
 	fi
+	# the backup boot sector: the sector past the last one the boot sector
+	# counts, a copy of it (ntfsinfo's sectors are the volume's)
+	nsec=$(od -An -tu8 -j 40 -N8 "$fs" | tr -d ' ')
+	bps=$(od -An -tu2 -j 11 -N2 "$fs" | tr -d ' ')
+	cmp -s -n "$bps" -i "0:$((nsec * bps))" "$fs" "$fs" || fail "p$n: no copy of the boot sector at sector $nsec"
+	echo $((start * 512 + nsec * bps + 3)) | "$DA" --lookup - --json "$img" >"$T/z.json"
+	check_eq "p$n sector $nsec" "$(jq -r '.owners[-1].role' "$T/z.json")" backup_boot_sector
 	jq -e "$node.warnings == null" "$T/list.json" >/dev/null || fail "p$n: warnings on a clean volume: $(jq -c "$node.warnings" "$T/list.json")"
 	base=$((start * 512))
 
