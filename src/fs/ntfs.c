@@ -423,6 +423,15 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 	}
 	if (ntfs_collect_meta(p, n) < 0)
 		da_warn(n, "cannot read the system files");
+	/* the space counts clusters (block numbers, the explorer's finest
+	 * zoom): a block-size overlay of the device, as da_node_set_block_size
+	 * makes one */
+	struct da_device *ov = n->dev->block_size == p->cs ? NULL
+		: da_blocksize_overlay_new(n->dev, p->cs, NULL);
+	if (ov) {
+		da_device_unref(n->dev);
+		n->dev = ov;
+	}
 	return n;
 }
 
