@@ -8,7 +8,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
-ENGINE_PKGS = ext2fs com_err
+ENGINE_PKGS = ext2fs com_err libntfs-3g
 UI_PKGS = ncursesw
 
 WARN = -std=c11 -Wall -Wextra -Werror

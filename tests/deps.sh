@@ -12,6 +12,11 @@ CMDS="cc:gcc make:make pkg-config:pkg-config sfdisk:fdisk sgdisk:gdisk mkfs.ext4
 CMDS="$CMDS mdadm:mdadm python3:python3"
 # XFS: mkfs.xfs builds the test images, xfs_db is their ground truth
 CMDS="$CMDS mkfs.xfs:xfsprogs xfs_db:xfsprogs"
+# NTFS: libntfs-3g to build; mkntfs, ntfs-3g (FUSE), ntfsinfo,
+# ntfscluster, ntfsls for images and ground truth; setfattr to mark a
+# directory compressed when building tests/images/windows
+PKGS="$PKGS libntfs-3g:ntfs-3g-dev"
+CMDS="$CMDS mkntfs:ntfs-3g ntfsinfo:ntfs-3g ntfscluster:ntfs-3g ntfsls:ntfs-3g setfattr:attr"
 
 missing=""
 for pc in $PKGS; do

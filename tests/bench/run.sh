@@ -48,6 +48,56 @@ else
 	echo "  skipped: tests/images/gpt-esp-ext4.img.xz is missing"
 fi
 
+echo "== NTFS beside ext4: 50,000 files (100 directories of 500), scan + file index"
+# the same tree in both: ext4 from mkfs.ext4 -d, NTFS written by ntfs-3g
+# (FUSE) on a fresh mkntfs; the figure is one --lookup (scan, ownership,
+# every file indexed)
+tree50k() {
+	awk -v root="$1" 'BEGIN {
+		for (d = 0; d < 100; d++) {
+			dir = sprintf("%s/d%03d", root, d)
+			system("mkdir -p \"" dir "\"")
+			for (i = 0; i < 500; i++) {
+				f = sprintf("%s/f%05d.txt", dir, i)
+				k = (i * 7 + d) % 30 + 1
+				for (j = 0; j < k; j++)
+					printf "file %d of dir %d line %d padding text\n", i, d, j > f
+				close(f)
+			}
+		}
+	}'
+}
+if command -v mkntfs >/dev/null 2>&1 && command -v ntfs-3g >/dev/null 2>&1 && [ -c /dev/fuse ] && [ "$(id -u)" -eq 0 ]; then
+	truncate -s 256M "$T/ntfs50k.img"
+	mkntfs -F -Q -q -L bench "$T/ntfs50k.img" >/dev/null 2>&1
+	mkdir "$T/mnt"
+	t0=$(now)
+	if ntfs-3g "$T/ntfs50k.img" "$T/mnt"; then
+		tree50k "$T/mnt"
+		umount "$T/mnt"
+		t1=$(now)
+		echo "  (ntfs-3g wrote the tree in $(secs "$t0" "$t1") s)"
+		echo 0 >"$T/one"
+		"$DA" --lookup - "$T/ntfs50k.img" <"$T/one" >/dev/null
+		t0=$(now); "$DA" --lookup - "$T/ntfs50k.img" <"$T/one" >/dev/null; t1=$(now)
+		echo "  ntfs: scan+index $(secs "$t0" "$t1") s, peak $(peak_kib "$DA" --lookup - "$T/ntfs50k.img" <"$T/one") KiB"
+		rm -f "$T/ntfs50k.img"
+	else
+		echo "  skipped: ntfs-3g cannot mount here"
+	fi
+	mkdir "$T/src50k"
+	tree50k "$T/src50k"
+	truncate -s 256M "$T/ext50k.img"
+	mkfs.ext4 -q -d "$T/src50k" "$T/ext50k.img"
+	rm -rf "$T/src50k"
+	"$DA" --lookup - "$T/ext50k.img" <"$T/one" >/dev/null
+	t0=$(now); "$DA" --lookup - "$T/ext50k.img" <"$T/one" >/dev/null; t1=$(now)
+	echo "  ext4: scan+index $(secs "$t0" "$t1") s, peak $(peak_kib "$DA" --lookup - "$T/ext50k.img" <"$T/one") KiB  [baseline]"
+	rm -f "$T/ext50k.img"
+else
+	echo "  skipped: needs mkntfs, ntfs-3g, /dev/fuse and root"
+fi
+
 if [ -f tests/bench/frames.sh ]; then
 	echo "== explorer frames"
 	sh tests/bench/frames.sh
