@@ -18,7 +18,9 @@ p() { echo "$j" | jq -r ".$1 // empty"; }
 check_eq "type" "$(p type) $(p fstype)" "filesystem exfat"
 
 # identity: blkid
-bk() { blkid -p -o export "$T/fs" | sed -n "s/^$1=//p"; }
+blkid -p -o export "$T/fs" >"$T/blkid" || { cat "$T/blkid"; fail "blkid -p failed"; }
+grep -q '^TYPE=exfat$' "$T/blkid" || { cat "$T/blkid"; fail "blkid does not see exFAT"; }
+bk() { sed -n "s/^$1=//p" "$T/blkid"; }
 check_eq "label (blkid)" "$(p label)" "$(bk LABEL)"
 check_eq "serial (blkid)" "$(p volume_id)" "$(bk UUID)"
 check_eq "version (blkid)" "$(p version)" "$(bk VERSION)"
