@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "fat.h"
+#include "../signature.h"
 
 /* ---- the boot sector ------------------------------------------------- */
 
@@ -165,6 +166,12 @@ static enum da_probe fat_probe(struct da_device *dev, da_error *err)
 	if (parse_bpb(bs, dev->size, &g, why, sizeof(why)) < 0) {
 		if (bs[510] == 0x55 && bs[511] == 0xAA)
 			da_trace("fat on %s: not mine: %s", dev->name, why);
+		return DA_PROBE_NOT_MINE;
+	}
+	if (da_signature_bitlocker(dev)) {
+		/* BitLocker To Go wears a FAT boot sector: as libblkid does,
+		 * leave it to the signature that names it */
+		da_trace("fat on %s: not mine: BitLocker To Go", dev->name);
 		return DA_PROBE_NOT_MINE;
 	}
 	da_trace("fat on %s: FAT%d, %u clusters of %u bytes", dev->name,
