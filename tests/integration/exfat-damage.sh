@@ -3,7 +3,8 @@
 # main boot region (the backup is used, and said so), both broken (an
 # unknown owner with the reason), a directory that contains itself, a FAT
 # chain that loops, one that leaves the volume, a NoFatChain file running
-# past the heap, a truncated image, a root cluster outside the volume.
+# past the heap, an entry set failing its checksum, a valid data length
+# past the allocation, a truncated image, a root cluster outside the volume.
 # Each must scan, list and answer lookups under a time limit, with a
 # warning that says what is wrong.  Where things are comes from fls,
 # istat and dump.exfat, not from our own output.
@@ -90,6 +91,17 @@ run leave "links to invalid"
 fresh nofat
 put32 "$T/nofat.img" $(($(entry "$(ino_of DCIM/100CARD/IMG_0001.JPG)") + 32 + 28)) 1
 run nofat "run past the cluster heap"
+
+# a name changed behind the entry set's checksum
+fresh sum
+put8 "$T/sum.img" $(($(entry "$(ino_of left.txt)") + 64 + 2)) 120   # 'l' -> 'x'
+run sum "1 directory entry sets fail their checksum"
+
+# a valid data length past the allocation
+fresh valid
+put32 "$T/valid.img" $(($(entry "$(ino_of right.txt)") + 32 + 12)) 1
+size=$(timeout 20 istat -f exfat "$T/fs0" "$(ino_of right.txt)" | sed -n 's/^Size: //p')
+run valid "right.txt: valid data length $((size + 4294967296)) past its allocation $size"
 
 # the root directory's cluster outside the heap
 fresh root
