@@ -9,7 +9,9 @@
  * of the heap stops it, a global budget of chain steps stops cross-linked
  * chains from multiplying the walk, a directory whose first cluster was
  * already entered (a directory that contains itself) is not entered
- * again, and nesting stops at EXFAT_MAX_DEPTH.
+ * again, a cluster two directories share is read for the first only (so
+ * that no entry, and no file id, is read twice), and nesting stops at
+ * EXFAT_MAX_DEPTH.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdlib.h>
@@ -44,6 +46,7 @@ struct walk {
 	const uint8_t *fat;
 	uint8_t *visited;          /* clusters of the chain being followed */
 	uint8_t *entered;          /* first clusters of directories queued */
+	uint8_t *parsed;           /* clusters whose entries were read */
 	uint64_t budget;           /* chain steps left */
 	struct run *runs;
 	size_t nruns, rcap;
@@ -335,11 +338,21 @@ static void walk_dir(struct walk *w, const struct dir *d)
 	size_t k = 0;
 	for (size_t i = 0; i < w->nruns; i++)
 		for (uint32_t j = 0; j < w->runs[i].len; j++, k++) {
-			offs[k] = exfat_cluster_off(g, w->runs[i].start + j);
+			uint32_t c = w->runs[i].start + j;
+			offs[k] = exfat_cluster_off(g, c);
+			/* a cluster two directories share is read once: its
+			 * entries (and file ids) belong to the first */
+			if (bit_get(w->parsed, c - 2)) {
+				da_fi_warn(w->x, "%s: cluster %u belongs to "
+					   "another directory too", what, c);
+				memset(buf + k * g->cs, 0x01, g->cs);
+				continue;
+			}
+			bit_set(w->parsed, c - 2);
 			if (da_device_read(w->n->dev, buf + k * g->cs, g->cs,
 					   offs[k], NULL) < 0) {
 				da_fi_warn(w->x, "%s: cluster %u unreadable",
-					   what, w->runs[i].start + j);
+					   what, c);
 				memset(buf + k * g->cs, 0, g->cs);
 			}
 		}
@@ -391,8 +404,9 @@ int exfat_build_index(struct da_node *n, da_error *err)
 	size_t bits = ((size_t)g->clusters + 7) / 8 + 1;
 	w.visited = calloc(1, bits);
 	w.entered = calloc(1, bits);
+	w.parsed = calloc(1, bits);
 	int rc = 0;
-	if (!fat || !w.visited || !w.entered) {
+	if (!fat || !w.visited || !w.entered || !w.parsed) {
 		if (!fat)
 			da_fi_warn(w.x, "FAT: %s", e.msg);
 		rc = da_error_set(err, fat ? ENOMEM : e.code, "%s",
@@ -427,6 +441,7 @@ publish:
 	free(fat);
 	free(w.visited);
 	free(w.entered);
+	free(w.parsed);
 	free(w.runs);
 	free(w.q);
 	da_fi_publish(n, w.x, rc < 0 ? err->msg : NULL);
