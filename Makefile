@@ -30,7 +30,7 @@ UI_SRC = $(sort $(wildcard ui/*.c))
 UI_OBJ = $(UI_SRC:%.c=build/%.o)
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:%.c=build/%)
-HDRS = $(wildcard src/*.h src/*/*.h ui/*.h)
+HDRS = $(wildcard src/*.h src/*.def src/*/*.h ui/*.h)
 
 all: diskatlas
 

@@ -215,6 +215,11 @@ struct da_node *da_node_new(enum da_node_type type,
 			    struct da_device *dev);
 int da_node_add_region(struct da_node *n, uint64_t start, uint64_t len,
 		       const char *role, int slot);
+/* A filesystem or swap area says its block size once: the node's space
+ * becomes a block-size overlay of its device, so that every layer above
+ * (block numbers, the explorer's finest zoom) reads it from the space.
+ * -1 when bs is not a power of two (the space is left as it was). */
+int da_node_set_block_size(struct da_node *n, uint32_t block_size);
 /* Adds a slot; takes ownership of props and of the device reference. */
 struct da_slot *da_node_add_slot(struct da_node *n, const char *kind,
 				 struct da_value *props,
@@ -304,6 +309,8 @@ struct da_block_info {
 	int64_t file_offset;       /* byte of the file at off, or -1 */
 	uint32_t nlinks;           /* >1 for a hard-linked file */
 	uint32_t nshared;          /* other files legally sharing (reflink) */
+	char governs[160];         /* what a metadata block describes:
+				      "inodes 8193-8208 of group 1", or "" */
 	bool conflict;             /* several files claim this block */
 	bool indexing;             /* file index not built yet */
 };
@@ -350,6 +357,18 @@ struct da_plugin {
 			     char *path_out, size_t path_len);
 	void (*free)(struct da_node *n);
 };
+
+/* Questions any filesystem with a file index answers (src/fileindex.c;
+ * plugins need no hooks for them).  The start of the next (dir > 0) or
+ * previous (dir < 0) extent, in disk order, of the file that owns byte
+ * off of n's space; -1 when there is none or the index is not built. */
+int64_t da_fs_next_extent(const struct da_node *n, uint64_t off, int dir);
+/* The files of n whose path matches pattern (a substring, or a glob with
+ * * ? [...]; the filesystem's case rule): how many match, and for the
+ * first one that has bytes on disk its first byte (*first_off) and path.
+ * -1 while n's index is not built (or n has none). */
+long da_fs_find(const struct da_node *n, const char *pattern,
+		uint64_t *first_off, char *path_out, size_t path_len);
 
 /* The plugin tables, NULL-terminated, in order of specificity. */
 extern const struct da_plugin *const da_part_plugins[];
@@ -472,9 +491,16 @@ struct da_region_info {
 	const char *kind, *name, *role;
 	struct da_node *node;
 	uint64_t bytes;            /* disk bytes where it is innermost */
+	/* from the role vocabulary (a claim without a role: its owner's
+	 * whole space, data; swap opaque; unknown contents bad) */
+	enum da_role_class cls;
+	enum da_role_family family;
 };
 const struct da_region_info *da_ownership_regions(const struct da_ownership *o,
 						  size_t *n);
+/* The letter that stands for region id on maps without colour ('.' for
+ * none): the same in --map and the explorer. */
+char da_region_letter(int id);
 
 /* Follow map_block (first target) from byte off of dev down to a disk.
  * Writes the disk's index and offset, and in *run how many bytes from off
@@ -513,6 +539,60 @@ long da_ownership_find(const struct da_ownership *o, size_t d, uint64_t off);
  * filesystem owner's role/inode/path are filled in. */
 int da_owners_at(const struct da_ownership *o, size_t d, uint64_t off,
 		 struct da_owner *out, int max, bool detail);
+
+/* ---- what a range holds (src/range.c) ------------------------------- */
+
+#define DA_RANGE_MAX_OWNERS 64
+#define DA_RANGE_MAX_ROLES 64
+#define DA_RANGE_MAX_FILES 256
+#define DA_RANGE_ROLES 1           /* ask filesystems the role of blocks */
+#define DA_RANGE_FILES 2           /* ask file indexes for their files */
+
+struct da_range_owner {
+	const struct da_claim *c;  /* the first claim seen: kind, name... */
+	uint64_t offset, bytes;    /* first offset in its space; bytes */
+	bool conflict;
+};
+struct da_range_role {
+	const struct da_node *node;
+	const char *owner;         /* the filesystem's name */
+	const char *role;
+	uint64_t bytes;
+};
+struct da_range_file {
+	const struct da_node *node;
+	const char *owner;
+	uint32_t file;             /* in the node's file index */
+	uint64_t id;               /* inode, MFT record... */
+	uint64_t bytes;
+	int64_t file_off;          /* the file's byte at first, -1: its
+				      metadata (an extent-tree block) */
+	uint64_t first;            /* in the filesystem's space */
+};
+struct da_range {
+	const struct da_ownership *o;
+	unsigned what;
+	struct da_range_owner owners[DA_RANGE_MAX_OWNERS];
+	size_t nowners;            /* outermost first */
+	struct da_range_role roles[DA_RANGE_MAX_ROLES];
+	size_t nroles;             /* most bytes first */
+	struct da_range_file files[DA_RANGE_MAX_FILES];
+	size_t nfiles;             /* most bytes first */
+	uint64_t unmapped, role_blocks;
+	bool owners_cut, files_cut, roles_sampled;
+	bool indexing;             /* a filesystem's index is not built yet */
+};
+/* Walk [off, off+len) of dev (a disk, a volume, or any owner's space):
+ * every owner with its bytes, and as `what` asks the roles inside
+ * filesystems (a block at a time, sampled past 65,536 blocks) and the
+ * files (exact, from the file indexes).  NULL on allocation failure;
+ * free with da_range_free. */
+struct da_range *da_range_scan(const struct da_ownership *o,
+			       struct da_device *dev, uint64_t off,
+			       uint64_t len, unsigned what);
+void da_range_free(struct da_range *r);
+/* A file's first path ("" and -1 when it has none). */
+int da_range_file_path(const struct da_range_file *f, char *out, size_t len);
 
 /* ---- map summaries (src/summary.c) ----------------------------------- */
 
@@ -558,19 +638,55 @@ void da_bitmap_free(struct da_bitmap *b);
 /* The scan as a tree (text) or as the contract's JSON document. */
 int da_report_list(FILE *f, struct da_machine *m, bool json);
 /* The owners of byte off of disk d: a few lines of text, or one JSON
- * object on one line. */
+ * object on one line, which echoes where (the input) when it is not
+ * NULL. */
 int da_report_lookup(FILE *f, const struct da_ownership *o,
-		     struct da_machine *m, size_t d, uint64_t off, bool json);
-/* Resolve "[NAME:]OFFSET", NAME a disk or an assembled volume ("vg/lv"),
- * to that device and an offset inside it (no NAME: the first disk).
- * -1 with err on an unknown name, a bad offset, or one past the end. */
+		     struct da_machine *m, size_t d, uint64_t off, bool json,
+		     const char *where);
+/* WHERE as people write it (src/where.c): "[NAME:]OFFSET",
+ * "[NAME:]START-END" (END not included) or "[NAME:]START+LENGTH"; NAME a
+ * disk or an assembled volume ("vg/lv"), no NAME the first disk.  Numbers
+ * are bytes (decimal or 0x hex, K/M/G/T powers of 1024) or sectors with
+ * an s ("2048s"); a bare number is read in opts' unit. */
+enum da_unit { DA_UNIT_BYTE, DA_UNIT_SECTOR, DA_UNIT_BLOCK };
+struct da_where_opts {
+	enum da_unit unit;         /* what a bare number counts */
+	uint32_t sector_size;      /* 0: the disk's own logical sector */
+};
+struct da_where {
+	struct da_device *dev;     /* the disk or volume named */
+	const char *name;
+	uint64_t off, len;         /* len 1 for one offset */
+	bool range;
+};
+/* -1 with err on an unknown name, a bad number, a start past the end or
+ * an empty range (a range past the end is cut there).  opts may be NULL. */
+int da_where_parse(struct da_machine *m, const char *where,
+		   const struct da_where_opts *opts, struct da_where *out,
+		   da_error *err);
+/* The disk byte of w's first byte (a volume's through its mapping; the
+ * first copy of a mirror); -1 with err when it lies on no disk. */
+int da_where_locate(const struct da_ownership *o, const char *where,
+		    const struct da_where *w, size_t *d, uint64_t *off,
+		    da_error *err);
+/* The logical sector size of a disk (its partition table's: 4096 on a
+ * 4K-native GPT disk), 512 when nothing says otherwise. */
+uint32_t da_machine_sector_size(const struct da_machine *m,
+				const struct da_device *dev);
+/* One offset only, with the defaults: the device and the offset in it;
+ * and the same down to a disk byte. */
 int da_parse_where_dev(struct da_machine *m, const char *where,
 		       struct da_device **dev, uint64_t *off, da_error *err);
-/* The same down to a disk byte: a volume's offset is followed through
- * the ownership index to the disk (the first copy of a mirror). */
 int da_resolve_where(const struct da_ownership *o, struct da_machine *m,
 		     const char *where, size_t *d, uint64_t *off,
 		     da_error *err);
+/* Every owner of [w->off, w->off + w->len) of w's space, outermost first,
+ * with how many of those bytes each owns; the roles inside filesystems;
+ * the files with their bytes and offsets.  Text, or one JSON object on
+ * one line that echoes where. */
+int da_report_range(FILE *f, const struct da_ownership *o,
+		    struct da_machine *m, const char *where,
+		    const struct da_where *w, bool json);
 /* The disk as a width x height map of letters, with a legend; color adds
  * ANSI colours (one per region) for a terminal. */
 int da_report_map(FILE *f, const struct da_ownership *o,

@@ -27,6 +27,8 @@
 #ifndef DA_FILEINDEX_H
 #define DA_FILEINDEX_H
 
+#include <string.h>
+
 #include "diskatlas.h"
 
 /* ---- building (plugins) ---------------------------------------------- */
@@ -85,6 +87,16 @@ void da_fi_warn(struct da_fileindex *x, const char *fmt, ...)
  * plugin must not touch x; it is freed with the node (da_node_free). */
 void da_fi_publish(struct da_node *n, struct da_fileindex *x,
 		   const char *reason);
+
+/* A block answer with nothing known yet: no block, file or offset. */
+static inline void da_block_info_init(struct da_block_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->block = out->inode = out->file_offset = -1;
+}
+
+/* Free a node's index (da_node_free calls it). */
+void da_fi_node_free(struct da_node *n);
 
 /* ---- answers (the engine, the report, the explorer) ------------------ */
 
@@ -149,8 +161,9 @@ int64_t da_fi_next_extent(const struct da_fileindex *x, uint64_t off,
 
 /* Files whose path matches pattern: a glob (* ? [...]) when it has one of
  * those characters, else a substring; case follows the filesystem's
- * rule.  Writes up to max file numbers in path order and returns how many
- * match in all (bounded by the index's size). */
+ * rule; a glob without '/' is matched against the file's name, as
+ * find -name does.  Writes up to max file numbers in file order and
+ * returns how many match in all (a file counts once). */
 size_t da_fi_find(const struct da_fileindex *x, const char *pattern,
 		  uint32_t *out, size_t max);
 
@@ -160,6 +173,8 @@ size_t da_fi_find(const struct da_fileindex *x, const char *pattern,
 struct da_fi_share {
 	uint32_t file;
 	uint64_t bytes;
+	uint64_t first;            /* its first byte in the range */
+	int64_t file_off;          /* the file's byte there, -1: metadata */
 };
 size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 		      uint64_t len, struct da_fi_share *out, size_t max,

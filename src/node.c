@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileindex.h"
 #include "util.h"
 
 /* No node may hold more than this many regions or slots: bounds what a
@@ -37,6 +38,19 @@ struct da_node *da_node_new(enum da_node_type type,
 	n->dev = dev ? da_device_ref(dev) : NULL;
 	n->props = da_obj_new();
 	return n;
+}
+
+int da_node_set_block_size(struct da_node *n, uint32_t block_size)
+{
+	if (!n->dev || n->dev->block_size == block_size)
+		return 0;
+	struct da_device *ov = da_blocksize_overlay_new(n->dev, block_size,
+							NULL);
+	if (!ov)
+		return -1;
+	da_device_unref(n->dev);   /* the overlay holds its parent */
+	n->dev = ov;
+	return 0;
 }
 
 int da_node_add_region(struct da_node *n, uint64_t start, uint64_t len,
@@ -122,6 +136,7 @@ void da_node_free(struct da_node *n)
 		return;
 	if (n->plugin && n->plugin->free)
 		n->plugin->free(n);
+	da_fi_node_free(n);
 	for (size_t i = 0; i < n->nslots; i++) {
 		struct da_slot *s = &n->slots[i];
 		da_node_free(s->content);

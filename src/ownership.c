@@ -324,9 +324,27 @@ static int region_id(struct da_ownership *o, const char *kind,
 		o->regions = r;
 		o->capregions = cap;
 	}
-	o->regions[o->nregions] = (struct da_region_info){
-		kind, name, role, node, 0 };
+	struct da_region_info *r = &o->regions[o->nregions];
+	*r = (struct da_region_info){ kind, name, role, node, 0, DA_RC_DATA,
+				      DA_FAM_DATA };
+	const struct da_role_info *ri = da_role(da_role_by_name(role));
+	if (ri) {
+		r->cls = ri->cls;
+		r->family = ri->family;
+	} else if (!strcmp(kind, "swap")) {
+		r->family = DA_FAM_OPAQUE;
+	} else if (!strcmp(kind, "unknown") || !strcmp(kind, "empty")) {
+		r->family = DA_FAM_BAD;
+	}
 	return (int)o->nregions++;
+}
+
+char da_region_letter(int id)
+{
+	static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	if (id < 0)
+		return '.';
+	return letters[id % (int)(sizeof(letters) - 1)];
 }
 
 /* Active claims sorted by depth, then by creation order. */
@@ -556,7 +574,7 @@ int da_owners_at(const struct da_ownership *o, size_t d, uint64_t off,
 		w->space = c->space;
 		w->offset = c->owner_start + (off - s->start);
 		w->conflict = c->conflict > 0;
-		w->info.block = w->info.inode = -1;
+		w->info.block = w->info.inode = w->info.file_offset = -1;
 		if (c->node) {
 			w->fstype = str_prop(c->node->props, "fstype");
 			if (detail && c->node->plugin &&

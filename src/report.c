@@ -294,65 +294,6 @@ int da_report_list(FILE *f, struct da_machine *m, bool json)
 
 /* ---- --lookup ---- */
 
-int da_parse_where_dev(struct da_machine *m, const char *where,
-		       struct da_device **dev, uint64_t *off, da_error *err)
-{
-	const char *colon = strrchr(where, ':');
-	const char *num = where;
-	const char *name = m->ndisks ? m->disks[0].name : "";
-	*dev = m->ndisks ? m->disks[0].dev : NULL;
-	if (colon) {
-		size_t len = (size_t)(colon - where);
-		*dev = NULL;
-		for (size_t i = 0; i < m->ndisks && !*dev; i++)
-			if (strlen(m->disks[i].name) == len &&
-			    !strncmp(m->disks[i].name, where, len)) {
-				*dev = m->disks[i].dev;
-				name = m->disks[i].name;
-			}
-		/* an assembled volume: "vg/lv:OFFSET" */
-		for (size_t i = 0; i < m->nvolumes && !*dev; i++)
-			if (m->volumes[i].dev &&
-			    strlen(m->volumes[i].name) == len &&
-			    !strncmp(m->volumes[i].name, where, len)) {
-				*dev = m->volumes[i].dev;
-				name = m->volumes[i].name;
-			}
-		if (!*dev)
-			return da_error_set(err, EINVAL, "%s: no disk or "
-					    "volume named '%.*s'", where,
-					    (int)len, where);
-		num = colon + 1;
-	}
-	if (!*dev)
-		return da_error_set(err, EINVAL, "%s: no disk", where);
-	if (da_parse_offset(num, off) < 0)
-		return da_error_set(err, EINVAL, "%s: not an offset (try "
-				    "1048576, 0x100000, 1M or 2048s)", where);
-	if (*off >= (*dev)->size)
-		return da_error_set(err, ERANGE, "%s: offset %" PRIu64
-				    " is past the end of %s (%" PRIu64
-				    " bytes)", where, *off, name,
-				    (*dev)->size);
-	return 0;
-}
-
-int da_resolve_where(const struct da_ownership *o, struct da_machine *m,
-		     const char *where, size_t *d, uint64_t *off,
-		     da_error *err)
-{
-	struct da_device *dev;
-	if (da_parse_where_dev(m, where, &dev, off, err) < 0)
-		return -1;
-	/* a disk locates to itself; a volume through its mapping */
-	uint64_t voff = *off;
-	if (da_ownership_locate(o, dev, voff, d, off, NULL) < 0)
-		return da_error_set(err, ENXIO, "%s: byte %" PRIu64 " of %s "
-				    "lies on no disk here (a missing PV?)",
-				    where, voff, dev->name);
-	return 0;
-}
-
 /* What the scan or the file index of an owner could not read, so that an
  * answer from a damaged filesystem says it may be incomplete. */
 static const char *owner_warning(const struct da_owner *x)
@@ -363,11 +304,30 @@ static const char *owner_warning(const struct da_owner *x)
 	return n->reason;
 }
 
+/* What a metadata owner describes: a filesystem's answer, or the
+ * volume group whose label or metadata area an LVM PV's bytes are. */
+static const char *owner_governs(const struct da_owner *x, char *buf,
+				 size_t len)
+{
+	if (x->has_info && x->info.governs[0])
+		return x->info.governs;
+	if (x->node && x->role && (!strcmp(x->role, "metadata") ||
+				   !strcmp(x->role, "label"))) {
+		struct da_value *vg = da_obj_get(x->node->props, "vg");
+		if (vg && vg->type == DA_V_STR) {
+			snprintf(buf, len, "volume group %s", vg->u.s);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
 #define MAX_OWNERS 32
 #define MAX_COPIES 8
 
 int da_report_lookup(FILE *f, const struct da_ownership *o,
-		     struct da_machine *m, size_t d, uint64_t off, bool json)
+		     struct da_machine *m, size_t d, uint64_t off, bool json,
+		     const char *where)
 {
 	struct da_owner w[MAX_OWNERS];
 	int n = da_owners_at(o, d, off, w, MAX_OWNERS, true);
@@ -379,7 +339,13 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 	int ncopies = da_owners_copies(o, w, n > 0 ? n : 0, &mirrored, copies,
 				       MAX_COPIES);
 	if (json) {
-		fputs("{\"disk\":", f);
+		fputc('{', f);
+		if (where) {
+			fputs("\"where\":", f);
+			da_json_string(f, where);
+			fputc(',', f);
+		}
+		fputs("\"disk\":", f);
 		da_json_string(f, disk);
 		fprintf(f, ",\"offset\":%" PRIu64 ",\"owners\":[", off);
 		if (n <= 0)
@@ -426,6 +392,15 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 			}
 			if (x->conflict)
 				fputs(",\"conflict\":true", f);
+			char gb[200];
+			const char *gov = owner_governs(x, gb, sizeof(gb));
+			if (gov) {
+				fputs(",\"governs\":", f);
+				da_json_string(f, gov);
+			}
+			if (x->has_info && x->info.file_offset >= 0)
+				fprintf(f, ",\"file_offset\":%" PRId64,
+					x->info.file_offset);
 			const char *warn = owner_warning(x);
 			if (warn) {
 				fputs(",\"warning\":", f);
@@ -489,6 +464,13 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 		if (x->conflict)
 			fputs("  CONFLICT", f);
 		fputc('\n', f);
+		char gb[200];
+		const char *gov = owner_governs(x, gb, sizeof(gb));
+		if (gov) {
+			fprintf(f, "  %*s  governs ", 2 * i, "");
+			put(f, gov);
+			fputc('\n', f);
+		}
 		const char *warn = owner_warning(x);
 		if (warn) {
 			fprintf(f, "  %*s  warning: ", 2 * i, "");
@@ -510,13 +492,15 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 
 /* ---- --map ---- */
 
-static char region_letter(int id)
+static bool region_free(const struct da_region_info *r)
 {
-	static const char letters[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	if (id < 0)
-		return '.';
-	return letters[id % (int)(sizeof(letters) - 1)];
+	return r->cls == DA_RC_FREE || r->cls == DA_RC_UNALLOCATED;
+}
+
+/* The stack's own bookkeeping: tables, labels, metadata areas, padding. */
+static bool region_bookkeeping(const struct da_region_info *r)
+{
+	return r->cls == DA_RC_METADATA || r->cls == DA_RC_BOOKKEEPING;
 }
 
 /* A 256-colour foreground for a region: free space grey, bookkeeping
@@ -528,22 +512,14 @@ static int region_sgr(const struct da_region_info *r, size_t nreg, int id)
 				     109, 99, 37, 168, 69, 150, 173 };
 	if (id < 0 || (size_t)id >= nreg)
 		return 242;
-	const char *role = r[id].role ? r[id].role : "";
-	if (!strcmp(role, "unallocated") || !strcmp(role, "free"))
+	if (region_free(&r[id]))
 		return 250;
-	if (!strcmp(role, "table") || !strcmp(role, "metadata") ||
-	    !strcmp(role, "label") || !strcmp(role, "padding") ||
-	    !strcmp(role, "header"))
+	if (region_bookkeeping(&r[id]))
 		return 226;
 	int k = 0;                  /* palette slot: ordinary regions before */
-	for (int i = 0; i < id; i++) {
-		const char *ri = r[i].role ? r[i].role : "";
-		if (strcmp(ri, "unallocated") && strcmp(ri, "free") &&
-		    strcmp(ri, "table") && strcmp(ri, "metadata") &&
-		    strcmp(ri, "label") && strcmp(ri, "padding") &&
-		    strcmp(ri, "header"))
+	for (int i = 0; i < id; i++)
+		if (!region_free(&r[i]) && !region_bookkeeping(&r[i]))
 			k++;
-	}
 	return pal[k % (int)(sizeof(pal) / sizeof(pal[0]))];
 }
 
@@ -585,7 +561,7 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 			uint64_t len = size - off < cell ? size - off : cell;
 			struct da_cell c;
 			da_summarize_disk(o, d, off, len, &c);
-			char ch = region_letter(c.region_id);
+			char ch = da_region_letter(c.region_id);
 			if (c.region_id >= 0 && (size_t)c.region_id < nreg)
 				shown[c.region_id] = true;
 			else
@@ -635,9 +611,9 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 		da_human_size(regs[i].bytes, hb, sizeof(hb));
 		if (color)
 			fprintf(f, "  \033[1;38;5;%dm%c\033[0m  ", sgr[i],
-				region_letter((int)i));
+				da_region_letter((int)i));
 		else
-			fprintf(f, "  %c  ", region_letter((int)i));
+			fprintf(f, "  %c  ", da_region_letter((int)i));
 		put(f, regs[i].kind);
 		fputc(' ', f);
 		put(f, regs[i].name);

@@ -32,14 +32,11 @@ static void acc_region(struct acc *a, int id, uint64_t bytes)
 	}
 }
 
-static bool role_is(const char *role, const char *what)
-{
-	return role && strcmp(role, what) == 0;
-}
-
-/* Usage of the innermost claim over [owner_off, owner_off+len). */
+/* Usage of the innermost claim over [owner_off, owner_off+len): a
+ * filesystem's own count, else its role's class. */
 static void acc_usage(struct da_cell *c, const struct da_claim *cl,
-		      uint64_t owner_off, uint64_t len)
+		      const struct da_region_info *reg, uint64_t owner_off,
+		      uint64_t len)
 {
 	struct da_node *n = cl ? cl->node : NULL;
 	if (n && n->plugin && n->plugin->usage && !cl->role) {
@@ -51,11 +48,10 @@ static void acc_usage(struct da_cell *c, const struct da_claim *cl,
 			return;
 		}
 	}
-	if (!cl || role_is(cl->role, "unallocated") || role_is(cl->role, "free"))
+	enum da_role_class cls = reg ? reg->cls : DA_RC_FREE;
+	if (!cl || cls == DA_RC_FREE || cls == DA_RC_UNALLOCATED)
 		c->free += len;
-	else if (role_is(cl->role, "table") || role_is(cl->role, "label") ||
-		 role_is(cl->role, "metadata") || role_is(cl->role, "header") ||
-		 role_is(cl->role, "padding"))
+	else if (cls == DA_RC_METADATA || cls == DA_RC_BOOKKEEPING)
 		c->metadata += len;
 	else if (!cl->node && !strcmp(cl->kind, "partition"))
 		c->free += len;         /* a partition with nothing in it */
@@ -90,6 +86,8 @@ static void summarize_disk(const struct da_ownership *o, size_t d,
 	long i = da_ownership_find(o, d, off);
 	if (i < 0)
 		return;
+	size_t nregs;
+	const struct da_region_info *regs = da_ownership_regions(o, &nregs);
 	uint64_t end = off + len;
 	struct da_cell *c = a->cell;
 	for (size_t k = (size_t)i; k < nsegs && segs[k].start < end; k++) {
@@ -103,8 +101,11 @@ static void summarize_disk(const struct da_ownership *o, size_t d,
 		acc_region(a, in ? in->region_id : -1, a1 - a0);
 		if (in && in->conflict)
 			c->conflict = true;
-		acc_usage(c, in, in ? in->owner_start + (a0 - s->start) : 0,
-			  a1 - a0);
+		acc_usage(c, in,
+			  in && in->region_id >= 0 &&
+				  (size_t)in->region_id < nregs
+				  ? &regs[in->region_id] : NULL,
+			  in ? in->owner_start + (a0 - s->start) : 0, a1 - a0);
 		c->bytes += a1 - a0;
 	}
 	acc_holes(c, da_ownership_machine_disk(o, d), off, len);

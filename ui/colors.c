@@ -69,31 +69,17 @@ static int *pair_of;               /* (fg+1)*(ncol+1)+(bg+1) -> pair */
 static int ncol, next_pair, max_pairs;
 static int none_fg, none_dim, cursor_fg, conflict_fg;
 
-static bool is(const char *s, const char *what)
-{
-	return s && !strcmp(s, what);
-}
-
-static bool ends_with(const char *s, const char *tail)
-{
-	size_t n = s ? strlen(s) : 0, k = strlen(tail);
-	return n >= k && !strcmp(s + n - k, tail);
-}
-
 static enum hue hue_of(const struct da_region_info *r)
 {
-	if (is(r->role, "unallocated") || is(r->role, "free"))
+	if (r->cls == DA_RC_FREE || r->cls == DA_RC_UNALLOCATED)
 		return HUE_FREE;
 	/* the stack's own bookkeeping: tables, labels, metadata areas and
 	 * the padding before a PV's first extent */
-	if (is(r->role, "table") || is(r->role, "metadata") ||
-	    is(r->role, "header") || is(r->role, "label") ||
-	    is(r->role, "padding") || is(r->role, "mirror_log") ||
-	    ends_with(r->role, "_metadata"))
+	if (r->cls == DA_RC_METADATA || r->cls == DA_RC_BOOKKEEPING)
 		return HUE_TABLE;
-	if (is(r->kind, "swap"))
+	if (r->family == DA_FAM_OPAQUE)
 		return HUE_SWAP;
-	if (is(r->kind, "unknown") || is(r->kind, "empty"))
+	if (r->family == DA_FAM_BAD)
 		return HUE_UNKNOWN;
 	return HUE_NORMAL;
 }
@@ -223,13 +209,6 @@ static int region_color(int region, enum fill f)
 	return dim ? region_dim[region] : region_fg[region];
 }
 
-char region_letter(int region)
-{
-	static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	if (region < 0)
-		return '.';
-	return letters[region % (int)(sizeof(letters) - 1)];
-}
 
 static const wchar_t *const uni_glyph[FILL_COUNT] = {
 	[FILL_FULL] = L"\u2588", [FILL_MOSTLY] = L"\u2593",
@@ -260,7 +239,7 @@ void cell_glyph(const struct ui *u, int region, enum fill f, bool conflict,
 		else if (region < 0)
 			ch = f == FILL_HOLE ? ' ' : '.';
 		else {
-			ch = region_letter(region);
+			ch = da_region_letter(region);
 			if ((f == FILL_PARTLY || f == FILL_FREE ||
 			     f == FILL_HOLE) && ch >= 'A' && ch <= 'Z')
 				ch = (char)(ch - 'A' + 'a');

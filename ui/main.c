@@ -26,10 +26,14 @@ static void usage(FILE *f)
 	      "  DISK               PATH or NAME=PATH (an image file or block device)\n"
 	      "  -l, --list         print what the scan found, as a tree\n"
 	      "  -L, --lookup WHERE print the owners of the byte at [NAME:]OFFSET,\n"
+	      "                     or of a range [NAME:]START-END or START+LENGTH;\n"
 	      "                     NAME a disk or a volume (vg/lv);\n"
 	      "                     OFFSET is bytes (decimal or 0x hex), with K/M/G/T\n"
-	      "                     (powers of 1024) or s (512-byte sectors);\n"
+	      "                     (powers of 1024) or s (sectors);\n"
 	      "                     '-' reads one WHERE a line from standard input\n"
+	      "      --unit UNIT    what a bare number counts: byte (default),\n"
+	      "                     sector or block (of the disk or volume named)\n"
+	      "      --sector-size N  bytes in a sector (default: the disk's own)\n"
 	      "  -m, --map          print the disk as a map of letters with a legend\n"
 	      "      --width N      map width in cells (default 64)\n"
 	      "      --height N     map height in cells (default 16)\n"
@@ -111,9 +115,44 @@ static int positive(const char *s, int *out)
 	return 0;
 }
 
+/* One WHERE: an offset's owners, or a range's; an error says why (in the
+ * answer's own format when streaming, so that one answer stays one line). */
+static int answer(struct da_ownership *o, struct da_machine *m,
+		  const char *where, const struct da_where_opts *wopts,
+		  bool json, bool stream)
+{
+	struct da_where w;
+	size_t d;
+	uint64_t off;
+	da_error err = { 0 };
+	if (da_where_parse(m, where, wopts, &w, &err) < 0 ||
+	    (!w.range && da_where_locate(o, where, &w, &d, &off, &err) < 0)) {
+		if (!stream)
+			return fail(err.msg);
+		/* the line read, and the message that quotes it, escaped */
+		if (json) {
+			fputs("{\"where\":", stdout);
+			da_json_string(stdout, where);
+			fputs(",\"error\":", stdout);
+			da_json_string(stdout, err.msg);
+			fputs("}\n", stdout);
+		} else {
+			fputs("error: ", stdout);
+			da_text_string(stdout, err.msg);
+			fputc('\n', stdout);
+		}
+		return 1;
+	}
+	if (w.range)
+		da_report_range(stdout, o, m, where, &w, json);
+	else
+		da_report_lookup(stdout, o, m, d, off, json, where);
+	return 0;
+}
+
 /* --lookup -: one WHERE a line, one answer a line. */
 static int lookup_stream(struct da_ownership *o, struct da_machine *m,
-			 bool json)
+			 const struct da_where_opts *wopts, bool json)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -127,27 +166,8 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
-		size_t d;
-		uint64_t off;
-		da_error err = { 0 };
-		if (da_resolve_where(o, m, line, &d, &off, &err) < 0) {
+		if (answer(o, m, line, wopts, json, true))
 			status = 1;
-			/* the line read, and the message that quotes it,
-			 * escaped: one answer stays one line */
-			if (json) {
-				fputs("{\"where\":", stdout);
-				da_json_string(stdout, line);
-				fputs(",\"error\":", stdout);
-				da_json_string(stdout, err.msg);
-				fputs("}\n", stdout);
-			} else {
-				fputs("error: ", stdout);
-				da_text_string(stdout, err.msg);
-				fputc('\n', stdout);
-			}
-			continue;
-		}
-		da_report_lookup(stdout, o, m, d, off, json);
 	}
 	int code = errno;
 	bool in_error = ferror(stdin);
@@ -166,6 +186,8 @@ static const struct option opts[] = {
 		{ "color", optional_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "unit", required_argument, NULL, 'U' },
+		{ "sector-size", required_argument, NULL, 'S' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -178,6 +200,7 @@ static const char *arg_name(int val)
 	switch (val) {
 	case 'L': return "WHERE";
 	case 'f': return "FMT";
+	case 'U': return "UNIT";
 	default: return "N";
 	}
 }
@@ -254,6 +277,7 @@ int main(int argc, char **argv)
 	bool json = false;
 	int width = 64, height = 16;
 	const char *color_when = "auto";
+	struct da_where_opts wopts = { DA_UNIT_BYTE, 0 };
 	const char *e = getenv("DISKATLAS_DEBUG");
 	if (e && *e && strcmp(e, "0"))
 		da_debug = 1;
@@ -281,6 +305,25 @@ int main(int argc, char **argv)
 				return bad_usage("--color wants auto, always or never");
 			break;
 		case 'j': json = true; break;
+		case 'U':
+			if (!strcmp(optarg, "byte"))
+				wopts.unit = DA_UNIT_BYTE;
+			else if (!strcmp(optarg, "sector"))
+				wopts.unit = DA_UNIT_SECTOR;
+			else if (!strcmp(optarg, "block"))
+				wopts.unit = DA_UNIT_BLOCK;
+			else
+				return bad_usage("--unit wants byte, sector or block");
+			break;
+		case 'S': {
+			int v;
+			if (positive(optarg, &v) < 0 || v < 512 || v > 65536 ||
+			    (v & (v - 1)))
+				return bad_usage("--sector-size wants a power of 2 "
+						 "from 512 to 65536");
+			wopts.sector_size = (uint32_t)v;
+			break;
+		}
 		case 'f':
 			if (strcmp(optarg, "raw") != 0) {
 				char msg[160];
@@ -322,12 +365,10 @@ int main(int argc, char **argv)
 		da_report_list(stdout, m, json);
 		stdout_failed();
 	} else {
-		size_t d = 0;
-		uint64_t off = 0;
-		struct da_device *dev;
+		struct da_where w;
 		/* before the ownership build: a typo fails at once */
 		if (mode == MODE_LOOKUP && strcmp(where, "-") != 0 &&
-		    da_parse_where_dev(m, where, &dev, &off, &err) < 0) {
+		    da_where_parse(m, where, &wopts, &w, &err) < 0) {
 			da_machine_close(m);
 			return fail(err.msg);
 		}
@@ -339,12 +380,9 @@ int main(int argc, char **argv)
 		if (mode == MODE_LOOKUP) {
 			da_machine_build_indexes(m, &err);
 			if (strcmp(where, "-") == 0)
-				status = lookup_stream(o, m, json);
-			else if (da_resolve_where(o, m, where, &d, &off,
-						  &err) < 0)
-				status = fail(err.msg);
+				status = lookup_stream(o, m, &wopts, json);
 			else
-				da_report_lookup(stdout, o, m, d, off, json);
+				status = answer(o, m, where, &wopts, json, false);
 			stdout_failed();
 		} else if (mode == MODE_MAP) {
 			bool color = map_color(color_when);

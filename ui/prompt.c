@@ -180,13 +180,13 @@ struct file_search {
 static void find_in_node(struct da_node *n, void *arg)
 {
 	struct file_search *s = arg;
-	if (s->node || !n->plugin || !n->plugin->find_file)
+	if (s->node)
 		return;
 	char path[1024] = "";
-	int64_t off = n->plugin->find_file(n, s->text, path, sizeof(path));
-	if (off >= 0) {
+	uint64_t off;
+	if (da_fs_find(n, s->text, &off, path, sizeof(path)) > 0) {
 		s->node = n;
-		s->off = off;
+		s->off = (int64_t)off;
 		snprintf(s->path, sizeof(s->path), "%s", path);
 	}
 }
@@ -246,7 +246,7 @@ static int cmp_run(const void *a, const void *b)
 static int file_extent(struct ui *u, const struct da_owner *w, int dir)
 {
 	struct da_node *n = w->node;
-	int64_t next = n->plugin->file_next_extent(n, w->offset, dir);
+	int64_t next = da_fs_next_extent(n, w->offset, dir);
 	if (next < 0) {
 		ui_message(u, false, "no %s extent of %s",
 			   dir > 0 ? "next" : "previous",
@@ -272,8 +272,7 @@ int extent_next(struct ui *u, int dir)
 		return -1;
 	if (n > 0) {
 		struct da_owner *in = &w[n - 1];
-		if (in->has_info && in->info.inode >= 0 && in->node &&
-		    in->node->plugin && in->node->plugin->file_next_extent)
+		if (in->has_info && in->info.inode >= 0 && in->node)
 			return file_extent(u, in, dir);
 	}
 	long si = da_ownership_find(u->o, at[0].disk, at[0].offset);

@@ -234,37 +234,9 @@ static void shares_of(const struct ui *u, const struct view *v, uint64_t off,
 }
 
 /* ---- the files in a cell ---------------------------------------------
- * Every block of the cell when it has at most CELL_SAMPLES of them, else
- * CELL_SAMPLES blocks spread evenly over it: each is looked up down to
- * its innermost owner, and the (filesystem, inode) pairs are counted in
- * a small open-addressed table. */
-
-#define CELL_SAMPLES 1024u
-#define FILE_SLOTS 2048u           /* power of two, twice CELL_SAMPLES */
-
-struct file_slot {
-	const struct da_node *node;    /* NULL: empty */
-	int64_t inode;
-	uint32_t hits;
-	uint64_t first;                /* a view offset the file owns */
-};
-
-/* The innermost owner that names a file at view offset off, or NULL. */
-static const struct da_owner *file_at(struct ui *u, const struct view *v,
-				      uint64_t off, struct da_owner *w)
-{
-	struct da_location at;
-	if (view_locate_all(u, v, off, &at, 1) < 1)
-		return NULL;
-	int n = da_owners_at(u->o, at.disk, at.offset, w, UI_MAX_OWNERS, true);
-	if (n > UI_MAX_OWNERS)
-		n = UI_MAX_OWNERS;
-	for (int i = n - 1; i >= 0; i--)
-		if (w[i].has_info)
-			return w[i].info.inode >= 0 && !w[i].info.indexing
-			       ? &w[i] : NULL;
-	return NULL;
-}
+ * The engine's range question (da_range_scan) over the cell: every file
+ * with bytes there, from the filesystems' file indexes, the biggest
+ * first.  A share is shown in blocks of the view. */
 
 static void count_files(struct ui *u, const struct view *v, uint64_t start,
 			uint64_t len, struct cell_files *cf)
@@ -280,68 +252,40 @@ static void count_files(struct ui *u, const struct view *v, uint64_t start,
 	cf->blocks = blocks;
 	if (!cf->ready || blocks < 2)
 		return;
-	struct file_slot *t = calloc(FILE_SLOTS, sizeof(*t));
-	struct da_owner *w = malloc(UI_MAX_OWNERS * sizeof(*w));
-	if (!t || !w)
-		goto out;
-	uint32_t n = blocks > CELL_SAMPLES ? CELL_SAMPLES : (uint32_t)blocks;
-	cf->sampled = blocks > n;
-	for (uint32_t i = 0; i < n; i++) {
-		/* block-aligned, spread evenly when sampling */
-		uint64_t b = cf->sampled ? (uint64_t)((double)i * (double)blocks /
-						      n) : i;
-		uint64_t off = start + b * bs;
-		if (off >= start + len)
-			break;
-		cf->samples++;
-		const struct da_owner *o = file_at(u, v, off, w);
-		if (!o)
-			continue;
-		cf->owned++;
-		uint64_t h = ((uintptr_t)o->node >> 4) ^
-			     (uint64_t)o->info.inode * 0x9E3779B97F4A7C15ull;
-		for (uint32_t k = 0; k < FILE_SLOTS; k++) {
-			struct file_slot *s = &t[(h + k) & (FILE_SLOTS - 1)];
-			if (!s->node) {
-				*s = (struct file_slot){ o->node, o->info.inode,
-							 1, off };
-				cf->distinct++;
-				break;
-			}
-			if (s->node == o->node && s->inode == o->info.inode) {
-				s->hits++;
-				break;
-			}
+	struct da_range *r = da_range_scan(u->o, v->dev, start, len,
+					   DA_RANGE_FILES);
+	if (!r)
+		return;
+	cf->samples = blocks > UINT32_MAX ? UINT32_MAX : (uint32_t)blocks;
+	cf->distinct = (uint32_t)r->nfiles;
+	cf->sampled = r->files_cut;
+	for (size_t i = 0; i < r->nfiles; i++)
+		cf->owned += (uint32_t)((r->files[i].bytes + bs - 1) / bs);
+	for (size_t i = 0; i < r->nfiles && cf->ntop < UI_TOP_FILES; i++) {
+		const struct da_range_file *f = &r->files[i];
+		int t = cf->ntop++;
+		cf->top[t].hits = (uint32_t)((f->bytes + bs - 1) / bs);
+		cf->top[t].inode = (int64_t)f->id;
+		/* a file without a path (the resize inode, the journal, an
+		 * orphan) goes by its number and what its blocks are */
+		char path[sizeof(cf->top[t].path)];
+		if (da_range_file_path(f, path, sizeof(path)) == 0 && path[0]) {
+			memcpy(cf->top[t].path, path, sizeof(path));
+		} else {
+			struct da_block_info info;
+			memset(&info, 0, sizeof(info));
+			const struct da_node *n = f->node;
+			const char *role = NULL;
+			if (n->plugin && n->plugin->describe_block &&
+			    n->plugin->describe_block((struct da_node *)n,
+						      f->first, &info) == 0)
+				role = info.role;
+			snprintf(cf->top[t].path, sizeof(cf->top[t].path),
+				 "(inode %" PRIu64 "%s%s)", f->id,
+				 role ? ", " : "", role ? role : "");
 		}
 	}
-	/* the top few by blocks, with their paths */
-	for (int r = 0; r < UI_TOP_FILES; r++) {
-		struct file_slot *best = NULL;
-		for (uint32_t k = 0; k < FILE_SLOTS; k++)
-			if (t[k].node && t[k].hits &&
-			    (!best || t[k].hits > best->hits))
-				best = &t[k];
-		if (!best)
-			break;
-		const struct da_owner *o = file_at(u, v, best->first, w);
-		cf->top[r].hits = best->hits;
-		cf->top[r].inode = best->inode;
-		/* a file without a path (the resize inode, the journal, an
-		 * orphan) goes by its inode and what its blocks are */
-		if (o && o->info.path[0])
-			snprintf(cf->top[r].path, sizeof(cf->top[r].path),
-				 "%s", o->info.path);
-		else
-			snprintf(cf->top[r].path, sizeof(cf->top[r].path),
-				 "(inode %" PRId64 "%s%s)", best->inode,
-				 o && o->info.role ? ", " : "",
-				 o && o->info.role ? o->info.role : "");
-		cf->ntop++;
-		best->hits = 0;
-	}
-out:
-	free(t);
-	free(w);
+	da_range_free(r);
 }
 
 static void add_cell_files(struct ui *u, const struct view *v, uint64_t start,
@@ -356,8 +300,8 @@ static void add_cell_files(struct ui *u, const struct view *v, uint64_t start,
 	/* a disk's or an LV's smallest unit is the sector */
 	const char *unit = v->min_cell == 512 ? "sectors" : "blocks";
 	if (cf->sampled)
-		add(u, ROLE_TEXT, "   files: %u+ in %u of %" PRIu64 " %s",
-		    cf->distinct, cf->samples, cf->blocks, unit);
+		add(u, ROLE_TEXT, "   files: %u+ in %u %s", cf->distinct,
+		    cf->samples, unit);
 	else
 		add(u, ROLE_TEXT, "   files: %u in %u %s", cf->distinct,
 		    cf->samples, unit);

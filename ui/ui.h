@@ -63,11 +63,11 @@ struct cell_files {
 	struct da_device *dev;
 	uint64_t start, len;
 	bool ready, valid;
-	uint32_t samples;          /* blocks looked at */
+	uint32_t samples;          /* blocks in the cell (the share's base) */
 	uint64_t blocks;           /* blocks in the cell */
 	uint32_t owned;            /* of those, blocks a file owns */
 	uint32_t distinct;         /* distinct files among them */
-	bool sampled;              /* fewer samples than blocks in the cell */
+	bool sampled;              /* more files than the engine lists */
 	struct {
 		uint32_t hits;
 		int64_t inode;
@@ -169,7 +169,6 @@ int colors_pair(int fg, int bg);
 /* Set the text attributes for a role on stdscr. */
 void role_on(enum ui_role r);
 /* The letter that stands for a region without colours. */
-char region_letter(int region);
 /* A cchar_t for a map cell. */
 void cell_glyph(const struct ui *u, int region, enum fill f, bool conflict,
 		bool cursor, cchar_t *out);

@@ -191,21 +191,13 @@ int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,
 	return da_ownership_locate_all(u->o, v->dev, off, out, max);
 }
 
-/* The space an owner's fine blocks are counted in: a filesystem's block
- * size when its node says, else the device's. */
+/* The finest cell of an owner's space: its block size, which a
+ * filesystem or swap area gives its space (da_node_set_block_size). */
 static uint64_t min_cell_for(const struct da_owner *w)
 {
-	uint64_t bs = 0;
-	static const char *const keys[] = { "block_size", "cluster_size",
-					    "blocksize", NULL };
-	for (int k = 0; w->node && !bs && keys[k]; k++) {
-		struct da_value *b = da_obj_get(w->node->props, keys[k]);
-		if (b && b->type == DA_V_INT && b->u.i > 0 &&
-		    b->u.i <= (1 << 24))
-			bs = (uint64_t)b->u.i;
-	}
-	if (!bs && w->space)
-		bs = w->space->block_size;
+	uint64_t bs = w->space ? w->space->block_size : 0;
+	if (bs > (1 << 24))
+		bs = 1 << 24;
 	if (bs < 512 || !pow2(bs))
 		bs = 512;
 	return bs;

@@ -17,6 +17,7 @@
 #include <ext2fs/ext2fs.h>
 #include <et/com_err.h>
 
+#include "../fileindex.h"
 #include "../util.h"
 
 extern const struct da_plugin da_plugin_ext;
@@ -183,11 +184,6 @@ struct run {
 	bool conflict;
 };
 
-/* One directory entry: inode ino is called names + name_at in dir. */
-struct name_link {
-	uint32_t ino, dir, name_at;
-};
-
 struct ext_priv {
 	ext2_filsys fs;
 	uint32_t bs;
@@ -197,17 +193,6 @@ struct ext_priv {
 	struct run *meta;
 	size_t nmeta, capmeta;
 	uint64_t *meta_before;
-	/* the file index, published by ready */
-	struct run *runs;
-	size_t nruns, capruns;
-	/* every name in every directory read, sorted by inode (then in
-	 * the order read): memory follows the files, not the inode count */
-	struct name_link *links;
-	size_t nlinks, caplinks;
-	char *names;
-	size_t names_len, names_cap;
-	uint32_t ninodes;
-	int ready;
 	bool overflow;
 	/* inode tables whose descriptor points outside the filesystem (or
 	 * their group): set aside at scan time, for the index's reason */
@@ -318,24 +303,38 @@ static void add_meta(struct ext_priv *p, uint64_t start, uint64_t len,
 		p->overflow = true;
 }
 
+/* Where collect_inode puts what it finds: the metadata table (the
+ * journal, at scan time) or the shared file index (build_index). */
 struct collect {
 	struct ext_priv *p;
-	struct run **v;
-	size_t *n, *cap;
 	uint32_t ino;
-	const char *data_role;
-	bool meta;                 /* into the metadata table */
+	struct da_fileindex *x;    /* NULL: into the metadata table */
+	uint32_t file;             /* x's number for ino */
+	enum da_role data_role;
 };
 
+enum piece { PIECE_DATA, PIECE_TREE, PIECE_INDIRECT };
+
 static void collect_add(struct collect *c, uint64_t start, uint64_t len,
-			const char *role)
+			uint64_t lblk, enum piece kind, uint32_t flags)
 {
-	if (start >= c->p->nblocks || len == 0)
+	struct ext_priv *p = c->p;
+	if (start >= p->nblocks || len == 0)
 		return;
-	if (len > c->p->nblocks - start)
-		len = c->p->nblocks - start;
-	if (push_run(c->v, c->n, c->cap, start, len, c->ino, role) < 0)
-		c->p->overflow = true;
+	if (len > p->nblocks - start)
+		len = p->nblocks - start;
+	if (!c->x) {
+		add_meta(p, start, len, da_role_name(c->data_role), c->ino);
+		return;
+	}
+	enum da_role role = kind == PIECE_DATA ? c->data_role
+			    : kind == PIECE_TREE ? DA_ROLE_EXTENT_TREE
+			    : DA_ROLE_INDIRECT_BLOCK;
+	if (kind != PIECE_DATA)
+		flags |= DA_RUN_META;
+	if (da_fi_add_run(c->x, c->file, start * p->bs, len * p->bs,
+			  lblk * p->bs, role, flags) < 0)
+		p->overflow = true;
 }
 
 static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
@@ -343,9 +342,8 @@ static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 {
 	(void)fs, (void)ref_blk, (void)ref_offset;
 	struct collect *c = priv;
-	collect_add(c, *blocknr, 1, blockcnt < 0 ? (c->meta ? c->data_role
-							    : "indirect_block")
-						 : c->data_role);
+	collect_add(c, *blocknr, 1, blockcnt < 0 ? 0 : (uint64_t)blockcnt,
+		    blockcnt < 0 ? PIECE_INDIRECT : PIECE_DATA, 0);
 	return c->p->overflow ? BLOCK_ABORT : 0;
 }
 
@@ -365,11 +363,14 @@ static void collect_inode(struct collect *c, ext2_ino_t ino,
 			if (!(e.e_flags & EXT2_EXTENT_FLAGS_SECOND_VISIT)) {
 				if (e.e_flags & EXT2_EXTENT_FLAGS_LEAF)
 					collect_add(c, e.e_pblk, e.e_len,
-						    c->data_role);
+						    e.e_lblk, PIECE_DATA,
+						    (e.e_flags &
+						     EXT2_EXTENT_FLAGS_UNINIT)
+							    ? DA_RUN_UNWRITTEN
+							    : 0);
 				else
-					collect_add(c, e.e_pblk, 1,
-						    c->meta ? c->data_role
-							    : "extent_tree");
+					collect_add(c, e.e_pblk, 1, 0,
+						    PIECE_TREE, 0);
 			}
 			if (c->p->overflow)
 				break;
@@ -423,9 +424,8 @@ static void build_meta(struct ext_priv *p)
 	if (sb->s_journal_inum && sb->s_journal_inum < sb->s_inodes_count) {
 		struct ext2_inode ji;
 		if (!ext2fs_read_inode(fs, sb->s_journal_inum, &ji)) {
-			struct collect c = { p, &p->meta, &p->nmeta,
-					     &p->capmeta, sb->s_journal_inum,
-					     "journal", true };
+			struct collect c = { p, sb->s_journal_inum, NULL, 0,
+					     DA_ROLE_JOURNAL };
 			collect_inode(&c, sb->s_journal_inum, &ji);
 		}
 	}
@@ -605,9 +605,6 @@ static void ext_free(struct da_node *n)
 	da_bitmap_free(p->used);
 	free(p->meta);
 	free(p->meta_before);
-	free(p->runs);
-	free(p->links);
-	free(p->names);
 	free(p);
 	n->priv = NULL;
 }
@@ -691,13 +688,15 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	drop_bad_itables(p);
 	if (p->overflow)
 		da_node_set_reason(n, "too many metadata runs");
+	da_node_set_block_size(n, p->bs);
 	return n;
 }
 
 /* ---- the file index ---- */
 
 struct dir_ctx {
-	struct ext_priv *p;
+	struct da_fileindex *x;
+	uint32_t ninodes;
 	uint64_t entries;
 };
 
@@ -706,107 +705,17 @@ static int dir_cb(ext2_ino_t dir, int entry, struct ext2_dir_entry *dirent,
 {
 	(void)entry, (void)offset, (void)blocksize, (void)buf;
 	struct dir_ctx *c = priv;
-	struct ext_priv *p = c->p;
 	if (++c->entries > MAX_DIR_ENTRIES)
 		return DIRENT_ABORT;
 	ext2_ino_t ino = dirent->inode;
 	int len = ext2fs_dirent_name_len(dirent);
-	if (!ino || ino > p->ninodes || len <= 0)
+	if (!ino || ino > c->ninodes || len <= 0)
 		return 0;
 	if ((len == 1 && dirent->name[0] == '.') ||
 	    (len == 2 && dirent->name[0] == '.' && dirent->name[1] == '.'))
 		return 0;
-	if (p->nlinks >= p->caplinks) {
-		size_t cap = p->caplinks ? p->caplinks * 2 : 4096;
-		struct name_link *nl = realloc(p->links, cap * sizeof(*nl));
-		if (!nl)
-			return DIRENT_ABORT;
-		p->links = nl;
-		p->caplinks = cap;
-	}
-	if (p->names_len + (size_t)len + 1 > p->names_cap) {
-		size_t cap = p->names_cap ? p->names_cap * 2 : 65536;
-		while (cap < p->names_len + (size_t)len + 1)
-			cap *= 2;
-		if (cap > UINT32_MAX)
-			return DIRENT_ABORT;
-		char *nn = realloc(p->names, cap);
-		if (!nn)
-			return DIRENT_ABORT;
-		p->names = nn;
-		p->names_cap = cap;
-	}
-	p->links[p->nlinks++] = (struct name_link){
-		ino, dir, (uint32_t)p->names_len };
-	memcpy(p->names + p->names_len, dirent->name, (size_t)len);
-	p->names_len += (size_t)len;
-	p->names[p->names_len++] = '\0';
-	return 0;
-}
-
-static int cmp_link(const void *a, const void *b)
-{
-	const struct name_link *x = a, *y = b;
-	if (x->ino != y->ino)
-		return x->ino < y->ino ? -1 : 1;
-	return x->name_at < y->name_at ? -1 : x->name_at > y->name_at;
-}
-
-/* The first name of ino (the first read: the one paths use), or NULL. */
-static const struct name_link *first_link(const struct ext_priv *p,
-					  uint32_t ino)
-{
-	size_t lo = 0, hi = p->nlinks;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (p->links[mid].ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < p->nlinks && p->links[lo].ino == ino ? &p->links[lo]
-							  : NULL;
-}
-
-/* "/a/b/c" for the name l, through the first names of its directories
- * (which have only one); "" when a directory on the way is unknown. */
-static void link_path(const struct ext_priv *p, const struct name_link *l,
-		      char *out, size_t len)
-{
-	const struct name_link *chain[MAX_PATH_DEPTH];
-	int depth = 0;
-	out[0] = '\0';
-	while (l) {
-		if (depth >= MAX_PATH_DEPTH)
-			return;            /* a loop */
-		chain[depth++] = l;
-		if (l->dir == EXT2_ROOT_INO)
-			break;
-		l = first_link(p, l->dir);
-	}
-	if (!l)
-		return;                    /* an orphan */
-	size_t o = 0;
-	for (int i = depth - 1; i >= 0 && o + 2 < len; i--) {
-		int w = snprintf(out + o, len - o, "/%s",
-				 p->names + chain[i]->name_at);
-		if (w < 0)
-			break;
-		o += (size_t)w;
-	}
-	if (o >= len)
-		out[len - 1] = '\0';
-}
-
-/* "/a/b/c" for ino, "" when unknown. */
-static void inode_path(const struct ext_priv *p, uint32_t ino, char *out,
-		       size_t len)
-{
-	out[0] = '\0';
-	if (ino == EXT2_ROOT_INO)
-		snprintf(out, len, "/");
-	else
-		link_path(p, first_link(p, ino), out, len);
+	return da_fi_add_name(c->x, ino, dir, dirent->name, (size_t)len) < 0
+		       ? DIRENT_ABORT : 0;
 }
 
 /* What the file index could not read, for the node's reason. */
@@ -816,21 +725,6 @@ struct index_gaps {
 	uint64_t bad_inodes;       /* in use, but their checksum fails */
 	uint64_t dirs;             /* directories that could not be read */
 };
-
-/* The node's reason gets "file index: why", after what the scan said.
- * Only the reason: the explorer may be reading props meanwhile. */
-static void index_reason(struct da_node *n, const char *why)
-{
-	da_trace("ext: %s: file index: %s", n->dev ? n->dev->name : "?", why);
-	if (n->reason) {
-		char *old = n->reason;
-		n->reason = NULL;
-		da_node_set_reason(n, "%s; file index: %s", old, why);
-		free(old);
-	} else {
-		da_node_set_reason(n, "file index: %s", why);
-	}
-}
 
 static void __attribute__((format(printf, 4, 5)))
 say(char *buf, size_t len, size_t *o, const char *fmt, ...)
@@ -849,26 +743,23 @@ say(char *buf, size_t len, size_t *o, const char *fmt, ...)
 		*o += (size_t)w < len - *o ? (size_t)w : len - *o - 1;
 }
 
-static void index_gaps_reason(struct ext_priv *p, struct da_node *n,
-			      const struct index_gaps *g)
+static void gaps_reason(struct ext_priv *p, const struct index_gaps *g,
+			char *why, size_t len)
 {
-	char why[400] = "";
 	size_t o = 0;
+	why[0] = '\0';
 	if (g->groups)
-		say(why, sizeof(why), &o, "the inodes of %llu of %u groups "
+		say(why, len, &o, "the inodes of %llu of %u groups "
 		    "are not read (%s)", (unsigned long long)g->groups,
 		    (unsigned)p->fs->group_desc_count, g->first_group);
 	if (g->bad_inodes)
-		say(why, sizeof(why), &o, "%llu inodes fail their checksum "
+		say(why, len, &o, "%llu inodes fail their checksum "
 		    "and are left out", (unsigned long long)g->bad_inodes);
 	if (g->dirs)
-		say(why, sizeof(why), &o, "%llu directories cannot be read: "
+		say(why, len, &o, "%llu directories cannot be read: "
 		    "their files have no path", (unsigned long long)g->dirs);
 	if (p->overflow)
-		say(why, sizeof(why), &o, "cut short: more than %u runs",
-		    MAX_RUNS);
-	if (why[0])
-		index_reason(n, why);
+		say(why, len, &o, "cut short: too many runs");
 }
 
 static int push_dir(uint32_t **v, size_t *n, size_t *cap, uint32_t ino)
@@ -885,35 +776,46 @@ static int push_dir(uint32_t **v, size_t *n, size_t *cap, uint32_t ino)
 	return 0;
 }
 
+static enum da_file_kind inode_kind(const struct ext2_inode *inode)
+{
+	if (LINUX_S_ISDIR(inode->i_mode))
+		return DA_FILE_DIR;
+	if (LINUX_S_ISREG(inode->i_mode))
+		return DA_FILE_REGULAR;
+	if (LINUX_S_ISLNK(inode->i_mode))
+		return DA_FILE_SYMLINK;
+	return DA_FILE_OTHER;
+}
+
 /* The file index is published even when it could not be built, or only
  * in part: lookups then answer with what the scan knows (metadata roles,
  * used/free) instead of "indexing" for ever. */
-static void publish(struct ext_priv *p)
-{
-	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
-}
-
 static int ext_build_index(struct da_node *n, da_error *err)
 {
 	struct ext_priv *p = n->priv;
-	if (!p || __atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
+	if (!p || da_fi_get(n))
 		return 0;
 	lib_init();
 	ext2_filsys fs = p->fs;
-	p->ninodes = fs->super->s_inodes_count;
+	uint32_t ninodes = fs->super->s_inodes_count;
 	bool paths = true;
 	uint32_t *dirs = NULL;
 	size_t ndirs = 0, capdirs = 0;
 	struct index_gaps gaps = { 0 };
+	char why[400];
 
+	struct da_fileindex *x = da_fi_new(false);
+	if (!x) {
+		da_fi_publish(n, NULL, "no memory for the file index");
+		return da_error_set(err, ENOMEM, "no memory for the file index");
+	}
+	da_fi_set_root(x, EXT2_ROOT_INO);
 	ext2_inode_scan scan;
 	errcode_t e = ext2fs_open_inode_scan(fs, 0, &scan);
 	if (e) {
-		char why[200];
 		snprintf(why, sizeof(why), "cannot scan the inodes: %s",
 			 error_message(e));
-		index_reason(n, why);
-		publish(p);
+		da_fi_publish(n, x, why);
 		return da_error_set(err, EIO, "%s", why);
 	}
 	ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
@@ -958,18 +860,27 @@ static int ext_build_index(struct da_node *n, da_error *err)
 				continue;  /* reserved: journal, resize... */
 			if (inode.i_links_count == 0)
 				continue;
-			if (LINUX_S_ISDIR(inode.i_mode) && paths &&
+			enum da_file_kind kind = inode_kind(&inode);
+			uint32_t f = da_fi_add_file(x, ino, kind,
+						    EXT2_I_SIZE(&inode), 0);
+			if (f == UINT32_MAX) {
+				p->overflow = true;
+				break;
+			}
+			if (kind == DA_FILE_DIR && paths &&
 			    push_dir(&dirs, &ndirs, &capdirs, ino) < 0)
 				paths = false;
+			struct collect c = { p, ino, x, f,
+					     kind == DA_FILE_DIR
+						     ? DA_ROLE_DIRECTORY
+						     : DA_ROLE_FILE_DATA };
+			/* a shared xattr block is shared by design: legal */
 			blk64_t acl = ext2fs_file_acl_block(fs, &inode);
-			struct collect c = { p, &p->runs, &p->nruns,
-					     &p->capruns, ino,
-					     LINUX_S_ISDIR(inode.i_mode)
-						     ? "directory"
-						     : "file_data",
-					     false };
-			if (acl)
-				collect_add(&c, acl, 1, "xattr");
+			if (acl && acl < p->nblocks &&
+			    da_fi_add_run(x, f, acl * p->bs, p->bs, 0,
+					  DA_ROLE_XATTR,
+					  DA_RUN_META | DA_RUN_SHARED) < 0)
+				p->overflow = true;
 			if (ext2fs_inode_has_valid_blocks2(fs, &inode))
 				collect_inode(&c, ino, &inode);
 			if (p->overflow)
@@ -982,48 +893,157 @@ static int ext_build_index(struct da_node *n, da_error *err)
 	}
 	ext2fs_close_inode_scan(scan);
 
-	if (p->nruns > 1)
-		da_sort(p->runs, p->nruns, sizeof(*p->runs), cmp_run);
-	/* blocks claimed by two inodes: both runs say so (a shared xattr
-	 * block is shared by design, not a conflict) */
-	uint64_t end = 0;
-	size_t owner = 0;
-	for (size_t i = 0; i < p->nruns; i++) {
-		struct run *r = &p->runs[i];
-		if (i && r->start < end && r->ino != p->runs[owner].ino &&
-		    !(r->role == p->runs[owner].role &&
-		      !strcmp(r->role, "xattr"))) {
-			r->conflict = true;
-			p->runs[owner].conflict = true;
+	/* the reserved inodes that own blocks (the journal, the resize
+	 * inode): files without a path, so that a range's files name them
+	 * as debugfs icheck does */
+	uint32_t seen_ino[8], seen_f[8];
+	size_t nseen = 0;
+	for (size_t i = 0; i < p->nmeta && !p->overflow; i++) {
+		const struct run *m = &p->meta[i];
+		if (!m->ino)
+			continue;
+		uint32_t f = UINT32_MAX;
+		for (size_t k = 0; k < nseen; k++)
+			if (seen_ino[k] == m->ino)
+				f = seen_f[k];
+		if (f == UINT32_MAX) {
+			f = da_fi_add_file(x, m->ino, DA_FILE_META, 0, 0);
+			if (nseen < 8) {
+				seen_ino[nseen] = m->ino;
+				seen_f[nseen++] = f;
+			}
 		}
-		if (r->start + r->len > end) {
-			end = r->start + r->len;
-			owner = i;
-		}
+		if (f == UINT32_MAX ||
+		    da_fi_add_run(x, f, m->start * p->bs,
+				  (uint64_t)m->len * p->bs, 0,
+				  da_role_by_name(m->role), DA_RUN_META) < 0)
+			p->overflow = true;
 	}
-
 	if (paths) {
-		struct dir_ctx c = { p, 0 };
+		struct dir_ctx c = { x, ninodes, 0 };
 		for (size_t i = 0; i < ndirs; i++)
 			if (ext2fs_dir_iterate2(fs, dirs[i], 0, NULL, dir_cb,
 						&c))
 				gaps.dirs++;
-		if (p->nlinks > 1)
-			da_sort(p->links, p->nlinks, sizeof(*p->links),
-			      cmp_link);
 	}
 	free(dirs);
-	index_gaps_reason(p, n, &gaps);
-	publish(p);
+	gaps_reason(p, &gaps, why, sizeof(why));
+	da_fi_publish(n, x, why);
 	return 0;
+}
+
+/* The paths of the files among inodes [first, first+count), up to three,
+ * into buf at o. */
+static void inode_files(const struct da_node *n, uint32_t first,
+			uint32_t count, char *buf, size_t len, size_t o)
+{
+	const struct da_fileindex *x = da_fi_get(n);
+	if (!x)
+		return;
+	int shown = 0, more = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t f = da_fi_find_id(x, first + i);
+		char path[256];
+		if (f == UINT32_MAX || da_fi_path(x, f, 0, path,
+						  sizeof(path)) < 0)
+			continue;
+		if (shown == 3) {
+			more++;
+			continue;
+		}
+		int w = snprintf(buf + o, len - o, "%s%s", shown ? ", " : ": ",
+				 path);
+		if (w < 0 || (size_t)w >= len - o)
+			return;
+		o += (size_t)w;
+		shown++;
+	}
+	if (more)
+		snprintf(buf + o, len - o, " (+%d more)", more);
+}
+
+/* What metadata block b (of role) describes: which group's inodes,
+ * bitmap or descriptors.  Asked only of metadata, so a walk over the
+ * groups is fine. */
+static void ext_governs(const struct da_node *n, struct ext_priv *p,
+			uint64_t b, const char *role, char *buf, size_t len)
+{
+	ext2_filsys fs = p->fs;
+	uint32_t ipg = EXT2_INODES_PER_GROUP(fs->super);
+	uint32_t ipb = p->bs / EXT2_INODE_SIZE(fs->super);
+	buf[0] = '\0';
+	for (dgrp_t g = 0; g < fs->group_desc_count; g++) {
+		if (!strcmp(role, "inode_table")) {
+			uint64_t t = ext2fs_inode_table_loc(fs, g);
+			if (!t || b < t || b >= t + fs->inode_blocks_per_group)
+				continue;
+			uint32_t first = g * ipg + (uint32_t)(b - t) * ipb + 1;
+			int w = snprintf(buf, len, "inodes %u-%u of group %u",
+					 first, first + ipb - 1, (unsigned)g);
+			if (w > 0 && (size_t)w < len)
+				inode_files(n, first, ipb, buf, len, (size_t)w);
+			return;
+		}
+		if (!strcmp(role, "block_bitmap") &&
+		    ext2fs_block_bitmap_loc(fs, g) == b) {
+			snprintf(buf, len, "the block bitmap of group %u "
+				 "(blocks %llu-%llu)", (unsigned)g,
+				 (unsigned long long)ext2fs_group_first_block2(fs, g),
+				 (unsigned long long)ext2fs_group_last_block2(fs, g));
+			return;
+		}
+		if (!strcmp(role, "inode_bitmap") &&
+		    ext2fs_inode_bitmap_loc(fs, g) == b) {
+			snprintf(buf, len, "the inode bitmap of group %u "
+				 "(inodes %u-%u)", (unsigned)g, g * ipg + 1,
+				 (g + 1) * ipg);
+			return;
+		}
+		if (!strcmp(role, "superblock") || !strcmp(role,
+							   "group_descriptors")) {
+			blk64_t super = 0, old_desc = 0, new_desc = 0;
+			blk_t used = 0;
+			ext2fs_super_and_bgd_loc2(fs, g, &super, &old_desc,
+						  &new_desc, &used);
+			if (g == 0)
+				super = fs->super->s_first_data_block;
+			if (!strcmp(role, "superblock") && super == b) {
+				snprintf(buf, len, g ? "the backup superblock in "
+					 "group %u" : "the primary superblock",
+					 (unsigned)g);
+				return;
+			}
+			uint32_t dpb = p->bs / EXT2_DESC_SIZE(fs->super);
+			if (old_desc && b >= old_desc &&
+			    b < old_desc + fs->desc_blocks) {
+				uint64_t k = b - old_desc;
+				uint64_t g0 = k * dpb, g1 = g0 + dpb - 1;
+				if (g1 >= fs->group_desc_count)
+					g1 = fs->group_desc_count - 1;
+				snprintf(buf, len, "the descriptors of groups "
+					 "%llu-%llu (%s copy in group %u)",
+					 (unsigned long long)g0,
+					 (unsigned long long)g1,
+					 g ? "backup" : "primary", (unsigned)g);
+				return;
+			}
+			if (new_desc && b == new_desc) {
+				uint64_t g0 = (uint64_t)g / dpb * dpb;
+				snprintf(buf, len, "the descriptors of groups "
+					 "%llu-%llu (meta_bg)",
+					 (unsigned long long)g0,
+					 (unsigned long long)(g0 + dpb - 1));
+				return;
+			}
+		}
+	}
 }
 
 static int ext_describe_block(struct da_node *n, uint64_t off,
 			      struct da_block_info *out)
 {
 	struct ext_priv *p = n->priv;
-	memset(out, 0, sizeof(*out));
-	out->inode = -1;
+	da_block_info_init(out);
 	if (!p || !p->bs)
 		return -1;
 	uint64_t b = off / p->bs;
@@ -1037,28 +1057,24 @@ static int ext_describe_block(struct da_node *n, uint64_t off,
 		out->role = m->role;
 		if (m->ino)
 			out->inode = m->ino;
+		ext_governs(n, p, b, m->role, out->governs,
+			    sizeof(out->governs));
+		/* a file that claims metadata is a conflict worth naming */
+		struct da_block_info f;
+		da_block_info_init(&f);
+		if (da_fi_describe(n, off, &f) == 1 &&
+		    f.inode != (int64_t)m->ino) {
+			out->conflict = true;
+			if (!m->ino) {
+				out->inode = f.inode;
+				memcpy(out->path, f.path, sizeof(out->path));
+			}
+		}
 		return 0;
 	}
 	bool used = p->used && da_bitmap_test(p->used, b);
-	if (!__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE)) {
-		out->indexing = true;
-		out->role = used ? "used" : "free";
-		return 0;
-	}
-	const struct run *r = find_run(p->runs, p->nruns, b, NULL);
-	if (!r) {
-		out->role = used ? "used" : "free";
-		return 0;
-	}
-	out->role = r->role;
-	out->inode = r->ino;
-	out->conflict = r->conflict;
-	inode_path(p, r->ino, out->path, sizeof(out->path));
-	struct ext2_inode inode;
-	/* a directory's link count is its subdirectories, not names */
-	if (!ext2fs_read_inode(p->fs, r->ino, &inode) &&
-	    !LINUX_S_ISDIR(inode.i_mode))
-		out->nlinks = inode.i_links_count;
+	out->role = used ? "used" : "free";
+	da_fi_describe(n, off, out);
 	return 0;
 }
 
@@ -1101,63 +1117,6 @@ static int ext_usage(struct da_node *n, uint64_t off, uint64_t len,
 	return 0;
 }
 
-static int64_t ext_find_file(struct da_node *n, const char *name,
-			     char *path_out, size_t path_len)
-{
-	struct ext_priv *p = n->priv;
-	if (!p || !__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
-		return -1;
-	char path[1024];
-	uint32_t last = 0;
-	for (size_t i = 0; i < p->nruns; i++) {
-		if (p->runs[i].ino == last)
-			continue;
-		last = p->runs[i].ino;
-		/* every name of a file with hard links */
-		const struct name_link *l = first_link(p, last);
-		for (; l && l < p->links + p->nlinks && l->ino == last; l++) {
-			link_path(p, l, path, sizeof(path));
-			if (path[0] && strstr(path, name)) {
-				if (path_out)
-					snprintf(path_out, path_len, "%s",
-						 path);
-				return (int64_t)(p->runs[i].start * p->bs);
-			}
-		}
-		if (last == EXT2_ROOT_INO && !strcmp(name, "/")) {
-			if (path_out)
-				snprintf(path_out, path_len, "/");
-			return (int64_t)(p->runs[i].start * p->bs);
-		}
-	}
-	return -1;
-}
-
-static int64_t ext_file_next_extent(struct da_node *n, uint64_t off, int dir)
-{
-	struct ext_priv *p = n->priv;
-	if (!p || !__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
-		return -1;
-	size_t at;
-	const struct run *r = find_run(p->runs, p->nruns, off / p->bs, &at);
-	if (!r)
-		return -1;
-	uint32_t ino = r->ino;
-	if (dir > 0) {
-		for (size_t i = at + 1; i < p->nruns; i++)
-			if (p->runs[i].ino == ino &&
-			    p->runs[i].start > r->start + r->len - 1)
-				return (int64_t)(p->runs[i].start * p->bs);
-	} else {
-		for (size_t i = at; i > 0; i--)
-			if (p->runs[i - 1].ino == ino &&
-			    p->runs[i - 1].start + p->runs[i - 1].len <=
-				    r->start)
-				return (int64_t)(p->runs[i - 1].start * p->bs);
-	}
-	return -1;
-}
-
 const struct da_plugin da_plugin_ext = {
 	.name = "ext",
 	.layer = DA_LAYER_FS,
@@ -1166,7 +1125,5 @@ const struct da_plugin da_plugin_ext = {
 	.build_index = ext_build_index,
 	.describe_block = ext_describe_block,
 	.usage = ext_usage,
-	.file_next_extent = ext_file_next_extent,
-	.find_file = ext_find_file,
 	.free = ext_free,
 };

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fileindex.h"
 #include "fat.h"
 #include "../signature.h"
 
@@ -394,6 +395,7 @@ static struct da_node *fat_scan(struct da_device *dev, da_error *err)
 		da_node_set_reason(n, "FAT[0] (0x%02x) does not match the "
 				   "media byte (0x%02x)", media_entry,
 				   g->media);
+	da_node_set_block_size(n, g->cs);
 	return n;
 }
 
@@ -404,13 +406,7 @@ static int fat_describe_block(struct da_node *n, uint64_t off,
 {
 	struct fat_priv *p = n->priv;
 	const struct fat_geom *g = &p->g;
-	bool ready = __atomic_load_n(&p->ready, __ATOMIC_ACQUIRE);
-	out->role = NULL;
-	out->block = out->inode = -1;
-	out->path[0] = 0;
-	out->nlinks = 0;
-	out->conflict = false;
-	out->indexing = false;
+	da_block_info_init(out);
 	if (off >= n->dev->size)
 		return -1;
 	uint64_t sector = off / g->bps;
@@ -437,6 +433,7 @@ static int fat_describe_block(struct da_node *n, uint64_t off,
 		out->block = (int64_t)sector;
 		out->role = "root_directory";
 		out->inode = 2;
+		out->file_offset = (int64_t)(off - g->root_off);
 		snprintf(out->path, sizeof(out->path), "/");
 		return 0;
 	}
@@ -446,30 +443,19 @@ static int fat_describe_block(struct da_node *n, uint64_t off,
 		return 0;
 	}
 	uint32_t k = (uint32_t)((off - g->data_off) / g->cs);
-	uint32_t c = k + 2;
-	out->block = c;
+	out->block = k + 2;
 	bool used = da_bitmap_test(p->used, k);
-	if (!ready) {
+	bool bad = used && cluster_bad(p, k);
+	/* allocated in the FAT but reached by no file: what fsck.fat calls
+	 * lost clusters */
+	out->role = !used ? "free" : bad ? "bad" : "lost";
+	if (!da_fi_get(n)) {
 		out->indexing = used;
-		out->role = !used ? "free" : cluster_bad(p, k) ? "bad" :
-			    "file_data";
+		if (used && !bad)
+			out->role = "file_data";
 		return 0;
 	}
-	const struct fat_index *x = p->idx;
-	int count;
-	const struct fat_run *r = fat_owner_of(x, c, &count);
-	if (!r) {
-		/* allocated in the FAT but reached by no file: what
-		 * fsck.fat calls lost clusters */
-		out->role = !used ? "free" : cluster_bad(p, k) ? "bad" : "lost";
-		return 0;
-	}
-	const struct fat_file *f = &x->files[r->file];
-	out->role = f->dir ? "directory" : "file_data";
-	out->inode = f->inode;
-	out->nlinks = 1;
-	out->conflict = count > 1;
-	fat_file_path(x, r->file, out->path, sizeof(out->path));
+	da_fi_describe(n, off, out);
 	return 0;
 }
 
@@ -524,63 +510,12 @@ static int fat_usage(struct da_node *n, uint64_t off, uint64_t len,
 	return 0;
 }
 
-static int64_t fat_file_next_extent(struct da_node *n, uint64_t off, int dir)
-{
-	struct fat_priv *p = n->priv;
-	const struct fat_geom *g = &p->g;
-	if (!__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
-		return -1;
-	if (off < g->data_off || off >= g->data_end)
-		return -1;
-	const struct fat_index *x = p->idx;
-	uint32_t c = (uint32_t)((off - g->data_off) / g->cs) + 2;
-	int count;
-	const struct fat_run *r = fat_owner_of(x, c, &count);
-	if (!r)
-		return -1;
-	const struct fat_file *f = &x->files[r->file];
-	size_t i = (size_t)(r - x->runs);
-	if (dir > 0 && i + 1 < (size_t)f->run_first + f->nruns)
-		r = &x->runs[i + 1];
-	else if (dir < 0 && i > f->run_first)
-		r = &x->runs[i - 1];
-	else
-		return -1;
-	return (int64_t)(g->data_off + (uint64_t)(r->start - 2) * g->cs);
-}
-
-static int64_t fat_find_file(struct da_node *n, const char *name,
-			     char *path_out, size_t path_len)
-{
-	struct fat_priv *p = n->priv;
-	const struct fat_geom *g = &p->g;
-	if (!__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE) || !name[0])
-		return -1;
-	const struct fat_index *x = p->idx;
-	char path[1024];
-	for (size_t i = 1; i < x->nfiles; i++) {
-		const struct fat_file *f = &x->files[i];
-		if (!f->nruns)
-			continue;  /* nothing to show for an empty file */
-		fat_file_path(x, (uint32_t)i, path, sizeof(path));
-		if (!strstr(path, name))
-			continue;
-		if (path_out && path_len)
-			snprintf(path_out, path_len, "%s", path);
-		return (int64_t)(g->data_off +
-				 (uint64_t)(x->runs[f->run_first].start - 2) *
-				 g->cs);
-	}
-	return -1;
-}
-
 static void fat_free(struct da_node *n)
 {
 	struct fat_priv *p = n->priv;
 	if (!p)
 		return;
 	da_bitmap_free(p->used);
-	fat_index_free(p->idx);
 	free(p);
 	n->priv = NULL;
 }
@@ -593,7 +528,5 @@ const struct da_plugin da_plugin_fat = {
 	.build_index = fat_build_index,
 	.describe_block = fat_describe_block,
 	.usage = fat_usage,
-	.file_next_extent = fat_file_next_extent,
-	.find_file = fat_find_file,
 	.free = fat_free,
 };

@@ -33,6 +33,10 @@ struct fat_geom {
 	uint8_t media;
 };
 
+/* The walk of the directory tree (fat_index.c) keeps its own files and
+ * runs while it reads directories, then hands them to the shared file
+ * index (src/fileindex.h) and frees them. */
+
 /* One run of consecutive clusters of a file, in chain order. */
 struct fat_run {
 	uint32_t start, len;       /* cluster numbers */
@@ -56,8 +60,6 @@ struct fat_index {
 	size_t nfiles, cap;
 	struct fat_run *runs;
 	size_t nruns, rcap;
-	uint32_t *order;           /* runs sorted by start cluster */
-	uint32_t *maxend;          /* prefix maximum of run ends in order */
 	uint64_t conflicts;        /* clusters claimed twice */
 	uint8_t *visited, *owned;  /* bit arrays over clusters (build only) */
 	const uint8_t *fat;        /* (build only) */
@@ -71,8 +73,6 @@ struct fat_priv {
 	uint32_t bad_runs[FAT_MAX_BAD][2];
 	size_t nbad_runs;
 	uint64_t free_clusters, bad_clusters;
-	struct fat_index *idx;     /* valid once ready */
-	int ready;
 };
 
 /* fat.c */
@@ -83,10 +83,6 @@ uint8_t *fat_load(struct da_device *dev, const struct fat_geom *g,
 /* fat_index.c */
 int fat_build_index(struct da_node *n, da_error *err);
 void fat_index_free(struct fat_index *x);
-const struct fat_run *fat_owner_of(const struct fat_index *x, uint32_t c,
-				   int *count);
-void fat_file_path(const struct fat_index *x, uint32_t file, char *out,
-		   size_t cap);
 void fat_root_label(struct da_device *dev, const struct fat_geom *g,
 		    const uint8_t *fat, char *label, size_t len);
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../fileindex.h"
 #include "fat.h"
 
 /* ---- names ----------------------------------------------------------- */
@@ -444,14 +445,6 @@ static int walk_dir(struct da_device *dev, const struct fat_geom *g,
 	return rc;
 }
 
-static int cmp_u32_run(const void *a, const void *b, void *arg)
-{
-	const struct fat_run *r = arg;
-	uint32_t x = r[*(const uint32_t *)a].start;
-	uint32_t y = r[*(const uint32_t *)b].start;
-	return x < y ? -1 : x > y;
-}
-
 void fat_index_free(struct fat_index *x)
 {
 	if (!x)
@@ -460,37 +453,56 @@ void fat_index_free(struct fat_index *x)
 		free(x->files[i].name);
 	free(x->files);
 	free(x->runs);
-	free(x->order);
-	free(x->maxend);
 	free(x->visited);
 	free(x->owned);
 	free(x);
 }
 
-/* Sort the runs by cluster for lookups. */
-static int index_finish(struct fat_index *x)
+/* Hand the walk's files, names and cluster runs to the shared file
+ * index, in bytes of the filesystem.  NULL when it cannot be made. */
+static struct da_fileindex *emit(const struct fat_index *x,
+				 const struct fat_geom *g)
 {
-	x->order = malloc((x->nruns + 1) * sizeof(*x->order));
-	x->maxend = malloc((x->nruns + 1) * sizeof(*x->maxend));
-	if (!x->order || !x->maxend)
-		return -1;
-	for (size_t i = 0; i < x->nruns; i++)
-		x->order[i] = (uint32_t)i;
-	qsort_r(x->order, x->nruns, sizeof(*x->order), cmp_u32_run, x->runs);
-	uint32_t m = 0;
-	for (size_t i = 0; i < x->nruns; i++) {
-		const struct fat_run *r = &x->runs[x->order[i]];
-		if (r->start + r->len > m)
-			m = r->start + r->len;
-		x->maxend[i] = m;
+	struct da_fileindex *fi = da_fi_new(true);   /* FAT ignores case */
+	if (!fi)
+		return NULL;
+	da_fi_set_root(fi, 2);
+	for (size_t i = 0; i < x->nfiles; i++) {
+		const struct fat_file *f = &x->files[i];
+		uint32_t k = da_fi_add_file(fi, (uint64_t)f->inode,
+					    f->dir ? DA_FILE_DIR
+						   : DA_FILE_REGULAR,
+					    f->size, 0);
+		if (k == UINT32_MAX)
+			break;
+		if (i > 0)
+			da_fi_add_name(fi, (uint64_t)f->inode,
+				       (uint64_t)x->files[f->parent].inode,
+				       f->name, strlen(f->name));
+		uint64_t file_off = 0;
+		/* FAT12/16: the root directory is a fixed region */
+		if (i == 0 && g->type != 32 && g->root_len)
+			da_fi_add_run(fi, k, g->root_off, g->root_len, 0,
+				      DA_ROLE_ROOT_DIRECTORY, 0);
+		for (uint32_t j = 0; j < f->nruns; j++) {
+			const struct fat_run *r = &x->runs[f->run_first + j];
+			uint64_t len = (uint64_t)r->len * g->cs;
+			da_fi_add_run(fi, k, g->data_off +
+				      (uint64_t)(r->start - 2) * g->cs, len,
+				      file_off, f->dir ? DA_ROLE_DIRECTORY
+						       : DA_ROLE_FILE_DATA, 0);
+			file_off += len;
+		}
 	}
-	return 0;
+	if (x->warning[0])
+		da_fi_warn(fi, "%s", x->warning);
+	return fi;
 }
 
 int fat_build_index(struct da_node *n, da_error *err)
 {
 	struct fat_priv *p = n->priv;
-	if (__atomic_load_n(&p->ready, __ATOMIC_ACQUIRE))
+	if (da_fi_get(n))
 		return 0;
 	const struct fat_geom *g = &p->g;
 	struct fat_index *x = calloc(1, sizeof(*x));
@@ -554,76 +566,12 @@ publish:
 	free(x->visited);
 	free(x->owned);
 	x->visited = x->owned = NULL;
-	if (index_finish(x) < 0 && rc == 0)
+	struct da_fileindex *fi = emit(x, g);
+	fat_index_free(x);
+	if (!fi && rc == 0)
 		rc = da_error_set(err, ENOMEM, "no memory for the file index");
-	if (x->conflicts && !x->warning[0])
-		snprintf(x->warning, sizeof(x->warning),
-			 "%llu clusters claimed by more than one file",
-			 (unsigned long long)x->conflicts);
-	if (x->warning[0] && !n->reason)
-		da_node_set_reason(n, "file index: %s", x->warning);
-	p->idx = x;
-	__atomic_store_n(&p->ready, 1, __ATOMIC_RELEASE);
+	da_fi_publish(n, fi, fi ? NULL : "no memory for the file index");
 	return rc;
-}
-
-/* The index of the last run (in order) starting at or before cluster c,
- * or -1. */
-static long find_run(const struct fat_index *x, uint32_t c)
-{
-	long lo = 0, hi = (long)x->nruns - 1, ans = -1;
-	while (lo <= hi) {
-		long mid = lo + (hi - lo) / 2;
-		if (x->runs[x->order[mid]].start <= c) {
-			ans = mid;
-			lo = mid + 1;
-		} else {
-			hi = mid - 1;
-		}
-	}
-	return ans;
-}
-
-/* The run holding cluster c (the earliest file's when several do), how
- * many runs hold it in *count; NULL when none. */
-const struct fat_run *fat_owner_of(const struct fat_index *x, uint32_t c,
-				   int *count)
-{
-	const struct fat_run *best = NULL;
-	*count = 0;
-	long i = find_run(x, c);
-	for (int guard = 0; i >= 0 && x->maxend[i] > c && guard < 4096;
-	     i--, guard++) {
-		const struct fat_run *r = &x->runs[x->order[i]];
-		if (c >= r->start && c < r->start + r->len) {
-			(*count)++;
-			if (!best || r->file < best->file)
-				best = r;
-		}
-	}
-	return best;
-}
-
-void fat_file_path(const struct fat_index *x, uint32_t file, char *out,
-		   size_t cap)
-{
-	uint32_t chain[FAT_MAX_DEPTH + 8];
-	int n = 0;
-	for (uint32_t f = file; f != 0 && n < (int)(sizeof(chain) /
-						    sizeof(chain[0]));
-	     f = x->files[f].parent)
-		chain[n++] = f;
-	size_t len = 0;
-	out[0] = 0;
-	if (n == 0)
-		snprintf(out, cap, "/");
-	while (n-- > 0 && len + 1 < cap) {
-		int k = snprintf(out + len, cap - len, "/%s",
-				 x->files[chain[n]].name);
-		if (k < 0)
-			break;
-		len += (size_t)k;
-	}
 }
 
 /* The label in the root directory: read its first clusters only. */

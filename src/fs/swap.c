@@ -217,6 +217,7 @@ done:
 	free(hdr);
 	if (warn[0])
 		da_node_set_reason(n, "%s", warn);
+	da_node_set_block_size(n, p->page_size);
 	return n;
 }
 

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			da_report_list(null, m, false);
 			for (uint64_t off = 0; off < size; off += 509)
 				da_report_lookup(null, o, m, 0, off,
-						 (off / 509) % 2 == 0);
+						 (off / 509) % 2 == 0, "fuzz");
 			da_report_map(null, o, m, 0, 16, 4, true);
 			da_ownership_free(o);
 		}

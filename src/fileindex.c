@@ -1,0 +1,830 @@
+/* The shared file index (see fileindex.h for the contract).
+ *
+ * Storage: runs sorted by start, with a prefix maximum of their ends (and
+ * which run reaches that far), so that the runs holding a byte are found
+ * with one binary search and, where runs overlap, a short walk back; a
+ * second order of the runs by file; files sorted by id; names sorted by
+ * file.  About 40 bytes a run.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fnmatch.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileindex.h"
+#include "util.h"
+
+/* Bounds on what a hostile filesystem can make us hold. */
+#define FI_MAX_FILES (64u << 20)
+#define FI_MAX_RUNS (64u << 20)
+#define FI_MAX_NAMES (64u << 20)
+#define FI_MAX_NAME_BYTES (1u << 31)
+#define FI_MAX_DEPTH 4096          /* directories above a file */
+#define FI_WALK 4096               /* runs walked back over an overlap */
+#define FI_ACTIVE 4096             /* overlapping runs checked at once */
+
+struct fi_file {
+	uint64_t id;
+	uint64_t size;
+	uint32_t flags;
+	uint32_t name_first, nnames;   /* into names (sorted by file) */
+	uint32_t run_first, nruns;     /* into byfile */
+	uint8_t kind;
+};
+
+struct fi_name {
+	uint64_t id, parent_id;    /* while building */
+	uint32_t file, parent;     /* index numbers, once published */
+	uint32_t at;               /* into text */
+	uint32_t seq;              /* the order names came in */
+};
+
+struct da_fileindex {
+	bool ci;
+	struct fi_file *files;
+	size_t nfiles, capfiles;
+	uint32_t *by_id;           /* file numbers sorted by id */
+	struct fi_name *names;
+	size_t nnames, capnames;
+	char *text;
+	size_t ntext, captext;
+	struct da_fi_run *runs;
+	size_t nruns, capruns;
+	uint64_t *maxend;          /* max end of runs[0..i] */
+	uint32_t *maxrun;          /* which run reaches it */
+	uint32_t *byfile;          /* run numbers by (file, meta, file_off) */
+	uint64_t root_id;
+	uint32_t root;             /* file number, UINT32_MAX if unknown */
+	uint64_t conflict_bytes, shared_bytes;
+	bool full;
+	unsigned nwarn;
+	char warning[300];
+};
+
+/* An index that could not be made at all: what readers get then. */
+static struct da_fileindex empty_index = { .root = UINT32_MAX };
+
+/* ---- building -------------------------------------------------------- */
+
+struct da_fileindex *da_fi_new(bool case_insensitive)
+{
+	struct da_fileindex *x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->ci = case_insensitive;
+	x->root = UINT32_MAX;
+	x->root_id = UINT64_MAX;
+	return x;
+}
+
+void da_fi_warn(struct da_fileindex *x, const char *fmt, ...)
+{
+	if (!x || x == &empty_index)
+		return;
+	if (x->nwarn++)
+		return;            /* the first problem is the telling one */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(x->warning, sizeof(x->warning), fmt, ap);
+	va_end(ap);
+}
+
+/* Grow *v (of *cap items of size) to hold one more; false when it cannot
+ * or when max items are reached. */
+static bool grow(void **v, size_t *cap, size_t n, size_t size, size_t max)
+{
+	if (n < *cap)
+		return true;
+	if (n >= max)
+		return false;
+	size_t c = *cap ? *cap * 2 : 256;
+	if (c > max)
+		c = max;
+	void *p = realloc(*v, c * size);
+	if (!p)
+		return false;
+	*v = p;
+	*cap = c;
+	return true;
+}
+
+static void full(struct da_fileindex *x, const char *what)
+{
+	if (!x->full)
+		da_fi_warn(x, "cut short: too many %s (or no memory)", what);
+	x->full = true;
+}
+
+uint32_t da_fi_add_file(struct da_fileindex *x, uint64_t id,
+			enum da_file_kind kind, uint64_t size, uint32_t flags)
+{
+	if (!x || x->full ||
+	    !grow((void **)&x->files, &x->capfiles, x->nfiles,
+		  sizeof(*x->files), FI_MAX_FILES)) {
+		if (x)
+			full(x, "files");
+		return UINT32_MAX;
+	}
+	x->files[x->nfiles] = (struct fi_file){
+		.id = id, .size = size, .flags = flags, .kind = (uint8_t)kind,
+	};
+	return (uint32_t)x->nfiles++;
+}
+
+int da_fi_add_name(struct da_fileindex *x, uint64_t id, uint64_t parent_id,
+		   const char *name, size_t len)
+{
+	if (!x || x->full)
+		return -1;
+	if (len == 0)
+		return 0;
+	if (len > 4096)
+		len = 4096;
+	if (!grow((void **)&x->names, &x->capnames, x->nnames,
+		  sizeof(*x->names), FI_MAX_NAMES) ||
+	    x->ntext + len + 1 > FI_MAX_NAME_BYTES) {
+		full(x, "names");
+		return -1;
+	}
+	while (x->ntext + len + 1 > x->captext) {
+		size_t c = x->captext ? x->captext * 2 : 65536;
+		char *t = realloc(x->text, c);
+		if (!t) {
+			full(x, "names");
+			return -1;
+		}
+		x->text = t;
+		x->captext = c;
+	}
+	x->names[x->nnames] = (struct fi_name){
+		.id = id, .parent_id = parent_id, .at = (uint32_t)x->ntext,
+		.seq = (uint32_t)x->nnames,
+	};
+	x->nnames++;
+	/* a '/' inside a name would forge a path */
+	for (size_t i = 0; i < len; i++)
+		x->text[x->ntext++] = name[i] == '/' ? '_' : name[i] ? name[i]
+								    : '?';
+	x->text[x->ntext++] = '\0';
+	return 0;
+}
+
+void da_fi_set_root(struct da_fileindex *x, uint64_t root_id)
+{
+	if (x)
+		x->root_id = root_id;
+}
+
+int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
+		  uint64_t len, uint64_t file_off, enum da_role role,
+		  uint32_t flags)
+{
+	if (!x || x->full || file >= x->nfiles || len == 0)
+		return x && !x->full && len == 0 ? 0 : -1;
+	if (start + len < start)
+		len = UINT64_MAX - start;
+	flags &= ~(uint32_t)DA_RUN_CONFLICT;
+	if (x->nruns) {
+		struct da_fi_run *r = &x->runs[x->nruns - 1];
+		if (r->file == file && r->role == role && r->flags == flags &&
+		    r->start + r->len == start &&
+		    ((flags & DA_RUN_META) ||
+		     r->file_off + r->len == file_off)) {
+			r->len += len;
+			return 0;
+		}
+	}
+	if (!grow((void **)&x->runs, &x->capruns, x->nruns, sizeof(*x->runs),
+		  FI_MAX_RUNS)) {
+		full(x, "runs");
+		return -1;
+	}
+	x->runs[x->nruns++] = (struct da_fi_run){
+		.start = start, .len = len,
+		.file_off = (flags & DA_RUN_META) ? 0 : file_off,
+		.file = file, .role = (uint16_t)role, .flags = (uint16_t)flags,
+	};
+	return 0;
+}
+
+/* ---- publishing ------------------------------------------------------ */
+
+static int cmp_run(const void *a, const void *b)
+{
+	const struct da_fi_run *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->file < y->file ? -1 : x->file > y->file;
+}
+
+static const struct da_fileindex *sort_ctx;
+
+static int cmp_byfile(const void *a, const void *b)
+{
+	const struct da_fi_run *x = &sort_ctx->runs[*(const uint32_t *)a];
+	const struct da_fi_run *y = &sort_ctx->runs[*(const uint32_t *)b];
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	int mx = !!(x->flags & DA_RUN_META), my = !!(y->flags & DA_RUN_META);
+	if (mx != my)
+		return mx - my;
+	uint64_t kx = mx ? x->start : x->file_off;
+	uint64_t ky = my ? y->start : y->file_off;
+	return kx < ky ? -1 : kx > ky;
+}
+
+static int cmp_by_id(const void *a, const void *b)
+{
+	const struct fi_file *x = &sort_ctx->files[*(const uint32_t *)a];
+	const struct fi_file *y = &sort_ctx->files[*(const uint32_t *)b];
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	const struct fi_name *x = a, *y = b;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id)
+{
+	if (!x || !x->by_id)
+		return UINT32_MAX;
+	size_t lo = 0, hi = x->nfiles;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->files[x->by_id[mid]].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < x->nfiles && x->files[x->by_id[lo]].id == id
+		       ? x->by_id[lo] : UINT32_MAX;
+}
+
+/* Every overlap between runs of different files: legal sharing when both
+ * runs are SHARED, else a conflict on both. */
+static void find_overlaps(struct da_fileindex *x)
+{
+	uint32_t active[FI_ACTIVE];
+	size_t na = 0;
+	bool capped = false;
+	for (size_t i = 0; i < x->nruns; i++) {
+		struct da_fi_run *r = &x->runs[i];
+		size_t k = 0;
+		for (size_t j = 0; j < na; j++) {
+			struct da_fi_run *a = &x->runs[active[j]];
+			if (a->start + a->len <= r->start)
+				continue;  /* ended: drop */
+			active[k++] = active[j];
+			if (a->file == r->file)
+				continue;
+			uint64_t e = a->start + a->len < r->start + r->len
+					     ? a->start + a->len
+					     : r->start + r->len;
+			if ((a->flags & DA_RUN_SHARED) &&
+			    (r->flags & DA_RUN_SHARED)) {
+				x->shared_bytes += e - r->start;
+			} else {
+				a->flags |= DA_RUN_CONFLICT;
+				r->flags |= DA_RUN_CONFLICT;
+				x->conflict_bytes += e - r->start;
+			}
+		}
+		na = k;
+		if (na < FI_ACTIVE)
+			active[na++] = (uint32_t)i;
+		else
+			capped = true;
+	}
+	if (capped)
+		da_fi_warn(x, "more than %d runs overlap at once: conflicts "
+			   "past those are not all found", FI_ACTIVE);
+}
+
+static int finish(struct da_fileindex *x)
+{
+	da_sort(x->runs, x->nruns, sizeof(*x->runs), cmp_run);
+	x->maxend = malloc((x->nruns + 1) * sizeof(*x->maxend));
+	x->maxrun = malloc((x->nruns + 1) * sizeof(*x->maxrun));
+	x->byfile = malloc((x->nruns + 1) * sizeof(*x->byfile));
+	x->by_id = malloc((x->nfiles + 1) * sizeof(*x->by_id));
+	if (!x->maxend || !x->maxrun || !x->byfile || !x->by_id)
+		return -1;
+	uint64_t m = 0;
+	uint32_t mr = 0;
+	for (size_t i = 0; i < x->nruns; i++) {
+		const struct da_fi_run *r = &x->runs[i];
+		if (r->start + r->len > m) {
+			m = r->start + r->len;
+			mr = (uint32_t)i;
+		}
+		x->maxend[i] = m;
+		x->maxrun[i] = mr;
+		x->byfile[i] = (uint32_t)i;
+	}
+	find_overlaps(x);
+	/* qsort has no context argument in C11: publishing is serialised
+	 * by the lock in da_fi_publish */
+	sort_ctx = x;
+	da_sort(x->byfile, x->nruns, sizeof(*x->byfile), cmp_byfile);
+	for (size_t i = 0; i < x->nfiles; i++)
+		x->by_id[i] = (uint32_t)i;
+	da_sort(x->by_id, x->nfiles, sizeof(*x->by_id), cmp_by_id);
+	sort_ctx = NULL;
+	for (size_t i = 0; i < x->nruns; i++) {
+		struct fi_file *f = &x->files[x->runs[x->byfile[i]].file];
+		if (!f->nruns)
+			f->run_first = (uint32_t)i;
+		f->nruns++;
+	}
+	/* names: ids to file numbers; names of unknown files are dropped */
+	size_t k = 0;
+	for (size_t i = 0; i < x->nnames; i++) {
+		struct fi_name *nm = &x->names[i];
+		nm->file = da_fi_find_id(x, nm->id);
+		nm->parent = da_fi_find_id(x, nm->parent_id);
+		if (nm->file != UINT32_MAX)
+			x->names[k++] = *nm;
+	}
+	x->nnames = k;
+	da_sort(x->names, x->nnames, sizeof(*x->names), cmp_name);
+	for (size_t i = 0; i < x->nnames; i++) {
+		struct fi_file *f = &x->files[x->names[i].file];
+		if (!f->nnames)
+			f->name_first = (uint32_t)i;
+		f->nnames++;
+	}
+	x->root = da_fi_find_id(x, x->root_id);
+	return 0;
+}
+
+static void fi_free(struct da_fileindex *x)
+{
+	if (!x || x == &empty_index)
+		return;
+	free(x->files);
+	free(x->by_id);
+	free(x->names);
+	free(x->text);
+	free(x->runs);
+	free(x->maxend);
+	free(x->maxrun);
+	free(x->byfile);
+	free(x);
+}
+
+/* The node's reason gets "file index: why" after what the scan said. */
+static void index_reason(struct da_node *n, const char *why)
+{
+	da_trace("%s: file index: %s", n->dev ? n->dev->name : "?", why);
+	if (n->reason) {
+		char *old = n->reason;
+		n->reason = NULL;
+		da_node_set_reason(n, "%s; file index: %s", old, why);
+		free(old);
+	} else {
+		da_node_set_reason(n, "file index: %s", why);
+	}
+}
+
+void da_fi_publish(struct da_node *n, struct da_fileindex *x,
+		   const char *reason)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	char why[400] = "";
+	if (x) {
+		pthread_mutex_lock(&lock);
+		int rc = finish(x);
+		pthread_mutex_unlock(&lock);
+		if (rc < 0) {
+			fi_free(x);
+			x = NULL;
+			reason = "no memory for the file index";
+		}
+	}
+	if (reason && reason[0])
+		snprintf(why, sizeof(why), "%s", reason);
+	else if (x && x->warning[0])
+		snprintf(why, sizeof(why), "%s", x->warning);
+	if (x && x->conflict_bytes) {
+		size_t o = strlen(why);
+		snprintf(why + o, sizeof(why) - o, "%s%llu bytes claimed by "
+			 "more than one file", o ? "; " : "",
+			 (unsigned long long)x->conflict_bytes);
+	}
+	if (why[0])
+		index_reason(n, why);
+	if (!x)
+		x = &empty_index;
+	struct da_fileindex *old = NULL;
+	if (!__atomic_compare_exchange_n(&n->files, &old, x, false,
+					 __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		fi_free(x);        /* published already: keep the first */
+}
+
+void da_fi_node_free(struct da_node *n)
+{
+	fi_free(n->files);
+	n->files = NULL;
+}
+
+/* ---- answers --------------------------------------------------------- */
+
+const struct da_fileindex *da_fi_get(const struct da_node *n)
+{
+	return n ? __atomic_load_n(&n->files, __ATOMIC_ACQUIRE) : NULL;
+}
+
+size_t da_fi_files(const struct da_fileindex *x)
+{
+	return x ? x->nfiles : 0;
+}
+size_t da_fi_runs(const struct da_fileindex *x)
+{
+	return x ? x->nruns : 0;
+}
+uint64_t da_fi_conflict_bytes(const struct da_fileindex *x)
+{
+	return x ? x->conflict_bytes : 0;
+}
+const char *da_fi_reason(const struct da_fileindex *x)
+{
+	return x && x->warning[0] ? x->warning : NULL;
+}
+
+int da_fi_file(const struct da_fileindex *x, uint32_t file,
+	       struct da_fi_file *out)
+{
+	if (!x || file >= x->nfiles)
+		return -1;
+	const struct fi_file *f = &x->files[file];
+	*out = (struct da_fi_file){
+		.id = f->id, .kind = (enum da_file_kind)f->kind,
+		.size = f->size, .flags = f->flags, .nnames = f->nnames,
+		.nruns = f->nruns,
+	};
+	return 0;
+}
+
+/* The first name of a file (the one the paths of its children use). */
+static const struct fi_name *first_name(const struct da_fileindex *x,
+					uint32_t file)
+{
+	const struct fi_file *f = &x->files[file];
+	return f->nnames ? &x->names[f->name_first] : NULL;
+}
+
+int da_fi_path(const struct da_fileindex *x, uint32_t file, uint32_t k,
+	       char *out, size_t cap)
+{
+	if (!cap)
+		return -1;
+	out[0] = '\0';
+	if (!x || file >= x->nfiles || cap < 8)
+		return -1;
+	if (file == x->root) {
+		if (k)
+			return -1;
+		snprintf(out, cap, "/");
+		return 0;
+	}
+	const struct fi_file *f = &x->files[file];
+	if (k >= f->nnames)
+		return -1;
+	/* built from the end: the tail of a deep path is what tells */
+	char *tmp = malloc(cap);
+	if (!tmp)
+		return -1;
+	size_t pos = cap - 1;
+	tmp[pos] = '\0';
+	bool cut = false;
+	const struct fi_name *nm = &x->names[f->name_first + k];
+	int depth = 0;
+	for (;;) {
+		if (++depth > FI_MAX_DEPTH || !nm) {
+			free(tmp);
+			return -1;     /* a loop, or an orphan */
+		}
+		const char *s = x->text + nm->at;
+		size_t l = strlen(s);
+		if (!cut && l + 1 + 4 <= pos) {
+			pos -= l;
+			memcpy(tmp + pos, s, l);
+			tmp[--pos] = '/';
+		} else {
+			cut = true;
+		}
+		if (nm->parent == x->root)
+			break;
+		if (nm->parent == UINT32_MAX) {
+			free(tmp);
+			return -1;
+		}
+		nm = first_name(x, nm->parent);
+	}
+	if (cut) {
+		/* "/…" then the tail that fitted */
+		static const char ell[] = "/\xe2\x80\xa6";
+		pos -= sizeof(ell) - 1;
+		memcpy(tmp + pos, ell, sizeof(ell) - 1);
+	}
+	memmove(out, tmp + pos, cap - pos);
+	free(tmp);
+	return 0;
+}
+
+/* The last run starting at or before off, or -1. */
+static long last_at_or_before(const struct da_fileindex *x, uint64_t off)
+{
+	size_t lo = 0, hi = x->nruns;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->runs[mid].start <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (long)lo - 1;
+}
+
+static bool holds(const struct da_fi_run *r, uint64_t off)
+{
+	return off >= r->start && off - r->start < r->len;
+}
+
+int da_fi_at(const struct da_fileindex *x, uint64_t off,
+	     struct da_fi_run *out, int max)
+{
+	if (!x || !x->nruns)
+		return 0;
+	long i = last_at_or_before(x, off);
+	int n = 0;
+	/* walk back while some earlier run still reaches past off; past
+	 * the bound, jump to the run that reaches farthest */
+	for (int steps = 0; i >= 0 && x->maxend[i] > off; steps++) {
+		if (steps >= FI_WALK)
+			i = x->maxrun[i];
+		const struct da_fi_run *r = &x->runs[i];
+		if (holds(r, off)) {
+			if (n < max) {
+				out[n] = *r;
+				/* the lowest file number first */
+				if (n > 0 && out[n].file < out[0].file) {
+					struct da_fi_run t = out[0];
+					out[0] = out[n];
+					out[n] = t;
+				}
+			}
+			n++;
+		}
+		i--;
+	}
+	return n;
+}
+
+int da_fi_file_run(const struct da_fileindex *x, uint32_t file, uint32_t k,
+		   struct da_fi_run *out)
+{
+	if (!x || file >= x->nfiles || k >= x->files[file].nruns)
+		return -1;
+	*out = x->runs[x->byfile[x->files[file].run_first + k]];
+	return 0;
+}
+
+int64_t da_fi_next_extent(const struct da_fileindex *x, uint64_t off,
+			  int dir)
+{
+	struct da_fi_run here;
+	if (da_fi_at(x, off, &here, 1) < 1)
+		return -1;
+	const struct fi_file *f = &x->files[here.file];
+	int64_t best = -1;
+	for (uint32_t k = 0; k < f->nruns; k++) {
+		const struct da_fi_run *r = &x->runs[x->byfile[f->run_first + k]];
+		if (dir > 0 && r->start >= here.start + here.len &&
+		    (best < 0 || r->start < (uint64_t)best))
+			best = (int64_t)r->start;
+		if (dir < 0 && r->start + r->len <= here.start &&
+		    (best < 0 || r->start > (uint64_t)best))
+			best = (int64_t)r->start;
+	}
+	return best;
+}
+
+static bool has_glob(const char *p)
+{
+	return strpbrk(p, "*?[") != NULL;
+}
+
+static bool path_matches(const struct da_fileindex *x, const char *pattern,
+			 const char *path)
+{
+	if (has_glob(pattern)) {
+		int fl = x->ci ? FNM_CASEFOLD : 0;
+		/* without a '/', a glob is matched against the name, as
+		 * find -name does */
+		if (!strchr(pattern, '/')) {
+			const char *base = strrchr(path, '/');
+			return fnmatch(pattern, base ? base + 1 : path, fl) == 0;
+		}
+		return fnmatch(pattern, path, fl) == 0;
+	}
+	return x->ci ? strcasestr(path, pattern) != NULL
+		     : strstr(path, pattern) != NULL;
+}
+
+size_t da_fi_find(const struct da_fileindex *x, const char *pattern,
+		  uint32_t *out, size_t max)
+{
+	if (!x || !pattern || !pattern[0])
+		return 0;
+	char path[1024];
+	size_t found = 0;
+	if (x->root != UINT32_MAX && !strcmp(pattern, "/")) {
+		if (max)
+			out[0] = x->root;
+		return 1;
+	}
+	for (size_t f = 0; f < x->nfiles; f++) {
+		uint32_t nn = x->files[f].nnames;
+		for (uint32_t k = 0; k < nn; k++) {
+			if (da_fi_path(x, (uint32_t)f, k, path,
+				       sizeof(path)) < 0)
+				continue;
+			if (!path_matches(x, pattern, path))
+				continue;
+			if (found < max)
+				out[found] = (uint32_t)f;
+			found++;
+			break;         /* a file counts once */
+		}
+	}
+	return found;
+}
+
+#define SHARE_SLOTS 1024
+#define SHARE_STEPS 65536
+
+size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
+		      uint64_t len, struct da_fi_share *out, size_t max,
+		      bool *sampled)
+{
+	if (sampled)
+		*sampled = false;
+	if (!x || !x->nruns || len == 0)
+		return 0;
+	uint64_t end = off + len < off ? UINT64_MAX : off + len;
+	struct da_fi_share slot[SHARE_SLOTS];
+	bool used[SHARE_SLOTS];
+	memset(used, 0, sizeof(used));
+	size_t distinct = 0;
+	/* from the first run that may reach off */
+	long i = last_at_or_before(x, off);
+	for (int steps = 0; i > 0 && x->maxend[i - 1] > off && steps < FI_WALK;
+	     steps++)
+		i--;
+	if (i < 0)
+		i = 0;
+	size_t steps = 0;
+	for (size_t k = (size_t)i; k < x->nruns && x->runs[k].start < end; k++) {
+		if (++steps > SHARE_STEPS) {
+			if (sampled)
+				*sampled = true;
+			break;
+		}
+		const struct da_fi_run *r = &x->runs[k];
+		uint64_t a = r->start > off ? r->start : off;
+		uint64_t b = r->start + r->len < end ? r->start + r->len : end;
+		if (b <= a)
+			continue;
+		size_t h = (r->file * 2654435761u) % SHARE_SLOTS;
+		size_t probe;
+		for (probe = 0; probe < SHARE_SLOTS; probe++) {
+			size_t s = (h + probe) % SHARE_SLOTS;
+			if (!used[s]) {
+				used[s] = true;
+				slot[s] = (struct da_fi_share){ r->file, 0,
+								UINT64_MAX, -1 };
+				distinct++;
+			}
+			if (slot[s].file == r->file) {
+				slot[s].bytes += b - a;
+				if (a < slot[s].first) {
+					slot[s].first = a;
+					slot[s].file_off =
+						(r->flags & DA_RUN_META)
+							? -1
+							: (int64_t)(r->file_off +
+								    (a - r->start));
+				}
+				break;
+			}
+		}
+		if (probe == SHARE_SLOTS && sampled)
+			*sampled = true;
+	}
+	/* the biggest max, by selection: max is small */
+	size_t n = 0;
+	for (size_t s = 0; s < SHARE_SLOTS; s++) {
+		if (!used[s])
+			continue;
+		size_t at = n < max ? n++ : max;
+		if (at == max) {
+			if (!max || slot[s].bytes <= out[max - 1].bytes)
+				continue;
+			at = max - 1;
+		}
+		while (at > 0 && out[at - 1].bytes < slot[s].bytes) {
+			if (at < max)
+				out[at] = out[at - 1];
+			at--;
+		}
+		out[at] = slot[s];
+	}
+	return distinct;
+}
+
+int da_fi_describe(const struct da_node *n, uint64_t off,
+		   struct da_block_info *out)
+{
+	const struct da_fileindex *x = da_fi_get(n);
+	if (!x) {
+		out->indexing = true;
+		return 0;
+	}
+	struct da_fi_run r[8];
+	int count = da_fi_at(x, off, r, 8);
+	if (count < 1)
+		return 0;
+	const struct fi_file *f = &x->files[r[0].file];
+	out->role = da_role_name((enum da_role)r[0].role);
+	out->inode = (int64_t)f->id;
+	da_fi_path(x, r[0].file, 0, out->path, sizeof(out->path));
+	out->nlinks = f->kind == DA_FILE_DIR ? 0 : f->nnames;
+	out->file_offset = (r[0].flags & DA_RUN_META)
+				   ? -1
+				   : (int64_t)(r[0].file_off + (off - r[0].start));
+	bool conflict = false;
+	uint32_t shared = 0;
+	for (int i = 1; i < count && i < 8; i++) {
+		if (r[i].file == r[0].file)
+			continue;
+		if ((r[0].flags & DA_RUN_SHARED) && (r[i].flags & DA_RUN_SHARED))
+			shared++;
+		else
+			conflict = true;
+	}
+	out->conflict = conflict;
+	out->nshared = shared;
+	return 1;
+}
+
+/* ---- the engine's questions (diskatlas.h) ---------------------------- */
+
+int64_t da_fs_next_extent(const struct da_node *n, uint64_t off, int dir)
+{
+	if (n && n->plugin && n->plugin->file_next_extent)
+		return n->plugin->file_next_extent((struct da_node *)n, off,
+						   dir);
+	const struct da_fileindex *x = da_fi_get(n);
+	return x ? da_fi_next_extent(x, off, dir) : -1;
+}
+
+long da_fs_find(const struct da_node *n, const char *pattern,
+		uint64_t *first_off, char *path_out, size_t path_len)
+{
+	const struct da_fileindex *x = da_fi_get(n);
+	if (!x || !pattern || !pattern[0])
+		return -1;
+	uint32_t found[256];
+	size_t count = da_fi_find(x, pattern, found, 256);
+	bool have = false;
+	for (size_t i = 0; i < count && i < 256 && !have; i++) {
+		struct da_fi_run r;
+		if (da_fi_file_run(x, found[i], 0, &r) < 0)
+			continue;      /* nothing to show for an empty file */
+		have = true;
+		if (first_off)
+			*first_off = r.start;
+		if (path_out && path_len) {
+			/* the name that matched, for a hard-linked file */
+			char p[1024];
+			path_out[0] = '\0';
+			for (uint32_t k = 0;
+			     da_fi_path(x, found[i], k, p, sizeof(p)) == 0; k++)
+				if (path_matches(x, pattern, p)) {
+					snprintf(path_out, path_len, "%s", p);
+					break;
+				}
+			if (!path_out[0])
+				da_fi_path(x, found[i], 0, path_out, path_len);
+		}
+	}
+	return have ? (long)count : 0;
+}

@@ -1,0 +1,221 @@
+/* What a range of any space holds: every owner with the bytes it owns
+ * there, the roles inside its filesystems, and its files (src/diskatlas.h,
+ * da_range_scan).  --lookup START-END prints it; the explorer's cell
+ * summary asks it.
+ *
+ * The range is walked in pieces that stay contiguous down to a disk (a
+ * volume's range may lie on several disks), each piece segment by
+ * segment of the disk index; a filesystem's roles are asked a block at a
+ * time (sampled past a bound) and its files come from the shared file
+ * index's range question.  Every loop is bounded.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+
+#include "fileindex.h"
+#include "util.h"
+
+#define MAX_PIECES 65536
+#define ROLE_BLOCKS 65536          /* blocks asked for their role */
+
+static bool same_owner(const struct da_claim *a, const struct da_claim *b)
+{
+	return a->space == b->space && a->node == b->node &&
+	       a->depth == b->depth && a->name == b->name &&
+	       (a->role == b->role ||
+		(a->role && b->role && !strcmp(a->role, b->role)));
+}
+
+static void add_owner(struct da_range *r, const struct da_claim *c,
+		      uint64_t owner_off, uint64_t bytes)
+{
+	for (size_t i = 0; i < r->nowners; i++) {
+		struct da_range_owner *a = &r->owners[i];
+		if (same_owner(a->c, c)) {
+			a->bytes += bytes;
+			if (owner_off < a->offset)
+				a->offset = owner_off;
+			a->conflict |= c->conflict > 0;
+			return;
+		}
+	}
+	if (r->nowners == DA_RANGE_MAX_OWNERS) {
+		r->owners_cut = true;
+		return;
+	}
+	r->owners[r->nowners++] = (struct da_range_owner){ c, owner_off, bytes,
+						      c->conflict > 0 };
+}
+
+static void add_role(struct da_range *r, const struct da_claim *c,
+		     const char *role, uint64_t bytes)
+{
+	if (!(r->what & DA_RANGE_ROLES))
+		return;
+	for (size_t i = 0; i < r->nroles; i++) {
+		struct da_range_role *a = &r->roles[i];
+		if (a->node == c->node && a->role == role) {
+			a->bytes += bytes;
+			return;
+		}
+	}
+	if (r->nroles < DA_RANGE_MAX_ROLES)
+		r->roles[r->nroles++] = (struct da_range_role){ c->node, c->name,
+							   role, bytes };
+}
+
+static void add_file(struct da_range *r, const struct da_claim *c,
+		     const struct da_fi_share *s)
+{
+	for (size_t i = 0; i < r->nfiles; i++) {
+		struct da_range_file *a = &r->files[i];
+		if (a->node == c->node && a->file == s->file) {
+			a->bytes += s->bytes;
+			if (s->first < a->first) {
+				a->first = s->first;
+				a->file_off = s->file_off;
+			}
+			return;
+		}
+	}
+	if (r->nfiles == DA_RANGE_MAX_FILES) {
+		r->files_cut = true;
+		return;
+	}
+	struct da_fi_file ff;
+	uint64_t id = da_fi_file(da_fi_get(c->node), s->file, &ff) == 0 ? ff.id
+									 : 0;
+	r->files[r->nfiles++] = (struct da_range_file){ c->node, c->name,
+							s->file, id, s->bytes,
+							s->file_off, s->first };
+}
+
+/* Inside a filesystem (or swap): its roles block by block, its files from
+ * the file index, over [off, off+len) of its space. */
+static void inside(struct da_range *r, const struct da_claim *c,
+		   uint64_t off, uint64_t len)
+{
+	struct da_node *n = c->node;
+	if (!n || !n->plugin || !n->plugin->describe_block || c->role)
+		return;
+	uint64_t bs = n->dev && n->dev->block_size ? n->dev->block_size : 512;
+	uint64_t end = off + len;
+	for (uint64_t b = off / bs * bs;
+	     b < end && (r->what & DA_RANGE_ROLES); b += bs) {
+		uint64_t a0 = b > off ? b : off;
+		uint64_t a1 = b + bs < end ? b + bs : end;
+		if (r->role_blocks >= ROLE_BLOCKS) {
+			r->roles_sampled = true;
+			break;
+		}
+		r->role_blocks++;
+		struct da_block_info info;
+		da_block_info_init(&info);
+		if (n->plugin->describe_block(n, a0, &info) == 0 && info.role)
+			add_role(r, c, info.role, a1 - a0);
+	}
+	const struct da_fileindex *x = da_fi_get(n);
+	if (!x) {
+		r->indexing = true;
+		return;
+	}
+	if (!(r->what & DA_RANGE_FILES))
+		return;
+	struct da_fi_share sh[DA_RANGE_MAX_FILES];
+	bool sampled = false;
+	size_t k = da_fi_files_in(x, off, len, sh, DA_RANGE_MAX_FILES, &sampled);
+	if (sampled || k > DA_RANGE_MAX_FILES)
+		r->files_cut = true;
+	for (size_t i = 0; i < k && i < DA_RANGE_MAX_FILES; i++)
+		add_file(r, c, &sh[i]);
+}
+
+static void walk_disk(struct da_range *r, size_t d, uint64_t off,
+		      uint64_t len)
+{
+	size_t nsegs;
+	const struct da_claim *claims;
+	const struct da_segment *segs = da_ownership_segments(r->o, d, &nsegs,
+							      &claims);
+	long i = da_ownership_find(r->o, d, off);
+	if (i < 0)
+		return;
+	uint64_t end = off + len;
+	for (size_t k = (size_t)i; k < nsegs && segs[k].start < end; k++) {
+		const struct da_segment *s = &segs[k];
+		uint64_t a0 = s->start > off ? s->start : off;
+		uint64_t a1 = s->start + s->len < end ? s->start + s->len : end;
+		if (a1 <= a0)
+			continue;
+		for (uint32_t j = 0; j < s->count; j++) {
+			const struct da_claim *c = &claims[s->first + j];
+			uint64_t at = c->owner_start + (a0 - s->start);
+			add_owner(r, c, at, a1 - a0);
+			if (j == s->count - 1)
+				inside(r, c, at, a1 - a0);
+		}
+	}
+}
+
+static int cmp_owner(const void *a, const void *b)
+{
+	const struct da_range_owner *x = a, *y = b;
+	if (x->c->depth != y->c->depth)
+		return x->c->depth < y->c->depth ? -1 : 1;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static int cmp_role(const void *a, const void *b)
+{
+	const struct da_range_role *x = a, *y = b;
+	return x->bytes > y->bytes ? -1 : x->bytes < y->bytes;
+}
+
+static int cmp_file(const void *a, const void *b)
+{
+	const struct da_range_file *x = a, *y = b;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+
+struct da_range *da_range_scan(const struct da_ownership *o,
+			       struct da_device *dev, uint64_t off,
+			       uint64_t len, unsigned what)
+{
+	struct da_range *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->o = o;
+	r->what = what;
+	for (int guard = 0; len > 0 && guard < MAX_PIECES; guard++) {
+		size_t d;
+		uint64_t doff, run;
+		if (da_ownership_locate(o, dev, off, &d, &doff, &run) < 0) {
+			run = da_device_contiguous(dev, off);
+			if (run == 0 || run > len)
+				run = len;
+			r->unmapped += run;
+		} else {
+			if (run == 0 || run > len)
+				run = len;
+			walk_disk(r, d, doff, run);
+		}
+		off += run;
+		len -= run;
+	}
+	da_sort(r->owners, r->nowners, sizeof(*r->owners), cmp_owner);
+	da_sort(r->roles, r->nroles, sizeof(*r->roles), cmp_role);
+	da_sort(r->files, r->nfiles, sizeof(*r->files), cmp_file);
+	return r;
+}
+
+void da_range_free(struct da_range *r)
+{
+	free(r);
+}
+
+int da_range_file_path(const struct da_range_file *f, char *out, size_t len)
+{
+	return da_fi_path(da_fi_get(f->node), f->file, 0, out, len);
+}

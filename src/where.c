@@ -1,0 +1,185 @@
+/* WHERE as people write it: "[NAME:]OFFSET", "[NAME:]START-END" or
+ * "[NAME:]START+LENGTH", NAME a disk or an assembled volume, numbers in
+ * bytes (decimal, 0x hex, K/M/G/T) or sectors ("2048s"), and bare numbers
+ * read in the unit the caller chose (--unit).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "util.h"
+
+uint32_t da_machine_sector_size(const struct da_machine *m,
+				const struct da_device *dev)
+{
+	for (size_t i = 0; i < m->ndisks; i++) {
+		if (m->disks[i].dev != dev || !m->disks[i].content)
+			continue;
+		/* the partition table knows the disk's logical sectors */
+		struct da_value *v = da_obj_get(m->disks[i].content->props,
+						"sector_size");
+		if (v && v->type == DA_V_INT && v->u.i >= 512 &&
+		    v->u.i <= 65536 && !(v->u.i & (v->u.i - 1)))
+			return (uint32_t)v->u.i;
+	}
+	return 512;
+}
+
+/* A number with its unit: a trailing s is sectors of `sector` bytes, a
+ * bare number is `bare` bytes each, K/M/G/T are powers of 1024. */
+static int parse_number(const char *s, uint64_t bare, uint64_t sector,
+			uint64_t *out)
+{
+	size_t n = strlen(s);
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n == 0 || n > 64)
+		return -1;
+	char buf[72];
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	char last = buf[n - 1];
+	bool hex = n > 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X');
+	uint64_t mult = 1;
+	if ((last == 's' || last == 'S')) {
+		buf[n - 1] = '\0';
+		mult = sector;
+	} else if (isdigit((unsigned char)last) ||
+		   (hex && isxdigit((unsigned char)last))) {
+		mult = bare;
+	}
+	uint64_t v;
+	if (da_parse_offset(buf, &v) < 0 || !mul_ok(v, mult, &v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int da_where_parse(struct da_machine *m, const char *where,
+		   const struct da_where_opts *opts, struct da_where *out,
+		   da_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	const char *colon = strrchr(where, ':');
+	const char *num = where;
+	out->name = m->ndisks ? m->disks[0].name : "";
+	out->dev = m->ndisks ? m->disks[0].dev : NULL;
+	if (colon) {
+		size_t len = (size_t)(colon - where);
+		out->dev = NULL;
+		for (size_t i = 0; i < m->ndisks && !out->dev; i++)
+			if (strlen(m->disks[i].name) == len &&
+			    !strncmp(m->disks[i].name, where, len)) {
+				out->dev = m->disks[i].dev;
+				out->name = m->disks[i].name;
+			}
+		/* an assembled volume: "vg/lv:OFFSET" */
+		for (size_t i = 0; i < m->nvolumes && !out->dev; i++)
+			if (m->volumes[i].dev &&
+			    strlen(m->volumes[i].name) == len &&
+			    !strncmp(m->volumes[i].name, where, len)) {
+				out->dev = m->volumes[i].dev;
+				out->name = m->volumes[i].name;
+			}
+		if (!out->dev)
+			return da_error_set(err, EINVAL, "%s: no disk or "
+					    "volume named '%.*s'", where,
+					    (int)len, where);
+		num = colon + 1;
+	}
+	if (!out->dev)
+		return da_error_set(err, EINVAL, "%s: no disk", where);
+	uint64_t sector = opts && opts->sector_size
+				  ? opts->sector_size
+				  : da_machine_sector_size(m, out->dev);
+	uint64_t bare = 1;
+	if (opts && opts->unit == DA_UNIT_SECTOR)
+		bare = sector;
+	else if (opts && opts->unit == DA_UNIT_BLOCK)
+		bare = out->dev->block_size ? out->dev->block_size : 512;
+	/* a range: START-END (END not included) or START+LENGTH */
+	char first[72];
+	const char *sep = strpbrk(num, "-+");
+	const char *second = NULL;
+	if (sep) {
+		size_t l = (size_t)(sep - num);
+		if (l == 0 || l >= sizeof(first))
+			return da_error_set(err, EINVAL, "%s: not a range "
+					    "(try 1M-2M or 1M+4K)", where);
+		memcpy(first, num, l);
+		first[l] = '\0';
+		second = sep + 1;
+		num = first;
+	}
+	if (parse_number(num, bare, sector, &out->off) < 0)
+		return da_error_set(err, EINVAL, "%s: not an offset (try "
+				    "1048576, 0x100000, 1M or 2048s)", where);
+	if (out->off >= out->dev->size)
+		return da_error_set(err, ERANGE, "%s: offset %" PRIu64
+				    " is past the end of %s (%" PRIu64
+				    " bytes)", where, out->off, out->name,
+				    out->dev->size);
+	out->len = 1;
+	if (!second)
+		return 0;
+	uint64_t v;
+	if (parse_number(second, bare, sector, &v) < 0)
+		return da_error_set(err, EINVAL, "%s: not a range (try 1M-2M "
+				    "or 1M+4K)", where);
+	out->range = true;
+	if (*sep == '-') {
+		if (v <= out->off)
+			return da_error_set(err, EINVAL, "%s: the range ends "
+					    "before it starts", where);
+		out->len = v - out->off;
+	} else {
+		if (v == 0)
+			return da_error_set(err, EINVAL, "%s: an empty range",
+					    where);
+		out->len = v;
+	}
+	/* a range that runs past the end stops there */
+	if (out->len > out->dev->size - out->off)
+		out->len = out->dev->size - out->off;
+	return 0;
+}
+
+int da_parse_where_dev(struct da_machine *m, const char *where,
+		       struct da_device **dev, uint64_t *off, da_error *err)
+{
+	struct da_where w;
+	if (da_where_parse(m, where, NULL, &w, err) < 0)
+		return -1;
+	if (w.range)
+		return da_error_set(err, EINVAL, "%s: one offset, not a "
+				    "range", where);
+	*dev = w.dev;
+	*off = w.off;
+	return 0;
+}
+
+int da_where_locate(const struct da_ownership *o, const char *where,
+		    const struct da_where *w, size_t *d, uint64_t *off,
+		    da_error *err)
+{
+	/* a disk locates to itself; a volume through its mapping */
+	if (da_ownership_locate(o, w->dev, w->off, d, off, NULL) < 0)
+		return da_error_set(err, ENXIO, "%s: byte %" PRIu64 " of %s "
+				    "lies on no disk here (a missing PV?)",
+				    where, w->off, w->dev->name);
+	return 0;
+}
+
+int da_resolve_where(const struct da_ownership *o, struct da_machine *m,
+		     const char *where, size_t *d, uint64_t *off,
+		     da_error *err)
+{
+	struct da_where w;
+	if (da_where_parse(m, where, NULL, &w, err) < 0)
+		return -1;
+	if (w.range)
+		return da_error_set(err, EINVAL, "%s: one offset, not a "
+				    "range", where);
+	return da_where_locate(o, where, &w, d, off, err);
+}

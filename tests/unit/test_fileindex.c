@@ -1,0 +1,297 @@
+/* Unit tests of the shared file index (src/fileindex.c) on hand-made
+ * runs, names and files, and of the role vocabulary.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "diskatlas.h"
+#include "fileindex.h"
+
+#define B 4096ull                  /* a block, for readable numbers */
+
+static struct da_node *node_new(void)
+{
+	struct da_node *n = calloc(1, sizeof(*n));
+	n->type = DA_NODE_FILESYSTEM;
+	return n;
+}
+
+static void node_free(struct da_node *n)
+{
+	da_fi_node_free(n);
+	free(n->reason);
+	da_value_free(n->props);
+	free(n);
+}
+
+/* One long run of file A, then more than 64 short runs of other files
+ * that start inside it: the byte near A's end, past all of them, is A's
+ * (a look-back of 64 runs missed it), and each short run is a conflict. */
+static void test_conflict_far_apart(void **state)
+{
+	(void)state;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	assert_non_null(x);
+	da_fi_set_root(x, 2);
+	uint32_t root = da_fi_add_file(x, 2, DA_FILE_DIR, 0, 0);
+	uint32_t a = da_fi_add_file(x, 12, DA_FILE_REGULAR, 1000 * B, 0);
+	assert_int_equal(da_fi_add_name(x, 12, 2, "big", 3), 0);
+	assert_int_equal(da_fi_add_run(x, root, 5 * B, B, 0,
+				       DA_ROLE_DIRECTORY, 0), 0);
+	assert_int_equal(da_fi_add_run(x, a, 1000 * B, 1000 * B, 0,
+				       DA_ROLE_FILE_DATA, 0), 0);
+	for (int i = 0; i < 100; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "s%d", i);
+		uint32_t f = da_fi_add_file(x, 100 + (uint64_t)i,
+					    DA_FILE_REGULAR, B, 0);
+		da_fi_add_name(x, 100 + (uint64_t)i, 2, name, strlen(name));
+		da_fi_add_run(x, f, (1001 + 5 * (uint64_t)i) * B, B, 0,
+			      DA_ROLE_FILE_DATA, 0);
+	}
+	da_fi_publish(n, x, NULL);
+	const struct da_fileindex *ix = da_fi_get(n);
+	assert_ptr_equal(ix, x);
+	assert_int_equal(da_fi_conflict_bytes(ix), 100 * B);
+	assert_non_null(n->reason);
+	assert_non_null(strstr(n->reason, "claimed by more than one file"));
+
+	struct da_fi_run r[4];
+	/* past every short run: A alone, no conflict */
+	assert_int_equal(da_fi_at(ix, 1995 * B + 7, r, 4), 1);
+	assert_int_equal(r[0].file, a);
+	struct da_block_info info;
+	da_block_info_init(&info);
+	assert_int_equal(da_fi_describe(n, 1995 * B + 7, &info), 1);
+	assert_string_equal(info.path, "/big");
+	assert_int_equal(info.inode, 12);
+	assert_int_equal(info.file_offset, 995 * B + 7);
+	assert_false(info.conflict);
+	/* inside the 51st short run: both, the lower file number first */
+	assert_int_equal(da_fi_at(ix, 1251 * B, r, 4), 2);
+	assert_int_equal(r[0].file, a);
+	assert_int_equal(r[1].file, a + 51);
+	assert_true(r[0].flags & DA_RUN_CONFLICT);
+	da_block_info_init(&info);
+	da_fi_describe(n, 1251 * B, &info);
+	assert_true(info.conflict);
+	/* between two short runs, inside A only */
+	assert_int_equal(da_fi_at(ix, 1252 * B, r, 4), 1);
+	/* before everything, and in the directory */
+	assert_int_equal(da_fi_at(ix, 0, r, 4), 0);
+	assert_int_equal(da_fi_at(ix, 5 * B, r, 4), 1);
+	assert_int_equal(r[0].file, root);
+	node_free(n);
+}
+
+/* Reflinked runs are legal sharing, not a conflict; a hard-linked file
+ * has every name; an unknown parent leaves a file without a path. */
+static void test_sharing_and_names(void **state)
+{
+	(void)state;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	da_fi_set_root(x, 1);
+	da_fi_add_file(x, 1, DA_FILE_DIR, 0, 0);
+	da_fi_add_file(x, 5, DA_FILE_DIR, 0, 0);
+	uint32_t f = da_fi_add_file(x, 7, DA_FILE_REGULAR, 3 * B, 0);
+	uint32_t g = da_fi_add_file(x, 8, DA_FILE_REGULAR, 3 * B, 0);
+	uint32_t o = da_fi_add_file(x, 9, DA_FILE_REGULAR, B, 0);
+	/* names may come before their directory's */
+	da_fi_add_name(x, 7, 5, "a.txt", 5);
+	da_fi_add_name(x, 5, 1, "dir", 3);
+	da_fi_add_name(x, 7, 1, "link", 4);
+	da_fi_add_name(x, 8, 1, "copy", 4);
+	da_fi_add_name(x, 9, 77, "orphan", 6);
+	da_fi_add_run(x, f, 10 * B, 3 * B, 0, DA_ROLE_FILE_DATA,
+		      DA_RUN_SHARED);
+	da_fi_add_run(x, g, 10 * B, 3 * B, 0, DA_ROLE_FILE_DATA,
+		      DA_RUN_SHARED);
+	da_fi_add_run(x, o, 20 * B, B, 0, DA_ROLE_FILE_DATA, 0);
+	da_fi_publish(n, x, NULL);
+	const struct da_fileindex *ix = da_fi_get(n);
+	assert_int_equal(da_fi_conflict_bytes(ix), 0);
+	assert_null(n->reason);
+	struct da_block_info info;
+	da_block_info_init(&info);
+	assert_int_equal(da_fi_describe(n, 11 * B, &info), 1);
+	assert_false(info.conflict);
+	assert_int_equal(info.nshared, 1);
+	assert_int_equal(info.nlinks, 2);
+	char p[64];
+	assert_int_equal(da_fi_path(ix, f, 0, p, sizeof(p)), 0);
+	assert_string_equal(p, "/dir/a.txt");
+	assert_int_equal(da_fi_path(ix, f, 1, p, sizeof(p)), 0);
+	assert_string_equal(p, "/link");
+	assert_int_equal(da_fi_path(ix, f, 2, p, sizeof(p)), -1);
+	assert_int_equal(da_fi_path(ix, o, 0, p, sizeof(p)), -1);
+	assert_string_equal(p, "");
+	assert_int_equal(da_fi_find_id(ix, 8), g);
+	assert_int_equal(da_fi_find_id(ix, 6), UINT32_MAX);
+	node_free(n);
+}
+
+/* A path deeper than the buffer keeps its end; a directory loop ends. */
+static void test_deep_and_looping_paths(void **state)
+{
+	(void)state;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	da_fi_set_root(x, 2);
+	da_fi_add_file(x, 2, DA_FILE_DIR, 0, 0);
+	for (uint64_t d = 0; d < 400; d++) {
+		da_fi_add_file(x, 1000 + d, DA_FILE_DIR, 0, 0);
+		da_fi_add_name(x, 1000 + d, d ? 999 + d : 2, "dd", 2);
+	}
+	uint32_t leaf = da_fi_add_file(x, 5000, DA_FILE_REGULAR, 1, 0);
+	da_fi_add_name(x, 5000, 1399, "leaf.txt", 8);
+	/* two directories inside each other, reached from nowhere */
+	uint32_t l1 = da_fi_add_file(x, 60, DA_FILE_DIR, 0, 0);
+	da_fi_add_file(x, 61, DA_FILE_DIR, 0, 0);
+	da_fi_add_name(x, 60, 61, "a", 1);
+	da_fi_add_name(x, 61, 60, "b", 1);
+	da_fi_publish(n, x, NULL);
+	const struct da_fileindex *ix = da_fi_get(n);
+	char p[1024];
+	assert_int_equal(da_fi_path(ix, leaf, 0, p, sizeof(p)), 0);
+	assert_true(strlen(p) < sizeof(p));
+	assert_memory_equal(p, "/\xe2\x80\xa6/", 5);
+	const char *tail = "/dd/dd/leaf.txt";
+	assert_string_equal(p + strlen(p) - strlen(tail), tail);
+	char big[4096];
+	assert_int_equal(da_fi_path(ix, leaf, 0, big, sizeof(big)), 0);
+	assert_int_equal(strlen(big), 400 * 3 + strlen("/leaf.txt"));
+	assert_int_equal(da_fi_path(ix, l1, 0, p, sizeof(p)), -1);
+	node_free(n);
+}
+
+/* Find: substrings and globs, the case rule, next and previous extent,
+ * the files in a range. */
+static void test_find_extents_range(void **state)
+{
+	(void)state;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(true);
+	da_fi_set_root(x, 2);
+	da_fi_add_file(x, 2, DA_FILE_DIR, 0, 0);
+	da_fi_add_file(x, 3, DA_FILE_DIR, 0, 0);
+	da_fi_add_name(x, 3, 2, "LOG", 3);
+	uint32_t f[20];
+	for (int i = 0; i < 17; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "App%d.Log", i);
+		f[i] = da_fi_add_file(x, 10 + (uint64_t)i, DA_FILE_REGULAR,
+				      2 * B, 0);
+		da_fi_add_name(x, 10 + (uint64_t)i, 3, name, strlen(name));
+	}
+	/* file 1 in three pieces, out of order on disk */
+	da_fi_add_run(x, f[1], 300 * B, B, 0, DA_ROLE_FILE_DATA, 0);
+	da_fi_add_run(x, f[1], 100 * B, B, B, DA_ROLE_FILE_DATA, 0);
+	da_fi_add_run(x, f[1], 200 * B, B, 2 * B, DA_ROLE_FILE_DATA, 0);
+	da_fi_add_run(x, f[1], 50 * B, B, 0, DA_ROLE_EXTENT_TREE,
+		      DA_RUN_META);
+	da_fi_add_run(x, f[2], 101 * B, 4 * B, 0, DA_ROLE_FILE_DATA, 0);
+	da_fi_publish(n, x, NULL);
+	const struct da_fileindex *ix = da_fi_get(n);
+	uint32_t out[32];
+	assert_int_equal(da_fi_find(ix, "app1", out, 32), 8); /* 1, 10-16 */
+	assert_int_equal(da_fi_find(ix, "/log/APP1.", out, 32), 1);
+	assert_int_equal(out[0], f[1]);
+	assert_int_equal(da_fi_find(ix, "app1?.log", out, 32), 7);
+	assert_int_equal(da_fi_find(ix, "/log/*", out, 32), 17);
+	assert_int_equal(da_fi_find(ix, "nothing", out, 32), 0);
+	uint64_t at;
+	char path[64];
+	assert_int_equal(da_fs_find(n, "app1.log", &at, path, sizeof(path)),
+			 1);
+	assert_int_equal(at, 300 * B);   /* the file's first byte */
+	assert_string_equal(path, "/LOG/App1.Log");
+	/* in file order: 300, 100, 200, then the tree block */
+	struct da_fi_run r;
+	assert_int_equal(da_fi_file_run(ix, f[1], 0, &r), 0);
+	assert_int_equal(r.start, 300 * B);
+	assert_int_equal(da_fi_file_run(ix, f[1], 3, &r), 0);
+	assert_int_equal(r.role, DA_ROLE_EXTENT_TREE);
+	/* next and previous in disk order */
+	assert_int_equal(da_fs_next_extent(n, 100 * B + 5, 1), 200 * B);
+	assert_int_equal(da_fs_next_extent(n, 200 * B, 1), 300 * B);
+	assert_int_equal(da_fs_next_extent(n, 300 * B, 1), -1);
+	assert_int_equal(da_fs_next_extent(n, 100 * B, -1), 50 * B);
+	/* files in blocks 100..103: file 2 has 3 blocks, file 1 one */
+	struct da_fi_share sh[4];
+	bool sampled;
+	assert_int_equal(da_fi_files_in(ix, 100 * B, 4 * B, sh, 4, &sampled),
+			 2);
+	assert_false(sampled);
+	assert_int_equal(sh[0].file, f[2]);
+	assert_int_equal(sh[0].bytes, 3 * B);
+	assert_int_equal(sh[1].file, f[1]);
+	assert_int_equal(sh[1].bytes, B);
+	node_free(n);
+}
+
+/* Readers of a node with no index yet are told it is indexing; an index
+ * that could not be made is published empty, with its reason. */
+static void test_publish_rules(void **state)
+{
+	(void)state;
+	struct da_node *n = node_new();
+	struct da_block_info info;
+	da_block_info_init(&info);
+	assert_int_equal(da_fi_describe(n, 0, &info), 0);
+	assert_true(info.indexing);
+	assert_int_equal(da_fs_next_extent(n, 0, 1), -1);
+	assert_int_equal(da_fs_find(n, "x", NULL, NULL, 0), -1);
+	da_fi_publish(n, NULL, "cannot scan the inodes");
+	assert_non_null(da_fi_get(n));
+	assert_string_equal(n->reason, "file index: cannot scan the inodes");
+	da_block_info_init(&info);
+	assert_int_equal(da_fi_describe(n, 0, &info), 0);
+	assert_false(info.indexing);
+	/* a second publish keeps the first */
+	struct da_fileindex *x = da_fi_new(false);
+	da_fi_publish(n, x, NULL);
+	assert_int_equal(da_fi_files(da_fi_get(n)), 0);
+	node_free(n);
+}
+
+/* Every role has a name, a text and a class; names are unique and found
+ * again. */
+static void test_roles(void **state)
+{
+	(void)state;
+	assert_null(da_role(DA_ROLE_NONE));
+	for (int r = 1; r < DA_ROLE_COUNT; r++) {
+		const struct da_role_info *i = da_role((enum da_role)r);
+		assert_non_null(i);
+		assert_non_null(i->name);
+		assert_true(strlen(i->text) > 10);
+		assert_int_equal(da_role_by_name(i->name), r);
+		char copy[64];
+		snprintf(copy, sizeof(copy), "%s", i->name);
+		assert_int_equal(da_role_by_name(copy), r);
+	}
+	assert_int_equal(da_role_by_name("no_such_role"), DA_ROLE_NONE);
+	assert_string_equal(da_role_class_name(
+		da_role(DA_ROLE_INODE_TABLE)->cls), "metadata");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_conflict_far_apart),
+		cmocka_unit_test(test_sharing_and_names),
+		cmocka_unit_test(test_deep_and_looping_paths),
+		cmocka_unit_test(test_find_extents_range),
+		cmocka_unit_test(test_publish_rules),
+		cmocka_unit_test(test_roles),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
