@@ -528,10 +528,53 @@ static struct da_node *exfat_scan(struct da_device *dev, da_error *err)
 	da_obj_set_bool(v, "dirty", g->flags & 2);
 	if (bs[112] <= 100)
 		da_obj_set_int(v, "percent_in_use", bs[112]);
+	da_node_set_block_size(n, g->cs);
 	return n;
 }
 
 /* ---- lookups --------------------------------------------------------- */
+
+/* "clusters A-B" (B clipped to last) in out->governs; nothing when A is
+ * past last. */
+static void range_text(struct da_block_info *out, const char *what,
+		       uint64_t a, uint64_t b, uint64_t last)
+{
+	if (a > last)
+		return;
+	if (b > last)
+		b = last;
+	snprintf(out->governs, sizeof(out->governs), "%s %llu-%llu", what,
+		 (unsigned long long)a, (unsigned long long)b);
+}
+
+/* What a sector before the cluster heap describes. */
+static void governs(const struct exfat_geom *g, uint64_t off,
+		    struct da_block_info *out)
+{
+	uint64_t sector = off >> g->bps_bits;
+	if (sector < 2 * BOOT_SECTORS) {
+		static const char *const what[BOOT_SECTORS] = {
+			"the volume's geometry", "extended boot code",
+			"extended boot code", "extended boot code",
+			"extended boot code", "extended boot code",
+			"extended boot code", "extended boot code",
+			"extended boot code", "OEM parameters", "reserved",
+			"the checksum of sectors 0-10",
+		};
+		snprintf(out->governs, sizeof(out->governs), "%s%s",
+			 what[sector % BOOT_SECTORS],
+			 sector >= BOOT_SECTORS ? " (backup)" : "");
+		return;
+	}
+	uint64_t fat0 = (uint64_t)g->fat_sector << g->bps_bits;
+	if (off >= fat0 && off < g->fats_end) {
+		/* each copy of the FAT: entry k is cluster k */
+		uint64_t in = (off - fat0) % g->fat_len;
+		uint64_t first = in / g->bps * g->bps / 4;
+		range_text(out, "clusters", first < 2 ? 2 : first,
+			   first + g->bps / 4 - 1, g->clusters + 1ull);
+	}
+}
 
 static bool in_meta(const struct exfat_meta *m, uint32_t c)
 {
@@ -543,12 +586,7 @@ static int exfat_describe_block(struct da_node *n, uint64_t off,
 {
 	struct exfat_priv *p = n->priv;
 	const struct exfat_geom *g = &p->g;
-	out->role = NULL;
-	out->block = out->inode = -1;
-	out->path[0] = 0;
-	out->file_offset = -1;
-	out->nlinks = out->nshared = 0;
-	out->conflict = out->indexing = false;
+	da_block_info_init(out);
 	if (off >= n->dev->size)
 		return -1;
 	uint64_t sector = off >> g->bps_bits;
@@ -559,18 +597,33 @@ static int exfat_describe_block(struct da_node *n, uint64_t off,
 			    sector < g->fat_sector ? "reserved" :
 			    off < g->fats_end ? "fat" :
 			    off < g->heap_off ? "padding" : "unused";
+		governs(g, off, out);
 		return 0;
 	}
 	uint32_t k = (uint32_t)((off - g->heap_off) / g->cs);
 	uint32_t c = k + 2;
 	out->block = c;
-	if (da_fi_describe(n, off, out) == 1)
+	if (da_fi_describe(n, off, out) == 1) {
+		if (out->role && !strcmp(out->role, "allocation_bitmap") &&
+		    in_meta(&p->bitmap, c)) {
+			uint64_t bit = (off - exfat_cluster_off(g, p->bitmap.first)) /
+				       g->bps * g->bps * 8;
+			range_text(out, "clusters", bit + 2,
+				   bit + 2 + g->bps * 8ull - 1, g->clusters + 1ull);
+		}
 		return 0;
+	}
 	bool indexing = out->indexing;
 	bool used = da_bitmap_test(p->used, k);
 	out->indexing = false;
-	if (in_meta(&p->bitmap, c))
+	if (in_meta(&p->bitmap, c)) {
 		out->role = "allocation_bitmap";
+		/* bit k of the bitmap is cluster k + 2 */
+		uint64_t bit = (off - exfat_cluster_off(g, p->bitmap.first)) /
+			       g->bps * g->bps * 8;
+		range_text(out, "clusters", bit + 2, bit + 2 + g->bps * 8ull - 1,
+			   g->clusters + 1ull);
+	}
 	else if (in_meta(&p->upcase, c))
 		out->role = "upcase_table";
 	else if (!used)
