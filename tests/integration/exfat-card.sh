@@ -88,6 +88,20 @@ if ! cmp -s "$T/got" "$T/want"; then
 fi
 echo "$n sectors of $nfiles files and $ndirs directories: role, inode and path agree with istat and fls"
 
+# every cluster of the heap: the used ones (dump.exfat's count) all belong
+# to a file, directory, the bitmap or the up-case table, and the files
+# that own them are those istat gave sectors, the root and the two
+# metadata files: no more
+seq 0 $(($(p clusters) - 1)) | awk -v b=$((P + heap)) -v cs="$cs" '{ printf "%.0f\n", b + $1 * cs }' |
+	"$DA" --lookup - --json "$img" | jq -r '.owners[-1] | "\(.role) \(.inode)"' >"$T/all"
+used=$(($(d 'Cluster Count') - $(d 'Free Clusters')))
+check_eq "clusters owned (dump.exfat's used)" \
+	"$(grep -cE '^(file_data|directory|allocation_bitmap|upcase_table) ' "$T/all")" "$used"
+check_eq "lost clusters" "$(grep -c '^lost ' "$T/all" || true)" 0
+check_eq "files owning clusters" "$(awk '$1 != "free" { print $2 }' "$T/all" | sort -u | wc -l)" \
+	"$(($(wc -l <"$T/first") + 3))"
+echo "$used used clusters, all owned; $(($(wc -l <"$T/first") + 3)) owners"
+
 # ifind -d: the owner of each file's first sector
 m=0
 while read -r s ino; do
