@@ -19,6 +19,12 @@ static const struct magic magics[] = {
 	{ "XFS filesystem", 0, "XFSB", 4 },
 	{ "btrfs filesystem", 65536 + 64, "_BHRfS_M", 8 },
 	{ "NTFS filesystem", 3, "NTFS    ", 8 },
+	/* BitLocker (Vista, 7 and later): the volume header says -FVE-FS-
+	 * where NTFS says NTFS (To Go is found by da_signature_bitlocker) */
+	{ "BitLocker encrypted volume", 3, "-FVE-FS-", 8 },
+	/* a Windows Storage Spaces pool member: its SPACEDB header starts
+	 * the partition (SDBC follows at 4 KiB) */
+	{ "Windows Storage Spaces pool member", 0, "SPACEDB ", 8 },
 	{ "exFAT filesystem", 3, "EXFAT   ", 8 },
 	{ "ISO 9660 filesystem", 32769, "CD001", 5 },
 	{ "squashfs filesystem", 0, "hsqs", 4 },
@@ -39,9 +45,31 @@ static const struct magic magics[] = {
 	{ "UDF filesystem", 32769, "BEA01", 5 },
 };
 
+bool da_signature_bitlocker(struct da_device *dev)
+{
+	uint8_t h[512], fve[8];
+	if (dev->size < sizeof(h) ||
+	    da_device_read(dev, h, sizeof(h), 0, NULL) < 0)
+		return false;
+	if (!memcmp(h + 3, "-FVE-FS-", 8))
+		return true;
+	/* To Go: a FAT boot sector for old readers, with the offset of the
+	 * FVE metadata at byte 440 (libblkid's bitlocker.c layout) */
+	if (memcmp(h + 3, "MSWIN4.1", 8))
+		return false;
+	uint64_t off = le64(h + 440);
+	return off && range_ok(off, sizeof(fve), dev->size) &&
+	       da_device_read(dev, fve, sizeof(fve), off, NULL) == 0 &&
+	       !memcmp(fve, "-FVE-FS-", 8);
+}
+
 bool da_signature_match(struct da_device *dev, char *what, size_t len)
 {
 	uint8_t buf[16];
+	if (da_signature_bitlocker(dev)) {
+		snprintf(what, len, "BitLocker encrypted volume");
+		return true;
+	}
 	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
 		const struct magic *m = &magics[i];
 		if (!range_ok(m->offset, m->len, dev->size))

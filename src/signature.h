@@ -7,6 +7,9 @@
 
 /* true and a name in what when a known magic matches */
 bool da_signature_match(struct da_device *dev, char *what, size_t len);
+/* true when the device is a BitLocker volume (its header, or a To Go
+ * volume's FAT boot sector that points to FVE metadata) */
+bool da_signature_bitlocker(struct da_device *dev);
 /* 1 when the start of the device is all zeros or a hole, 0 when not,
  * -1 on a read error */
 int da_signature_is_empty(struct da_device *dev);

@@ -18,6 +18,10 @@ CMDS="$CMDS mkfs.xfs:xfsprogs xfs_db:xfsprogs"
 PKGS="$PKGS libntfs-3g:ntfs-3g-dev"
 CMDS="$CMDS mkntfs:ntfs-3g ntfsinfo:ntfs-3g ntfscluster:ntfs-3g ntfsls:ntfs-3g setfattr:attr"
 
+# exFAT ground truth: dump.exfat and fsck.exfat (exfat-fuse, which writes
+# the exFAT test image, is needed only to rebuild it)
+CMDS="$CMDS dump.exfat:exfatprogs"
+
 missing=""
 for pc in $PKGS; do
 	name=${pc%%:*}; pkg=${pc#*:}

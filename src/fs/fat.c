@@ -26,6 +26,7 @@
 
 #include "../fileindex.h"
 #include "fat.h"
+#include "../signature.h"
 
 /* ---- the boot sector ------------------------------------------------- */
 
@@ -68,8 +69,11 @@ static int parse_bpb(const uint8_t *bs, uint64_t dev_size, struct fat_geom *g,
 	g->fat_sectors = fat16sz ? fat16sz : le32(bs + 36);
 	if (!g->total_sectors || !g->fat_sectors)
 		NOT("no sectors or no FAT");
+	/* FAT32 is a zero 16-bit FAT size, whatever the cluster count, as
+	 * the kernel and libblkid decide; mkfs.fat -F 32 on a volume below
+	 * 32 MiB keeps the sector count in the 16-bit field */
 	bool fat32 = fat16sz == 0;
-	if (fat32 && (g->root_entries || tot16))
+	if (fat32 && g->root_entries)
 		NOT("FAT32 layout with a fixed root directory");
 	if (!fat32 && !g->root_entries)
 		NOT("FAT12/16 layout without a root directory");
@@ -163,6 +167,12 @@ static enum da_probe fat_probe(struct da_device *dev, da_error *err)
 	if (parse_bpb(bs, dev->size, &g, why, sizeof(why)) < 0) {
 		if (bs[510] == 0x55 && bs[511] == 0xAA)
 			da_trace("fat on %s: not mine: %s", dev->name, why);
+		return DA_PROBE_NOT_MINE;
+	}
+	if (da_signature_bitlocker(dev)) {
+		/* BitLocker To Go wears a FAT boot sector: as libblkid does,
+		 * leave it to the signature that names it */
+		da_trace("fat on %s: not mine: BitLocker To Go", dev->name);
 		return DA_PROBE_NOT_MINE;
 	}
 	da_trace("fat on %s: FAT%d, %u clusters of %u bytes", dev->name,
@@ -341,10 +351,12 @@ static struct da_node *fat_scan(struct da_device *dev, da_error *err)
 				bpb_label[0] = 0;
 		}
 	}
-	/* the root directory's label wins, as mlabel and blkid have it */
-	const char *label = dir_label[0] ? dir_label : bpb_label;
-	if (label[0])
-		da_obj_set_str(v, "label", label);
+	/* the label is the root directory's volume label entry only, as
+	 * blkid, lsblk and udev have it (Windows erases that entry and
+	 * leaves the boot sector's); the boot sector's is its own prop,
+	 * blkid's LABEL_FATBOOT */
+	if (dir_label[0] && strcmp(dir_label, "NO NAME"))
+		da_obj_set_str(v, "label", dir_label);
 	if (bpb_label[0])
 		da_obj_set_str(v, "bpb_label", bpb_label);
 	char oem[9];

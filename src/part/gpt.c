@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 #include "part.h"
+#include "../signature.h"
 
 extern const struct da_plugin da_plugin_gpt;
 
@@ -161,6 +163,58 @@ static void utf16_name(const uint8_t *p, size_t n, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* The attributes as sgdisk -i prints them (16 hex digits), and the bits
+ * with a meaning named: the UEFI ones for every type, and Windows' for
+ * its basic data and recovery partitions (which Windows gives the basic
+ * data attributes: a recovery partition is 8000000000000001). */
+#define BASIC_DATA_TYPE "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7"
+#define RECOVERY_TYPE "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC"
+#define MSR_TYPE "E3C9E316-0B5C-4DB8-817D-F92DF00215AE"
+
+static void set_attributes(struct da_value *p, uint64_t attrs,
+			   const char *type)
+{
+	static const struct { int bit; const char *name; bool windows; } bits[] = {
+		{ 0, "required", false },
+		{ 1, "no_block_io", false },
+		{ 2, "legacy_bios_bootable", false },
+		{ 60, "read_only", true },
+		{ 61, "shadow_copy", true },
+		{ 62, "hidden", true },
+		{ 63, "no_automount", true },
+	};
+	if (!attrs)
+		return;
+	char hex[24], names[160] = "";
+	snprintf(hex, sizeof(hex), "%016llX", (unsigned long long)attrs);
+	da_obj_set_str(p, "attributes", hex);
+	bool windows = !strcasecmp(type, BASIC_DATA_TYPE) ||
+		       !strcasecmp(type, RECOVERY_TYPE);
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		if (!(attrs >> bits[i].bit & 1) || (bits[i].windows && !windows))
+			continue;
+		size_t l = strlen(names);
+		snprintf(names + l, sizeof(names) - l, "%s%s", l ? "," : "",
+			 bits[i].name);
+	}
+	if (names[0])
+		da_obj_set_str(p, "attribute_names", names);
+}
+
+/* A Microsoft reserved partition holds nothing Windows has written yet
+ * (all zeros): it is reserved space, not an empty partition. */
+static void mark_reserved(struct da_slot *s)
+{
+	if (!s->dev || da_signature_is_empty(s->dev) != 1)
+		return;    /* something is there: let the scan name it */
+	struct da_node *c = da_node_new(DA_NODE_UNKNOWN, NULL, s->dev);
+	da_obj_set_str(c->props, "signature", "Microsoft reserved partition");
+	da_node_set_reason(c, "Microsoft reserved partition: kept by Windows "
+			   "for its own use, holding nothing yet");
+	da_node_add_region(c, 0, s->dev->size, "reserved", -1);
+	s->content = c;
+}
+
 static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 {
 	uint32_t ss = find_sector_size(dev);
@@ -272,8 +326,7 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 		da_obj_set_str(p, "uuid", uuid);
 		da_obj_set_str(p, "label", name);
 		da_obj_set_bool(p, "bootable", (attrs >> 2) & 1);
-		if (attrs)
-			da_obj_set_int(p, "attributes", (int64_t)attrs);
+		set_attributes(p, attrs, type);
 		uint64_t start, size;
 		if (lastl < first || !mul_ok(first, ss, &start) ||
 		    !mul_ok(lastl - first + 1, ss, &size)) {
@@ -290,6 +343,8 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 				(unsigned long long)use->first_lba,
 				(unsigned long long)use->last_lba);
 		int slot = part_add(n, p, (int)i + 1, start, size, 0);
+		if (slot >= 0 && !strcasecmp(type, MSR_TYPE))
+			mark_reserved(&n->slots[slot]);
 		if (slot >= 0 && n->slots[slot].dev && np < cap)
 			ps[np++] = (struct part_piece){
 				start, n->slots[slot].dev->size, "partition",

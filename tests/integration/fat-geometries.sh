@@ -1,6 +1,7 @@
 #!/bin/sh
-# FAT geometries made at test time by mkfs.fat: a FAT32 below the
-# specification's 65525 clusters (which mkfs.fat makes and Linux mounts),
+# FAT geometries made at test time by mkfs.fat: FAT32s below the
+# specification's 65525 clusters (which mkfs.fat makes and Linux mounts;
+# below 32 MiB with the sector count in the 16-bit field),
 # 4 KiB sectors, a 1.44 MB floppy, a single FAT, 64 KiB clusters.  Each is
 # checked against blkid (type, label, serial), fsck.fat (clusters used)
 # and istat (the clusters of a copied file, by The Sleuth Kit's inode).
@@ -53,9 +54,10 @@ while read -r name size file args; do
 	n=$((n + 1))
 done <<'LIST'
 small32 40M no -F 32 -s 8 -n SMALL32
+tiny32 20M no -F 32 -s 1 -n TINY32
 sect4k 32M yes -F 16 -S 4096 -s 1 -n SECT4K
 floppy floppy yes -F 12 -n FLOPPY
 onefat 16M yes -F 16 -f 1 -s 2 -n ONEFAT
 big64k 64M yes -F 12 -s 128 -n BIGCLUST
 LIST
-check_eq "geometries checked" "$n" 5
+check_eq "geometries checked" "$n" 6
