@@ -13,6 +13,16 @@
 /* Stacks deeper than this are refused: a partition table that points at
  * itself through nested partitions must not recurse for ever. */
 #define MAX_DEPTH 12
+/* The whole scan's budget: devices found inside others (partitions and
+ * what they hold; an assembled volume's own LV count is bounded by its
+ * plugin), and claims (regions and slots of every node).  Tables that contain each other through different
+ * sectors multiply at every level; this bounds the work and the memory
+ * whatever the image says (real machines are far below: a few dozen
+ * devices, a few thousand regions).  Devices that overlap cost the
+ * ownership index the square of their number per segment: at 512, a tree
+ * of tables that all reach the disk's end builds in a tenth of a second. */
+#define SCAN_MAX_NODES 512u
+#define SCAN_MAX_CLAIMS (1u << 20)
 /* Volume assembly rounds (LVs on PVs inside LVs...) */
 #define MAX_ASSEMBLY_ROUNDS 8
 
@@ -107,7 +117,60 @@ static struct da_node *unclaimed_node(struct da_device *dev)
 	return n;
 }
 
-static struct da_node *scan_at(struct da_device *dev, int depth)
+/* One scan's running totals, and the devices above the one being scanned
+ * (with where their first byte lies on a disk) to catch a table that
+ * contains itself. */
+struct seen {
+	const struct da_plugin *plugin;
+	struct da_device *dev, *disk;
+	uint64_t at, size;
+};
+
+struct scan {
+	size_t nodes, claims;
+	bool spent;                /* the budget ran out */
+	struct seen seen[SCAN_MAX_NODES];   /* partition tables scanned */
+	size_t nseen;
+};
+
+struct above {
+	const struct da_plugin *plugin;
+	struct da_device *dev;
+	struct da_device *disk;
+	uint64_t at;
+	const struct above *up;
+};
+
+/* The disk byte under byte 0 of dev (first copy of a mirror); false when
+ * it maps nowhere. */
+static bool disk_start(struct da_device *dev, struct da_device **disk,
+		       uint64_t *at)
+{
+	uint64_t off = 0;
+	for (int level = 0; level < 64; level++) {
+		if (dev->is_disk) {
+			*disk = dev;
+			*at = off;
+			return true;
+		}
+		struct da_target t[8];
+		if (da_device_map_block(dev, off, t, 8) < 1 || !t[0].dev)
+			return false;
+		dev = t[0].dev;
+		off = t[0].offset;
+	}
+	return false;
+}
+
+static struct da_node *not_scanned(struct da_device *dev, const char *why)
+{
+	struct da_node *n = da_node_new(DA_NODE_UNKNOWN, NULL, dev);
+	da_node_set_reason(n, "%s", why);
+	return n;
+}
+
+static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
+			       int depth, const struct above *up)
 {
 	static const struct da_plugin *const *const tables[] = {
 		da_part_plugins, da_vol_plugins, da_fs_plugins,
@@ -122,6 +185,19 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 				   MAX_DEPTH);
 		return n;
 	}
+	if (depth > 0 && up &&
+	    (sc->nodes >= SCAN_MAX_NODES || sc->claims >= SCAN_MAX_CLAIMS)) {
+		sc->spent = true;
+		char why[160];
+		snprintf(why, sizeof(why), "not scanned: the scan's limit of "
+			 "%u devices and %u regions is reached", SCAN_MAX_NODES,
+			 SCAN_MAX_CLAIMS);
+		struct da_node *n = not_scanned(dev, why);
+		da_obj_set_bool(n->props, "budget", true);
+		return n;
+	}
+	if (up)
+		sc->nodes++;
 	for (size_t t = 0; t < 3; t++) {
 		bool table_found = false;
 		for (const struct da_plugin *const *p = tables[t]; *p; p++) {
@@ -150,6 +226,43 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 	}
 
 	const struct da_plugin *p = found[0];
+	/* A partition that starts where its own table is (entries from LBA
+	 * 0) holds that table again, and so on at every level: entries to
+	 * the power of the depth.  The same format on the same disk bytes as
+	 * a device above is the same structure: it is named, not rescanned. */
+	struct above here = { p, dev, NULL, 0, up };
+	if (disk_start(dev, &here.disk, &here.at)) {
+		for (const struct above *a = up; a; a = a->up) {
+			if (a->plugin != p || a->disk != here.disk ||
+			    a->at != here.at)
+				continue;
+			struct da_node *n = not_scanned(dev, "");
+			da_obj_set_str(n->props, "repeats", a->dev->name);
+			da_node_set_reason(n, "not scanned: the same %s as %s "
+					   "(it starts on the same bytes)",
+					   p->name, a->dev->name);
+			return n;
+		}
+		/* two partitions on the same bytes hold the same table: the
+		 * second is named, not scanned (tables that list one range
+		 * many times multiply too) */
+		for (size_t i = 0; p->layer == DA_LAYER_PART && i < sc->nseen;
+		     i++) {
+			const struct seen *w = &sc->seen[i];
+			if (w->plugin != p || w->disk != here.disk ||
+			    w->at != here.at || w->size != dev->size)
+				continue;
+			struct da_node *n = not_scanned(dev, "");
+			da_obj_set_str(n->props, "same_as", w->dev->name);
+			da_node_set_reason(n, "not scanned: the same %s as %s "
+					   "(the same bytes)", p->name,
+					   w->dev->name);
+			return n;
+		}
+		if (p->layer == DA_LAYER_PART && sc->nseen < SCAN_MAX_NODES)
+			sc->seen[sc->nseen++] = (struct seen){
+				p, dev, here.disk, here.at, dev->size };
+	}
 	da_error err = { 0 };
 	struct da_node *n = p->scan(dev, &err);
 	if (!n) {
@@ -159,6 +272,7 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 				   err.msg[0] ? err.msg : "does not parse");
 		return n;
 	}
+	sc->claims += n->nregions + n->nslots;
 	if (nfound > 1) {
 		/* two formats claim the device: say so, never hide it */
 		struct da_value *amb = da_arr_new();
@@ -175,15 +289,29 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 	}
 	for (size_t i = 0; i < n->nslots; i++) {
 		struct da_slot *s = &n->slots[i];
-		if (s->dev && !s->content && !s->container)
-			s->content = scan_at(s->dev, depth + 1 + s->nest);
+		if (!s->dev || s->content || s->container)
+			continue;
+		s->content = scan_at(sc, s->dev, depth + 1 + s->nest, &here);
+		const struct da_value *cp = s->content->props;
+		if (da_obj_get(cp, "repeats"))
+			da_warn(n, "%s holds this %s again (it starts on the "
+				"same bytes): not scanned again", s->dev->name,
+				p->name);
+		if (da_obj_get(cp, "budget"))
+			da_warn(n, "the scan stopped at %s: its limit of %u "
+				"devices and %u regions is reached (a table "
+				"that contains itself?)", s->dev->name,
+				SCAN_MAX_NODES, SCAN_MAX_CLAIMS);
 	}
 	return n;
 }
 
 struct da_node *da_scan_device(struct da_device *dev, int level)
 {
-	return scan_at(dev, level);
+	struct scan *sc = da_xcalloc(1, sizeof(*sc));
+	struct da_node *n = scan_at(sc, dev, level, NULL);
+	free(sc);
+	return n;
 }
 
 static void note_clipped(struct da_machine *m, struct da_disk *d)
@@ -218,9 +346,10 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 {
 	if (m->scanned)
 		return 0;
+	struct scan *sc = da_xcalloc(1, sizeof(*sc));
 	for (size_t i = 0; i < m->ndisks; i++) {
 		struct da_disk *d = &m->disks[i];
-		d->content = scan_at(d->dev, 0);
+		d->content = scan_at(sc, d->dev, 0, NULL);
 		note_clipped(m, d);
 	}
 	for (int round = 0; round < MAX_ASSEMBLY_ROUNDS; round++) {
@@ -240,9 +369,10 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 		for (size_t i = 0; i < m->nvolumes; i++) {
 			struct da_volume *v = &m->volumes[i];
 			if (!v->content && v->dev)
-				v->content = scan_at(v->dev, 1);
+				v->content = scan_at(sc, v->dev, 1, NULL);
 		}
 	}
+	free(sc);
 	m->scanned = true;
 	(void)err;
 	return 0;

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Write hostile images into a directory (default: the current one).
+
+    python3 tests/images/hostile.py [DIR] [NAME...]
+
+Each image is a few sectors crafted byte by byte, as an attacker would,
+from the published layouts (MBR, GPT in the UEFI specification, Linux swap
+in include/linux/swap.h): tables that contain themselves, sizes at and
+past 2^63, an old swap area.  They are small, so they are made when a
+test runs rather than committed.  The tests in tests/integration/hostile-*
+say what each one must give.
+"""
+import os
+import struct
+import sys
+import zlib
+
+SECTOR = 512
+
+
+def mbr(entries, disk_id=0):
+    """A master boot record: entries are (type, first LBA, sectors)."""
+    b = bytearray(SECTOR)
+    struct.pack_into("<I", b, 440, disk_id)
+    for i, (typ, lba, count) in enumerate(entries):
+        e = 446 + 16 * i
+        b[e + 4] = typ
+        struct.pack_into("<II", b, e + 8, lba, count)
+    b[510:512] = b"\x55\xaa"
+    return b
+
+
+def write(path, size, pieces):
+    """A sparse file of size bytes with each (offset, bytes) in place."""
+    with open(path, "wb") as f:
+        f.truncate(size)
+        for off, data in pieces:
+            f.seek(off)
+            f.write(data)
+
+
+GUID_LINUX = bytes.fromhex("af3dc60f838472478e793d69d8477de4")  # 0FC63DAF-...
+
+
+def gpt(sectors, parts, nentries=128):
+    """A GPT for a disk of sectors 512-byte LBAs: parts are (first LBA,
+    last LBA).  Returns the (offset, bytes) pieces: protective MBR,
+    primary header and entries, backup entries and header, with their
+    CRC-32s as the UEFI specification defines them."""
+    esize = 128
+    ents = bytearray(nentries * esize)
+    for i, (first, last) in enumerate(parts):
+        e = i * esize
+        ents[e:e + 16] = GUID_LINUX
+        ents[e + 16:e + 32] = struct.pack("<QQ", 0x1234 + i, 0x5678)
+        struct.pack_into("<QQ", ents, e + 32, first, last)
+        name = ("p%d" % (i + 1)).encode("utf-16-le")
+        ents[e + 56:e + 56 + len(name)] = name
+    ecrc = zlib.crc32(bytes(ents)) & 0xffffffff
+    esec = (len(ents) + SECTOR - 1) // SECTOR
+    last_lba = sectors - 1
+
+    def header(my, alt, entries_lba):
+        h = bytearray(SECTOR)
+        h[0:8] = b"EFI PART"
+        struct.pack_into("<II", h, 8, 0x10000, 92)
+        struct.pack_into("<QQQQ", h, 24, my, alt, 2 + esec,
+                         last_lba - 1 - esec)
+        h[56:72] = bytes(range(16))
+        struct.pack_into("<QIII", h, 72, entries_lba, nentries, esize,
+                         ecrc)
+        struct.pack_into("<I", h, 16, zlib.crc32(bytes(h[:92])) & 0xffffffff)
+        return h
+
+    pmbr = mbr([(0xee, 1, min(sectors - 1, 0xffffffff))])
+    return [(0, pmbr),
+            (SECTOR, header(1, last_lba, 2)),
+            (2 * SECTOR, ents),
+            ((last_lba - esec) * SECTOR, ents),
+            (last_lba * SECTOR, header(last_lba, 1, last_lba - esec))]
+
+
+def swap(version, pages, bad=()):
+    """A Linux swap area of pages 4 KiB pages.  Version 0 ends its first
+    page with SWAP-SPACE and a bitmap of usable pages before it; version
+    1 (SWAPSPACE2) has a header with the last page and the bad pages."""
+    page = bytearray(4096)
+    if version == 0:
+        for p in range(1, pages):
+            if p not in bad and p < 8 * (4096 - 10):
+                page[p // 8] |= 1 << (p % 8)
+        page[4096 - 10:] = b"SWAP-SPACE"
+    else:
+        struct.pack_into("<III", page, 1024, 1, pages - 1, len(bad))
+        page[1024 + 12:1024 + 28] = bytes(range(16))
+        page[1024 + 28:1024 + 34] = b"hostil"
+        for i, p in enumerate(bad):
+            struct.pack_into("<I", page, 1024 + 512 + 4 * i, p)
+        page[4096 - 10:] = b"SWAPSPACE2"
+    return [(0, page)]
+
+
+MIB = 1 << 20
+
+
+def images():
+    """name -> (size, pieces)"""
+    out = {}
+    # a one-sector MBR whose four entries are the sector itself
+    out["self4"] = (SECTOR, [(0, mbr([(0x83, 0, 1)] * 4))])
+    # three entries that each span the whole 1 MiB disk from LBA 0
+    out["self3"] = (MIB, [(0, mbr([(0x83, 0, 2048)] * 3))])
+    # GPT entries covering LBA 0 to the end: two, then all 128
+    sectors = 8 * MIB // SECTOR
+    out["gpt-self2"] = (8 * MIB, gpt(sectors, [(0, sectors - 1)] * 2))
+    out["gpt-self128"] = (8 * MIB, gpt(sectors, [(0, sectors - 1)] * 128))
+    # tables that contain each other through different sectors: the MBR
+    # at LBA k has four entries, all the rest of the disk from LBA k+1,
+    # where the next MBR is (4^depth devices without a budget)
+    chain = [(k * SECTOR, mbr([(0x83, 1, 64 - k - 1)] * 4, k + 1))
+             for k in range(63)]
+    out["mbr-chain"] = (64 * SECTOR, chain)
+    # a tree of distinct tables, as a heap: the MBR at LBA i has four
+    # partitions from LBA 4i+1 .. 4i+4 to the end of the disk, each
+    # holding the next MBRs: no two devices are the same bytes, so only
+    # the scan's budget stops it (2048 tables)
+    n = 2048
+    tree = [(i * SECTOR, mbr([(0x83, c - i, n - c)
+                              for c in range(4 * i + 1, 4 * i + 5) if c < n],
+                             i + 1)) for i in range(n)]
+    out["mbr-tree"] = (n * SECTOR, tree)
+    # sizes at and past 2^63 bytes: an entry of exactly 2^63 bytes, one
+    # from LBA 0 to 2^64-1, one whose first LBA times 512 overflows
+    big = [(2048, 2048 + (1 << 54) - 1), (0, (1 << 64) - 1),
+           (1 << 60, (1 << 60) + 7), (4096, 4096 + 2047)]
+    out["gpt-huge"] = (4 * MIB, gpt(4 * MIB // SECTOR, big))
+    # swap areas: an old version 0 one with no bad pages, version 1 with
+    # and without bad pages
+    out["swap-v0"] = (64 * 4096, swap(0, 64))
+    out["swap-v1"] = (64 * 4096, swap(1, 64))
+    out["swap-v1-bad"] = (64 * 4096, swap(1, 64, bad=(3, 9, 10)))
+    # an MBR whose only partition runs past the end of a disk that is
+    # not truncated (a damaged table) and one that is cut inside it
+    out["mbr-past-end"] = (MIB, [(0, mbr([(0x83, 1024, 4096)]))])
+    return out
+
+
+def main():
+    args = sys.argv[1:]
+    outdir = args.pop(0) if args else "."
+    made = images()
+    for name in args or sorted(made):
+        size, pieces = made[name]
+        write(os.path.join(outdir, name + ".img"), size, pieces)
+
+
+if __name__ == "__main__":
+    main()
