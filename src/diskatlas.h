@@ -33,6 +33,13 @@ typedef struct da_error {
 int da_error_set(da_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Out of memory where the engine cannot go on (a small fixed-size
+ * structure, a name): runs the handler given to da_set_oom_handler (the
+ * explorer gives back the terminal there), writes one line on stderr and
+ * exits with status 1.  Never returns, never aborts. */
+void da_out_of_memory(void) __attribute__((noreturn));
+void da_set_oom_handler(void (*fn)(void));
+
 /* The --debug trace: when set, probes and reads are traced on stderr. */
 extern int da_debug;
 void da_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

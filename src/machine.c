@@ -44,7 +44,7 @@ static void split_spec(const char *spec, char **name, char **path)
 		*path = da_strdup(spec);
 	}
 	if (!*name)
-		abort();
+		da_out_of_memory();
 }
 
 struct da_machine *da_machine_open(const char *name, const char *const *specs,
@@ -385,7 +385,7 @@ struct da_volume *da_machine_add_volume(struct da_machine *m, const char *name,
 	struct da_volume *v = realloc(m->volumes,
 				      (m->nvolumes + 1) * sizeof(*v));
 	if (!v)
-		abort();
+		da_out_of_memory();
 	m->volumes = v;
 	v = &m->volumes[m->nvolumes++];
 	memset(v, 0, sizeof(*v));

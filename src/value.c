@@ -46,7 +46,7 @@ static void container_push(struct da_value *c, const char *key,
 		struct da_value **nv = realloc(c->u.c.v, cap * sizeof(*nv));
 		char **nk = realloc(c->u.c.keys, cap * sizeof(*nk));
 		if (!nv || !nk)
-			abort();
+			da_out_of_memory();
 		c->u.c.v = nv;
 		c->u.c.keys = nk;
 		c->u.c.cap = cap;

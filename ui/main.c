@@ -3,6 +3,7 @@
  * the explorer.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,8 +248,28 @@ static bool map_color(const char *when)
 	       strcmp(term, "dumb") != 0;
 }
 
+/* Started with fd 0, 1 or 2 closed, the first file opened would take its
+ * number: the image read as the offsets of --lookup -, answers written
+ * into it.  Each closed one is opened on /dev/null first, read-only: no
+ * input, and output to a closed stream still fails (EBADF) as it should. */
+static void open_standard_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDONLY);
+		if (n < 0)
+			_exit(1);
+		if (n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
+	open_standard_fds();
 	enum mode mode = MODE_EXPLORE;
 	const char *where = NULL;
 	bool json = false;

@@ -222,7 +222,9 @@ done:
 
 static bool page_bad(const struct swap_priv *p, uint64_t page)
 {
-	return page <= UINT32_MAX &&
+	/* no bad pages (a version 0 area has no list): bsearch's base must
+	 * not be NULL even for zero items */
+	return p->nbad && page <= UINT32_MAX &&
 	       bsearch(&(uint32_t){ (uint32_t)page }, p->bad, p->nbad,
 		       sizeof(*p->bad), cmp_u32);
 }

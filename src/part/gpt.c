@@ -238,7 +238,7 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 	size_t cap = use->nentries + 8;
 	struct part_piece *ps = malloc(cap * sizeof(*ps));
 	if (!ps)
-		abort();
+		da_out_of_memory();
 	size_t np = 0;
 	uint64_t esize = (uint64_t)use->nentries * use->entry_size;
 	uint64_t esec = (esize + ss - 1) / ss * ss;
