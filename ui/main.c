@@ -112,7 +112,26 @@ static int positive(const char *s, int *out)
 	return 0;
 }
 
-/* --lookup -: one WHERE a line, one answer a line. */
+/* The answer to a line that is not a WHERE: one line, escaped. */
+static void stream_error_line(const char *line, const char *msg, bool json)
+{
+	if (json) {
+		fputs("{\"where\":", stdout);
+		da_json_string(stdout, line);
+		fputs(",\"error\":", stdout);
+		da_json_string(stdout, msg);
+		fputs("}\n", stdout);
+	} else {
+		fputs("error: ", stdout);
+		da_text_string(stdout, msg);
+		fputc('\n', stdout);
+	}
+}
+
+/* --lookup -: exactly one answer line for each input line (the last one
+ * too when it has no newline).  A final CR (CRLF input) and blanks at
+ * both ends are dropped; a line left empty, or one with a NUL byte in
+ * it, is answered with an error like a WHERE that does not resolve. */
 static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 			 bool json)
 {
@@ -124,28 +143,51 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	while (!stdout_failed() &&
 	       (errno = 0, len = getline(&line, &cap, stdin)) > 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		if (line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (len == 0)
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		size_t nul = strlen(line);
+		if (nul < (size_t)len) {
+			/* shown with U+FFFD where each NUL was */
+			char *shown = malloc((size_t)len * 3 + 1), *q = shown;
+			if (!shown)
+				da_out_of_memory();
+			for (ssize_t i = 0; i < len; i++) {
+				if (line[i]) {
+					*q++ = line[i];
+				} else {
+					memcpy(q, "\xef\xbf\xbd", 3);
+					q += 3;
+				}
+			}
+			*q = '\0';
+			char msg[64];
+			snprintf(msg, sizeof(msg), "a NUL byte at column %zu of "
+				 "the line", nul + 1);
+			stream_error_line(shown, msg, json);
+			free(shown);
+			status = 1;
 			continue;
+		}
+		char *w = line;
+		while (*w == ' ' || *w == '\t')
+			w++;
+		while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+			line[--len] = '\0';
+		if (!*w) {
+			stream_error_line(w, "empty line: no WHERE", json);
+			status = 1;
+			continue;
+		}
 		size_t d;
 		uint64_t off;
 		da_error err = { 0 };
-		if (da_resolve_where(o, m, line, &d, &off, &err) < 0) {
+		if (da_resolve_where(o, m, w, &d, &off, &err) < 0) {
 			status = 1;
 			/* the line read, and the message that quotes it,
 			 * escaped: one answer stays one line */
-			if (json) {
-				fputs("{\"where\":", stdout);
-				da_json_string(stdout, line);
-				fputs(",\"error\":", stdout);
-				da_json_string(stdout, err.msg);
-				fputs("}\n", stdout);
-			} else {
-				fputs("error: ", stdout);
-				da_text_string(stdout, err.msg);
-				fputc('\n', stdout);
-			}
+			stream_error_line(w, err.msg, json);
 			continue;
 		}
 		da_report_lookup(stdout, o, m, d, off, json);
