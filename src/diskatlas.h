@@ -140,6 +140,9 @@ enum da_value_type { DA_V_NULL, DA_V_BOOL, DA_V_INT, DA_V_STR, DA_V_ARR,
 
 struct da_value {
 	enum da_value_type type;
+	bool uns;                  /* DA_V_INT: i's 64 bits are unsigned (a
+				      size, an offset, an LBA: 2^63 and over
+				      print as such, never negative) */
 	union {
 		bool b;
 		int64_t i;
@@ -152,11 +155,13 @@ struct da_value *da_obj_new(void);
 struct da_value *da_arr_new(void);
 struct da_value *da_str_new(const char *s);
 struct da_value *da_int_new(int64_t i);
+struct da_value *da_uint_new(uint64_t u);
 struct da_value *da_bool_new(bool b);
 /* Set key (replacing an existing one); obj takes ownership of v. */
 void da_obj_set(struct da_value *obj, const char *key, struct da_value *v);
 void da_obj_set_str(struct da_value *obj, const char *key, const char *s);
 void da_obj_set_int(struct da_value *obj, const char *key, int64_t i);
+void da_obj_set_uint(struct da_value *obj, const char *key, uint64_t u);
 void da_obj_set_bool(struct da_value *obj, const char *key, bool b);
 void da_arr_push(struct da_value *arr, struct da_value *v);
 struct da_value *da_obj_get(const struct da_value *obj, const char *key);

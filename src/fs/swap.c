@@ -125,8 +125,8 @@ static struct da_node *swap_scan(struct da_device *dev, da_error *err)
 		uint64_t cap = (uint64_t)(ps - 10) * 8;
 		uint64_t pages = dev_pages < cap ? dev_pages : cap;
 		p->area = pages * ps;
-		da_obj_set_int(v, "size", (int64_t)p->area);
-		da_obj_set_int(v, "pages", (int64_t)pages);
+		da_obj_set_uint(v, "size", p->area);
+		da_obj_set_uint(v, "pages", pages);
 		snprintf(warn, sizeof(warn), "obsolete version 0 swap area");
 		goto done;
 	}
@@ -171,8 +171,8 @@ static struct da_node *swap_scan(struct da_device *dev, da_error *err)
 			pages = dev_pages;
 	}
 	p->area = pages * ps;
-	da_obj_set_int(v, "size", (int64_t)p->area);
-	da_obj_set_int(v, "pages", (int64_t)pages);
+	da_obj_set_uint(v, "size", p->area);
+	da_obj_set_uint(v, "pages", pages);
 
 	/* the bad page list fills the page up to the magic */
 	uint32_t max_bad = (ps - 10 - SWAP_BADPAGES_OFF) / 4;
@@ -204,7 +204,7 @@ static struct da_node *swap_scan(struct da_device *dev, da_error *err)
 	}
 #undef U32
 	da_sort(p->bad, p->nbad, sizeof(*p->bad), cmp_u32);
-	da_obj_set_int(v, "bad_pages", (int64_t)p->nbad);
+	da_obj_set_uint(v, "bad_pages", p->nbad);
 	if (p->nbad)
 		da_obj_set(v, "bad_page_list", list);
 	else

@@ -285,7 +285,7 @@ static struct da_device *striped_target(struct vg *g, struct vg_lv *l,
 			da_obj_set_str(o, "pv", pv[i]->node->dev->name);
 		else
 			da_obj_set_bool(o, "missing", true);
-		da_obj_set_int(o, "pe_start", (int64_t)pe[i]);
+		da_obj_set_uint(o, "pe_start", pe[i]);
 		devs[i] = NULL;
 		offs[i] = 0;
 		if (!pv[i]->node) {
@@ -304,7 +304,7 @@ static struct da_device *striped_target(struct vg *g, struct vg_lv *l,
 				(unsigned long long)(area - *fit));
 			devs[i] = pv[i]->node->dev;
 			offs[i] = pv[i]->pe_start + pe[i] * g->extent;
-			da_obj_set_int(o, "offset", (int64_t)offs[i]);
+			da_obj_set_uint(o, "offset", offs[i]);
 		} else if (pe[i] > pv[i]->pe_count ||
 			   area > pv[i]->pe_count - pe[i]) {
 			lv_note(l, "%s: extents %llu+%llu are beyond the %llu "
@@ -316,7 +316,7 @@ static struct da_device *striped_target(struct vg *g, struct vg_lv *l,
 		} else {
 			devs[i] = pv[i]->node->dev;
 			offs[i] = pv[i]->pe_start + pe[i] * g->extent;
-			da_obj_set_int(o, "offset", (int64_t)offs[i]);
+			da_obj_set_uint(o, "offset", offs[i]);
 		}
 		da_arr_push(stripes, o);
 	}
@@ -446,8 +446,8 @@ static struct da_device *lv_build(struct vg *g, int idx, int depth)
 				NULL, 0 };
 		}
 		struct da_value *sp = da_obj_new();
-		da_obj_set_int(sp, "start_extent", (int64_t)s[k].start);
-		da_obj_set_int(sp, "extent_count", (int64_t)s[k].count);
+		da_obj_set_uint(sp, "start_extent", s[k].start);
+		da_obj_set_uint(sp, "extent_count", s[k].count);
 		const char *type = s[k].type;
 		if (!strcmp(type, "striped") || !strcmp(type, "linear")) {
 			int64_t sc = 1;
@@ -640,9 +640,9 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 			p->pe_size = sz;
 			p->pe_count = cnt;
 			p->nruns = 0;
-			da_obj_set_int(group[i]->props, "pe_start", (int64_t)st);
-			da_obj_set_int(group[i]->props, "pe_size", (int64_t)sz);
-			da_obj_set_int(group[i]->props, "pe_count", (int64_t)cnt);
+			da_obj_set_uint(group[i]->props, "pe_start", st);
+			da_obj_set_uint(group[i]->props, "pe_size", sz);
+			da_obj_set_uint(group[i]->props, "pe_count", cnt);
 		}
 		if (!v->node) {
 			size_t l = strlen(missing);
@@ -715,7 +715,7 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 		if (best->vg_uuid)
 			da_obj_set_str(props, "vg_uuid", best->vg_uuid);
 		da_obj_set(props, "status", status_array(g.meta, l->sec));
-		da_obj_set_int(props, "extent_size", (int64_t)g.extent);
+		da_obj_set_uint(props, "extent_size", g.extent);
 		da_obj_set_int(props, "seqno", best->seqno);
 		da_obj_set(props, "segments", l->segments);
 		l->segments = NULL;
