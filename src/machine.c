@@ -102,6 +102,20 @@ void da_machine_add_problem(struct da_machine *m, const char *fmt, ...)
 static struct da_node *unclaimed_node(struct da_device *dev)
 {
 	char what[128];
+	uint64_t claimed;
+	if (da_signature_cut_fat(dev, &claimed)) {
+		/* not parsed, but what it is and why are known */
+		struct da_node *n = da_node_new(DA_NODE_UNKNOWN, NULL, dev);
+		da_obj_set_str(n->props, "signature", "FAT filesystem");
+		da_obj_set_uint(n->props, "size", claimed);
+		da_obj_set_bool(n->props, "past_end", true);
+		da_node_set_reason(n, "FAT filesystem of %llu bytes cut short: "
+				   "its metadata runs past the end of the "
+				   "device (%llu bytes)",
+				   (unsigned long long)claimed,
+				   (unsigned long long)dev->size);
+		return n;
+	}
 	if (da_signature_match(dev, what, sizeof(what))) {
 		struct da_node *n = da_node_new(DA_NODE_UNKNOWN, NULL, dev);
 		da_obj_set_str(n->props, "signature", what);
@@ -314,32 +328,109 @@ struct da_node *da_scan_device(struct da_device *dev, int level)
 	return n;
 }
 
-static void note_clipped(struct da_machine *m, struct da_disk *d)
+/* The exit-status rule for short images: a structure that reaches past
+ * the end of the device holding it is a problem of the machine (status 1,
+ * one line per disk or volume), whatever the format; every other damage
+ * is a warning in the output.  These are the bytes each node says it
+ * spans, beyond its device's size; 0 when it fits. */
+static uint64_t past_end(const struct da_node *n, const char **what)
 {
-	struct da_node *n = d->content;
-	if (!n || n->type != DA_NODE_PARTITIONS)
-		return;
-	struct da_value *t = da_obj_get(n->props, "truncated");
-	if (t && t->type == DA_V_BOOL && t->u.b) {
-		da_machine_add_problem(m, "%s: truncated image: the partition "
-				       "table describes a larger disk than "
-				       "the file's %llu bytes", d->path,
-				       (unsigned long long)d->dev->size);
-		return;
+	const struct da_value *v;
+	uint64_t size = n->dev ? n->dev->size : 0, want = 0;
+	*what = NULL;
+	if ((v = da_obj_get(n->props, "past_end")) && v->type == DA_V_BOOL &&
+	    v->u.b) {
+		/* what the header claims, else the size it gives */
+		v = da_obj_get(n->props, "claimed_size");
+		if (!v)
+			v = da_obj_get(n->props, "size");
+		want = v && v->type == DA_V_INT ? (uint64_t)v->u.i : size + 1;
+	} else if (n->type == DA_NODE_FILESYSTEM) {
+		/* "size" in bytes, or "blocks" of "block_size" */
+		const struct da_value *b = da_obj_get(n->props, "blocks");
+		const struct da_value *bs = da_obj_get(n->props, "block_size");
+		v = da_obj_get(n->props, "size");
+		if (v && v->type == DA_V_INT)
+			want = (uint64_t)v->u.i;
+		else if (b && bs && b->type == DA_V_INT && bs->type == DA_V_INT &&
+			 !mul_ok((uint64_t)b->u.i, (uint64_t)bs->u.i, &want))
+			want = UINT64_MAX;
+	} else if (n->type == DA_NODE_LVM2_PV) {
+		v = da_obj_get(n->props, "dev_size");
+		if (v && v->type == DA_V_INT)
+			want = (uint64_t)v->u.i;
+	}
+	if (want <= size)
+		return 0;
+	v = da_obj_get(n->props, "fstype");
+	*what = v && v->type == DA_V_STR ? v->u.s : da_node_type_name(n->type);
+	if (n->type == DA_NODE_LVM2_PV)
+		*what = "LVM2 PV";
+	else if (n->type == DA_NODE_SWAP)
+		*what = "swap area";
+	else if (n->type == DA_NODE_UNKNOWN)
+		*what = "FAT";
+	return want;
+}
+
+/* The first structure of n's tree that runs past the end of its device,
+ * as one line into buf; false when none does. */
+static bool find_past_end(const struct da_node *n, char *buf, size_t len)
+{
+	if (!n)
+		return false;
+	const char *what;
+	uint64_t want = past_end(n, &what);
+	if (want) {
+		snprintf(buf, len, "the %s%s on %s is %llu bytes, past the end "
+			 "of its device (%llu bytes)", what,
+			 n->type == DA_NODE_FILESYSTEM ||
+			 n->type == DA_NODE_UNKNOWN ? " filesystem" : "",
+			 n->dev->name,
+			 (unsigned long long)want,
+			 (unsigned long long)n->dev->size);
+		return true;
+	}
+	const struct da_value *t = da_obj_get(n->props, "truncated");
+	if (n->type == DA_NODE_PARTITIONS && t && t->type == DA_V_BOOL &&
+	    t->u.b) {
+		snprintf(buf, len, "the partition table on %s describes a "
+			 "larger disk than its %llu bytes", n->dev->name,
+			 (unsigned long long)n->dev->size);
+		return true;
 	}
 	for (size_t i = 0; i < n->nslots; i++) {
-		struct da_value *c = da_obj_get(n->slots[i].props, "clipped");
-		struct da_value *nm = da_obj_get(n->slots[i].props, "name");
-		if (c && c->type == DA_V_BOOL && c->u.b &&
-		    n->slots[i].props) {
-			da_machine_add_problem(m,
-				"%s: truncated image: partition %s runs past "
-				"the end of the disk (%llu bytes)", d->path,
-				nm && nm->type == DA_V_STR ? nm->u.s : "?",
-				(unsigned long long)d->dev->size);
-			return;
+		const struct da_value *c = da_obj_get(n->slots[i].props,
+						      "clipped");
+		const struct da_value *nm = da_obj_get(n->slots[i].props,
+						       "name");
+		if (c && c->type == DA_V_BOOL && c->u.b) {
+			snprintf(buf, len, "partition %s runs past the end of "
+				 "%s (%llu bytes)",
+				 nm && nm->type == DA_V_STR ? nm->u.s : "?",
+				 n->dev->name,
+				 (unsigned long long)n->dev->size);
+			return true;
 		}
 	}
+	for (size_t i = 0; i < n->nslots; i++)
+		if (find_past_end(n->slots[i].content, buf, len))
+			return true;
+	return false;
+}
+
+static void note_past_end(struct da_machine *m)
+{
+	char what[400];
+	for (size_t i = 0; i < m->ndisks; i++)
+		if (find_past_end(m->disks[i].content, what, sizeof(what)))
+			da_machine_add_problem(m, "%s: truncated image or "
+					       "damaged table: %s",
+					       m->disks[i].path, what);
+	for (size_t i = 0; i < m->nvolumes; i++)
+		if (find_past_end(m->volumes[i].content, what, sizeof(what)))
+			da_machine_add_problem(m, "%s: damaged volume: %s",
+					       m->volumes[i].name, what);
 }
 
 int da_machine_scan(struct da_machine *m, da_error *err)
@@ -350,7 +441,6 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 	for (size_t i = 0; i < m->ndisks; i++) {
 		struct da_disk *d = &m->disks[i];
 		d->content = scan_at(sc, d->dev, 0, NULL);
-		note_clipped(m, d);
 	}
 	for (int round = 0; round < MAX_ASSEMBLY_ROUNDS; round++) {
 		int added = 0;
@@ -373,6 +463,7 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 		}
 	}
 	free(sc);
+	note_past_end(m);
 	m->scanned = true;
 	(void)err;
 	return 0;

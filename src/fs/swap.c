@@ -167,6 +167,11 @@ static struct da_node *swap_scan(struct da_device *dev, da_error *err)
 				 "the device holds %llu",
 				 (unsigned long long)pages,
 				 (unsigned long long)dev_pages);
+		if (pages > dev_pages) {
+			/* the exit-status rule for short images */
+			da_obj_set_bool(v, "past_end", true);
+			da_obj_set_uint(v, "claimed_size", pages * ps);
+		}
 		if (last_page == 0 || pages > dev_pages)
 			pages = dev_pages;
 	}
