@@ -469,18 +469,38 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 	return 0;
 }
 
+static bool volume_named(const struct da_machine *m, const char *name,
+			 size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(m->volumes[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 struct da_volume *da_machine_add_volume(struct da_machine *m, const char *name,
 					const char *kind, struct da_device *dev,
 					struct da_value *props)
 {
-	struct da_volume *v = realloc(m->volumes,
-				      (m->nvolumes + 1) * sizeof(*v));
-	if (!v)
-		da_out_of_memory();
-	m->volumes = v;
-	v = &m->volumes[m->nvolumes++];
+	/* capacity doubles: 45,000 LVs were 45,000 reallocs */
+	size_t k = m->nvolumes;
+	if (k == 0 || (k >= 8 && (k & (k - 1)) == 0)) {
+		struct da_volume *nv = realloc(m->volumes,
+					       (k ? k * 2 : 8) * sizeof(*nv));
+		if (!nv)
+			da_out_of_memory();
+		m->volumes = nv;
+	}
+	struct da_volume *v = &m->volumes[m->nvolumes++];
 	memset(v, 0, sizeof(*v));
+	/* names stay unique, as --lookup NAME:OFFSET needs: a second
+	 * "vg0/lv0" (two VGs of one name, an LV listed twice) becomes
+	 * "vg0/lv0#2" */
 	v->name = da_strdup(name);
+	for (unsigned n = 2; volume_named(m, v->name, m->nvolumes - 1); n++) {
+		free(v->name);
+		v->name = da_asprintf("%s#%u", name, n);
+	}
 	v->kind = da_strdup(kind ? kind : "volume");
 	v->dev = dev;
 	v->props = props ? props : da_obj_new();

@@ -100,6 +100,61 @@ def swap(version, pages, bad=()):
     return [(0, page)]
 
 
+def lvm_crc(data):
+    """LVM2's checksum: CRC-32 with its own seed and no final xor."""
+    return zlib.crc32(data, 0xf597a6cf ^ 0xffffffff) ^ 0xffffffff
+
+
+def lvm_pv(size, text, uuid="hostil00001111222233334444555556"):
+    """A whole-disk LVM2 PV: label in sector 1, one metadata area at 4 KiB
+    holding text (as the LVM2 on-disk format describes it: mda header,
+    raw location with the text's checksum), data from 2 MiB."""
+    uuid = uuid.encode()
+    mda_start, mda_size, pe_start = 4096, 2 * MIB - 4096, 2 * MIB
+    text = text.encode() + b"\0"
+    lab = bytearray(SECTOR)
+    lab[0:8] = b"LABELONE"
+    struct.pack_into("<QII", lab, 8, 1, 0, 32)
+    lab[24:32] = b"LVM2 001"
+    lab[32:64] = uuid
+    struct.pack_into("<QQQQQQQQQ", lab, 64, size, pe_start, 0, 0, 0,
+                     mda_start, mda_size, 0, 0)
+    struct.pack_into("<I", lab, 16, lvm_crc(bytes(lab[20:])))
+    mh = bytearray(SECTOR)
+    mh[4:20] = b" LVM2 x[5A%r0N*>"
+    struct.pack_into("<IQQ", mh, 20, 1, mda_start, mda_size)
+    struct.pack_into("<QQII", mh, 40, SECTOR, len(text), lvm_crc(text), 0)
+    struct.pack_into("<I", mh, 0, lvm_crc(bytes(mh[4:])))
+    return [(SECTOR, lab), (mda_start, mh), (mda_start + SECTOR, text)]
+
+
+def lvm_text(vg, pe_count, lvs, extent_sectors=2048):
+    """VG metadata text: lvs is a list of (name, body) sections."""
+    out = ['%s {' % vg,
+           'id = "hostil-0000-1111-2222-3333-4444-vg0000"',
+           'seqno = 1', 'format = "lvm2"',
+           'status = ["RESIZEABLE", "READ", "WRITE"]',
+           'extent_size = %d' % extent_sectors,
+           'physical_volumes {',
+           'pv0 { id = "hostil-0000-1111-2222-3333-4444-555556"',
+           'status = ["ALLOCATABLE"] pe_start = 4096 pe_count = %d }' %
+           pe_count,
+           '}', 'logical_volumes {']
+    for name, body in lvs:
+        out.append('%s { %s }' % (name, body))
+    out += ['}', '}', 'contents = "Text Format Volume Group"',
+            'version = 1']
+    return "\n".join(out) + "\n"
+
+
+def linear_lv(first_pe, count):
+    return ('id = "hostil-lv00-1111-2222-3333-4444-555555" '
+            'status = ["READ", "WRITE", "VISIBLE"] segment_count = 1 '
+            'segment1 { start_extent = 0 extent_count = %d '
+            'type = "striped" stripe_count = 1 stripes = ["pv0", %d] }'
+            % (count, first_pe))
+
+
 MIB = 1 << 20
 
 
@@ -142,6 +197,21 @@ def images():
     # an MBR whose only partition runs past the end of a disk that is
     # not truncated (a damaged table) and one that is cut inside it
     out["mbr-past-end"] = (MIB, [(0, mbr([(0x83, 1024, 4096)]))])
+    # LVM2: two LVs both named lv0 (the second on extents 4-5), and a VG
+    # of 45,000 empty LVs and one LV of 195 mirror segments of 128 legs
+    # each naming LVs that do not exist (near 1 MiB of metadata)
+    size = 8 * MIB
+    dup = lvm_text("vg0", 6, [("lv0", linear_lv(0, 2)),
+                              ("lv1", linear_lv(2, 2)),
+                              ("lv0", linear_lv(4, 2))])
+    out["lvm-dup"] = (size, lvm_pv(size, dup))
+    legs = ", ".join('"gone%d", 0' % k for k in range(128))
+    segs = " ".join('s%d { start_extent = %d extent_count = 1 '
+                    'type = "mirror" mirror_count = 128 mirrors = [%s] }'
+                    % (k, k, legs) for k in range(195))
+    many = [("l%d" % k, "") for k in range(45000)]
+    many.append(("m", 'status = ["READ", "WRITE", "VISIBLE"] ' + segs))
+    out["lvm-many"] = (size, lvm_pv(size, lvm_text("vg1", 6, many)))
     return out
 
 
