@@ -42,13 +42,18 @@ def write(path, size, pieces):
 GUID_LINUX = bytes.fromhex("af3dc60f838472478e793d69d8477de4")  # 0FC63DAF-...
 
 
-def gpt(sectors, parts, nentries=128):
+def gpt_pieces_with(sectors, ents):
+    """gpt() with an entry array given byte for byte."""
+    return gpt(sectors, [], len(ents) // 128, ents)
+
+
+def gpt(sectors, parts, nentries=128, raw=None):
     """A GPT for a disk of sectors 512-byte LBAs: parts are (first LBA,
     last LBA).  Returns the (offset, bytes) pieces: protective MBR,
     primary header and entries, backup entries and header, with their
     CRC-32s as the UEFI specification defines them."""
     esize = 128
-    ents = bytearray(nentries * esize)
+    ents = bytearray(nentries * esize) if raw is None else bytearray(raw)
     for i, (first, last) in enumerate(parts):
         e = i * esize
         ents[e:e + 16] = GUID_LINUX
@@ -80,10 +85,29 @@ def gpt(sectors, parts, nentries=128):
             (last_lba * SECTOR, header(last_lba, 1, last_lba - esec))]
 
 
-def swap(version, pages, bad=()):
+def ebr_chain(first, links, size_sectors):
+    """Pieces of an MBR with an extended partition at LBA first holding
+    logicals: links is a list of (EBR LBA relative to the extended start,
+    next EBR's relative LBA or None, or 'nosig' to leave out 55AA)."""
+    pieces = [(0, mbr([(0x83, 1, first - 1), (0x05, first,
+                                                size_sectors - first)]))]
+    for rel, nxt in links:
+        ents = [(0x83, 1, 8)]
+        if nxt is not None and nxt != "nosig":
+            ents.append((0x05, nxt, 16))
+        b = mbr(ents)
+        if nxt == "nosig":
+            b[510:512] = b"\0\0"
+        pieces.append(((first + rel) * SECTOR, b))
+    return pieces
+
+
+def swap(version, pages, bad=(), magic=b"SWAPSPACE2", endian="<",
+         nbad=None):
     """A Linux swap area of pages 4 KiB pages.  Version 0 ends its first
     page with SWAP-SPACE and a bitmap of usable pages before it; version
-    1 (SWAPSPACE2) has a header with the last page and the bad pages."""
+    1 (SWAPSPACE2) has a header with the last page and the bad pages
+    (nbad: the count the header gives, if not len(bad))."""
     page = bytearray(4096)
     if version == 0:
         for p in range(1, pages):
@@ -91,12 +115,13 @@ def swap(version, pages, bad=()):
                 page[p // 8] |= 1 << (p % 8)
         page[4096 - 10:] = b"SWAP-SPACE"
     else:
-        struct.pack_into("<III", page, 1024, 1, pages - 1, len(bad))
+        struct.pack_into(endian + "III", page, 1024, version, pages - 1,
+                         len(bad) if nbad is None else nbad)
         page[1024 + 12:1024 + 28] = bytes(range(16))
         page[1024 + 28:1024 + 34] = b"hostil"
         for i, p in enumerate(bad):
-            struct.pack_into("<I", page, 1024 + 512 + 4 * i, p)
-        page[4096 - 10:] = b"SWAPSPACE2"
+            struct.pack_into(endian + "I", page, 1024 + 512 + 4 * i, p)
+        page[4096 - 10:4096 - 10 + len(magic)] = magic
     return [(0, page)]
 
 
@@ -194,6 +219,37 @@ def images():
     out["swap-v0"] = (64 * 4096, swap(0, 64))
     out["swap-v1"] = (64 * 4096, swap(1, 64))
     out["swap-v1-bad"] = (64 * 4096, swap(1, 64, bad=(3, 9, 10)))
+    # more swap headers: big-endian, a hibernation image, an unknown
+    # version, more bad pages than fit, bad pages out of range, a last
+    # page of 0, more pages than the device holds
+    out["swap-be"] = (64 * 4096, swap(1, 64, bad=(5,), endian=">"))
+    out["swap-hibernation"] = (64 * 4096, swap(1, 64, magic=b"S1SUSPEND"))
+    out["swap-v2"] = (64 * 4096, swap(2, 64))
+    out["swap-toomanybad"] = (64 * 4096, swap(1, 64, bad=(3,), nbad=5000))
+    out["swap-badrange"] = (64 * 4096, swap(1, 64, bad=(0, 64, 99999)))
+    out["swap-lastzero"] = (64 * 4096, swap(1, 1))
+    out["swap-short"] = (16 * 4096, swap(1, 64))
+    # MBR extended chains in a small disk: three logicals, a loop back to
+    # the first EBR, an EBR past the end, one without its signature
+    out["mbr-logical3"] = (MIB, ebr_chain(100, [(0, 20), (20, 40),
+                                                (40, None)], 2048))
+    out["mbr-ebr-loop"] = (MIB, ebr_chain(100, [(0, 20), (20, 20)], 2048))
+    out["mbr-ebr-past"] = (MIB, ebr_chain(100, [(0, 5000)], 2048))
+    out["mbr-ebr-nosig"] = (MIB, ebr_chain(100, [(0, 20), (20, "nosig")],
+                                          2048))
+    # GPT: the primary header damaged (the backup serves), names in
+    # UTF-16 with surrogate pairs and lone surrogates, an entry whose
+    # first LBA is after its last
+    pieces = gpt(2048, [(40, 99), (100, 199), (300, 200)])
+    pieces[1] = (SECTOR, bytearray(b"EFI PART" + bytes(504)))
+    out["gpt-backup-only"] = (MIB, pieces)
+    pieces = gpt(2048, [(40, 99), (100, 199)])
+    ents = bytearray(pieces[2][1])
+    ents[56:56 + 10] = "\U0001f4be\u00e9\u20ac".encode("utf-16-le") + \
+        b"\x00\xd8"
+    ents[128 + 56:128 + 60] = b"\x00\xdc\x41\x00"
+    pieces = gpt_pieces_with(2048, ents)
+    out["gpt-names"] = (MIB, pieces)
     # an MBR whose only partition runs past the end of a disk that is
     # not truncated (a damaged table) and one that is cut inside it
     out["mbr-past-end"] = (MIB, [(0, mbr([(0x83, 1024, 4096)]))])
