@@ -9,8 +9,9 @@ PKGS="ncursesw:libncurses-dev ext2fs:libext2fs-dev com_err:comerr-dev cmocka:lib
 # sanitizers; image tools, ground-truth tools, tmux)
 CMDS="cc:gcc make:make pkg-config:pkg-config sfdisk:fdisk sgdisk:gdisk mkfs.ext4:e2fsprogs debugfs:e2fsprogs mkfs.fat:dosfstools fsck.fat:dosfstools mdir:mtools mkswap:util-linux lvm:lvm2 tmux:tmux xz:xz-utils jq:jq fls:sleuthkit valgrind:valgrind clang:clang"
 
-# crafted hostile images (tests/images/hostile.py) and exact big numbers
-CMDS="$CMDS python3:python3"
+# crafted hostile images (tests/images/hostile.py) and exact big numbers;
+# make fuzz's coverage report
+CMDS="$CMDS python3:python3 llvm-profdata:llvm llvm-cov:llvm"
 
 missing=""
 for pc in $PKGS; do

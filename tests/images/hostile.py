@@ -130,13 +130,18 @@ def lvm_crc(data):
     return zlib.crc32(data, 0xf597a6cf ^ 0xffffffff) ^ 0xffffffff
 
 
-def lvm_pv(size, text, uuid="hostil00001111222233334444555556"):
+def lvm_pv(size, text, uuid="hostil00001111222233334444555556",
+           damage=None):
     """A whole-disk LVM2 PV: label in sector 1, one metadata area at 4 KiB
     holding text (as the LVM2 on-disk format describes it: mda header,
-    raw location with the text's checksum), data from 2 MiB."""
+    raw location with the text's checksum), data from 2 MiB.  damage(
+    what, buf) may change the label, header or text (what: "label",
+    "mda", "text") before its checksum, or after ("label!", ...)."""
+    damage = damage or (lambda what, buf: None)
     uuid = uuid.encode()
     mda_start, mda_size, pe_start = 4096, 2 * MIB - 4096, 2 * MIB
-    text = text.encode() + b"\0"
+    text = bytearray(text.encode() + b"\0")
+    damage("text", text)
     lab = bytearray(SECTOR)
     lab[0:8] = b"LABELONE"
     struct.pack_into("<QII", lab, 8, 1, 0, 32)
@@ -144,13 +149,26 @@ def lvm_pv(size, text, uuid="hostil00001111222233334444555556"):
     lab[32:64] = uuid
     struct.pack_into("<QQQQQQQQQ", lab, 64, size, pe_start, 0, 0, 0,
                      mda_start, mda_size, 0, 0)
+    damage("label", lab)
     struct.pack_into("<I", lab, 16, lvm_crc(bytes(lab[20:])))
+    damage("label!", lab)
     mh = bytearray(SECTOR)
     mh[4:20] = b" LVM2 x[5A%r0N*>"
     struct.pack_into("<IQQ", mh, 20, 1, mda_start, mda_size)
-    struct.pack_into("<QQII", mh, 40, SECTOR, len(text), lvm_crc(text), 0)
+    struct.pack_into("<QQII", mh, 40, SECTOR, len(text),
+                     lvm_crc(bytes(text)), 0)
+    damage("mda", mh)
     struct.pack_into("<I", mh, 0, lvm_crc(bytes(mh[4:])))
+    damage("mda!", mh)
     return [(SECTOR, lab), (mda_start, mh), (mda_start + SECTOR, text)]
+
+
+def poke(what, off, data):
+    """A damage function for lvm_pv: bytes data at off of what."""
+    def f(w, buf):
+        if w == what:
+            buf[off:off + len(data)] = data
+    return f
 
 
 def lvm_text(vg, pe_count, lvs, extent_sectors=2048):
@@ -268,6 +286,32 @@ def images():
     many = [("l%d" % k, "") for k in range(45000)]
     many.append(("m", 'status = ["READ", "WRITE", "VISIBLE"] ' + segs))
     out["lvm-many"] = (size, lvm_pv(size, lvm_text("vg1", 6, many)))
+    # one damage at a time in the PV label, the metadata area header and
+    # the text: each must become a warning or an unknown node's reason
+    q = struct.pack
+    damages = {
+        "label-crc": poke("label!", 16, b"\0\0\0\0"),
+        "label-hoff": poke("label", 20, q("<I", 500)),
+        "label-uuid": poke("label", 32, b"\x01"),
+        "label-areas": poke("label", 72, b"\x01" * 440),
+        "no-data-area": poke("label", 72, bytes(16)),
+        "data-past-end": poke("label", 72, q("<Q", 1 << 40)),
+        "mda-outside": poke("label", 104, q("<Q", 1 << 40)),
+        "mda-magic": poke("mda", 4, b"X"),
+        "mda-crc": poke("mda!", 0, b"\0\0\0\0"),
+        "mda-version": poke("mda", 20, q("<I", 7)),
+        "mda-position": poke("mda", 24, q("<Q", 8192)),
+        "mda-orphan": poke("mda", 40, bytes(8)),
+        "mda-ignored": poke("mda", 60, q("<I", 1)),
+        "mda-outside-area": poke("mda", 40, q("<Q", 1 << 30)),
+        "mda-too-large": poke("mda", 48, q("<Q", MIB + 512)),
+        "mda-wraps": poke("mda", 40, q("<Q", 2 * MIB - 4096 - 100)),
+        "text-crc": poke("mda", 56, b"\0\0\0\0"),
+        "text-garbage": poke("text", 0, b"vg0 { = ] }"),
+        "text-nul": poke("text", 10, b"\0"),
+    }
+    for name, dmg in damages.items():
+        out["lvm-" + name] = (size, lvm_pv(size, dup, damage=dmg))
     return out
 
 
