@@ -325,8 +325,9 @@ struct da_machine {
 	/* Progress of da_machine_build_indexes, readable from another
 	 * thread with __atomic_load_n: filesystems indexed / to index. */
 	int index_done, index_total;
-	/* Problems found with the disks themselves (a truncated image),
-	 * one line each, for the CLI to report. */
+	/* Problems found with the disks themselves, one line each, for the
+	 * CLI to report (and exit 1): a structure that reaches past the end
+	 * of its device, at most one line a disk or volume. */
 	char **problems;
 	size_t nproblems;
 };
