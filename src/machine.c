@@ -131,9 +131,9 @@ static struct da_node *unclaimed_node(struct da_device *dev)
 	return n;
 }
 
-/* One scan's running totals, and the devices above the one being scanned
- * (with where their first byte lies on a disk) to catch a table that
- * contains itself. */
+/* One scan's running totals and the partition tables it has scanned
+ * (with where their first byte lies on a disk), and the devices above the
+ * one being scanned: to catch a table that contains itself. */
 struct seen {
 	const struct da_plugin *plugin;
 	struct da_device *dev, *disk;
@@ -142,7 +142,6 @@ struct seen {
 
 struct scan {
 	size_t nodes, claims;
-	bool spent;                /* the budget ran out */
 	struct seen seen[SCAN_MAX_NODES];   /* partition tables scanned */
 	size_t nseen;
 };
@@ -201,7 +200,6 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 	}
 	if (depth > 0 && up &&
 	    (sc->nodes >= SCAN_MAX_NODES || sc->claims >= SCAN_MAX_CLAIMS)) {
-		sc->spent = true;
 		char why[160];
 		snprintf(why, sizeof(why), "not scanned: the scan's limit of "
 			 "%u devices and %u regions is reached", SCAN_MAX_NODES,
