@@ -13,15 +13,18 @@
 /* Stacks deeper than this are refused: a partition table that points at
  * itself through nested partitions must not recurse for ever. */
 #define MAX_DEPTH 12
-/* The whole scan's budget: devices found inside others (partitions and
- * what they hold; an assembled volume's own LV count is bounded by its
- * plugin), and claims (regions and slots of every node).  Tables that contain each other through different
- * sectors multiply at every level; this bounds the work and the memory
- * whatever the image says (real machines are far below: a few dozen
- * devices, a few thousand regions).  Devices that overlap cost the
- * ownership index the square of their number per segment: at 512, a tree
- * of tables that all reach the disk's end builds in a tenth of a second. */
-#define SCAN_MAX_NODES 512u
+/* The scan's budget: devices found inside others (partitions and what
+ * they hold), 256 under one disk or volume and 4,096 in all, and 2^20
+ * claims (regions and slots of every node).  Tables that contain each
+ * other through different sectors multiply at every level; this bounds
+ * the work and the memory whatever the image says (real machines are far
+ * below: a few dozen devices, a few thousand regions).  Devices that
+ * overlap cost the ownership index the square of their number per
+ * segment: at 256 on one disk, a tree of tables that all reach its end
+ * builds in a few hundredths of a second.  An assembled volume's own LVs
+ * are bounded by its plugin. */
+#define SCAN_TREE_NODES 256u
+#define SCAN_MAX_NODES 4096u
 #define SCAN_MAX_CLAIMS (1u << 20)
 /* Volume assembly rounds (LVs on PVs inside LVs...) */
 #define MAX_ASSEMBLY_ROUNDS 8
@@ -141,7 +144,7 @@ struct seen {
 };
 
 struct scan {
-	size_t nodes, claims;
+	size_t nodes, tree_nodes, claims;
 	struct seen seen[SCAN_MAX_NODES];   /* partition tables scanned */
 	size_t nseen;
 };
@@ -199,17 +202,19 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 		return n;
 	}
 	if (depth > 0 && up &&
-	    (sc->nodes >= SCAN_MAX_NODES || sc->claims >= SCAN_MAX_CLAIMS)) {
+	    (sc->tree_nodes >= SCAN_TREE_NODES || sc->nodes >= SCAN_MAX_NODES ||
+	     sc->claims >= SCAN_MAX_CLAIMS)) {
 		char why[160];
 		snprintf(why, sizeof(why), "not scanned: the scan's limit of "
-			 "%u devices and %u regions is reached", SCAN_MAX_NODES,
+			 "%u devices in a disk or volume (%u in all) and %u "
+			 "regions is reached", SCAN_TREE_NODES, SCAN_MAX_NODES,
 			 SCAN_MAX_CLAIMS);
 		struct da_node *n = not_scanned(dev, why);
 		da_obj_set_bool(n->props, "budget", true);
 		return n;
 	}
 	if (up)
-		sc->nodes++;
+		sc->nodes++, sc->tree_nodes++;
 	for (size_t t = 0; t < 3; t++) {
 		bool table_found = false;
 		for (const struct da_plugin *const *p = tables[t]; *p; p++) {
@@ -311,8 +316,9 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 				p->name);
 		if (da_obj_get(cp, "budget"))
 			da_warn(n, "the scan stopped at %s: its limit of %u "
-				"devices and %u regions is reached (a table "
-				"that contains itself?)", s->dev->name,
+				"devices in a disk or volume (%u in all) and "
+				"%u regions is reached (tables that contain "
+				"each other?)", s->dev->name, SCAN_TREE_NODES,
 				SCAN_MAX_NODES, SCAN_MAX_CLAIMS);
 	}
 	return n;
@@ -438,6 +444,7 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 	struct scan *sc = da_xcalloc(1, sizeof(*sc));
 	for (size_t i = 0; i < m->ndisks; i++) {
 		struct da_disk *d = &m->disks[i];
+		sc->tree_nodes = 0;
 		d->content = scan_at(sc, d->dev, 0, NULL);
 	}
 	for (int round = 0; round < MAX_ASSEMBLY_ROUNDS; round++) {
@@ -456,8 +463,10 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 			break;
 		for (size_t i = 0; i < m->nvolumes; i++) {
 			struct da_volume *v = &m->volumes[i];
-			if (!v->content && v->dev)
+			if (!v->content && v->dev) {
+				sc->tree_nodes = 0;
 				v->content = scan_at(sc, v->dev, 1, NULL);
+			}
 		}
 	}
 	free(sc);
