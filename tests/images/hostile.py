@@ -286,6 +286,54 @@ def images():
     many = [("l%d" % k, "") for k in range(45000)]
     many.append(("m", 'status = ["READ", "WRITE", "VISIBLE"] ' + segs))
     out["lvm-many"] = (size, lvm_pv(size, lvm_text("vg1", 6, many)))
+    # LVs with every kind of malformed segment, one each, beside good
+    # linear and striped ones: the assembly says what is wrong with each
+    vis = 'status = ["READ", "WRITE", "VISIBLE"] '
+
+    def seg(body, start=0, count=2, name="segment1"):
+        return '%s { start_extent = %d extent_count = %d %s }' % (
+            name, start, count, body)
+    lin = 'type = "striped" stripe_count = 1 stripes = ["pv0", %d]'
+    legs130 = ", ".join('"lin", 0' for _ in range(130))
+    bad = [
+        ("lin", vis + seg(lin % 0)),
+        ("striped", vis + seg('type = "striped" stripe_count = 2 '
+                              'stripe_size = 128 stripes = ["pv0", 2, '
+                              '"pv0", 3]')),
+        ("noextent", vis + 'segment1 { type = "striped" }'),
+        ("huge", vis + seg(lin % 0, count=1 << 47)),
+        ("nostripes", vis + seg('type = "striped" stripe_count = 1')),
+        ("badlist", vis + seg('type = "striped" stripe_count = 2 '
+                              'stripes = ["pv0"]')),
+        ("unknownpv", vis + seg('type = "striped" stripe_count = 1 '
+                                'stripes = ["pv9", 0]')),
+        ("morestripes", vis + seg('type = "striped" stripe_count = 1 '
+                                  'stripes = ["pv0", 0, "pv0", 1]')),
+        ("zerostripes", vis + seg('type = "striped" stripe_count = 0 '
+                                  'stripes = []')),
+        ("oddstripes", vis + seg('type = "striped" stripe_count = 2 '
+                                 'stripe_size = 128 stripes = ["pv0", 0, '
+                                 '"pv0", 1]', count=3)),
+        ("badstripesize", vis + seg('type = "striped" stripe_count = 2 '
+                                    'stripe_size = 0 stripes = ["pv0", 0, '
+                                    '"pv0", 1]')),
+        ("nomirrors", vis + seg('type = "mirror" mirror_count = 2')),
+        ("badlegs", vis + seg('type = "mirror" mirrors = [1, 2]')),
+        ("legoutside", vis + seg('type = "mirror" mirrors = ["lin", 99]')),
+        ("manylegs", vis + seg('type = "mirror" mirrors = [%s]' % legs130)),
+        ("loop", vis + seg('type = "mirror" mirrors = ["loop", 0]')),
+        ("raid", vis + seg('type = "raid1" raids = ["lin", "lin", '
+                           '"lin", "lin"]')),
+        ("overlap", vis + seg(lin % 0) + " " +
+         seg(lin % 1, start=1, name="segment2")),
+        ("gap", vis + seg(lin % 0, start=2)),
+        ("thin", vis + seg('type = "thin" thin_pool = "pool"')),
+        ("hidden", seg(lin % 4)),
+        ("lin_rmeta_0", vis + seg(lin % 5, count=1)),
+    ]
+    out["lvm-segments"] = (size, lvm_pv(size, lvm_text("vg3", 6, bad)))
+    out["lvm-extent-size"] = (size, lvm_pv(size, lvm_text(
+        "vg4", 6, [("lin", vis + seg(lin % 0))], extent_sectors=0)))
     # one damage at a time in the PV label, the metadata area header and
     # the text: each must become a warning or an unknown node's reason
     q = struct.pack
