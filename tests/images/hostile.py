@@ -201,6 +201,66 @@ def linear_lv(first_pe, count):
 MIB = 1 << 20
 
 
+def fat(total=2048, bps=512, spc=1, reserved=1, nfats=2, root_entries=16,
+        media=0xF8, fat_sectors=6, fat32=False, root_cluster=2, ext=0,
+        fat0=None, bad=(), label=b"FAT12   "):
+    """A FAT boot sector (its BIOS parameter block as Microsoft's FAT
+    specification lays it out), its FATs and a root directory holding one
+    file of three clusters: any field can be made wrong."""
+    bs = bytearray(SECTOR)
+    bs[0:3] = b"\xeb\x3c\x90"
+    bs[3:11] = b"HOSTILE "
+    struct.pack_into("<HBHBHHBH", bs, 11, bps, spc, reserved, nfats,
+                     root_entries, total if total < 65536 and not fat32
+                     else 0, media, 0 if fat32 else fat_sectors)
+    struct.pack_into("<I", bs, 32, total)
+    if fat32:
+        struct.pack_into("<IHHIHH", bs, 36, fat_sectors, ext, 0,
+                         root_cluster, 1, 6)
+        bs[82:90] = b"FAT32   "
+    else:
+        bs[54:62] = label
+    bs[510:512] = b"\x55\xaa"
+    fatb = bytearray(fat_sectors * bps)
+    width = 4 if fat32 else 1.5
+
+    def put(n, v):
+        if fat32:
+            struct.pack_into("<I", fatb, 4 * n, v)
+            return
+        o = n * 3 // 2
+        if o + 1 >= len(fatb):
+            return
+        cur = fatb[o] | fatb[o + 1] << 8
+        cur = (cur & 0x000F) | (v << 4) if n & 1 else (cur & 0xF000) | v
+        fatb[o], fatb[o + 1] = cur & 0xFF, cur >> 8
+    eoc = 0x0FFFFFFF if fat32 else 0xFFF
+    put(0, fat0 if fat0 is not None else (0x0FFFFF00 if fat32 else 0xF00) |
+        media)
+    put(1, eoc)
+    first = 3 if fat32 else 2        # FAT32's root directory is cluster 2
+    if fat32:
+        put(2, eoc)
+    put(first, first + 1)
+    put(first + 1, first + 2)
+    put(first + 2, eoc)
+    for b in bad:
+        put(b, 0x0FFFFFF7 if fat32 else 0xFF7)
+    del width
+    pieces = [(0, bs)]
+    for k in range(nfats):
+        pieces.append(((reserved + k * fat_sectors) * bps, bytes(fatb)))
+    root = bytearray(32)
+    root[0:11] = b"A       TXT"
+    root[11] = 0x20
+    struct.pack_into("<HI", root, 26, first, 3 * spc * bps)
+    root_at = reserved + nfats * fat_sectors
+    if fat32:
+        root_at += (root_cluster - 2) * spc
+    pieces.append((root_at * bps, root))
+    return pieces
+
+
 def images():
     """name -> (size, pieces)"""
     out = {}
@@ -268,6 +328,28 @@ def images():
     ents[128 + 56:128 + 60] = b"\x00\xdc\x41\x00"
     pieces = gpt_pieces_with(2048, ents)
     out["gpt-names"] = (MIB, pieces)
+    # FAT: a good FAT12 and FAT32, then one wrong field each
+    out["fat12"] = (MIB, fat(bad=(10, 11, 20)))
+    f32 = dict(total=70000, reserved=32, root_entries=0, fat_sectors=547,
+               fat32=True)
+    out["fat32"] = (70000 * SECTOR, fat(**f32))
+    wrong = {
+        "bps": dict(bps=300), "spc": dict(spc=3), "reserved": dict(reserved=0),
+        "nfats": dict(nfats=9), "media": dict(media=0x12),
+        "nosectors": dict(total=0), "noroot": dict(root_entries=0),
+        "fills": dict(fat_sectors=1100), "shortfat": dict(fat_sectors=1),
+        "fat0": dict(fat0=0xF0F), "onecluster": dict(total=16),
+    }
+    for name, kw in wrong.items():
+        out["fat-" + name] = (MIB, fat(**kw))
+    wrong32 = {
+        "rootentries": dict(root_entries=512),
+        "rootcluster": dict(root_cluster=999999),
+        "active": dict(ext=0x81),
+        "small": dict(total=5000, fat_sectors=40),
+    }
+    for name, kw in wrong32.items():
+        out["fat32-" + name] = (70000 * SECTOR, fat(**dict(f32, **kw)))
     # an MBR whose only partition runs past the end of a disk that is
     # not truncated (a damaged table) and one that is cut inside it
     out["mbr-past-end"] = (MIB, [(0, mbr([(0x83, 1024, 4096)]))])
