@@ -8,8 +8,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
-ENGINE_PKGS = ext2fs com_err libntfs-3g
-UI_PKGS = ncursesw
+include pkgs.mk
 
 WARN = -std=c11 -Wall -Wextra -Werror
 ENGINE_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)

@@ -33,6 +33,13 @@ typedef struct da_error {
 int da_error_set(da_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Out of memory where the engine cannot go on (a small fixed-size
+ * structure, a name): runs the handler given to da_set_oom_handler (the
+ * explorer gives back the terminal there), writes one line on stderr and
+ * exits with status 1.  Never returns, never aborts. */
+void da_out_of_memory(void) __attribute__((noreturn));
+void da_set_oom_handler(void (*fn)(void));
+
 /* The --debug trace: when set, probes and reads are traced on stderr. */
 extern int da_debug;
 void da_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -167,6 +174,9 @@ enum da_value_type { DA_V_NULL, DA_V_BOOL, DA_V_INT, DA_V_STR, DA_V_ARR,
 
 struct da_value {
 	enum da_value_type type;
+	bool uns;                  /* DA_V_INT: i's 64 bits are unsigned (a
+				      size, an offset, an LBA: 2^63 and over
+				      print as such, never negative) */
 	union {
 		bool b;
 		int64_t i;
@@ -179,11 +189,13 @@ struct da_value *da_obj_new(void);
 struct da_value *da_arr_new(void);
 struct da_value *da_str_new(const char *s);
 struct da_value *da_int_new(int64_t i);
+struct da_value *da_uint_new(uint64_t u);
 struct da_value *da_bool_new(bool b);
 /* Set key (replacing an existing one); obj takes ownership of v. */
 void da_obj_set(struct da_value *obj, const char *key, struct da_value *v);
 void da_obj_set_str(struct da_value *obj, const char *key, const char *s);
 void da_obj_set_int(struct da_value *obj, const char *key, int64_t i);
+void da_obj_set_uint(struct da_value *obj, const char *key, uint64_t u);
 void da_obj_set_bool(struct da_value *obj, const char *key, bool b);
 void da_arr_push(struct da_value *arr, struct da_value *v);
 struct da_value *da_obj_get(const struct da_value *obj, const char *key);
@@ -443,8 +455,9 @@ struct da_machine {
 	/* Progress of da_machine_build_indexes, readable from another
 	 * thread with __atomic_load_n: filesystems indexed / to index. */
 	int index_done, index_total;
-	/* Problems found with the disks themselves (a truncated image),
-	 * one line each, for the CLI to report. */
+	/* Problems found with the disks themselves, one line each, for the
+	 * CLI to report (and exit 1): a structure that reaches past the end
+	 * of its device, at most one line a disk or volume. */
 	char **problems;
 	size_t nproblems;
 };

@@ -13,6 +13,19 @@
 /* Stacks deeper than this are refused: a partition table that points at
  * itself through nested partitions must not recurse for ever. */
 #define MAX_DEPTH 12
+/* The scan's budget: devices found inside others (partitions and what
+ * they hold), 256 under one disk or volume and 4,096 in all, and 2^20
+ * claims (regions and slots of every node).  Tables that contain each
+ * other through different sectors multiply at every level; this bounds
+ * the work and the memory whatever the image says (real machines are far
+ * below: a few dozen devices, a few thousand regions).  Devices that
+ * overlap cost the ownership index the square of their number per
+ * segment: at 256 on one disk, a tree of tables that all reach its end
+ * builds in a few hundredths of a second.  An assembled volume's own LVs
+ * are bounded by its plugin. */
+#define SCAN_TREE_NODES 256u
+#define SCAN_MAX_NODES 4096u
+#define SCAN_MAX_CLAIMS (1u << 20)
 /* Volume assembly rounds (LVs on PVs inside LVs...) */
 #define MAX_ASSEMBLY_ROUNDS 8
 
@@ -34,7 +47,7 @@ static void split_spec(const char *spec, char **name, char **path)
 		*path = da_strdup(spec);
 	}
 	if (!*name)
-		abort();
+		da_out_of_memory();
 }
 
 struct da_machine *da_machine_open(const char *name, const char *const *specs,
@@ -92,6 +105,20 @@ void da_machine_add_problem(struct da_machine *m, const char *fmt, ...)
 static struct da_node *unclaimed_node(struct da_device *dev)
 {
 	char what[128];
+	uint64_t claimed;
+	if (da_signature_cut_fat(dev, &claimed)) {
+		/* not parsed, but what it is and why are known */
+		struct da_node *n = da_node_new(DA_NODE_UNKNOWN, NULL, dev);
+		da_obj_set_str(n->props, "signature", "FAT filesystem");
+		da_obj_set_uint(n->props, "size", claimed);
+		da_obj_set_bool(n->props, "past_end", true);
+		da_node_set_reason(n, "FAT filesystem of %llu bytes cut short: "
+				   "its metadata runs past the end of the "
+				   "device (%llu bytes)",
+				   (unsigned long long)claimed,
+				   (unsigned long long)dev->size);
+		return n;
+	}
 	if (da_signature_match(dev, what, sizeof(what))) {
 		struct da_node *n = da_node_new(DA_NODE_UNKNOWN, NULL, dev);
 		da_obj_set_str(n->props, "signature", what);
@@ -107,7 +134,59 @@ static struct da_node *unclaimed_node(struct da_device *dev)
 	return n;
 }
 
-static struct da_node *scan_at(struct da_device *dev, int depth)
+/* One scan's running totals and the partition tables it has scanned
+ * (with where their first byte lies on a disk), and the devices above the
+ * one being scanned: to catch a table that contains itself. */
+struct seen {
+	const struct da_plugin *plugin;
+	struct da_device *dev, *disk;
+	uint64_t at, size;
+};
+
+struct scan {
+	size_t nodes, tree_nodes, claims;
+	struct seen seen[SCAN_MAX_NODES];   /* partition tables scanned */
+	size_t nseen;
+};
+
+struct above {
+	const struct da_plugin *plugin;
+	struct da_device *dev;
+	struct da_device *disk;
+	uint64_t at;
+	const struct above *up;
+};
+
+/* The disk byte under byte 0 of dev (first copy of a mirror); false when
+ * it maps nowhere. */
+static bool disk_start(struct da_device *dev, struct da_device **disk,
+		       uint64_t *at)
+{
+	uint64_t off = 0;
+	for (int level = 0; level < 64; level++) {
+		if (dev->is_disk) {
+			*disk = dev;
+			*at = off;
+			return true;
+		}
+		struct da_target t[8];
+		if (da_device_map_block(dev, off, t, 8) < 1 || !t[0].dev)
+			return false;
+		dev = t[0].dev;
+		off = t[0].offset;
+	}
+	return false;
+}
+
+static struct da_node *not_scanned(struct da_device *dev, const char *why)
+{
+	struct da_node *n = da_node_new(DA_NODE_UNKNOWN, NULL, dev);
+	da_node_set_reason(n, "%s", why);
+	return n;
+}
+
+static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
+			       int depth, const struct above *up)
 {
 	static const struct da_plugin *const *const tables[] = {
 		da_part_plugins, da_vol_plugins, da_fs_plugins,
@@ -122,6 +201,20 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 				   MAX_DEPTH);
 		return n;
 	}
+	if (depth > 0 && up &&
+	    (sc->tree_nodes >= SCAN_TREE_NODES || sc->nodes >= SCAN_MAX_NODES ||
+	     sc->claims >= SCAN_MAX_CLAIMS)) {
+		char why[160];
+		snprintf(why, sizeof(why), "not scanned: the scan's limit of "
+			 "%u devices in a disk or volume (%u in all) and %u "
+			 "regions is reached", SCAN_TREE_NODES, SCAN_MAX_NODES,
+			 SCAN_MAX_CLAIMS);
+		struct da_node *n = not_scanned(dev, why);
+		da_obj_set_bool(n->props, "budget", true);
+		return n;
+	}
+	if (up)
+		sc->nodes++, sc->tree_nodes++;
 	/* a plugin that must be asked first (md 1.0, 0.90) and says found
 	 * is the only answer */
 	for (size_t t = 0; t < 3 && !nfound; t++)
@@ -169,6 +262,43 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 	}
 
 	const struct da_plugin *p = found[0];
+	/* A partition that starts where its own table is (entries from LBA
+	 * 0) holds that table again, and so on at every level: entries to
+	 * the power of the depth.  The same format on the same disk bytes as
+	 * a device above is the same structure: it is named, not rescanned. */
+	struct above here = { p, dev, NULL, 0, up };
+	if (disk_start(dev, &here.disk, &here.at)) {
+		for (const struct above *a = up; a; a = a->up) {
+			if (a->plugin != p || a->disk != here.disk ||
+			    a->at != here.at)
+				continue;
+			struct da_node *n = not_scanned(dev, "");
+			da_obj_set_str(n->props, "repeats", a->dev->name);
+			da_node_set_reason(n, "not scanned: the same %s as %s "
+					   "(it starts on the same bytes)",
+					   p->name, a->dev->name);
+			return n;
+		}
+		/* two partitions on the same bytes hold the same table: the
+		 * second is named, not scanned (tables that list one range
+		 * many times multiply too) */
+		for (size_t i = 0; p->layer == DA_LAYER_PART && i < sc->nseen;
+		     i++) {
+			const struct seen *w = &sc->seen[i];
+			if (w->plugin != p || w->disk != here.disk ||
+			    w->at != here.at || w->size != dev->size)
+				continue;
+			struct da_node *n = not_scanned(dev, "");
+			da_obj_set_str(n->props, "same_as", w->dev->name);
+			da_node_set_reason(n, "not scanned: the same %s as %s "
+					   "(the same bytes)", p->name,
+					   w->dev->name);
+			return n;
+		}
+		if (p->layer == DA_LAYER_PART && sc->nseen < SCAN_MAX_NODES)
+			sc->seen[sc->nseen++] = (struct seen){
+				p, dev, here.disk, here.at, dev->size };
+	}
 	da_error err = { 0 };
 	struct da_node *n = p->scan(dev, &err);
 	if (!n) {
@@ -178,6 +308,7 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 				   err.msg[0] ? err.msg : "does not parse");
 		return n;
 	}
+	sc->claims += n->nregions + n->nslots;
 	if (nfound > 1) {
 		/* two formats claim the device: say so, never hide it */
 		struct da_value *amb = da_arr_new();
@@ -194,53 +325,146 @@ static struct da_node *scan_at(struct da_device *dev, int depth)
 	}
 	for (size_t i = 0; i < n->nslots; i++) {
 		struct da_slot *s = &n->slots[i];
-		if (s->dev && !s->content && !s->container)
-			s->content = scan_at(s->dev, depth + 1 + s->nest);
+		if (!s->dev || s->content || s->container)
+			continue;
+		s->content = scan_at(sc, s->dev, depth + 1 + s->nest, &here);
+		const struct da_value *cp = s->content->props;
+		if (da_obj_get(cp, "repeats"))
+			da_warn(n, "%s holds this %s again (it starts on the "
+				"same bytes): not scanned again", s->dev->name,
+				p->name);
+		if (da_obj_get(cp, "budget"))
+			da_warn(n, "the scan stopped at %s: its limit of %u "
+				"devices in a disk or volume (%u in all) and "
+				"%u regions is reached (tables that contain "
+				"each other?)", s->dev->name, SCAN_TREE_NODES,
+				SCAN_MAX_NODES, SCAN_MAX_CLAIMS);
 	}
 	return n;
 }
 
 struct da_node *da_scan_device(struct da_device *dev, int level)
 {
-	return scan_at(dev, level);
+	struct scan *sc = da_xcalloc(1, sizeof(*sc));
+	struct da_node *n = scan_at(sc, dev, level, NULL);
+	free(sc);
+	return n;
 }
 
-static void note_clipped(struct da_machine *m, struct da_disk *d)
+/* The exit-status rule for short images: a structure that reaches past
+ * the end of the device holding it is a problem of the machine (status 1,
+ * one line per disk or volume), whatever the format; every other damage
+ * is a warning in the output.  These are the bytes each node says it
+ * spans, beyond its device's size; 0 when it fits. */
+static uint64_t past_end(const struct da_node *n, const char **what)
 {
-	struct da_node *n = d->content;
-	if (!n || n->type != DA_NODE_PARTITIONS)
-		return;
-	struct da_value *t = da_obj_get(n->props, "truncated");
-	if (t && t->type == DA_V_BOOL && t->u.b) {
-		da_machine_add_problem(m, "%s: truncated image: the partition "
-				       "table describes a larger disk than "
-				       "the file's %llu bytes", d->path,
-				       (unsigned long long)d->dev->size);
-		return;
+	const struct da_value *v;
+	uint64_t size = n->dev ? n->dev->size : 0, want = 0;
+	*what = NULL;
+	if ((v = da_obj_get(n->props, "past_end")) && v->type == DA_V_BOOL &&
+	    v->u.b) {
+		/* what the header claims, else the size it gives */
+		v = da_obj_get(n->props, "claimed_size");
+		if (!v)
+			v = da_obj_get(n->props, "size");
+		want = v && v->type == DA_V_INT ? (uint64_t)v->u.i : size + 1;
+	} else if (n->type == DA_NODE_FILESYSTEM) {
+		/* "size" in bytes, or "blocks" of "block_size" */
+		const struct da_value *b = da_obj_get(n->props, "blocks");
+		const struct da_value *bs = da_obj_get(n->props, "block_size");
+		v = da_obj_get(n->props, "size");
+		if (v && v->type == DA_V_INT)
+			want = (uint64_t)v->u.i;
+		else if (b && bs && b->type == DA_V_INT && bs->type == DA_V_INT &&
+			 !mul_ok((uint64_t)b->u.i, (uint64_t)bs->u.i, &want))
+			want = UINT64_MAX;
+	} else if (n->type == DA_NODE_LVM2_PV) {
+		v = da_obj_get(n->props, "dev_size");
+		if (v && v->type == DA_V_INT)
+			want = (uint64_t)v->u.i;
+	}
+	if (want <= size)
+		return 0;
+	v = da_obj_get(n->props, "fstype");
+	*what = v && v->type == DA_V_STR ? v->u.s : da_node_type_name(n->type);
+	if (n->type == DA_NODE_LVM2_PV)
+		*what = "LVM2 PV";
+	else if (n->type == DA_NODE_SWAP)
+		*what = "swap area";
+	else if (n->type == DA_NODE_UNKNOWN)
+		*what = "FAT";
+	return want;
+}
+
+/* The first structure of n's tree that runs past the end of its device,
+ * as one line into buf; false when none does. */
+static bool find_past_end(const struct da_node *n, char *buf, size_t len)
+{
+	if (!n)
+		return false;
+	const char *what;
+	uint64_t want = past_end(n, &what);
+	if (want) {
+		snprintf(buf, len, "the %s%s on %s is %llu bytes, past the end "
+			 "of its device (%llu bytes)", what,
+			 n->type == DA_NODE_FILESYSTEM ||
+			 n->type == DA_NODE_UNKNOWN ? " filesystem" : "",
+			 n->dev->name,
+			 (unsigned long long)want,
+			 (unsigned long long)n->dev->size);
+		return true;
+	}
+	const struct da_value *t = da_obj_get(n->props, "truncated");
+	if (n->type == DA_NODE_PARTITIONS && t && t->type == DA_V_BOOL &&
+	    t->u.b) {
+		snprintf(buf, len, "the partition table on %s describes a "
+			 "larger disk than its %llu bytes", n->dev->name,
+			 (unsigned long long)n->dev->size);
+		return true;
 	}
 	for (size_t i = 0; i < n->nslots; i++) {
-		struct da_value *c = da_obj_get(n->slots[i].props, "clipped");
-		struct da_value *nm = da_obj_get(n->slots[i].props, "name");
-		if (c && c->type == DA_V_BOOL && c->u.b &&
-		    n->slots[i].props) {
-			da_machine_add_problem(m,
-				"%s: truncated image: partition %s runs past "
-				"the end of the disk (%llu bytes)", d->path,
-				nm && nm->type == DA_V_STR ? nm->u.s : "?",
-				(unsigned long long)d->dev->size);
-			return;
+		const struct da_value *c = da_obj_get(n->slots[i].props,
+						      "clipped");
+		const struct da_value *nm = da_obj_get(n->slots[i].props,
+						       "name");
+		if (c && c->type == DA_V_BOOL && c->u.b) {
+			snprintf(buf, len, "partition %s runs past the end of "
+				 "%s (%llu bytes)",
+				 nm && nm->type == DA_V_STR ? nm->u.s : "?",
+				 n->dev->name,
+				 (unsigned long long)n->dev->size);
+			return true;
 		}
 	}
+	for (size_t i = 0; i < n->nslots; i++)
+		if (find_past_end(n->slots[i].content, buf, len))
+			return true;
+	return false;
+}
+
+static void note_past_end(struct da_machine *m)
+{
+	char what[400];
+	for (size_t i = 0; i < m->ndisks; i++)
+		if (find_past_end(m->disks[i].content, what, sizeof(what)))
+			da_machine_add_problem(m, "%s: truncated image or "
+					       "damaged table: %s",
+					       m->disks[i].path, what);
+	for (size_t i = 0; i < m->nvolumes; i++)
+		if (find_past_end(m->volumes[i].content, what, sizeof(what)))
+			da_machine_add_problem(m, "%s: damaged volume: %s",
+					       m->volumes[i].name, what);
 }
 
 int da_machine_scan(struct da_machine *m, da_error *err)
 {
 	if (m->scanned)
 		return 0;
+	struct scan *sc = da_xcalloc(1, sizeof(*sc));
 	for (size_t i = 0; i < m->ndisks; i++) {
 		struct da_disk *d = &m->disks[i];
-		d->content = scan_at(d->dev, 0);
-		note_clipped(m, d);
+		sc->tree_nodes = 0;
+		d->content = scan_at(sc, d->dev, 0, NULL);
 	}
 	for (int round = 0; round < MAX_ASSEMBLY_ROUNDS; round++) {
 		int added = 0;
@@ -258,27 +482,51 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 			break;
 		for (size_t i = 0; i < m->nvolumes; i++) {
 			struct da_volume *v = &m->volumes[i];
-			if (!v->content && v->dev)
-				v->content = scan_at(v->dev, 1);
+			if (!v->content && v->dev) {
+				sc->tree_nodes = 0;
+				v->content = scan_at(sc, v->dev, 1, NULL);
+			}
 		}
 	}
+	free(sc);
+	note_past_end(m);
 	m->scanned = true;
 	(void)err;
 	return 0;
+}
+
+static bool volume_named(const struct da_machine *m, const char *name,
+			 size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(m->volumes[i].name, name) == 0)
+			return true;
+	return false;
 }
 
 struct da_volume *da_machine_add_volume(struct da_machine *m, const char *name,
 					const char *kind, struct da_device *dev,
 					struct da_value *props)
 {
-	struct da_volume *v = realloc(m->volumes,
-				      (m->nvolumes + 1) * sizeof(*v));
-	if (!v)
-		abort();
-	m->volumes = v;
-	v = &m->volumes[m->nvolumes++];
+	/* capacity doubles: 45,000 LVs were 45,000 reallocs */
+	size_t k = m->nvolumes;
+	if (k == 0 || (k >= 8 && (k & (k - 1)) == 0)) {
+		struct da_volume *nv = realloc(m->volumes,
+					       (k ? k * 2 : 8) * sizeof(*nv));
+		if (!nv)
+			da_out_of_memory();
+		m->volumes = nv;
+	}
+	struct da_volume *v = &m->volumes[m->nvolumes++];
 	memset(v, 0, sizeof(*v));
+	/* names stay unique, as --lookup NAME:OFFSET needs: a second
+	 * "vg0/lv0" (two VGs of one name, an LV listed twice) becomes
+	 * "vg0/lv0#2" */
 	v->name = da_strdup(name);
+	for (unsigned n = 2; volume_named(m, v->name, m->nvolumes - 1); n++) {
+		free(v->name);
+		v->name = da_asprintf("%s#%u", name, n);
+	}
 	v->kind = da_strdup(kind ? kind : "volume");
 	v->dev = dev;
 	v->props = props ? props : da_obj_new();

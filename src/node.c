@@ -84,7 +84,7 @@ struct da_slot *da_node_add_slot(struct da_node *n, const char *kind,
 	}
 	struct da_slot *s = realloc(n->slots, (n->nslots + 1) * sizeof(*s));
 	if (!s)
-		abort();
+		da_out_of_memory();
 	n->slots = s;
 	s = &n->slots[n->nslots++];
 	memset(s, 0, sizeof(*s));

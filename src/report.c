@@ -123,6 +123,9 @@ static void text_props(FILE *f, const struct da_value *props)
 				char h[32];
 				da_human_size((uint64_t)v->u.i, h, sizeof(h));
 				fprintf(f, "  %s=%s", k, h);
+			} else if (v->uns) {
+				fprintf(f, "  %s=%llu", k,
+					(unsigned long long)v->u.i);
 			} else {
 				fprintf(f, "  %s=%lld", k, (long long)v->u.i);
 			}
@@ -216,9 +219,9 @@ static void text_node(FILE *f, const struct da_node *n, const char *indent)
 		put(f, s->kind);
 		fputc(' ', f);
 		put(f, str_prop(s->props, "name"));
-		fprintf(f, "  start=%lld size=%lld (%s)",
-			(long long)int_prop(s->props, "start", 0),
-			(long long)int_prop(s->props, "size", 0), hs);
+		fprintf(f, "  start=%llu size=%llu (%s)",
+			(unsigned long long)int_prop(s->props, "start", 0),
+			(unsigned long long)int_prop(s->props, "size", 0), hs);
 		const char *t = str_prop(s->props, "type");
 		const char *tn = str_prop(s->props, "type_name");
 		if (t[0]) {

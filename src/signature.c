@@ -105,3 +105,22 @@ int da_signature_is_empty(struct da_device *dev)
 	}
 	return 1;
 }
+
+bool da_signature_cut_fat(struct da_device *dev, uint64_t *claimed)
+{
+	uint8_t bs[512];
+	if (dev->size < sizeof(bs) ||
+	    da_device_read(dev, bs, sizeof(bs), 0, NULL) < 0)
+		return false;
+	/* the boot sector's own marks: signature, jump, a FAT type name */
+	if (bs[510] != 0x55 || bs[511] != 0xAA ||
+	    (bs[0] != 0xEB && bs[0] != 0xE9) ||
+	    (memcmp(bs + 54, "FAT", 3) && memcmp(bs + 82, "FAT", 3)))
+		return false;
+	uint32_t bps = le16(bs + 11);
+	uint32_t total = le16(bs + 19) ? le16(bs + 19) : le32(bs + 32);
+	if (bps < 512 || bps > 4096 || (bps & (bps - 1)) || !total)
+		return false;
+	*claimed = (uint64_t)total * bps;
+	return *claimed > dev->size;
+}

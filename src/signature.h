@@ -13,4 +13,7 @@ bool da_signature_bitlocker(struct da_device *dev);
 /* 1 when the start of the device is all zeros or a hole, 0 when not,
  * -1 on a read error */
 int da_signature_is_empty(struct da_device *dev);
+/* A FAT boot sector that the FAT plugin refused because the device stops
+ * inside its metadata: true, with the bytes it describes in *claimed. */
+bool da_signature_cut_fat(struct da_device *dev, uint64_t *claimed);
 #endif

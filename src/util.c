@@ -5,10 +5,29 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "util.h"
 
 int da_debug;
+
+static void (*oom_handler)(void);
+
+void da_set_oom_handler(void (*fn)(void))
+{
+	oom_handler = fn;
+}
+
+void da_out_of_memory(void)
+{
+	static const char msg[] = "diskatlas: out of memory\n";
+	if (oom_handler)
+		oom_handler();
+	/* write(2), not stdio: stdio may need the memory that is missing */
+	ssize_t r = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)r;
+	_exit(1);
+}
 
 int da_error_set(da_error *err, int code, const char *fmt, ...)
 {
@@ -68,7 +87,7 @@ char *da_strdup(const char *s)
 		return NULL;
 	char *d = strdup(s);
 	if (!d)
-		abort();
+		da_out_of_memory();
 	return d;
 }
 
@@ -76,7 +95,7 @@ void *da_xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 	if (!p)
-		abort();
+		da_out_of_memory();
 	return p;
 }
 
@@ -88,7 +107,7 @@ char *da_asprintf(const char *fmt, ...)
 	int r = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (r < 0)
-		abort();
+		da_out_of_memory();
 	return s;
 }
 

@@ -72,10 +72,10 @@ static inline bool range_ok(uint64_t off, uint64_t len, uint64_t size)
 /* CRC-32 (IEEE 802.3, as GPT uses): crc32(0, buf, len). */
 uint32_t da_crc32(uint32_t crc, const void *buf, size_t len);
 
-/* strdup that never returns NULL for a non-NULL argument (aborts on OOM:
- * small strings only). */
+/* strdup that never returns NULL for a non-NULL argument (out of memory:
+ * da_out_of_memory; small strings only). */
 char *da_strdup(const char *s);
-/* malloc/calloc that abort on failure: for small fixed-size structures
+/* calloc that ends in da_out_of_memory on failure: for small structures
  * only; sizes read from disk are bounded and use plain malloc. */
 void *da_xcalloc(size_t n, size_t size);
 /* printf into a new string */

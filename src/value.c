@@ -31,6 +31,14 @@ struct da_value *da_int_new(int64_t i)
 	return v;
 }
 
+struct da_value *da_uint_new(uint64_t u)
+{
+	struct da_value *v = value_new(DA_V_INT);
+	v->u.i = (int64_t)u;
+	v->uns = true;
+	return v;
+}
+
 struct da_value *da_bool_new(bool b)
 {
 	struct da_value *v = value_new(DA_V_BOOL);
@@ -46,7 +54,7 @@ static void container_push(struct da_value *c, const char *key,
 		struct da_value **nv = realloc(c->u.c.v, cap * sizeof(*nv));
 		char **nk = realloc(c->u.c.keys, cap * sizeof(*nk));
 		if (!nv || !nk)
-			abort();
+			da_out_of_memory();
 		c->u.c.v = nv;
 		c->u.c.keys = nk;
 		c->u.c.cap = cap;
@@ -79,6 +87,11 @@ void da_obj_set_str(struct da_value *obj, const char *key, const char *s)
 void da_obj_set_int(struct da_value *obj, const char *key, int64_t i)
 {
 	da_obj_set(obj, key, da_int_new(i));
+}
+
+void da_obj_set_uint(struct da_value *obj, const char *key, uint64_t u)
+{
+	da_obj_set(obj, key, da_uint_new(u));
 }
 
 void da_obj_set_bool(struct da_value *obj, const char *key, bool b)
@@ -129,7 +142,8 @@ struct da_value *da_value_copy(const struct da_value *v)
 	switch (v->type) {
 	case DA_V_NULL: return value_new(DA_V_NULL);
 	case DA_V_BOOL: return da_bool_new(v->u.b);
-	case DA_V_INT: return da_int_new(v->u.i);
+	case DA_V_INT:
+		return v->uns ? da_uint_new((uint64_t)v->u.i) : da_int_new(v->u.i);
 	case DA_V_STR: return da_str_new(v->u.s);
 	case DA_V_ARR:
 	case DA_V_OBJ: {
@@ -286,7 +300,12 @@ void da_json_value(FILE *f, const struct da_value *v)
 	switch (v->type) {
 	case DA_V_NULL: fputs("null", f); break;
 	case DA_V_BOOL: fputs(v->u.b ? "true" : "false", f); break;
-	case DA_V_INT: fprintf(f, "%lld", (long long)v->u.i); break;
+	case DA_V_INT:
+		if (v->uns)
+			fprintf(f, "%llu", (unsigned long long)v->u.i);
+		else
+			fprintf(f, "%lld", (long long)v->u.i);
+		break;
 	case DA_V_STR: da_json_string(f, v->u.s); break;
 	case DA_V_ARR:
 		fputc('[', f);

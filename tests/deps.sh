@@ -22,6 +22,10 @@ CMDS="$CMDS mkntfs:ntfs-3g ntfsinfo:ntfs-3g ntfscluster:ntfs-3g ntfsls:ntfs-3g s
 # the exFAT test image, is needed only to rebuild it)
 CMDS="$CMDS dump.exfat:exfatprogs"
 
+# crafted hostile images (tests/images/hostile.py) and exact big numbers;
+# make fuzz's coverage report
+CMDS="$CMDS python3:python3 llvm-profdata:llvm llvm-cov:llvm"
+
 missing=""
 for pc in $PKGS; do
 	name=${pc%%:*}; pkg=${pc#*:}

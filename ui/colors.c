@@ -137,7 +137,7 @@ void colors_init(struct ui *u)
 	region_fg = calloc(n + 1, sizeof(int));
 	region_dim = calloc(n + 1, sizeof(int));
 	if (!region_fg || !region_dim)
-		abort();
+		da_out_of_memory();
 	size_t k = 0, shade[HUE_COUNT] = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		int fg, dim;

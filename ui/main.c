@@ -3,6 +3,7 @@
  * the explorer.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,22 @@ static int positive(const char *s, int *out)
 	return 0;
 }
 
+/* The answer to a line that is not a WHERE: one line, escaped. */
+static void stream_error_line(const char *line, const char *msg, bool json)
+{
+	if (json) {
+		fputs("{\"where\":", stdout);
+		da_json_string(stdout, line);
+		fputs(",\"error\":", stdout);
+		da_json_string(stdout, msg);
+		fputs("}\n", stdout);
+	} else {
+		fputs("error: ", stdout);
+		da_text_string(stdout, msg);
+		fputc('\n', stdout);
+	}
+}
+
 /* One WHERE: an offset's owners, or a range's; an error says why (in the
  * answer's own format when streaming, so that one answer stays one line). */
 static int answer(struct da_ownership *o, struct da_machine *m,
@@ -133,18 +150,9 @@ static int answer(struct da_ownership *o, struct da_machine *m,
 	    (!w.range && da_where_locate(o, where, &w, &d, &off, &err) < 0)) {
 		if (!stream)
 			return fail(err.msg);
-		/* the line read, and the message that quotes it, escaped */
-		if (json) {
-			fputs("{\"where\":", stdout);
-			da_json_string(stdout, where);
-			fputs(",\"error\":", stdout);
-			da_json_string(stdout, err.msg);
-			fputs("}\n", stdout);
-		} else {
-			fputs("error: ", stdout);
-			da_text_string(stdout, err.msg);
-			fputc('\n', stdout);
-		}
+		/* the line read, and the message that quotes it, escaped:
+		 * one answer stays one line */
+		stream_error_line(where, err.msg, json);
 		return 1;
 	}
 	if (w.range)
@@ -154,7 +162,10 @@ static int answer(struct da_ownership *o, struct da_machine *m,
 	return 0;
 }
 
-/* --lookup -: one WHERE a line, one answer a line. */
+/* --lookup -: exactly one answer line for each input line (the last one
+ * too when it has no newline).  A final CR (CRLF input) and blanks at
+ * both ends are dropped; a line left empty, or one with a NUL byte in
+ * it, is answered with an error like a WHERE that does not resolve. */
 static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 			 const struct da_where_opts *wopts, bool json)
 {
@@ -166,11 +177,44 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	while (!stdout_failed() &&
 	       (errno = 0, len = getline(&line, &cap, stdin)) > 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		if (line[len - 1] == '\n')
 			line[--len] = '\0';
-		if (len == 0)
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		size_t nul = strlen(line);
+		if (nul < (size_t)len) {
+			/* shown with U+FFFD where each NUL was */
+			char *shown = malloc((size_t)len * 3 + 1), *q = shown;
+			if (!shown)
+				da_out_of_memory();
+			for (ssize_t i = 0; i < len; i++) {
+				if (line[i]) {
+					*q++ = line[i];
+				} else {
+					memcpy(q, "\xef\xbf\xbd", 3);
+					q += 3;
+				}
+			}
+			*q = '\0';
+			char msg[64];
+			snprintf(msg, sizeof(msg), "a NUL byte at column %zu of "
+				 "the line", nul + 1);
+			stream_error_line(shown, msg, json);
+			free(shown);
+			status = 1;
 			continue;
-		if (answer(o, m, line, wopts, json, true))
+		}
+		char *w = line;
+		while (*w == ' ' || *w == '\t')
+			w++;
+		while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+			line[--len] = '\0';
+		if (!*w) {
+			stream_error_line(w, "empty line: no WHERE", json);
+			status = 1;
+			continue;
+		}
+		if (answer(o, m, w, wopts, json, true))
 			status = 1;
 	}
 	int code = errno;
@@ -318,8 +362,28 @@ static bool map_color(const char *when)
 	       strcmp(term, "dumb") != 0;
 }
 
+/* Started with fd 0, 1 or 2 closed, the first file opened would take its
+ * number: the image read as the offsets of --lookup -, answers written
+ * into it.  Each closed one is opened on /dev/null first, read-only: no
+ * input, and output to a closed stream still fails (EBADF) as it should. */
+static void open_standard_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDONLY);
+		if (n < 0)
+			_exit(1);
+		if (n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
+	open_standard_fds();
 	enum mode mode = MODE_EXPLORE;
 	const char *where = NULL;
 	bool json = false;

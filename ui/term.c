@@ -1,7 +1,8 @@
 /* The terminal: locale, curses start and end, and the signals that must
  * not leave a user's terminal in raw mode.  ui_end runs on every exit path
- * (normal return, atexit, SIGINT/SIGTERM through the main loop, and a
- * best-effort restore on fatal signals).
+ * (normal return, atexit, SIGINT/SIGTERM/SIGHUP/SIGQUIT through the main
+ * loop, out of memory in the engine, and a best-effort restore on fatal
+ * signals).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <langinfo.h>
 #include <locale.h>
@@ -72,6 +73,7 @@ int ui_init(struct ui *u, FILE *out, FILE *in)
 	active = true;
 	if (!atexit_done) {
 		atexit(ui_end);
+		da_set_oom_handler(ui_end);
 		atexit_done = true;
 	}
 	struct sigaction sa;
@@ -81,6 +83,8 @@ int ui_init(struct ui *u, FILE *out, FILE *in)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Ctrl-\ too: a core dump would leave the terminal raw */
+	sigaction(SIGQUIT, &sa, NULL);
 	sa.sa_handler = on_fatal;
 	sa.sa_flags = SA_RESETHAND;
 	sigaction(SIGSEGV, &sa, NULL);

@@ -125,8 +125,8 @@ static struct da_node *swap_scan(struct da_device *dev, da_error *err)
 		uint64_t cap = (uint64_t)(ps - 10) * 8;
 		uint64_t pages = dev_pages < cap ? dev_pages : cap;
 		p->area = pages * ps;
-		da_obj_set_int(v, "size", (int64_t)p->area);
-		da_obj_set_int(v, "pages", (int64_t)pages);
+		da_obj_set_uint(v, "size", p->area);
+		da_obj_set_uint(v, "pages", pages);
 		snprintf(warn, sizeof(warn), "obsolete version 0 swap area");
 		goto done;
 	}
@@ -167,12 +167,17 @@ static struct da_node *swap_scan(struct da_device *dev, da_error *err)
 				 "the device holds %llu",
 				 (unsigned long long)pages,
 				 (unsigned long long)dev_pages);
+		if (pages > dev_pages) {
+			/* the exit-status rule for short images */
+			da_obj_set_bool(v, "past_end", true);
+			da_obj_set_uint(v, "claimed_size", pages * ps);
+		}
 		if (last_page == 0 || pages > dev_pages)
 			pages = dev_pages;
 	}
 	p->area = pages * ps;
-	da_obj_set_int(v, "size", (int64_t)p->area);
-	da_obj_set_int(v, "pages", (int64_t)pages);
+	da_obj_set_uint(v, "size", p->area);
+	da_obj_set_uint(v, "pages", pages);
 
 	/* the bad page list fills the page up to the magic */
 	uint32_t max_bad = (ps - 10 - SWAP_BADPAGES_OFF) / 4;
@@ -204,7 +209,7 @@ static struct da_node *swap_scan(struct da_device *dev, da_error *err)
 	}
 #undef U32
 	da_sort(p->bad, p->nbad, sizeof(*p->bad), cmp_u32);
-	da_obj_set_int(v, "bad_pages", (int64_t)p->nbad);
+	da_obj_set_uint(v, "bad_pages", p->nbad);
 	if (p->nbad)
 		da_obj_set(v, "bad_page_list", list);
 	else
@@ -223,7 +228,9 @@ done:
 
 static bool page_bad(const struct swap_priv *p, uint64_t page)
 {
-	return page <= UINT32_MAX &&
+	/* no bad pages (a version 0 area has no list): bsearch's base must
+	 * not be NULL even for zero items */
+	return p->nbad && page <= UINT32_MAX &&
 	       bsearch(&(uint32_t){ (uint32_t)page }, p->bad, p->nbad,
 		       sizeof(*p->bad), cmp_u32);
 }

@@ -282,8 +282,8 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 	char g[40];
 	da_guid_str(use->disk_guid, g);
 	da_obj_set_str(n->props, "id", g);
-	da_obj_set_int(n->props, "first_lba", (int64_t)use->first_lba);
-	da_obj_set_int(n->props, "last_lba", (int64_t)use->last_lba);
+	da_obj_set_uint(n->props, "first_lba", use->first_lba);
+	da_obj_set_uint(n->props, "last_lba", use->last_lba);
 	da_obj_set_int(n->props, "entries", use->nentries);
 	if (use->last_lba > last)
 		da_warn(n, "last usable LBA %llu is past the end of the "
@@ -292,7 +292,7 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 	size_t cap = use->nentries + 8;
 	struct part_piece *ps = malloc(cap * sizeof(*ps));
 	if (!ps)
-		abort();
+		da_out_of_memory();
 	size_t np = 0;
 	uint64_t esize = (uint64_t)use->nentries * use->entry_size;
 	uint64_t esec = (esize + ss - 1) / ss * ss;
@@ -327,13 +327,22 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 		da_obj_set_str(p, "label", name);
 		da_obj_set_bool(p, "bootable", (attrs >> 2) & 1);
 		set_attributes(p, attrs, type);
-		uint64_t start, size;
-		if (lastl < first || !mul_ok(first, ss, &start) ||
-		    !mul_ok(lastl - first + 1, ss, &size)) {
-			da_warn(n, "entry %u: first LBA %llu after last LBA "
-				"%llu: ignored", i + 1,
-				(unsigned long long)first,
-				(unsigned long long)lastl);
+		uint64_t start, size, end;
+		const char *bad = NULL;
+		if (lastl < first)
+			bad = "first LBA after last LBA";
+		/* LBAs that do not fit in 64-bit byte offsets: 0 to
+		 * 2^64-1 would wrap to a size of 0 */
+		else if (!mul_ok(first, ss, &start) ||
+			 lastl - first == UINT64_MAX ||
+			 !mul_ok(lastl - first + 1, ss, &size) ||
+			 !add_ok(start, size, &end))
+			bad = "overflow: the range does not fit in 64-bit "
+			      "byte offsets";
+		if (bad) {
+			da_warn(n, "entry %u: LBAs %llu-%llu: %s: ignored",
+				i + 1, (unsigned long long)first,
+				(unsigned long long)lastl, bad);
 			da_value_free(p);
 			continue;
 		}

@@ -89,7 +89,7 @@ static void add_piece(struct pieces *ps, uint64_t start, uint64_t len,
 		ps->cap = ps->cap ? ps->cap * 2 : 16;
 		ps->v = realloc(ps->v, ps->cap * sizeof(*ps->v));
 		if (!ps->v)
-			abort();
+			da_out_of_memory();
 	}
 	ps->v[ps->n++] = (struct part_piece){ start, len, role, slot };
 }

@@ -45,8 +45,8 @@ int part_add(struct da_node *n, struct da_value *props, int number,
 	snprintf(name, sizeof(name), "p%d", number);
 	da_obj_set_int(props, "number", number);
 	da_obj_set_str(props, "name", name);
-	da_obj_set_int(props, "start", (int64_t)start);
-	da_obj_set_int(props, "size", (int64_t)size);
+	da_obj_set_uint(props, "start", start);
+	da_obj_set_uint(props, "size", size);
 	struct da_device *dev = NULL;
 	if (start >= dsize) {
 		da_obj_set_bool(props, "clipped", true);

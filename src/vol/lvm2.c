@@ -423,7 +423,7 @@ static struct da_node *lvm2_scan(struct da_device *dev, da_error *err)
 	lvm2_dashed_uuid(p->uuid, u);
 	da_obj_set_str(n->props, "uuid", u);
 	da_obj_set_int(n->props, "label_sector", where);
-	da_obj_set_int(n->props, "dev_size", (int64_t)p->dev_size);
+	da_obj_set_uint(n->props, "dev_size", p->dev_size);
 	if (p->dev_size > dev->size)
 		da_warn(n, "the PV header says %llu bytes, the device has %llu "
 			"(truncated?)", (unsigned long long)p->dev_size,
@@ -439,7 +439,7 @@ static struct da_node *lvm2_scan(struct da_device *dev, da_error *err)
 			p->pe_start = dev->size;
 		}
 	}
-	da_obj_set_int(n->props, "pe_start", (int64_t)p->pe_start);
+	da_obj_set_uint(n->props, "pe_start", p->pe_start);
 
 	/* every metadata area: keep the text with the highest seqno */
 	struct da_value *mdas = da_arr_new();
@@ -450,8 +450,8 @@ static struct da_node *lvm2_scan(struct da_device *dev, da_error *err)
 		struct lvm_meta meta;
 		char why[256];
 		struct da_value *o = da_obj_new();
-		da_obj_set_int(o, "offset", (int64_t)m->start);
-		da_obj_set_int(o, "size", (int64_t)m->size);
+		da_obj_set_uint(o, "offset", m->start);
+		da_obj_set_uint(o, "size", m->size);
 		if (read_mda(dev, m, &meta, why, sizeof(why)) == 0) {
 			const struct lvm_item *vg = lvm2_vg_section(&meta);
 			int64_t seq = -1;
@@ -522,9 +522,9 @@ static struct da_node *lvm2_scan(struct da_device *dev, da_error *err)
 			p->pe_start = st;
 			p->pe_size = sz;
 			p->pe_count = cnt;
-			da_obj_set_int(n->props, "pe_start", (int64_t)st);
-			da_obj_set_int(n->props, "pe_size", (int64_t)sz);
-			da_obj_set_int(n->props, "pe_count", (int64_t)cnt);
+			da_obj_set_uint(n->props, "pe_start", st);
+			da_obj_set_uint(n->props, "pe_size", sz);
+			da_obj_set_uint(n->props, "pe_count", cnt);
 		}
 	}
 	lvm2_set_regions(n);
@@ -614,7 +614,7 @@ void lvm2_pv_finish(struct da_node *n)
 		}
 	}
 	if (p->pe_count) {
-		da_obj_set_int(n->props, "pe_allocated", (int64_t)used);
+		da_obj_set_uint(n->props, "pe_allocated", used);
 		da_obj_set_int(n->props, "pe_free",
 			       (int64_t)(p->pe_count - used));
 	}

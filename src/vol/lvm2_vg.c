@@ -33,6 +33,13 @@ struct vg_lv {
 	char reason[300];
 };
 
+/* Names to indices, open addressing: a hostile VG of 45,000 LVs whose
+ * segments name 25,000 legs made the linear search quadratic. */
+struct name_index {
+	uint32_t *slot;            /* index + 1; 0: empty */
+	size_t mask;
+};
+
 struct vg {
 	const struct lvm_meta *meta;
 	const struct lvm_item *sec;
@@ -42,6 +49,7 @@ struct vg {
 	size_t npvs;
 	struct vg_lv *lvs;
 	size_t nlvs;
+	struct name_index pv_index, lv_index;
 };
 
 static void lv_note(struct vg_lv *l, const char *fmt, ...)
@@ -62,20 +70,72 @@ static void lv_note(struct vg_lv *l, const char *fmt, ...)
 	va_end(ap);
 }
 
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325u;        /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3u;
+	return (size_t)(h ^ h >> 29);
+}
+
+static const char *pv_name(const struct vg *g, size_t i)
+{
+	return g->pvs[i].mname;
+}
+
+static const char *lv_name(const struct vg *g, size_t i)
+{
+	return g->lvs[i].sec->key;
+}
+
+/* The index of name among n names, or -1. */
+static long index_find(const struct vg *g, const struct name_index *x,
+		       const char *(*name)(const struct vg *, size_t),
+		       const char *key)
+{
+	if (!x->slot)
+		return -1;
+	for (size_t h = name_hash(key) & x->mask; x->slot[h];
+	     h = (h + 1) & x->mask)
+		if (strcmp(name(g, x->slot[h] - 1), key) == 0)
+			return (long)x->slot[h] - 1;
+	return -1;
+}
+
+/* Index n names (at most half full); a name met again keeps its first
+ * index, and dup (if not NULL) learns which ones repeat an earlier. */
+static void index_build(const struct vg *g, struct name_index *x, size_t n,
+			const char *(*name)(const struct vg *, size_t),
+			bool *dup)
+{
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	x->slot = da_xcalloc(cap, sizeof(*x->slot));
+	x->mask = cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t h = name_hash(name(g, i)) & x->mask;
+		for (; x->slot[h]; h = (h + 1) & x->mask)
+			if (strcmp(name(g, x->slot[h] - 1), name(g, i)) == 0)
+				break;
+		if (x->slot[h]) {
+			if (dup)
+				dup[i] = true;
+			continue;
+		}
+		x->slot[h] = (uint32_t)i + 1;
+	}
+}
+
 static struct vg_pv *vg_find_pv(struct vg *g, const char *mname)
 {
-	for (size_t i = 0; i < g->npvs; i++)
-		if (strcmp(g->pvs[i].mname, mname) == 0)
-			return &g->pvs[i];
-	return NULL;
+	long i = index_find(g, &g->pv_index, pv_name, mname);
+	return i < 0 ? NULL : &g->pvs[i];
 }
 
 static int vg_find_lv(struct vg *g, const char *name)
 {
-	for (size_t i = 0; i < g->nlvs; i++)
-		if (strcmp(g->lvs[i].sec->key, name) == 0)
-			return (int)i;
-	return -1;
+	return (int)index_find(g, &g->lv_index, lv_name, name);
 }
 
 /* One segment as the metadata gives it. */
@@ -94,12 +154,15 @@ static int cmp_seg(const void *a, const void *b)
 /* The segments of an LV, sorted; NULL with a note when malformed. */
 static struct seg *lv_segments(struct vg *g, struct vg_lv *l, size_t *n)
 {
-	size_t cap = 0;
+	size_t cap = 0, listed = 0;
 	*n = 0;
 	for (const struct lvm_item *c = da_lvm_first(g->meta, l->sec); c;
 	     c = da_lvm_next(g->meta, c))
-		if (c->type == LVM_SECTION && cap < MAX_SEGS)
+		if (c->type == LVM_SECTION && listed++ < MAX_SEGS)
 			cap++;
+	if (listed > cap)
+		lv_note(l, "%zu segments: only the first %u are read", listed,
+			MAX_SEGS);
 	if (!cap) {
 		lv_note(l, "no segments");
 		return NULL;
@@ -285,7 +348,7 @@ static struct da_device *striped_target(struct vg *g, struct vg_lv *l,
 			da_obj_set_str(o, "pv", pv[i]->node->dev->name);
 		else
 			da_obj_set_bool(o, "missing", true);
-		da_obj_set_int(o, "pe_start", (int64_t)pe[i]);
+		da_obj_set_uint(o, "pe_start", pe[i]);
 		devs[i] = NULL;
 		offs[i] = 0;
 		if (!pv[i]->node) {
@@ -304,7 +367,7 @@ static struct da_device *striped_target(struct vg *g, struct vg_lv *l,
 				(unsigned long long)(area - *fit));
 			devs[i] = pv[i]->node->dev;
 			offs[i] = pv[i]->pe_start + pe[i] * g->extent;
-			da_obj_set_int(o, "offset", (int64_t)offs[i]);
+			da_obj_set_uint(o, "offset", offs[i]);
 		} else if (pe[i] > pv[i]->pe_count ||
 			   area > pv[i]->pe_count - pe[i]) {
 			lv_note(l, "%s: extents %llu+%llu are beyond the %llu "
@@ -316,7 +379,7 @@ static struct da_device *striped_target(struct vg *g, struct vg_lv *l,
 		} else {
 			devs[i] = pv[i]->node->dev;
 			offs[i] = pv[i]->pe_start + pe[i] * g->extent;
-			da_obj_set_int(o, "offset", (int64_t)offs[i]);
+			da_obj_set_uint(o, "offset", offs[i]);
 		}
 		da_arr_push(stripes, o);
 	}
@@ -390,6 +453,9 @@ static struct da_device *mirror_target(struct vg *g, struct vg_lv *l,
 		offs[n++] = off;
 		e = second ? da_lvm_next(g->meta, second) : NULL;
 	}
+	if (e && n == MAX_STRIPES)
+		lv_note(l, "%s: more than %u legs: only the first are used",
+			s->sec->key, MAX_STRIPES);
 	da_obj_set(sp, "legs", legs);
 	struct da_device *m = NULL;
 	bool any = false;
@@ -446,8 +512,8 @@ static struct da_device *lv_build(struct vg *g, int idx, int depth)
 				NULL, 0 };
 		}
 		struct da_value *sp = da_obj_new();
-		da_obj_set_int(sp, "start_extent", (int64_t)s[k].start);
-		da_obj_set_int(sp, "extent_count", (int64_t)s[k].count);
+		da_obj_set_uint(sp, "start_extent", s[k].start);
+		da_obj_set_uint(sp, "extent_count", s[k].count);
 		const char *type = s[k].type;
 		if (!strcmp(type, "striped") || !strcmp(type, "linear")) {
 			int64_t sc = 1;
@@ -602,10 +668,14 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 	/* the PVs of the chosen metadata, matched by UUID */
 	const struct lvm_item *pvs = da_lvm_get_section(g.meta, g.sec,
 							"physical_volumes");
-	size_t cap = 0;
-	for (const struct lvm_item *c = da_lvm_first(g.meta, pvs);
-	     c && cap < MAX_PVS; c = da_lvm_next(g.meta, c))
-		cap++;
+	size_t cap = 0, listed_pvs = 0;
+	for (const struct lvm_item *c = da_lvm_first(g.meta, pvs); c;
+	     c = da_lvm_next(g.meta, c))
+		if (listed_pvs++ < MAX_PVS)
+			cap++;
+	for (size_t i = 0; listed_pvs > cap && i < ng; i++)
+		da_warn(group[i], "VG %s lists %zu PVs: only the first %u are "
+			"read", g.name, listed_pvs, MAX_PVS);
 	g.pvs = da_xcalloc(cap ? cap : 1, sizeof(*g.pvs));
 	char missing[300] = "";
 	for (const struct lvm_item *c = da_lvm_first(g.meta, pvs);
@@ -640,9 +710,9 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 			p->pe_size = sz;
 			p->pe_count = cnt;
 			p->nruns = 0;
-			da_obj_set_int(group[i]->props, "pe_start", (int64_t)st);
-			da_obj_set_int(group[i]->props, "pe_size", (int64_t)sz);
-			da_obj_set_int(group[i]->props, "pe_count", (int64_t)cnt);
+			da_obj_set_uint(group[i]->props, "pe_start", st);
+			da_obj_set_uint(group[i]->props, "pe_size", sz);
+			da_obj_set_uint(group[i]->props, "pe_count", cnt);
 		}
 		if (!v->node) {
 			size_t l = strlen(missing);
@@ -687,15 +757,22 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 	const struct lvm_item *lvs = da_lvm_get_section(g.meta, g.sec,
 							"logical_volumes");
 	cap = 0;
-	for (const struct lvm_item *c = da_lvm_first(g.meta, lvs);
-	     c && cap < MAX_LVS; c = da_lvm_next(g.meta, c))
-		if (c->type == LVM_SECTION)
+	size_t listed_lvs = 0;
+	for (const struct lvm_item *c = da_lvm_first(g.meta, lvs); c;
+	     c = da_lvm_next(g.meta, c))
+		if (c->type == LVM_SECTION && listed_lvs++ < MAX_LVS)
 			cap++;
 	g.lvs = da_xcalloc(cap ? cap : 1, sizeof(*g.lvs));
 	for (const struct lvm_item *c = da_lvm_first(g.meta, lvs);
 	     c && g.nlvs < cap; c = da_lvm_next(g.meta, c))
 		if (c->type == LVM_SECTION)
 			g.lvs[g.nlvs++].sec = c;
+	for (size_t i = 0; listed_lvs > cap && i < ng; i++)
+		da_warn(group[i], "VG %s lists %zu LVs: only the first %u are "
+			"read", g.name, listed_lvs, MAX_LVS);
+	index_build(&g, &g.pv_index, g.npvs, pv_name, NULL);
+	bool *dup = da_xcalloc(g.nlvs ? g.nlvs : 1, sizeof(*dup));
+	index_build(&g, &g.lv_index, g.nlvs, lv_name, dup);
 
 	mark_all(&g);
 	int added = 0;
@@ -715,7 +792,7 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 		if (best->vg_uuid)
 			da_obj_set_str(props, "vg_uuid", best->vg_uuid);
 		da_obj_set(props, "status", status_array(g.meta, l->sec));
-		da_obj_set_int(props, "extent_size", (int64_t)g.extent);
+		da_obj_set_uint(props, "extent_size", g.extent);
 		da_obj_set_int(props, "seqno", best->seqno);
 		da_obj_set(props, "segments", l->segments);
 		l->segments = NULL;
@@ -726,7 +803,14 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 		if (l->reason[0])
 			da_obj_set_str(props, "reason", l->reason);
 		char *name = da_asprintf("%s/%s", g.name, l->sec->key);
-		da_machine_add_volume(m, name, "lv", dev, props);
+		struct da_volume *v = da_machine_add_volume(m, name, "lv", dev,
+							    props);
+		/* two LVs of one name: the second is named apart (by the
+		 * machine) and only the first serves as a sub-LV */
+		for (size_t k = 0; dup[i] && k < ng; k++)
+			da_warn(group[k], "VG %s has two LVs named %.100s: the "
+				"second is %.120s", g.name, l->sec->key,
+				v->name);
 		da_trace("lvm2: LV %s, %llu bytes%s%s", name,
 			 (unsigned long long)(dev ? dev->size : 0),
 			 l->reason[0] ? ": " : "", l->reason);
@@ -739,6 +823,9 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 	}
 	for (size_t i = 0; i < ng; i++)
 		lvm2_pv_finish(group[i]);
+	free(dup);
+	free(g.lv_index.slot);
+	free(g.pv_index.slot);
 	free(g.lvs);
 	free(g.pvs);
 	free(group);

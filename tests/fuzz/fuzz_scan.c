@@ -38,6 +38,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				da_report_lookup(null, o, m, 0, off,
 						 (off / 509) % 2 == 0, "fuzz");
 			da_report_map(null, o, m, 0, 16, 4, true);
+			/* what the explorer's cells ask: fullness of a disk
+			 * at a few zooms, and of every volume as a whole */
+			struct da_cell cell;
+			for (uint64_t cells = 1; cells <= 4096; cells *= 64)
+				for (uint64_t c = 0; c < cells; c++)
+					da_summarize_disk(o, 0, c * (size / cells),
+							  size / cells + 1, &cell);
+			for (size_t v = 0; v < m->nvolumes; v++)
+				if (m->volumes[v].dev)
+					da_summarize_space(o, m->volumes[v].dev, 0,
+							   m->volumes[v].dev->size,
+							   &cell);
 			da_ownership_free(o);
 		}
 		fclose(null);

@@ -1,16 +1,18 @@
 #!/bin/sh
-# The libFuzzer target builds (so that `make fuzz` does not rot) and runs
-# once over every test image as its seed, with AddressSanitizer and
-# UndefinedBehaviorSanitizer: the whole engine (scan, ownership, file
-# indexes, --list in text and JSON, lookups, the map) on each image, with
-# no sanitizer report.  `make fuzz` goes on to mutate them.
+# The libFuzzer targets build (so that `make fuzz` does not rot) and run
+# once over their seeds with AddressSanitizer and UndefinedBehaviorSanitizer:
+# the whole engine (scan, ownership, file indexes, --list in text and
+# JSON, lookups, the map) on every test image and crafted hostile image,
+# WHERE strings, LVM2 metadata texts; no sanitizer report.  `make fuzz`
+# goes on to mutate them.
 . "$(dirname "$0")/../lib.sh"
 requires clang xz pkg-config
 echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; return 0; }' >"$T/probe.c"
 clang -fsanitize=fuzzer -o "$T/probe" "$T/probe.c" 2>/dev/null || skip "clang here has no libFuzzer"
 cd "$TOP"
-make --no-print-directory -s -f tests/fuzz/Makefile OUT="$T/fuzz_scan" "$T/fuzz_scan" \
-	CLANG="clang -Werror" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "the fuzz target does not build"; }
+make --no-print-directory -s -f tests/fuzz/Makefile OUT="$T/fuzz_scan" WHERE_OUT="$T/fuzz_where" \
+	META_OUT="$T/fuzz_lvm_meta" "$T/fuzz_scan" "$T/fuzz_where" "$T/fuzz_lvm_meta" \
+	CLANG="clang -Werror" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "the fuzz targets do not build"; }
 mkdir "$T/seeds"
 n=0
 for f in "$IMAGES"/*.img.xz; do
@@ -18,7 +20,27 @@ for f in "$IMAGES"/*.img.xz; do
 	n=$((n + 1))
 done
 [ "$n" -gt 0 ] || skip "no test images"
+# the crafted hostile images too, when python3 can make them
+if command -v python3 >/dev/null 2>&1; then
+	mkdir "$T/hostile"
+	python3 "$IMAGES/hostile.py" "$T/hostile"
+	for f in "$T"/hostile/*.img; do
+		head -c 4194304 "$f" >"$T/seeds/hostile-$(basename "$f" .img)"
+		n=$((n + 1))
+	done
+fi
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$T/fuzz_scan" -runs=0 -max_len=4194304 \
 	-timeout=60 "$T/seeds" >"$T/run.log" 2>&1 || { tail -30 "$T/run.log"; fail "a sanitizer or the fuzz target stopped"; }
 grep -q "runtime error" "$T/run.log" && { grep -m3 -B2 -A8 "runtime error" "$T/run.log"; fail "UBSan: runtime error"; }
-echo "ok: the fuzz target built and ran $n images clean under ASan and UBSan"
+# the WHERE target on its seeds against two crafted disks, and the LVM2
+# metadata target on the test images' metadata texts
+if [ -d "$T/hostile" ]; then
+	FUZZ_WHERE_DIR="$T/hostile" UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		"$T/fuzz_where" -runs=0 -max_len=256 "$TOP/tests/fuzz/where-seeds" >"$T/where.log" 2>&1 ||
+		{ tail -30 "$T/where.log"; fail "fuzz_where stopped"; }
+	grep -q "runtime error" "$T/where.log" && { grep -m3 -A8 "runtime error" "$T/where.log"; fail "fuzz_where: UBSan"; }
+fi
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$T/fuzz_lvm_meta" -runs=0 -max_len=65536 \
+	"$IMAGES"/*.vg >"$T/meta.log" 2>&1 || { tail -30 "$T/meta.log"; fail "fuzz_lvm_meta stopped"; }
+grep -q "runtime error" "$T/meta.log" && { grep -m3 -A8 "runtime error" "$T/meta.log"; fail "fuzz_lvm_meta: UBSan"; }
+echo "ok: the fuzz targets built and ran $n images, the WHERE seeds and the LVM2 texts clean under ASan and UBSan"

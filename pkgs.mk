@@ -1,0 +1,5 @@
+# The libraries the engine links, by pkg-config name: one list for the
+# Makefile, the fuzz targets and the sanitizer test (tests/deps.sh names
+# the Debian packages that provide them).
+ENGINE_PKGS = ext2fs com_err libntfs-3g
+UI_PKGS = ncursesw
