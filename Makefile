@@ -9,6 +9,8 @@ CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
 ENGINE_PKGS = ext2fs com_err
+# image back ends: qcow2 compressed clusters, and NBD for vmdk, vhdx, vdi
+ENGINE_PKGS += zlib libzstd libnbd
 UI_PKGS = ncursesw
 
 WARN = -std=c11 -Wall -Wextra -Werror
