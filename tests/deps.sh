@@ -9,6 +9,11 @@ PKGS="ncursesw:libncurses-dev ext2fs:libext2fs-dev com_err:comerr-dev cmocka:lib
 # sanitizers; image tools, ground-truth tools, tmux)
 CMDS="cc:gcc make:make pkg-config:pkg-config sfdisk:fdisk sgdisk:gdisk mkfs.ext4:e2fsprogs debugfs:e2fsprogs mkfs.fat:dosfstools fsck.fat:dosfstools mdir:mtools mkswap:util-linux lvm:lvm2 tmux:tmux xz:xz-utils jq:jq fls:sleuthkit valgrind:valgrind clang:clang"
 
+# VM images: qcow2 compressed clusters (zlib, zstd); vmdk, vhdx, vdi and
+# NBD through libnbd and qemu-nbd; qemu-img makes the test images
+PKGS="$PKGS zlib:zlib1g-dev libzstd:libzstd-dev libnbd:libnbd-dev"
+CMDS="$CMDS qemu-img:qemu-utils qemu-nbd:qemu-utils qemu-io:qemu-utils"
+
 missing=""
 for pc in $PKGS; do
 	name=${pc%%:*}; pkg=${pc#*:}

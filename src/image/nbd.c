@@ -23,6 +23,7 @@ struct nbd_priv {
 	struct nbd_handle *h;
 	char *what;                /* the path or URI, for messages */
 	bool allocation;           /* base:allocation was negotiated */
+	uint64_t align;            /* the server's minimum block size */
 	pthread_mutex_t lock;
 	/* the last block-status answer: [st_off, st_off+st_len) */
 	uint64_t st_off, st_len;
@@ -73,6 +74,29 @@ static int nbdev_read(struct da_device *dev, void *buf, size_t len,
 	if (da_debug)
 		da_trace("read %s off=%llu len=%zu", dev->name,
 			 (unsigned long long)off, len);
+	uint64_t a = p->align;
+	if ((off | len) & (a - 1)) {
+		/* the server wants whole blocks (vhdx: 512 bytes): read the
+		 * blocks around the request and copy out */
+		uint64_t s = off & ~(a - 1);
+		uint64_t e = (off + len + a - 1) & ~(a - 1);
+		if (e > dev->size)
+			e = dev->size;
+		uint8_t *tmp = malloc((size_t)(e - s));
+		if (!tmp)
+			return da_error_set(err, ENOMEM, "out of memory");
+		for (uint64_t at = s; at < e;) {
+			size_t n = e - at < MAX_REQUEST ? (size_t)(e - at) : MAX_REQUEST;
+			if (nbd_pread(p->h, tmp + (at - s), n, at, 0) < 0) {
+				free(tmp);
+				return nbd_fail(err, p->what, "read");
+			}
+			at += n;
+		}
+		memcpy(b, tmp + (off - s), len);
+		free(tmp);
+		return 0;
+	}
 	while (len) {
 		size_t n = len < MAX_REQUEST ? len : MAX_REQUEST;
 		if (nbd_pread(p->h, b, n, off, 0) < 0)
@@ -236,6 +260,9 @@ static struct da_device *nbd_open(const char *name, const char *path,
 	p->h = h;
 	p->what = da_strdup(path);
 	p->allocation = nbd_can_meta_context(h, "base:allocation") == 1;
+	int64_t minb = nbd_get_block_size(h, LIBNBD_SIZE_MINIMUM);
+	p->align = minb > 1 && minb <= 65536 && !(minb & (minb - 1))
+		   ? (uint64_t)minb : 1;
 	pthread_mutex_init(&p->lock, NULL);
 	struct da_device *d = da_device_alloc(&nbd_ops, name, (uint64_t)size, p);
 	d->is_disk = true;
