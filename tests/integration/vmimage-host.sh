@@ -1,0 +1,96 @@
+#!/bin/sh
+# The host view of a qcow2: the image file is one more disk ("NAME@host")
+# whose bytes are owned by the qcow2's own structures.  Checked against
+# qemu-img: every extent `qemu-img map --output=json` places in the file
+# (guest offset -> host offset) is a data cluster whose lookup names that
+# guest offset and then answers exactly as the raw disk does at it (the
+# partition, PV, LV, filesystem and file); the cluster counts equal
+# `qemu-img check --output=json`'s; the header's own offsets (L1 table,
+# refcount table, snapshot table) have their roles.
+. "$(dirname "$0")/../lib.sh"
+requires jq xz qemu-img
+raw=$(image lvm-gpt)
+cd "$T"
+N=lvm-gpt.img
+
+qemu-img convert -O qcow2 "$raw" v3.qcow2
+qemu-img convert -O qcow2 -o compat=0.10,cluster_size=4096 "$raw" v2.qcow2
+qemu-img convert -c -O qcow2 "$raw" zlib.qcow2
+qemu-img convert -O qcow2 -o extended_l2=on,cluster_size=128k "$raw" extl2.qcow2
+cp v3.qcow2 snap.qcow2
+qemu-img snapshot -c first snap.qcow2
+# after the snapshot, the active layer rewrites a page of the swap LV
+# (16 MiB on the disk: lvs) past its header: copy on write
+qemu-io -f qcow2 -c "write -P 0x5a 16785408 4096" snap.qcow2 >/dev/null
+cp --sparse=always "$raw" snap.raw
+printf '%4096s' '' | tr ' ' 'Z' | dd of=snap.raw bs=4096 seek=4098 conv=notrunc status=none
+
+be() {   # be FILE OFFSET BYTES: a big-endian integer of the file
+	od -An -tu1 -v -j "$2" -N "$3" "$1" | tr -s ' \n' ' ' |
+		awk '{ v = 0; for (i = 1; i <= NF; i++) v = v * 256 + $i; printf "%.0f\n", v }'
+}
+
+host_check() {   # host_check IMAGE TRUTH-RAW
+	img=$1; truth=$2
+	"$DA" --list --json "$N=$img" >list.json
+	check_eq "$img: host disk" "$(jq -r '.disks[1] | "\(.name) \(.format) \(.content.type) \(.content.format)"' list.json)" \
+		"$N@host host image qcow2"
+	check_eq "$img: host size" "$(jq '.disks[1].size' list.json)" "$(stat -c %s "$img")"
+	# counts, as qemu-img check gives them
+	qemu-img check --output=json "$img" >check.json || fail "qemu-img check: $img is damaged"
+	check_eq "$img: allocated clusters" "$(jq '.disks[1].content.allocated_clusters' list.json)" \
+		"$(jq '."allocated-clusters"' check.json)"
+	check_eq "$img: compressed clusters" "$(jq '.disks[1].content.compressed_clusters' list.json)" \
+		"$(jq '."compressed-clusters" // 0' check.json)"
+	check_eq "$img: leaked clusters" "$(jq '.disks[1].content.leaked_clusters' list.json)" \
+		"$(jq '.leaks // 0' check.json)"
+	# every mapped extent: its first, middle and last byte
+	qemu-img map --output=json "$img" |
+		jq -r '.[] | select(.offset != null and .depth == 0 and .data) |
+			"\(.offset) \(.start) \(.length)"' >map.txt
+	[ -s map.txt ] || [ "$(jq '."compressed-clusters" // 0' check.json)" -gt 0 ] ||
+		fail "$img: qemu-img map places nothing in the file"
+	: >host.where; : >guest.where
+	while read -r host guest len; do
+		for d in 0 $((len / 2)) $((len - 1)); do
+			echo "$N@host:$((host + d))" >>host.where
+			echo "$((guest + d))" >>guest.where
+		done
+	done <map.txt
+	"$DA" --lookup - --json "$N=$img" <host.where >host.json
+	"$DA" --lookup - --json "$N=$truth" <guest.where >guest.json
+	# the data cluster, then the guest byte it holds ...
+	jq -r '"\(.owners[0].kind) \(.owners[0].role) \(.owners[1].kind) \(.owners[1].name) \(.owners[1].offset)"' host.json >got.txt
+	sed "s/^/image data guest $N /" guest.where >want.txt
+	diff want.txt got.txt >&2 || fail "$img: host bytes do not hold the guest bytes qemu-img map says"
+	# ... then exactly what the raw disk says of that guest byte
+	jq -c '.owners[2:]' host.json >got.txt
+	jq -c '.owners' guest.json >want.txt
+	diff want.txt got.txt >&2 || fail "$img: owners through the host differ from the raw disk's"
+	files=$(grep -c '"inode"' got.txt) || true
+	# the header's own offsets
+	l1=$(be "$img" 40 8); rt=$(be "$img" 48 8)
+	for w in "0 header" "$l1 l1_table" "$rt refcount_table"; do
+		set -- $w
+		check_eq "$img: role at $1" "$("$DA" --lookup "$N@host:$1" --json "$N=$img" | jq -r '.owners[0].role')" "$2"
+	done
+	echo "ok: $img: $(wc -l <host.where) host bytes of $(wc -l <map.txt) mapped extents lead to their guest bytes ($files in files); counts equal qemu-img check's"
+}
+
+host_check v3.qcow2 "$raw"
+host_check v2.qcow2 "$raw"
+host_check zlib.qcow2 "$raw"
+host_check extl2.qcow2 "$raw"
+host_check snap.qcow2 snap.raw
+so=$(be snap.qcow2 64 8)
+check_eq "snapshot table role" "$("$DA" --lookup "$N@host:$so" --json "$N=snap.qcow2" | jq -r '.owners[0].role')" snapshot_table
+# the snapshot's copy of the rewritten cluster is still in the file
+n=$("$DA" --map --width 200 --height 1 "$N=snap.qcow2" | grep -c 'snapshot_data') || true
+[ "$n" -gt 0 ] || fail "no snapshot_data cluster in the host map"
+
+# compressed clusters: a host byte of one is owned as compressed
+"$DA" --lookup - --json zlib.qcow2 <<EOF >z.json
+zlib.qcow2@host:$(( $(stat -c %s zlib.qcow2) - 1 ))
+EOF
+check_eq "last byte of a compressed image" "$(jq -r '.owners[0].role' z.json)" compressed
+echo "ok: host view"
