@@ -115,6 +115,13 @@ struct da_machine *da_machine_open_disks(const char *name,
 			h->content = da_node_new(DA_NODE_UNKNOWN, NULL, h->dev);
 			da_node_set_reason(h->content, "%s", e.msg);
 		}
+		struct da_value *t = da_obj_get(h->content->props, "truncated");
+		if (t && t->type == DA_V_BOOL && t->u.b)
+			da_machine_add_problem(m, "%s: truncated or damaged "
+					       "image: %s", h->path,
+					       h->content->reason ?
+					       h->content->reason :
+					       "clusters lie past its end");
 	}
 	free(fmts);
 	return m;

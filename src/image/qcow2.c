@@ -150,6 +150,9 @@ int qcow2_parse(struct qcow2 *q, int fd, const char *path, da_error *err)
 	q->snap_off = be64(h + 64);
 	q->refcount_order = 4;
 	q->header_len = 72;
+	if (q->version >= 3 && q->file_size < 104)
+		return fail(err, EINVAL, q, "file shorter than its header "
+			    "(truncated)");
 	if (q->version >= 3) {
 		q->incompat = be64(h + 72);
 		q->compat = be64(h + 80);

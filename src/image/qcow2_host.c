@@ -569,6 +569,8 @@ struct da_node *da_qcow2_host_view(struct da_device *guest,
 	if (w.conflicts > 1)
 		da_warn(n, "%" PRIu64 " clusters are claimed twice",
 			w.conflicts);
+	if (w.past)
+		da_obj_set_bool(n->props, "truncated", true);
 	if (w.past > 1)
 		da_warn(n, "%" PRIu64 " references lie outside the file",
 			w.past);
