@@ -2,7 +2,8 @@
 # A qcow2 in the explorer: the guest disk first, its image file one more
 # disk (] reaches it, [ goes back); g to a host byte that qemu-img map
 # says holds guest byte G shows the data cluster, then the guest at G and
-# the guest's own owners there, as --lookup gives them.
+# the guest's own owners there, as --lookup gives them; Enter steps into
+# the guest's filesystem and Backspace comes back to the host byte.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/tui/common.inc"
 requires qemu-img
@@ -29,6 +30,13 @@ echo "$got" | head -2 | tr '\n' ';' | grep -q "^image qcow2 $host;guest vm.qcow2
 want=$("$DA" --lookup "vm.qcow2@host:$host" --json "$IMG" | jq -r '.owners[] | "\(.kind) \(.name) \(.offset)"')
 check_eq "side pane vs --lookup" "$got" "$want"
 echo "ok: host byte $host: $(echo "$got" | tr '\n' ';')"
+# Enter steps from the host cluster into the guest's innermost owner (the
+# LV's ext4 here) and Backspace comes back out to the same host byte
+keys Enter
+wait_for 'view atlas/data:ext4' || fail "Enter did not step into the guest: $(screen | head -1)"
+keys BSpace
+wait_for "view vm.qcow2@host .*@ 0x$(printf %x "$host") " || fail "Backspace did not come back to the host byte: $(screen | head -1)"
+echo "ok: Enter into the guest's filesystem and back out to host byte $host"
 keys '['
 wait_for 'view vm.qcow2 ' || fail "[ did not go back to the guest: $(screen | head -1)"
 echo "ok: [ and ] between the guest and its image file"
