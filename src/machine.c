@@ -60,6 +60,38 @@ static char *unique_name(struct da_machine *m, char *dname, size_t i)
 	return dname;
 }
 
+/* One more disk: file number link of disk g's chain, opened raw, whose
+ * content is that file's layout. */
+static int add_host_disk(struct da_machine *m, size_t g,
+			 const struct da_image_format *fmt, int link,
+			 const char *path, da_error *err)
+{
+	struct da_disk *gd = &m->disks[g];
+	struct da_disk *h = &m->disks[m->ndisks];
+	char *hname = link ? da_asprintf("%s@backing%d", gd->name, link)
+			   : da_asprintf("%s@host", gd->name);
+	h->name = unique_name(m, hname, m->ndisks);
+	h->path = da_strdup(path);
+	h->format = da_strdup("host");
+	m->ndisks++;
+	h->dev = da_file_device_open(h->name, h->path, err);
+	if (!h->dev)
+		return -1;
+	da_error e = { 0 };
+	h->content = fmt->host_view(gd->dev, link, h->dev, &e);
+	if (!h->content) {
+		h->content = da_node_new(DA_NODE_UNKNOWN, NULL, h->dev);
+		da_node_set_reason(h->content, "%s", e.msg);
+	}
+	struct da_value *t = da_obj_get(h->content->props, "truncated");
+	if (t && t->type == DA_V_BOOL && t->u.b)
+		da_machine_add_problem(m, "%s: truncated or damaged image: %s",
+				       h->path, h->content->reason ?
+				       h->content->reason :
+				       "clusters lie past its end");
+	return 0;
+}
+
 struct da_machine *da_machine_open_disks(const char *name,
 					 const struct da_disk_spec *specs,
 					 size_t nspecs, da_error *err)
@@ -70,8 +102,9 @@ struct da_machine *da_machine_open_disks(const char *name,
 	}
 	struct da_machine *m = da_xcalloc(1, sizeof(*m));
 	m->name = da_strdup(name ? name : "machine");
-	/* each image may bring its host file as one more disk */
-	m->disks = da_xcalloc(2 * nspecs, sizeof(*m->disks));
+	/* each image may bring its file and its backing files as disks */
+	m->disks = da_xcalloc((DA_IMAGE_MAX_CHAIN + 2) * nspecs,
+			      sizeof(*m->disks));
 	const struct da_image_format **fmts = da_xcalloc(nspecs, sizeof(*fmts));
 	for (size_t i = 0; i < nspecs; i++) {
 		struct da_disk *d = &m->disks[i];
@@ -91,37 +124,23 @@ struct da_machine *da_machine_open_disks(const char *name,
 		free(d->format);
 		d->format = da_strdup(fmts[i]->name);
 	}
-	/* the host view: the image file itself, raw, with its layout */
+	/* the host view: the image file itself, raw, with its layout, and
+	 * each file of its backing chain that has one */
 	size_t n = m->ndisks;
 	for (size_t i = 0; i < n; i++) {
 		if (!fmts[i]->host_view)
 			continue;
-		struct da_disk *g = &m->disks[i];
-		struct da_disk *h = &m->disks[m->ndisks];
-		char *hname = da_asprintf("%s@host", g->name);
-		h->name = unique_name(m, hname, m->ndisks);
-		h->path = da_strdup(g->path);
-		h->format = da_strdup("host");
-		m->ndisks++;
-		h->dev = da_file_device_open(h->name, h->path, err);
-		if (!h->dev) {
-			free(fmts);
-			da_machine_close(m);
-			return NULL;
+		for (int link = 0; link <= DA_IMAGE_MAX_CHAIN; link++) {
+			const char *hpath = fmts[i]->host_path(m->disks[i].dev,
+							       link);
+			if (!hpath)
+				break;
+			if (add_host_disk(m, i, fmts[i], link, hpath, err) < 0) {
+				free(fmts);
+				da_machine_close(m);
+				return NULL;
+			}
 		}
-		da_error e = { 0 };
-		h->content = fmts[i]->host_view(g->dev, h->dev, &e);
-		if (!h->content) {
-			h->content = da_node_new(DA_NODE_UNKNOWN, NULL, h->dev);
-			da_node_set_reason(h->content, "%s", e.msg);
-		}
-		struct da_value *t = da_obj_get(h->content->props, "truncated");
-		if (t && t->type == DA_V_BOOL && t->u.b)
-			da_machine_add_problem(m, "%s: truncated or damaged "
-					       "image: %s", h->path,
-					       h->content->reason ?
-					       h->content->reason :
-					       "clusters lie past its end");
 	}
 	free(fmts);
 	return m;

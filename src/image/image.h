@@ -25,9 +25,12 @@ struct da_image_format {
 	struct da_device *(*open)(const char *name, const char *path,
 				  const char *format,
 				  struct da_image_chain *chain, da_error *err);
-	/* Optional: the image file's own layout as a node on host, the
-	 * file opened raw; guest is what open returned. */
-	struct da_node *(*host_view)(struct da_device *guest,
+	/* Optional: the path of file number link of guest's chain (0: the
+	 * image itself, 1: its backing file...) when that file has a host
+	 * view; NULL past the last.  guest is what open returned. */
+	const char *(*host_path)(struct da_device *guest, int link);
+	/* The layout of that file as a node on host (the file opened raw). */
+	struct da_node *(*host_view)(struct da_device *guest, int link,
 				     struct da_device *host, da_error *err);
 };
 

@@ -605,6 +605,34 @@ struct qcow2 *qcow2_of(struct da_device *dev)
 	return dev && dev->ops == &qcow2_ops ? dev->priv : NULL;
 }
 
+struct qcow2 *qcow2_link(struct da_device *dev, int link)
+{
+	struct qcow2 *q = qcow2_of(dev);
+	for (int i = 0; q && i < link && i <= DA_IMAGE_MAX_CHAIN; i++)
+		q = qcow2_of(q->backing);
+	return q;
+}
+
+enum qcow2_kind qcow2_kind_at(struct qcow2 *q, uint64_t off)
+{
+	if (off >= q->size)
+		return Q_UNALLOC;
+	enum qcow2_kind k;
+	uint64_t host, entry, run;
+	da_error e;
+	pthread_mutex_lock(&q->lock);
+	if (classify(q, off, &k, &host, &entry, &run, &e) < 0)
+		k = Q_UNALLOC;
+	pthread_mutex_unlock(&q->lock);
+	return k;
+}
+
+static const char *qcow2_host_path(struct da_device *guest, int link)
+{
+	struct qcow2 *q = qcow2_link(guest, link);
+	return q ? q->path : NULL;
+}
+
 /* The backing file's path: relative names are relative to the image's
  * directory, as qemu resolves them. */
 static char *backing_path(const char *image, const char *name)
@@ -702,12 +730,13 @@ static struct da_device *qcow2_open(const char *name, const char *path,
 	return d;
 }
 
-struct da_node *da_qcow2_host_view(struct da_device *guest,
+struct da_node *da_qcow2_host_view(struct da_device *guest, int link,
 				   struct da_device *host, da_error *err);
 
 const struct da_image_format da_image_qcow2 = {
 	.name = "qcow2",
 	.probe = qcow2_probe,
 	.open = qcow2_open,
+	.host_path = qcow2_host_path,
 	.host_view = da_qcow2_host_view,
 };

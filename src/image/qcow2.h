@@ -89,5 +89,10 @@ void qcow2_compressed_range(const struct qcow2 *q, uint64_t entry,
 			    uint64_t *off, uint64_t *len);
 /* The qcow2 behind a device that da_image_qcow2 opened, or NULL. */
 struct qcow2 *qcow2_of(struct da_device *dev);
+/* File number link of the chain under dev (0: dev's own), if a qcow2. */
+struct qcow2 *qcow2_link(struct da_device *dev, int link);
+/* What guest byte off is in q alone (its own lock taken); Q_UNALLOC
+ * also past q's size or when unreadable. */
+enum qcow2_kind qcow2_kind_at(struct qcow2 *q, uint64_t off);
 
 #endif

@@ -23,7 +23,7 @@
 enum role {
 	R_NONE, R_HEADER, R_L1, R_L2, R_REFTABLE, R_REFBLOCK, R_SNAPTABLE,
 	R_SNAP_L1, R_DATA, R_SNAP_DATA, R_COMPRESSED, R_BITMAP, R_CRYPT,
-	R_FREE, R_LEAKED, R_PAST,
+	R_FREE, R_LEAKED, R_PAST, R_SHADOWED,
 };
 
 static const char *const role_names[] = {
@@ -34,6 +34,7 @@ static const char *const role_names[] = {
 	[R_SNAP_DATA] = "snapshot_data", [R_COMPRESSED] = "compressed",
 	[R_BITMAP] = "bitmap", [R_CRYPT] = "encryption_header",
 	[R_FREE] = "free", [R_LEAKED] = "leaked", [R_PAST] = "unknown",
+	[R_SHADOWED] = "shadowed_data",
 };
 
 /* host [host, host+len) holds guest [guest, guest+len) */
@@ -55,7 +56,9 @@ struct walk {
 	uint64_t nclusters;
 	uint64_t conflicts, past;
 	uint64_t allocated, compressed, zero_clusters, l2_tables;
-	bool first_past_warned;
+	struct da_device *guest;   /* the top of the chain */
+	int link;                  /* q is file number link of the chain */
+	uint64_t shadowed;
 	bool encrypted;
 	bool oom;
 };
@@ -114,6 +117,17 @@ static void map_add(struct walk *w, uint64_t host, uint64_t guest,
 		hp->cap = cap;
 	}
 	hp->map[hp->nmap++] = (struct hmap){ host, guest, len };
+}
+
+/* Does a file above this one in the chain hold guest byte g itself? */
+static bool shadowed(struct walk *w, uint64_t g)
+{
+	for (int i = 0; i < w->link; i++) {
+		struct qcow2 *u = qcow2_link(w->guest, i);
+		if (u && qcow2_kind_at(u, g) != Q_UNALLOC)
+			return true;
+	}
+	return false;
 }
 
 static bool table_ok(struct walk *w, uint64_t off, uint64_t len,
@@ -178,6 +192,15 @@ static void walk_l1(struct walk *w, const uint64_t *l1, uint32_t l1_size,
 				if (active && ((!q->ext_l2 && (ent & 1)) ||
 					       (q->ext_l2 && bm >> 32)))
 					w->zero_clusters++;
+				continue;
+			}
+			if (active && w->link > 0 && shadowed(w, guest)) {
+				/* a file above in the chain has its own
+				 * cluster here: the guest never reads this */
+				mark(w, h, q->cluster_size, R_SHADOWED,
+				     "a data cluster");
+				w->allocated++;
+				w->shadowed++;
 				continue;
 			}
 			if (w->encrypted) {
@@ -483,10 +506,10 @@ static void add_regions(struct walk *w)
 				   -1);
 }
 
-struct da_node *da_qcow2_host_view(struct da_device *guest,
+struct da_node *da_qcow2_host_view(struct da_device *guest, int link,
 				   struct da_device *host, da_error *err)
 {
-	struct qcow2 *q = qcow2_of(guest);
+	struct qcow2 *q = qcow2_link(guest, link);
 	if (!q) {
 		da_error_set(err, EINVAL, "%s: not a qcow2 device", guest->name);
 		return NULL;
@@ -521,8 +544,13 @@ struct da_node *da_qcow2_host_view(struct da_device *guest,
 	if (q->incompat & 2)
 		da_warn(n, "qemu marked the image corrupt");
 
-	struct walk w = { .q = q, .n = n, .hp = hp,
-			  .encrypted = q->crypt_method != 0 };
+	struct walk w = { .q = q, .n = n, .hp = hp, .guest = guest,
+			  .link = link, .encrypted = q->crypt_method != 0 };
+	if (link > 0) {
+		da_obj_set_int(n->props, "chain_link", link);
+		da_obj_set_str(n->props, "backing_of",
+			       qcow2_link(guest, link - 1)->path);
+	}
 	w.nclusters = (q->file_size + q->cluster_size - 1) >> q->cluster_bits;
 	if (w.nclusters > MAX_HOST_CLUSTERS) {
 		da_warn(n, "only the first %u clusters of the file are "
@@ -563,6 +591,9 @@ struct da_node *da_qcow2_host_view(struct da_device *guest,
 	da_obj_set_int(n->props, "allocated_clusters", (int64_t)w.allocated);
 	da_obj_set_int(n->props, "compressed_clusters", (int64_t)w.compressed);
 	da_obj_set_int(n->props, "zero_clusters", (int64_t)w.zero_clusters);
+	if (link > 0)
+		da_obj_set_int(n->props, "shadowed_clusters",
+			       (int64_t)w.shadowed);
 	da_obj_set_int(n->props, "l2_tables", (int64_t)w.l2_tables);
 	da_obj_set_int(n->props, "free_clusters", (int64_t)nfree);
 	da_obj_set_int(n->props, "leaked_clusters", (int64_t)nleaked);

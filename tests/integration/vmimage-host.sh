@@ -88,6 +88,30 @@ check_eq "snapshot table role" "$("$DA" --lookup "$N@host:$so" --json "$N=snap.q
 n=$("$DA" --map --width 200 --height 1 "$N=snap.qcow2" | grep -c 'snapshot_data') || true
 [ "$n" -gt 0 ] || fail "no snapshot_data cluster in the host map"
 
+# --- a backing chain: each file is a disk (NAME@host, NAME@backing1...);
+# qemu-img map of the top says, per guest extent, which file (depth) and
+# where in it: that host byte must lead to that guest byte.  The base's
+# copy of the cluster the overlay rewrote is shadowed_data.
+cp v3.qcow2 base.qcow2
+qemu-img create -q -f qcow2 -b base.qcow2 -F qcow2 overlay.qcow2
+qemu-io -f qcow2 -c "write -P 0x5a 16785408 4096" overlay.qcow2 >/dev/null
+qemu-img create -q -f qcow2 -b overlay.qcow2 -F qcow2 top.qcow2
+qemu-img map --output=json top.qcow2 |
+	jq -r '.[] | select(.offset != null and .data) | "\(.depth) \(.offset) \(.start)"' >chain.txt
+check_eq "files the chain reads from" "$(cut -d' ' -f1 chain.txt | sort -u | tr '\n' ' ')" "1 2 "
+: >chain.where; : >chain.want
+while read -r depth host guest; do
+	disk="$N@backing$depth"
+	echo "$disk:$host" >>chain.where
+	echo "$disk image data guest $N $guest" >>chain.want
+done <chain.txt
+"$DA" --lookup - --json "$N=top.qcow2" <chain.where |
+	jq -r '"\(.disk) \(.owners[0].kind) \(.owners[0].role) \(.owners[1].kind) \(.owners[1].name) \(.owners[1].offset)"' >chain.got
+diff chain.want chain.got >&2 || fail "chain: host bytes of the backing files do not lead where qemu-img map says"
+base_host=$(qemu-img map --output=json base.qcow2 | jq -r '.[] | select(.offset != null and .start <= 16785408 and .start + .length > 16785408) | .offset + 16785408 - .start')
+check_eq "the base's rewritten cluster" "$("$DA" --lookup "$N@backing2:$base_host" --json "$N=top.qcow2" | jq -r '.owners[0].role')" shadowed_data
+echo "ok: chain: $(wc -l <chain.txt) extents of the top's map found in the file qemu-img names; the rewritten one is shadowed in the base"
+
 # compressed clusters: a host byte of one is owned as compressed
 "$DA" --lookup - --json zlib.qcow2 <<EOF >z.json
 zlib.qcow2@host:$(( $(stat -c %s zlib.qcow2) - 1 ))
