@@ -300,7 +300,9 @@ static void walk_snapshots(struct walk *w)
 		}
 		off += (need + 7) & ~(size_t)7;
 	}
-	mark(w, q->snap_off, off, R_SNAPTABLE, "the snapshot table");
+	/* the last entry's padding may run past the end of the file */
+	mark(w, q->snap_off, off < len ? off : len, R_SNAPTABLE,
+	     "the snapshot table");
 	free(t);
 	da_obj_set(w->n->props, "snapshots", list);
 }
