@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -120,9 +122,21 @@ int qcow2_parse(struct qcow2 *q, int fd, const char *path, da_error *err)
 	q->path = da_strdup(path);
 	pthread_mutex_init(&q->lock, NULL);
 	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return fail(err, EINVAL, q, "not a regular file");
-	q->file_size = (uint64_t)st.st_size;
+	if (fstat(fd, &st) < 0)
+		return fail(err, errno, q, strerror(errno));
+	if (S_ISREG(st.st_mode)) {
+		q->file_size = (uint64_t)st.st_size;
+	} else if (S_ISBLK(st.st_mode)) {
+		/* a qcow2 on a block device (an LV, as some VM hosts keep them) */
+		if (ioctl(fd, BLKGETSIZE64, &q->file_size) < 0)
+			return fail(err, errno, q, "cannot get the size of the "
+				    "block device");
+	} else {
+		return fail(err, EINVAL, q, "neither a regular file nor a block "
+			    "device");
+	}
+	if (q->file_size > (uint64_t)INT64_MAX)
+		return fail(err, EFBIG, q, "too large");
 	uint8_t h[112];
 	if (q->file_size < 72)
 		return fail(err, EINVAL, q, "file shorter than a header "
