@@ -110,6 +110,8 @@ qemu-img snapshot -c before snap.qcow2
 qemu-img snapshot -c after snap.qcow2
 check_eq "snapshot names" "$("$DA" --list --json snap.qcow2 | jq -r '[.disks[1].content.snapshots[].name] | join(" ")')" \
 	"$(qemu-img info --output=json snap.qcow2 | jq -r '[.snapshots[].name] | join(" ")')"
+check_eq "snapshots in the text" "$("$DA" --list snap.qcow2 | sed -n 's/^ *snapshot \([0-9]*\) \([a-z]*\) .*/\1 \2/p' | tr '\n' ' ')" \
+	"$(qemu-img snapshot -l snap.qcow2 | awk 'NR > 2 { printf "%s %s ", $1, $2 }')"
 compare snapshots snap.qcow2 "$raw"
 
 # --- --format: wrong forced formats are one clear line ---
