@@ -275,6 +275,7 @@ int main(int argc, char **argv)
 	int c;
 	opterr = 0;
 	const char *format = NULL;
+	bool format_unused = false;
 	struct da_disk_spec *specs = calloc((size_t)argc, sizeof(*specs));
 	size_t nspecs = 0;
 	if (!specs)
@@ -316,10 +317,12 @@ int main(int argc, char **argv)
 				return bad_usage(msg);
 			}
 			format = optarg;
+			format_unused = true;
 			break;
 		case 1:        /* a DISK: --format applies to those after it */
 			specs[nspecs++] = (struct da_disk_spec){
 				.path = optarg, .format = format };
+			format_unused = false;
 			break;
 		case 'd': da_debug = 1; break;
 		case 'h':
@@ -331,11 +334,16 @@ int main(int argc, char **argv)
 		default: return option_error(c, argv[optind - 1]);
 		}
 	}
-	for (; optind < argc; optind++)       /* after "--" */
+	for (; optind < argc; optind++) {     /* after "--" */
 		specs[nspecs++] = (struct da_disk_spec){
 			.path = argv[optind], .format = format };
+		format_unused = false;
+	}
 	if (nspecs == 0)
 		return bad_usage("no disk given");
+	if (format_unused)
+		return bad_usage("--format applies to the disks after it: put "
+				 "it before them");
 	/* NAME=PATH, when NAME has no '/' */
 	for (size_t i = 0; i < nspecs; i++) {
 		const char *eq = strchr(specs[i].path, '=');

@@ -128,4 +128,9 @@ grep -q "unknown format" err || fail "unclear: $(cat err)"
 # --format applies to the disks after it, raw reads the container as is
 "$DA" --list --json v3.qcow2 --format raw v2.qcow2 >two.json
 check_eq "formats in order" "$(jq -r '[.disks[].format] | join(" ")' two.json)" "qcow2 raw host"
+st=0; "$DA" --list v3.qcow2 --format qcow2 >out 2>err || st=$?
+check_eq "--format after the disks: status" "$st" 2
+grep -q "put it before them" err || fail "unclear: $(cat err)"
+"$DA" --list --format raw v3.qcow2 | grep -q "qcow2 image (opened as raw bytes)" ||
+	fail "a qcow2 read raw is not named"
 echo "ok: --format"
