@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -239,7 +240,36 @@ static struct da_device *nbd_open(const char *name, const char *path,
 	} else {
 		char *argv[] = { "qemu-nbd", "--read-only", "-f",
 				 (char *)format, (char *)path, NULL };
+		/* the child's stderr goes to a file of ours: what qemu-nbd
+		 * says becomes our one line, and never lands on the
+		 * explorer's screen */
+		int msg = memfd_create("qemu-nbd-stderr", MFD_CLOEXEC);
+		int saved = msg >= 0 ? dup(STDERR_FILENO) : -1;
+		fflush(stderr);
+		if (saved >= 0)
+			dup2(msg, STDERR_FILENO);
 		r = nbd_connect_systemd_socket_activation(h, argv);
+		if (saved >= 0) {
+			dup2(saved, STDERR_FILENO);
+			close(saved);
+		}
+		if (r < 0 && msg >= 0) {
+			char line[300] = "";
+			ssize_t n = pread(msg, line, sizeof(line) - 1, 0);
+			line[n > 0 ? n : 0] = '\0';
+			line[strcspn(line, "\n")] = '\0';
+			const char *why = !strncmp(line, "qemu-nbd: ", 10)
+					  ? line + 10 : line;
+			if (why[0]) {
+				da_error_set(err, EINVAL, "%s: qemu-nbd cannot "
+					     "serve it: %s", path, why);
+				close(msg);
+				nbd_close(h);
+				return NULL;
+			}
+		}
+		if (msg >= 0)
+			close(msg);
 	}
 	if (r < 0) {
 		nbd_fail(err, path, uri ? "cannot connect" :

@@ -70,6 +70,15 @@ echo "ok: nbd+unix:// answers $(wc -l <offsets) lookups as the raw image"
 "$DA" --map --width 64 --height 8 "lvm-gpt.img=$raw" | head -9 >raw.map
 diff raw.map vmdk.map >&2 || fail "the vmdk's map (holes) differs from the raw image's"
 
+# a vmdk qemu-nbd refuses: its reason, in one line of ours
+printf 'KDMV\377\377\377\377' >bad.vmdk
+head -c 65536 /dev/zero >>bad.vmdk
+st=0; "$DA" --list bad.vmdk >out 2>err || st=$?
+check_eq "a broken vmdk: status" "$st" 1
+check_eq "a broken vmdk: lines" "$(wc -l <err)" 1
+grep -q "qemu-nbd cannot serve it: .*VMDK" err || fail "unclear: $(cat err)"
+echo "ok: $(cat err)"
+
 # no qemu-nbd: one line naming the package
 mkdir empty
 ln -s "$(command -v xz)" empty/xz
