@@ -326,8 +326,9 @@ struct da_machine {
 };
 
 /* Open the named disks.  specs are "PATH" or "NAME=PATH"; the default
- * name is the file's base name.  NULL with err on failure (missing file,
- * directory, permission, empty file). */
+ * name is the file's base name; formats are detected (as
+ * da_machine_open_disks with no format).  NULL with err on failure
+ * (missing file, directory, permission, empty file). */
 struct da_machine *da_machine_open(const char *name, const char *const *specs,
 				   size_t nspecs, da_error *err);
 /* One disk to open: path (an image file, a block device or an NBD URI),
