@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "qcow2.h"
 
@@ -44,8 +47,11 @@ struct hmap {
 
 struct host_priv {
 	struct da_device *guest;
+	struct qcow2 *q;           /* this file's reader (the guest owns it) */
 	struct hmap *map;
 	size_t nmap, cap;
+	struct hmap *zmap;         /* compressed: host bytes -> guest cluster */
+	size_t nzmap, zcap;
 };
 
 struct walk {
@@ -130,6 +136,23 @@ static bool shadowed(struct walk *w, uint64_t g)
 	return false;
 }
 
+static void zmap_add(struct walk *w, uint64_t host, uint64_t guest,
+		     uint64_t len)
+{
+	struct host_priv *hp = w->hp;
+	if (hp->nzmap == hp->zcap) {
+		size_t cap = hp->zcap ? hp->zcap * 2 : 256;
+		struct hmap *m = realloc(hp->zmap, cap * sizeof(*m));
+		if (!m) {
+			w->oom = true;
+			return;
+		}
+		hp->zmap = m;
+		hp->zcap = cap;
+	}
+	hp->zmap[hp->nzmap++] = (struct hmap){ host, guest, len };
+}
+
 static bool table_ok(struct walk *w, uint64_t off, uint64_t len,
 		     const char *what)
 {
@@ -184,6 +207,9 @@ static void walk_l1(struct walk *w, const uint64_t *l1, uint32_t l1_size,
 				if (active) {
 					w->compressed++;
 					w->allocated++;
+					if (!(w->link > 0 && shadowed(w, guest)) &&
+					    off < q->file_size)
+						zmap_add(w, off, guest, len);
 				}
 				continue;
 			}
@@ -428,25 +454,93 @@ static int cmp_hmap(const void *a, const void *b)
 	return x->host < y->host ? -1 : x->host > y->host;
 }
 
-static int host_through(struct da_node *n, uint64_t off,
-			struct da_device **dev, uint64_t *dev_off)
+static const struct hmap *find(const struct hmap *map, size_t n,
+			       uint64_t off)
 {
-	struct host_priv *hp = n->priv;
-	if (!hp || !hp->nmap)
-		return -1;
-	size_t lo = 0, hi = hp->nmap;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const struct hmap *m = &hp->map[mid];
+		const struct hmap *m = &map[mid];
 		if (off < m->host)
 			hi = mid;
 		else if (off - m->host >= m->len)
 			lo = mid + 1;
-		else {
-			*dev = hp->guest;
-			*dev_off = m->guest + (off - m->host);
+		else
+			return m;
+	}
+	return NULL;
+}
+
+/* How many bytes of its cluster the compressed bytes [0, k) decode to:
+ * the guest byte that compressed byte k - 1 helps decode. */
+static uint64_t decoded_by(struct qcow2 *q, const uint8_t *in, size_t k,
+			   uint8_t *out)
+{
+	if (q->compression == 0) {
+		z_stream s;
+		memset(&s, 0, sizeof(s));
+		if (inflateInit2(&s, -12) != Z_OK)
 			return 0;
-		}
+		s.next_in = (Bytef *)in;
+		s.avail_in = (uInt)k;
+		s.next_out = out;
+		s.avail_out = (uInt)q->cluster_size;
+		inflate(&s, Z_SYNC_FLUSH);
+		uint64_t n = s.total_out;
+		inflateEnd(&s);
+		return n;
+	}
+	ZSTD_DCtx *z = ZSTD_createDCtx();
+	if (!z)
+		return 0;
+	ZSTD_inBuffer zi = { in, k, 0 };
+	ZSTD_outBuffer zo = { out, q->cluster_size, 0 };
+	for (int i = 0; i < 1024 && zi.pos < zi.size && zo.pos < zo.size; i++)
+		if (ZSTD_isError(ZSTD_decompressStream(z, &zo, &zi)))
+			break;
+	ZSTD_freeDCtx(z);
+	return zo.pos;
+}
+
+/* A byte of a compressed cluster: the guest byte its decoding reaches
+ * (compressed data decodes in order, so the answer climbs through the
+ * guest cluster as the host byte does). */
+static int compressed_through(struct host_priv *hp, const struct hmap *m,
+			      uint64_t off, uint64_t *dev_off)
+{
+	struct qcow2 *q = hp->q;
+	uint8_t *in = malloc((size_t)m->len), *out = malloc(q->cluster_size);
+	size_t k = (size_t)(off - m->host) + 1;
+	int rc = -1;
+	if (in && out && pread(q->fd, in, (size_t)m->len, (off_t)m->host) ==
+			 (ssize_t)m->len) {
+		uint64_t n = decoded_by(q, in, k, out);
+		if (n >= q->cluster_size)
+			n = q->cluster_size - 1;
+		*dev_off = m->guest + n;
+		rc = 0;
+	}
+	free(in);
+	free(out);
+	return rc;
+}
+
+static int host_through(struct da_node *n, uint64_t off,
+			struct da_device **dev, uint64_t *dev_off)
+{
+	struct host_priv *hp = n->priv;
+	if (!hp)
+		return -1;
+	const struct hmap *m = find(hp->map, hp->nmap, off);
+	if (m) {
+		*dev = hp->guest;
+		*dev_off = m->guest + (off - m->host);
+		return 0;
+	}
+	m = find(hp->zmap, hp->nzmap, off);
+	if (m && compressed_through(hp, m, off, dev_off) == 0) {
+		*dev = hp->guest;
+		return 0;
 	}
 	return -1;
 }
@@ -457,6 +551,7 @@ static void host_free(struct da_node *n)
 	if (!hp)
 		return;
 	free(hp->map);
+	free(hp->zmap);
 	free(hp);
 	n->priv = NULL;
 }
@@ -519,6 +614,7 @@ struct da_node *da_qcow2_host_view(struct da_device *guest, int link,
 	struct da_node *n = da_node_new(DA_NODE_IMAGE, &qcow2_host_plugin, host);
 	struct host_priv *hp = da_xcalloc(1, sizeof(*hp));
 	hp->guest = guest;         /* the machine keeps it: no reference */
+	hp->q = q;
 	n->priv = hp;
 	da_obj_set_str(n->props, "format", "qcow2");
 	da_obj_set_int(n->props, "version", q->version);
@@ -589,6 +685,18 @@ struct da_node *da_qcow2_host_view(struct da_device *guest, int link,
 		hp->map[k++] = hp->map[i];
 	}
 	hp->nmap = k;
+	/* compressed ranges: their sector counts round up over the next
+	 * one's first bytes; each ends where the next begins */
+	da_sort(hp->zmap, hp->nzmap, sizeof(*hp->zmap), cmp_hmap);
+	k = 0;
+	for (size_t i = 0; i < hp->nzmap; i++) {
+		if (k && hp->zmap[i].host < hp->zmap[k - 1].host + hp->zmap[k - 1].len)
+			hp->zmap[k - 1].len = hp->zmap[i].host - hp->zmap[k - 1].host;
+		if (k && !hp->zmap[k - 1].len)
+			k--;
+		hp->zmap[k++] = hp->zmap[i];
+	}
+	hp->nzmap = k;
 
 	da_obj_set_int(n->props, "allocated_clusters", (int64_t)w.allocated);
 	da_obj_set_int(n->props, "compressed_clusters", (int64_t)w.compressed);

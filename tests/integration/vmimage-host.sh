@@ -112,6 +112,33 @@ base_host=$(qemu-img map --output=json base.qcow2 | jq -r '.[] | select(.offset 
 check_eq "the base's rewritten cluster" "$("$DA" --lookup "$N@backing2:$base_host" --json "$N=top.qcow2" | jq -r '.owners[0].role')" shadowed_data
 echo "ok: chain: $(wc -l <chain.txt) extents of the top's map found in the file qemu-img names; the rewritten one is shadowed in the base"
 
+# --- compressed clusters: qemu-img map lists them as data with no host
+# offset.  Every 64th byte of the file: a compressed one leads into one of
+# those guest ranges and on to the raw disk's owners there, and together
+# they reach as many guest clusters as qemu-img check counts.
+for z in zlib zstd; do
+	img=$z.qcow2
+	[ -f "$img" ] || qemu-img convert -c -O qcow2 -o compression_type=zstd "$raw" "$img"
+	qemu-img map --output=json "$img" |
+		jq -r '.[] | select(.data and .offset == null and .depth == 0) | "\(.start) \(.length)"' >zranges
+	seq 0 64 $(( $(stat -c %s "$img") - 1 )) | sed "s|^|$N@host:|" >zwhere
+	"$DA" --lookup - --json "$N=$img" <zwhere | jq -c 'select(.owners[0].role == "compressed")' >zhost.json
+	[ -s zhost.json ] || fail "$img: no compressed byte in the file"
+	jq -r '.owners[1] | "\(.kind) \(.name) \(.offset)"' zhost.json >zguest
+	grep -v "^guest $N " zguest && fail "$img: a compressed byte leads to no guest byte"
+	awk '{ print $3 }' zguest >zoffs
+	awk 'NR == FNR { s[NR] = $1; l[NR] = $2; n = NR; next }
+	     { ok = 0; for (i = 1; i <= n; i++) if ($1 >= s[i] && $1 < s[i] + l[i]) ok = 1
+	       if (!ok) { print "guest byte " $1 " is in no compressed range of qemu-img map"; bad = 1 } }
+	     END { exit bad }' zranges zoffs >&2 || fail "$img: compressed bytes lead outside qemu-img's compressed ranges"
+	check_eq "$img: guest clusters reached" "$(awk '{ print int($1 / 65536) }' zoffs | sort -u | wc -l)" \
+		"$(qemu-img check --output=json "$img" | jq '."compressed-clusters"')"
+	"$DA" --lookup - --json "$N=$raw" <zoffs | jq -c '.owners' >zwant
+	jq -c '.owners[2:]' zhost.json >zgot
+	diff zwant zgot >&2 || fail "$img: owners through compressed bytes differ from the raw disk's"
+	echo "ok: $img: $(wc -l <zoffs) compressed bytes lead into $(wc -l <zranges) compressed ranges of qemu-img map, every cluster reached"
+done
+
 # compressed clusters: a host byte of one is owned as compressed
 "$DA" --lookup - --json zlib.qcow2 <<EOF >z.json
 zlib.qcow2@host:$(( $(stat -c %s zlib.qcow2) - 1 ))
