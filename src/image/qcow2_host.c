@@ -30,13 +30,13 @@ enum role {
 };
 
 static const char *const role_names[] = {
-	[R_NONE] = "unknown", [R_HEADER] = "header", [R_L1] = "l1_table",
+	[R_NONE] = "unused", [R_HEADER] = "qcow2_header", [R_L1] = "l1_table",
 	[R_L2] = "l2_table", [R_REFTABLE] = "refcount_table",
 	[R_REFBLOCK] = "refcount_block", [R_SNAPTABLE] = "snapshot_table",
-	[R_SNAP_L1] = "snapshot_l1_table", [R_DATA] = "data",
-	[R_SNAP_DATA] = "snapshot_data", [R_COMPRESSED] = "compressed",
-	[R_BITMAP] = "bitmap", [R_CRYPT] = "encryption_header",
-	[R_FREE] = "free", [R_LEAKED] = "leaked", [R_PAST] = "unknown",
+	[R_SNAP_L1] = "snapshot_l1_table", [R_DATA] = "data_cluster",
+	[R_SNAP_DATA] = "snapshot_data", [R_COMPRESSED] = "compressed_cluster",
+	[R_BITMAP] = "dirty_bitmap", [R_CRYPT] = "luks_header",
+	[R_FREE] = "free", [R_LEAKED] = "leaked_cluster", [R_PAST] = "unused",
 	[R_SHADOWED] = "shadowed_data",
 };
 
@@ -578,11 +578,11 @@ static void add_regions(struct walk *w)
 		ee = bend;
 	if (ee > c0)
 		ee = c0;
-	da_node_add_region(n, 0, hl < c0 ? hl : c0, "header", -1);
+	da_node_add_region(n, 0, hl < c0 ? hl : c0, "qcow2_header", -1);
 	if (ee > hl)
-		da_node_add_region(n, hl, ee - hl, "header_extensions", -1);
+		da_node_add_region(n, hl, ee - hl, "header_extension", -1);
 	if (c0 > ee)
-		da_node_add_region(n, ee, c0 - ee, "header", -1);
+		da_node_add_region(n, ee, c0 - ee, "padding", -1);
 	uint64_t c = 1;
 	while (c < w->nclusters) {
 		uint64_t e = c + 1;
@@ -593,13 +593,13 @@ static void add_regions(struct walk *w)
 			end = q->file_size;
 		const char *role = role_names[w->cls[c]];
 		if (w->encrypted && w->cls[c] == R_DATA)
-			role = "encrypted_data";
+			role = "encrypted";
 		da_node_add_region(n, start, end - start, role, -1);
 		c = e;
 	}
 	if (w->nclusters * cs < q->file_size)
 		da_node_add_region(n, w->nclusters * cs,
-				   q->file_size - w->nclusters * cs, "unknown",
+				   q->file_size - w->nclusters * cs, "unused",
 				   -1);
 }
 

@@ -93,8 +93,8 @@ run encrypted enc.qcow2 0 "encryption=luks"
 qemu-img create -q -f qcow2 --object secret,id=s0,data=atlas \
 	-o encrypt.format=aes,encrypt.key-secret=s0 aes.qcow2 4M
 run encrypted-aes aes.qcow2 0 "encryption=aes"
-grep -q "encryption_header" encrypted.out || "$DA" --lookup enc.qcow2@host:0 enc.qcow2 >/dev/null ||
+grep -q "luks_header" encrypted.out || "$DA" --lookup enc.qcow2@host:0 enc.qcow2 >/dev/null ||
 	fail "encrypted: no host view"
-"$DA" --map enc.qcow2 | grep -q "encryption_header" || fail "encrypted: the LUKS header is not in the host map"
+"$DA" --map enc.qcow2 | grep -q "luks_header" || fail "encrypted: the LUKS header is not in the host map"
 grep -q "encrypted" encrypted.out || fail "encrypted: the guest does not say why it is unreadable"
 echo "ok: every damaged image answered"

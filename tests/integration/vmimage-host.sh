@@ -61,7 +61,7 @@ host_check() {   # host_check IMAGE TRUTH-RAW
 	"$DA" --lookup - --json "$N=$truth" <guest.where >guest.json
 	# the data cluster, then the guest byte it holds ...
 	jq -r '"\(.owners[0].kind) \(.owners[0].role) \(.owners[1].kind) \(.owners[1].name) \(.owners[1].offset)"' host.json >got.txt
-	sed "s/^/image data guest $N /" guest.where >want.txt
+	sed "s/^/image data_cluster guest $N /" guest.where >want.txt
 	diff want.txt got.txt >&2 || fail "$img: host bytes do not hold the guest bytes qemu-img map says"
 	# ... then exactly what the raw disk says of that guest byte
 	jq -c '.owners[2:]' host.json >got.txt
@@ -70,7 +70,7 @@ host_check() {   # host_check IMAGE TRUTH-RAW
 	files=$(grep -c '"inode"' got.txt) || true
 	# the header's own offsets
 	l1=$(be "$img" 40 8); rt=$(be "$img" 48 8)
-	for w in "0 header" "$l1 l1_table" "$rt refcount_table"; do
+	for w in "0 qcow2_header" "$l1 l1_table" "$rt refcount_table"; do
 		set -- $w
 		check_eq "$img: role at $1" "$("$DA" --lookup "$N@host:$1" --json "$N=$img" | jq -r '.owners[0].role')" "$2"
 	done
@@ -103,7 +103,7 @@ check_eq "files the chain reads from" "$(cut -d' ' -f1 chain.txt | sort -u | tr 
 while read -r depth host guest; do
 	disk="$N@backing$depth"
 	echo "$disk:$host" >>chain.where
-	echo "$disk image data guest $N $guest" >>chain.want
+	echo "$disk image data_cluster guest $N $guest" >>chain.want
 done <chain.txt
 "$DA" --lookup - --json "$N=top.qcow2" <chain.where |
 	jq -r '"\(.disk) \(.owners[0].kind) \(.owners[0].role) \(.owners[1].kind) \(.owners[1].name) \(.owners[1].offset)"' >chain.got
@@ -122,7 +122,7 @@ for z in zlib zstd; do
 	qemu-img map --output=json "$img" |
 		jq -r '.[] | select(.data and .offset == null and .depth == 0) | "\(.start) \(.length)"' >zranges
 	seq 0 64 $(( $(stat -c %s "$img") - 1 )) | sed "s|^|$N@host:|" >zwhere
-	"$DA" --lookup - --json "$N=$img" <zwhere | jq -c 'select(.owners[0].role == "compressed")' >zhost.json
+	"$DA" --lookup - --json "$N=$img" <zwhere | jq -c 'select(.owners[0].role == "compressed_cluster")' >zhost.json
 	[ -s zhost.json ] || fail "$img: no compressed byte in the file"
 	jq -r '.owners[1] | "\(.kind) \(.name) \(.offset)"' zhost.json >zguest
 	grep -v "^guest $N " zguest && fail "$img: a compressed byte leads to no guest byte"
@@ -143,5 +143,5 @@ done
 "$DA" --lookup - --json zlib.qcow2 <<EOF >z.json
 zlib.qcow2@host:$(( $(stat -c %s zlib.qcow2) - 1 ))
 EOF
-check_eq "last byte of a compressed image" "$(jq -r '.owners[0].role' z.json)" compressed
+check_eq "last byte of a compressed image" "$(jq -r '.owners[0].role' z.json)" compressed_cluster
 echo "ok: host view"
