@@ -2,4 +2,6 @@
 # Makefile, the fuzz targets and the sanitizer test (tests/deps.sh names
 # the Debian packages that provide them).
 ENGINE_PKGS = ext2fs com_err libntfs-3g
+# image back ends: qcow2 compressed clusters, and NBD for vmdk, vhdx, vdi
+ENGINE_PKGS += zlib libzstd libnbd
 UI_PKGS = ncursesw

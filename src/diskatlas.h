@@ -212,6 +212,7 @@ enum da_node_type {
 	DA_NODE_MD_MEMBER,
 	DA_NODE_LUKS,
 	DA_NODE_SWAP,
+	DA_NODE_IMAGE,         /* an image file's own layout (qcow2 host view) */
 };
 const char *da_node_type_name(enum da_node_type t);
 
@@ -407,6 +408,11 @@ struct da_plugin {
 	 * and when this one says found no other plugin is asked, so the
 	 * filesystem a member carries is not taken for its own format. */
 	bool probe_first;
+	/* Images: the byte of another disk that byte off of the node's space
+	 * holds (a qcow2 data cluster holds a guest byte).  Writes that disk's
+	 * device and offset; -1 when off holds none.  Lookups follow it. */
+	int (*through)(struct da_node *n, uint64_t off, struct da_device **dev,
+		       uint64_t *dev_off);
 };
 
 /* Questions any filesystem with a file index answers (src/fileindex.c;
@@ -431,7 +437,7 @@ extern const struct da_plugin *const da_fs_plugins[];
 struct da_disk {
 	char *name;
 	char *path;
-	char *format;              /* "raw" */
+	char *format;              /* "raw", "qcow2", "vmdk", "nbd", "host"... */
 	struct da_device *dev;
 	struct da_node *content;
 };
@@ -463,10 +469,29 @@ struct da_machine {
 };
 
 /* Open the named disks.  specs are "PATH" or "NAME=PATH"; the default
- * name is the file's base name.  NULL with err on failure (missing file,
- * directory, permission, empty file). */
+ * name is the file's base name; formats are detected (as
+ * da_machine_open_disks with no format).  NULL with err on failure
+ * (missing file, directory, permission, empty file). */
 struct da_machine *da_machine_open(const char *name, const char *const *specs,
 				   size_t nspecs, da_error *err);
+/* One disk to open: path (an image file, a block device or an NBD URI),
+ * its name (NULL: the file's base name) and its image format (NULL or
+ * "auto": detected by magic, raw when nothing matches). */
+struct da_disk_spec {
+	const char *name;
+	const char *path;
+	const char *format;
+};
+/* Open the disks.  A qcow2 disk brings one more disk after all the given
+ * ones: its image file itself ("NAME@host", format "host"), whose content
+ * is the file's own layout.  NULL with err on failure, including a format
+ * forced that the file is not. */
+struct da_machine *da_machine_open_disks(const char *name,
+					 const struct da_disk_spec *specs,
+					 size_t nspecs, da_error *err);
+/* The image formats --format accepts, NULL-terminated. */
+const char *const *da_image_format_names(void);
+
 /* Probe every disk with the plugin tables, recurse into what is found,
  * assemble volumes and scan them.  Formats that do not parse become
  * unknown nodes with a reason: only a failure to read a disk fails. */

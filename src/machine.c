@@ -9,6 +9,7 @@
 
 #include "util.h"
 #include "signature.h"
+#include "image/image.h"
 
 /* Stacks deeper than this are refused: a partition table that points at
  * itself through nested partitions must not recurse for ever. */
@@ -35,23 +36,78 @@ static const char *base_name(const char *path)
 	return slash && slash[1] ? slash + 1 : path;
 }
 
-/* "NAME=PATH" when there is an '=' and NAME has no '/'. */
+/* "NAME=PATH" when there is an '=' and NAME has no '/' (NULL name: the
+ * default). */
 static void split_spec(const char *spec, char **name, char **path)
 {
 	const char *eq = strchr(spec, '=');
 	if (eq && eq != spec && !memchr(spec, '/', (size_t)(eq - spec))) {
 		*name = strndup(spec, (size_t)(eq - spec));
 		*path = da_strdup(eq + 1);
+		if (!*name)
+			da_out_of_memory();
 	} else {
-		*name = da_strdup(base_name(spec));
+		*name = NULL;
 		*path = da_strdup(spec);
 	}
-	if (!*name)
-		da_out_of_memory();
 }
 
-struct da_machine *da_machine_open(const char *name, const char *const *specs,
-				   size_t nspecs, da_error *err)
+/* A disk's default name: an NBD URI has no base name worth a name. */
+static char *default_name(const char *path)
+{
+	if (da_image_is_uri(path))
+		return da_strdup("nbd");
+	return da_strdup(base_name(path));
+}
+
+/* Keep names unique: a second "disk.img" becomes "disk.img#2". */
+static char *unique_name(struct da_machine *m, char *dname, size_t i)
+{
+	for (size_t j = 0; j < m->ndisks; j++) {
+		if (strcmp(m->disks[j].name, dname) == 0) {
+			char *u = da_asprintf("%s#%zu", dname, i + 1);
+			free(dname);
+			return u;
+		}
+	}
+	return dname;
+}
+
+/* One more disk: file number link of disk g's chain, opened raw, whose
+ * content is that file's layout. */
+static int add_host_disk(struct da_machine *m, size_t g,
+			 const struct da_image_format *fmt, int link,
+			 const char *path, da_error *err)
+{
+	struct da_disk *gd = &m->disks[g];
+	struct da_disk *h = &m->disks[m->ndisks];
+	char *hname = link ? da_asprintf("%s@backing%d", gd->name, link)
+			   : da_asprintf("%s@host", gd->name);
+	h->name = unique_name(m, hname, m->ndisks);
+	h->path = da_strdup(path);
+	h->format = da_strdup("host");
+	m->ndisks++;
+	h->dev = da_file_device_open(h->name, h->path, err);
+	if (!h->dev)
+		return -1;
+	da_error e = { 0 };
+	h->content = fmt->host_view(gd->dev, link, h->dev, &e);
+	if (!h->content) {
+		h->content = da_node_new(DA_NODE_UNKNOWN, NULL, h->dev);
+		da_node_set_reason(h->content, "%s", e.msg);
+	}
+	struct da_value *t = da_obj_get(h->content->props, "truncated");
+	if (t && t->type == DA_V_BOOL && t->u.b)
+		da_machine_add_problem(m, "%s: truncated or damaged image: %s",
+				       h->path, h->content->reason ?
+				       h->content->reason :
+				       "clusters lie past its end");
+	return 0;
+}
+
+struct da_machine *da_machine_open_disks(const char *name,
+					 const struct da_disk_spec *specs,
+					 size_t nspecs, da_error *err)
 {
 	if (nspecs == 0) {
 		da_error_set(err, EINVAL, "no disk given");
@@ -59,30 +115,69 @@ struct da_machine *da_machine_open(const char *name, const char *const *specs,
 	}
 	struct da_machine *m = da_xcalloc(1, sizeof(*m));
 	m->name = da_strdup(name ? name : "machine");
-	m->disks = da_xcalloc(nspecs, sizeof(*m->disks));
+	/* each image may bring its file and its backing files as disks */
+	m->disks = da_xcalloc((DA_IMAGE_MAX_CHAIN + 2) * nspecs,
+			      sizeof(*m->disks));
+	const struct da_image_format **fmts = da_xcalloc(nspecs, sizeof(*fmts));
 	for (size_t i = 0; i < nspecs; i++) {
 		struct da_disk *d = &m->disks[i];
-		char *dname, *path;
-		split_spec(specs[i], &dname, &path);
-		/* keep names unique: a second "disk.img" becomes "disk.img#2" */
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(m->disks[j].name, dname) == 0) {
-				char *u = da_asprintf("%s#%zu", dname, i + 1);
-				free(dname);
-				dname = u;
-				break;
-			}
-		}
-		d->name = dname;
-		d->path = path;
+		char *dname = specs[i].name ? da_strdup(specs[i].name)
+					    : default_name(specs[i].path);
+		d->name = unique_name(m, dname, i);
+		d->path = da_strdup(specs[i].path);
 		d->format = da_strdup("raw");
 		m->ndisks = i + 1;
-		d->dev = da_file_device_open(dname, path, err);
+		d->dev = da_image_open(d->name, d->path, specs[i].format, NULL,
+				       &fmts[i], err);
 		if (!d->dev) {
+			free(fmts);
 			da_machine_close(m);
 			return NULL;
 		}
+		free(d->format);
+		d->format = da_strdup(fmts[i]->name);
 	}
+	/* the host view: the image file itself, raw, with its layout, and
+	 * each file of its backing chain that has one */
+	size_t n = m->ndisks;
+	for (size_t i = 0; i < n; i++) {
+		if (!fmts[i]->host_view)
+			continue;
+		for (int link = 0; link <= DA_IMAGE_MAX_CHAIN; link++) {
+			const char *hpath = fmts[i]->host_path(m->disks[i].dev,
+							       link);
+			if (!hpath)
+				break;
+			if (add_host_disk(m, i, fmts[i], link, hpath, err) < 0) {
+				free(fmts);
+				da_machine_close(m);
+				return NULL;
+			}
+		}
+	}
+	free(fmts);
+	return m;
+}
+
+struct da_machine *da_machine_open(const char *name, const char *const *specs,
+				   size_t nspecs, da_error *err)
+{
+	struct da_disk_spec *s = da_xcalloc(nspecs ? nspecs : 1, sizeof(*s));
+	char **names = da_xcalloc(nspecs ? nspecs : 1, sizeof(*names));
+	char **paths = da_xcalloc(nspecs ? nspecs : 1, sizeof(*paths));
+	for (size_t i = 0; i < nspecs; i++) {
+		split_spec(specs[i], &names[i], &paths[i]);
+		s[i].name = names[i];
+		s[i].path = paths[i];
+	}
+	struct da_machine *m = da_machine_open_disks(name, s, nspecs, err);
+	for (size_t i = 0; i < nspecs; i++) {
+		free(names[i]);
+		free(paths[i]);
+	}
+	free(names);
+	free(paths);
+	free(s);
 	return m;
 }
 
@@ -463,6 +558,8 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 	struct scan *sc = da_xcalloc(1, sizeof(*sc));
 	for (size_t i = 0; i < m->ndisks; i++) {
 		struct da_disk *d = &m->disks[i];
+		if (d->content)        /* a host view, made when opened */
+			continue;
 		sc->tree_nodes = 0;
 		d->content = scan_at(sc, d->dev, 0, NULL);
 	}

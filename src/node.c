@@ -24,6 +24,7 @@ const char *da_node_type_name(enum da_node_type t)
 	case DA_NODE_MD_MEMBER: return "md_member";
 	case DA_NODE_LUKS: return "luks";
 	case DA_NODE_SWAP: return "swap";
+	case DA_NODE_IMAGE: return "image";
 	}
 	return "unknown";
 }

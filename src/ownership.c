@@ -87,6 +87,7 @@ static const char *node_kind(const struct da_node *n)
 	case DA_NODE_LUKS: return "luks";
 	case DA_NODE_EMPTY: return "empty";
 	case DA_NODE_UNKNOWN: return "unknown";
+	case DA_NODE_IMAGE: return "image";
 	}
 	return "unknown";
 }
@@ -113,6 +114,9 @@ static const char *node_name(struct da_ownership *o, const struct da_node *n)
 	case DA_NODE_UNKNOWN:
 		s = str_prop(n->props, "signature");
 		return s ? s : "unknown";
+	case DA_NODE_IMAGE:
+		s = str_prop(n->props, "format");
+		return s ? s : "image";
 	default:
 		return node_kind(n);
 	}
@@ -554,8 +558,47 @@ long da_ownership_find(const struct da_ownership *o, size_t d, uint64_t off)
 	return -1;
 }
 
+static int owners_at(const struct da_ownership *o, size_t d, uint64_t off,
+		     struct da_owner *out, int max, bool detail, int level);
+
+/* An image's byte that holds a byte of another disk (a qcow2 data cluster
+ * and its guest byte): the owners go on down through that disk, after an
+ * owner "guest" that names it, so a host byte is answered to the file. */
+static int owners_through(const struct da_ownership *o,
+			  const struct da_owner *inner, struct da_owner *out,
+			  int max, bool detail, int level)
+{
+	struct da_device *dev = NULL;
+	uint64_t doff = 0;
+	if (level > 4 || !inner->node || !inner->node->plugin ||
+	    !inner->node->plugin->through ||
+	    inner->node->plugin->through(inner->node, inner->offset, &dev,
+					 &doff) < 0 || !dev)
+		return 0;
+	int d = disk_of(o, dev);
+	if (d < 0 || doff >= dev->size)
+		return 0;
+	if (max > 0) {
+		memset(out, 0, sizeof(*out));
+		out->kind = "guest";
+		out->name = dev->name;
+		out->offset = doff;
+		out->space = dev;
+		out->info.block = out->info.inode = out->info.file_offset = -1;
+	}
+	int k = owners_at(o, (size_t)d, doff, out + (max > 0),
+			  max > 0 ? max - 1 : 0, detail, level + 1);
+	return 1 + (k > 0 ? k : 0);
+}
+
 int da_owners_at(const struct da_ownership *o, size_t d, uint64_t off,
 		 struct da_owner *out, int max, bool detail)
+{
+	return owners_at(o, d, off, out, max, detail, 0);
+}
+
+static int owners_at(const struct da_ownership *o, size_t d, uint64_t off,
+		     struct da_owner *out, int max, bool detail, int level)
 {
 	long i = da_ownership_find(o, d, off);
 	if (i < 0)
@@ -586,6 +629,9 @@ int da_owners_at(const struct da_ownership *o, size_t d, uint64_t off,
 				w->has_info = true;
 		}
 	}
+	if (n > 0 && n <= max)
+		n += owners_through(o, &out[n - 1], out + n, max - n, detail,
+				    level);
 	return n;
 }
 

@@ -186,6 +186,25 @@ static const char *str_prop(const struct da_value *props, const char *key)
 	return v && v->type == DA_V_STR ? v->u.s : "";
 }
 
+/* An image's internal snapshots (qcow2), one line each. */
+static void text_snapshots(FILE *f, const struct da_value *props,
+			   const char *indent)
+{
+	const struct da_value *a = da_obj_get(props, "snapshots");
+	if (!a || a->type != DA_V_ARR)
+		return;
+	for (size_t i = 0; i < a->u.c.n; i++) {
+		const struct da_value *sn = a->u.c.v[i];
+		fprintf(f, "%s  snapshot ", indent);
+		put(f, str_prop(sn, "id"));
+		fputc(' ', f);
+		put(f, str_prop(sn, "name"));
+		fprintf(f, "  date=%lld vm_state_size=%lld\n",
+			(long long)int_prop(sn, "date", 0),
+			(long long)int_prop(sn, "vm_state_size", 0));
+	}
+}
+
 static void text_node(FILE *f, const struct da_node *n, const char *indent)
 {
 	if (!n) {
@@ -208,6 +227,7 @@ static void text_node(FILE *f, const struct da_node *n, const char *indent)
 	}
 	fputc('\n', f);
 	text_warnings(f, n->props, why ? NULL : n->reason, indent);
+	text_snapshots(f, n->props, indent);
 	char sub[256];
 	snprintf(sub, sizeof(sub), "%s    ", indent);
 	for (size_t i = 0; i < n->nslots; i++) {

@@ -26,6 +26,11 @@ CMDS="$CMDS dump.exfat:exfatprogs"
 # make fuzz's coverage report
 CMDS="$CMDS python3:python3 llvm-profdata:llvm llvm-cov:llvm"
 
+# VM images: qcow2 compressed clusters (zlib, zstd); vmdk, vhdx, vdi and
+# NBD through libnbd and qemu-nbd; qemu-img makes the test images
+PKGS="$PKGS zlib:zlib1g-dev libzstd:libzstd-dev libnbd:libnbd-dev"
+CMDS="$CMDS qemu-img:qemu-utils qemu-nbd:qemu-utils qemu-io:qemu-utils"
+
 missing=""
 for pc in $PKGS; do
 	name=${pc%%:*}; pkg=${pc#*:}

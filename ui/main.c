@@ -25,7 +25,9 @@ static void usage(FILE *f)
 	      "Explore who owns every block of disk images: partition tables,\n"
 	      "LVM, filesystems, down to the file.\n"
 	      "\n"
-	      "  DISK               PATH or NAME=PATH (an image file or block device)\n"
+	      "  DISK               PATH or NAME=PATH: an image file (raw, qcow2, vmdk,\n"
+	      "                     vhdx, vdi, vpc, qed), a block device, or an NBD URI\n"
+	      "                     (nbd://HOST/EXPORT, nbd+unix:///EXPORT?socket=PATH)\n"
 	      "  -l, --list         print what the scan found, as a tree\n"
 	      "  -L, --lookup WHERE print the owners of the byte at [NAME:]OFFSET,\n"
 	      "                     or of a range [NAME:]START-END or START+LENGTH;\n"
@@ -45,7 +47,9 @@ static void usage(FILE *f)
 	      "      --color[=WHEN] colour the map: auto (on a terminal, unless\n"
 	      "                     NO_COLOR is set or TERM=dumb), always, never\n"
 	      "  -j, --json         JSON output (JSON Lines for --lookup -)\n"
-	      "  -f, --format FMT   image format of the disks after it (raw)\n"
+	      "  -f, --format FMT   image format of the disks after it: raw, qcow2,\n"
+	      "                     vmdk, vhdx, vdi, vpc, qed, or auto (detected by\n"
+	      "                     magic, the default)\n"
 	      "  -d, --debug        trace probes and reads on stderr\n"
 	      "  -h, --help         show this help\n"
 	      "  -V, --version      show the version\n"
@@ -350,6 +354,16 @@ static int option_error(int c, const char *arg)
 	return bad_usage(msg);
 }
 
+static bool known_format(const char *name)
+{
+	if (!strcmp(name, "auto"))
+		return true;
+	for (const char *const *f = da_image_format_names(); *f; f++)
+		if (!strcmp(*f, name))
+			return true;
+	return false;
+}
+
 /* --color=WHEN: auto colours a terminal, as NO_COLOR and TERM allow. */
 static bool map_color(const char *when)
 {
@@ -381,6 +395,14 @@ static void open_standard_fds(void)
 	}
 }
 
+static struct da_disk_spec *disk_specs;
+
+static void free_disk_specs(void)
+{
+	free(disk_specs);
+	disk_specs = NULL;
+}
+
 int main(int argc, char **argv)
 {
 	open_standard_fds();
@@ -396,7 +418,17 @@ int main(int argc, char **argv)
 
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":lL:mc:jf:dhV", opts, NULL)) != -1) {
+	const char *format = NULL;
+	bool format_unused = false;
+	struct da_disk_spec *specs = calloc((size_t)argc, sizeof(*specs));
+	size_t nspecs = 0;
+	if (!specs)
+		return fail("out of memory");
+	/* every way out of main (usage errors included) frees the list */
+	disk_specs = specs;
+	atexit(free_disk_specs);
+	/* '-': disks come in order among the options (as code 1) */
+	while ((c = getopt_long(argc, argv, "-:lL:mc:jf:dhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': mode = MODE_LIST; break;
 		case 'L': mode = MODE_LOOKUP; where = optarg; break;
@@ -438,12 +470,26 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'f':
-			if (strcmp(optarg, "raw") != 0) {
-				char msg[160];
-				snprintf(msg, sizeof(msg), "--format %.60s: only raw "
-					 "images are supported in this build", optarg);
+			if (!known_format(optarg)) {
+				char msg[300];
+				snprintf(msg, sizeof(msg), "--format %.60s: unknown "
+					 "format (", optarg);
+				for (const char *const *f = da_image_format_names();
+				     *f; f++)
+					snprintf(msg + strlen(msg),
+						 sizeof(msg) - strlen(msg), "%s, ",
+						 *f);
+				snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+					 "auto)");
 				return bad_usage(msg);
 			}
+			format = optarg;
+			format_unused = true;
+			break;
+		case 1:        /* a DISK: --format applies to those after it */
+			specs[nspecs++] = (struct da_disk_spec){
+				.path = optarg, .format = format };
+			format_unused = false;
 			break;
 		case 'd': da_debug = 1; break;
 		case 'h':
@@ -455,8 +501,26 @@ int main(int argc, char **argv)
 		default: return option_error(c, argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
+	for (; optind < argc; optind++) {     /* after "--" */
+		specs[nspecs++] = (struct da_disk_spec){
+			.path = argv[optind], .format = format };
+		format_unused = false;
+	}
+	if (nspecs == 0)
 		return bad_usage("no disk given");
+	if (format_unused)
+		return bad_usage("--format applies to the disks after it: put "
+				 "it before them");
+	/* NAME=PATH, when NAME has no '/' */
+	for (size_t i = 0; i < nspecs; i++) {
+		const char *eq = strchr(specs[i].path, '=');
+		if (eq && eq != specs[i].path &&
+		    !memchr(specs[i].path, '/', (size_t)(eq - specs[i].path))) {
+			specs[i].name = strndup(specs[i].path,
+						(size_t)(eq - specs[i].path));
+			specs[i].path = eq + 1;
+		}
+	}
 	if (json && (mode == MODE_EXPLORE || mode == MODE_MAP ||
 		     mode == MODE_CAT))
 		return bad_usage("--json goes with --list or --lookup");
@@ -465,9 +529,11 @@ int main(int argc, char **argv)
 				 "a file or a pipe");
 
 	da_error err = { 0 };
-	struct da_machine *m = da_machine_open("machine",
-					       (const char *const *)argv + optind,
-					       (size_t)(argc - optind), &err);
+	struct da_machine *m = da_machine_open_disks("machine", specs, nspecs,
+						     &err);
+	for (size_t i = 0; i < nspecs; i++)
+		free((char *)specs[i].name);
+	free_disk_specs();
 	if (!m)
 		return fail(err.msg);
 	if (da_machine_scan(m, &err) < 0) {

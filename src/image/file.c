@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "image.h"
 
 struct file_priv {
 	int fd;
@@ -163,3 +163,17 @@ struct da_device *da_file_device_open(const char *name, const char *path,
 	d->is_disk = true;
 	return d;
 }
+
+static struct da_device *raw_open(const char *name, const char *path,
+				  const char *format,
+				  struct da_image_chain *chain, da_error *err)
+{
+	(void)format;
+	(void)chain;
+	return da_file_device_open(name, path, err);
+}
+
+const struct da_image_format da_image_raw = {
+	.name = "raw",
+	.open = raw_open,
+};

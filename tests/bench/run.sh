@@ -48,6 +48,25 @@ else
 	echo "  skipped: tests/images/gpt-esp-ext4.img.xz is missing"
 fi
 
+echo "== images: scan + index (--list) and 100,000 lookups, raw vs qcow2 vs vmdk of the same disk"
+if [ -f tests/images/gpt-esp-ext4.img.xz ] && command -v qemu-img >/dev/null 2>&1; then
+	i=$(img gpt-esp-ext4)
+	qemu-img convert -O qcow2 "$i" "$T/disk.qcow2"
+	qemu-img convert -c -O qcow2 "$i" "$T/disk-zlib.qcow2"
+	qemu-img convert -O vmdk "$i" "$T/disk.vmdk"
+	size=$(stat -c %s "$i")
+	awk -v n=100000 -v size="$size" 'BEGIN { srand(11); for (k = 0; k < n; k++) printf "%d\n", int(rand() * size) }' >"$T/img-offsets"
+	for f in "$i" "$T/disk.qcow2" "$T/disk-zlib.qcow2" "$T/disk.vmdk"; do
+		t0=$(now); "$DA" --list "$f" >/dev/null; t1=$(now)
+		"$DA" --lookup - "$f" <"$T/img-offsets" >/dev/null; t2=$(now)
+		printf "  %-16s --list %s s (peak %s KiB); 100k lookups %s s (peak %s KiB)\n" \
+			"$(basename "$f")" "$(secs "$t0" "$t1")" "$(peak_kib "$DA" --list "$f")" \
+			"$(secs "$t1" "$t2")" "$(peak_kib "$DA" --lookup - "$f" <"$T/img-offsets")"
+	done
+else
+	echo "  skipped: tests/images/gpt-esp-ext4.img.xz or qemu-img is missing"
+fi
+
 echo "== NTFS beside ext4: 50,000 files (100 directories of 500), scan + file index"
 # the same tree in both: ext4 from mkfs.ext4 -d, NTFS written by ntfs-3g
 # (FUSE) on a fresh mkntfs; the figure is one --lookup (scan, ownership,

@@ -29,6 +29,9 @@ if command -v python3 >/dev/null 2>&1; then
 		n=$((n + 1))
 	done
 fi
+# image formats our own code reads (qcow2), made by qemu-img
+for s in "$TOP"/tests/fuzz/seeds/*.sh; do sh "$s" "$T/seeds"; done
+n=$(ls "$T/seeds" | wc -l)
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$T/fuzz_scan" -runs=0 -max_len=4194304 \
 	-timeout=60 "$T/seeds" >"$T/run.log" 2>&1 || { tail -30 "$T/run.log"; fail "a sanitizer or the fuzz target stopped"; }
 grep -q "runtime error" "$T/run.log" && { grep -m3 -B2 -A8 "runtime error" "$T/run.log"; fail "UBSan: runtime error"; }

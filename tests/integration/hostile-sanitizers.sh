@@ -13,7 +13,7 @@ if grep -q __asan_init "$DA" 2>/dev/null; then
 	SAN="$DA"
 else
 	SAN="$T/diskatlas-san"
-	pkgs="$(sed -n 's/^ENGINE_PKGS = //p; s/^UI_PKGS = //p' pkgs.mk | tr '\n' ' ')"
+	pkgs="$(engine_pkgs) ncursesw"
 	# shellcheck disable=SC2046
 	cc -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
 		-fsanitize=address,undefined -fno-sanitize-recover=undefined \

@@ -64,9 +64,15 @@ grep -q "warning: the scan stopped at .*limit of 256 devices in a disk or volume
 grep -q "not scanned: the scan's limit" "$T/tree.txt" || fail "mbr-tree: no node says it was not scanned"
 
 # out of memory: one line and exit 1 (or success), never a signal
-if (ulimit -v 200000 && "$DA" --version) >/dev/null 2>&1; then
-	lim=4000 oom=0
-	while [ $lim -le 40000 ]; do
+if (ulimit -v 400000 && "$DA" --version) >/dev/null 2>&1; then
+	# from the least address space the program starts in (its libraries
+	# take their share), 36 MB more in steps of 2 MB
+	base=4000
+	while [ $base -lt 400000 ] && ! (ulimit -v $base && "$DA" --version) >/dev/null 2>&1; do
+		base=$((base + 2000))
+	done
+	lim=$base oom=0
+	while [ $lim -le $((base + 36000)) ]; do
 		rc=0
 		(ulimit -v $lim; exec "$DA" --map "$T/mbr-tree.img") >/dev/null 2>"$T/err" || rc=$?
 		case $rc in
@@ -78,7 +84,7 @@ if (ulimit -v 200000 && "$DA" --version) >/dev/null 2>&1; then
 		esac
 		lim=$((lim + 2000))
 	done
-	[ $oom -gt 0 ] || fail "no memory limit from 4 to 40 MB made the scan run out"
+	[ $oom -gt 0 ] || fail "no memory limit from $base to $((base + 36000)) KB made the scan run out"
 	echo "ok: under memory limits, one line and exit 1 at worst ($oom runs out of memory)"
 fi
 echo "ok: tables that contain themselves"

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 EOF
 cd "$TOP"
 cc -std=c11 -D_GNU_SOURCE -Isrc -o "$T/flags" "$T/flags.c" build/libdiskatlas.a \
-	$(pkg-config --libs ext2fs com_err libntfs-3g) -lpthread || fail "the helper does not build"
+	$(pkg-config --libs $(engine_pkgs)) -lpthread || fail "the helper does not build"
 
 ino() { ntfsls -R -a -i "$fs" 2>/dev/null | awk -v want="$1" '
 	/^\/.*:$/ { dir = substr($0, 1, length($0) - 1); if (dir == "/") dir = ""; next }

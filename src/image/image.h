@@ -1,0 +1,59 @@
+/* Image back ends: what turns a path into a disk device.  One table of
+ * formats (name, probe by magic, open), in the style of the plugin tables.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef DA_IMAGE_H
+#define DA_IMAGE_H
+
+#include "util.h"
+
+/* Backing chains are followed at most this deep. */
+#define DA_IMAGE_MAX_CHAIN 16
+
+/* The files of a backing chain being opened, to refuse loops. */
+struct da_image_chain {
+	int depth;
+	unsigned long long dev[DA_IMAGE_MAX_CHAIN + 1];
+	unsigned long long ino[DA_IMAGE_MAX_CHAIN + 1];
+};
+
+struct da_image_format {
+	const char *name;
+	/* Is this the start of one of mine?  buf holds the first len bytes of
+	 * the file (len may be short).  NULL: never detected (raw). */
+	bool (*probe)(const uint8_t *buf, size_t len);
+	/* Open path read-only as a disk device named name. */
+	struct da_device *(*open)(const char *name, const char *path,
+				  const char *format,
+				  struct da_image_chain *chain, da_error *err);
+	/* Optional: the path of file number link of guest's chain (0: the
+	 * image itself, 1: its backing file...) when that file has a host
+	 * view; NULL past the last.  guest is what open returned. */
+	const char *(*host_path)(struct da_device *guest, int link);
+	/* The layout of that file as a node on host (the file opened raw). */
+	struct da_node *(*host_view)(struct da_device *guest, int link,
+				     struct da_device *host, da_error *err);
+};
+
+/* The table, NULL-terminated (src/image/image.c). */
+extern const struct da_image_format *const da_image_formats[];
+
+const struct da_image_format *da_image_find(const char *name);
+/* The format of the file at path, by magic (raw when nothing matches);
+ * NULL with err when the file cannot be read. */
+const struct da_image_format *da_image_detect(const char *path,
+					      da_error *err);
+/* Open path as format (NULL: detected), a link of chain (NULL: the top
+ * of a chain).  A forced format that the file is not: one line. */
+struct da_device *da_image_open(const char *name, const char *path,
+				const char *format,
+				struct da_image_chain *chain,
+				const struct da_image_format **used,
+				da_error *err);
+/* Is path an NBD URI (nbd://, nbd+unix://, nbds://...)? */
+bool da_image_is_uri(const char *path);
+
+extern const struct da_image_format da_image_raw, da_image_qcow2;
+extern const struct da_image_format da_image_vmdk, da_image_vhdx,
+	da_image_vdi, da_image_vpc, da_image_qed, da_image_nbd;
+
+#endif

@@ -1,0 +1,320 @@
+/* Every other image format qemu reads (vmdk, vhdx, vdi, vpc, qed), and
+ * NBD servers already running, through libnbd: a file is served by a
+ * `qemu-nbd --read-only` child started by socket activation (one per
+ * image; it ends when the connection closes, so it never outlives us,
+ * however we end); an nbd:// or nbd+unix:// URI is connected to as it is.
+ * Holes come from the base:allocation metadata context.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <libnbd.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "image.h"
+
+/* Requests are cut to this size: below every server's maximum. */
+#define MAX_REQUEST (4u << 20)
+#define STATUS_SPAN (1u << 30)
+
+struct nbd_priv {
+	struct nbd_handle *h;
+	char *what;                /* the path or URI, for messages */
+	bool allocation;           /* base:allocation was negotiated */
+	uint64_t align;            /* the server's minimum block size */
+	pthread_mutex_t lock;
+	/* the last block-status answer: [st_off, st_off+st_len) */
+	uint64_t st_off, st_len;
+	uint64_t *st_ext;          /* pairs: end offset, hole flag */
+	size_t st_n, st_cap;
+};
+
+static bool magic_at(const uint8_t *buf, size_t len, size_t off,
+		     const char *m, size_t mlen)
+{
+	return len >= off + mlen && !memcmp(buf + off, m, mlen);
+}
+
+static bool vmdk_probe(const uint8_t *b, size_t len)
+{
+	return magic_at(b, len, 0, "KDMV", 4) ||
+	       magic_at(b, len, 0, "# Disk DescriptorFile", 21);
+}
+static bool vhdx_probe(const uint8_t *b, size_t len)
+{
+	return magic_at(b, len, 0, "vhdxfile", 8);
+}
+static bool vdi_probe(const uint8_t *b, size_t len)
+{
+	return magic_at(b, len, 0x40, "\x7f\x10\xda\xbe", 4);
+}
+static bool vpc_probe(const uint8_t *b, size_t len)
+{
+	return magic_at(b, len, 0, "conectix", 8);
+}
+static bool qed_probe(const uint8_t *b, size_t len)
+{
+	return magic_at(b, len, 0, "QED\0", 4);
+}
+
+static int nbd_fail(da_error *err, const char *what, const char *doing)
+{
+	const char *e = nbd_get_error();
+	return da_error_set(err, nbd_get_errno() ? nbd_get_errno() : EIO,
+			    "%s: %s: %s", what, doing, e ? e : "NBD error");
+}
+
+static int nbdev_read(struct da_device *dev, void *buf, size_t len,
+		      uint64_t off, da_error *err)
+{
+	struct nbd_priv *p = dev->priv;
+	uint8_t *b = buf;
+	if (da_debug)
+		da_trace("read %s off=%llu len=%zu", dev->name,
+			 (unsigned long long)off, len);
+	uint64_t a = p->align;
+	if ((off | len) & (a - 1)) {
+		/* the server wants whole blocks (vhdx: 512 bytes): read the
+		 * blocks around the request and copy out */
+		uint64_t s = off & ~(a - 1);
+		uint64_t e = (off + len + a - 1) & ~(a - 1);
+		if (e > dev->size)
+			e = dev->size;
+		uint8_t *tmp = malloc((size_t)(e - s));
+		if (!tmp)
+			return da_error_set(err, ENOMEM, "out of memory");
+		for (uint64_t at = s; at < e;) {
+			size_t n = e - at < MAX_REQUEST ? (size_t)(e - at) : MAX_REQUEST;
+			if (nbd_pread(p->h, tmp + (at - s), n, at, 0) < 0) {
+				free(tmp);
+				return nbd_fail(err, p->what, "read");
+			}
+			at += n;
+		}
+		memcpy(b, tmp + (off - s), len);
+		free(tmp);
+		return 0;
+	}
+	while (len) {
+		size_t n = len < MAX_REQUEST ? len : MAX_REQUEST;
+		if (nbd_pread(p->h, b, n, off, 0) < 0)
+			return nbd_fail(err, p->what, "read");
+		b += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static uint64_t nbdev_contiguous(struct da_device *dev, uint64_t off)
+{
+	return dev->size - off;
+}
+
+static int status_cb(void *user, const char *ctx, uint64_t off,
+		     uint32_t *entries, size_t n, int *error)
+{
+	struct nbd_priv *p = user;
+	(void)error;
+	if (strcmp(ctx, "base:allocation") != 0)
+		return 0;
+	uint64_t at = off;
+	p->st_n = 0;
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		if (p->st_n + 2 > p->st_cap) {
+			size_t cap = p->st_cap ? p->st_cap * 2 : 64;
+			uint64_t *e = realloc(p->st_ext, cap * sizeof(*e));
+			if (!e)
+				break;
+			p->st_ext = e;
+			p->st_cap = cap;
+		}
+		at += entries[i];
+		p->st_ext[p->st_n++] = at;
+		p->st_ext[p->st_n++] = entries[i + 1] & 1;   /* NBD_STATE_HOLE */
+	}
+	p->st_off = off;
+	p->st_len = at - off;
+	return 0;
+}
+
+static int nbdev_extent(struct da_device *dev, uint64_t off, uint64_t *run)
+{
+	struct nbd_priv *p = dev->priv;
+	if (!p->allocation) {
+		*run = dev->size - off;
+		return 1;
+	}
+	pthread_mutex_lock(&p->lock);
+	if (!(off >= p->st_off && off - p->st_off < p->st_len)) {
+		uint64_t span = dev->size - off < STATUS_SPAN ? dev->size - off
+							       : STATUS_SPAN;
+		p->st_len = 0;
+		if (nbd_block_status(p->h, span, off,
+				     (nbd_extent_callback){ .callback = status_cb,
+							    .user_data = p },
+				     0) < 0)
+			p->st_len = 0;
+	}
+	int answer = 1;
+	*run = dev->size - off;
+	uint64_t start = p->st_off;
+	for (size_t i = 0; i + 1 < p->st_n && p->st_len; i += 2) {
+		uint64_t end = p->st_ext[i];
+		if (off >= start && off < end) {
+			answer = p->st_ext[i + 1] ? 0 : 1;
+			*run = end - off;
+			break;
+		}
+		start = end;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return answer;
+}
+
+static void nbdev_close(struct da_device *dev)
+{
+	struct nbd_priv *p = dev->priv;
+	if (p->h)
+		nbd_close(p->h);      /* ends a qemu-nbd child too */
+	free(p->st_ext);
+	free(p->what);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+}
+
+static const struct da_device_ops nbd_ops = {
+	.read = nbdev_read,
+	.contiguous = nbdev_contiguous,
+	.extent = nbdev_extent,
+	.close = nbdev_close,
+};
+
+static bool in_path(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char buf[4096];
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n,
+			 n ? path : ".", cmd);
+		if (access(buf, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+static struct da_device *nbd_open(const char *name, const char *path,
+				  const char *format,
+				  struct da_image_chain *chain, da_error *err)
+{
+	(void)chain;
+	bool uri = da_image_is_uri(path);
+	if (!uri) {
+		if (access(path, R_OK) < 0) {
+			da_error_set(err, errno, "%s: %s", path, strerror(errno));
+			return NULL;
+		}
+		if (!in_path("qemu-nbd")) {
+			da_error_set(err, ENOENT, "%s: reading %s images needs "
+				     "qemu-nbd: install the qemu-utils package",
+				     path, format);
+			return NULL;
+		}
+	}
+	struct nbd_handle *h = nbd_create();
+	if (!h) {
+		nbd_fail(err, path, "libnbd");
+		return NULL;
+	}
+	nbd_add_meta_context(h, "base:allocation");
+	int r;
+	if (uri) {
+		r = nbd_connect_uri(h, path);
+	} else {
+		char *argv[] = { "qemu-nbd", "--read-only", "-f",
+				 (char *)format, (char *)path, NULL };
+		/* the child's stderr goes to a file of ours: what qemu-nbd
+		 * says becomes our one line, and never lands on the
+		 * explorer's screen */
+		int msg = memfd_create("qemu-nbd-stderr", MFD_CLOEXEC);
+		int saved = msg >= 0 ? dup(STDERR_FILENO) : -1;
+		fflush(stderr);
+		if (saved >= 0)
+			dup2(msg, STDERR_FILENO);
+		r = nbd_connect_systemd_socket_activation(h, argv);
+		if (saved >= 0) {
+			dup2(saved, STDERR_FILENO);
+			close(saved);
+		}
+		if (r < 0 && msg >= 0) {
+			char line[300] = "";
+			ssize_t n = pread(msg, line, sizeof(line) - 1, 0);
+			line[n > 0 ? n : 0] = '\0';
+			line[strcspn(line, "\n")] = '\0';
+			const char *why = !strncmp(line, "qemu-nbd: ", 10)
+					  ? line + 10 : line;
+			if (why[0]) {
+				da_error_set(err, EINVAL, "%s: qemu-nbd cannot "
+					     "serve it: %s", path, why);
+				close(msg);
+				nbd_close(h);
+				return NULL;
+			}
+		}
+		if (msg >= 0)
+			close(msg);
+	}
+	if (r < 0) {
+		nbd_fail(err, path, uri ? "cannot connect" :
+			 "qemu-nbd cannot serve it");
+		nbd_close(h);
+		return NULL;
+	}
+	int64_t size = nbd_get_size(h);
+	if (size <= 0) {
+		if (size < 0)
+			nbd_fail(err, path, "size");
+		else
+			da_error_set(err, EINVAL, "%s: empty disk", path);
+		nbd_close(h);
+		return NULL;
+	}
+	struct nbd_priv *p = da_xcalloc(1, sizeof(*p));
+	p->h = h;
+	p->what = da_strdup(path);
+	p->allocation = nbd_can_meta_context(h, "base:allocation") == 1;
+	int64_t minb = nbd_get_block_size(h, LIBNBD_SIZE_MINIMUM);
+	p->align = minb > 1 && minb <= 65536 && !(minb & (minb - 1))
+		   ? (uint64_t)minb : 1;
+	pthread_mutex_init(&p->lock, NULL);
+	struct da_device *d = da_device_alloc(&nbd_ops, name, (uint64_t)size, p);
+	d->is_disk = true;
+	return d;
+}
+
+const struct da_image_format da_image_vmdk = {
+	.name = "vmdk", .probe = vmdk_probe, .open = nbd_open,
+};
+const struct da_image_format da_image_vhdx = {
+	.name = "vhdx", .probe = vhdx_probe, .open = nbd_open,
+};
+const struct da_image_format da_image_vdi = {
+	.name = "vdi", .probe = vdi_probe, .open = nbd_open,
+};
+const struct da_image_format da_image_vpc = {
+	.name = "vpc", .probe = vpc_probe, .open = nbd_open,
+};
+const struct da_image_format da_image_qed = {
+	.name = "qed", .probe = qed_probe, .open = nbd_open,
+};
+/* a URI: detected by its scheme, never by magic */
+const struct da_image_format da_image_nbd = {
+	.name = "nbd", .open = nbd_open,
+};
