@@ -9,6 +9,8 @@ CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 
 ENGINE_PKGS = ext2fs com_err
+# LUKS: the JSON metadata, the volume key, the sector decryption
+ENGINE_PKGS += json-c libcryptsetup libcrypto
 UI_PKGS = ncursesw
 
 WARN = -std=c11 -Wall -Wextra -Werror

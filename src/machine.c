@@ -266,6 +266,13 @@ struct da_volume *da_machine_add_volume(struct da_machine *m, const char *name,
 	return v;
 }
 
+void da_machine_set_key_source(struct da_machine *m, da_key_fn fn,
+			       void *arg)
+{
+	m->key_fn = fn;
+	m->key_arg = arg;
+}
+
 static void each_node(struct da_node *n, da_node_fn fn, void *arg)
 {
 	if (!n)

@@ -3,10 +3,12 @@
  * the explorer.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "diskatlas.h"
@@ -37,6 +39,9 @@ static void usage(FILE *f)
 	      "                     NO_COLOR is set or TERM=dumb), always, never\n"
 	      "  -j, --json         JSON output (JSON Lines for --lookup -)\n"
 	      "  -f, --format FMT   image format of the disks after it (raw)\n"
+	      "  -k, --key-file FILE  unlock LUKS volumes with the bytes of FILE\n"
+	      "  -K, --ask-key      ask for each locked LUKS volume's passphrase\n"
+	      "                     on the terminal (not echoed)\n"
 	      "  -d, --debug        trace probes and reads on stderr\n"
 	      "  -h, --help         show this help\n"
 	      "  -V, --version      show the version\n"
@@ -166,6 +171,8 @@ static const struct option opts[] = {
 		{ "color", optional_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "ask-key", no_argument, NULL, 'K' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -178,6 +185,7 @@ static const char *arg_name(int val)
 	switch (val) {
 	case 'L': return "WHERE";
 	case 'f': return "FMT";
+	case 'k': return "FILE";
 	default: return "N";
 	}
 }
@@ -247,8 +255,99 @@ static bool map_color(const char *when)
 	       strcmp(term, "dumb") != 0;
 }
 
+/* ---- keys for LUKS volumes: held only in da_secret_alloc memory ---- */
+
+struct key_source {
+	char *key;                 /* --key-file's bytes, or NULL */
+	size_t len;
+	bool ask;                  /* --ask-key */
+};
+
+/* The whole of a key file, as cryptsetup --key-file takes it (no newline
+ * is stripped).  -1 with one line in msg. */
+static int read_key_file(const char *path, struct key_source *k, char *msg,
+			 size_t msglen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(msg, msglen, "--key-file %.200s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	k->key = da_secret_alloc(DA_MAX_KEY + 1);
+	if (!k->key) {
+		close(fd);
+		snprintf(msg, msglen, "--key-file: out of memory");
+		return -1;
+	}
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, k->key + n, DA_MAX_KEY + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(msg, msglen, "--key-file %.200s: %s", path,
+				 strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (r == 0 || (n += (size_t)r) > DA_MAX_KEY)
+			break;
+	}
+	close(fd);
+	if (n > DA_MAX_KEY || n == 0) {
+		snprintf(msg, msglen, "--key-file %.200s: %s", path,
+			 n ? "larger than 64 KiB" : "empty");
+		return -1;
+	}
+	k->len = n;
+	return 0;
+}
+
+/* A passphrase from the terminal, without echo; the trailing newline is
+ * not part of it. */
+static int ask_passphrase(const char *volume, char *buf, size_t max)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct termios old, quiet;
+	bool tty = tcgetattr(fd, &old) == 0;
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	dprintf(fd, "Passphrase for %s: ", volume);
+	size_t n = 0;
+	char c;
+	ssize_t r;
+	while ((r = read(fd, &c, 1)) == 1 && c != '\n' && c != '\r')
+		if (n < max)
+			buf[n++] = c;
+	c = 0;
+	if (tty)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	dprintf(fd, "\n");
+	close(fd);
+	return r < 0 ? -1 : (int)n;
+}
+
+static int give_key(void *arg, const char *volume, char *buf, size_t max)
+{
+	struct key_source *k = arg;
+	if (k->key) {
+		size_t n = k->len < max ? k->len : max;
+		memcpy(buf, k->key, n);
+		return (int)n;
+	}
+	return k->ask ? ask_passphrase(volume, buf, max) : -1;
+}
+
 int main(int argc, char **argv)
 {
+	struct key_source keys = { NULL, 0, false };
 	enum mode mode = MODE_EXPLORE;
 	const char *where = NULL;
 	bool json = false;
@@ -260,7 +359,8 @@ int main(int argc, char **argv)
 
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":lL:mjf:dhV", opts, NULL)) != -1) {
+	const char *key_file = NULL;
+	while ((c = getopt_long(argc, argv, ":lL:mjf:k:KdhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': mode = MODE_LIST; break;
 		case 'L': mode = MODE_LOOKUP; where = optarg; break;
@@ -289,6 +389,8 @@ int main(int argc, char **argv)
 				return bad_usage(msg);
 			}
 			break;
+		case 'k': key_file = optarg; break;
+		case 'K': keys.ask = true; break;
 		case 'd': da_debug = 1; break;
 		case 'h':
 			usage(stdout);
@@ -304,13 +406,30 @@ int main(int argc, char **argv)
 	if (json && (mode == MODE_EXPLORE || mode == MODE_MAP))
 		return bad_usage("--json goes with --list or --lookup");
 
+	if (key_file && keys.ask)
+		return bad_usage("--key-file and --ask-key: give one of them");
+
 	da_error err = { 0 };
+	if (key_file && read_key_file(key_file, &keys, err.msg,
+				      sizeof(err.msg)) < 0) {
+		da_secret_free(keys.key, DA_MAX_KEY + 1);
+		return fail(err.msg);
+	}
 	struct da_machine *m = da_machine_open("machine",
 					       (const char *const *)argv + optind,
 					       (size_t)(argc - optind), &err);
-	if (!m)
+	if (!m) {
+		da_secret_free(keys.key, DA_MAX_KEY + 1);
 		return fail(err.msg);
-	if (da_machine_scan(m, &err) < 0) {
+	}
+	if (key_file || keys.ask)
+		da_machine_set_key_source(m, give_key, &keys);
+	int scanned = da_machine_scan(m, &err);
+	/* every volume that could be opened has been: the key goes now */
+	da_secret_free(keys.key, DA_MAX_KEY + 1);
+	keys.key = NULL;
+	keys.ask = false;
+	if (scanned < 0) {
 		da_machine_close(m);
 		return fail(err.msg);
 	}
