@@ -317,7 +317,7 @@ static int ask_passphrase(const char *volume, char *buf, size_t max)
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 		quiet.c_lflag |= ICANON;
-		tcsetattr(fd, TCSAFLUSH, &quiet);
+		tcsetattr(fd, TCSANOW, &quiet);
 	}
 	dprintf(fd, "Passphrase for %s: ", volume);
 	size_t n = 0;
@@ -328,7 +328,7 @@ static int ask_passphrase(const char *volume, char *buf, size_t max)
 			buf[n++] = c;
 	c = 0;
 	if (tty)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 	dprintf(fd, "\n");
 	close(fd);
 	return r < 0 ? -1 : (int)n;
