@@ -267,9 +267,11 @@ static bool luks2_parse(struct da_device *dev, struct luks_meta *m,
 		da_warn(n, "secondary LUKS2 header %s", why[1]);
 	if (!ok) {
 		m->version = 2;
-		if (h[0] || h[1])
+		if (h[0] || h[1]) {
+			const char *b = bad[h[0] ? 0 : 1];
 			snprintf(m->problem, sizeof(m->problem), "%s",
-				 bad[h[0] ? 0 : 1]);
+				 strncmp(b, "JSON: ", 6) ? b : b + 6);
+		}
 		else
 			snprintf(m->problem, sizeof(m->problem), "no LUKS2 "
 				 "header copy is usable: primary %s; secondary "
