@@ -410,9 +410,11 @@ static void add_slots(struct da_node *n, const struct luks_meta *m)
 		snprintf(name, sizeof(name), "%d", s->id);
 		da_obj_set_int(p, "number", s->id);
 		da_obj_set_str(p, "name", name);
-		if (s->area_ok) {
+		if (s->off || s->size) {
 			da_obj_set_int(p, "start", (int64_t)s->off);
 			da_obj_set_int(p, "size", (int64_t)s->size);
+			if (!s->area_ok)
+				da_obj_set_bool(p, "outside_device", true);
 		}
 		da_obj_set_str(p, "type", s->type);
 		da_obj_set_str(p, "state", s->active ? "active" : "inactive");
@@ -599,7 +601,7 @@ static struct da_node *luks_scan(struct da_device *dev, da_error *err)
 			meta = 2 * m->hdr_size + m->keyslots_size;
 		if (m->payload < meta)
 			m->detached = true;
-		else if (m->payload >= dev->size)
+		else if (m->payload >= dev->size && !m->problem[0])
 			snprintf(m->problem, sizeof(m->problem), "payload "
 				 "offset %llu is past the end of the device "
 				 "(%llu bytes)", (unsigned long long)m->payload,
