@@ -332,6 +332,10 @@ struct da_machine *da_machine_open(const char *name, const char *const *specs,
  * assemble volumes and scan them.  Formats that do not parse become
  * unknown nodes with a reason: only a failure to read a disk fails. */
 int da_machine_scan(struct da_machine *m, da_error *err);
+/* After the scan, volumes added since (da_luks_unlock) are scanned and
+ * what they hold assembled (a VG on an unlocked LUKS volume), as
+ * da_machine_scan does.  Returns how many volumes assembly added. */
+int da_machine_rescan(struct da_machine *m);
 /* Build every filesystem's file index (the slow part). */
 int da_machine_build_indexes(struct da_machine *m, da_error *err);
 void da_machine_close(struct da_machine *m);
@@ -373,7 +377,8 @@ typedef int (*da_key_fn)(void *arg, const char *volume, char *buf,
 void da_machine_set_key_source(struct da_machine *m, da_key_fn fn,
 			       void *arg);
 /* Unlock the LUKS volume of node n with key: adds the decrypted payload
- * as a volume ("luks-UUID", kind "luks") and, after the scan, scans it.
+ * as a volume ("luks-UUID", kind "luks") and, after the scan, scans it
+ * and assembles what it holds (da_machine_rescan).
  * -1 with err: a wrong key, a volume that cannot be opened (detached
  * header, reencryption, OPAL, a cipher libcrypto lacks).  Indexes and
  * ownership built before must be built again to see the volume. */

@@ -214,15 +214,20 @@ static void note_clipped(struct da_machine *m, struct da_disk *d)
 	}
 }
 
-int da_machine_scan(struct da_machine *m, da_error *err)
+/* Volumes without content yet: scan them. */
+static void scan_new_volumes(struct da_machine *m)
 {
-	if (m->scanned)
-		return 0;
-	for (size_t i = 0; i < m->ndisks; i++) {
-		struct da_disk *d = &m->disks[i];
-		d->content = scan_at(d->dev, 0);
-		note_clipped(m, d);
+	for (size_t i = 0; i < m->nvolumes; i++) {
+		struct da_volume *v = &m->volumes[i];
+		if (!v->content && v->dev)
+			v->content = scan_at(v->dev, 1);
 	}
+}
+
+/* Ask every volume plugin to assemble, scan what it added, and again
+ * while something new comes (LVs on PVs inside LVs...). */
+static void assemble_rounds(struct da_machine *m)
+{
 	for (int round = 0; round < MAX_ASSEMBLY_ROUNDS; round++) {
 		int added = 0;
 		for (const struct da_plugin *const *p = da_vol_plugins; *p; p++) {
@@ -237,12 +242,28 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 		}
 		if (!added)
 			break;
-		for (size_t i = 0; i < m->nvolumes; i++) {
-			struct da_volume *v = &m->volumes[i];
-			if (!v->content && v->dev)
-				v->content = scan_at(v->dev, 1);
-		}
+		scan_new_volumes(m);
 	}
+}
+
+int da_machine_rescan(struct da_machine *m)
+{
+	size_t before = m->nvolumes;
+	scan_new_volumes(m);
+	assemble_rounds(m);
+	return (int)(m->nvolumes - before);
+}
+
+int da_machine_scan(struct da_machine *m, da_error *err)
+{
+	if (m->scanned)
+		return 0;
+	for (size_t i = 0; i < m->ndisks; i++) {
+		struct da_disk *d = &m->disks[i];
+		d->content = scan_at(d->dev, 0);
+		note_clipped(m, d);
+	}
+	assemble_rounds(m);
 	m->scanned = true;
 	(void)err;
 	return 0;

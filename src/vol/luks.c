@@ -721,12 +721,12 @@ int da_luks_unlock(struct da_machine *m, struct da_node *n, const char *key,
 	da_obj_set_int(props, "sector_size", lm->sector_size);
 	da_obj_set_int(props, "payload_offset", (int64_t)lm->payload);
 	da_obj_set_int(props, "keyslot", slot);
-	struct da_volume *v = da_machine_add_volume(m, name, "luks", d, props);
+	da_machine_add_volume(m, name, "luks", d, props);
 	da_trace("luks: %s unlocked by key slot %d, %llu bytes", name, slot,
 		 (unsigned long long)d->size);
 	free(name);
-	if (m->scanned && v && !v->content)
-		v->content = da_scan_device(v->dev, 1);
+	if (m->scanned)
+		da_machine_rescan(m);
 	return 0;
 }
 
