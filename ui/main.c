@@ -342,7 +342,10 @@ static int give_key(void *arg, const char *volume, char *buf, size_t max)
 		memcpy(buf, k->key, n);
 		return (int)n;
 	}
-	return k->ask ? ask_passphrase(volume, buf, max) : -1;
+	if (!k->ask)
+		return -1;
+	int n = ask_passphrase(volume, buf, max);
+	return n > 0 ? n : -1;     /* an empty line leaves it locked */
 }
 
 int main(int argc, char **argv)

@@ -116,8 +116,9 @@ int luks_volume_key(struct da_device *dev, const struct luks_meta *m,
 		    size_t *vklen, int *slot, da_error *err);
 /* Is the cipher of segment 0 one we can decrypt?  NULL if so, else why. */
 const char *luks_cipher_unsupported(const struct luks_meta *m);
-/* The decrypted payload of dev as a device named name: takes a copy of
- * the key (in locked memory, wiped when the device closes). */
+/* The decrypted payload of dev as a device named name.  The key goes
+ * into libcrypto's cipher contexts, cleansed when the device closes;
+ * the caller wipes vk. */
 struct da_device *luks_crypt_device_new(const char *name,
 					struct da_device *dev,
 					const struct luks_meta *m,
