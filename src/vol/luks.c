@@ -49,6 +49,10 @@ static void field(char *out, size_t outlen, const uint8_t *p, size_t len)
 	out[n] = '\0';
 }
 
+static const char *luks2_copy(struct da_device *dev, uint64_t off,
+			      const uint8_t *magic, uint8_t **hdr,
+			      uint64_t *hdr_size, uint64_t *seqid);
+
 static enum da_probe luks_probe(struct da_device *dev, da_error *err)
 {
 	uint8_t b[8];
@@ -58,14 +62,21 @@ static enum da_probe luks_probe(struct da_device *dev, da_error *err)
 		return DA_PROBE_ERROR;
 	if (!memcmp(b, magic1, 6) && (be16(b + 6) == 1 || be16(b + 6) == 2))
 		return DA_PROBE_FOUND;
-	/* the primary LUKS2 header damaged: its second copy still names it */
+	/* the primary LUKS2 header damaged: its second copy still names it,
+	 * if its checksum says it is one (not stale bytes under a new
+	 * filesystem) */
 	for (size_t i = 0; i < sizeof(hdr_offsets) / sizeof(hdr_offsets[0]);
 	     i++) {
 		if (!range_ok(hdr_offsets[i], 4096, dev->size))
 			break;
+		uint8_t *h = NULL;
+		uint64_t hs, seq;
 		if (dev_read(dev, b, sizeof(b), hdr_offsets[i], NULL) == 0 &&
-		    !memcmp(b, magic2, 6) && be16(b + 6) == 2)
+		    !memcmp(b, magic2, 6) && be16(b + 6) == 2 &&
+		    !luks2_copy(dev, hdr_offsets[i], magic2, &h, &hs, &seq)) {
+			free(h);
 			return DA_PROBE_FOUND;
+		}
 	}
 	return DA_PROBE_NOT_MINE;
 }

@@ -89,6 +89,16 @@ list primary >/dev/null
 reason_has primary "primary LUKS2 header has a wrong checksum: the secondary copy is used"
 "$DA" --list --key-file "$T/key" "$T/primary.img" | grep -q 'state=unlocked' || fail "primary broken: not unlocked"
 
+# the primary copy wiped: found by its second copy, which opens
+cp --sparse=always "$T/base.img" "$T/wiped.img"
+dd if=/dev/zero of="$T/wiped.img" bs=4096 count=1 conv=notrunc status=none
+check_eq "wiped primary" "$(list wiped | jq -r '"\(.type) \(.uuid)"')" "luks $(cryptsetup luksUUID "$T/base.img")"
+reason_has wiped "primary LUKS2 header has no LUKS2 magic: the secondary copy is used"
+"$DA" --list --key-file "$T/key" "$T/wiped.img" | grep -q 'state=unlocked' || fail "primary wiped: not unlocked"
+# a stale second copy whose checksum fails is not taken for LUKS
+printf 'X' | dd of="$T/wiped.img" bs=1 seek=20000 conv=notrunc status=none
+check_eq "stale copy" "$(list wiped | jq -r .type)" "unknown"
+
 # LUKS1: a key slot beyond the device
 truncate -s 4M "$T/l1.img"
 cryptsetup luksFormat -q --type luks1 --pbkdf-force-iterations 1000 --key-file "$T/key" "$T/l1.img" || fail "luksFormat luks1"
