@@ -12,7 +12,7 @@ static const char *const lines[] = {
 	"  mouse wheel        zoom in / out; click moves the cursor",
 	"  Enter (or i)       zoom into the owner under the cursor",
 	"                     (a partition, an LV, a filesystem's space);",
-	"                     on a locked LUKS volume: asks its passphrase",
+	"                     on a locked LUKS payload: asks its passphrase",
 	"  Backspace (or o)   back out to the enclosing view, same byte",
 	"  [ ]                previous / next disk",
 	"  g                  go to an offset: 1048576, 0x100000, 1M, 2048s",

@@ -11,7 +11,8 @@
 
 #include "ui.h"
 
-/* The locked LUKS node among the owners of the byte under the cursor. */
+/* The locked LUKS node whose payload is under the cursor (on its headers
+ * and key slots Enter goes into the space as anywhere else). */
 static struct da_node *locked_luks(struct ui *u)
 {
 	struct da_location at;
@@ -22,7 +23,8 @@ static struct da_node *locked_luks(struct ui *u)
 		if (!node || node->type != DA_NODE_LUKS)
 			continue;
 		struct da_value *st = da_obj_get(node->props, "state");
-		if (st && st->type == DA_V_STR && !strcmp(st->u.s, "locked"))
+		if (st && st->type == DA_V_STR && !strcmp(st->u.s, "locked") &&
+		    w[i].role && !strcmp(w[i].role, "payload"))
 			return node;
 		return NULL;
 	}

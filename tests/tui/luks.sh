@@ -21,9 +21,17 @@ uuid=$(cryptsetup luksUUID "$IMG")
 pay=$(luks_json "$IMG" | jq -r '.segments["0"].offset')
 
 tui_start "$IMG"
-screen | tail -3
 wait_indexed
+# on the header, Enter does not ask
+keys g; typed 0; keys Enter
+keys Enter
+screen | grep -q "Passphrase for" && fail "Enter on the header asked for a passphrase"
+# on the payload it does; Esc cancels
 keys g; typed "$((pay + 8192))"; keys Enter
+keys Enter
+wait_for "Passphrase for luks-$uuid" || fail "Enter on the payload did not ask: $(screen | tail -2)"
+keys Escape
+wait_for "not unlocked" || fail "Esc did not cancel: $(screen | tail -1)"
 side | grep -q 'luks' || fail "no luks owner in the side pane: $(screen)"
 keys Enter
 wait_for "Passphrase for luks-$uuid" || fail "Enter did not ask: $(screen | tail -2)"
@@ -36,7 +44,6 @@ typed "open sesame"
 screen | grep -q "open sesame" && fail "the passphrase is on the screen"
 keys Enter
 wait_for "unlocked luks-$uuid" || fail "not unlocked: $(screen | tail -1)"
-screen | tail -3
 wait_indexed
 # the side pane now names the volume and the filesystem in it
 check_side_vs_lookup_key() {
