@@ -684,6 +684,24 @@ static char *volume_name(const struct da_node *n, const struct luks_meta *m)
 	return da_asprintf("luks-%s", n->dev->name);
 }
 
+/* A clone's volume (the same UUID) gets "#2", "#3"...: names stay unique. */
+static char *unique_name(struct da_machine *m, char *name)
+{
+	for (int k = 2; k < 1000; k++) {
+		bool taken = false;
+		for (size_t i = 0; i < m->nvolumes && !taken; i++)
+			taken = !strcmp(m->volumes[i].name, name);
+		if (!taken)
+			return name;
+		char *base = strchr(name, '#');
+		char *next = da_asprintf("%.*s#%d", base ? (int)(base - name)
+					 : (int)strlen(name), name, k);
+		free(name);
+		name = next;
+	}
+	return name;
+}
+
 int da_luks_unlock(struct da_machine *m, struct da_node *n, const char *key,
 		   size_t keylen, da_error *err)
 {
@@ -720,6 +738,9 @@ int da_luks_unlock(struct da_machine *m, struct da_node *n, const char *key,
 		free(name);
 		return -1;
 	}
+	name = unique_name(m, name);
+	free(d->name);
+	d->name = da_strdup(name);
 	pv->unlocked = true;
 	da_obj_set_str(n->props, "state", "unlocked");
 	da_obj_set_str(n->props, "volume", name);
