@@ -304,7 +304,13 @@ static int crypt_read(struct da_device *dev, void *buf, size_t len,
 				    "%llu is past the end", dev->name, len,
 				    (unsigned long long)off);
 	enum { CHUNK = 256 * 1024 };
-	uint8_t *tmp = malloc(CHUNK);
+	/* whole encryption units around the bytes asked, at most CHUNK */
+	uint64_t span = (off + len + p->sector - 1) / p->sector * p->sector -
+			off / p->sector * p->sector;
+	size_t cap = span < CHUNK ? (size_t)span : CHUNK;
+	if (cap < p->sector)
+		cap = p->sector;
+	uint8_t *tmp = malloc(cap);
 	if (!tmp)
 		return da_error_set(err, ENOMEM, "out of memory");
 	uint8_t *out = buf;
@@ -315,8 +321,8 @@ static int crypt_read(struct da_device *dev, void *buf, size_t len,
 		uint64_t a = off / p->sector * p->sector;
 		uint64_t want = off - a + len;
 		uint64_t units = (want + p->sector - 1) / p->sector;
-		if (units * p->sector > CHUNK)
-			units = CHUNK / p->sector;
+		if (units * p->sector > cap)
+			units = cap / p->sector;
 		size_t n = (size_t)(units * p->sector);
 		if (dev_read(p->parent, tmp, n, p->off + a, err) < 0) {
 			ret = -1;
@@ -350,7 +356,7 @@ static int crypt_read(struct da_device *dev, void *buf, size_t len,
 		len -= take;
 	}
 	pthread_mutex_unlock(&p->lock);
-	explicit_bzero(tmp, CHUNK);
+	explicit_bzero(tmp, cap);
 	free(tmp);
 	return ret;
 }
