@@ -612,7 +612,7 @@ static struct da_node *luks_scan(struct da_device *dev, da_error *err)
 			meta = 2 * m->hdr_size + m->keyslots_size;
 		if (m->payload < meta)
 			m->detached = true;
-		else if (m->payload >= dev->size && !m->problem[0])
+		else if (m->payload > dev->size && !m->problem[0])
 			snprintf(m->problem, sizeof(m->problem), "payload "
 				 "offset %llu is past the end of the device "
 				 "(%llu bytes)", (unsigned long long)m->payload,
@@ -659,8 +659,12 @@ static void collect(struct da_node *n, void *arg)
 }
 
 /* Why a volume cannot be opened whatever the key; NULL if it can. */
-static const char *cannot_open(const struct luks_meta *m)
+static const char *cannot_open(const struct da_node *n,
+			       const struct luks_meta *m)
 {
+	if (!m->problem[0] && m->nsegs && !m->detached &&
+	    m->payload + m->sector_size > n->dev->size)
+		return "its payload is empty (the device ends where it starts)";
 	if (m->detached)
 		return "its header is detached";
 	if (m->reencrypt)
@@ -714,7 +718,7 @@ int da_luks_unlock(struct da_machine *m, struct da_node *n, const char *key,
 		free(name);
 		return 0;
 	}
-	const char *why = cannot_open(lm);
+	const char *why = cannot_open(n, lm);
 	if (why) {
 		da_error_set(err, ENOTSUP, "%s: %s cannot be unlocked: %s",
 			     n->dev->name, name, why);
@@ -779,7 +783,7 @@ static int luks_assemble(struct da_machine *m, da_error *err)
 			continue;
 		pv->tried = true;
 		char *name = volume_name(n, &pv->meta);
-		const char *why = cannot_open(&pv->meta);
+		const char *why = cannot_open(n, &pv->meta);
 		if (why) {
 			da_machine_add_problem(m, "%s: %s cannot be unlocked: "
 					       "%s", n->dev->name, name, why);
