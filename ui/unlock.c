@@ -24,7 +24,7 @@ static struct da_node *locked_luks(struct ui *u)
 			continue;
 		struct da_value *st = da_obj_get(node->props, "state");
 		if (st && st->type == DA_V_STR && !strcmp(st->u.s, "locked") &&
-		    w[i].role && !strcmp(w[i].role, "payload"))
+		    w[i].role && !strcmp(w[i].role, "encrypted"))
 			return node;
 		return NULL;
 	}

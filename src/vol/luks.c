@@ -13,8 +13,9 @@
  *    the keyslots area, whose pieces the JSON assigns to key slots; the
  *    data segments where the JSON says.
  *
- * scan gives the regions (header, json_metadata, keyslot, unallocated
- * keyslot space, padding, payload), the key slots as children without a
+ * scan gives the regions (luks_header, luks_json, keyslot,
+ * keyslot_unused, padding, encrypted: the names of the role vocabulary),
+ * the key slots as children without a
  * device, and the cipher, sector size and UUID; assemble unlocks with a
  * key the user gave (luks_unlock.c) and adds the decrypted payload as a
  * volume.  A detached header, a reencryption in progress and OPAL are
@@ -335,16 +336,16 @@ static void make_regions(struct da_node *n, const struct luks_meta *m)
 	size_t ns = 0;
 	uint64_t size = n->dev->size, meta_end = 0;
 	if (m->version == 1) {
-		sp[ns++] = (struct span){ 0, LUKS1_HDR_SIZE, "header" };
+		sp[ns++] = (struct span){ 0, LUKS1_HDR_SIZE, "luks_header" };
 		meta_end = LUKS1_HDR_SIZE;
 	} else if (m->hdr_size) {
 		for (int c = 0; c < 2; c++) {
 			uint64_t o = c * m->hdr_size;
 			if (!range_ok(o, m->hdr_size, size))
 				continue;
-			sp[ns++] = (struct span){ o, LUKS2_BIN_SIZE, "header" };
+			sp[ns++] = (struct span){ o, LUKS2_BIN_SIZE, "luks_header" };
 			sp[ns++] = (struct span){ o + LUKS2_BIN_SIZE,
-				m->hdr_size - LUKS2_BIN_SIZE, "json_metadata" };
+				m->hdr_size - LUKS2_BIN_SIZE, "luks_json" };
 			meta_end = o + m->hdr_size;
 		}
 	}
@@ -353,7 +354,7 @@ static void make_regions(struct da_node *n, const struct luks_meta *m)
 		if (!s->area_ok)
 			continue;
 		sp[ns++] = (struct span){ s->off, s->size,
-					  s->active ? "keyslot" : "unallocated" };
+					  s->active ? "keyslot" : "keyslot_unused" };
 		if (s->off + s->size > meta_end)
 			meta_end = s->off + s->size;
 	}
@@ -371,12 +372,12 @@ static void make_regions(struct da_node *n, const struct luks_meta *m)
 				continue;
 			uint64_t len = g->dynamic || g->size > size - g->off
 				       ? size - g->off : g->size;
-			sp[ns++] = (struct span){ g->off, len, "payload" };
+			sp[ns++] = (struct span){ g->off, len, "encrypted" };
 		}
 	}
 	if (meta_end > size)
 		meta_end = size;
-	/* keyslot space past the used areas is unallocated, not padding */
+	/* keyslot space past the used areas is keyslot_unused, not padding */
 	if (m->version == 2 && m->keyslots_size && ks_end <= size) {
 		uint64_t at = 2 * m->hdr_size;
 		struct span free_sp[LUKS_MAX_SLOTS + 1];
@@ -391,13 +392,13 @@ static void make_regions(struct da_node *n, const struct luks_meta *m)
 		for (size_t i = 0; i < nu && nf < LUKS_MAX_SLOTS; i++) {
 			if (used[i].start > at && used[i].start <= ks_end)
 				free_sp[nf++] = (struct span){ at,
-					used[i].start - at, "unallocated" };
+					used[i].start - at, "keyslot_unused" };
 			if (used[i].start + used[i].len > at)
 				at = used[i].start + used[i].len;
 		}
 		if (at < ks_end)
 			free_sp[nf++] = (struct span){ at, ks_end - at,
-						       "unallocated" };
+						       "keyslot_unused" };
 		for (size_t i = 0; i < nf && ns < sizeof(sp) / sizeof(sp[0]);
 		     i++)
 			sp[ns++] = free_sp[i];

@@ -48,10 +48,10 @@ check_eq "volumes without a key" "$(jq -r '[.volumes[].name] | join(" ")' "$T/lo
 # the regions, looked up at cryptsetup's own offsets
 hs=$(( $(jq -r '.config.json_size' "$T/meta.json") + 4096 ))
 role() { "$DA" --json --lookup "$((p3 * 512 + $1))" "$img" | jq -r '.owners[] | select(.kind == "luks") | .role'; }
-check_eq "role at 0" "$(role 0)" header
-check_eq "role at 4096" "$(role 4096)" json_metadata
-check_eq "role at hdr_size" "$(role "$hs")" header
-check_eq "role in the second JSON" "$(role $((hs + 4096)))" json_metadata
+check_eq "role at 0" "$(role 0)" luks_header
+check_eq "role at 4096" "$(role 4096)" luks_json
+check_eq "role at hdr_size" "$(role "$hs")" luks_header
+check_eq "role in the second JSON" "$(role $((hs + 4096)))" luks_json
 for k in 0 1; do
 	o=$(jq -r ".keyslots[\"$k\"].area.offset" "$T/meta.json")
 	s=$(jq -r ".keyslots[\"$k\"].area.size" "$T/meta.json")
@@ -59,10 +59,10 @@ for k in 0 1; do
 	check_eq "role at the end of key slot $k" "$(role $((o + s - 1)))" keyslot
 done
 last=$(jq -r '[.keyslots[] | (.area.offset | tonumber) + (.area.size | tonumber)] | max' "$T/meta.json")
-check_eq "role after the key slots" "$(role "$last")" unallocated
+check_eq "role after the key slots" "$(role "$last")" keyslot_unused
 pay=$(jq -r '.segments["0"].offset' "$T/meta.json")
-check_eq "role of the payload" "$(role "$pay")" payload
-check_eq "role before the payload" "$(role $((pay - 1)))" unallocated
+check_eq "role of the payload" "$(role "$pay")" encrypted
+check_eq "role before the payload" "$(role $((pay - 1)))" keyslot_unused
 "$DA" --list "$img" | grep -q "keyslot 1  start=$(jq -r '.keyslots["1"].area.offset' "$T/meta.json")" ||
 	fail "--list text lacks key slot 1"
 
