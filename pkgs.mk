@@ -4,4 +4,6 @@
 ENGINE_PKGS = ext2fs com_err libntfs-3g
 # image back ends: qcow2 compressed clusters, and NBD for vmdk, vhdx, vdi
 ENGINE_PKGS += zlib libzstd libnbd
+# LUKS: the JSON metadata, the volume key, the sector decryption
+ENGINE_PKGS += json-c libcryptsetup libcrypto
 UI_PKGS = ncursesw

@@ -466,6 +466,10 @@ struct da_machine {
 	 * of its device, at most one line a disk or volume. */
 	char **problems;
 	size_t nproblems;
+	/* Where keys for locked volumes come from (da_machine_set_key_source);
+	 * NULL: volumes stay locked. */
+	int (*key_fn)(void *arg, const char *volume, char *buf, size_t max);
+	void *key_arg;
 };
 
 /* Open the named disks.  specs are "PATH" or "NAME=PATH"; the default
@@ -496,6 +500,10 @@ const char *const *da_image_format_names(void);
  * assemble volumes and scan them.  Formats that do not parse become
  * unknown nodes with a reason: only a failure to read a disk fails. */
 int da_machine_scan(struct da_machine *m, da_error *err);
+/* After the scan, volumes added since (da_luks_unlock) are scanned and
+ * what they hold assembled (a VG on an unlocked LUKS volume), as
+ * da_machine_scan does.  Returns how many volumes assembly added. */
+int da_machine_rescan(struct da_machine *m);
 /* Build every filesystem's file index (the slow part). */
 int da_machine_build_indexes(struct da_machine *m, da_error *err);
 void da_machine_close(struct da_machine *m);
@@ -514,6 +522,36 @@ struct da_node *da_scan_device(struct da_device *dev, int level);
 /* Every node of the machine, depth first (disks, then volumes). */
 typedef void (*da_node_fn)(struct da_node *n, void *arg);
 void da_machine_each_node(struct da_machine *m, da_node_fn fn, void *arg);
+
+/* ---- keys for locked volumes (LUKS) --------------------------------- */
+
+/* The longest key accepted: a passphrase or a key file's contents. */
+#define DA_MAX_KEY 65536
+
+/* Memory for secrets: locked when the limits allow, left out of core
+ * dumps (MADV_DONTDUMP), wiped with explicit_bzero by da_secret_free.
+ * The first call also makes the process undumpable (no core file), since
+ * libraries keep copies we cannot mark.  NULL on failure. */
+void *da_secret_alloc(size_t len);
+void da_secret_free(void *p, size_t len);
+
+/* A key source: called during da_machine_scan once for each locked
+ * volume (named "luks-UUID") that could be opened.  Writes the key (a
+ * passphrase, or a key file's bytes) into buf (da_secret_alloc memory of
+ * max bytes, wiped after use) and returns its length, or -1 to leave the
+ * volume locked.  A wrong key becomes one of the machine's problems. */
+typedef int (*da_key_fn)(void *arg, const char *volume, char *buf,
+			 size_t max);
+void da_machine_set_key_source(struct da_machine *m, da_key_fn fn,
+			       void *arg);
+/* Unlock the LUKS volume of node n with key: adds the decrypted payload
+ * as a volume ("luks-UUID", kind "luks") and, after the scan, scans it
+ * and assembles what it holds (da_machine_rescan).
+ * -1 with err: a wrong key, a volume that cannot be opened (detached
+ * header, reencryption, OPAL, a cipher libcrypto lacks).  Indexes and
+ * ownership built before must be built again to see the volume. */
+int da_luks_unlock(struct da_machine *m, struct da_node *n, const char *key,
+		   size_t keylen, da_error *err);
 
 /* ---- ownership ------------------------------------------------------- */
 

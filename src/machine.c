@@ -551,18 +551,22 @@ static void note_past_end(struct da_machine *m)
 					       m->volumes[i].name, what);
 }
 
-int da_machine_scan(struct da_machine *m, da_error *err)
+/* Volumes without content yet: scan them. */
+static void scan_new_volumes(struct da_machine *m, struct scan *sc)
 {
-	if (m->scanned)
-		return 0;
-	struct scan *sc = da_xcalloc(1, sizeof(*sc));
-	for (size_t i = 0; i < m->ndisks; i++) {
-		struct da_disk *d = &m->disks[i];
-		if (d->content)        /* a host view, made when opened */
-			continue;
-		sc->tree_nodes = 0;
-		d->content = scan_at(sc, d->dev, 0, NULL);
+	for (size_t i = 0; i < m->nvolumes; i++) {
+		struct da_volume *v = &m->volumes[i];
+		if (!v->content && v->dev) {
+			sc->tree_nodes = 0;
+			v->content = scan_at(sc, v->dev, 1, NULL);
+		}
 	}
+}
+
+/* Ask every volume plugin to assemble, scan what it added, and again
+ * while something new comes (LVs on PVs inside LVs...). */
+static void assemble_rounds(struct da_machine *m, struct scan *sc)
+{
 	for (int round = 0; round < MAX_ASSEMBLY_ROUNDS; round++) {
 		int added = 0;
 		for (const struct da_plugin *const *p = da_vol_plugins; *p; p++) {
@@ -577,14 +581,34 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 		}
 		if (!added)
 			break;
-		for (size_t i = 0; i < m->nvolumes; i++) {
-			struct da_volume *v = &m->volumes[i];
-			if (!v->content && v->dev) {
-				sc->tree_nodes = 0;
-				v->content = scan_at(sc, v->dev, 1, NULL);
-			}
-		}
+		scan_new_volumes(m, sc);
 	}
+}
+
+int da_machine_rescan(struct da_machine *m)
+{
+	size_t before = m->nvolumes;
+	/* an unlocked volume: a scan of its own, with its own budget */
+	struct scan *sc = da_xcalloc(1, sizeof(*sc));
+	scan_new_volumes(m, sc);
+	assemble_rounds(m, sc);
+	free(sc);
+	return (int)(m->nvolumes - before);
+}
+
+int da_machine_scan(struct da_machine *m, da_error *err)
+{
+	if (m->scanned)
+		return 0;
+	struct scan *sc = da_xcalloc(1, sizeof(*sc));
+	for (size_t i = 0; i < m->ndisks; i++) {
+		struct da_disk *d = &m->disks[i];
+		if (d->content)        /* a host view, made when opened */
+			continue;
+		sc->tree_nodes = 0;
+		d->content = scan_at(sc, d->dev, 0, NULL);
+	}
+	assemble_rounds(m, sc);
 	free(sc);
 	note_past_end(m);
 	m->scanned = true;
@@ -628,6 +652,13 @@ struct da_volume *da_machine_add_volume(struct da_machine *m, const char *name,
 	v->dev = dev;
 	v->props = props ? props : da_obj_new();
 	return v;
+}
+
+void da_machine_set_key_source(struct da_machine *m, da_key_fn fn,
+			       void *arg)
+{
+	m->key_fn = fn;
+	m->key_arg = arg;
 }
 
 static void each_node(struct da_node *n, da_node_fn fn, void *arg)

@@ -111,6 +111,8 @@ static const char *node_name(struct da_ownership *o, const struct da_node *n)
 		return n->dev ? n->dev->name : "lvm2_pv";
 	case DA_NODE_MD_MEMBER:
 		return n->dev ? n->dev->name : "md_member";
+	case DA_NODE_LUKS:
+		return n->dev ? n->dev->name : "luks";
 	case DA_NODE_UNKNOWN:
 		s = str_prop(n->props, "signature");
 		return s ? s : "unknown";

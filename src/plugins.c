@@ -7,6 +7,7 @@
 
 extern const struct da_plugin da_plugin_gpt, da_plugin_mbr;
 extern const struct da_plugin da_plugin_lvm2, da_plugin_md;
+extern const struct da_plugin da_plugin_luks;
 extern const struct da_plugin da_plugin_ext, da_plugin_fat, da_plugin_swap;
 extern const struct da_plugin da_plugin_xfs, da_plugin_ntfs, da_plugin_exfat;
 
@@ -17,6 +18,7 @@ const struct da_plugin *const da_part_plugins[] = {
 
 const struct da_plugin *const da_vol_plugins[] = {
 	&da_plugin_md, &da_plugin_lvm2,
+	&da_plugin_luks,
 	NULL
 };
 

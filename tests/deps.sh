@@ -7,6 +7,10 @@ set -u
 PKGS="ncursesw:libncurses-dev ext2fs:libext2fs-dev com_err:comerr-dev cmocka:libcmocka-dev"
 # command -> Debian package (compilers: clang for the fuzz target and the
 # sanitizers; image tools, ground-truth tools, tmux)
+# LUKS: JSON metadata, volume keys, sector decryption; cryptsetup makes
+# the test volumes and is their ground truth
+PKGS="$PKGS json-c:libjson-c-dev libcryptsetup:libcryptsetup-dev libcrypto:libssl-dev"
+CMDS2="cryptsetup:cryptsetup-bin"
 CMDS="cc:gcc make:make pkg-config:pkg-config sfdisk:fdisk sgdisk:gdisk mkfs.ext4:e2fsprogs debugfs:e2fsprogs mkfs.fat:dosfstools fsck.fat:dosfstools mdir:mtools mkswap:util-linux lvm:lvm2 tmux:tmux xz:xz-utils jq:jq fls:sleuthkit valgrind:valgrind clang:clang"
 # md RAID tests: mdadm --examine judges the members, python3 writes them
 CMDS="$CMDS mdadm:mdadm python3:python3"
@@ -37,7 +41,7 @@ for pc in $PKGS; do
 	command -v pkg-config >/dev/null 2>&1 && pkg-config --exists "$name" && continue
 	missing="$missing $pkg"
 done
-for c in $CMDS; do
+for c in $CMDS $CMDS2; do
 	name=${c%%:*}; pkg=${c#*:}
 	command -v "$name" >/dev/null 2>&1 && continue
 	[ -x "/sbin/$name" ] || [ -x "/usr/sbin/$name" ] && continue

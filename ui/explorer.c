@@ -358,7 +358,10 @@ static void on_key(struct ui *u, int ch, bool code)
 			view_set_cursor(u, v, v->size ? (v->size - 1) / v->cell
 					* v->cell : 0);
 			break;
-		case KEY_ENTER: view_enter(u); break;
+		case KEY_ENTER:
+			if (!unlock_at_cursor(u))
+				view_enter(u);
+			break;
 		case KEY_BACKSPACE: view_leave(u); break;
 		case KEY_BTAB:
 			u->focus = u->focus == FOCUS_MAP ? FOCUS_SIDE : FOCUS_MAP;
@@ -375,7 +378,10 @@ static void on_key(struct ui *u, int ch, bool code)
 	case 'j': view_move_rows(u, v, 1); break;
 	case '+': case '=': case 'z': zoom(u, +1); break;
 	case '-': case '_': case 'Z': zoom(u, -1); break;
-	case '\r': case '\n': case 'i': view_enter(u); break;
+	case '\r': case '\n': case 'i':
+		if (!unlock_at_cursor(u))
+			view_enter(u);
+		break;
 	case 127: case 8: case 'o': view_leave(u); break;
 	case '\t':
 		u->focus = u->focus == FOCUS_MAP ? FOCUS_SIDE : FOCUS_MAP;
@@ -414,7 +420,7 @@ static void *index_main(void *arg)
 	return NULL;
 }
 
-static void index_start(struct ui *u)
+void index_start(struct ui *u)
 {
 	if (pthread_create(&u->index_thread, NULL, index_main, u) == 0) {
 		u->index_started = true;
@@ -424,7 +430,7 @@ static void index_start(struct ui *u)
 	}
 }
 
-static void index_join(struct ui *u)
+void index_join(struct ui *u)
 {
 	if (u->index_started)
 		pthread_join(u->index_thread, NULL);
@@ -458,6 +464,7 @@ static void ui_views(struct ui *u)
 static void ui_free(struct ui *u)
 {
 	colors_free();
+	unlock_cleanup();
 	free(u->stacks);
 	free(u->depths);
 	free(u->cells);
@@ -640,6 +647,9 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		}
 		on_key(&u, (int)ch, r == KEY_CODE_YES);
 		dirty = true;
+		/* a key may restart the index (unlocking a volume): the next
+		 * tick looks at its state afresh */
+		shown = -1;
 	}
 	ui_end();
 	index_join(&u);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "diskatlas.h"
@@ -50,6 +51,9 @@ static void usage(FILE *f)
 	      "  -f, --format FMT   image format of the disks after it: raw, qcow2,\n"
 	      "                     vmdk, vhdx, vdi, vpc, qed, or auto (detected by\n"
 	      "                     magic, the default)\n"
+	      "  -k, --key-file FILE  unlock LUKS volumes with the bytes of FILE\n"
+	      "  -K, --ask-key      ask for each locked LUKS volume's passphrase\n"
+	      "                     on the terminal (not echoed)\n"
 	      "  -d, --debug        trace probes and reads on stderr\n"
 	      "  -h, --help         show this help\n"
 	      "  -V, --version      show the version\n"
@@ -283,6 +287,8 @@ static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "unit", required_argument, NULL, 'U' },
 		{ "sector-size", required_argument, NULL, 'S' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "ask-key", no_argument, NULL, 'K' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -297,6 +303,7 @@ static const char *arg_name(int val)
 	case 'c': return "WHERE+LENGTH";
 	case 'f': return "FMT";
 	case 'U': return "UNIT";
+	case 'k': return "FILE";
 	default: return "N";
 	}
 }
@@ -403,9 +410,103 @@ static void free_disk_specs(void)
 	disk_specs = NULL;
 }
 
+/* ---- keys for LUKS volumes: held only in da_secret_alloc memory ---- */
+
+struct key_source {
+	char *key;                 /* --key-file's bytes, or NULL */
+	size_t len;
+	bool ask;                  /* --ask-key */
+};
+
+/* The whole of a key file, as cryptsetup --key-file takes it (no newline
+ * is stripped).  -1 with one line in msg. */
+static int read_key_file(const char *path, struct key_source *k, char *msg,
+			 size_t msglen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(msg, msglen, "--key-file %.200s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	k->key = da_secret_alloc(DA_MAX_KEY + 1);
+	if (!k->key) {
+		close(fd);
+		snprintf(msg, msglen, "--key-file: out of memory");
+		return -1;
+	}
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(fd, k->key + n, DA_MAX_KEY + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(msg, msglen, "--key-file %.200s: %s", path,
+				 strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (r == 0 || (n += (size_t)r) > DA_MAX_KEY)
+			break;
+	}
+	close(fd);
+	if (n > DA_MAX_KEY || n == 0) {
+		snprintf(msg, msglen, "--key-file %.200s: %s", path,
+			 n ? "larger than 64 KiB" : "empty");
+		return -1;
+	}
+	k->len = n;
+	return 0;
+}
+
+/* A passphrase from the terminal, without echo; the trailing newline is
+ * not part of it. */
+static int ask_passphrase(const char *volume, char *buf, size_t max)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct termios old, quiet;
+	bool tty = tcgetattr(fd, &old) == 0;
+	if (tty) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		tcsetattr(fd, TCSANOW, &quiet);
+	}
+	dprintf(fd, "Passphrase for %s: ", volume);
+	size_t n = 0;
+	char c;
+	ssize_t r;
+	while ((r = read(fd, &c, 1)) == 1 && c != '\n' && c != '\r')
+		if (n < max)
+			buf[n++] = c;
+	c = 0;
+	if (tty)
+		tcsetattr(fd, TCSANOW, &old);
+	dprintf(fd, "\n");
+	close(fd);
+	return r < 0 ? -1 : (int)n;
+}
+
+static int give_key(void *arg, const char *volume, char *buf, size_t max)
+{
+	struct key_source *k = arg;
+	if (k->key) {
+		size_t n = k->len < max ? k->len : max;
+		memcpy(buf, k->key, n);
+		return (int)n;
+	}
+	if (!k->ask)
+		return -1;
+	int n = ask_passphrase(volume, buf, max);
+	return n > 0 ? n : -1;     /* an empty line leaves it locked */
+}
+
 int main(int argc, char **argv)
 {
 	open_standard_fds();
+	struct key_source keys = { NULL, 0, false };
 	enum mode mode = MODE_EXPLORE;
 	const char *where = NULL;
 	bool json = false;
@@ -427,8 +528,9 @@ int main(int argc, char **argv)
 	/* every way out of main (usage errors included) frees the list */
 	disk_specs = specs;
 	atexit(free_disk_specs);
+	const char *key_file = NULL;
 	/* '-': disks come in order among the options (as code 1) */
-	while ((c = getopt_long(argc, argv, "-:lL:mc:jf:dhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "-:lL:mc:jf:k:KdhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': mode = MODE_LIST; break;
 		case 'L': mode = MODE_LOOKUP; where = optarg; break;
@@ -491,6 +593,8 @@ int main(int argc, char **argv)
 				.path = optarg, .format = format };
 			format_unused = false;
 			break;
+		case 'k': key_file = optarg; break;
+		case 'K': keys.ask = true; break;
 		case 'd': da_debug = 1; break;
 		case 'h':
 			usage(stdout);
@@ -528,15 +632,32 @@ int main(int argc, char **argv)
 		return bad_usage("--cat writes bytes: send standard output to "
 				 "a file or a pipe");
 
+	if (key_file && keys.ask)
+		return bad_usage("--key-file and --ask-key: give one of them");
+
 	da_error err = { 0 };
+	if (key_file && read_key_file(key_file, &keys, err.msg,
+				      sizeof(err.msg)) < 0) {
+		da_secret_free(keys.key, DA_MAX_KEY + 1);
+		return fail(err.msg);
+	}
 	struct da_machine *m = da_machine_open_disks("machine", specs, nspecs,
 						     &err);
 	for (size_t i = 0; i < nspecs; i++)
 		free((char *)specs[i].name);
 	free_disk_specs();
-	if (!m)
+	if (!m) {
+		da_secret_free(keys.key, DA_MAX_KEY + 1);
 		return fail(err.msg);
-	if (da_machine_scan(m, &err) < 0) {
+	}
+	if (key_file || keys.ask)
+		da_machine_set_key_source(m, give_key, &keys);
+	int scanned = da_machine_scan(m, &err);
+	/* every volume that could be opened has been: the key goes now */
+	da_secret_free(keys.key, DA_MAX_KEY + 1);
+	keys.key = NULL;
+	keys.ask = false;
+	if (scanned < 0) {
 		da_machine_close(m);
 		return fail(err.msg);
 	}

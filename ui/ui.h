@@ -239,6 +239,15 @@ void ui_message(struct ui *u, bool error, const char *fmt, ...)
 void ui_layout(struct ui *u);
 void ui_draw(struct ui *u);
 bool index_ready(struct ui *u);
+/* The background file index (explorer.c): start it, wait for it. */
+void index_start(struct ui *u);
+void index_join(struct ui *u);
+
+/* unlock.c: Enter on a locked LUKS volume asks its passphrase and opens
+ * it; false when the cursor is on no locked volume. */
+bool unlock_at_cursor(struct ui *u);
+/* Free the ownership indexes unlocking made (at the explorer's end). */
+void unlock_cleanup(void);
 void put_text(int y, int x, int w, const char *s);
 
 #endif
