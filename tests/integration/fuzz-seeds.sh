@@ -17,7 +17,7 @@ for f in "$IMAGES"/*.img.xz; do
 	xz -dc "$f" | head -c 4194304 >"$T/seeds/$(basename "$f" .img.xz)"
 	n=$((n + 1))
 done
-[ "$n" -gt 0 ] || skip "no test images"
+[ "$n" -gt 0 ] || fail "no committed test images in tests/images"
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$T/fuzz_scan" -runs=0 -max_len=4194304 \
 	-timeout=60 "$T/seeds" >"$T/run.log" 2>&1 || { tail -30 "$T/run.log"; fail "a sanitizer or the fuzz target stopped"; }
 grep -q "runtime error" "$T/run.log" && { grep -m3 -B2 -A8 "runtime error" "$T/run.log"; fail "UBSan: runtime error"; }
