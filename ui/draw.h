@@ -1,6 +1,6 @@
 /* The drawing toolkit: text roles and their colours, map-cell glyphs, and
  * text cut to a width.  A leaf: it knows curses and the engine's region
- * table, nothing of the explorer (no struct ui), and includes no other
+ * table, nothing of the explorer (not its state), and includes no other
  * ui/ header (tests/integration/ui-layers.sh checks).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef DA_DRAW_H
