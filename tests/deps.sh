@@ -8,8 +8,6 @@ PKGS="ncursesw:libncurses-dev ext2fs:libext2fs-dev com_err:comerr-dev cmocka:lib
 # command -> Debian package (compilers: clang for the fuzz target and the
 # sanitizers; image tools, ground-truth tools, tmux)
 CMDS="cc:gcc make:make pkg-config:pkg-config sfdisk:fdisk sgdisk:gdisk mkfs.ext4:e2fsprogs debugfs:e2fsprogs mkfs.fat:dosfstools fsck.fat:dosfstools mdir:mtools mkswap:util-linux lvm:lvm2 tmux:tmux xz:xz-utils jq:jq fls:sleuthkit valgrind:valgrind clang:clang"
-# tests/integration/ui-layers.sh reads the explorer's objects with nm
-CMDS="$CMDS nm:binutils"
 
 missing=""
 for pc in $PKGS; do
@@ -25,6 +23,8 @@ for c in $CMDS; do
 done
 # make bench reads peak memory from GNU time
 [ -x /usr/bin/time ] || missing="$missing time"
+# tests/integration/ui-layers.sh reads the explorer's objects with nm
+command -v nm >/dev/null 2>&1 || missing="$missing binutils"
 missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
 [ -z "${missing% }" ] && exit 0
 
