@@ -49,6 +49,8 @@ for c in $CMDS $CMDS2; do
 done
 # make bench reads peak memory from GNU time
 [ -x /usr/bin/time ] || missing="$missing time"
+# tests/integration/ui-layers.sh reads the explorer's objects with nm
+command -v nm >/dev/null 2>&1 || missing="$missing binutils"
 missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
 [ -z "${missing% }" ] && exit 0
 

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <wchar.h>
 
-#include "ui.h"
+#include "diskatlas.h"
+#include "draw.h"
 
 struct role_style {
 	short fg256, bg256;
@@ -114,9 +115,10 @@ int colors_pair(int fg, int bg)
 	return p;
 }
 
-void colors_init(struct ui *u)
+int colors_init(int colors, bool unicode, const struct da_ownership *o)
 {
-	theme = u->colors;
+	draw_set_unicode(unicode);
+	theme = colors;
 	free(pair_of);
 	pair_of = NULL;
 	free(region_fg);
@@ -129,10 +131,10 @@ void colors_init(struct ui *u)
 		pair_of = calloc((size_t)(ncol + 1) * (size_t)(ncol + 1),
 				 sizeof(*pair_of));
 		if (!pair_of)
-			theme = u->colors = 0;
+			theme = 0;
 	}
 	size_t n;
-	const struct da_region_info *r = da_ownership_regions(u->o, &n);
+	const struct da_region_info *r = da_ownership_regions(o, &n);
 	nregion_colors = n;
 	region_fg = calloc(n + 1, sizeof(int));
 	region_dim = calloc(n + 1, sizeof(int));
@@ -167,6 +169,7 @@ void colors_init(struct ui *u)
 	none_dim = theme == 256 ? 238 : COLOR_WHITE;
 	cursor_fg = theme == 256 ? 231 : COLOR_WHITE;
 	conflict_fg = theme == 256 ? 196 : COLOR_RED;
+	return theme;
 }
 
 void colors_role(enum ui_role r, attr_t *attr, int *pair)
@@ -222,8 +225,8 @@ static const char ascii_glyph[FILL_COUNT] = {
 	[FILL_UNMAPPED] = '?', [FILL_NONE] = '.',
 };
 
-void cell_glyph(const struct ui *u, int region, enum fill f, bool conflict,
-		bool cursor, cchar_t *out)
+void cell_glyph(int region, enum fill f, bool conflict, bool cursor,
+		cchar_t *out)
 {
 	wchar_t wc[2] = { L' ', 0 };
 	attr_t a = 0;
@@ -248,7 +251,7 @@ void cell_glyph(const struct ui *u, int region, enum fill f, bool conflict,
 		if (f == FILL_FULL || f == FILL_META)
 			a = A_BOLD;
 	} else {
-		if (u->unicode)
+		if (draw_unicode())
 			wc[0] = uni_glyph[f][0];
 		else
 			wc[0] = (wchar_t)ascii_glyph[f];
@@ -259,7 +262,7 @@ void cell_glyph(const struct ui *u, int region, enum fill f, bool conflict,
 	if (cursor) {
 		a |= A_REVERSE | A_BOLD;
 		if (wc[0] == L' ')
-			wc[0] = u->unicode ? L'\u00b7' : L'.';
+			wc[0] = draw_unicode() ? L'\u00b7' : L'.';
 	}
 	setcchar(out, wc, a, (short)(pair < 256 ? pair : 0), &pair);
 }
@@ -275,8 +278,8 @@ static int half_color(int region, enum fill f)
 	return region_color(region, f);
 }
 
-void half_glyph(const struct ui *u, int up, enum fill fu, int down,
-		enum fill fd, int cursor_half, cchar_t *out)
+void half_glyph(int up, enum fill fu, int down, enum fill fd,
+		int cursor_half, cchar_t *out)
 {
 	int fg = half_color(up, fu), bg = half_color(down, fd);
 	if (up == -2)
@@ -297,6 +300,5 @@ void half_glyph(const struct ui *u, int up, enum fill fu, int down,
 	} else if (fg == -1 && bg == -1) {
 		wc[0] = L' ';
 	}
-	(void)u;
 	setcchar(out, wc, 0, (short)(pair < 256 ? pair : 0), &pair);
 }

@@ -1,4 +1,5 @@
-/* The help screen: every key, one line each.
+/* The help screen: every key, one line each.  While open it takes the
+ * keys (arrows scroll, any other key closes it) and a click closes it.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "ui.h"
 
@@ -32,12 +33,12 @@ static const char *const lines[] = {
 	"A '!' marks bytes that two owners claim (a conflict).",
 };
 
-int help_lines(void)
+static int help_lines(void)
 {
 	return (int)(sizeof(lines) / sizeof(lines[0]));
 }
 
-void help_draw(struct ui *u)
+static void help_draw(struct ui *u)
 {
 	int n = help_lines();
 	int h = u->rows - 2;
@@ -54,3 +55,36 @@ void help_draw(struct ui *u)
 	}
 	role_on(ROLE_TEXT);
 }
+
+static int help_key(struct ui *u, int ch, bool code)
+{
+	if ((code && ch == KEY_UP) || (!code && ch == 'k'))
+		u->help_scroll--;
+	else if ((code && ch == KEY_DOWN) || (!code && ch == 'j'))
+		u->help_scroll++;
+	else if (code && ch == KEY_PPAGE)
+		u->help_scroll -= u->rows / 2;
+	else if (code && ch == KEY_NPAGE)
+		u->help_scroll += u->rows / 2;
+	else if (code && (ch == KEY_MOUSE || ch == KEY_RESIZE))
+		return PANE_HANDLED;
+	else
+		u->help = false;
+	return PANE_HANDLED | PANE_REDRAW;
+}
+
+static int help_mouse(struct ui *u, int y, int x, mmask_t buttons)
+{
+	(void)y;
+	(void)x;
+	(void)buttons;
+	u->help = false;
+	return PANE_HANDLED | PANE_REDRAW;
+}
+
+const struct pane_class help_pane = {
+	.name = "help",
+	.draw = help_draw,
+	.key = help_key,
+	.mouse = help_mouse,
+};

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "ui.h"
 
@@ -62,44 +61,7 @@ static int entry_width(int width)
 	return w > ENTRY_MAX ? ENTRY_MAX : w;
 }
 
-/* Columns the text takes on screen. */
-static int text_cols(const char *s)
-{
-	wchar_t w[256];
-	size_t n = mbstowcs(w, s, 255);
-	if (n == (size_t)-1)
-		return (int)strlen(s);
-	w[n] = 0;
-	int c = wcswidth(w, n);
-	return c < 0 ? (int)n : c;
-}
-
-/* The name in w columns, cut with an ellipsis rather than silently. */
-static void put_name(struct ui *u, int y, int x, int w, const char *s)
-{
-	if (text_cols(s) <= w) {
-		put_text(y, x, w, s);
-		return;
-	}
-	const char *dots = ELLIPSIS(u);
-	int dw = u->unicode ? 1 : 3;
-	put_text(y, x, w - dw, s);
-	mvaddstr(y, x + w - dw, dots);
-}
-
-int legend_rows_needed(struct ui *u, int width)
-{
-	struct entry e[64];
-	map_compute(u);
-	int n = entries(u, e, 64);
-	int ew = entry_width(width);
-	int cols = width / ew;
-	if (cols < 1)
-		cols = 1;
-	return (n + cols - 1) / cols + 1;   /* + the glyph key line */
-}
-
-void legend_draw(struct ui *u)
+static void legend_draw(struct ui *u)
 {
 	struct rect *r = &u->legend;
 	if (r->h <= 0)
@@ -137,15 +99,17 @@ void legend_draw(struct ui *u)
 		int y = y0 + row, x = r->x + col * ew;
 		cchar_t cc;
 		if (e[i].region == -5)
-			cell_glyph(u, 0, FILL_FULL, true, false, &cc);
+			cell_glyph(0, FILL_FULL, true, false, &cc);
 		else
-			cell_glyph(u, e[i].region, FILL_FULL, false, false, &cc);
+			cell_glyph(e[i].region, FILL_FULL, false, false, &cc);
 		mvadd_wch(y, x, &cc);
 		role_on(ROLE_TEXT);
 		/* the size stays whole; the name gives way */
 		int sw = (int)strlen(e[i].size);
 		int tw = ew - 3 - (sw ? sw + 1 : 0);
-		put_name(u, y, x + 2, tw > 4 ? tw : 4, e[i].text);
+		/* the name in its columns, cut with an ellipsis rather than
+		 * silently */
+		put_text_cut(y, x + 2, tw > 4 ? tw : 4, e[i].text);
 		if (sw && tw > 4) {
 			role_on(ROLE_DIM);
 			put_text(y, x + 2 + tw + 1, sw, e[i].size);
@@ -160,3 +124,8 @@ void legend_draw(struct ui *u)
 		role_on(ROLE_TEXT);
 	}
 }
+
+const struct pane_class legend_pane = {
+	.name = "legend",
+	.draw = legend_draw,
+};

@@ -82,7 +82,7 @@ static int escape_key(const char **p)
 	return k;
 }
 
-int line_run(struct ui *u, void (*key)(struct ui *, int, bool))
+int line_run(struct ui *u)
 {
 	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
 	if (!out || !in)
@@ -94,15 +94,13 @@ int line_run(struct ui *u, void (*key)(struct ui *, int, bool))
 	if (!s)
 		return 1;
 	set_term(s);
-	u->colors = 0;
-	colors_init(u);
+	u->colors = colors_init(0, u->unicode, u->o);
 	u->line_mode = true;
 	rows = rows > UI_MIN_ROWS + 1 ? rows - 1 : UI_MIN_ROWS;
 	cols = cols > UI_MIN_COLS ? cols : UI_MIN_COLS;
 	resizeterm(rows, cols);
 	ui_layout(u);
-	for (size_t d = 0; d < u->m->ndisks; d++)
-		view_init_disk(u, &u->stacks[d][0], d);
+	view_init_all(u);
 	char buf[1024];
 	while (!u->quit && !ui_signal) {
 		/* the map keeps the terminal's height; the side pane below it
@@ -124,7 +122,7 @@ int line_run(struct ui *u, void (*key)(struct ui *, int, bool))
 		while (*p && !u->quit) {
 			int k = escape_key(&p);
 			if (k) {
-				key(u, k, true);
+				ui_key(u, k, true);
 				continue;
 			}
 			wchar_t wc;
@@ -138,7 +136,7 @@ int line_run(struct ui *u, void (*key)(struct ui *, int, bool))
 			/* the line's own newline only ends a prompt */
 			if (wc == L'\n' && !u->prompt)
 				continue;
-			key(u, (int)wc, false);
+			ui_key(u, (int)wc, false);
 		}
 	}
 	endwin();

@@ -1,7 +1,9 @@
 /* The map pane: one summary a cell, computed only when the view, zoom,
  * scroll or layout change (a cursor move is just a redraw), and drawn from
  * that cache.  A frame costs cols x rows summaries, each O(log n) in the
- * number of segments: the same on a 1 GiB and a 2 TiB disk.
+ * number of segments: the same on a 1 GiB and a 2 TiB disk.  Its keys move
+ * the cursor, zoom, go into and out of owners, and start g, / and n/N; a
+ * click moves the cursor.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +89,7 @@ static const struct da_cell *cell_at(const struct ui *u, int r, int c)
 	return &u->cells[(size_t)r * u->map_cols + c];
 }
 
-void map_draw(struct ui *u)
+static void map_draw(struct ui *u)
 {
 	struct view *v = view_cur(u);
 	map_compute(u);
@@ -117,7 +119,7 @@ void map_draw(struct ui *u)
 					ch = 1;
 				else if (x == cur_c && cur_r == 2 * y + 1)
 					ch = 2;
-				half_glyph(u, ra, fa, rb, fb, ch, &cc);
+				half_glyph(ra, fa, rb, fb, ch, &cc);
 			} else {
 				const struct da_cell *a = cell_at(u, y, x);
 				if (!a || a->region_id == -2) {
@@ -125,7 +127,7 @@ void map_draw(struct ui *u)
 					addch(' ');
 					continue;
 				}
-				cell_glyph(u, a->region_id, cell_fill(a),
+				cell_glyph(a->region_id, cell_fill(a),
 					   a->conflict,
 					   y == cur_r && x == cur_c, &cc);
 			}
@@ -152,3 +154,100 @@ int map_hit(struct ui *u, int y, int x, uint64_t *off)
 	*off = o;
 	return 0;
 }
+
+/* ---- keys and clicks ---- */
+
+static void zoom(struct ui *u, int dir)
+{
+	struct view *v = view_cur(u);
+	uint64_t before = v->cell;
+	view_zoom(u, v, dir);
+	if (v->cell == before)
+		ui_message(u, false, dir > 0 ? "deepest zoom: one block a cell"
+			   : "shallowest zoom: the whole view on screen");
+}
+
+static int map_key(struct ui *u, int ch, bool code)
+{
+	struct view *v = view_cur(u);
+	int page = u->map_rows > 1 ? u->map_rows - 1 : 1;
+	if (code) {
+		switch (ch) {
+		case KEY_LEFT: view_move_cells(u, v, -1); break;
+		case KEY_RIGHT: view_move_cells(u, v, 1); break;
+		case KEY_UP: view_move_rows(u, v, -1); break;
+		case KEY_DOWN: view_move_rows(u, v, 1); break;
+		case KEY_PPAGE: view_move_rows(u, v, -page); break;
+		case KEY_NPAGE: view_move_rows(u, v, page); break;
+		case KEY_HOME: view_set_cursor(u, v, 0); break;
+		case KEY_END:
+			view_set_cursor(u, v, v->size ? (v->size - 1) / v->cell
+					* v->cell : 0);
+			break;
+		case KEY_ENTER:
+			/* a locked LUKS volume asks its key, and the machine
+			 * may grow: a new layout */
+			if (unlock_at_cursor(u))
+				return PANE_HANDLED | PANE_REDRAW | PANE_LAYOUT;
+			view_enter(u);
+			break;
+		case KEY_BACKSPACE: view_leave(u); break;
+		default: return PANE_PASS;
+		}
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	switch (ch) {
+	case 'h': view_move_cells(u, v, -1); break;
+	case 'l': view_move_cells(u, v, 1); break;
+	case 'k': view_move_rows(u, v, -1); break;
+	case 'j': view_move_rows(u, v, 1); break;
+	case '+': case '=': case 'z': zoom(u, +1); break;
+	case '-': case '_': case 'Z': zoom(u, -1); break;
+	case '\r': case '\n': case 'i':
+		if (unlock_at_cursor(u))
+			return PANE_HANDLED | PANE_REDRAW | PANE_LAYOUT;
+		view_enter(u);
+		break;
+	case 127: case 8: case 'o': view_leave(u); break;
+	case 'g': prompt_start(u, 'g'); break;
+	case '/': prompt_start(u, '/'); break;
+	case 'n': extent_next(u, +1); break;
+	case 'N': extent_next(u, -1); break;
+	case 'v':
+		if (!u->unicode || !u->colors) {
+			ui_message(u, true, "half-block mode needs a UTF-8 "
+				   "terminal with colours");
+			break;
+		}
+		u->half = !u->half;
+		ui_message(u, false, u->half ? "half blocks: two cell rows a "
+			   "line" : "one cell a character");
+		return PANE_HANDLED | PANE_REDRAW | PANE_LAYOUT;
+	default: return PANE_PASS;
+	}
+	return PANE_HANDLED | PANE_REDRAW;
+}
+
+static int map_mouse(struct ui *u, int y, int x, mmask_t buttons)
+{
+	(void)buttons;
+	uint64_t off;
+	if (map_hit(u, y, x, &off) < 0)
+		return PANE_PASS;
+	u->focus = FOCUS_MAP;
+	view_set_cursor(u, view_cur(u), off);
+	return PANE_HANDLED | PANE_REDRAW;
+}
+
+static const struct rect *map_area(const struct ui *u)
+{
+	return &u->map;
+}
+
+const struct pane_class map_pane = {
+	.name = "map",
+	.area = map_area,
+	.draw = map_draw,
+	.key = map_key,
+	.mouse = map_mouse,
+};

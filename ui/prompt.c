@@ -1,5 +1,6 @@
 /* The one-line prompt for g (go to an offset) and / (find an owner or a
- * file), and the jumps they and n/N make.
+ * file), and the jumps they and n/N make.  While open, the prompt is a
+ * pane over the status line that takes every key.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <inttypes.h>
 #include <stdio.h>
@@ -60,20 +61,20 @@ static void run_prompt(struct ui *u)
 		search_run(u, text);
 }
 
-bool prompt_key(struct ui *u, int ch, bool is_key_code)
+static int prompt_key(struct ui *u, int ch, bool is_key_code)
 {
 	if (!u->prompt)
-		return false;
+		return PANE_PASS;
 	if ((!is_key_code && (ch == 27 || ch == 7)) ||
 	    (is_key_code && ch == KEY_EXIT)) {
 		u->prompt = 0;
 		ui_message(u, false, "cancelled");
-		return true;
+		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if ((!is_key_code && (ch == '\n' || ch == '\r')) ||
 	    (is_key_code && ch == KEY_ENTER)) {
 		run_prompt(u);
-		return true;
+		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if ((is_key_code && ch == KEY_BACKSPACE) ||
 	    (!is_key_code && (ch == 127 || ch == 8))) {
@@ -84,12 +85,12 @@ bool prompt_key(struct ui *u, int ch, bool is_key_code)
 		if (u->plen > 0)
 			u->plen--;
 		u->pbuf[u->plen] = '\0';
-		return true;
+		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (!is_key_code && ch == 21) {   /* ^U */
 		u->plen = 0;
 		u->pbuf[0] = '\0';
-		return true;
+		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (!is_key_code && ch >= 32) {
 		char mb[8];
@@ -97,20 +98,18 @@ bool prompt_key(struct ui *u, int ch, bool is_key_code)
 		memset(&st, 0, sizeof(st));
 		size_t k = wcrtomb(mb, (wchar_t)ch, &st);
 		if (k == (size_t)-1 || u->plen + (int)k >= (int)sizeof(u->pbuf))
-			return true;
+			return PANE_HANDLED;
 		memcpy(u->pbuf + u->plen, mb, k);
 		u->plen += (int)k;
 		u->pbuf[u->plen] = '\0';
 	}
-	return true;
+	return PANE_HANDLED | PANE_REDRAW;
 }
 
-void prompt_draw(struct ui *u)
+static void prompt_draw(struct ui *u)
 {
 	role_on(ROLE_PROMPT);
-	move(u->status.y, 0);
-	for (int x = 0; x < u->cols; x++)
-		addch(' ');
+	fill_line(u->status.y, 0, u->cols);
 	char line[320];
 	snprintf(line, sizeof(line), "%s %s",
 		 u->prompt == 'g' ? "go to offset:" : "find owner or file:",
@@ -121,6 +120,12 @@ void prompt_draw(struct ui *u)
 	move(u->status.y, len < u->cols - 1 ? len : u->cols - 1);
 	role_on(ROLE_TEXT);
 }
+
+const struct pane_class prompt_pane = {
+	.name = "prompt",
+	.draw = prompt_draw,
+	.key = prompt_key,
+};
 
 /* ---- / : owners by name, then files ---- */
 

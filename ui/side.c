@@ -2,7 +2,7 @@
  * down to the filesystem block and the file; in a layer view, where that
  * byte lives on each disk (every copy under a mirror); and what the cell
  * holds when it covers many blocks.  Built as lines, then drawn with a
- * scroll offset (Tab focuses it).
+ * scroll offset; focused (Tab, or a click on it), its keys scroll it.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -137,7 +137,8 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 				add_wrapped(u, ROLE_HEADING, "   path ",
 					    x->info.path, width);
 			if (x->info.indexing)
-				add(u, ROLE_DIM, "   indexing files%s", ELLIPSIS(u));
+				add(u, ROLE_DIM, "   indexing files%s",
+				    draw_ellipsis());
 			if (x->info.conflict)
 				add(u, ROLE_CONFLICT, "   several files claim it");
 		} else if (role) {
@@ -420,11 +421,11 @@ void side_build(struct ui *u)
 	if (v->cell > v->min_cell || v->cell > 512)
 		add_cell_summary(u, v, width);
 	if (!index_ready(u)) {
-		int done = __atomic_load_n(&u->m->index_done, __ATOMIC_ACQUIRE);
-		int total = __atomic_load_n(&u->m->index_total, __ATOMIC_ACQUIRE);
+		int done, total;
+		bg_index_progress(&u->index, &done, &total);
 		add(u, ROLE_DIM, "%s", "");
-		add(u, ROLE_DIM, "indexing files%s %d of %d", ELLIPSIS(u), done,
-		    total);
+		add(u, ROLE_DIM, "indexing files%s %d of %d", draw_ellipsis(),
+		    done, total);
 	}
 	int maxs = u->nside - u->side.h + 1;
 	if (u->side_scroll > maxs)
@@ -433,7 +434,7 @@ void side_build(struct ui *u)
 		u->side_scroll = 0;
 }
 
-void side_draw(struct ui *u)
+static void side_draw(struct ui *u)
 {
 	struct rect *r = &u->side;
 	if (r->h <= 0 || r->w <= 0)
@@ -445,7 +446,7 @@ void side_draw(struct ui *u)
 		/* a rule above the pane */
 		move(y0, x0);
 		for (int x = 0; x < w; x++)
-			addstr(u->unicode ? "\u2500" : "-");
+			addstr(draw_hrule());
 		const char *t = u->focus == FOCUS_SIDE ? " owners (Tab: map) "
 						       : " owners (Tab) ";
 		mvaddstr(y0, x0 + 2, t);
@@ -453,7 +454,7 @@ void side_draw(struct ui *u)
 		h--;
 	} else {
 		for (int y = 0; y < h; y++)
-			mvaddstr(y0 + y, x0, u->unicode ? "\u2502" : "|");
+			mvaddstr(y0 + y, x0, draw_vrule());
 		x0 += 2;
 		w -= 2;
 	}
@@ -467,7 +468,7 @@ void side_draw(struct ui *u)
 		int x = x0;
 		if (l->swatch) {
 			cchar_t cc;
-			cell_glyph(u, l->region, FILL_FULL, false, false, &cc);
+			cell_glyph(l->region, FILL_FULL, false, false, &cc);
 			mvadd_wch(y0 + y, x0 + 1, &cc);
 			role_on(ROLE_TEXT);
 		}
@@ -475,7 +476,7 @@ void side_draw(struct ui *u)
 		put_text(y0 + y, x, w, l->text);
 		if (l->swatch) {
 			cchar_t cc;
-			cell_glyph(u, l->region, FILL_FULL, false, false, &cc);
+			cell_glyph(l->region, FILL_FULL, false, false, &cc);
 			mvadd_wch(y0 + y, x0 + 1, &cc);
 		}
 		role_on(ROLE_TEXT);
@@ -489,3 +490,45 @@ void side_draw(struct ui *u)
 		role_on(ROLE_TEXT);
 	}
 }
+
+static int side_key(struct ui *u, int ch, bool code)
+{
+	int page = u->side.h > 2 ? u->side.h - 2 : 1;
+	if ((code && ch == KEY_UP) || (!code && ch == 'k'))
+		u->side_scroll--;
+	else if ((code && ch == KEY_DOWN) || (!code && ch == 'j'))
+		u->side_scroll++;
+	else if (code && ch == KEY_PPAGE)
+		u->side_scroll -= page;
+	else if (code && ch == KEY_NPAGE)
+		u->side_scroll += page;
+	else if (code && ch == KEY_HOME)
+		u->side_scroll = 0;
+	else if (code && ch == KEY_END)
+		u->side_scroll = 1 << 20;
+	else
+		return PANE_PASS;
+	return PANE_HANDLED | PANE_REDRAW;
+}
+
+static int side_mouse(struct ui *u, int y, int x, mmask_t buttons)
+{
+	(void)y;
+	(void)x;
+	(void)buttons;
+	u->focus = FOCUS_SIDE;
+	return PANE_HANDLED | PANE_REDRAW;
+}
+
+static const struct rect *side_area(const struct ui *u)
+{
+	return &u->side;
+}
+
+const struct pane_class side_pane = {
+	.name = "side",
+	.area = side_area,
+	.draw = side_draw,
+	.key = side_key,
+	.mouse = side_mouse,
+};

@@ -124,6 +124,6 @@ int ui_init(struct ui *u, FILE *out, FILE *in)
 		use_default_colors();
 		u->colors = COLORS >= 256 ? 256 : 8;
 	}
-	colors_init(u);
+	u->colors = colors_init(u->colors, u->unicode, u->o);
 	return 0;
 }

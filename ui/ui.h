@@ -2,11 +2,23 @@
  * (views, layout, prompt, caches), and each pane draws itself from it.
  * Nothing is remembered only on the screen, so resize, zoom and a change
  * of layer are just a redraw.
+ *
+ * The modules, each calling only those listed after it (no circles:
+ * tests/integration/ui-layers.sh checks):
+ *   explorer.c  the loop: set up, read keys, dispatch, draw when changed
+ *   bench.c     the frame benchmark (DISKATLAS_FRAME_BENCH)
+ *   line.c      line mode for terminals that cannot move the cursor
+ *   screen.c    layout; draw every pane; keys and clicks to the panes
+ *   bars.c legend.c side.c map.c help.c prompt.c   the panes (pane.h)
+ *   view.c      address-space math: views, zoom, cursor, Enter/Backspace
+ *   state.c     struct ui's life and the status message
+ *   term.c      the terminal on every exit path
+ *   bgindex.c   the background file index
+ *   draw.c colors.c   the drawing toolkit (draw.h), a leaf
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef DA_UI_H
 #define DA_UI_H
 
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +26,9 @@
 #include <curses.h>
 
 #include "diskatlas.h"
+#include "bgindex.h"
+#include "draw.h"
+#include "pane.h"
 
 #define UI_MIN_COLS 40
 #define UI_MIN_ROWS 10
@@ -22,7 +37,6 @@
 #define UI_MAX_DEPTH 16        /* views stacked with Enter */
 #define UI_MAX_OWNERS 32
 #define UI_MAX_COPIES 8        /* mirrors: copies shown in the side pane */
-#define ELLIPSIS(u) ((u)->unicode ? "\u2026" : "...")
 
 /* One address space on screen: a disk, or an owner's space (an LV, a
  * partition, a filesystem) entered with Enter. */
@@ -37,24 +51,7 @@ struct view {
 	uint64_t top;              /* first map row on screen */
 };
 
-struct rect {
-	int y, x, h, w;
-};
-
 enum focus { FOCUS_MAP, FOCUS_SIDE };
-
-/* Colour roles for text; map cells use region colours (colors.c). */
-enum ui_role {
-	ROLE_TITLE, ROLE_STATUS, ROLE_MESSAGE, ROLE_ERROR, ROLE_HEADING,
-	ROLE_TEXT, ROLE_DIM, ROLE_FRAME, ROLE_FOCUS, ROLE_CURSOR, ROLE_PROMPT,
-	ROLE_CONFLICT, ROLE_COUNT
-};
-
-/* What a cell's glyph says about the bytes under it. */
-enum fill {
-	FILL_FULL, FILL_MOSTLY, FILL_PARTLY, FILL_FREE, FILL_HOLE, FILL_META,
-	FILL_UNMAPPED, FILL_NONE, FILL_COUNT
-};
 
 /* The files under a cell that covers many blocks (side.c), kept until
  * the cell, the view or the index changes. */
@@ -142,14 +139,22 @@ struct ui {
 	bool none_on_screen, holes_on_screen, conflicts_on_screen;
 
 	/* the background file index */
-	pthread_t index_thread;
-	bool index_started;
-	int index_ready;           /* atomic: 1 when the thread is done */
-	int index_shown;           /* last progress drawn */
+	struct bg_index index;
 
 	bool quit;
 	int exit_status;
 };
+
+/* state.c */
+int ui_alloc(struct ui *u, struct da_machine *m, struct da_ownership *o);
+void ui_free(struct ui *u);
+void ui_message(struct ui *u, bool error, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static inline bool index_ready(struct ui *u)
+{
+	return bg_index_ready(&u->index);
+}
 
 /* term.c: the terminal, on every exit path */
 extern volatile sig_atomic_t ui_signal;
@@ -157,27 +162,10 @@ int ui_init(struct ui *u, FILE *out, FILE *in);
 void ui_end(void);
 void ui_locale(struct ui *u);
 
-/* colors.c */
-void colors_init(struct ui *u);
-void colors_free(void);
-/* Attributes and extended pair for a text role. */
-void colors_role(enum ui_role r, attr_t *attr, int *pair);
-/* Foreground colour for a region (-1: no owner) in the current theme. */
-int colors_region_fg(int region);
-/* A pair for (fg, bg) colours, allocated on first use. */
-int colors_pair(int fg, int bg);
-/* Set the text attributes for a role on stdscr. */
-void role_on(enum ui_role r);
-/* The letter that stands for a region without colours. */
-/* A cchar_t for a map cell. */
-void cell_glyph(const struct ui *u, int region, enum fill f, bool conflict,
-		bool cursor, cchar_t *out);
-/* Half-block: upper and lower cells in one character. */
-void half_glyph(const struct ui *u, int up, enum fill fu, int down,
-		enum fill fd, int cursor_half, cchar_t *out);
-
 /* view.c: address-space math */
 void view_init_disk(struct ui *u, struct view *v, size_t d);
+/* A view of each disk, at the shallowest zoom. */
+void view_init_all(struct ui *u);
 struct view *view_cur(struct ui *u);
 uint64_t view_fit_cell(const struct ui *u, const struct view *v);
 void view_clamp(struct ui *u, struct view *v);
@@ -206,48 +194,32 @@ enum fill cell_fill(const struct da_cell *c);
 
 /* map.c */
 void map_compute(struct ui *u);
-void map_draw(struct ui *u);
 /* Screen position to a byte offset of the view; -1 outside the map. */
 int map_hit(struct ui *u, int y, int x, uint64_t *off);
 
-/* side.c */
+/* side.c: the side pane's lines (line mode sizes the screen by them) */
 void side_build(struct ui *u);
-void side_draw(struct ui *u);
-
-/* legend.c */
-int legend_rows_needed(struct ui *u, int width);
-void legend_draw(struct ui *u);
-
-/* help.c */
-void help_draw(struct ui *u);
-int help_lines(void);
 
 /* prompt.c */
 void prompt_start(struct ui *u, int kind);
-/* A key for the prompt; true when it was consumed. */
-bool prompt_key(struct ui *u, int ch, bool is_key_code);
-void prompt_draw(struct ui *u);
 int search_run(struct ui *u, const char *text);
 int extent_next(struct ui *u, int dir);
 
-/* line.c: terminals that cannot address the cursor */
-int line_run(struct ui *u, void (*key)(struct ui *u, int ch, bool code));
-
-/* explorer.c */
-void ui_message(struct ui *u, bool error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* screen.c */
 void ui_layout(struct ui *u);
 void ui_draw(struct ui *u);
-bool index_ready(struct ui *u);
-/* The background file index (explorer.c): start it, wait for it. */
-void index_start(struct ui *u);
-void index_join(struct ui *u);
-
 /* unlock.c: Enter on a locked LUKS volume asks its passphrase and opens
  * it; false when the cursor is on no locked volume. */
 bool unlock_at_cursor(struct ui *u);
 /* Free the ownership indexes unlocking made (at the explorer's end). */
 void unlock_cleanup(void);
-void put_text(int y, int x, int w, const char *s);
+/* A key (or KEY_MOUSE, KEY_RESIZE) to the panes; a pane_result mask. */
+int ui_key(struct ui *u, int ch, bool code);
+
+/* line.c: terminals that cannot address the cursor */
+int line_run(struct ui *u);
+
+/* bench.c: DISKATLAS_FRAME_BENCH */
+int frame_bench(struct ui *u, int frames);
 
 #endif

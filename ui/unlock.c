@@ -107,11 +107,10 @@ static void reload(struct ui *u)
 	ours = u->o = o;
 	u->cache.valid = false;
 	u->files.valid = false;
-	colors_init(u);
-	ui_layout(u);
+	u->colors = colors_init(u->colors, u->unicode, u->o);
 	__atomic_store_n(&u->m->index_done, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&u->index_ready, 0, __ATOMIC_RELEASE);
-	index_start(u);
+	__atomic_store_n(&u->index.ready, 0, __ATOMIC_RELEASE);
+	bg_index_start(&u->index, u->m);
 }
 
 bool unlock_at_cursor(struct ui *u)
@@ -139,18 +138,18 @@ bool unlock_at_cursor(struct ui *u)
 		ui_message(u, false, "not unlocked");
 		return true;
 	}
-	ui_message(u, false, "unlocking %s...", what);
-	ui_draw(u);
+	/* the key is being derived: say so on the status line */
+	put_text(u->status.y, 0, u->cols, "unlocking...");
 	refresh();
 	/* the machine is about to grow: the file index must not be walking it */
-	index_join(u);
+	bg_index_join(&u->index);
 	da_error err = { 0 };
 	size_t before = u->m->nvolumes;
 	int r = da_luks_unlock(u->m, n, key, (size_t)len, &err);
 	da_secret_free(key, DA_MAX_KEY);
 	if (r < 0) {
 		ui_message(u, true, "%s", err.msg);
-		index_start(u);
+		bg_index_start(&u->index, u->m);
 		return true;
 	}
 	reload(u);

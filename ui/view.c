@@ -89,6 +89,12 @@ void view_init_disk(struct ui *u, struct view *v, size_t d)
 	v->cell = view_fit_cell(u, v);
 }
 
+void view_init_all(struct ui *u)
+{
+	for (size_t d = 0; d < u->m->ndisks; d++)
+		view_init_disk(u, &u->stacks[d][0], d);
+}
+
 static bool pow2(uint64_t x)
 {
 	return x && !(x & (x - 1));

@@ -9,10 +9,6 @@
 requires sfdisk debugfs dumpe2fs jq
 [ -x "$DA" ] || fail "diskatlas is not built"
 
-for name in gpt-esp-ext4 mbr-ext; do
-	[ -f "$IMAGES/$name.img.xz" ] || skip "tests/images/$name.img.xz does not exist yet"
-done
-
 # first_ext IMG: "START_BYTES FSCOPY" of the first partition holding ext2/3/4
 first_ext() {
 	sfdisk --json "$1" | jq -r '.partitiontable.partitions[] | "\(.start) \(.size)"' |

@@ -61,8 +61,8 @@ static void test_basics(void **state)
 	(void)state;
 	struct da_bitmap *b = da_bitmap_new(1000);
 	assert_non_null(b);
-	assert_true(da_bitmap_size(b) == 1000);
-	assert_true(da_bitmap_count(b, 0, 1000) == 0);
+	assert_int_equal(da_bitmap_size(b), 1000);
+	assert_int_equal(da_bitmap_count(b, 0, 1000), 0);
 	assert_false(da_bitmap_test(b, 0));
 	assert_int_equal(da_bitmap_runs(b), 0);
 
@@ -71,13 +71,13 @@ static void test_basics(void **state)
 	assert_int_equal(da_bitmap_set_run(b, 100, 1), 0);
 	da_bitmap_finish(b);
 	assert_int_equal(da_bitmap_runs(b), 2);
-	assert_true(da_bitmap_count(b, 0, 1000) == 11);
-	assert_true(da_bitmap_count(b, 0, 10) == 0);
-	assert_true(da_bitmap_count(b, 9, 2) == 1);
-	assert_true(da_bitmap_count(b, 12, 3) == 3);
-	assert_true(da_bitmap_count(b, 19, 82) == 2);
-	assert_true(da_bitmap_count(b, 20, 80) == 0);
-	assert_true(da_bitmap_count(b, 100, 0) == 0);
+	assert_int_equal(da_bitmap_count(b, 0, 1000), 11);
+	assert_int_equal(da_bitmap_count(b, 0, 10), 0);
+	assert_int_equal(da_bitmap_count(b, 9, 2), 1);
+	assert_int_equal(da_bitmap_count(b, 12, 3), 3);
+	assert_int_equal(da_bitmap_count(b, 19, 82), 2);
+	assert_int_equal(da_bitmap_count(b, 20, 80), 0);
+	assert_int_equal(da_bitmap_count(b, 100, 0), 0);
 	assert_true(da_bitmap_test(b, 10));
 	assert_true(da_bitmap_test(b, 19));
 	assert_false(da_bitmap_test(b, 20));
@@ -86,23 +86,23 @@ static void test_basics(void **state)
 	assert_false(da_bitmap_test(b, 5000));
 
 	/* counts are clipped to the bitmap, even with huge lengths */
-	assert_true(da_bitmap_count(b, 0, UINT64_MAX) == 11);
-	assert_true(da_bitmap_count(b, 100, UINT64_MAX) == 1);
-	assert_true(da_bitmap_count(b, 1000, 10) == 0);
-	assert_true(da_bitmap_count(b, UINT64_MAX, UINT64_MAX) == 0);
+	assert_int_equal(da_bitmap_count(b, 0, UINT64_MAX), 11);
+	assert_int_equal(da_bitmap_count(b, 100, UINT64_MAX), 1);
+	assert_int_equal(da_bitmap_count(b, 1000, 10), 0);
+	assert_int_equal(da_bitmap_count(b, UINT64_MAX, UINT64_MAX), 0);
 
 	/* runs are clipped to nbits; empty and out-of-range runs ignored */
 	assert_int_equal(da_bitmap_set_run(b, 990, 100), 0);
 	assert_int_equal(da_bitmap_set_run(b, 2000, 10), 0);
 	assert_int_equal(da_bitmap_set_run(b, 500, 0), 0);
 	assert_int_equal(da_bitmap_set_run(b, UINT64_MAX - 1, UINT64_MAX), 0);
-	assert_true(da_bitmap_count(b, 0, 1000) == 21);
+	assert_int_equal(da_bitmap_count(b, 0, 1000), 21);
 	assert_true(da_bitmap_test(b, 999));
 
 	/* out of order after a finish re-opens, and merges overlaps */
 	assert_int_equal(da_bitmap_set_run(b, 5, 10), 0);     /* 5..14 */
 	assert_int_equal(da_bitmap_set_run(b, 50, 60), 0);    /* 50..109 */
-	assert_true(da_bitmap_count(b, 0, 1000) == 15 + 60 + 10);
+	assert_int_equal(da_bitmap_count(b, 0, 1000), 15 + 60 + 10);
 	assert_int_equal(da_bitmap_runs(b), 3);
 	assert_true(da_bitmap_memory(b) > 0);
 	da_bitmap_free(b);
@@ -111,12 +111,12 @@ static void test_basics(void **state)
 	/* a full bitmap, and an empty one */
 	b = da_bitmap_new(64);
 	assert_int_equal(da_bitmap_set_run(b, 0, UINT64_MAX), 0);
-	assert_true(da_bitmap_count(b, 0, 64) == 64);
+	assert_int_equal(da_bitmap_count(b, 0, 64), 64);
 	assert_int_equal(da_bitmap_runs(b), 1);
 	da_bitmap_free(b);
 	b = da_bitmap_new(0);
 	assert_int_equal(da_bitmap_set_run(b, 0, 1), 0);
-	assert_true(da_bitmap_count(b, 0, 1) == 0);
+	assert_int_equal(da_bitmap_count(b, 0, 1), 0);
 	da_bitmap_free(b);
 }
 
@@ -146,14 +146,12 @@ static void random_round(uint64_t nbits, int nruns, uint64_t maxlen,
 		/* counting mid-way must be right too (lazy finish) */
 		if (i % 97 == 0) {
 			uint64_t s = rnd_below(nbits), l = rnd_below(nbits);
-			assert_true(da_bitmap_count(b, s, l) ==
-				    naive_count(bits, nbits, s, l));
+			assert_int_equal(da_bitmap_count(b, s, l), naive_count(bits, nbits, s, l));
 		}
 	}
 	if (finish)
 		da_bitmap_finish(b);
-	assert_true(da_bitmap_count(b, 0, nbits) ==
-		    naive_count(bits, nbits, 0, nbits));
+	assert_int_equal(da_bitmap_count(b, 0, nbits), naive_count(bits, nbits, 0, nbits));
 	assert_int_equal(da_bitmap_runs(b), naive_runs(bits, nbits));
 	for (int q = 0; q < 5000; q++) {
 		uint64_t s = rnd_below(nbits + 10), l = rnd_below(nbits / 3 + 2);
@@ -218,21 +216,19 @@ static void test_two_tib(void **state)
 	}
 	da_bitmap_finish(b);
 	assert_int_equal(da_bitmap_runs(b), nruns);
-	assert_true(da_bitmap_count(b, 0, nbits) == total);
+	assert_int_equal(da_bitmap_count(b, 0, nbits), total);
 
 	/* each run counted on its own and with a margin either side */
 	for (int i = 0; i < nruns; i++) {
-		assert_true(da_bitmap_count(b, st[i], ln[i]) == ln[i]);
-		assert_true(da_bitmap_count(b, st[i] - (st[i] ? 1 : 0),
-					    ln[i] + 2) == ln[i]);
+		assert_int_equal(da_bitmap_count(b, st[i], ln[i]), ln[i]);
+		assert_int_equal(da_bitmap_count(b, st[i] - (st[i] ? 1 : 0), ln[i] + 2), ln[i]);
 		assert_true(da_bitmap_test(b, st[i]));
 		assert_true(da_bitmap_test(b, st[i] + ln[i] - 1));
 		assert_false(da_bitmap_test(b, st[i] + ln[i]));
 	}
 	/* halves add up */
 	uint64_t half = nbits / 2 + 12345;
-	assert_true(da_bitmap_count(b, 0, half) +
-		    da_bitmap_count(b, half, nbits) == total);
+	assert_int_equal(da_bitmap_count(b, 0, half) + da_bitmap_count(b, half, nbits), total);
 
 	size_t mem = da_bitmap_memory(b);
 	size_t flat = (size_t)(nbits / 8);              /* 64 MiB */
@@ -250,13 +246,13 @@ static void test_two_tib(void **state)
 static void test_crc32(void **state)
 {
 	(void)state;
-	assert_true(da_crc32(0, "123456789", 9) == 0xcbf43926u);
-	assert_true(da_crc32(0, "", 0) == 0);
+	assert_int_equal(da_crc32(0, "123456789", 9), 0xcbf43926u);
+	assert_int_equal(da_crc32(0, "", 0), 0);
 	/* incremental equals one pass */
 	uint32_t c = da_crc32(0, "1234", 4);
-	assert_true(da_crc32(c, "56789", 5) == 0xcbf43926u);
+	assert_int_equal(da_crc32(c, "56789", 5), 0xcbf43926u);
 	uint8_t z[32] = { 0 };
-	assert_true(da_crc32(0, z, 32) == 0x190a55adu);
+	assert_int_equal(da_crc32(0, z, 32), 0x190a55adu);
 }
 
 static void test_strings(void **state)

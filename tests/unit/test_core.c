@@ -19,19 +19,19 @@ static void test_parse_offset(void **state)
 	uint64_t v;
 	(void)state;
 	assert_int_equal(da_parse_offset("0", &v), 0);
-	assert_true(v == 0);
+	assert_int_equal(v, 0);
 	assert_int_equal(da_parse_offset("2048s", &v), 0);
-	assert_true(v == 1048576);
+	assert_int_equal(v, 1048576);
 	assert_int_equal(da_parse_offset("0x100000", &v), 0);
-	assert_true(v == 1048576);
+	assert_int_equal(v, 1048576);
 	assert_int_equal(da_parse_offset("1M", &v), 0);
-	assert_true(v == 1048576);
+	assert_int_equal(v, 1048576);
 	assert_int_equal(da_parse_offset("3K", &v), 0);
-	assert_true(v == 3072);
+	assert_int_equal(v, 3072);
 	assert_int_equal(da_parse_offset("2T", &v), 0);
-	assert_true(v == 2ull << 40);
+	assert_int_equal(v, 2ull << 40);
 	assert_int_equal(da_parse_offset("1GiB", &v), 0);
-	assert_true(v == 1ull << 30);
+	assert_int_equal(v, 1ull << 30);
 	assert_int_equal(da_parse_offset("", &v), -1);
 	assert_int_equal(da_parse_offset("0x", &v), -1);
 	assert_int_equal(da_parse_offset("12Q", &v), -1);
@@ -130,11 +130,11 @@ static void test_ownership_invariants(void **state)
 	/* no gaps, no overlaps, covers the disk */
 	uint64_t at = 0;
 	for (size_t i = 0; i < ns; i++) {
-		assert_true(s[i].start == at);
+		assert_int_equal(s[i].start, at);
 		assert_true(s[i].len > 0);
 		at += s[i].len;
 	}
-	assert_true(at == 1 << 20);
+	assert_int_equal(at, 1 << 20);
 
 	struct da_owner w[8];
 	/* the table */
@@ -145,30 +145,32 @@ static void test_ownership_invariants(void **state)
 	assert_int_equal(da_owners_at(o, 0, 5000, w, 8, true), 2);
 	assert_string_equal(w[1].kind, "partition");
 	assert_string_equal(w[1].name, "p1");
-	assert_true(w[1].offset == 5000 - 4096);
+	assert_int_equal(w[1].offset, 5000 - 4096);
 	assert_false(w[1].conflict);
 	/* p1 and p2 overlap at 204800..311296: both listed, in conflict */
 	int k = da_owners_at(o, 0, 250000, w, 8, true);
 	assert_int_equal(k, 4);
 	assert_true(w[2].conflict && w[3].conflict);
 	assert_string_equal(w[2].name, "p1");
-	assert_true(w[2].offset == 250000 - 4096);
+	assert_int_equal(w[2].offset, 250000 - 4096);
 	assert_string_equal(w[3].name, "p2");
-	assert_true(w[3].offset == 250000 - 204800);
+	assert_int_equal(w[3].offset, 250000 - 204800);
 	/* past every claim: nobody */
 	assert_int_equal(da_owners_at(o, 0, 1000000, w, 8, true), 0);
 	/* locate from a partition down to the disk */
 	size_t d;
 	uint64_t doff, run;
 	assert_int_equal(da_ownership_locate(o, p2, 10, &d, &doff, &run), 0);
-	assert_true(d == 0 && doff == 204810 && run == 200 * 1024 - 10);
+	assert_int_equal(d, 0);
+	assert_int_equal(doff, 204810);
+	assert_int_equal(run, 200 * 1024 - 10);
 	/* summary of the whole disk: most of it no owner */
 	struct da_cell c;
 	da_summarize_disk(o, 0, 0, 1 << 20, &c);
 	assert_int_equal(c.region_id, -1);
 	assert_true(c.conflict);
-	assert_true(c.bytes == 1 << 20);
-	assert_true(c.hole == 1 << 20);
+	assert_int_equal(c.bytes, 1 << 20);
+	assert_int_equal(c.hole, 1 << 20);
 
 	da_ownership_free(o);
 	da_machine_close(m);

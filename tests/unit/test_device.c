@@ -113,7 +113,7 @@ static void test_file_basics(void **state)
 	struct da_target t[2];
 
 	assert_string_equal(d->name, "basic.img");
-	assert_true(d->size == size);
+	assert_int_equal(d->size, size);
 	assert_int_equal(d->block_size, 512);
 	assert_true(d->is_disk);
 	assert_int_equal(d->refcount, 1);
@@ -136,9 +136,9 @@ static void test_file_basics(void **state)
 
 	/* the bottom of every stack */
 	assert_int_equal(da_device_map_block(d, 0, t, 2), 0);
-	assert_true(da_device_contiguous(d, 0) == size);
-	assert_true(da_device_contiguous(d, size - 1) == 1);
-	assert_true(da_device_contiguous(d, size) == 0);
+	assert_int_equal(da_device_contiguous(d, 0), size);
+	assert_int_equal(da_device_contiguous(d, size - 1), 1);
+	assert_int_equal(da_device_contiguous(d, size), 0);
 	da_device_unref(d);
 }
 
@@ -241,22 +241,22 @@ static void test_file_holes(void **state)
 	uint64_t run;
 	assert_non_null(d);
 	assert_int_equal(da_device_extent(d, 0, &run), 0);
-	assert_true(run == 4 * M);
+	assert_int_equal(run, 4 * M);
 	assert_int_equal(da_device_extent(d, 1000, &run), 0);
-	assert_true(run == 4 * M - 1000);
+	assert_int_equal(run, 4 * M - 1000);
 	assert_int_equal(da_device_extent(d, 4 * M, &run), 1);
-	assert_true(run == 4096);
+	assert_int_equal(run, 4096);
 	assert_int_equal(da_device_extent(d, 4 * M + 100, &run), 1);
-	assert_true(run == 4096 - 100);
+	assert_int_equal(run, 4096 - 100);
 	assert_int_equal(da_device_extent(d, 4 * M + 4096, &run), 0);
-	assert_true(run == 8 * M - 4096);
+	assert_int_equal(run, 8 * M - 4096);
 	assert_int_equal(da_device_extent(d, 12 * M, &run), 1);
-	assert_true(run == 8192);
+	assert_int_equal(run, 8192);
 	/* a hole to the end (SEEK_DATA answers ENXIO) */
 	assert_int_equal(da_device_extent(d, 12 * M + 8192, &run), 0);
-	assert_true(run == 4 * M - 8192);
+	assert_int_equal(run, 4 * M - 8192);
 	assert_int_equal(da_device_extent(d, 16 * M - 1, &run), 0);
-	assert_true(run == 1);
+	assert_int_equal(run, 1);
 	assert_int_equal(da_device_extent(d, 16 * M, &run), -1);
 
 	/* walking the extents covers the device exactly */
@@ -269,19 +269,19 @@ static void test_file_holes(void **state)
 			data += run;
 		off += run;
 	}
-	assert_true(off == d->size);
-	assert_true(data == 4096 + 8192);
+	assert_int_equal(off, d->size);
+	assert_int_equal(data, 4096 + 8192);
 
 	/* holes seen through a slice, clipped to it */
 	struct da_device *s = da_offset_device_new("sparse/p1", d, 2 * M,
 						   10 * M + 4096, &err);
 	assert_non_null(s);
 	assert_int_equal(da_device_extent(s, 0, &run), 0);
-	assert_true(run == 2 * M);
+	assert_int_equal(run, 2 * M);
 	assert_int_equal(da_device_extent(s, 2 * M, &run), 1);
-	assert_true(run == 4096);
+	assert_int_equal(run, 4096);
 	assert_int_equal(da_device_extent(s, 10 * M, &run), 1);
-	assert_true(run == 4096);           /* data runs past the slice */
+	assert_int_equal(run, 4096);           /* data runs past the slice */
 	/* and through a linear device made of pieces of it */
 	struct da_linear_seg seg[2] = {
 		{ 0, 2 * M, d, 3 * M },     /* hole 1M, data 4K, hole */
@@ -290,13 +290,13 @@ static void test_file_holes(void **state)
 	struct da_device *l = da_linear_device_new("lv", 3 * M, seg, 2, &err);
 	assert_non_null(l);
 	assert_int_equal(da_device_extent(l, 0, &run), 0);
-	assert_true(run == M);
+	assert_int_equal(run, M);
 	assert_int_equal(da_device_extent(l, M, &run), 1);
-	assert_true(run == 4096);
+	assert_int_equal(run, 4096);
 	assert_int_equal(da_device_extent(l, M + 4096, &run), 0);
-	assert_true(run == M - 4096);
+	assert_int_equal(run, M - 4096);
 	assert_int_equal(da_device_extent(l, 2 * M, &run), 0);
-	assert_true(run == M);
+	assert_int_equal(run, M);
 	da_device_unref(l);
 	da_device_unref(s);
 	da_device_unref(d);
@@ -354,7 +354,7 @@ static void test_offset(void **state)
 						   50000, &err);
 	assert_non_null(p);
 	assert_int_equal(d->refcount, 2);
-	assert_true(p->size == 50000);
+	assert_int_equal(p->size, 50000);
 	assert_false(p->is_disk);
 	assert_int_equal(p->block_size, 512);
 
@@ -368,13 +368,13 @@ static void test_offset(void **state)
 
 	assert_int_equal(da_device_map_block(p, 0, t, 2), 1);
 	assert_ptr_equal(t[0].dev, d);
-	assert_true(t[0].offset == 10000);
+	assert_int_equal(t[0].offset, 10000);
 	assert_int_equal(da_device_map_block(p, 49999, t, 2), 1);
-	assert_true(t[0].offset == 59999);
+	assert_int_equal(t[0].offset, 59999);
 	assert_int_equal(da_device_map_block(p, 50000, t, 2), 0);
-	assert_true(da_device_contiguous(p, 0) == 50000);
-	assert_true(da_device_contiguous(p, 49999) == 1);
-	assert_true(da_device_contiguous(p, 50000) == 0);
+	assert_int_equal(da_device_contiguous(p, 0), 50000);
+	assert_int_equal(da_device_contiguous(p, 49999), 1);
+	assert_int_equal(da_device_contiguous(p, 50000), 0);
 
 	/* a slice of a slice */
 	struct da_device *q = da_offset_device_new("q", p, 100, 200, &err);
@@ -383,7 +383,7 @@ static void test_offset(void **state)
 	check_read(q, 0, 200, expect_shifted, &sh);
 	assert_int_equal(da_device_map_block(q, 5, t, 1), 1);
 	assert_ptr_equal(t[0].dev, p);
-	assert_true(t[0].offset == 105);
+	assert_int_equal(t[0].offset, 105);
 
 	/* bad slices */
 	assert_null(da_offset_device_new("x", d, 50001, 50000, &err));
@@ -418,12 +418,12 @@ static void test_overlay(void **state)
 	assert_non_null(o);
 	assert_int_equal(o->block_size, 4096);
 	assert_int_equal(d->block_size, 512);
-	assert_true(o->size == d->size);
+	assert_int_equal(o->size, d->size);
 	check_read(o, 4000, 5000, expect_file, &f);
 	assert_int_equal(da_device_map_block(o, 777, t, 1), 1);
 	assert_ptr_equal(t[0].dev, d);
-	assert_true(t[0].offset == 777);
-	assert_true(da_device_contiguous(o, 777) == 65536 - 777);
+	assert_int_equal(t[0].offset, 777);
+	assert_int_equal(da_device_contiguous(o, 777), 65536 - 777);
 	assert_null(da_blocksize_overlay_new(d, 0, &err));
 	assert_null(da_blocksize_overlay_new(d, 3000, &err));
 	assert_null(da_blocksize_overlay_new(NULL, 4096, &err));
@@ -496,27 +496,27 @@ static void test_linear(void **state)
 	/* map_block and contiguous at every segment edge */
 	assert_int_equal(da_device_map_block(l, 0, t, 2), 1);
 	assert_ptr_equal(t[0].dev, b);
-	assert_true(t[0].offset == 50000);
-	assert_true(da_device_contiguous(l, 0) == 100000);
+	assert_int_equal(t[0].offset, 50000);
+	assert_int_equal(da_device_contiguous(l, 0), 100000);
 	assert_int_equal(da_device_map_block(l, 99999, t, 2), 1);
-	assert_true(t[0].offset == 149999);
-	assert_true(da_device_contiguous(l, 99999) == 1);
+	assert_int_equal(t[0].offset, 149999);
+	assert_int_equal(da_device_contiguous(l, 99999), 1);
 	assert_int_equal(da_device_map_block(l, 100000, t, 2), 1);
 	assert_ptr_equal(t[0].dev, a);
-	assert_true(t[0].offset == 170000);
-	assert_true(da_device_contiguous(l, 100000) == 30000);
+	assert_int_equal(t[0].offset, 170000);
+	assert_int_equal(da_device_contiguous(l, 100000), 30000);
 	assert_int_equal(da_device_map_block(l, 130000, t, 2), 0);
 	assert_int_equal(da_device_map_block(l, 169999, t, 2), 0);
-	assert_true(da_device_contiguous(l, 135000) == 35000);
+	assert_int_equal(da_device_contiguous(l, 135000), 35000);
 	assert_int_equal(da_device_map_block(l, 200000, t, 2), 1);
-	assert_true(t[0].offset == 30000);
-	assert_true(da_device_contiguous(l, 200000) == 40000);
+	assert_int_equal(t[0].offset, 30000);
+	assert_int_equal(da_device_contiguous(l, 200000), 40000);
 	assert_int_equal(da_device_map_block(l, 240000, t, 2), 1);
 	assert_ptr_equal(t[0].dev, b);
-	assert_true(t[0].offset == 199999);
-	assert_true(da_device_contiguous(l, 240000) == 1);
+	assert_int_equal(t[0].offset, 199999);
+	assert_int_equal(da_device_contiguous(l, 240000), 1);
 	assert_int_equal(da_device_map_block(l, 240001, t, 2), 0);
-	assert_true(da_device_contiguous(l, 240001) == 0);
+	assert_int_equal(da_device_contiguous(l, 240001), 0);
 
 	/* walking by contiguous visits every segment once */
 	uint64_t off = 0;
@@ -629,16 +629,16 @@ static void test_striped(void **state)
 		striped_naive(&ref, off, &st, &w);
 		assert_int_equal(da_device_map_block(d, off, t, 2), 1);
 		assert_ptr_equal(t[0].dev, s[st]);
-		assert_true(t[0].offset == w);
+		assert_int_equal(t[0].offset, w);
 		uint64_t c = da_device_contiguous(d, off);
 		uint64_t want = 1000 - off % 1000;
 		if (want > size - off)
 			want = size - off;
-		assert_true(c == want);
+		assert_int_equal(c, want);
 	}
-	assert_true(da_device_contiguous(d, 1000) == 1000);
-	assert_true(da_device_contiguous(d, 1999) == 1);
-	assert_true(da_device_contiguous(d, size - 500) == 500);
+	assert_int_equal(da_device_contiguous(d, 1000), 1000);
+	assert_int_equal(da_device_contiguous(d, 1999), 1);
+	assert_int_equal(da_device_contiguous(d, size - 500), 500);
 	assert_int_equal(da_device_map_block(d, size, t, 2), 0);
 
 	/* exact fit: stripe 0 needs 7 chunks + 500 bytes, the others 7 */
@@ -674,12 +674,12 @@ static void test_striped(void **state)
 	assert_int_equal(err.code, ENXIO);
 	check_read(m, 2000, 1000, expect_striped, &ref);
 	assert_int_equal(da_device_map_block(m, 1500, t, 2), 0);
-	assert_true(da_device_contiguous(m, 1500) == 500);
+	assert_int_equal(da_device_contiguous(m, 1500), 500);
 	uint64_t run;
 	assert_int_equal(da_device_extent(m, 1500, &run), 0);
-	assert_true(run == 500);
+	assert_int_equal(run, 500);
 	assert_int_equal(da_device_extent(m, 2000, &run), 1);
-	assert_true(run == 1000);
+	assert_int_equal(run, 1000);
 	da_device_unref(m);
 
 	for (int i = 0; i < 3; i++)
@@ -709,14 +709,14 @@ static void test_mirror(void **state)
 	/* map_block: every present copy, even beyond max */
 	assert_int_equal(da_device_map_block(m, 10, t, 3), 2);
 	assert_ptr_equal(t[0].dev, a);
-	assert_true(t[0].offset == 110);
+	assert_int_equal(t[0].offset, 110);
 	assert_ptr_equal(t[1].dev, b);
-	assert_true(t[1].offset == 2010);
+	assert_int_equal(t[1].offset, 2010);
 	memset(t, 0, sizeof(t));
 	assert_int_equal(da_device_map_block(m, 39999, t, 1), 2);
-	assert_true(t[0].offset == 40099);
+	assert_int_equal(t[0].offset, 40099);
 	assert_null(t[1].dev);
-	assert_true(da_device_contiguous(m, 5) == 39995);
+	assert_int_equal(da_device_contiguous(m, 5), 39995);
 	assert_int_equal(da_device_read(m, buf, 2, 39999, &err), -1);
 	assert_int_equal(err.code, EINVAL);
 
@@ -739,7 +739,7 @@ static void test_mirror(void **state)
 	assert_int_equal(da_device_read(m3, buf, 4, 0, &err), -1);
 	assert_int_equal(err.code, ENXIO);
 	assert_int_equal(da_device_map_block(m3, 0, t, 3), 0);
-	assert_true(da_device_contiguous(m3, 0) == 100);
+	assert_int_equal(da_device_contiguous(m3, 0), 100);
 	da_device_unref(m3);
 
 	/* copies that do not fit */

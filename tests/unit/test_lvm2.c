@@ -275,22 +275,24 @@ static void test_pv_wrap(void **state)
 	assert_int_equal(da_obj_get(n->props, "pe_allocated")->u.i, 3);
 	struct da_volume *v = volume(m, "vg/lv1");
 	assert_non_null(v);
-	assert_true(v->dev->size == 3 * MiB);
+	assert_int_equal(v->dev->size, 3 * MiB);
 	struct da_target t;
 	assert_int_equal(da_device_map_block(v->dev, 0, &t, 1), 1);
-	assert_true(t.dev == n->dev && t.offset == MiB + 3 * MiB);
+	assert_ptr_equal(t.dev, n->dev);
+	assert_int_equal(t.offset, MiB + 3 * MiB);
 	assert_int_equal(da_device_map_block(v->dev, 2 * MiB + 5, &t, 1), 1);
-	assert_true(t.offset == MiB + 9 * MiB + 5);
+	assert_int_equal(t.offset, MiB + 9 * MiB + 5);
 	/* regions: label, metadata, extents, padding; no gaps */
 	uint64_t at = 0;
 	for (size_t i = 0; i < n->nregions; i++) {
-		assert_true(n->regions[i].start == at);
+		assert_int_equal(n->regions[i].start, at);
 		at += n->regions[i].len;
 	}
-	assert_true(at == PV_SIZE);
+	assert_int_equal(at, PV_SIZE);
 	struct da_usage u;
 	assert_int_equal(n->plugin->usage(n, MiB, 15 * MiB, &u), 0);
-	assert_true(u.used == 3 * MiB && u.free == 12 * MiB);
+	assert_int_equal(u.used, 3 * MiB);
+	assert_int_equal(u.free, 12 * MiB);
 	da_machine_close(m);
 }
 
@@ -379,7 +381,7 @@ static void test_pv_raid1(void **state)
 	struct da_volume *v = volume(m, "vg/r");
 	assert_non_null(v);
 	assert_string_equal(reason(v), "");
-	assert_true(v->dev->size == 2 * MiB);
+	assert_int_equal(v->dev->size, 2 * MiB);
 	/* both copies, down on the PV */
 	struct da_target mir, t[4];
 	assert_int_equal(da_device_map_block(v->dev, MiB + 7, &mir, 1), 1);
@@ -389,7 +391,8 @@ static void test_pv_raid1(void **state)
 		struct da_target d;
 		assert_int_equal(da_device_map_block(t[i].dev, t[i].offset,
 						     &d, 1), 1);
-		assert_true(d.dev == n->dev && d.offset == want[i]);
+		assert_ptr_equal(d.dev, n->dev);
+		assert_int_equal(d.offset, want[i]);
 	}
 	assert_int_equal(da_obj_get(n->props, "pe_allocated")->u.i, 6);
 	da_machine_close(m);

@@ -1,0 +1,118 @@
+/* The title bar (the view, the zoom, the cursor, the disks) and the status
+ * bar (key hints, the last message, the index's progress).  The title
+ * bar's pane also holds the keys of the whole explorer: quit, help, the
+ * disk switch and the focus.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ui.h"
+
+static void title_draw(struct ui *u)
+{
+	struct view *v = view_cur(u);
+	char line[1024], hc[48];
+	da_human_size(v->cell, hc, sizeof(hc));
+	if (v->cell & (v->cell - 1))     /* not a round size: say it exactly */
+		snprintf(hc + strlen(hc), sizeof(hc) - strlen(hc), " (%" PRIu64
+			 " B)", v->cell);
+	/* what matters most first: narrow terminals cut the tail */
+	int k = snprintf(line, sizeof(line), " diskatlas | view %s | 1 cell = "
+			 "%s | @ 0x%" PRIx64 " |", v->name, hc, v->cursor);
+	if (k > u->cols)           /* narrow: the zoom before the name */
+		k = snprintf(line, sizeof(line), " 1 cell = %s | %s | @ 0x%"
+			     PRIx64 " |", hc, v->name, v->cursor);
+	for (size_t d = 0; d < u->m->ndisks && k < 900; d++) {
+		char hs[32];
+		da_human_size(u->m->disks[d].dev->size, hs, sizeof(hs));
+		k += snprintf(line + k, sizeof(line) - (size_t)k,
+			      d == u->disk ? " [%s %s]" : " %s %s",
+			      u->m->disks[d].name, hs);
+	}
+	role_on(ROLE_TITLE);
+	fill_line(0, 0, u->cols);
+	put_text(0, 0, u->cols, line);
+	role_on(ROLE_TEXT);
+}
+
+static void switch_disk(struct ui *u, int dir)
+{
+	size_t n = u->m->ndisks;
+	if (n < 2) {
+		ui_message(u, false, "only one disk");
+		return;
+	}
+	u->disk = (u->disk + n + (size_t)(dir > 0 ? 1 : n - 1)) % n;
+	view_clamp(u, view_cur(u));
+	u->side_scroll = 0;
+	ui_message(u, false, "disk %s", u->m->disks[u->disk].name);
+}
+
+static int title_key(struct ui *u, int ch, bool code)
+{
+	if (code) {
+		if (ch != KEY_BTAB)
+			return PANE_PASS;
+		u->focus = u->focus == FOCUS_MAP ? FOCUS_SIDE : FOCUS_MAP;
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	switch (ch) {
+	case 'q': case 'Q':
+		u->exit_status = 0;
+		return PANE_HANDLED | PANE_QUIT;
+	case '\t':
+		u->focus = u->focus == FOCUS_MAP ? FOCUS_SIDE : FOCUS_MAP;
+		break;
+	case '[': switch_disk(u, -1); break;
+	case ']': switch_disk(u, +1); break;
+	case '?': u->help = true; u->help_scroll = 0; break;
+	case 27: break;
+	default: return PANE_PASS;
+	}
+	return PANE_HANDLED | PANE_REDRAW;
+}
+
+const struct pane_class title_pane = {
+	.name = "title",
+	.draw = title_draw,
+	.key = title_key,
+};
+
+static void status_draw(struct ui *u)
+{
+	role_on(ROLE_STATUS);
+	fill_line(u->status.y, 0, u->cols);
+	char right[64] = "";
+	if (!index_ready(u)) {
+		int done, total;
+		bg_index_progress(&u->index, &done, &total);
+		snprintf(right, sizeof(right), " indexing files%s %d%% ",
+			 draw_ellipsis(), total > 0 ? done * 100 / total : 0);
+	}
+	/* columns, not bytes: the Unicode ellipsis is 3 bytes wide 1 */
+	int rw = (int)strlen(right) - (u->unicode && right[0] ? 2 : 0);
+	const char *hints = u->help ? " ?/q/Esc close help  arrows scroll"
+		: u->focus == FOCUS_SIDE
+		? " Tab map  arrows scroll  q quit  ? help"
+		: " q quit  ? help  arrows move  +/- zoom  Enter into  "
+		  "Bksp out  g go  / find  n/N next  Tab side";
+	if (u->msg[0]) {
+		role_on(u->msg_error ? ROLE_ERROR : ROLE_MESSAGE);
+		char m[300];
+		snprintf(m, sizeof(m), " %s ", u->msg);
+		put_text(u->status.y, 0, u->cols - rw, m);
+	} else {
+		put_text(u->status.y, 0, u->cols - rw, hints);
+	}
+	if (rw) {
+		role_on(ROLE_MESSAGE);
+		put_text(u->status.y, u->cols - rw, rw, right);
+	}
+	role_on(ROLE_TEXT);
+}
+
+const struct pane_class status_pane = {
+	.name = "status",
+	.draw = status_draw,
+};

@@ -1,0 +1,105 @@
+/* The frame benchmark: DISKATLAS_FRAME_BENCH=N renders N frames off screen
+ * (a curses screen on /dev/null, map 200x60) over a sweep of zooms and
+ * positions and prints the median and worst frame times instead of
+ * opening the explorer.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ui.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Draw frames over the zoom levels a user steps through with + and over
+ * spread positions, every cell summarised afresh; print median and worst. */
+static void bench_view(struct ui *u, double *t, int frames, double index_ms)
+{
+	struct view *v = view_cur(u);
+	uint64_t levels[64];
+	int nl = 0;
+	v->cell = view_fit_cell(u, v);
+	levels[nl++] = v->cell;
+	while (nl < 64) {
+		view_zoom(u, v, +1);
+		if (v->cell == levels[nl - 1])
+			break;
+		levels[nl++] = v->cell;
+	}
+	int n = 0;
+	for (int k = 0; n < frames; k++) {
+		v->cell = levels[k % nl];
+		uint64_t pos = (uint64_t)((k * 7919) % 97) * (v->size / 97);
+		view_set_cursor(u, v, pos);
+		u->cache.valid = false;
+		double a = now_ms();
+		ui_draw(u);
+		t[n++] = now_ms() - a;
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	char hs[32], lo[32], hi[32];
+	da_human_size(v->size, hs, sizeof(hs));
+	da_human_size(levels[nl - 1], lo, sizeof(lo));
+	da_human_size(levels[0], hi, sizeof(hi));
+	printf("frames: %s %s (%s): map %dx%d, %d frames over %d zoom levels "
+	       "(1 cell = %s .. %s) and spread positions: median %.2f ms, "
+	       "worst %.2f ms; index build %.0f ms\n",
+	       v->disk >= 0 ? "disk" : "view", v->name, hs, u->map_cols,
+	       u->map_rows, n, nl, lo, hi, t[n / 2], t[n - 1], index_ms);
+}
+
+int frame_bench(struct ui *u, int frames)
+{
+	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	if (!out || !in)
+		return 1;
+	const char *term = getenv("TERM");
+	if (!term || !*term || !strcmp(term, "dumb"))
+		setenv("TERM", "xterm-256color", 1);
+	u->unicode = true;
+	if (ui_init(u, out, in) < 0) {
+		fprintf(stderr, "diskatlas: cannot open a curses screen\n");
+		return 1;
+	}
+	/* a 200x60 map: 200 + side pane wide, 60 + legend + bars high */
+	resizeterm(80, 200 + UI_SIDE_COLS + 2);
+	ui_layout(u);
+	resizeterm(LINES + 60 - u->map_rows, 200 + UI_SIDE_COLS + 2);
+	ui_layout(u);
+	view_init_all(u);
+	double t0 = now_ms();
+	bg_index_build(&u->index, u->m);
+	double index_ms = now_ms() - t0;
+	if (frames < 1)
+		frames = 200;
+	double *t = calloc((size_t)frames, sizeof(*t));
+	if (!t)
+		return 1;
+	for (size_t d = 0; d < u->m->ndisks; d++) {
+		u->disk = d;
+		bench_view(u, t, frames, index_ms);
+		/* and the space of what owns the middle of the disk (a
+		 * partition's filesystem, an LV): summaries through locate */
+		struct view *v = view_cur(u);
+		view_set_cursor(u, v, v->size / 2);
+		if (view_enter(u) == 0)
+			bench_view(u, t, frames, index_ms);
+	}
+	free(t);
+	ui_end();
+	fclose(out);
+	fclose(in);
+	return 0;
+}

@@ -1,0 +1,75 @@
+/* The drawing toolkit: text roles and their colours, map-cell glyphs, and
+ * text cut to a width.  A leaf: it knows curses and the engine's region
+ * table, nothing of the explorer (not its state), and includes no other
+ * ui/ header (tests/integration/ui-layers.sh checks).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef DA_DRAW_H
+#define DA_DRAW_H
+
+#include <stdbool.h>
+
+#include <curses.h>
+
+struct da_ownership;
+
+/* A rectangle of the screen. */
+struct rect {
+	int y, x, h, w;
+};
+
+static inline bool rect_has(const struct rect *r, int y, int x)
+{
+	return y >= r->y && y < r->y + r->h && x >= r->x && x < r->x + r->w;
+}
+
+/* Colour roles for text; map cells use region colours. */
+enum ui_role {
+	ROLE_TITLE, ROLE_STATUS, ROLE_MESSAGE, ROLE_ERROR, ROLE_HEADING,
+	ROLE_TEXT, ROLE_DIM, ROLE_FRAME, ROLE_FOCUS, ROLE_CURSOR, ROLE_PROMPT,
+	ROLE_CONFLICT, ROLE_COUNT
+};
+
+/* What a cell's glyph says about the bytes under it. */
+enum fill {
+	FILL_FULL, FILL_MOSTLY, FILL_PARTLY, FILL_FREE, FILL_HOLE, FILL_META,
+	FILL_UNMAPPED, FILL_NONE, FILL_COUNT
+};
+
+/* colors.c: the theme, from 0, 8 or 256 colours (after start_color) and
+ * whether block glyphs can be drawn; a colour per region of o.  Returns
+ * the colours in effect (0 when the pair table cannot be had). */
+int colors_init(int colors, bool unicode, const struct da_ownership *o);
+void colors_free(void);
+/* Attributes and extended pair for a text role. */
+void colors_role(enum ui_role r, attr_t *attr, int *pair);
+/* Foreground colour for a region (-1: no owner) in the current theme. */
+int colors_region_fg(int region);
+/* A pair for (fg, bg) colours, allocated on first use. */
+int colors_pair(int fg, int bg);
+/* Set the text attributes for a role on stdscr. */
+void role_on(enum ui_role r);
+/* A cchar_t for a map cell; without colours the region's letter. */
+void cell_glyph(int region, enum fill f, bool conflict, bool cursor,
+		cchar_t *out);
+/* Half-block: upper and lower cells in one character. */
+void half_glyph(int up, enum fill fu, int down, enum fill fd,
+		int cursor_half, cchar_t *out);
+
+/* draw.c */
+/* Block glyphs and Unicode rules (a UTF-8 locale), else ASCII. */
+void draw_set_unicode(bool on);
+bool draw_unicode(void);
+/* UTF-8 text at (y, x), cut to w columns; bytes that do not decode
+ * become '?'. */
+void put_text(int y, int x, int w, const char *s);
+/* The same, ending in an ellipsis when it had to be cut. */
+void put_text_cut(int y, int x, int w, const char *s);
+/* Blanks over w columns from (y, x). */
+void fill_line(int y, int x, int w);
+/* "\u2026" in a UTF-8 theme, else "..." */
+const char *draw_ellipsis(void);
+/* A horizontal or vertical rule's character for the theme. */
+const char *draw_hrule(void);
+const char *draw_vrule(void);
+
+#endif

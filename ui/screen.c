@@ -1,0 +1,183 @@
+/* The screen: where each pane goes, drawing every pane, and handing keys
+ * and mouse events to the panes (pane.h).  This is the only dispatch: a
+ * pane never calls another pane's handlers.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui.h"
+
+void ui_layout(struct ui *u)
+{
+	/* a view showing all of its space keeps doing so after a resize */
+	bool *fit = calloc(u->m->ndisks * UI_MAX_DEPTH, sizeof(bool));
+	for (size_t d = 0; fit && d < u->m->ndisks; d++)
+		for (int i = 0; i < u->depths[d]; i++)
+			fit[d * UI_MAX_DEPTH + (size_t)i] = u->stacks[d][i].min_cell &&
+				u->stacks[d][i].cell >= view_fit_cell(u, &u->stacks[d][i]);
+	u->rows = LINES;
+	u->cols = COLS;
+	u->too_small = u->cols < UI_MIN_COLS || u->rows < UI_MIN_ROWS;
+	if (u->too_small) {
+		free(fit);
+		return;
+	}
+	int body = u->rows - 2;
+	u->title = (struct rect){ 0, 0, 1, u->cols };
+	u->status = (struct rect){ u->rows - 1, 0, 1, u->cols };
+	struct rect area;
+	u->side_below = u->cols < UI_WIDE_COLS;
+	if (!u->side_below) {
+		int sw = UI_SIDE_COLS + 1;
+		u->side = (struct rect){ 1, u->cols - sw, body, sw };
+		area = (struct rect){ 1, 0, body, u->cols - sw - 1 };
+	} else {
+		int sh = body / 3 < 6 ? 6 : body / 3;
+		if (u->line_mode)
+			sh = u->nside + 1;    /* printed, not scrolled */
+		if (sh > body - 3)
+			sh = body - 3;
+		u->side = (struct rect){ 1 + body - sh, 0, sh, u->cols };
+		area = (struct rect){ 1, 0, body - sh, u->cols };
+	}
+	/* the legend: sized for every region there is, so the layout does
+	 * not jump as the map scrolls; at most a third of the area */
+	size_t nreg;
+	da_ownership_regions(u->o, &nreg);
+	int per = area.w / 26 > 0 ? area.w / 26 : 1;
+	int lh = (int)((nreg + 2 + (size_t)per - 1) / (size_t)per) + 1;
+	int cap = area.h / 3 > 2 ? area.h / 3 : 2;
+	if (lh > cap)
+		lh = cap;
+	if (area.h - lh < 2)
+		lh = area.h - 2 > 0 ? area.h - 2 : 0;
+	u->legend = (struct rect){ area.y + area.h - lh, area.x, lh, area.w };
+	u->map = (struct rect){ area.y, area.x, area.h - lh, area.w };
+	u->map_cols = u->map.w > 0 ? u->map.w : 1;
+	u->map_rows = (u->map.h > 0 ? u->map.h : 1) * (u->half ? 2 : 1);
+	for (size_t d = 0; d < u->m->ndisks; d++) {
+		for (int i = 0; i < u->depths[d]; i++) {
+			struct view *v = &u->stacks[d][i];
+			if (fit && fit[d * UI_MAX_DEPTH + (size_t)i])
+				v->cell = view_fit_cell(u, v);
+			view_clamp(u, v);
+		}
+	}
+	free(fit);
+}
+
+/* ---- drawing ---- */
+
+static void too_small_draw(struct ui *u)
+{
+	/* one line, the longest form that fits */
+	char notes[3][64];
+	snprintf(notes[0], sizeof(notes[0]), "terminal too small "
+		 "(need %dx%d)", UI_MIN_COLS, UI_MIN_ROWS);
+	snprintf(notes[1], sizeof(notes[1]), "terminal too small, "
+		 "need %dx%d", UI_MIN_COLS, UI_MIN_ROWS);
+	snprintf(notes[2], sizeof(notes[2]), "terminal too small");
+	int i = 0;
+	while (i < 2 && (int)strlen(notes[i]) > u->cols)
+		i++;
+	role_on(ROLE_TEXT);
+	put_text(0, 0, u->cols, notes[i]);
+	curs_set(0);
+}
+
+void ui_draw(struct ui *u)
+{
+	erase();
+	if (u->too_small) {
+		too_small_draw(u);
+		refresh();
+		return;
+	}
+	/* the help screen covers the body; the prompt takes the status line */
+	static const struct pane_class *const body[] = {
+		&map_pane, &legend_pane, &side_pane,
+	};
+	title_pane.draw(u);
+	if (u->help)
+		help_pane.draw(u);
+	else
+		for (size_t i = 0; i < sizeof(body) / sizeof(body[0]); i++)
+			body[i]->draw(u);
+	if (!u->prompt)
+		curs_set(0);
+	(u->prompt ? &prompt_pane : &status_pane)->draw(u);
+	refresh();
+}
+
+/* ---- input ---- */
+
+static int finish(struct ui *u, int r)
+{
+	if (r & PANE_LAYOUT)
+		ui_layout(u);
+	if (r & PANE_QUIT)
+		u->quit = true;
+	return r;
+}
+
+/* The wheel is the map's zoom keys wherever it turns; a click goes to the
+ * pane under it (the help screen, while open, takes every click). */
+static int on_mouse(struct ui *u)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return PANE_HANDLED;
+	if (ev.bstate & BUTTON4_PRESSED)
+		return map_pane.key(u, '+', false);
+	if (ev.bstate & BUTTON5_PRESSED)
+		return map_pane.key(u, '-', false);
+	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return PANE_HANDLED;
+	if (u->help)
+		return help_pane.mouse(u, ev.y, ev.x, ev.bstate);
+	static const struct pane_class *const hit[] = { &map_pane, &side_pane };
+	for (size_t i = 0; i < sizeof(hit) / sizeof(hit[0]); i++) {
+		const struct pane_class *p = hit[i];
+		if (!p->mouse || !p->area || !rect_has(p->area(u), ev.y, ev.x))
+			continue;
+		int r = p->mouse(u, ev.y, ev.x, ev.bstate);
+		if (r & PANE_HANDLED)
+			return r;
+	}
+	return PANE_HANDLED;
+}
+
+int ui_key(struct ui *u, int ch, bool code)
+{
+	if (code && ch == KEY_RESIZE) {
+		ui_layout(u);
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (u->too_small)
+		return finish(u, !code && (ch == 'q' || ch == 'Q')
+			      ? PANE_HANDLED | PANE_QUIT : PANE_REDRAW);
+	/* modal: the prompt takes every key, the help every key but the
+	 * mouse's */
+	if (u->prompt)
+		return finish(u, prompt_pane.key(u, ch, code) | PANE_REDRAW);
+	if (code && ch == KEY_MOUSE)
+		return finish(u, on_mouse(u) | PANE_REDRAW);
+	if (u->help)
+		return finish(u, help_pane.key(u, ch, code) | PANE_REDRAW);
+	/* a key clears the last message; the focused pane first, then the
+	 * map's keys, then the keys of the whole explorer (the title bar's) */
+	u->msg[0] = '\0';
+	const struct pane_class *chain[3];
+	int n = 0;
+	if (u->focus == FOCUS_SIDE)
+		chain[n++] = &side_pane;
+	chain[n++] = &map_pane;
+	chain[n++] = &title_pane;
+	for (int i = 0; i < n; i++) {
+		int r = chain[i]->key(u, ch, code);
+		if (r & PANE_HANDLED)
+			return finish(u, r | PANE_REDRAW);
+	}
+	return PANE_REDRAW;
+}
