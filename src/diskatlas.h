@@ -517,8 +517,6 @@ struct da_volume *da_machine_add_volume(struct da_machine *m,
 					const char *name, const char *kind,
 					struct da_device *dev,
 					struct da_value *props);
-/* Probe and scan one device (used by the scan driver for children). */
-struct da_node *da_scan_device(struct da_device *dev, int level);
 /* Every node of the machine, depth first (disks, then volumes). */
 typedef void (*da_node_fn)(struct da_node *n, void *arg);
 void da_machine_each_node(struct da_machine *m, da_node_fn fn, void *arg);

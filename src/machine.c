@@ -438,14 +438,6 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 	return n;
 }
 
-struct da_node *da_scan_device(struct da_device *dev, int level)
-{
-	struct scan *sc = da_xcalloc(1, sizeof(*sc));
-	struct da_node *n = scan_at(sc, dev, level, NULL);
-	free(sc);
-	return n;
-}
-
 /* The exit-status rule for short images: a structure that reaches past
  * the end of the device holding it is a problem of the machine (status 1,
  * one line per disk or volume), whatever the format; every other damage
