@@ -69,6 +69,11 @@ static inline bool range_ok(uint64_t off, uint64_t len, uint64_t size)
 	return off <= size && len <= size - off;
 }
 
+/* Append code point cp to out[0..n) as UTF-8 and return the new length;
+ * a code point that does not fit before cap - 1 is dropped; out stays
+ * NUL-terminated.  FAT's and exFAT's names go through it. */
+size_t da_put_utf8(char *out, size_t n, size_t cap, uint32_t cp);
+
 /* CRC-32 (IEEE 802.3, as GPT uses): crc32(0, buf, len). */
 uint32_t da_crc32(uint32_t crc, const void *buf, size_t len);
 

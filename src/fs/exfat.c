@@ -198,37 +198,6 @@ uint8_t *exfat_fat_load(struct da_device *dev, const struct exfat_geom *g,
 	return fat;
 }
 
-static size_t put_utf8(char *out, size_t n, size_t cap, uint32_t cp)
-{
-	char b[4];
-	size_t k;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		k = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		k = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | cp >> 12);
-		b[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		k = 3;
-	} else {
-		b[0] = (char)(0xF0 | cp >> 18);
-		b[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-		b[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		k = 4;
-	}
-	if (n + k < cap) {
-		memcpy(out + n, b, k);
-		n += k;
-	}
-	out[n] = 0;
-	return n;
-}
-
 size_t exfat_utf8(const uint16_t *u, size_t len, char *out, size_t cap)
 {
 	size_t n = 0;
@@ -244,7 +213,7 @@ size_t exfat_utf8(const uint16_t *u, size_t len, char *out, size_t cap)
 		} else if (c >= 0xD800 && c < 0xE000) {
 			c = 0xFFFD;
 		}
-		n = put_utf8(out, n, cap, c == '/' ? '_' : c);
+		n = da_put_utf8(out, n, cap, c == '/' ? '_' : c);
 	}
 	return n;
 }

@@ -38,47 +38,14 @@ static const uint16_t cp850[128] = {
 	0x00b0, 0x00a8, 0x00b7, 0x00b9, 0x00b3, 0x00b2, 0x25a0, 0x00a0,
 };
 
-/* Append code point cp as UTF-8; returns the new length (never past
- * cap - 1, always NUL-terminated). */
-static size_t put_utf8(char *out, size_t n, size_t cap, uint32_t cp)
-{
-	char b[4];
-	size_t k;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		k = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xC0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3F));
-		k = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xE0 | cp >> 12);
-		b[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		b[2] = (char)(0x80 | (cp & 0x3F));
-		k = 3;
-	} else {
-		b[0] = (char)(0xF0 | cp >> 18);
-		b[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-		b[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-		b[3] = (char)(0x80 | (cp & 0x3F));
-		k = 4;
-	}
-	if (n + k < cap) {
-		memcpy(out + n, b, k);
-		n += k;
-	}
-	out[n] = 0;
-	return n;
-}
-
 static size_t put_oem(char *out, size_t n, size_t cap, uint8_t c, bool lower)
 {
 	if (c >= 0x80)
-		return put_utf8(out, n, cap, cp850[c - 0x80]);
+		return da_put_utf8(out, n, cap, cp850[c - 0x80]);
 	if (lower && c >= 'A' && c <= 'Z')
 		c = (uint8_t)(c - 'A' + 'a');
 	/* a path separator in a name would forge a path */
-	return put_utf8(out, n, cap, c < 0x20 ? '?' : c == '/' ? '_' : c);
+	return da_put_utf8(out, n, cap, c < 0x20 ? '?' : c == '/' ? '_' : c);
 }
 
 /* The 8.3 name of a directory entry, with the NT case bits (0x08 lower
@@ -96,7 +63,7 @@ static void short_name(const uint8_t *e, char *out, size_t cap)
 		n = put_oem(out, n, cap, i == 0 && e[0] == 0x05 ? 0xE5 : e[i],
 			    e[12] & 0x08);
 	if (elen) {
-		n = put_utf8(out, n, cap, '.');
+		n = da_put_utf8(out, n, cap, '.');
 		for (int i = 0; i < elen; i++)
 			n = put_oem(out, n, cap, e[8 + i], e[12] & 0x10);
 	}
@@ -159,7 +126,7 @@ static bool lfn_name(const struct lfn *l, char *out, size_t cap)
 		} else if (c >= 0xD800 && c < 0xE000) {
 			c = 0xFFFD;
 		}
-		n = put_utf8(out, n, cap, c == '/' ? '_' : c);
+		n = da_put_utf8(out, n, cap, c == '/' ? '_' : c);
 	}
 	return n > 0;
 }
