@@ -497,15 +497,18 @@ struct da_machine *da_machine_open_disks(const char *name,
 const char *const *da_image_format_names(void);
 
 /* Probe every disk with the plugin tables, recurse into what is found,
- * assemble volumes and scan them.  Formats that do not parse become
- * unknown nodes with a reason: only a failure to read a disk fails. */
-int da_machine_scan(struct da_machine *m, da_error *err);
+ * assemble volumes and scan them.  Cannot fail: what does not parse (or
+ * cannot be read) becomes an unknown node with its reason, or a problem
+ * of the machine.  Scanning twice does nothing. */
+void da_machine_scan(struct da_machine *m);
 /* After the scan, volumes added since (da_luks_unlock) are scanned and
  * what they hold assembled (a VG on an unlocked LUKS volume), as
  * da_machine_scan does.  Returns how many volumes assembly added. */
 int da_machine_rescan(struct da_machine *m);
-/* Build every filesystem's file index (the slow part). */
-int da_machine_build_indexes(struct da_machine *m, da_error *err);
+/* Build every filesystem's file index (the slow part).  Cannot fail: a
+ * filesystem whose index fails keeps the reason on its node and still
+ * answers metadata roles. */
+void da_machine_build_indexes(struct da_machine *m);
 void da_machine_close(struct da_machine *m);
 
 /* Record a problem with a disk (see da_machine.problems). */

@@ -588,10 +588,10 @@ int da_machine_rescan(struct da_machine *m)
 	return (int)(m->nvolumes - before);
 }
 
-int da_machine_scan(struct da_machine *m, da_error *err)
+void da_machine_scan(struct da_machine *m)
 {
 	if (m->scanned)
-		return 0;
+		return;
 	struct scan *sc = da_xcalloc(1, sizeof(*sc));
 	for (size_t i = 0; i < m->ndisks; i++) {
 		struct da_disk *d = &m->disks[i];
@@ -604,8 +604,6 @@ int da_machine_scan(struct da_machine *m, da_error *err)
 	free(sc);
 	note_past_end(m);
 	m->scanned = true;
-	(void)err;
-	return 0;
 }
 
 static bool volume_named(const struct da_machine *m, const char *name,
@@ -695,16 +693,14 @@ static void index_one(struct da_node *n, void *arg)
 	__atomic_add_fetch(&r->m->index_done, 1, __ATOMIC_RELEASE);
 }
 
-int da_machine_build_indexes(struct da_machine *m, da_error *err)
+void da_machine_build_indexes(struct da_machine *m)
 {
 	int total = 0;
 	da_machine_each_node(m, count_indexable, &total);
 	__atomic_store_n(&m->index_total, total, __ATOMIC_RELEASE);
 	struct index_run r = { m, 0 };
-	da_machine_each_node(m, index_one, &r);
-	(void)err;
 	/* a filesystem whose index failed still answers metadata roles */
-	return 0;
+	da_machine_each_node(m, index_one, &r);
 }
 
 void da_machine_close(struct da_machine *m)

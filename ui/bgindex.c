@@ -6,8 +6,7 @@
 static void *index_main(void *arg)
 {
 	struct bg_index *ix = arg;
-	da_error err = { 0 };
-	da_machine_build_indexes(ix->m, &err);
+	da_machine_build_indexes(ix->m);
 	__atomic_store_n(&ix->ready, 1, __ATOMIC_RELEASE);
 	return NULL;
 }

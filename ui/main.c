@@ -652,22 +652,18 @@ int main(int argc, char **argv)
 	}
 	if (key_file || keys.ask)
 		da_machine_set_key_source(m, give_key, &keys);
-	int scanned = da_machine_scan(m, &err);
+	da_machine_scan(m);
 	/* every volume that could be opened has been: the key goes now */
 	da_secret_free(keys.key, DA_MAX_KEY + 1);
 	keys.key = NULL;
 	keys.ask = false;
-	if (scanned < 0) {
-		da_machine_close(m);
-		return fail(err.msg);
-	}
 	int status = 0;
 	if (mode == MODE_CAT) {
 		status = cat_bytes(m, where);
 	} else if (mode == MODE_LIST) {
 		/* the directory trees: what they find wrong (a cluster two
 		 * files claim, a cut chain) is part of what the scan found */
-		da_machine_build_indexes(m, &err);
+		da_machine_build_indexes(m);
 		da_report_list(stdout, m, json);
 		stdout_failed();
 	} else {
@@ -684,7 +680,7 @@ int main(int argc, char **argv)
 			return fail(err.msg);
 		}
 		if (mode == MODE_LOOKUP) {
-			da_machine_build_indexes(m, &err);
+			da_machine_build_indexes(m);
 			if (strcmp(where, "-") == 0)
 				status = lookup_stream(o, m, &wopts, json);
 			else

@@ -31,8 +31,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *specs[] = { a, b };
 	da_error err;
 	machine = da_machine_open("where", specs, 2, &err);
-	if (!machine || da_machine_scan(machine, &err) < 0 ||
-	    !(own = da_ownership_build(machine, &err))) {
+	if (machine)
+		da_machine_scan(machine);
+	if (!machine || !(own = da_ownership_build(machine, &err))) {
 		fprintf(stderr, "fuzz_where: %s (run tests/images/hostile.py "
 			"%s lvm-dup self3)\n", err.msg, dir);
 		exit(1);

@@ -35,8 +35,9 @@ int main(int argc, char **argv)
 	const char *specs[] = { argv[1] };
 	da_error err;
 	struct da_machine *m = da_machine_open("t", specs, 1, &err);
-	if (argc < 2 || !m || da_machine_scan(m, &err) < 0) return 2;
-	da_machine_build_indexes(m, &err);
+	if (argc < 2 || !m) return 2;
+	da_machine_scan(m);
+	da_machine_build_indexes(m);
 	da_machine_each_node(m, pick, NULL);
 	if (!found) return 3;
 	const struct da_fileindex *x = da_fi_get(found);

@@ -77,8 +77,8 @@ static void check_machine(const char *label, const char *const *specs,
 	struct da_machine *m = da_machine_open("test", specs, nspecs, &err);
 	if (!m)
 		fail_msg("%s: %s", label, err.msg);
-	assert_int_equal(da_machine_scan(m, &err), 0);
-	da_machine_build_indexes(m, &err);
+	da_machine_scan(m);
+	da_machine_build_indexes(m);
 	struct da_ownership *o = da_ownership_build(m, &err);
 	if (!o)
 		fail_msg("%s: %s", label, err.msg);

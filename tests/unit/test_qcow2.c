@@ -153,7 +153,7 @@ static void test_host_view(void **state)
 	da_error err = { 0 };
 	struct da_machine *m = open_img(&err);
 	assert_non_null(m);
-	assert_int_equal(da_machine_scan(m, &err), 0);
+	da_machine_scan(m);
 	struct da_ownership *o = da_ownership_build(m, &err);
 	assert_non_null(o);
 	static const char *const roles[NCL] = {
