@@ -161,6 +161,22 @@ bool da_bitmap_test(const struct da_bitmap *b, uint64_t bit)
 	return da_bitmap_count(b, bit, 1) == 1;
 }
 
+uint64_t da_bitmap_bytes_set(const struct da_bitmap *b, uint64_t off,
+			     uint64_t len, uint64_t unit)
+{
+	if (!len || !unit)
+		return 0;
+	uint64_t k0 = off / unit, k1 = (off + len - 1) / unit;
+	if (k0 == k1)
+		return da_bitmap_test(b, k0) ? len : 0;
+	uint64_t head = (k0 + 1) * unit - off, tail = off + len - k1 * unit;
+	uint64_t r = (da_bitmap_test(b, k0) ? head : 0) +
+		     (da_bitmap_test(b, k1) ? tail : 0);
+	if (k1 > k0 + 1)
+		r += da_bitmap_count(b, k0 + 1, k1 - k0 - 1) * unit;
+	return r;
+}
+
 size_t da_bitmap_runs(const struct da_bitmap *b)
 {
 	return b->n;

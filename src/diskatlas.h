@@ -745,6 +745,11 @@ uint64_t da_bitmap_size(const struct da_bitmap *b);
 uint64_t da_bitmap_count(const struct da_bitmap *b, uint64_t start,
 			 uint64_t len);
 bool da_bitmap_test(const struct da_bitmap *b, uint64_t bit);
+/* The bytes of [off, off+len) that lie in set bits, when bit k stands for
+ * the bytes [k*unit, (k+1)*unit): partial units count by their share.  A
+ * filesystem's used/free over a byte range, from its block bitmap. */
+uint64_t da_bitmap_bytes_set(const struct da_bitmap *b, uint64_t off,
+			     uint64_t len, uint64_t unit);
 size_t da_bitmap_runs(const struct da_bitmap *b);
 size_t da_bitmap_memory(const struct da_bitmap *b);
 void da_bitmap_free(struct da_bitmap *b);

@@ -478,31 +478,10 @@ static int fat_usage(struct da_node *n, uint64_t off, uint64_t len,
 	}
 	if (off < end && off < g->data_end) {
 		uint64_t e = end < g->data_end ? end : g->data_end;
-		uint64_t a = off - g->data_off, b = e - g->data_off;
-		uint64_t k0 = a / g->cs, k1 = (b - 1) / g->cs;
-		if (k0 == k1) {
-			if (da_bitmap_test(p->used, k0))
-				out->used += b - a;
-			else
-				out->free += b - a;
-		} else {
-			/* partial first and last clusters, whole ones between */
-			uint64_t head = (k0 + 1) * g->cs - a;
-			uint64_t tail = b - k1 * g->cs;
-			if (da_bitmap_test(p->used, k0))
-				out->used += head;
-			else
-				out->free += head;
-			if (da_bitmap_test(p->used, k1))
-				out->used += tail;
-			else
-				out->free += tail;
-			uint64_t mid = k1 - k0 - 1;
-			uint64_t u = mid ? da_bitmap_count(p->used, k0 + 1,
-							   mid) : 0;
-			out->used += u * g->cs;
-			out->free += (mid - u) * g->cs;
-		}
+		uint64_t u = da_bitmap_bytes_set(p->used, off - g->data_off,
+						 e - off, g->cs);
+		out->used += u;
+		out->free += (e - off) - u;
 		off = e;
 	}
 	if (off < end)

@@ -740,24 +740,6 @@ static int xfs_describe_block(struct da_node *n, uint64_t off,
 	return 0;
 }
 
-/* Set bits of bm over the bytes [off, off+len) (blocks of bs bytes),
- * partial blocks counted by their share. */
-static uint64_t bytes_set(const struct da_bitmap *bm, uint64_t off,
-			  uint64_t len, uint32_t bs)
-{
-	if (!len)
-		return 0;
-	uint64_t k0 = off / bs, k1 = (off + len - 1) / bs;
-	if (k0 == k1)
-		return da_bitmap_test(bm, k0) ? len : 0;
-	uint64_t head = (k0 + 1) * bs - off, tail = off + len - k1 * bs;
-	uint64_t r = (da_bitmap_test(bm, k0) ? head : 0) +
-		     (da_bitmap_test(bm, k1) ? tail : 0);
-	if (k1 > k0 + 1)
-		r += da_bitmap_count(bm, k0 + 1, k1 - k0 - 1) * bs;
-	return r;
-}
-
 static int xfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 		     struct da_usage *out)
 {
@@ -772,8 +754,8 @@ static int xfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 	uint64_t fs_end = g->dblocks * g->bs;
 	uint64_t e = end < fs_end ? end : fs_end;
 	if (off < e) {
-		uint64_t meta = bytes_set(p->meta, off, e - off, g->bs);
-		uint64_t used = bytes_set(p->used, off, e - off, g->bs);
+		uint64_t meta = da_bitmap_bytes_set(p->meta, off, e - off, g->bs);
+		uint64_t used = da_bitmap_bytes_set(p->used, off, e - off, g->bs);
 		out->metadata = meta;
 		out->used = used > meta ? used - meta : 0;
 		out->free = (e - off) - out->used - out->metadata;

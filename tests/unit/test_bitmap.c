@@ -243,6 +243,42 @@ static void test_two_tib(void **state)
 
 /* ---- the helpers ---- */
 
+/* da_bitmap_bytes_set against counting unit by unit the bytes each
+ * covers: ranges of a small bitmap, units of 1, 3 and 512 bytes. */
+static void test_bytes_set(void **state)
+{
+	(void)state;
+	const uint64_t nbits = 40;
+	struct da_bitmap *b = da_bitmap_new(nbits);
+	assert_non_null(b);
+	assert_int_equal(da_bitmap_set_run(b, 3, 5), 0);
+	assert_int_equal(da_bitmap_set_run(b, 12, 1), 0);
+	assert_int_equal(da_bitmap_set_run(b, 20, 15), 0);
+	da_bitmap_finish(b);
+	const uint64_t units[] = { 1, 3, 512 };
+	for (size_t u = 0; u < 3; u++) {
+		uint64_t unit = units[u], bytes = nbits * unit;
+		uint64_t step = unit > 8 ? unit / 8 + 1 : 1;
+		for (uint64_t off = 0; off < bytes; off += step)
+			for (uint64_t len = 0; off + len <= bytes; len += step) {
+				uint64_t want = 0;
+				for (uint64_t k = 0; k < nbits; k++) {
+					uint64_t lo = k * unit, hi = lo + unit;
+					if (lo < off)
+						lo = off;
+					if (hi > off + len)
+						hi = off + len;
+					if (lo < hi && da_bitmap_test(b, k))
+						want += hi - lo;
+				}
+				assert_int_equal(da_bitmap_bytes_set(b, off, len,
+								     unit), want);
+			}
+	}
+	assert_int_equal(da_bitmap_bytes_set(b, 0, 10, 0), 0);
+	da_bitmap_free(b);
+}
+
 static void test_crc32(void **state)
 {
 	(void)state;
@@ -311,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_basics),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_two_tib),
+		cmocka_unit_test(test_bytes_set),
 		cmocka_unit_test(test_crc32),
 		cmocka_unit_test(test_strings),
 	};
