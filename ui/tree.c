@@ -422,13 +422,17 @@ static const struct {
 };
 #define NAME_MIN 16
 
-/* Which columns fit in w, most wanted first; the name gets the rest. */
-static int layout(int w, bool on[NCOLS])
+/* Which columns fit in w, most wanted first, and their widths: what is
+ * left goes to the name, then to the partition type (cut at 16 columns
+ * it loses "(x86-64)"), then to the name again.  Returns the name's. */
+static int layout(int w, bool on[NCOLS], int width[NCOLS])
 {
 	static const int want[NCOLS] = { C_SIZE, C_KIND, C_START, C_TYPE,
 					 C_FREE, C_LABEL, C_USED };
 	int used = NAME_MIN;
 	memset(on, 0, NCOLS * sizeof(bool));
+	for (int c = 0; c < NCOLS; c++)
+		width[c] = cols[c].w;
 	for (int i = 0; i < NCOLS; i++) {
 		int c = want[i];
 		if (used + 1 + cols[c].w > w)
@@ -436,7 +440,16 @@ static int layout(int w, bool on[NCOLS])
 		on[c] = true;
 		used += 1 + cols[c].w;
 	}
-	return w - used + NAME_MIN;
+	int extra = w - used, name = NAME_MIN;
+	int k = extra < 8 ? extra : 8;
+	name += k;
+	extra -= k;
+	if (on[C_TYPE]) {
+		k = extra < 8 ? extra : 8;
+		width[C_TYPE] += k;
+		extra -= k;
+	}
+	return name + extra;
 }
 
 static void size_text(char *buf, size_t len, uint64_t v)
@@ -461,8 +474,8 @@ static void row_text(const struct tree_row *r, int c, char *buf, size_t len)
 }
 
 /* One line of columns at y: the titles (r NULL) or a row. */
-static void draw_line(int y, int w, int namew, const bool on[NCOLS],
-		      const struct tree_row *r)
+static void draw_line(int y, int namew, const bool on[NCOLS],
+		      const int width[NCOLS], const struct tree_row *r)
 {
 	char buf[128];
 	if (r)
@@ -482,13 +495,12 @@ static void draw_line(int y, int w, int namew, const bool on[NCOLS],
 		else
 			snprintf(buf, sizeof(buf), "%s", cols[c].title);
 		int n = (int)strlen(buf);
-		if (cols[c].right && n < cols[c].w)
-			put_text(y, x + cols[c].w - n, n, buf);
+		if (cols[c].right && n < width[c])
+			put_text(y, x + width[c] - n, n, buf);
 		else
-			put_text_cut(y, x, cols[c].w, buf);
-		x += cols[c].w;
+			put_text_cut(y, x, width[c], buf);
+		x += width[c];
 	}
-	(void)w;
 }
 
 /* The list's lines on screen: the body less the titles and the detail. */
@@ -521,10 +533,11 @@ static void tree_draw(struct ui *u)
 	clamp(u);
 	int w = u->cols;
 	bool on[NCOLS];
-	int namew = layout(w, on);
+	int width[NCOLS];
+	int namew = layout(w, on, width);
 	role_on(ROLE_HEADING);
 	fill_line(1, 0, w);
-	draw_line(1, w, namew, on, NULL);
+	draw_line(1, namew, on, width, NULL);
 	int h = list_lines(u);
 	for (int y = 0; y < h; y++) {
 		int i = u->tree_scroll + y;
@@ -533,7 +546,7 @@ static void tree_draw(struct ui *u)
 		role_on(i == u->tree_sel ? ROLE_CURSOR : ROLE_TEXT);
 		if (i == u->tree_sel)
 			fill_line(2 + y, 0, w);
-		draw_line(2 + y, w, namew, on, &u->tree_rows[i]);
+		draw_line(2 + y, namew, on, width, &u->tree_rows[i]);
 	}
 	/* the selected line's exact numbers, over three lines */
 	int y0 = 2 + h;
