@@ -514,7 +514,8 @@ void fields_value(const struct fld *f, const uint8_t *b, char *out,
 		for (uint32_t i = 0; i + step <= f->len && k + 2 < len;
 		     i += step) {
 			unsigned c = b[i];
-			if (f->fmt == F_UTF16 && (c | b[i + 1]) == 0)
+			/* C strings end at their first NUL */
+			if (f->fmt == F_UTF16 ? (c | b[i + 1]) == 0 : c == 0)
 				break;
 			if (f->fmt == F_UTF16 && b[i + 1])
 				c = '?';

@@ -13,7 +13,7 @@ struct da_owner;
 
 enum fld_fmt {
 	F_HEX,                 /* bytes as hex */
-	F_ASCII,               /* text, other bytes as '.' */
+	F_ASCII,               /* text to its first NUL, other bytes '.' */
 	F_U8, F_LE16, F_LE32, F_LE64, F_BE16, F_BE32, F_BE64,
 	F_GUID,                /* a GPT GUID (first three parts LE) */
 	F_UUID,                /* 16 bytes as they are */
