@@ -9,7 +9,9 @@
  *   bench.c     the frame benchmark (DISKATLAS_FRAME_BENCH)
  *   line.c      line mode for terminals that cannot move the cursor
  *   screen.c    layout; draw every pane; keys and clicks to the panes
- *   bars.c legend.c side.c map.c help.c prompt.c   the panes (pane.h)
+ *   bars.c legend.c side.c map.c help.c prompt.c tree.c hex.c
+ *               the panes (pane.h)
+ *   fields.c    the known fields of on-disk structures (hex.c's data)
  *   view.c      address-space math: views, zoom, cursor, Enter/Backspace
  *   state.c     struct ui's life and the status message
  *   term.c      the terminal on every exit path
