@@ -227,7 +227,7 @@ static void field_list(struct ui *u, const struct view *v,
 	int room = l->fh * l->fcols, cw = u->cols / l->fcols;
 	if (!nvs && l->fh > 0) {
 		role_on(ROLE_DIM);
-		put_text_cut(l->fy, 0, u->cols, "no known structure on screen "
+		put_text_cut(l->fy, 0, u->cols, "no known field on screen "
 			     "(MBR, GPT, LVM, LUKS, md, ext, FAT, exFAT, NTFS, "
 			     "XFS and swap headers are named)");
 		role_on(ROLE_TEXT);
@@ -402,6 +402,20 @@ void hex_open(struct ui *u)
 			u->hex_top = (uint64_t)sh[i].vbase / 16 * 16;
 			break;
 		}
+	}
+	/* an MBR's fields begin after 440 bytes of boot code: start where
+	 * the first one is on screen */
+	struct layout l;
+	lay_out(u, v, &l);
+	uint64_t span = (uint64_t)l.lines * (uint64_t)l.bpl;
+	for (int i = 0; i < n; i++) {
+		int64_t a = sh[i].vbase + sh[i].h->s->f[0].off;
+		if (sh[i].vbase > (int64_t)u->hex_top ||
+		    sh[i].vbase + (int64_t)sh[i].h->s->size <= (int64_t)u->hex_top)
+			continue;
+		if (a >= (int64_t)(u->hex_top + span))
+			u->hex_top = (uint64_t)a / 16 * 16;
+		break;
 	}
 }
 
