@@ -67,6 +67,12 @@ $want" ;; esac
 	i=$((i + 1))
 done
 
+# a click selects a line: p2's (the rows start on the third line)
+n=$(rows | grep -n -m1 -E '^ +p2 +part ' | cut -d: -f1)
+tmux_ send-keys -l "$(printf '\033[<0;5;%dM\033[<0;5;%dm' $((n + 2)) $((n + 2)))"
+sleep 0.3
+case $(detail) in "part p2: "*) echo "ok: a click selects p2" ;; *) fail "a click on p2's line: $(detail)" ;; esac
+
 # ext4 of p2 against dumpe2fs
 set -- $(jq -r '.partitiontable.partitions[1] | "\(.start) \(.size)"' "$T/sf.json")
 dd if="$IMG" of="$T/p2" bs=512 skip="$1" count="$2" status=none
