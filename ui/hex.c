@@ -15,7 +15,6 @@
 #include "ui.h"
 
 #define MAX_HITS 16
-#define MAX_LINE 64            /* bytes a line at most */
 
 struct layout {
 	int bpl;               /* bytes a line: 16, or 8 when narrow */
