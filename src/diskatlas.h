@@ -524,6 +524,30 @@ struct da_volume *da_machine_add_volume(struct da_machine *m,
 typedef void (*da_node_fn)(struct da_node *n, void *arg);
 void da_machine_each_node(struct da_machine *m, da_node_fn fn, void *arg);
 
+/* The scan tree as people read it (--list, the explorer's tree): each
+ * disk, then its content node, then each slot of a node followed by its
+ * content, depth first; then each volume and its content.  depth is 0 for
+ * a disk or a volume and grows by one a level (a disk's content 1, its
+ * partitions 2, what they hold 3).  A disk's or volume's content that was
+ * not scanned is a node item with node NULL; a slot without content has
+ * no node item.  disk (or volume) and index name the root of every item.
+ * fn returns nonzero to stop the walk. */
+enum da_tree_type { DA_TREE_DISK, DA_TREE_VOLUME, DA_TREE_NODE,
+		    DA_TREE_SLOT };
+struct da_tree_item {
+	enum da_tree_type type;
+	int depth;
+	const struct da_disk *disk;        /* the root: a disk, */
+	const struct da_volume *volume;    /* or a volume */
+	size_t index;                      /* of that disk or volume */
+	const struct da_node *node;        /* NODE (NULL: not scanned) */
+	const struct da_node *parent;      /* SLOT: the node it is a slot of */
+	const struct da_slot *slot;        /* SLOT */
+	struct da_device *dev;             /* the item's space (may be NULL) */
+};
+typedef int (*da_tree_fn)(const struct da_tree_item *it, void *arg);
+void da_machine_walk(const struct da_machine *m, da_tree_fn fn, void *arg);
+
 /* ---- keys for locked volumes (LUKS) --------------------------------- */
 
 /* The longest key accepted: a passphrase or a key file's contents. */

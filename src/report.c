@@ -205,6 +205,7 @@ static void text_snapshots(FILE *f, const struct da_value *props,
 	}
 }
 
+/* A node's line, its warnings and its snapshots. */
 static void text_node(FILE *f, const struct da_node *n, const char *indent)
 {
 	if (!n) {
@@ -228,37 +229,106 @@ static void text_node(FILE *f, const struct da_node *n, const char *indent)
 	fputc('\n', f);
 	text_warnings(f, n->props, why ? NULL : n->reason, indent);
 	text_snapshots(f, n->props, indent);
-	char sub[256];
-	snprintf(sub, sizeof(sub), "%s    ", indent);
-	for (size_t i = 0; i < n->nslots; i++) {
-		const struct da_slot *s = &n->slots[i];
-		char hs[32];
-		da_human_size((uint64_t)int_prop(s->props, "size", 0), hs,
-			      sizeof(hs));
-		fprintf(f, "%s  ", indent);
-		put(f, s->kind);
-		fputc(' ', f);
-		put(f, str_prop(s->props, "name"));
-		fprintf(f, "  start=%llu size=%llu (%s)",
-			(unsigned long long)int_prop(s->props, "start", 0),
-			(unsigned long long)int_prop(s->props, "size", 0), hs);
-		const char *t = str_prop(s->props, "type");
-		const char *tn = str_prop(s->props, "type_name");
-		if (t[0]) {
-			fputs("  type=", f);
-			put(f, t);
-		}
-		if (tn[0]) {
-			fputs(" (", f);
-			put(f, tn);
-			fputc(')', f);
-		}
-		text_props(f, s->props);
-		fputc('\n', f);
-		text_warnings(f, s->props, NULL, sub);
-		if (s->content)
-			text_node(f, s->content, sub);
+}
+
+/* A slot's line (a partition, a key slot) and its warnings. */
+static void text_slot(FILE *f, const struct da_slot *s, const char *indent)
+{
+	char hs[32];
+	da_human_size((uint64_t)int_prop(s->props, "size", 0), hs, sizeof(hs));
+	fputs(indent, f);
+	put(f, s->kind);
+	fputc(' ', f);
+	put(f, str_prop(s->props, "name"));
+	fprintf(f, "  start=%llu size=%llu (%s)",
+		(unsigned long long)int_prop(s->props, "start", 0),
+		(unsigned long long)int_prop(s->props, "size", 0), hs);
+	const char *t = str_prop(s->props, "type");
+	const char *tn = str_prop(s->props, "type_name");
+	if (t[0]) {
+		fputs("  type=", f);
+		put(f, t);
 	}
+	if (tn[0]) {
+		fputs(" (", f);
+		put(f, tn);
+		fputc(')', f);
+	}
+	text_props(f, s->props);
+	fputc('\n', f);
+	char sub[300];
+	snprintf(sub, sizeof(sub), "%s  ", indent);
+	text_warnings(f, s->props, NULL, sub);
+}
+
+static void text_volume(FILE *f, const struct da_volume *v)
+{
+	char hs[32];
+	da_human_size(v->dev ? v->dev->size : 0, hs, sizeof(hs));
+	fputs("  ", f);
+	put(f, v->kind);
+	fputc(' ', f);
+	put(f, v->name);
+	fprintf(f, "  %s", hs);
+	const struct da_value *segs = da_obj_get(v->props, "segments");
+	if (segs && segs->type == DA_V_ARR)
+		fprintf(f, "  %zu segment%s", segs->u.c.n,
+			segs->u.c.n == 1 ? "" : "s");
+	const char *st = str_prop(v->props, "status");
+	if (st[0]) {
+		fputs("  ", f);
+		put(f, st);
+	}
+	struct da_value *partial = da_obj_get(v->props, "partial");
+	if (partial && partial->type == DA_V_BOOL && partial->u.b)
+		fputs("  PARTIAL", f);
+	struct da_value *degraded = da_obj_get(v->props, "degraded");
+	if (degraded && degraded->type == DA_V_BOOL && degraded->u.b)
+		fputs("  DEGRADED", f);
+	const char *why = str_prop(v->props, "reason");
+	if (why[0]) {
+		fputs("  (", f);
+		put(f, why);
+		fputc(')', f);
+	}
+	fputc('\n', f);
+}
+
+/* One item of the walk (src/tree.c) as a line: two columns a level, and
+ * four more under a volume, whose line is set apart under "volumes:". */
+static int text_item(const struct da_tree_item *it, void *arg)
+{
+	FILE *f = arg;
+	char indent[256];
+	int cols = 2 * it->depth + (it->volume && it->depth ? 4 : 0);
+	if (cols > (int)sizeof(indent) - 1)
+		cols = (int)sizeof(indent) - 1;
+	memset(indent, ' ', (size_t)cols);
+	indent[cols] = '\0';
+	switch (it->type) {
+	case DA_TREE_DISK: {
+		const struct da_disk *d = it->disk;
+		char hs[32];
+		da_human_size(d->dev->size, hs, sizeof(hs));
+		put(f, d->name);
+		fputs("  ", f);
+		put(f, d->format);
+		fprintf(f, "  %s  (%" PRIu64 " bytes)\n", hs, d->dev->size);
+		break;
+	}
+	case DA_TREE_VOLUME:
+		if (it->index == 0)
+			fputs("volumes:\n", f);
+		text_volume(f, it->volume);
+		break;
+	case DA_TREE_NODE:
+		text_node(f, it->node, indent);
+		break;
+	case DA_TREE_SLOT:
+		text_slot(f, it->slot, indent);
+		break;
+	}
+	return 0;
 }
 
 int da_report_list(FILE *f, struct da_machine *m, bool json)
@@ -267,51 +337,7 @@ int da_report_list(FILE *f, struct da_machine *m, bool json)
 		list_json(f, m);
 		return 0;
 	}
-	for (size_t i = 0; i < m->ndisks; i++) {
-		const struct da_disk *d = &m->disks[i];
-		char hs[32];
-		da_human_size(d->dev->size, hs, sizeof(hs));
-		put(f, d->name);
-		fputs("  ", f);
-		put(f, d->format);
-		fprintf(f, "  %s  (%" PRIu64 " bytes)\n", hs, d->dev->size);
-		text_node(f, d->content, "  ");
-	}
-	if (m->nvolumes)
-		fputs("volumes:\n", f);
-	for (size_t i = 0; i < m->nvolumes; i++) {
-		const struct da_volume *v = &m->volumes[i];
-		char hs[32];
-		da_human_size(v->dev ? v->dev->size : 0, hs, sizeof(hs));
-		fputs("  ", f);
-		put(f, v->kind);
-		fputc(' ', f);
-		put(f, v->name);
-		fprintf(f, "  %s", hs);
-		const struct da_value *segs = da_obj_get(v->props, "segments");
-		if (segs && segs->type == DA_V_ARR)
-			fprintf(f, "  %zu segment%s", segs->u.c.n,
-				segs->u.c.n == 1 ? "" : "s");
-		const char *st = str_prop(v->props, "status");
-		if (st[0]) {
-			fputs("  ", f);
-			put(f, st);
-		}
-		struct da_value *partial = da_obj_get(v->props, "partial");
-		if (partial && partial->type == DA_V_BOOL && partial->u.b)
-			fputs("  PARTIAL", f);
-		struct da_value *degraded = da_obj_get(v->props, "degraded");
-		if (degraded && degraded->type == DA_V_BOOL && degraded->u.b)
-			fputs("  DEGRADED", f);
-		const char *why = str_prop(v->props, "reason");
-		if (why[0]) {
-			fputs("  (", f);
-			put(f, why);
-			fputc(')', f);
-		}
-		fputc('\n', f);
-		text_node(f, v->content, "      ");
-	}
+	da_machine_walk(m, text_item, f);
 	return 0;
 }
 

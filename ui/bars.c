@@ -93,6 +93,10 @@ static void status_draw(struct ui *u)
 	/* columns, not bytes: the Unicode ellipsis is 3 bytes wide 1 */
 	int rw = (int)strlen(right) - (u->unicode && right[0] ? 2 : 0);
 	const char *hints = u->help ? " ?/q/Esc close help  arrows scroll"
+		: u->tree ? " t/q/Esc close  arrows select (the map follows)  "
+			    "Enter into"
+		: u->hex ? " x/q/Esc close  Up/Down/PgUp/PgDn scroll  "
+			   "Left/Right field"
 		: u->focus == FOCUS_SIDE
 		? " Tab map  arrows scroll  q quit  ? help"
 		: " q quit  ? help  arrows move  +/- zoom  Enter into  "

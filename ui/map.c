@@ -213,6 +213,8 @@ static int map_key(struct ui *u, int ch, bool code)
 	case '/': prompt_start(u, '/'); break;
 	case 'n': extent_next(u, +1); break;
 	case 'N': extent_next(u, -1); break;
+	case 't': tree_open(u); break;
+	case 'x': hex_open(u); break;
 	case 'v':
 		if (!u->unicode || !u->colors) {
 			ui_message(u, true, "half-block mode needs a UTF-8 "

@@ -101,6 +101,10 @@ void ui_draw(struct ui *u)
 	title_pane.draw(u);
 	if (u->help)
 		help_pane.draw(u);
+	else if (u->tree)
+		tree_pane.draw(u);
+	else if (u->hex)
+		hex_pane.draw(u);
 	else
 		for (size_t i = 0; i < sizeof(body) / sizeof(body[0]); i++)
 			body[i]->draw(u);
@@ -127,6 +131,16 @@ static int on_mouse(struct ui *u)
 {
 	MEVENT ev;
 	if (getmouse(&ev) != OK)
+		return PANE_HANDLED;
+	/* the tree and the bytes: the wheel scrolls, a click selects */
+	const struct pane_class *modal = u->tree ? &tree_pane
+		: u->hex ? &hex_pane : NULL;
+	if (modal && (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)))
+		return modal->key(u, ev.bstate & BUTTON4_PRESSED ? KEY_UP
+				  : KEY_DOWN, true);
+	if (modal && (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		return modal->mouse(u, ev.y, ev.x, ev.bstate);
+	if (modal)
 		return PANE_HANDLED;
 	if (ev.bstate & BUTTON4_PRESSED)
 		return map_pane.key(u, '+', false);
@@ -165,6 +179,10 @@ int ui_key(struct ui *u, int ch, bool code)
 		return finish(u, on_mouse(u) | PANE_REDRAW);
 	if (u->help)
 		return finish(u, help_pane.key(u, ch, code) | PANE_REDRAW);
+	if (u->tree)
+		return finish(u, tree_pane.key(u, ch, code) | PANE_REDRAW);
+	if (u->hex)
+		return finish(u, hex_pane.key(u, ch, code) | PANE_REDRAW);
 	/* a key clears the last message; the focused pane first, then the
 	 * map's keys, then the keys of the whole explorer (the title bar's) */
 	u->msg[0] = '\0';

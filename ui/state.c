@@ -31,6 +31,7 @@ void ui_free(struct ui *u)
 	free(u->cells);
 	free(u->side_lines);
 	free(u->on_screen);
+	free(u->tree_rows);
 }
 
 void ui_message(struct ui *u, bool error, const char *fmt, ...)

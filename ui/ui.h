@@ -9,7 +9,9 @@
  *   bench.c     the frame benchmark (DISKATLAS_FRAME_BENCH)
  *   line.c      line mode for terminals that cannot move the cursor
  *   screen.c    layout; draw every pane; keys and clicks to the panes
- *   bars.c legend.c side.c map.c help.c prompt.c   the panes (pane.h)
+ *   bars.c legend.c side.c map.c help.c prompt.c tree.c hex.c
+ *               the panes (pane.h)
+ *   fields.c    the known fields of on-disk structures (hex.c's data)
  *   view.c      address-space math: views, zoom, cursor, Enter/Backspace
  *   state.c     struct ui's life and the status message
  *   term.c      the terminal on every exit path
@@ -72,6 +74,8 @@ struct cell_files {
 	} top[UI_TOP_FILES];
 	int ntop;
 };
+
+struct tree_row;
 
 /* One line of the side pane. */
 struct side_line {
@@ -141,6 +145,16 @@ struct ui {
 	/* the background file index */
 	struct bg_index index;
 
+	/* the tree of the stack (tree.c) and the bytes (hex.c): screens
+	 * over the body while open */
+	bool tree;
+	int tree_sel, tree_scroll, ntree, captree;
+	struct tree_row *tree_rows;
+	bool hex;
+	struct da_device *hex_dev; /* the view's space when it opened */
+	uint64_t hex_top;          /* first byte on screen */
+	int hex_field;             /* the field selected (Left, Right) */
+
 	bool quit;
 	int exit_status;
 };
@@ -190,6 +204,11 @@ int view_enter(struct ui *u);
 int view_leave(struct ui *u);
 /* Move to (dev, off): in the view when it is that space, else on a disk. */
 int view_goto_space(struct ui *u, struct da_device *dev, uint64_t off);
+/* Move the cursor to byte off of dev: in the current view when its space
+ * holds that byte, else on the disk view; -1 when it lies on no disk. */
+int view_show(struct ui *u, struct da_device *dev, uint64_t off);
+/* The same, then a view of dev's own space pushed on top (as Enter). */
+int view_enter_space(struct ui *u, struct da_device *dev, uint64_t off);
 enum fill cell_fill(const struct da_cell *c);
 
 /* map.c */
@@ -204,6 +223,10 @@ void side_build(struct ui *u);
 void prompt_start(struct ui *u, int kind);
 int search_run(struct ui *u, const char *text);
 int extent_next(struct ui *u, int dir);
+
+/* tree.c, hex.c: open the tree of the stack, the bytes at the cursor */
+void tree_open(struct ui *u);
+void hex_open(struct ui *u);
 
 /* screen.c */
 void ui_layout(struct ui *u);

@@ -387,3 +387,94 @@ enum fill cell_fill(const struct da_cell *c)
 		return FILL_PARTLY;
 	return FILL_FREE;
 }
+
+/* Where byte off of dev lies in view v's space: v's disk byte, or the
+ * offset of the owner of that disk byte whose space v shows. */
+static bool offset_in_view(struct ui *u, const struct view *v, size_t d,
+			   uint64_t doff, uint64_t *off)
+{
+	if (v->disk >= 0) {
+		*off = doff;
+		return (size_t)v->disk == d;
+	}
+	struct da_owner w[UI_MAX_OWNERS];
+	int m = da_owners_at(u->o, d, doff, w, UI_MAX_OWNERS, false);
+	if (m > UI_MAX_OWNERS)
+		m = UI_MAX_OWNERS;
+	for (int i = 0; i < m; i++) {
+		if (w[i].space == v->dev && w[i].offset < v->size) {
+			*off = w[i].offset;
+			return true;
+		}
+	}
+	return false;
+}
+
+int view_show(struct ui *u, struct da_device *dev, uint64_t off)
+{
+	struct view *v = view_cur(u);
+	if (dev == v->dev) {
+		view_set_cursor(u, v, off);
+		return 0;
+	}
+	size_t d;
+	uint64_t doff, run, voff;
+	if (da_ownership_locate(u->o, dev, off, &d, &doff, &run) < 0 ||
+	    d >= u->m->ndisks)
+		return -1;
+	if (d == u->disk && offset_in_view(u, v, d, doff, &voff)) {
+		view_set_cursor(u, v, voff);
+		return 0;
+	}
+	u->disk = d;
+	u->depths[d] = 1;
+	v = view_cur(u);
+	view_clamp(u, v);
+	view_set_cursor(u, v, doff);
+	u->side_scroll = 0;
+	return 0;
+}
+
+int view_enter_space(struct ui *u, struct da_device *dev, uint64_t off)
+{
+	if (view_show(u, dev, off) < 0) {
+		ui_message(u, true, "%s maps to no disk", dev->name);
+		return -1;
+	}
+	struct view *v = view_cur(u);
+	if (v->dev == dev || dev->is_disk || !dev->size)
+		return 0;
+	if (u->depths[u->disk] >= UI_MAX_DEPTH) {
+		ui_message(u, true, "too many views deep");
+		return -1;
+	}
+	struct da_location at;
+	struct da_owner w[UI_MAX_OWNERS];
+	int n = view_cursor_owners(u, &at, w, false);
+	struct view nv;
+	memset(&nv, 0, sizeof(nv));
+	nv.disk = -1;
+	nv.dev = dev;
+	nv.size = dev->size;
+	nv.min_cell = 512;
+	const char *what = NULL;
+	for (int i = 0; i < n; i++) {
+		if (w[i].space != dev)
+			continue;
+		if (w[i].fstype)
+			what = w[i].fstype;
+		if (w[i].node && min_cell_for(&w[i]) > nv.min_cell)
+			nv.min_cell = min_cell_for(&w[i]);
+	}
+	if (what)
+		snprintf(nv.name, sizeof(nv.name), "%s:%s", dev->name, what);
+	else
+		snprintf(nv.name, sizeof(nv.name), "%s", dev->name);
+	nv.cell = view_fit_cell(u, &nv);
+	nv.cursor = off < nv.size ? off : 0;
+	u->stacks[u->disk][u->depths[u->disk]++] = nv;
+	view_keep_visible(u, view_cur(u));
+	u->side_scroll = 0;
+	ui_message(u, false, "in %s: Backspace goes back out", nv.name);
+	return 0;
+}
