@@ -33,6 +33,7 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		bg_index_start(&u.index, m);
 		int st = line_run(&u);
 		bg_index_join(&u.index);
+		search_free(&u);
 		ui_free(&u);
 		return st ? st : u.exit_status;
 	}
@@ -97,6 +98,7 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		dup2(saved_err, STDERR_FILENO);
 		close(saved_err);
 	}
+	search_free(&u);
 	ui_free(&u);
 	unlock_cleanup();          /* the indexes unlocking made */
 	return u.exit_status;

@@ -10,6 +10,7 @@
  *   line.c      line mode for terminals that cannot move the cursor
  *   screen.c    layout; draw every pane; keys and clicks to the panes
  *   bars.c legend.c side.c map.c help.c prompt.c   the panes (pane.h)
+ *   search.c    / n N M: every match, the list, the map's highlight
  *   view.c      address-space math: views, zoom, cursor, Enter/Backspace
  *   state.c     struct ui's life and the status message
  *   term.c      the terminal on every exit path
@@ -141,6 +142,9 @@ struct ui {
 	/* the background file index */
 	struct bg_index index;
 
+	/* the last search (search.c), NULL when none */
+	struct search *search;
+
 	bool quit;
 	int exit_status;
 };
@@ -202,7 +206,22 @@ void side_build(struct ui *u);
 
 /* prompt.c */
 void prompt_start(struct ui *u, int kind);
+
+/* search.c: / collects every matching owner and file, n/N walk them, M
+ * lists them (search_pane), the chosen one is highlighted on the map */
 int search_run(struct ui *u, const char *text);
+int search_next(struct ui *u, int dir);
+void search_list_show(struct ui *u);
+bool search_list_open(const struct ui *u);
+bool search_active(const struct ui *u);
+/* Does [off, off+len) of view v hold bytes of the chosen match? */
+bool search_marked(struct ui *u, const struct view *v, uint64_t off,
+		   uint64_t len);
+/* The status bar's match counter ("" when no match is chosen). */
+void search_status(struct ui *u, char *buf, size_t len);
+void search_clear(struct ui *u);
+void search_free(struct ui *u);
+/* e/E: the next or previous extent of the owner or file under the cursor */
 int extent_next(struct ui *u, int dir);
 
 /* screen.c */
