@@ -594,7 +594,7 @@ static void choose(struct ui *u, long k)
 		}
 		struct view *nv = view_cur(u);
 		if (u->disk != before_disk || u->depths[u->disk] != before_depth)
-			snprintf(note, sizeof(note), " (switched to view %s)",
+			snprintf(note, sizeof(note), "switched to view %s; ",
 				 nv->name);
 	}
 	/* how fragmented: extents per MiB of the file, the largest gap
@@ -609,10 +609,10 @@ static void choose(struct ui *u, long k)
 			 mib > 0 ? s->extents / mib : 0.0, gap);
 	} else if (m->kind == MATCH_FILE) {
 		snprintf(frag, sizeof(frag), ", %u extent%s", s->extents,
-			 s->extents == 1 ? " (contiguous)" : "s");
+			 s->extents == 1 ? "" : "s");
 	}
-	ui_message(u, false, "match %ld/%zu: %s%s%s", k + 1, s->total,
-		   m->name, frag, note);
+	ui_message(u, false, "%smatch %ld/%zu: %s%s", note, k + 1, s->total,
+		   m->name, frag);
 }
 
 /* ---- / and n/N ---- */
@@ -676,7 +676,7 @@ int search_run(struct ui *u, const char *text)
 	snprintf(rest, sizeof(rest), "%s", u->msg);
 	bool err = u->msg_error;
 	ui_message(u, err, "%s%s; %s", head, s->total > 1
-		   ? " (n/N next, M list)" : "", rest);
+		   ? " (n/N, M list)" : "", rest);
 	return 0;
 }
 
