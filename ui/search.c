@@ -390,6 +390,36 @@ static uint32_t file_extents(const struct da_fileindex *x, uint32_t f,
 	return n;
 }
 
+static bool path_match(const char *path, const char *pat, bool nocase)
+{
+	if (has_glob(pat)) {
+		/* a glob without '/' is matched against the name */
+		const char *base = strrchr(path, '/');
+		const char *subject = strchr(pat, '/') || !base ? path : base + 1;
+		return fnmatch(pat, subject, nocase ? FNM_CASEFOLD : 0) == 0;
+	}
+	return nocase ? strcasestr(path, pat) != NULL : strstr(path, pat) != NULL;
+}
+
+/* The name a hard-linked file matched by: the first of its paths that
+ * matches with case, else without (the filesystem's rule decided that
+ * it matched at all), else its first path.  -1 for an orphan. */
+static int matching_path(const struct da_fileindex *x, uint32_t f,
+			 const char *pat, char *out, size_t cap)
+{
+	struct da_fi_file info;
+	if (da_fi_file(x, f, &info) == 0 && info.nnames > 1) {
+		for (int nocase = 0; nocase < 2; nocase++)
+			for (uint32_t k = 0; k < info.nnames && k < 64; k++)
+				if (da_fi_path(x, f, k, out, cap) == 0 &&
+				    path_match(out, pat, nocase))
+					return 0;
+	}
+	if (da_fi_path(x, f, 0, out, cap) < 0 || !out[0])
+		return -1;
+	return 0;
+}
+
 struct file_hit {
 	uint32_t file;
 	char *path;
@@ -436,7 +466,7 @@ static void find_files_in(struct da_node *n, void *arg)
 	}
 	for (size_t i = 0; i < got; i++) {
 		char path[1024];
-		if (da_fi_path(x, ids[i], 0, path, sizeof(path)) < 0 || !path[0])
+		if (matching_path(x, ids[i], s->pattern, path, sizeof(path)) < 0)
 			snprintf(path, sizeof(path), "(file %" PRIu64 ")",
 				 (uint64_t)ids[i]);
 		h[i] = (struct file_hit){ ids[i], dup_str(path) };
@@ -541,7 +571,9 @@ bool search_marked(struct ui *u, const struct view *v, uint64_t off,
 
 /* ---- choosing a match ---- */
 
-static void choose(struct ui *u, long k)
+/* Go to match k and highlight it; false when it has no bytes to go to
+ * (an empty file, data inline in its inode) or they lie on no disk. */
+static bool choose(struct ui *u, long k)
 {
 	struct search *s = u->search;
 	struct match *m = &s->m[k];
@@ -563,9 +595,10 @@ static void choose(struct ui *u, long k)
 	}
 	ranges_finish(&s->own);
 	if (m->kind == MATCH_FILE && !s->own.n) {
-		ui_message(u, false, "match %ld/%zu: %s has no bytes on disk "
-			   "(empty or inline)", k + 1, s->total, m->name);
-		return;
+		ui_message(u, false, "match %ld/%zu: %s has no bytes of its "
+			   "own on disk (empty or inline)", k + 1, s->total,
+			   m->name);
+		return false;
 	}
 	/* in the view on screen when it shows those bytes; else the view
 	 * that holds them, and say which */
@@ -590,7 +623,7 @@ static void choose(struct ui *u, long k)
 		    da_ownership_locate_all(u->o, m->space, s->first, at, 1) < 1) {
 			ui_message(u, true, "match %ld/%zu: %s lies on no disk",
 				   k + 1, s->total, m->name);
-			return;
+			return false;
 		}
 		struct view *nv = view_cur(u);
 		if (u->disk != before_disk || u->depths[u->disk] != before_depth)
@@ -613,6 +646,7 @@ static void choose(struct ui *u, long k)
 	}
 	ui_message(u, false, "%smatch %ld/%zu: %s%s", note, k + 1, s->total,
 		   m->name, frag);
+	return true;
 }
 
 /* ---- / and n/N ---- */
@@ -666,7 +700,13 @@ int search_run(struct ui *u, const char *text)
 		search_free(u);
 		return -1;
 	}
-	choose(u, 0);
+	/* the first match with bytes to show (a bounded look) */
+	long first = -1;
+	for (long k = 0; k < (long)s->n && k < 1000 && first < 0; k++)
+		if (choose(u, k))
+			first = k;
+	if (first < 0)
+		choose(u, 0);
 	char head[120];
 	snprintf(head, sizeof(head), "%zu match%s%s", s->total,
 		 s->total == 1 ? "" : "es",
