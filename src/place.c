@@ -46,7 +46,8 @@ static void place(struct walk *w, struct da_device *dev, uint64_t off,
 			if (t[i].dev)
 				place(w, t[i].dev, t[i].offset, c, from_off,
 				      level + 1);
-		w->budget--;
+		if (w->budget)
+			w->budget--;   /* steps count too: bounded walks */
 		off += c;
 		from_off += c;
 		len -= c;

@@ -544,7 +544,8 @@ static void build_highlight(struct search *s, const struct view *v)
 		return;
 	struct match *m = &s->m[s->cur];
 	/* the match's bytes down to the view's space... */
-	for (size_t i = 0; i < s->own.n && !s->hl.cut; i++)
+	for (size_t i = 0; i < s->own.n && !s->hl.cut &&
+	     s->hl.n < MAX_PIECES; i++)
 		da_space_place(m->space, s->own.r[i].start,
 			       s->own.r[i].end - s->own.r[i].start, v->dev,
 			       MAX_PIECES - s->hl.n, place_fwd, &s->hl);
