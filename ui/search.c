@@ -693,11 +693,11 @@ int search_run(struct ui *u, const char *text)
 	find_owners(u, s, false);
 	if (!s->n) {
 		if (s->indexing)
-			ui_message(u, true, "'%s' not found (files are still "
-				   "being indexed)", text);
+			ui_message(u, true, "no owner matches (files are still "
+				   "being indexed): '%s'", text);
 		else
-			ui_message(u, true, "'%s': no owner or file by that "
-				   "name", text);
+			ui_message(u, true, "no owner or file matches '%s'",
+				   text);
 		search_free(u);
 		return -1;
 	}

@@ -57,6 +57,8 @@ search() { keys /; typed "$1"; keys Enter; }
 
 tui_start "$IMG"
 wait_indexed
+keys n
+status | grep -q "no search yet" || fail "n before any search: $(status)"
 
 # ---- /app1: every match counted, n through each, then around ----
 want=$(want_count /app1)
@@ -178,6 +180,17 @@ search /app1
 status | grep -q "switched to view sample.img" || fail "a match outside vault/data: $(status)"
 screen | head -1 | grep -q "view sample.img " || fail "the view did not switch: $(screen | head -1)"
 echo "ok: a match outside the view says it switches to sample.img"
+
+# patterns that are not globs, or too long: answered, never a crash
+search '['
+status | grep -q "no owner or file matches '\['" || fail "/[: $(status)"
+search "$(printf 'x%.0s' $(seq 1 300))"
+status | grep -q "no owner or file matches 'xxx" || fail "a 300-character pattern: $(status)"
+search '*'
+status | grep -Eq "^ [0-9]+ matches" || fail "/*: $(status)"
+keys M End Enter
+status | grep -Eq "match ([0-9]+)/\1" || fail "M End Enter: not the last match: $(status)"
+echo "ok: [, a 300-character pattern and * are answered"
 
 keys q
 wait_for 'EXIT=0' || fail "q did not exit 0: $(screen | tail -3)"
