@@ -5,10 +5,11 @@
 #   cells.py screen < CAPTURE
 #       prints "W H" (map cells across, rows down), then "ROW COL WHAT" for
 #       each map cell that is highlighted (WHAT "mark": a yellow background,
-#       226 in 256 colours or 43 in 8) or the cursor (WHAT "cursor":
-#       reverse video).  The map is the body left of the side pane's rule,
+#       226 in 256 colours or 43 in 8, or underlined without colours) or
+#       the cursor (WHAT "cursor": reverse video).  The map is the body left of the side pane's rule,
 #       from the line under the title down to the first line holding
-#       anything but map glyphs (the legend).
+#       anything but map glyphs or owner letters, or blanks before its
+#       end (the legend).
 #   cells.py expect CELL TOP W H < RANGES
 #       RANGES is "START LENGTH" a line, bytes of the view's space; prints
 #       "ROW COL" for each cell on screen (rows TOP.. TOP+H-1 of cells W
@@ -27,7 +28,7 @@ def parse_line(line, state):
     pos = 0
     for m in SGR.finditer(line):
         for ch in line[pos:m.start()]:
-            out.append((ch, state['bg'], state['rev']))
+            out.append((ch, state['bg'] or state['ul'], state['rev']))
         pos = m.end()
         params = [int(p) if p else 0 for p in m.group(1).split(';')]
         i = 0
@@ -36,6 +37,11 @@ def parse_line(line, state):
             if p == 0:
                 state['bg'] = None
                 state['rev'] = False
+                state['ul'] = False
+            elif p == 4:
+                state['ul'] = True
+            elif p == 24:
+                state['ul'] = False
             elif p == 7:
                 state['rev'] = True
             elif p == 27:
@@ -52,13 +58,13 @@ def parse_line(line, state):
                 state['bg'] = None
             i += 1
     for ch in line[pos:]:
-        out.append((ch, state['bg'], state['rev']))
+        out.append((ch, state['bg'] or state['ul'], state['rev']))
     return out
 
 
 def screen():
     lines = sys.stdin.read().split('\n')
-    state = {'bg': None, 'rev': False}
+    state = {'bg': None, 'rev': False, 'ul': False}
     rows = [parse_line(l, state) for l in lines]
     if len(rows) < 3:
         sys.exit('cells.py: no screen')
@@ -69,8 +75,11 @@ def screen():
     w = rule - 1
     body = []
     for r in rows[1:]:
-        text = ''.join(c[0] for c in r[:w])
-        if not text.strip() or any(ch not in GLYPHS for ch in text):
+        # glyphs, or owner letters without colours; blanks only past
+        # the end of the view (the legend's words have blanks between)
+        text = ''.join(c[0] for c in r[:w]).rstrip()
+        if not text or ' ' in text or \
+                any(ch not in GLYPHS and not ch.isalpha() for ch in text):
             break
         body.append(r)
     print(w, len(body))
@@ -78,7 +87,7 @@ def screen():
         for x, (ch, bg, rev) in enumerate(r[:w]):
             if rev:
                 print(y, x, 'cursor')
-            elif bg in (226, 43):
+            elif bg in (226, 43, True):
                 print(y, x, 'mark')
 
 

@@ -171,6 +171,15 @@ keys Escape
 screen_e | $CELLS screen | grep -q mark && fail "Esc left cells highlighted"
 echo "ok: Esc drops the highlight"
 
+# without colours the highlight is an underline, on the same cells
+tui_stop
+tui_start "$IMG" NO_COLOR=1
+wait_indexed
+search chapter37.txt
+keys + + + + + +
+BASE=$P2
+check_marks "disk view without colours"
+
 # ---- a match outside the view says which view it switches to ----
 keys BSpace
 set -- $(part 3)
