@@ -203,3 +203,13 @@ echo "ok: [, a 300-character pattern and * are answered"
 
 keys q
 wait_for 'EXIT=0' || fail "q did not exit 0: $(screen | tail -3)"
+
+# the search's memory: every match, the list, the highlight, freed on the
+# way out (line mode, under valgrind, when it can run)
+if command -v valgrind >/dev/null 2>&1 && ! ldd "$DA" 2>/dev/null | grep -q libasan; then
+	printf '/app1\nnnN\nM\n\n/vault\ne\nq\n' | TERM=dumb valgrind -q --leak-check=full \
+		--show-leak-kinds=definite --errors-for-leak-kinds=definite --error-exitcode=99 \
+		"$DA" "$IMG" >"$T/line.out" 2>"$T/vg" || { cat "$T/vg"; fail "search in line mode under valgrind"; }
+	grep -q "11 matches for 'app1'" "$T/line.out" || fail "line mode: no match list: $(tail -5 "$T/line.out")"
+	echo "ok: search in line mode, clean under valgrind"
+fi
