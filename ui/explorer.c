@@ -12,6 +12,15 @@
 #include "explorer.h"
 #include "ui.h"
 
+/* The index as the screen shows it: -2 when ready, else how many
+ * filesystems are done. */
+static int index_state(struct ui *u)
+{
+	int done, total;
+	bg_index_progress(&u->index, &done, &total);
+	return index_ready(u) ? -2 : done;
+}
+
 int explorer_run(struct da_machine *m, struct da_ownership *o)
 {
 	struct ui u;
@@ -73,16 +82,19 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 			u.exit_status = 128 + ui_signal;
 			break;
 		}
-		if (dirty)
+		if (dirty) {
+			/* what this frame shows of the index, taken before it
+			 * is drawn: an index that restarts (unlocking) and
+			 * finishes between two ticks is still redrawn */
+			shown = index_state(&u);
 			ui_draw(&u);
+		}
 		dirty = false;
 		wint_t ch;
 		int r = get_wch(&ch);
 		if (r == ERR) {
 			/* a tick: redraw when the index moved on */
-			int done, total;
-			bg_index_progress(&u.index, &done, &total);
-			int state = index_ready(&u) ? -2 : done;
+			int state = index_state(&u);
 			if (state != shown) {
 				shown = state;
 				dirty = true;
