@@ -10,7 +10,7 @@
 # Ground truth: sfdisk, debugfs (rdump, ex, blocks), mtools' mdir, blkid.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/tui/common.inc"
-requires sfdisk debugfs mdir blkid python3 xz
+requires sfdisk debugfs mkfs.ext4 mdir blkid python3 xz
 [ -x "$DA" ] || fail "diskatlas is not built"
 CELLS="python3 $TOP/tests/tui/cells.py"
 
@@ -203,6 +203,24 @@ echo "ok: [, a 300-character pattern and * are answered"
 
 keys q
 wait_for 'EXIT=0' || fail "q did not exit 0: $(screen | tail -3)"
+
+# names from the image are shown, never obeyed: a file named with an
+# escape sequence and a newline, searched and listed
+tui_stop
+mkdir "$T/evil"
+printf 'x\n' >"$T/evil/$(printf 'evil\033[31mred.txt')"
+printf 'y\n' >"$T/evil/$(printf 'evil\nline.txt')"
+truncate -s 4M "$T/evil.img"
+mkfs.ext4 -q -F -d "$T/evil" "$T/evil.img"
+tui_start "$T/evil.img"
+wait_indexed
+search evil
+status | grep -q "^ 2 matches" || fail "/evil on names with control characters: $(status)"
+keys M
+screen | grep -qF "/evil?[31mred.txt" || fail "the escape sequence was not shown as text: $(screen)"
+screen | grep -qF "/evil?line.txt" || fail "the newline was not shown as text: $(screen)"
+keys Escape q
+echo "ok: names with an escape sequence and a newline are searched and shown as text"
 
 # the search's memory: every match, the list, the highlight, freed on the
 # way out (line mode, under valgrind, when it can run)
