@@ -42,6 +42,6 @@ extern const struct pane_class legend_pane;  /* legend.c */
 extern const struct pane_class side_pane;    /* side.c */
 extern const struct pane_class help_pane;    /* help.c */
 extern const struct pane_class prompt_pane;  /* prompt.c */
-extern const struct pane_class search_pane;  /* search.c: the match list */
+extern const struct pane_class search_pane;  /* matchlist.c: the matches */
 
 #endif

@@ -2,10 +2,8 @@
  * label, LV, filesystem by label...) and every file of every filesystem
  * whose name or path matches (a substring, or a glob with * ? [...]; the
  * filesystem's case rule for files, owners without case), n/N walk the
- * matches as less and vim do, M lists them (search_pane), and the chosen
+ * matches as less and vim do, M lists them (matchlist.c), and the chosen
  * match's bytes are highlighted on the map in whatever view is on screen.
- * e/E (extent_next) go to the next or previous extent of the owner or
- * file under the cursor.
  *
  * The highlight is a sorted list of ranges of the view's own space, made
  * once for each view the match is seen in (its runs placed down the stack
@@ -20,54 +18,11 @@
 
 #include "fileindex.h"
 #include "ui.h"
+#include "search.h"
 
 #define MAX_MATCHES 10000          /* kept; more are counted */
 #define MAX_OWNERS 1024            /* distinct owners looked at */
 #define MAX_PIECES 200000          /* highlight ranges of one view */
-
-enum match_kind { MATCH_OWNER, MATCH_FILE };
-
-struct match {
-	enum match_kind kind;
-	struct da_node *node;      /* the filesystem of a file */
-	uint32_t file;             /* in the node's file index */
-	struct da_device *space;   /* where its bytes are counted */
-	char *name;                /* a path, or "kind name" */
-	char *where;               /* "root (ext4)", or the owner's kind */
-	char *layer;               /* the space it lies on */
-	uint64_t size;
-	uint32_t extents;
-};
-
-struct range {
-	uint64_t start, end;
-};
-
-struct ranges {
-	struct range *r;
-	size_t n, cap;
-	bool cut;                  /* more than MAX_PIECES */
-};
-
-struct search {
-	char pattern[256];
-	struct match *m;
-	size_t n, cap, total;      /* kept, room, found in all */
-	bool indexing;             /* some filesystem had no index yet */
-	long cur;                  /* the chosen match, -1 none */
-	/* the chosen match's bytes in its own space, sorted, merged */
-	struct ranges own;
-	uint64_t first;            /* where it begins (a file's byte 0) */
-	uint32_t extents;
-	uint64_t largest_gap;
-	/* the highlight in the space of one view */
-	struct ranges hl;
-	struct da_device *hl_dev;
-	bool hl_valid;
-	/* the match list */
-	bool list;
-	long sel, top;
-};
 
 /* ---- ranges ---- */
 
@@ -574,7 +529,7 @@ bool search_marked(struct ui *u, const struct view *v, uint64_t off,
 
 /* Go to match k and highlight it; false when it has no bytes to go to
  * (an empty file, data inline in its inode) or they lie on no disk. */
-static bool choose(struct ui *u, long k)
+bool search_choose(struct ui *u, long k)
 {
 	struct search *s = u->search;
 	struct match *m = &s->m[k];
@@ -704,10 +659,10 @@ int search_run(struct ui *u, const char *text)
 	/* the first match with bytes to show (a bounded look) */
 	long first = -1;
 	for (long k = 0; k < (long)s->n && k < 1000 && first < 0; k++)
-		if (choose(u, k))
+		if (search_choose(u, k))
 			first = k;
 	if (first < 0)
-		choose(u, 0);
+		search_choose(u, 0);
 	char head[120];
 	snprintf(head, sizeof(head), "%zu match%s%s", s->total,
 		 s->total == 1 ? "" : "es",
@@ -732,7 +687,7 @@ int search_next(struct ui *u, int dir)
 	long n = (long)s->n, k = s->cur < 0 ? 0 : s->cur + (dir > 0 ? 1 : -1);
 	bool wrapped = k >= n || k < 0;
 	k = (k % n + n) % n;
-	choose(u, k);
+	search_choose(u, k);
 	if (wrapped && !u->msg_error) {
 		char rest[sizeof(u->msg)];
 		snprintf(rest, sizeof(rest), "%s", u->msg);
@@ -760,288 +715,3 @@ void search_status(struct ui *u, char *buf, size_t len)
 		snprintf(buf, len, " match %ld/%zu ", s->cur + 1, s->total);
 }
 
-/* ---- the match list (M) ---- */
-
-void search_list_show(struct ui *u)
-{
-	struct search *s = u->search;
-	if (!s || !s->n) {
-		ui_message(u, false, "no matches to list: / searches");
-		return;
-	}
-	s->list = true;
-	s->sel = s->cur >= 0 ? s->cur : 0;
-}
-
-static void list_draw(struct ui *u)
-{
-	struct search *s = u->search;
-	int y0 = 1, h = u->rows - 2, w = u->cols;
-	if (!s || h < 3)
-		return;
-	for (int y = 0; y < h; y++) {
-		role_on(ROLE_TEXT);
-		fill_line(y0 + y, 0, w);
-	}
-	char line[512];
-	snprintf(line, sizeof(line), " %zu match%s for '%s'%s  (Enter go, "
-		 "Esc close, arrows move)", s->total, s->total == 1 ? "" : "es",
-		 s->pattern, s->n < s->total ? ", first ones" : "");
-	role_on(ROLE_HEADING);
-	put_text_cut(y0, 0, w, line);
-	/* columns: name, size, extents, filesystem, layer */
-	int layer_w = w >= 100 ? 18 : w >= 70 ? 14 : 0;
-	int fs_w = w >= 80 ? 18 : w >= 60 ? 12 : 0;
-	int name_w = w - 2 - 10 - 6 - (fs_w ? fs_w + 1 : 0) -
-		     (layer_w ? layer_w + 1 : 0);
-	if (name_w < 8)
-		name_w = 8;
-	int x_size = 2 + name_w, x_ext = x_size + 10, x_fs = x_ext + 6;
-	int x_layer = x_fs + (fs_w ? fs_w + 1 : 0);
-	role_on(ROLE_DIM);
-	put_text(y0 + 1, 2, name_w, "path or owner");
-	put_text(y0 + 1, x_size + 5, 4, "size");
-	put_text(y0 + 1, x_ext + 2, 3, "ext");
-	if (fs_w)
-		put_text(y0 + 1, x_fs + 1, fs_w, "filesystem");
-	if (layer_w)
-		put_text(y0 + 1, x_layer + 1, layer_w, "layer");
-	int rows = h - 2;
-	long n = (long)s->n;
-	if (s->sel < 0)
-		s->sel = 0;
-	if (s->sel >= n)
-		s->sel = n - 1;
-	if (s->sel < s->top)
-		s->top = s->sel;
-	if (s->sel >= s->top + rows)
-		s->top = s->sel - rows + 1;
-	for (int r = 0; r < rows; r++) {
-		long i = s->top + r;
-		if (i >= n)
-			break;
-		const struct match *m = &s->m[i];
-		int y = y0 + 2 + r;
-		role_on(i == s->sel ? ROLE_CURSOR : ROLE_TEXT);
-		fill_line(y, 0, w);
-		put_text(y, 0, 1, i == s->sel ? ">" : " ");
-		/* a long path keeps its end, where the name is */
-		const char *name = m->name;
-		size_t nl = strlen(name);
-		if ((int)nl > name_w) {
-			size_t k = nl - (size_t)(name_w - 3);
-			while (k < nl && ((unsigned char)name[k] & 0xc0) == 0x80)
-				k++;
-			snprintf(line, sizeof(line), "...%s", name + k);
-			name = line;
-		}
-		put_text(y, 2, name_w, name);
-		char hs[32], ext[16];
-		da_human_size(m->size, hs, sizeof(hs));
-		put_text(y, x_size + 9 - (int)strlen(hs), 10, hs);
-		snprintf(ext, sizeof(ext), "%5u", m->extents);
-		put_text(y, x_ext, 6, ext);
-		if (fs_w)
-			put_text_cut(y, x_fs + 1, fs_w, m->where);
-		if (layer_w)
-			put_text_cut(y, x_layer + 1, layer_w, m->layer);
-	}
-	role_on(ROLE_TEXT);
-}
-
-static int list_key(struct ui *u, int ch, bool code)
-{
-	struct search *s = u->search;
-	if (!s || !s->list)
-		return PANE_PASS;
-	int page = u->rows > 6 ? u->rows - 5 : 1;
-	if (code) {
-		switch (ch) {
-		case KEY_UP: s->sel--; break;
-		case KEY_DOWN: s->sel++; break;
-		case KEY_PPAGE: s->sel -= page; break;
-		case KEY_NPAGE: s->sel += page; break;
-		case KEY_HOME: s->sel = 0; break;
-		case KEY_END: s->sel = (long)s->n - 1; break;
-		case KEY_ENTER: goto go;
-		case KEY_MOUSE: case KEY_RESIZE: return PANE_HANDLED;
-		default: return PANE_HANDLED;
-		}
-	} else {
-		switch (ch) {
-		case 'k': s->sel--; break;
-		case 'j': s->sel++; break;
-		case '\n': case '\r': goto go;
-		case 27: case 'q': case 'M':
-			s->list = false;
-			break;
-		default: return PANE_HANDLED;
-		}
-	}
-	if (s->sel < 0)
-		s->sel = 0;
-	if (s->sel >= (long)s->n)
-		s->sel = (long)s->n - 1;
-	return PANE_HANDLED | PANE_REDRAW;
-go:
-	s->list = false;
-	choose(u, s->sel);
-	return PANE_HANDLED | PANE_REDRAW;
-}
-
-static int list_mouse(struct ui *u, int y, int x, mmask_t buttons)
-{
-	(void)x;
-	(void)buttons;
-	struct search *s = u->search;
-	if (!s || !s->list)
-		return PANE_PASS;
-	long i = s->top + (y - 3);
-	if (y >= 3 && i >= 0 && i < (long)s->n) {
-		s->sel = i;
-		s->list = false;
-		choose(u, i);
-	}
-	return PANE_HANDLED | PANE_REDRAW;
-}
-
-const struct pane_class search_pane = {
-	.name = "matches",
-	.draw = list_draw,
-	.key = list_key,
-	.mouse = list_mouse,
-};
-
-/* ---- e / E: the next extent of what is under the cursor ---- */
-
-struct run {
-	uint64_t off, len;
-};
-
-static int cmp_run(const void *a, const void *b)
-{
-	const struct run *x = a, *y = b;
-	return x->off < y->off ? -1 : x->off > y->off;
-}
-
-static int file_extent(struct ui *u, const struct da_owner *w, int dir)
-{
-	struct da_node *n = w->node;
-	int64_t next = da_fs_next_extent(n, w->offset, dir);
-	if (next < 0) {
-		ui_message(u, false, "no %s extent of %s",
-			   dir > 0 ? "next" : "previous",
-			   w->info.path[0] ? w->info.path : "this file");
-		return -1;
-	}
-	if (view_goto_space(u, n->dev, (uint64_t)next) < 0) {
-		ui_message(u, true, "that extent maps to no disk");
-		return -1;
-	}
-	ui_message(u, false, "%s extent of %s", dir > 0 ? "next" : "previous",
-		   w->info.path[0] ? w->info.path : "the file");
-	return 0;
-}
-
-int extent_next(struct ui *u, int dir)
-{
-	struct view *v = view_cur(u);
-	struct da_location at[1];
-	struct da_owner w[UI_MAX_OWNERS];
-	int n = view_cursor_owners(u, at, w, true);
-	if (n < 0)
-		return -1;
-	if (n > 0) {
-		struct da_owner *in = &w[n - 1];
-		if (in->has_info && in->info.inode >= 0 && in->node)
-			return file_extent(u, in, dir);
-	}
-	long si = da_ownership_find(u->o, at[0].disk, at[0].offset);
-	if (si < 0)
-		return -1;
-	size_t nsegs;
-	const struct da_claim *claims;
-	const struct da_segment *segs = da_ownership_segments(u->o, at[0].disk,
-							      &nsegs, &claims);
-	const struct da_segment *cs = &segs[si];
-	int rid = cs->count ? claims[cs->first + cs->count - 1].region_id : -1;
-
-	/* every run of that region, in the view's own offsets */
-	struct run *runs = NULL;
-	size_t nruns = 0, cap = 0;
-	for (size_t d = 0; d < u->m->ndisks; d++) {
-		if (v->disk >= 0 && (size_t)v->disk != d)
-			continue;
-		const struct da_claim *cl;
-		const struct da_segment *sg = da_ownership_segments(u->o, d,
-								    &nsegs, &cl);
-		for (size_t i = 0; i < nsegs; i++) {
-			int r = sg[i].count
-				? cl[sg[i].first + sg[i].count - 1].region_id : -1;
-			if (r != rid)
-				continue;
-			uint64_t off = sg[i].start;
-			bool in_view = v->disk >= 0;
-			for (uint32_t q = 0; !in_view && q < sg[i].count; q++) {
-				if (cl[sg[i].first + q].space == v->dev) {
-					off = cl[sg[i].first + q].owner_start;
-					in_view = true;
-				}
-			}
-			if (!in_view)
-				continue;
-			if (nruns == cap) {
-				cap = cap ? cap * 2 : 64;
-				struct run *p = realloc(runs, cap * sizeof(*p));
-				if (!p) {
-					free(runs);
-					return -1;
-				}
-				runs = p;
-			}
-			runs[nruns++] = (struct run){ off, sg[i].len };
-		}
-	}
-	if (nruns > 1)   /* runs is NULL when there are none */
-		qsort(runs, nruns, sizeof(*runs), cmp_run);
-	/* merge touching runs: an extent is a maximal run */
-	size_t m = 0;
-	for (size_t i = 0; i < nruns; i++) {
-		if (m && runs[m - 1].off + runs[m - 1].len >= runs[i].off) {
-			uint64_t end = runs[i].off + runs[i].len;
-			if (end > runs[m - 1].off + runs[m - 1].len)
-				runs[m - 1].len = end - runs[m - 1].off;
-		} else {
-			runs[m++] = runs[i];
-		}
-	}
-	uint64_t cur = v->cursor;
-	long pick = -1;
-	if (dir > 0) {
-		for (size_t i = 0; i < m; i++)
-			if (runs[i].off > cur) {
-				pick = (long)i;
-				break;
-			}
-	} else {
-		for (size_t i = m; i-- > 0;)
-			if (runs[i].off + runs[i].len <= cur) {
-				pick = (long)i;
-				break;
-			}
-	}
-	size_t nreg;
-	const struct da_region_info *ri = da_ownership_regions(u->o, &nreg);
-	const char *name = rid >= 0 && (size_t)rid < nreg ? ri[rid].name
-							   : "no owner";
-	if (pick < 0) {
-		ui_message(u, false, "no %s extent of %s",
-			   dir > 0 ? "next" : "previous", name);
-	} else {
-		view_set_cursor(u, v, runs[pick].off);
-		ui_message(u, false, "%s extent of %s",
-			   dir > 0 ? "next" : "previous", name);
-	}
-	free(runs);
-	return pick < 0 ? -1 : 0;
-}

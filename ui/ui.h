@@ -10,7 +10,8 @@
  *   line.c      line mode for terminals that cannot move the cursor
  *   screen.c    layout; draw every pane; keys and clicks to the panes
  *   bars.c legend.c side.c map.c help.c prompt.c   the panes (pane.h)
- *   search.c    / n N M: every match, the list, the map's highlight
+ *   matchlist.c search.c extent.c   M: the match list (a pane); / n N:
+ *               every match and the map's highlight; e E: next extent
  *   view.c      address-space math: views, zoom, cursor, Enter/Backspace
  *   state.c     struct ui's life and the status message
  *   term.c      the terminal on every exit path
@@ -207,8 +208,9 @@ void side_build(struct ui *u);
 /* prompt.c */
 void prompt_start(struct ui *u, int kind);
 
-/* search.c: / collects every matching owner and file, n/N walk them, M
- * lists them (search_pane), the chosen one is highlighted on the map */
+/* search.c: / collects every matching owner and file, n/N walk them, the
+ * chosen one is highlighted on the map; matchlist.c: M lists them
+ * (search_pane) */
 int search_run(struct ui *u, const char *text);
 int search_next(struct ui *u, int dir);
 void search_list_show(struct ui *u);
@@ -221,7 +223,8 @@ bool search_marked(struct ui *u, const struct view *v, uint64_t off,
 void search_status(struct ui *u, char *buf, size_t len);
 void search_clear(struct ui *u);
 void search_free(struct ui *u);
-/* e/E: the next or previous extent of the owner or file under the cursor */
+/* extent.c: e/E, the next or previous extent of the owner or file under
+ * the cursor */
 int extent_next(struct ui *u, int dir);
 
 /* screen.c */
