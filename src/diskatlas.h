@@ -734,6 +734,21 @@ void da_range_free(struct da_range *r);
 /* A file's first path ("" and -1 when it has none). */
 int da_range_file_path(const struct da_range_file *f, char *out, size_t len);
 
+/* Where bytes [off, off+len) of space `from` lie in space `to`, a space
+ * below it in the stack (the LV under a filesystem, the disk under an
+ * LV), or on the disks when to is NULL (src/place.c): fn is called for
+ * each piece that stays linear all the way down, with the space it
+ * reached, the piece's offset in from, its offset there and its length;
+ * under a mirror, once for every copy.  Pieces that end on a space
+ * other than `to` (to is not below from there, a missing PV) are
+ * skipped.  At most max_pieces calls (a bound on the walk too).
+ * Returns the bytes placed. */
+typedef void (*da_place_fn)(void *arg, struct da_device *to,
+			    uint64_t from_off, uint64_t to_off, uint64_t len);
+uint64_t da_space_place(struct da_device *from, uint64_t off, uint64_t len,
+			struct da_device *to, size_t max_pieces,
+			da_place_fn fn, void *arg);
+
 /* ---- map summaries (src/summary.c) ----------------------------------- */
 
 /* What one map cell shows: the region innermost over most of its bytes,

@@ -1,7 +1,8 @@
 /* The frame benchmark: DISKATLAS_FRAME_BENCH=N renders N frames off screen
  * (a curses screen on /dev/null, map 200x60) over a sweep of zooms and
  * positions and prints the median and worst frame times instead of
- * opening the explorer.
+ * opening the explorer; with DISKATLAS_FRAME_SEARCH=PATTERN, with that
+ * search's match highlighted.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,11 @@ int frame_bench(struct ui *u, int frames)
 	double t0 = now_ms();
 	bg_index_build(&u->index, u->m);
 	double index_ms = now_ms() - t0;
+	/* DISKATLAS_FRAME_SEARCH=PATTERN: frames with that search's first
+	 * match highlighted */
+	const char *pat = getenv("DISKATLAS_FRAME_SEARCH");
+	if (pat && *pat && search_run(u, pat) < 0)
+		fprintf(stderr, "diskatlas: DISKATLAS_FRAME_SEARCH: %s\n", u->msg);
 	if (frames < 1)
 		frames = 200;
 	double *t = calloc((size_t)frames, sizeof(*t));
@@ -98,6 +104,7 @@ int frame_bench(struct ui *u, int frames)
 			bench_view(u, t, frames, index_ms);
 	}
 	free(t);
+	search_free(u);
 	ui_end();
 	fclose(out);
 	fclose(in);

@@ -12,6 +12,15 @@
 #include "explorer.h"
 #include "ui.h"
 
+/* The index as the screen shows it: -2 when ready, else how many
+ * filesystems are done. */
+static int index_state(struct ui *u)
+{
+	int done, total;
+	bg_index_progress(&u->index, &done, &total);
+	return index_ready(u) ? -2 : done;
+}
+
 int explorer_run(struct da_machine *m, struct da_ownership *o)
 {
 	struct ui u;
@@ -33,6 +42,7 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		bg_index_start(&u.index, m);
 		int st = line_run(&u);
 		bg_index_join(&u.index);
+		search_free(&u);
 		ui_free(&u);
 		return st ? st : u.exit_status;
 	}
@@ -72,16 +82,19 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 			u.exit_status = 128 + ui_signal;
 			break;
 		}
-		if (dirty)
+		if (dirty) {
+			/* what this frame shows of the index, taken before it
+			 * is drawn: an index that restarts (unlocking) and
+			 * finishes between two ticks is still redrawn */
+			shown = index_state(&u);
 			ui_draw(&u);
+		}
 		dirty = false;
 		wint_t ch;
 		int r = get_wch(&ch);
 		if (r == ERR) {
 			/* a tick: redraw when the index moved on */
-			int done, total;
-			bg_index_progress(&u.index, &done, &total);
-			int state = index_ready(&u) ? -2 : done;
+			int state = index_state(&u);
 			if (state != shown) {
 				shown = state;
 				dirty = true;
@@ -97,6 +110,7 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		dup2(saved_err, STDERR_FILENO);
 		close(saved_err);
 	}
+	search_free(&u);
 	ui_free(&u);
 	unlock_cleanup();          /* the indexes unlocking made */
 	return u.exit_status;

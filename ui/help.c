@@ -19,8 +19,14 @@ static const char *const lines[] = {
 	"  g                  go to an offset: 1048576, 0x100000, 1M, 2048s",
 	"                     (DISK:OFFSET switches disk, vg/lv:OFFSET",
 	"                     goes to a byte of an LV)",
-	"  /                  find an owner by name or a file by path",
-	"  n N                next / previous extent of the owner",
+	"  /                  find owners and files: every match, counted;",
+	"                     a part of the path, or a glob (* ? [...]) on",
+	"                     the name; FAT, exFAT and NTFS names without case",
+	"  n N                next / previous match (around at the ends)",
+	"  M                  list the matches: path, size, extents,",
+	"                     filesystem, layer (Enter goes to one)",
+	"  Esc                drop the search and its highlight",
+	"  e E                next / previous extent of the owner",
 	"                     (or of the file) under the cursor",
 	"  t                  the tree of the stack: disks, partitions,",
 	"                     PVs, VGs, LVs, arrays, filesystems with start,",
@@ -40,6 +46,8 @@ static const char *const lines[] = {
 	"(or letter without colours) is the innermost owner, its glyph how",
 	"full it is: used, partly used, free, metadata, never written.",
 	"A '!' marks bytes that two owners claim (a conflict).",
+	"The chosen match's cells are highlighted (black on yellow;",
+	"underlined without colours), in every view of the stack.",
 };
 
 static int help_lines(void)

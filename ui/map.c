@@ -2,8 +2,10 @@
  * scroll or layout change (a cursor move is just a redraw), and drawn from
  * that cache.  A frame costs cols x rows summaries, each O(log n) in the
  * number of segments: the same on a 1 GiB and a 2 TiB disk.  Its keys move
- * the cursor, zoom, go into and out of owners, and start g, / and n/N; a
- * click moves the cursor.
+ * the cursor, zoom, go into and out of owners, and start g, /, n/N
+ * (matches), e/E (extents) and M (the match list); a click moves the
+ * cursor.  The chosen match's cells are drawn highlighted (search.c says
+ * which: one binary search a cell).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +91,87 @@ static const struct da_cell *cell_at(const struct ui *u, int r, int c)
 	return &u->cells[(size_t)r * u->map_cols + c];
 }
 
+/* The bytes of cell (r, c) of the screen, false past the end. */
+static bool cell_range(const struct ui *u, const struct view *v, int r,
+		       int c, uint64_t *off, uint64_t *len)
+{
+	if (r < 0 || r >= u->map_rows || c < 0 || c >= u->map_cols)
+		return false;
+	uint64_t idx = (v->top + (uint64_t)r) * (uint64_t)u->map_cols +
+		       (uint64_t)c;
+	if (__builtin_mul_overflow(idx, v->cell, off) || *off >= v->size)
+		return false;
+	*len = v->size - *off < v->cell ? v->size - *off : v->cell;
+	return true;
+}
+
+static bool marked(struct ui *u, const struct view *v, int r, int c)
+{
+	uint64_t off, len;
+	return cell_range(u, v, r, c, &off, &len) &&
+	       search_marked(u, v, off, len);
+}
+
+/* Highlight colours: the glyph in black on yellow; underlined without
+ * colours (the letter still names the owner). */
+#define MARK_BG256 226
+#define MARK_FG256 16
+
+static int mark_bg(const struct ui *u)
+{
+	return u->colors == 256 ? MARK_BG256 : COLOR_YELLOW;
+}
+
+static void mark_cell(struct ui *u, cchar_t *cc)
+{
+	wchar_t wc[CCHARW_MAX + 1];
+	attr_t a;
+	short p;
+	int pair = 0;
+	if (getcchar(cc, wc, &a, &p, &pair) == ERR)
+		return;
+	if (!u->colors) {
+		setcchar(cc, wc, a | A_UNDERLINE | A_BOLD, 0, NULL);
+		return;
+	}
+	pair = colors_pair(u->colors == 256 ? MARK_FG256 : COLOR_BLACK,
+			   mark_bg(u));
+	setcchar(cc, wc, a & ~A_DIM, (short)(pair < 256 ? pair : 0), &pair);
+}
+
+/* Half blocks: the marked half (1 upper, 2 lower, 3 both) in the
+ * highlight's colour. */
+static void mark_half(struct ui *u, cchar_t *cc, int halves)
+{
+	wchar_t wc[CCHARW_MAX + 1];
+	attr_t a;
+	short p;
+	int pair = 0, fg = -1, bg = -1;
+	if (getcchar(cc, wc, &a, &p, &pair) == ERR)
+		return;
+	if (pair > 0)
+		extended_pair_content(pair, &fg, &bg);
+	int up = -1, lo = -1;
+	if (wc[0] == L'\u2580') {
+		up = fg;
+		lo = bg;
+	} else if (wc[0] == L'\u2584') {
+		lo = fg;
+	}
+	if (halves & 1)
+		up = mark_bg(u);
+	if (halves & 2)
+		lo = mark_bg(u);
+	wchar_t out[2] = { L'\u2580', 0 };
+	if (up != -1) {
+		pair = colors_pair(up, lo);
+	} else {
+		out[0] = L'\u2584';
+		pair = colors_pair(lo, -1);
+	}
+	setcchar(cc, out, a, (short)(pair < 256 ? pair : 0), &pair);
+}
+
 static void map_draw(struct ui *u)
 {
 	struct view *v = view_cur(u);
@@ -120,6 +203,10 @@ static void map_draw(struct ui *u)
 				else if (x == cur_c && cur_r == 2 * y + 1)
 					ch = 2;
 				half_glyph(ra, fa, rb, fb, ch, &cc);
+				int halves = (ch != 1 && marked(u, v, 2 * y, x)) |
+					     (ch != 2 && marked(u, v, 2 * y + 1, x)) << 1;
+				if (halves)
+					mark_half(u, &cc, halves);
 			} else {
 				const struct da_cell *a = cell_at(u, y, x);
 				if (!a || a->region_id == -2) {
@@ -127,9 +214,11 @@ static void map_draw(struct ui *u)
 					addch(' ');
 					continue;
 				}
+				bool cur = y == cur_r && x == cur_c;
 				cell_glyph(a->region_id, cell_fill(a),
-					   a->conflict,
-					   y == cur_r && x == cur_c, &cc);
+					   a->conflict, cur, &cc);
+				if (!cur && marked(u, v, y, x))
+					mark_cell(u, &cc);
 			}
 			add_wch(&cc);
 		}
@@ -211,10 +300,20 @@ static int map_key(struct ui *u, int ch, bool code)
 	case 127: case 8: case 'o': view_leave(u); break;
 	case 'g': prompt_start(u, 'g'); break;
 	case '/': prompt_start(u, '/'); break;
-	case 'n': extent_next(u, +1); break;
-	case 'N': extent_next(u, -1); break;
 	case 't': tree_open(u); break;
 	case 'x': hex_open(u); break;
+	case 'n': search_next(u, +1); break;
+	case 'N': search_next(u, -1); break;
+	case 'e': extent_next(u, +1); break;
+	case 'E': extent_next(u, -1); break;
+	case 'M': search_list_show(u); break;
+	case 27:
+		/* Esc drops the search's highlight, as :noh does */
+		if (!search_active(u))
+			return PANE_PASS;
+		search_clear(u);
+		ui_message(u, false, "search cleared");
+		break;
 	case 'v':
 		if (!u->unicode || !u->colors) {
 			ui_message(u, true, "half-block mode needs a UTF-8 "

@@ -44,5 +44,6 @@ extern const struct pane_class help_pane;    /* help.c */
 extern const struct pane_class prompt_pane;  /* prompt.c */
 extern const struct pane_class tree_pane;    /* tree.c */
 extern const struct pane_class hex_pane;     /* hex.c */
+extern const struct pane_class search_pane;  /* matchlist.c: the matches */
 
 #endif

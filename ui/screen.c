@@ -105,6 +105,8 @@ void ui_draw(struct ui *u)
 		tree_pane.draw(u);
 	else if (u->hex)
 		hex_pane.draw(u);
+	else if (search_list_open(u))
+		search_pane.draw(u);
 	else
 		for (size_t i = 0; i < sizeof(body) / sizeof(body[0]); i++)
 			body[i]->draw(u);
@@ -150,6 +152,8 @@ static int on_mouse(struct ui *u)
 		return PANE_HANDLED;
 	if (u->help)
 		return help_pane.mouse(u, ev.y, ev.x, ev.bstate);
+	if (search_list_open(u))
+		return search_pane.mouse(u, ev.y, ev.x, ev.bstate);
 	static const struct pane_class *const hit[] = { &map_pane, &side_pane };
 	for (size_t i = 0; i < sizeof(hit) / sizeof(hit[0]); i++) {
 		const struct pane_class *p = hit[i];
@@ -183,6 +187,8 @@ int ui_key(struct ui *u, int ch, bool code)
 		return finish(u, tree_pane.key(u, ch, code) | PANE_REDRAW);
 	if (u->hex)
 		return finish(u, hex_pane.key(u, ch, code) | PANE_REDRAW);
+	if (search_list_open(u))
+		return finish(u, search_pane.key(u, ch, code) | PANE_REDRAW);
 	/* a key clears the last message; the focused pane first, then the
 	 * map's keys, then the keys of the whole explorer (the title bar's) */
 	u->msg[0] = '\0';

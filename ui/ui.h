@@ -12,6 +12,8 @@
  *   bars.c legend.c side.c map.c help.c prompt.c tree.c hex.c
  *               the panes (pane.h)
  *   fields.c    the known fields of on-disk structures (hex.c's data)
+ *   matchlist.c search.c extent.c   M: the match list (a pane); / n N:
+ *               every match and the map's highlight; e E: next extent
  *   view.c      address-space math: views, zoom, cursor, Enter/Backspace
  *   state.c     struct ui's life and the status message
  *   term.c      the terminal on every exit path
@@ -154,6 +156,8 @@ struct ui {
 	struct da_device *hex_dev; /* the view's space when it opened */
 	uint64_t hex_top;          /* first byte on screen */
 	int hex_field;             /* the field selected (Left, Right) */
+	/* the last search (search.c), NULL when none */
+	struct search *search;
 
 	bool quit;
 	int exit_status;
@@ -221,7 +225,24 @@ void side_build(struct ui *u);
 
 /* prompt.c */
 void prompt_start(struct ui *u, int kind);
+
+/* search.c: / collects every matching owner and file, n/N walk them, the
+ * chosen one is highlighted on the map; matchlist.c: M lists them
+ * (search_pane) */
 int search_run(struct ui *u, const char *text);
+int search_next(struct ui *u, int dir);
+void search_list_show(struct ui *u);
+bool search_list_open(const struct ui *u);
+bool search_active(const struct ui *u);
+/* Does [off, off+len) of view v hold bytes of the chosen match? */
+bool search_marked(struct ui *u, const struct view *v, uint64_t off,
+		   uint64_t len);
+/* The status bar's match counter ("" when no match is chosen). */
+void search_status(struct ui *u, char *buf, size_t len);
+void search_clear(struct ui *u);
+void search_free(struct ui *u);
+/* extent.c: e/E, the next or previous extent of the owner or file under
+ * the cursor */
 int extent_next(struct ui *u, int dir);
 
 /* tree.c, hex.c: open the tree of the stack, the bytes at the cursor */

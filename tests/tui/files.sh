@@ -72,15 +72,15 @@ for name in gpt-esp-ext4 mbr-ext; do
 	side | grep -q "^   inode $ino\\b" || fail "$name: g $off does not show inode $ino: $(side)"
 	check_side_vs_lookup "$name: in $path"
 
-	# n: the next extent of the same file (debugfs says whose block it is)
-	keys n
+	# e: the next extent of the same file (debugfs says whose block it is)
+	keys e
 	off2=$(cursor_offset)
 	if [ "$off2" = "$off" ]; then
-		screen | tail -1 | grep -q 'no next extent' || fail "$name: n neither moved nor said why: $(screen | tail -1)"
+		screen | tail -1 | grep -q 'no next extent' || fail "$name: e neither moved nor said why: $(screen | tail -1)"
 	else
 		p2=$(owner_of_block $(( (off2 - part) / bs )))
-		check_eq "$name: n lands in" "$p2" "$path"
-		echo "ok: n moved to $off2, still $path"
+		check_eq "$name: e lands in" "$p2" "$path"
+		echo "ok: e moved to $off2, still $path"
 	fi
 
 	# / with the file's name: lands on a block of a file of that name

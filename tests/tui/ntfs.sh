@@ -1,7 +1,7 @@
 #!/bin/sh
 # The explorer down to a file inside NTFS on the Windows-like disk: `g` to
 # a byte of a fragmented file shows its path and MFT record (ntfsinfo gives
-# its runs), `n` goes to its next fragment (ntfsinfo's next run), `/`
+# its runs), `e` goes to its next fragment (ntfsinfo's next run), `/`
 # with a stream's name lands on a cluster ntfscluster says is that stream,
 # Enter goes into the volume's own space at the same cluster, and the side
 # pane agrees with --lookup throughout.
@@ -40,15 +40,15 @@ side_paths | grep -qxF "$path" || fail "g $off does not show $path: $(side)"
 side | grep -q "^   inode $ino\\b" || fail "g $off does not show MFT record $ino: $(side)"
 check_side_vs_lookup "in $path"
 
-# n: the next fragment in disk order is one of the file's runs
-keys n
+# e: the next fragment in disk order is one of the file's runs
+keys e
 off2=$(cursor_offset)
-[ "$off2" != "$off" ] || fail "n did not move: $(screen | tail -1)"
+[ "$off2" != "$off" ] || fail "e did not move: $(screen | tail -1)"
 c2=$(( (off2 - part) / cs ))
 awk -v c="$c2" '$1 <= c && c < $1 + $2 { ok = 1 } END { exit !ok }' "$T/runs" ||
-	fail "n landed on cluster $c2, not a run of $path per ntfsinfo"
-side_paths | grep -qxF "$path" || fail "n: the side pane does not show $path: $(side)"
-echo "ok: n moved to cluster $c2, still $path"
+	fail "e landed on cluster $c2, not a run of $path per ntfsinfo"
+side_paths | grep -qxF "$path" || fail "e: the side pane does not show $path: $(side)"
+echo "ok: e moved to cluster $c2, still $path"
 
 # / with a stream's name: ntfscluster says the cluster is that stream
 keys g; typed 0; keys Enter

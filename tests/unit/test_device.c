@@ -803,6 +803,109 @@ static void test_stack(void **state)
 	da_device_unref(fs);
 }
 
+/* da_space_place: a range of a space, piece by piece, in a space below
+ * it (a partition, a disk), every copy under a mirror, missing pieces
+ * skipped, the number of pieces bounded. */
+struct placed {
+	struct da_device *to[8];
+	uint64_t from[8], at[8], len[8];
+	int n;
+};
+
+static void note_place(void *arg, struct da_device *to, uint64_t from_off,
+		       uint64_t to_off, uint64_t len)
+{
+	struct placed *p = arg;
+	assert_true(p->n < 8);
+	p->to[p->n] = to;
+	p->from[p->n] = from_off;
+	p->at[p->n] = to_off;
+	p->len[p->n++] = len;
+}
+
+static void test_place(void **state)
+{
+	(void)state;
+	struct da_device *a = open_pattern("pl-a.img", 21, 200000);
+	struct da_device *b = open_pattern("pl-b.img", 22, 200000);
+	da_error err = { 0 };
+	struct da_device *p = da_offset_device_new("pl-a.img/p1", a, 1000,
+						   100000, &err);
+	assert_non_null(p);
+	struct da_linear_seg segs[] = {
+		{ 0, 30000, p, 5000 },
+		{ 30000, 20000, b, 100 },
+		{ 50000, 10000, NULL, 0 },
+	};
+	struct da_device *l = da_linear_device_new("vg/lv", 60000, segs, 3,
+						   &err);
+	assert_non_null(l);
+	struct placed r = { .n = 0 };
+
+	/* across two segments, down to the disks */
+	assert_int_equal(da_space_place(l, 25000, 10000, NULL, 100,
+					note_place, &r), 10000);
+	assert_int_equal(r.n, 2);
+	assert_ptr_equal(r.to[0], a);
+	assert_int_equal(r.from[0], 25000);
+	assert_int_equal(r.at[0], 1000 + 5000 + 25000);
+	assert_int_equal(r.len[0], 5000);
+	assert_ptr_equal(r.to[1], b);
+	assert_int_equal(r.from[1], 30000);
+	assert_int_equal(r.at[1], 100);
+	assert_int_equal(r.len[1], 5000);
+
+	/* to the partition: the piece on the other disk is not on it */
+	r.n = 0;
+	assert_int_equal(da_space_place(l, 25000, 10000, p, 100, note_place,
+					&r), 5000);
+	assert_int_equal(r.n, 1);
+	assert_ptr_equal(r.to[0], p);
+	assert_int_equal(r.at[0], 5000 + 25000);
+
+	/* the missing segment places nothing; the range is cut at the end */
+	r.n = 0;
+	assert_int_equal(da_space_place(l, 45000, 100000, NULL, 100,
+					note_place, &r), 5000);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.at[0], 100 + 15000);
+
+	/* a space is its own: one piece, as it is */
+	r.n = 0;
+	assert_int_equal(da_space_place(l, 7, 3, l, 100, note_place, &r), 3);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.at[0], 7);
+
+	/* bounded: one piece asked, one given */
+	r.n = 0;
+	da_space_place(l, 0, 60000, NULL, 1, note_place, &r);
+	assert_int_equal(r.n, 1);
+	/* nothing past the end, nothing of a space above */
+	r.n = 0;
+	assert_int_equal(da_space_place(l, 60000, 10, NULL, 100, note_place,
+					&r), 0);
+	assert_int_equal(da_space_place(a, 0, 10, l, 100, note_place, &r), 0);
+	assert_int_equal(r.n, 0);
+
+	/* a mirror: every copy */
+	struct da_device *c[2] = { a, b };
+	uint64_t offs[2] = { 150000, 160000 };
+	struct da_device *m = da_mirror_device_new("md0", 20000, 2, c, offs,
+						   &err);
+	assert_non_null(m);
+	r.n = 0;
+	assert_int_equal(da_space_place(m, 10, 5, NULL, 100, note_place, &r),
+			 10);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.at[0], 150010);
+	assert_int_equal(r.at[1], 160010);
+	da_device_unref(m);
+	da_device_unref(l);
+	da_device_unref(p);
+	da_device_unref(a);
+	da_device_unref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_striped),
 		cmocka_unit_test(test_mirror),
 		cmocka_unit_test(test_stack),
+		cmocka_unit_test(test_place),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
