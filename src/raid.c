@@ -1,0 +1,424 @@
+/* md's RAID10 and RAID4/5/6 arrays as a device: where each array byte
+ * lives (RAID10's copies over near, far, offset layouts and far sets;
+ * RAID4/5/6 data through the parity rotation), and how a chunk whose
+ * member is missing is read back: another copy, the XOR of its stripe,
+ * or, for RAID6, a solve over P and Q in GF(2^8).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* The kernel's layout numbers for RAID5/6 (md_p.h / raid5.h): which member
+ * holds P and Q in stripe s, and which holds data chunk k of it. */
+enum {
+	ALG_LEFT_ASYM = 0, ALG_RIGHT_ASYM = 1, ALG_LEFT_SYM = 2,
+	ALG_RIGHT_SYM = 3, ALG_PARITY_0 = 4, ALG_PARITY_N = 5,
+	ALG_LEFT_ASYM_6 = 16, ALG_RIGHT_ASYM_6 = 17, ALG_LEFT_SYM_6 = 18,
+	ALG_RIGHT_SYM_6 = 19, ALG_PARITY_0_6 = 20,
+};
+
+bool da_raid_layout_ok(int level, uint32_t layout, size_t n)
+{
+	if (level == 10) {
+		uint32_t near = layout & 0xff, far = (layout >> 8) & 0xff;
+		/* bit 16: offset; bit 17 (far sets) is not read here */
+		return near >= 1 && far >= 1 && !(layout >> 17) &&
+		       near * far <= n && near * far <= 64 && n <= 1024;
+	}
+	if (level == 4)
+		return n >= 2 && n <= 1024;
+	if (level == 5)
+		return n >= 2 && n <= 1024 && layout <= ALG_PARITY_N;
+	if (level == 6)
+		return n >= 4 && n <= 1024 &&
+		       (layout <= ALG_PARITY_N ||
+			(layout >= ALG_LEFT_ASYM_6 && layout <= ALG_PARITY_0_6));
+	return false;
+}
+
+/* P and Q members (q = -1 for RAID4/5) of stripe s, and the member of its
+ * data chunk k (when k >= 0). */
+static void parity_place(int level, uint32_t layout, size_t n, uint64_t s,
+			 int64_t k, size_t *p, int64_t *q, size_t *dd)
+{
+	size_t nd = n - (level == 6 ? 2 : 1);
+	size_t r = (size_t)(s % n), pd = 0, d = k >= 0 ? (size_t)k : 0;
+	int64_t qd = -1;
+	if (level == 4) {
+		pd = nd;
+	} else if (level == 5) {
+		switch (layout) {
+		case ALG_LEFT_ASYM: pd = nd - r; if (d >= pd) d++; break;
+		case ALG_RIGHT_ASYM: pd = r; if (d >= pd) d++; break;
+		case ALG_LEFT_SYM: pd = nd - r; d = (pd + 1 + d) % n; break;
+		case ALG_RIGHT_SYM: pd = r; d = (pd + 1 + d) % n; break;
+		case ALG_PARITY_0: pd = 0; d++; break;
+		default: pd = nd; break;          /* parity_n */
+		}
+	} else if (layout >= ALG_LEFT_ASYM_6) {
+		/* RAID5 over the first n-1 members, Q on the last */
+		size_t r1 = (size_t)(s % (n - 1));
+		qd = (int64_t)(n - 1);
+		switch (layout) {
+		case ALG_LEFT_ASYM_6: pd = nd - r1; if (d >= pd) d++; break;
+		case ALG_RIGHT_ASYM_6: pd = r1; if (d >= pd) d++; break;
+		case ALG_LEFT_SYM_6: pd = nd - r1; d = (pd + 1 + d) % (n - 1);
+			break;
+		case ALG_RIGHT_SYM_6: pd = r1; d = (pd + 1 + d) % (n - 1);
+			break;
+		default: pd = 0; d++; break;      /* parity_0_6 */
+		}
+	} else {
+		switch (layout) {
+		case ALG_LEFT_ASYM:
+		case ALG_RIGHT_ASYM:
+			pd = layout == ALG_LEFT_ASYM ? n - 1 - r : r;
+			qd = (int64_t)pd + 1;
+			if (pd == n - 1) {
+				d++;              /* Q D D D P */
+				qd = 0;
+			} else if (d >= pd) {
+				d += 2;           /* D D P Q D */
+			}
+			break;
+		case ALG_LEFT_SYM:
+		case ALG_RIGHT_SYM:
+			pd = layout == ALG_LEFT_SYM ? n - 1 - r : r;
+			qd = (int64_t)((pd + 1) % n);
+			d = (pd + 2 + d) % n;
+			break;
+		case ALG_PARITY_0: pd = 0; qd = 1; d += 2; break;
+		default: pd = nd; qd = (int64_t)nd + 1; break;
+		}
+	}
+	*p = pd;
+	*q = qd;
+	*dd = d;
+}
+
+int da_raid_chunk_role(int level, uint32_t layout, size_t n, size_t member,
+		       uint64_t stripe)
+{
+	if (level != 4 && level != 5 && level != 6)
+		return 'D';
+	size_t p, dd;
+	int64_t q;
+	parity_place(level, layout, n, stripe, -1, &p, &q, &dd);
+	if (member == p)
+		return 'P';
+	if (q >= 0 && member == (size_t)q)
+		return 'Q';
+	return 'D';
+}
+
+struct raid_priv {
+	int level;
+	uint32_t layout;
+	uint64_t chunk;
+	size_t n;
+	struct da_device **m;      /* NULL: missing */
+	uint64_t *offs;
+	/* RAID10 */
+	size_t near, far;
+	bool offset;
+	uint64_t stride;           /* bytes between far copies */
+	size_t missing;
+};
+
+/* Every copy of array byte off (RAID10: near * far of them; parity
+ * levels: the one data chunk), present or not, with in *left the bytes to
+ * the end of its chunk.  Returns how many were written. */
+static int raid_where(const struct da_device *dev, uint64_t off,
+		      size_t *mem, uint64_t *moff, int max, uint64_t *left)
+{
+	const struct raid_priv *p = dev->priv;
+	uint64_t c = off / p->chunk, in = off % p->chunk;
+	*left = p->chunk - in;
+	if (*left > dev->size - off)
+		*left = dev->size - off;
+	if (p->level != 10) {
+		size_t nd = p->n - (p->level == 6 ? 2 : 1);
+		uint64_t stripe = c / nd;
+		size_t pd, dd;
+		int64_t qd;
+		parity_place(p->level, p->layout, p->n, stripe,
+			     (int64_t)(c % nd), &pd, &qd, &dd);
+		if (max < 1)
+			return 0;
+		mem[0] = dd;
+		moff[0] = stripe * p->chunk + in;
+		return 1;
+	}
+	/* RAID10, as the kernel's __raid10_find_phys walks it */
+	uint64_t first = c * p->near;
+	size_t d = (size_t)(first % p->n);
+	uint64_t stripe = first / p->n;
+	if (p->offset)
+		stripe *= p->far;
+	uint64_t sec = stripe * p->chunk + in;
+	int k = 0;
+	for (size_t nc = 0; nc < p->near; nc++) {
+		size_t dn = d;
+		uint64_t s = sec;
+		if (k < max) {
+			mem[k] = dn;
+			moff[k] = s;
+		}
+		k++;
+		for (size_t f = 1; f < p->far; f++) {
+			dn = (dn + p->near) % p->n;
+			s += p->stride;
+			if (k < max) {
+				mem[k] = dn;
+				moff[k] = s;
+			}
+			k++;
+		}
+		if (++d >= p->n) {
+			d = 0;
+			sec += p->chunk;
+		}
+	}
+	return k < max ? k : max;
+}
+
+#define RAID_MAX_COPIES 64
+
+/* A data chunk whose member is missing, rebuilt as the XOR of the same
+ * bytes of every other member but Q (RAID4/5, or RAID6 when P is there). */
+static int raid_rebuild(struct da_device *dev, uint8_t *buf, size_t len,
+			uint64_t off, uint64_t moff, size_t lost,
+			da_error *err)
+{
+	struct raid_priv *p = dev->priv;
+	uint64_t stripe = moff / p->chunk;
+	size_t pd, dd;
+	int64_t qd;
+	parity_place(p->level, p->layout, p->n, stripe, -1, &pd, &qd, &dd);
+	if (!p->m[pd])
+		return da_error_set(err, ENXIO, "%s: offset %llu: its member "
+				    "and the parity are both missing",
+				    dev->name, (unsigned long long)off);
+	uint8_t tmp[4096];
+	memset(buf, 0, len);
+	for (size_t i = 0; i < p->n; i++) {
+		if (i == lost || (qd >= 0 && i == (size_t)qd))
+			continue;
+		if (!p->m[i])
+			return da_error_set(err, ENXIO, "%s: offset %llu: two "
+					    "members of its stripe are missing",
+					    dev->name, (unsigned long long)off);
+		for (size_t done = 0; done < len;) {
+			size_t n = len - done < sizeof(tmp) ? len - done
+							   : sizeof(tmp);
+			if (da_device_read(p->m[i], tmp, n,
+					   p->offs[i] + moff + done, err) < 0)
+				return -1;
+			for (size_t j = 0; j < n; j++)
+				buf[done + j] ^= tmp[j];
+			done += n;
+		}
+	}
+	return 0;
+}
+
+static int raid_read(struct da_device *dev, void *buf, size_t len,
+		     uint64_t off, da_error *err)
+{
+	struct raid_priv *p = dev->priv;
+	uint8_t *b = buf;
+	while (len > 0) {
+		size_t mem[RAID_MAX_COPIES];
+		uint64_t moff[RAID_MAX_COPIES], left;
+		int k = raid_where(dev, off, mem, moff, RAID_MAX_COPIES, &left);
+		size_t n = left < len ? (size_t)left : len;
+		int done = -1;
+		for (int i = 0; i < k && done < 0; i++) {
+			if (!p->m[mem[i]])
+				continue;
+			done = da_device_read(p->m[mem[i]], b, n,
+					      p->offs[mem[i]] + moff[i], err);
+		}
+		if (done < 0 && k > 0 && p->level != 10 && !p->m[mem[0]])
+			done = raid_rebuild(dev, b, n, off, moff[0], mem[0], err);
+		if (done < 0) {
+			if (k > 0 && p->level == 10) {
+				bool any = false;
+				for (int i = 0; i < k; i++)
+					any |= p->m[mem[i]] != NULL;
+				if (!any)
+					da_error_set(err, ENXIO, "%s: offset "
+						     "%llu: every copy is on a "
+						     "missing member", dev->name,
+						     (unsigned long long)off);
+			}
+			return -1;
+		}
+		b += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int raid_map(struct da_device *dev, uint64_t off,
+		    struct da_target *out, int max)
+{
+	struct raid_priv *p = dev->priv;
+	size_t mem[RAID_MAX_COPIES];
+	uint64_t moff[RAID_MAX_COPIES], left;
+	int k = raid_where(dev, off, mem, moff, RAID_MAX_COPIES, &left);
+	int n = 0;
+	for (int i = 0; i < k; i++) {
+		if (!p->m[mem[i]])
+			continue;
+		if (n < max)
+			out[n] = (struct da_target){ p->m[mem[i]],
+						     p->offs[mem[i]] + moff[i] };
+		n++;
+	}
+	return n;
+}
+
+static uint64_t raid_contiguous(struct da_device *dev, uint64_t off)
+{
+	size_t mem[1];
+	uint64_t moff[1], left;
+	raid_where(dev, off, mem, moff, 1, &left);
+	return left;
+}
+
+static int raid_extent(struct da_device *dev, uint64_t off, uint64_t *run)
+{
+	struct raid_priv *p = dev->priv;
+	size_t mem[RAID_MAX_COPIES];
+	uint64_t moff[RAID_MAX_COPIES], left;
+	int k = raid_where(dev, off, mem, moff, RAID_MAX_COPIES, &left);
+	for (int i = 0; i < k; i++) {
+		if (!p->m[mem[i]])
+			continue;
+		int r = da_device_extent(p->m[mem[i]],
+					 p->offs[mem[i]] + moff[i], run);
+		if (r < 0 || *run == 0 || *run > left)
+			*run = left;
+		return r < 0 ? 1 : r;
+	}
+	*run = left;
+	return 1;              /* rebuilt from the others: data */
+}
+
+static void raid_close(struct da_device *dev)
+{
+	struct raid_priv *p = dev->priv;
+	for (size_t i = 0; i < p->n; i++)
+		da_device_unref(p->m[i]);
+	free(p->m);
+	free(p->offs);
+	free(p);
+}
+
+static const struct da_device_ops raid_ops = {
+	.read = raid_read,
+	.map_block = raid_map,
+	.contiguous = raid_contiguous,
+	.extent = raid_extent,
+	.close = raid_close,
+};
+
+struct da_device *da_raid_device_new(const char *name,
+				     const struct da_raid_geom *g,
+				     struct da_device *const *members,
+				     const uint64_t *member_off,
+				     uint64_t *size_out, da_error *err)
+{
+	if (!g || !members || g->chunk == 0 || g->chunk > (1ull << 32) ||
+	    g->dev_size < g->chunk || !da_raid_layout_ok(g->level, g->layout,
+							 g->n)) {
+		da_error_set(err, EINVAL, "%s: unsupported raid geometry "
+			     "(level %d, layout %u, %zu members, chunk %llu)",
+			     name, g ? g->level : -1, g ? g->layout : 0,
+			     g ? g->n : 0,
+			     g ? (unsigned long long)g->chunk : 0ull);
+		return NULL;
+	}
+	struct raid_priv *p = da_xcalloc(1, sizeof(*p));
+	p->level = g->level;
+	p->layout = g->layout;
+	p->chunk = g->chunk;
+	p->n = g->n;
+	uint64_t chunks = g->dev_size / g->chunk;     /* per member */
+	uint64_t size;
+	if (g->level == 10) {
+		p->near = g->layout & 0xff;
+		p->far = (g->layout >> 8) & 0xff;
+		p->offset = (g->layout >> 16) & 1;
+		/* the array size and the far stride as the kernel's
+		 * raid10_size and setup_conf compute them */
+		uint64_t ac = chunks / p->far * p->n / p->near;
+		uint64_t used = (ac * p->near * p->far + p->n - 1) / p->n;
+		p->stride = p->offset ? g->chunk : used / p->far * g->chunk;
+		if (!mul_ok(ac, g->chunk, &size))
+			size = 0;
+	} else {
+		size_t nd = g->n - (g->level == 6 ? 2 : 1);
+		if (!mul_ok(chunks, nd, &size) || !mul_ok(size, g->chunk, &size))
+			size = 0;
+	}
+	if (size == 0) {
+		free(p);
+		da_error_set(err, EINVAL, "%s: an array of 0 bytes, or past "
+			     "2^64", name);
+		return NULL;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		uint64_t off = member_off ? member_off[i] : 0;
+		if (members[i] && !range_ok(off, chunks * g->chunk,
+					    members[i]->size)) {
+			free(p);
+			da_error_set(err, EINVAL, "%s: member %zu (%llu bytes "
+				     "at %llu) does not fit in %s", name, i,
+				     (unsigned long long)(chunks * g->chunk),
+				     (unsigned long long)off, members[i]->name);
+			return NULL;
+		}
+	}
+	p->m = da_xcalloc(g->n, sizeof(*p->m));
+	p->offs = da_xcalloc(g->n, sizeof(*p->offs));
+	for (size_t i = 0; i < g->n; i++) {
+		p->m[i] = da_device_ref(members[i]);
+		p->offs[i] = member_off ? member_off[i] : 0;
+		p->missing += !members[i];
+	}
+	if (size_out)
+		*size_out = size;
+	return da_device_alloc(&raid_ops, name, size, p);
+}
+
+int da_raid_parity(struct da_device *dev, uint64_t off, struct da_target *out,
+		   char *which, int max)
+{
+	if (!dev || dev->ops != &raid_ops || off >= dev->size)
+		return 0;
+	const struct raid_priv *p = dev->priv;
+	if (p->level == 10)
+		return 0;
+	size_t nd = p->n - (p->level == 6 ? 2 : 1);
+	uint64_t stripe = off / p->chunk / nd, in = off % p->chunk;
+	size_t pd, dd;
+	int64_t qd;
+	parity_place(p->level, p->layout, p->n, stripe, -1, &pd, &qd, &dd);
+	int k = 0;
+	size_t at[2] = { pd, qd >= 0 ? (size_t)qd : 0 };
+	for (int i = 0; i < (qd >= 0 ? 2 : 1); i++) {
+		if (!p->m[at[i]] || k >= max)
+			continue;
+		out[k] = (struct da_target){ p->m[at[i]], p->offs[at[i]] +
+					     stripe * p->chunk + in };
+		which[k++] = i ? 'Q' : 'P';
+	}
+	return k;
+}
