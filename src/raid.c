@@ -21,13 +21,31 @@ enum {
 	ALG_RIGHT_SYM_6 = 19, ALG_PARITY_0_6 = 20,
 };
 
+#define RAID_MAX_COPIES 256
+
+/* RAID10's far_set_size as the kernel's setup_geo derives it from layout
+ * bits 17-18: 0 the original layout (one set of all members), 1 the
+ * "improved" layout of Linux 3.9 (n / far), 2 its fix (near * far); 0
+ * for a layout the kernel refuses. */
+static size_t far_set_size(uint32_t layout, size_t n)
+{
+	size_t near = layout & 0xff, far = (layout >> 8) & 0xff;
+	switch (layout >> 17) {
+	case 0: return n;
+	case 1: return far ? n / far : 0;
+	case 2: return near * far;
+	default: return 0;
+	}
+}
+
 bool da_raid_layout_ok(int level, uint32_t layout, size_t n)
 {
 	if (level == 10) {
 		uint32_t near = layout & 0xff, far = (layout >> 8) & 0xff;
-		/* bit 16: offset; bit 17 (far sets) is not read here */
-		return near >= 1 && far >= 1 && !(layout >> 17) &&
-		       near * far <= n && near * far <= 64 && n <= 1024;
+		/* bit 16: offset; bits 17-18: far sets; nothing above */
+		return near >= 1 && far >= 1 && !(layout >> 19) &&
+		       near * far <= n && near * far <= RAID_MAX_COPIES &&
+		       n <= 1024 && far_set_size(layout, n) >= 1;
 	}
 	if (level == 4)
 		return n >= 2 && n <= 1024;
@@ -126,6 +144,7 @@ struct raid_priv {
 	size_t near, far;
 	bool offset;
 	uint64_t stride;           /* bytes between far copies */
+	size_t set, last_start, last_size;   /* far sets */
 	size_t missing;
 };
 
@@ -170,7 +189,16 @@ static int raid_where(const struct da_device *dev, uint64_t off,
 		}
 		k++;
 		for (size_t f = 1; f < p->far; f++) {
-			dn = (dn + p->near) % p->n;
+			/* the next far copy: near members on, within the
+			 * copy's far set (the last set takes the remainder) */
+			size_t set = dn / p->set;
+			dn += p->near;
+			if (p->n % p->set && dn > p->last_start) {
+				dn = (dn - p->last_start) % p->last_size +
+				     p->last_start;
+			} else {
+				dn = dn % p->set + p->set * set;
+			}
 			s += p->stride;
 			if (k < max) {
 				mem[k] = dn;
@@ -186,42 +214,140 @@ static int raid_where(const struct da_device *dev, uint64_t off,
 	return k < max ? k : max;
 }
 
-#define RAID_MAX_COPIES 64
+/* GF(2^8) as md computes RAID6's Q (lib/raid6, H. Peter Anvin's "The
+ * mathematics of RAID-6"): the polynomial x^8+x^4+x^3+x^2+1 (0x11d),
+ * generator 2; Q = sum over data slots z of 2^z * D_z. */
+static uint8_t gf_exp[510], gf_log[256];
+static pthread_once_t gf_once = PTHREAD_ONCE_INIT;
 
-/* A data chunk whose member is missing, rebuilt as the XOR of the same
- * bytes of every other member but Q (RAID4/5, or RAID6 when P is there). */
+static void gf_init(void)
+{
+	unsigned x = 1;
+	for (int i = 0; i < 255; i++) {
+		gf_exp[i] = gf_exp[i + 255] = (uint8_t)x;
+		gf_log[x] = (uint8_t)i;
+		x <<= 1;
+		if (x & 0x100)
+			x ^= 0x11d;
+	}
+}
+
+/* row[x] = c * x */
+static void gf_row(uint8_t c, uint8_t row[256])
+{
+	row[0] = 0;
+	for (unsigned x = 1; x < 256; x++)
+		row[x] = c ? gf_exp[gf_log[c] + gf_log[x]] : 0;
+}
+
+static uint8_t gf_inv(uint8_t c)          /* c != 0 */
+{
+	return gf_exp[(255 - gf_log[c]) % 255];
+}
+
+/* A data chunk whose member is missing, rebuilt from the rest of its
+ * stripe: the XOR of the others and P when P is there (RAID4/5, RAID6
+ * with one data chunk lost); else, for RAID6, from Q: with P also lost,
+ * D_x = (Q + Q_x) / 2^x; with a second data chunk y lost, D_x = (Q + Q_xy
+ * + 2^y (P + P_xy)) / (2^x + 2^y), where P_xy and Q_xy are P and Q of the
+ * stripe's present data.  The slot z of a data member in Q is its place
+ * counted from the member after Q (raid5.c: raid6_d0, raid6_idx_to_slot),
+ * which is not the chunk's place in the array for the asymmetric
+ * layouts. */
 static int raid_rebuild(struct da_device *dev, uint8_t *buf, size_t len,
 			uint64_t off, uint64_t moff, size_t lost,
 			da_error *err)
 {
 	struct raid_priv *p = dev->priv;
 	uint64_t stripe = moff / p->chunk;
-	size_t pd, dd;
+	size_t pd, dd, other = SIZE_MAX;
 	int64_t qd;
 	parity_place(p->level, p->layout, p->n, stripe, -1, &pd, &qd, &dd);
-	if (!p->m[pd])
-		return da_error_set(err, ENXIO, "%s: offset %llu: its member "
-				    "and the parity are both missing",
-				    dev->name, (unsigned long long)off);
-	uint8_t tmp[4096];
-	memset(buf, 0, len);
 	for (size_t i = 0; i < p->n; i++) {
-		if (i == lost || (qd >= 0 && i == (size_t)qd))
+		if (i == lost || i == pd || (qd >= 0 && i == (size_t)qd) ||
+		    p->m[i])
 			continue;
-		if (!p->m[i])
-			return da_error_set(err, ENXIO, "%s: offset %llu: two "
+		if (other != SIZE_MAX)
+			return da_error_set(err, ENXIO, "%s: offset %llu: three "
 					    "members of its stripe are missing",
 					    dev->name, (unsigned long long)off);
-		for (size_t done = 0; done < len;) {
-			size_t n = len - done < sizeof(tmp) ? len - done
-							   : sizeof(tmp);
+		other = i;
+	}
+	/* use_p: the XOR alone; use_q: a solve with Q (and P, when a
+	 * second data chunk is lost) */
+	bool use_p = p->m[pd] && other == SIZE_MAX;
+	bool use_q = !use_p && qd >= 0 && p->m[qd] &&
+		     (other == SIZE_MAX || p->m[pd]);
+	bool read_p = use_p || (use_q && other != SIZE_MAX);
+	if (!use_p && !use_q)
+		return da_error_set(err, ENXIO, "%s: offset %llu: %s", dev->name,
+				    (unsigned long long)off, qd < 0 ?
+				    (p->m[pd] ? "two members of its stripe are "
+				     "missing" : "its member and the parity "
+				     "are both missing") :
+				    "its member and two others of its stripe "
+				    "(P or Q among them) are missing");
+	if (use_q)
+		pthread_once(&gf_once, gf_init);
+	/* the data slots in Q's order, from the member after Q */
+	size_t d0 = qd < 0 || (size_t)qd == p->n - 1 ? 0 : (size_t)qd + 1;
+	size_t sx = 0, sy = 0;
+	for (size_t k = 0, z = 0, i = d0; k < p->n; k++, i = (i + 1) % p->n) {
+		if (i == pd || (qd >= 0 && i == (size_t)qd))
+			continue;
+		if (i == lost)
+			sx = z;
+		if (i == other)
+			sy = z;
+		z++;
+	}
+	uint8_t gx = use_q ? gf_exp[sx % 255] : 1;
+	uint8_t gy = use_q && other != SIZE_MAX ? gf_exp[sy % 255] : 0;
+	if (use_q && gx == gy)
+		return da_error_set(err, ENXIO, "%s: offset %llu: two lost "
+				    "chunks have one Q coefficient (over 257 "
+				    "members): no solve", dev->name,
+				    (unsigned long long)off);
+	uint8_t tmp[4096], pacc[4096], qacc[4096];
+	uint8_t row[256], rowy[256], rowa[256];
+	if (use_q) {
+		gf_row(gy, rowy);
+		gf_row(gf_inv(gx ^ gy), rowa);
+	}
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done < sizeof(tmp) ? len - done : sizeof(tmp);
+		memset(pacc, 0, n);
+		memset(qacc, 0, n);
+		for (size_t k = 0, z = 0, i = d0; k < p->n;
+		     k++, i = (i + 1) % p->n) {
+			bool is_p = i == pd, is_q = qd >= 0 && i == (size_t)qd;
+			size_t slot = z;
+			z += !is_p && !is_q;
+			if (!p->m[i] || (is_p && !read_p) || (is_q && !use_q))
+				continue;
 			if (da_device_read(p->m[i], tmp, n,
 					   p->offs[i] + moff + done, err) < 0)
 				return -1;
+			if (is_q) {
+				for (size_t j = 0; j < n; j++)
+					qacc[j] ^= tmp[j];
+				continue;
+			}
 			for (size_t j = 0; j < n; j++)
-				buf[done + j] ^= tmp[j];
-			done += n;
+				pacc[j] ^= tmp[j];
+			if (use_q && !is_p) {
+				gf_row(gf_exp[slot % 255], row);
+				for (size_t j = 0; j < n; j++)
+					qacc[j] ^= row[tmp[j]];
+			}
 		}
+		uint8_t *out = buf + done;
+		if (use_p)
+			memcpy(out, pacc, n);
+		else          /* gy = 0 when only P is lost: D_x = Q' / g^x */
+			for (size_t j = 0; j < n; j++)
+				out[j] = rowa[qacc[j] ^ rowy[pacc[j]]];
+		done += n;
 	}
 	return 0;
 }
@@ -356,6 +482,9 @@ struct da_device *da_raid_device_new(const char *name,
 		p->near = g->layout & 0xff;
 		p->far = (g->layout >> 8) & 0xff;
 		p->offset = (g->layout >> 16) & 1;
+		p->set = far_set_size(g->layout, g->n);
+		p->last_start = (g->n / p->set - 1) * p->set;
+		p->last_size = p->set + g->n % p->set;
 		/* the array size and the far stride as the kernel's
 		 * raid10_size and setup_conf compute them */
 		uint64_t ac = chunks / p->far * p->n / p->near;
