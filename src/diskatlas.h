@@ -166,6 +166,14 @@ struct da_device *da_raid_device_new(const char *name,
  * 0 for any other device. */
 int da_raid_parity(struct da_device *dev, uint64_t off, struct da_target *out,
 		   char *which, int max);
+/* The same as bytes of m's disks: each parity target followed down
+ * through map_block (its first target at each level) to a disk of m.
+ * Returns how many were found (at most max, at most 2). */
+struct da_machine;
+struct da_location;
+int da_raid_parity_on_disks(const struct da_machine *m, struct da_device *dev,
+			    uint64_t off, struct da_location *out, char *which,
+			    int max);
 
 /* ---- values: what --list describes, as a small JSON tree ------------- */
 

@@ -551,3 +551,34 @@ int da_raid_parity(struct da_device *dev, uint64_t off, struct da_target *out,
 	}
 	return k;
 }
+
+int da_raid_parity_on_disks(const struct da_machine *m, struct da_device *dev,
+			    uint64_t off, struct da_location *out, char *which,
+			    int max)
+{
+	struct da_target t[2];
+	char wh[2];
+	int n = da_raid_parity(dev, off, t, wh, 2), k = 0;
+	for (int i = 0; i < n && k < max; i++) {
+		struct da_device *d = t[i].dev;
+		uint64_t o = t[i].offset;
+		/* a member may be a partition or an LV: go down to a disk */
+		for (int level = 0; level < 32 && d && !d->is_disk; level++) {
+			struct da_target below;
+			if (da_device_map_block(d, o, &below, 1) <= 0) {
+				d = NULL;
+				break;
+			}
+			d = below.dev;
+			o = below.offset;
+		}
+		for (size_t j = 0; d && d->is_disk && j < m->ndisks; j++) {
+			if (m->disks[j].dev != d)
+				continue;
+			out[k] = (struct da_location){ j, o };
+			which[k++] = wh[i];
+			break;
+		}
+	}
+	return k;
+}
