@@ -12,6 +12,14 @@
 #include "explorer.h"
 #include "ui.h"
 
+/* The index as a frame shows it: files done, or -2 once it is ready. */
+static int index_state(struct ui *u)
+{
+	int done, total;
+	bg_index_progress(&u->index, &done, &total);
+	return index_ready(u) ? -2 : done;
+}
+
 int explorer_run(struct da_machine *m, struct da_ownership *o)
 {
 	struct ui u;
@@ -72,20 +80,19 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 			u.exit_status = 128 + ui_signal;
 			break;
 		}
-		if (dirty)
+		if (dirty) {
+			/* what this frame shows of the index, read before it
+			 * is drawn: an unlock restarts the index, which may be
+			 * done again before the next tick */
+			shown = index_state(&u);
 			ui_draw(&u);
+		}
 		dirty = false;
 		wint_t ch;
 		int r = get_wch(&ch);
 		if (r == ERR) {
 			/* a tick: redraw when the index moved on */
-			int done, total;
-			bg_index_progress(&u.index, &done, &total);
-			int state = index_ready(&u) ? -2 : done;
-			if (state != shown) {
-				shown = state;
-				dirty = true;
-			}
+			dirty = index_state(&u) != shown;
 			continue;
 		}
 		if (ui_key(&u, (int)ch, r == KEY_CODE_YES) & PANE_REDRAW)
