@@ -119,5 +119,6 @@ for o in $offsets; do echo "$o"; done | awk -v n=5 -v ch=65536 -v doff=65536 '{
 	printf "arr:%d m%d %d m%d %d\n", $1, d, doff + row * ch + in_,
 		e, doff + (16 + row) * ch + in_ }' >"$T/want"
 check_copies "RAID10 far 2 in far sets"
+check_eq "far set size" "$("$DA" --list --json $files | jq '.volumes[0].far_set_size')" 2
 "$DA" --lookup arr:200000 $files | grep -q "2 copies: m[0-9] @ [0-9]*, m[0-9] @ [0-9]*" ||
 	fail "the text lookup does not list both copies: $("$DA" --lookup arr:200000 $files)"
