@@ -150,11 +150,13 @@ bool da_raid_layout_ok(int level, uint32_t layout, size_t n);
 int da_raid_chunk_role(int level, uint32_t layout, size_t n, size_t member,
 		       uint64_t stripe);
 /* The array's bytes, mapped as md does: RAID10's map_block returns every
- * copy (near, far and offset layouts); RAID4/5/6 map a data byte to its
- * member through the parity rotation (parity chunks are mapped by no
- * array byte).  NULL members are missing: RAID10 reads another copy,
- * RAID4/5 (and RAID6 with P) rebuild a lost data chunk as the XOR of the
- * rest of its stripe.  The array's size is written to *size. */
+ * copy (near, far and offset layouts, far sets); RAID4/5/6 map a data
+ * byte to its member through the parity rotation (parity chunks are
+ * mapped by no array byte).  NULL members are missing: RAID10 reads
+ * another copy, RAID4/5 (and RAID6 with P) rebuild a lost data chunk as
+ * the XOR of the rest of its stripe, RAID6 without P or without a second
+ * data chunk solves it from Q; a read past what is left fails (ENXIO).
+ * The array's size is written to *size. */
 struct da_device *da_raid_device_new(const char *name,
 				     const struct da_raid_geom *g,
 				     struct da_device *const *members,
@@ -166,6 +168,14 @@ struct da_device *da_raid_device_new(const char *name,
  * 0 for any other device. */
 int da_raid_parity(struct da_device *dev, uint64_t off, struct da_target *out,
 		   char *which, int max);
+/* The same as bytes of m's disks: each parity target followed down
+ * through map_block (its first target at each level) to a disk of m.
+ * Returns how many were found (at most max, at most 2). */
+struct da_machine;
+struct da_location;
+int da_raid_parity_on_disks(const struct da_machine *m, struct da_device *dev,
+			    uint64_t off, struct da_location *out, char *which,
+			    int max);
 
 /* ---- values: what --list describes, as a small JSON tree ------------- */
 

@@ -376,25 +376,13 @@ static const char *owner_governs(const struct da_owner *x, char *buf,
 
 /* The disk bytes that hold the parity of owner x's byte (an md RAID4/5/6
  * array), P first; how many. */
-static int owner_parity(const struct da_ownership *o, const struct da_owner *x,
+static int owner_parity(const struct da_machine *m, const struct da_owner *x,
 			struct da_location *out, char *which)
 {
-	struct da_target t[2];
-	char wh[2];
 	/* the array itself, not what it holds (the same space) */
 	if (!x->kind || strcmp(x->kind, "md_array") != 0)
 		return 0;
-	int n = da_raid_parity(x->space, x->offset, t, wh, 2), k = 0;
-	for (int i = 0; i < n; i++) {
-		size_t d;
-		uint64_t off;
-		if (da_ownership_locate(o, t[i].dev, t[i].offset, &d, &off,
-					NULL) < 0)
-			continue;
-		out[k] = (struct da_location){ d, off };
-		which[k++] = wh[i];
-	}
-	return k;
+	return da_raid_parity_on_disks(m, x->space, x->offset, out, which, 2);
 }
 
 int da_report_lookup(FILE *f, const struct da_ownership *o,
@@ -480,7 +468,7 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 			}
 			struct da_location par[2];
 			char pw[2];
-			int np = owner_parity(o, x, par, pw);
+			int np = owner_parity(m, x, par, pw);
 			if (np > 0) {
 				fputs(",\"parity\":[", f);
 				for (int k = 0; k < np; k++) {
@@ -565,7 +553,7 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 		}
 		struct da_location par[2];
 		char pw[2];
-		int np = owner_parity(o, x, par, pw);
+		int np = owner_parity(m, x, par, pw);
 		if (np > 0) {
 			fprintf(f, "  %*s  parity:", 2 * i, "");
 			for (int k = 0; k < np; k++) {

@@ -95,6 +95,23 @@ static void add_copies(struct ui *u, size_t d, uint64_t off,
 		    u->m->disks[c[k].disk].name, c[k].offset);
 }
 
+/* Under an md RAID4/5/6 array: where its stripe's parity is (P, and Q
+ * for RAID6), found through the array's own mapping. */
+static void add_parity(struct ui *u, const struct da_owner *x)
+{
+	struct da_location at[2];
+	char which[2];
+	if (!x->space || !x->kind || strcmp(x->kind, "md_array") != 0)
+		return;
+	int n = da_raid_parity_on_disks(u->m, x->space, x->offset, at, which,
+					2);
+	if (n > 0)
+		add(u, ROLE_TEXT, "   parity:");
+	for (int k = 0; k < n; k++)
+		add(u, ROLE_HEADING, "   %c %s @ 0x%" PRIx64, which[k],
+		    u->m->disks[at[k].disk].name, at[k].offset);
+}
+
 static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 		       bool show_copies)
 {
@@ -154,6 +171,7 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 				    x->node->reason, width);
 		if (i == mirrored)
 			add_copies(u, d, off, copies, ncopies);
+		add_parity(u, x);
 	}
 }
 

@@ -721,8 +721,9 @@ int da_luks_unlock(struct da_machine *m, struct da_node *n, const char *key,
 	}
 	const char *why = cannot_open(n, lm);
 	if (why) {
-		da_error_set(err, ENOTSUP, "%s: %s cannot be unlocked: %s",
-			     n->dev->name, name, why);
+		da_error_set(err, ENOTSUP, "%s: %s (%s) cannot be unlocked: "
+			     "%s", n->dev->name, name, lm->cipher[0] ?
+			     lm->cipher : "cipher unknown", why);
 		free(name);
 		return -1;
 	}
@@ -786,8 +787,11 @@ static int luks_assemble(struct da_machine *m, da_error *err)
 		char *name = volume_name(n, &pv->meta);
 		const char *why = cannot_open(n, &pv->meta);
 		if (why) {
-			da_machine_add_problem(m, "%s: %s cannot be unlocked: "
-					       "%s", n->dev->name, name, why);
+			da_machine_add_problem(m, "%s: %s (%s) cannot be "
+					       "unlocked: %s", n->dev->name,
+					       name, pv->meta.cipher[0] ?
+					       pv->meta.cipher :
+					       "cipher unknown", why);
 			free(name);
 			continue;
 		}

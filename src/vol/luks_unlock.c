@@ -108,6 +108,12 @@ static const char *cipher_parse(const char *spec, uint32_t keylen,
 	char evp[96];
 	snprintf(evp, sizeof(evp), "%s-%u-%s", name, bits, mode);
 	out->evp = EVP_get_cipherbyname(evp);
+	/* OpenSSL has never had these two; cryptsetup reads them through
+	 * the kernel's crypto API, which this program does not use */
+	if (!out->evp && (!strcmp(name, "serpent") || !strcmp(name, "twofish")))
+		return "its cipher is not in libcrypto: OpenSSL implements "
+		       "neither serpent nor twofish (cryptsetup opens such a "
+		       "volume with the kernel's dm-crypt)";
 	if (!out->evp)
 		return "its cipher is not in libcrypto";
 	if ((uint32_t)EVP_CIPHER_get_key_length(out->evp) != keylen)

@@ -61,7 +61,9 @@ void md_layout_name(int32_t level, uint32_t layout, char *buf, size_t len)
 	else if (level == 10) {
 		/* mdadm: near=2, far=2, offset=2, or a mix */
 		unsigned nc = layout & 0xff, fc = (layout >> 8) & 0xff;
-		if (layout >> 16 & 1)
+		if (layout >> 16 & 1 && nc > 1)
+			snprintf(buf, len, "near=%u, offset=%u", nc, fc);
+		else if (layout >> 16 & 1)
 			snprintf(buf, len, "offset=%u", fc);
 		else if (fc > 1 && nc > 1)
 			snprintf(buf, len, "near=%u, far=%u", nc, fc);

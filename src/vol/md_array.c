@@ -371,6 +371,14 @@ static int assemble_array(struct da_machine *m, struct node_list *all,
 			da_obj_set_int(p, "chunk_size", (int64_t)chunk);
 		}
 		da_obj_set_int(p, "raid_disks", nd);
+		/* mdadm's layout name does not say it: far copies that
+		 * rotate within sets of members (raid10.c setup_geo) */
+		if (ref->level == 10 && ref->layout >> 17 && nd)
+			da_obj_set_int(p, "far_set_size", ref->layout >> 17 == 1
+				       ? nd / ((ref->layout >> 8 & 0xff) ?
+					       (ref->layout >> 8 & 0xff) : 1)
+				       : (ref->layout & 0xff) *
+					 (ref->layout >> 8 & 0xff));
 		if (ref->level >= 1)
 			da_obj_set_int(p, "component_size", (int64_t)ref->size);
 		da_obj_set_int(p, "events", (int64_t)ref->events);

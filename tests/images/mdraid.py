@@ -2,8 +2,8 @@
 """Write md RAID members without the md driver: superblocks as mdadm
 writes them (0.90 and 1.0/1.1/1.2, with their checksums) and the array's
 bytes placed on the members by md's documented layouts (linear, RAID0
-strip zones, RAID1, RAID10 near/far/offset, RAID4/5/6 with P, and Q for
-RAID6 left-symmetric).  mdadm --examine is the judge of the superblocks.
+strip zones, RAID1, RAID10 near/far/offset with far sets, RAID4/5/6 with
+P, and Q for RAID6 in every md layout).  mdadm --examine is the judge of the superblocks.
 
 usage: mdraid.py --level L --metadata V --data FILE --uuid HEX32
                  [--layout N] [--chunk BYTES] [--name HOST:NAME]
@@ -139,17 +139,58 @@ def raid5_place(level, layout, n, stripe, k):
             p = 0; d = k + 1
         else:
             p = nd
-    else:
-        assert layout == 2, 'RAID6: left-symmetric only'
-        p = n - 1 - r
+    elif layout >= 16:
+        # RAID5's layout over the first n-1 members, Q on the last
+        q = n - 1
+        r1 = stripe % (n - 1)
+        if layout == 16:
+            p = nd - r1; d = k + 1 if k >= p else k
+        elif layout == 17:
+            p = r1; d = k + 1 if k >= p else k
+        elif layout == 18:
+            p = nd - r1; d = (p + 1 + k) % (n - 1)
+        elif layout == 19:
+            p = r1; d = (p + 1 + k) % (n - 1)
+        else:
+            p = 0; d = k + 1
+    elif layout in (0, 1):
+        p = n - 1 - r if layout == 0 else r
+        if p == n - 1:
+            q, d = 0, k + 1                   # Q D D D P
+        else:
+            q, d = p + 1, k + 2 if k >= p else k
+    elif layout in (2, 3):
+        p = n - 1 - r if layout == 2 else r
         q = (p + 1) % n
         d = (p + 2 + k) % n
+    elif layout == 4:
+        p, q, d = 0, 1, k + 2
+    else:
+        p, q, d = nd, nd + 1, k
     return p, q, d
+
+
+def q_slots(n, p, q):
+    """The data members of a RAID6 stripe in the order Q weighs them:
+    from the member after Q, round the array (raid5.c raid6_d0 and
+    raid6_idx_to_slot), not the order of the chunks in the array."""
+    d0 = 0 if q == n - 1 else q + 1
+    order = [(d0 + i) % n for i in range(n)]
+    return [m for m in order if m not in (p, q)]
 
 
 def gf_mul2(x):
     x <<= 1
     return (x ^ 0x11D) & 0xFF if x & 0x100 else x
+
+
+MUL2 = bytes(gf_mul2(x) for x in range(256))   # for bytes.translate
+
+
+def xor(a, b):
+    n = len(a)
+    return (int.from_bytes(a, 'little') ^
+            int.from_bytes(b, 'little')).to_bytes(n, 'little')
 
 
 def place(a, data, members):
@@ -197,6 +238,18 @@ def place(a, data, members):
     if lvl == 10:
         near, far = a.layout & 0xFF, (a.layout >> 8) & 0xFF
         offset = (a.layout >> 16) & 1
+        # far sets (raid10.c setup_geo): which members a far copy
+        # rotates within
+        fss = {0: n, 1: n // far, 2: near * far}[a.layout >> 17]
+        last_start = (n // fss - 1) * fss
+        last_size = fss + n % fss
+
+        def next_far(d):
+            st = d // fss
+            d += near
+            if n % fss and d > last_start:
+                return (d - last_start) % last_size + last_start
+            return d % fss + fss * st
         chunks = a.component // C
         ac = chunks // far * n // near
         used = (ac * near * far + n - 1) // n
@@ -212,7 +265,7 @@ def place(a, data, members):
                 dn, s = d, sec
                 put(dn, s, buf)
                 for _f in range(1, far):
-                    dn = (dn + near) % n
+                    dn = next_far(dn)
                     s += stride
                     put(dn, s, buf)
                 d += 1
@@ -231,12 +284,13 @@ def place(a, data, members):
         for k in range(nd):
             _, _, d = raid5_place(lvl, a.layout, n, s, k)
             put(d, s * C, chunks[k])
-            if any(chunks[k]):
-                par = bytearray(x ^ y for x, y in zip(par, chunks[k]))
+            par = xor(par, chunks[k])
         if lvl == 6:
-            # Horner over the data slots, highest first: Q = sum g^k D_k
-            for k in reversed(range(nd)):
-                qs = bytearray(gf_mul2(x) ^ y for x, y in zip(qs, chunks[k]))
+            # Horner over the data slots, highest first: Q = sum g^z D_z
+            by_member = {raid5_place(lvl, a.layout, n, s, k)[2]: chunks[k]
+                         for k in range(nd)}
+            for m in reversed(q_slots(n, p, q)):
+                qs = xor(bytes(qs).translate(MUL2), by_member[m])
         put(p, s * C, bytes(par))
         if q is not None:
             put(q, s * C, bytes(qs))

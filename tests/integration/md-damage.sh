@@ -5,7 +5,8 @@
 # the member is left out, the array assembles from the rest (degraded,
 # with the same bytes) or not at all, and nothing crashes.  Also: a spare,
 # an IMSM and a DDF container, a 1.0 member with a wrong checksum that
-# carries a FAT (still an md member, never the FAT).
+# carries a FAT (still an md member, never the FAT), RAID10 layouts the
+# kernel refuses (far sets version 3, more copies than members).
 . "$(dirname "$0")/../lib.sh"
 requires jq python3 mkfs.fat
 P="$IMAGES/mdraid.py"
@@ -85,5 +86,20 @@ so=$(((8 * 2048 - 16) / 8 * 8 * 512))
 python3 "$P" patch "$T/esp" "$so" 32:B:0x41 --keep-csum
 "$DA" --list --json "$T/esp" >"$T/list.json"
 check_eq "damaged 1.0 over a FAT" "$(jq -r '.disks[0].content.type' "$T/list.json")" md_member
-n=$((n + 6))
+# RAID10 with far sets of a version the kernel does not know (layout bits
+# 17-18 = 3), on every member: named on each, no array
+for i in 0 1 2 3; do rm -f "$T/m$i"; truncate -s 4M "$T/m$i"; done
+python3 "$P" --data "$T/data" --uuid 0123456789abcdef0011223344556677 --name t:r10 \
+	--level 10 --layout $((0x40201)) --chunk 65536 "$T/m0" "$T/m1" "$T/m2" "$T/m3"
+for i in 0 1 2 3; do python3 "$P" patch "$T/m$i" 4096 76:I:$((0x60201)); done
+"$DA" --list --json "$T/m0" "$T/m1" "$T/m2" "$T/m3" >"$T/list.json" || fail "far sets 3: --list"
+jq -r '.disks[0].content.warnings[]?' "$T/list.json" | grep -q "unsupported raid geometry (level 10, layout 393729" ||
+	fail "far sets 3: not named: $(jq -c '.disks[0].content.warnings' "$T/list.json")"
+check_eq "far sets 3: volumes" "$(jq '.volumes | length' "$T/list.json")" 0
+# RAID10 with more copies than members
+for i in 0 1 2 3; do python3 "$P" patch "$T/m$i" 4096 76:I:$((0x202 + 0x100)); done
+"$DA" --list --json "$T/m0" "$T/m1" "$T/m2" "$T/m3" >"$T/list.json" || fail "6 copies on 4: --list"
+jq -r '.disks[0].content.warnings[]?' "$T/list.json" | grep -q "unsupported raid geometry" ||
+	fail "6 copies on 4: not named: $(jq -c '.disks[0].content.warnings' "$T/list.json")"
+n=$((n + 8))
 echo "md-damage: $n cases"

@@ -5,10 +5,12 @@
 # assembled array gives back the bytes the array was made from: linear,
 # RAID0 over equal and unequal members (both zone layouts), RAID1 under
 # 1.0/1.1/1.2/0.90, RAID10 near/far/offset over even and odd member
-# counts, RAID4, RAID5 in its six layouts, RAID6, and a 0.90 array
-# written by a big-endian host; the redundant levels also without one
-# member (RAID10 reads the other copy, RAID4/5/6 rebuild from P) (mdadm here cannot read one: diskatlas must
-# read it as it reads the same array in little endian).
+# counts, with three copies, near+far and far sets, RAID4, RAID5 in its
+# six layouts, RAID6 (left-symmetric, left-asymmetric, left-symmetric-6),
+# and a 0.90 array written by a big-endian host (mdadm here cannot read
+# one: diskatlas must read it as it reads the same array in little
+# endian); the redundant levels also without one member (RAID10 reads
+# the other copy, RAID4/5/6 rebuild from P; md-raid6.sh leaves out two).
 . "$(dirname "$0")/../lib.sh"
 requires jq mdadm python3
 head -c 24M /dev/urandom >"$T/data"
@@ -76,11 +78,25 @@ run raid10-f2 raid10-f2 "4M 4M 4M 4M" --level 10 --layout 513 --chunk 65536
 without=2 run raid10-f2-odd raid10-f2-odd "4M 4M 4M" --level 10 --layout 513 --chunk 65536
 without=0 run raid10-o2 raid10-o2 "4M 4M 4M" --level 10 --layout $((0x10201)) --chunk 65536
 run raid10-n3 raid10-n3 "4M 4M 4M 4M 4M" --level 10 --layout 259 --chunk 65536
+# far and offset with three copies, near and far together, and far sets
+# (layout bits 17-18: 1 the set of n/far members, 2 of near*far, the last
+# set taking the remainder), as the kernel's raid10.c maps them
+without=1 run raid10-f3 raid10-f3 "4M 4M 4M 4M" --level 10 --layout $((0x301)) --chunk 65536
+run raid10-f3-odd raid10-f3-odd "4M 4M 4M 4M 4M" --level 10 --layout $((0x301)) --chunk 65536
+without=2 run raid10-o3 raid10-o3 "4M 4M 4M 4M" --level 10 --layout $((0x10301)) --chunk 65536
+without=4 run raid10-n2f2 raid10-n2f2 "4M 4M 4M 4M 4M" --level 10 --layout $((0x202)) --chunk 65536
+without=3 run raid10-n2o2 raid10-n2o2 "4M 4M 4M 4M" --level 10 --layout $((0x10202)) --chunk 65536
+without=4 run raid10-f2-sets raid10-f2-sets "4M 4M 4M 4M 4M" --level 10 --layout $((0x40201)) --chunk 65536
+without=1 run raid10-f2-sets1 raid10-f2-sets1 "4M 4M 4M 4M 4M" --level 10 --layout $((0x20201)) --chunk 65536
+without=0 run raid10-o2-sets raid10-o2-sets "4M 4M 4M 4M 4M" --level 10 --layout $((0x50201)) --chunk 65536
+run raid10-f3-sets raid10-f3-sets "4M 4M 4M 4M 4M 4M 4M" --level 10 --layout $((0x40301)) --chunk 65536
 without=1 run raid4 raid4 "4M 4M 4M" --level 4 --layout 5 --chunk 65536
 for l in 0 1 2 3 4 5; do
 	without=$((l % 4)) run raid5-$l raid5-$l "4M 4M 4M 4M" --level 5 --layout $l --chunk 65536
 done
 without=3 run raid6 raid6 "4M 4M 4M 4M 4M" --level 6 --layout 2 --chunk 131072
+without=0 run raid6-la raid6-la "4M 4M 4M 4M 4M 4M" --level 6 --layout 0 --chunk 65536
+without=4 run raid6-ls6 raid6-ls6 "4M 4M 4M 4M 4M" --level 6 --layout 18 --chunk 65536
 endian=big run raid5-090-be md0 "4M 4M 4M" --level 5 --layout 2 --chunk 65536 --metadata 0.90 --endian big
 check_eq "big-endian byte order" "$(jq -r '.disks[0].content.byte_order' "$T/list.json")" big
 echo "md-layouts: $n arrays"

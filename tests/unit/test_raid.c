@@ -1,8 +1,10 @@
 /* Unit tests of the md raid device: which layouts it knows, where parity
  * goes (the kernel's own examples in md_p.h's comments: left-symmetric
  * RAID5 puts stripe 0's parity on the last member), reads that rebuild a
- * lost chunk, and reads that cannot (every copy or two chunks of a stripe
- * gone) failing with ENXIO instead of returning wrong bytes.
+ * lost chunk (RAID6 from P and Q, Q written here by Horner's rule in
+ * GF(2^8) mod 0x11d, over enough members that 2^k wraps), and reads that
+ * cannot (every copy, two chunks of a RAID5 stripe or three of a RAID6
+ * one gone) failing with ENXIO instead of returning wrong bytes.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,8 +24,9 @@
 
 static char tmpdir[256];
 
-/* Members 0..n-1 of a RAID5 (left-symmetric) whose data chunk k is
- * filled with the byte k+1, and parity as XOR: written by the test. */
+/* Members 0..n-1 of a RAID5 or RAID6 (left-symmetric) whose data chunk k
+ * is filled with the byte k+1, P as XOR and Q as md's syndrome: written
+ * by the test. */
 static struct da_device *member(int i, int n, int level)
 {
 	char path[300];
@@ -47,7 +50,12 @@ static struct da_device *member(int i, int n, int level)
 			for (int k = 0; k < nd; k++)
 				v ^= (uint8_t)(s * (uint64_t)nd + (uint64_t)k + 1);
 		} else {
-			v = 0xee;        /* Q: never read by the device */
+			/* Q = sum 2^k D_k (left-symmetric: the data slot is
+			 * the chunk's place in the stripe), highest first */
+			for (int k = nd - 1; k >= 0; k--) {
+				v = (uint8_t)((v << 1) ^ (v & 0x80 ? 0x1d : 0));
+				v ^= (uint8_t)(s * (uint64_t)nd + (uint64_t)k + 1);
+			}
 		}
 		memset(buf, v, sizeof(buf));
 		assert_int_equal(fwrite(buf, 1, sizeof(buf), f), sizeof(buf));
@@ -70,7 +78,10 @@ static void test_layouts(void **state)
 	assert_false(da_raid_layout_ok(5, 6, 3));
 	assert_false(da_raid_layout_ok(6, 2, 3));          /* too few */
 	assert_false(da_raid_layout_ok(10, 0x103, 2));     /* 3 copies on 2 */
-	assert_false(da_raid_layout_ok(10, 0x20102, 4));   /* far sets */
+	assert_true(da_raid_layout_ok(10, 0x20102, 4));    /* far sets 1 */
+	assert_true(da_raid_layout_ok(10, 0x40201, 5));    /* far sets 2 */
+	assert_false(da_raid_layout_ok(10, 0x60201, 5));   /* no version 3 */
+	assert_false(da_raid_layout_ok(10, 0x80201, 5));   /* bit 19 */
 	assert_false(da_raid_layout_ok(1, 0, 2));
 	/* left-symmetric RAID5 over 3: P on 2, 1, 0, 2... */
 	assert_int_equal(da_raid_chunk_role(5, 2, 3, 2, 0), 'P');
@@ -112,14 +123,15 @@ static void read_all(struct da_device *d, int expect_fail)
 		assert_int_equal(failed, 0);
 }
 
-static struct da_device *array(int level, int n, int miss1, int miss2)
+/* The array over n members but those in the bit mask lost. */
+static struct da_device *array(int level, int n, unsigned lost)
 {
-	struct da_device *m[8];
+	struct da_device *m[16];
 	for (int i = 0; i < n; i++)
 		m[i] = member(i, n, level);
-	struct da_device *use[8];
+	struct da_device *use[16];
 	for (int i = 0; i < n; i++)
-		use[i] = i == miss1 || i == miss2 ? NULL : m[i];
+		use[i] = lost >> i & 1 ? NULL : m[i];
 	struct da_raid_geom g = { level, 2, CHUNK, MEMBER, (size_t)n };
 	uint64_t size = 0;
 	da_error err = { 0 };
@@ -133,24 +145,40 @@ static struct da_device *array(int level, int n, int miss1, int miss2)
 	return d;
 }
 
+#define L(i) (1u << (i))
+
 static void test_rebuild(void **state)
 {
 	(void)state;
-	struct da_device *d = array(5, 3, -1, -1);
+	struct da_device *d = array(5, 3, 0);
 	read_all(d, 0);
 	da_device_unref(d);
 	for (int miss = 0; miss < 4; miss++) {
-		d = array(5, 4, miss, -1);       /* one lost: XOR of the rest */
+		d = array(5, 4, L(miss));         /* one lost: XOR of the rest */
 		read_all(d, 0);
 		da_device_unref(d);
 	}
-	d = array(5, 4, 0, 2);                   /* two lost: ENXIO */
+	d = array(5, 4, L(0) | L(2));            /* two lost: ENXIO */
 	read_all(d, 1);
 	da_device_unref(d);
-	d = array(6, 5, 1, -1);                  /* RAID6, one lost: P */
+	d = array(6, 5, L(1));                   /* RAID6, one lost: P */
 	read_all(d, 0);
 	da_device_unref(d);
-	d = array(6, 5, 1, 3);                   /* two: some need Q */
+	/* RAID6, every pair lost: two data (P and Q), data and P (Q),
+	 * data and Q (P) */
+	for (int a = 0; a < 5; a++)
+		for (int b = a + 1; b < 5; b++) {
+			d = array(6, 5, L(a) | L(b));
+			read_all(d, 0);
+			da_device_unref(d);
+		}
+	/* twelve members: data slots up to 9, where 2^8 = 0x1d */
+	for (int a = 0; a < 12; a += 5) {
+		d = array(6, 12, L(a) | L((a + 7) % 12));
+		read_all(d, 0);
+		da_device_unref(d);
+	}
+	d = array(6, 5, L(0) | L(1) | L(3));     /* three lost: ENXIO */
 	read_all(d, 1);
 	da_device_unref(d);
 }
@@ -158,7 +186,7 @@ static void test_rebuild(void **state)
 static void test_parity_targets(void **state)
 {
 	(void)state;
-	struct da_device *d = array(6, 4, -1, -1);
+	struct da_device *d = array(6, 4, 0);
 	struct da_target t[2];
 	char w[2];
 	/* stripe 0: P on member 3, Q on member 0 */
