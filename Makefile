@@ -11,8 +11,8 @@ PKG_CONFIG ?= pkg-config
 include pkgs.mk
 
 WARN = -std=c11 -Wall -Wextra -Werror
-ENGINE_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) 2>/dev/null)
-ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS) 2>/dev/null) -lpthread
+ENGINE_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc $(shell $(PKG_CONFIG) --cflags $(ENGINE_PKGS) $(ENGINE_DL_PKGS) 2>/dev/null)
+ENGINE_LIBS = $(shell $(PKG_CONFIG) --libs $(ENGINE_PKGS) 2>/dev/null) -ldl -lpthread
 UI_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc -Iui $(shell $(PKG_CONFIG) --cflags $(UI_PKGS) 2>/dev/null)
 UI_LIBS = $(shell $(PKG_CONFIG) --libs $(UI_PKGS) 2>/dev/null)
 TEST_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
