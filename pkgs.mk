@@ -2,12 +2,10 @@
 # Makefile, the fuzz targets and the sanitizer test (tests/deps.sh names
 # the Debian packages that provide them).
 ENGINE_PKGS = ext2fs com_err
-# image back ends: qcow2 compressed clusters
-ENGINE_PKGS += zlib libzstd
-# LUKS: the JSON metadata
-ENGINE_PKGS += json-c
 # Loaded with dlopen only when an image needs them (src/dl.h): their
 # headers are needed to build, their start-up cost is not paid by every run.
-# NTFS; NBD for vmdk, vhdx, vdi; LUKS checksums, volume key, decryption
-ENGINE_DL_PKGS = libntfs-3g libnbd libcryptsetup libcrypto
+# NTFS; NBD for vmdk, vhdx, vdi; qcow2 compressed clusters
+ENGINE_DL_PKGS = libntfs-3g libnbd zlib libzstd
+# LUKS: the JSON metadata, checksums, the volume key, the decryption
+ENGINE_DL_PKGS += json-c libcryptsetup libcrypto
 UI_PKGS = ncursesw
