@@ -401,12 +401,14 @@ static void collect_inode(struct collect *c, ext2_ino_t ino,
 		errcode_t e = ext2fs_block_iterate3(fs, ino,
 						    BLOCK_FLAG_READ_ONLY, NULL,
 						    block_cb, c);
-		if ((e || read_failures != failures) && c->p->bad_ind++ == 0)
-			snprintf(c->p->first_bad_ind,
-				 sizeof(c->p->first_bad_ind), "inode %u, "
-				 "block %llu: %s", (unsigned)ino,
-				 read_failures != failures ? failed_block : 0,
-				 error_message(e ? e : EXT2_ET_SHORT_READ));
+		struct ext_priv *p = c->p;
+		if (read_failures != failures && p->bad_ind++ == 0)
+			snprintf(p->first_bad_ind, sizeof(p->first_bad_ind),
+				 "inode %u, block %llu: %s", (unsigned)ino,
+				 failed_block, error_message(EXT2_ET_SHORT_READ));
+		else if (e && read_failures == failures && p->bad_ind++ == 0)
+			snprintf(p->first_bad_ind, sizeof(p->first_bad_ind),
+				 "inode %u: %s", (unsigned)ino, error_message(e));
 	}
 }
 
