@@ -212,9 +212,11 @@ struct ext_priv {
 	 * their group): set aside at scan time, for the index's reason */
 	uint64_t bad_itables;
 	char first_bad_itable[160];
-	/* files whose indirect blocks could not be read */
+	/* files whose indirect blocks could not be read; whether the file
+	 * being walked has one outside the filesystem */
 	uint64_t bad_ind;
 	char first_bad_ind[160];
+	bool ind_outside;
 };
 
 static int push_run(struct run **v, size_t *n, size_t *cap, uint64_t start,
@@ -357,8 +359,13 @@ static void collect_add(struct collect *c, uint64_t start, uint64_t len,
 static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 		    blk64_t ref_blk, int ref_offset, void *priv)
 {
-	(void)fs, (void)ref_blk, (void)ref_offset;
+	(void)ref_blk, (void)ref_offset;
 	struct collect *c = priv;
+	/* libext2fs skips it, and says nothing when a later one reads */
+	if (blockcnt < 0 &&
+	    (*blocknr >= ext2fs_blocks_count(fs->super) ||
+	     *blocknr < fs->super->s_first_data_block))
+		c->p->ind_outside = true;
 	collect_add(c, *blocknr, 1, blockcnt < 0 ? 0 : (uint64_t)blockcnt,
 		    blockcnt < 0 ? PIECE_INDIRECT : PIECE_DATA, 0);
 	return c->p->overflow ? BLOCK_ABORT : 0;
@@ -398,6 +405,7 @@ static void collect_inode(struct collect *c, ext2_ino_t ino,
 		/* an unreadable indirect block hides the blocks it maps:
 		 * the index says so (libext2fs goes on with the next one) */
 		uint64_t failures = read_failures;
+		c->p->ind_outside = false;
 		errcode_t e = ext2fs_block_iterate3(fs, ino,
 						    BLOCK_FLAG_READ_ONLY, NULL,
 						    block_cb, c);
@@ -406,9 +414,11 @@ static void collect_inode(struct collect *c, ext2_ino_t ino,
 			snprintf(p->first_bad_ind, sizeof(p->first_bad_ind),
 				 "inode %u, block %llu: %s", (unsigned)ino,
 				 failed_block, error_message(EXT2_ET_SHORT_READ));
-		else if (e && read_failures == failures && p->bad_ind++ == 0)
+		else if ((e || p->ind_outside) && read_failures == failures &&
+			 p->bad_ind++ == 0)
 			snprintf(p->first_bad_ind, sizeof(p->first_bad_ind),
-				 "inode %u: %s", (unsigned)ino, error_message(e));
+				 "inode %u: %s", (unsigned)ino,
+				 error_message(e ? e : EXT2_ET_BAD_IND_BLOCK));
 	}
 }
 

@@ -5,11 +5,15 @@
 # claims it, as a conflict, where debugfs icheck names the file; a range
 # over the three names every file icheck names; --list warns.  e2fsck -fn
 # must see the blocks claimed twice (else the image is not what we meant).
+# And a file whose indirect block pointer leaves the filesystem (libext2fs
+# skips it without an error): the file index says so, naming the inode
+# e2fsck names.
 . "$(dirname "$0")/../lib.sh"
 requires mkfs.ext2 debugfs e2fsck jq
 cd "$T"
 mkdir src
 head -c 3000 /dev/zero | tr '\0' 'm' >src/f.bin
+head -c 30000 /dev/zero | tr '\0' 'i' >src/ind.bin
 truncate -s 8M m.img
 mkfs.ext2 -q -F -b 1024 -d src m.img
 for k in 0 1 2; do
@@ -40,4 +44,14 @@ check_eq "range roles" "$(jq -r '[.roles[].role] | join(" ")' r.json)" "superblo
 check_eq "range files" "$(jq -r '[.files[] | "\(.inode):\(.bytes)"] | join(" ")' r.json)" "12:3072 7:1024"
 "$DA" --list m.img >list.txt
 grep -q 'warning: file index: .* claimed by more than one file' list.txt || { cat list.txt; fail "--list gives no conflict warning"; }
+grep -q 'indirect blocks' list.txt && { cat list.txt; fail "an indirect block said to be bad"; }
+
+ind=$(debugfs -R "stat /ind.bin" m.img 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+debugfs -R "stat /ind.bin" m.img 2>/dev/null | grep -q '(IND)' || fail "ind.bin has no indirect block"
+debugfs -w -R "sif /ind.bin block[IND] 99999" m.img 2>/dev/null
+e2fsck -fn m.img >fsck2.txt 2>&1 || true
+grep -q "Inode $ind has illegal block" fsck2.txt || { cat fsck2.txt; fail "e2fsck does not see inode $ind's illegal block"; }
+"$DA" --list m.img >list2.txt
+grep -qF "warning: file index: 1 files have indirect blocks that cannot be read: the blocks they map are not known (first: inode $ind: Illegal indirect block found)" list2.txt ||
+	{ cat list2.txt; fail "no warning for inode $ind's indirect block"; }
 exit 0
