@@ -79,3 +79,31 @@ debugfs -w -f "$tmp/rm.cmds" "$tmp/extents" >/dev/null 2>&1 || true
 bytes 90000 e >"$tmp/spread"
 dbg extents "write $tmp/spread spread.bin"
 cp "$tmp/extents" "$out/ext-extent-index"
+
+# damaged copies, one damage each, set by debugfs (its -f reads the
+# commands; -n leaves checksums as they fall)
+damage() {   # damage NAME BASE DEBUGFS-COMMAND...
+	n=$1 b=$2; shift 2
+	cp "$tmp/$b" "$tmp/d-$n"
+	printf '%s\n' "$@" >"$tmp/d.cmds"
+	debugfs -w -n -f "$tmp/d.cmds" "$tmp/d-$n" >/dev/null 2>&1 || true
+	cp "$tmp/d-$n" "$out/ext-damage-$n"
+}
+mk e4 4M -t ext4 -b 1024 -O ^has_journal -g 2048 -N 512
+dbg e4 "mknod /fifo p"
+damage free-inodes e4 "ssv free_inodes_count 4073"
+damage free-blocks e4 "ssv free_blocks_count 9000"
+damage first-block e4 "ssv first_data_block 0"
+damage group-counts e4 "set_bg 1 free_blocks_count 9000" "set_bg 1 free_inodes_count 3000" \
+	"set_bg 1 checksum calc"
+damage group-csum e4 "set_bg 1 free_blocks_count 100"
+damage itable-out e4 "set_bg 1 inode_table 99999" "set_bg 1 checksum calc"
+damage bitmap-out e4 "set_bg 1 block_bitmap 99999" "set_bg 1 checksum calc"
+damage bitmap-overlap e4 "set_bg 1 block_bitmap 5" "set_bg 1 checksum calc"
+damage inode-csum e4 "sif /dir/small.txt checksum 0x1234"
+damage dir-out ext2 "sif /dir block[0] 99999"
+damage ind-out ext2 "sif /big/indirect.bin block[IND] 99999"
+# an indirect block inside the filesystem but past the end of the image
+cp "$tmp/ext2" "$tmp/short"
+debugfs -w -R "sif /big/indirect.bin block[IND] 2900" "$tmp/short" >/dev/null 2>&1 || true
+head -c 2097152 "$tmp/short" >"$out/ext-damage-ind-short"

@@ -4,7 +4,8 @@
 # (several LFN entries, mixed case, non-ASCII), nested directories, files
 # fragmented into chains (a file grown after its neighbours), deleted
 # entries (mdel leaves 0xE5 entries and free chains), a volume label, an
-# empty file, attributes; one inside an MBR partition.
+# empty file, attributes; one inside an MBR partition; and damaged copies
+# of the FAT12 one (fat_damage.py: loops, cross links, bad names...).
 # Usage: sh tests/fuzz/seeds/fat.sh DIR   (writes DIR/fat-*)
 set -eu
 out=$1
@@ -46,6 +47,9 @@ truncate -s 1440K "$tmp/f12"
 mkfs.fat -F 12 -n FLOPPY -s 1 "$tmp/f12" >/dev/null
 fill "$tmp/f12"
 cp "$tmp/f12" "$out/fat-12-seed"
+if command -v python3 >/dev/null 2>&1; then
+	python3 "$(dirname "$0")/fat_damage.py" "$tmp/f12" "$out"
+fi
 truncate -s 3M "$tmp/f16"
 mkfs.fat -F 16 -n SIXTEEN -s 1 "$tmp/f16" >/dev/null
 fill "$tmp/f16"
