@@ -36,7 +36,8 @@ log_to_trace(const char *function, const char *file, int line, u32 level,
 		msg[--l] = '\0';
 	if (level & (NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
 		     NTFS_LOG_LEVEL_CRITICAL))
-		snprintf(last_error, sizeof(last_error), "%s", msg);
+		snprintf(last_error, sizeof(last_error), "%.*s",
+			 (int)sizeof(last_error) - 1, msg);
 	if (da_debug)
 		da_trace("ntfs: libntfs-3g %s: %s", function ? function : "",
 			 msg);
