@@ -40,3 +40,5 @@ check_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
 # engine_pkgs: the pkg-config names the engine links (pkgs.mk), for
 # tests that build a program of their own against it
 engine_pkgs() { sed -n 's/^ENGINE_PKGS +*= //p' "$TOP/pkgs.mk" | tr '\n' ' '; }
+# engine_dl_pkgs: the ones it loads when an image needs them (headers only)
+engine_dl_pkgs() { sed -n 's/^ENGINE_DL_PKGS +*= //p' "$TOP/pkgs.mk" | tr '\n' ' '; }

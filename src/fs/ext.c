@@ -19,6 +19,7 @@
 
 #include "../fileindex.h"
 #include "../util.h"
+#include "ext_check.h"
 
 extern const struct da_plugin da_plugin_ext;
 
@@ -107,6 +108,19 @@ static errcode_t dio_set_blksize(io_channel io, int blksize)
 	return 0;
 }
 
+/* Reads that failed in this thread, and the last one's block: libext2fs's
+ * block iterator skips an unreadable indirect block and, when a later one
+ * reads, returns no error, so collect_inode counts failures here. */
+static __thread uint64_t read_failures;
+static __thread unsigned long long failed_block;
+
+static errcode_t dio_read_fail(unsigned long long block)
+{
+	read_failures++;
+	failed_block = block;
+	return EXT2_ET_SHORT_READ;
+}
+
 static errcode_t dio_read_blk64(io_channel io, unsigned long long block,
 				int count, void *data)
 {
@@ -116,14 +130,14 @@ static errcode_t dio_read_blk64(io_channel io, unsigned long long block,
 	if (count < 0)
 		size = (uint64_t)-(int64_t)count;
 	else if (!mul_ok((uint64_t)count, (uint64_t)io->block_size, &size))
-		return EXT2_ET_SHORT_READ;
+		return dio_read_fail(block);
 	if (!mul_ok(block, (uint64_t)io->block_size, &off) ||
 	    !range_ok(off, size, dev->size)) {
 		memset(data, 0, (size_t)size);
-		return EXT2_ET_SHORT_READ;
+		return dio_read_fail(block);
 	}
 	if (da_device_read(dev, data, (size_t)size, off, NULL) < 0)
-		return EXT2_ET_SHORT_READ;
+		return dio_read_fail(block);
 	return 0;
 }
 
@@ -198,6 +212,11 @@ struct ext_priv {
 	 * their group): set aside at scan time, for the index's reason */
 	uint64_t bad_itables;
 	char first_bad_itable[160];
+	/* files whose indirect blocks could not be read; whether the file
+	 * being walked has one outside the filesystem */
+	uint64_t bad_ind;
+	char first_bad_ind[160];
+	bool ind_outside;
 };
 
 static int push_run(struct run **v, size_t *n, size_t *cap, uint64_t start,
@@ -340,8 +359,13 @@ static void collect_add(struct collect *c, uint64_t start, uint64_t len,
 static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 		    blk64_t ref_blk, int ref_offset, void *priv)
 {
-	(void)fs, (void)ref_blk, (void)ref_offset;
+	(void)ref_blk, (void)ref_offset;
 	struct collect *c = priv;
+	/* libext2fs skips it, and says nothing when a later one reads */
+	if (blockcnt < 0 &&
+	    (*blocknr >= ext2fs_blocks_count(fs->super) ||
+	     *blocknr < fs->super->s_first_data_block))
+		c->p->ind_outside = true;
 	collect_add(c, *blocknr, 1, blockcnt < 0 ? 0 : (uint64_t)blockcnt,
 		    blockcnt < 0 ? PIECE_INDIRECT : PIECE_DATA, 0);
 	return c->p->overflow ? BLOCK_ABORT : 0;
@@ -378,8 +402,23 @@ static void collect_inode(struct collect *c, ext2_ino_t ino,
 		}
 		ext2fs_extent_free(h);
 	} else {
-		ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY, NULL,
-				      block_cb, c);
+		/* an unreadable indirect block hides the blocks it maps:
+		 * the index says so (libext2fs goes on with the next one) */
+		uint64_t failures = read_failures;
+		c->p->ind_outside = false;
+		errcode_t e = ext2fs_block_iterate3(fs, ino,
+						    BLOCK_FLAG_READ_ONLY, NULL,
+						    block_cb, c);
+		struct ext_priv *p = c->p;
+		if (read_failures != failures && p->bad_ind++ == 0)
+			snprintf(p->first_bad_ind, sizeof(p->first_bad_ind),
+				 "inode %u, block %llu: %s", (unsigned)ino,
+				 failed_block, error_message(EXT2_ET_SHORT_READ));
+		else if ((e || p->ind_outside) && read_failures == failures &&
+			 p->bad_ind++ == 0)
+			snprintf(p->first_bad_ind, sizeof(p->first_bad_ind),
+				 "inode %u: %s", (unsigned)ino,
+				 error_message(e ? e : EXT2_ET_BAD_IND_BLOCK));
 	}
 }
 
@@ -672,6 +711,7 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(n->props, "free_inodes", sb->s_free_inodes_count);
 
 	check_groups(p, n, fits);
+	ext_check_counts(fs, n);
 	e = build_bitmap(p, n);
 	if (e) {
 		da_warn(n, "cannot read the block bitmaps: %s",
@@ -755,6 +795,11 @@ static void gaps_reason(struct ext_priv *p, const struct index_gaps *g,
 	if (g->bad_inodes)
 		say(why, len, &o, "%llu inodes fail their checksum "
 		    "and are left out", (unsigned long long)g->bad_inodes);
+	if (p->bad_ind)
+		say(why, len, &o, "%llu files have indirect blocks that "
+		    "cannot be read: the blocks they map are not known "
+		    "(first: %s)", (unsigned long long)p->bad_ind,
+		    p->first_bad_ind);
 	if (g->dirs)
 		say(why, len, &o, "%llu directories cannot be read: "
 		    "their files have no path", (unsigned long long)g->dirs);

@@ -14,6 +14,9 @@
 
 #include "ntfs.h"
 
+DA_DL_DEFINE(ntfs, NTFS_FUNCS, "libntfs-3g.so.89",
+	     "NTFS support needs libntfs-3g", "libntfs-3g89")
+
 /* ---- libntfs-3g's messages ---- */
 
 /* The last error libntfs-3g logged in this thread: a mount that fails
@@ -33,7 +36,8 @@ log_to_trace(const char *function, const char *file, int line, u32 level,
 		msg[--l] = '\0';
 	if (level & (NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
 		     NTFS_LOG_LEVEL_CRITICAL))
-		snprintf(last_error, sizeof(last_error), "%s", msg);
+		snprintf(last_error, sizeof(last_error), "%.*s",
+			 (int)sizeof(last_error) - 1, msg);
 	if (da_debug)
 		da_trace("ntfs: libntfs-3g %s: %s", function ? function : "",
 			 msg);
@@ -55,8 +59,8 @@ static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
 static void lib_init_once(void)
 {
 	/* process-wide, like the library's own handler (stderr) */
-	ntfs_log_set_handler(log_to_trace);
-	ntfs_log_set_levels(NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
+	NT->ntfs_log_set_handler(log_to_trace);
+	NT->ntfs_log_set_levels(NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
 			    NTFS_LOG_LEVEL_CRITICAL | NTFS_LOG_LEVEL_WARNING);
 }
 
@@ -221,9 +225,9 @@ static void ntfs_free(struct da_node *n)
 		return;
 	struct ndev_priv *q = p->ndev ? p->ndev->d_private : NULL;
 	if (p->vol)
-		ntfs_umount(p->vol, TRUE);  /* frees ndev too */
+		NT->ntfs_umount(p->vol, TRUE);  /* frees ndev too */
 	else if (p->ndev)
-		ntfs_device_free(p->ndev);
+		NT->ntfs_device_free(p->ndev);
 	free(q);
 	da_bitmap_free(p->used);
 	free(p->meta);
@@ -251,7 +255,7 @@ static int read_bitmap(struct ntfs_priv *p)
 	int rc = 0;
 	for (uint64_t at = 0; at < bytes && rc == 0; at += CHUNK) {
 		s64 want = (s64)(bytes - at < CHUNK ? bytes - at : CHUNK);
-		s64 got = ntfs_attr_pread(na, (s64)at, want, buf);
+		s64 got = NT->ntfs_attr_pread(na, (s64)at, want, buf);
 		if (got != want) {
 			rc = -1;
 			break;
@@ -335,13 +339,18 @@ static bool mirror_overlay(struct ndev_priv *q, const uint8_t *boot, int k)
 
 static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 {
+	const char *need = NULL;
+	if (!da_dl_ntfs(&need)) {
+		da_error_set(err, ENOENT, "%s", need);
+		return NULL;
+	}
 	pthread_once(&lib_once, lib_init_once);
 	uint8_t boot[512];
 	if (da_device_read(dev, boot, sizeof(boot), 0, err) < 0)
 		return NULL;
 	struct ndev_priv *q = da_xcalloc(1, sizeof(*q));
 	q->dev = dev;
-	struct ntfs_device *nd = ntfs_device_alloc(dev->name, 0, &nd_ops, q);
+	struct ntfs_device *nd = NT->ntfs_device_alloc(dev->name, 0, &nd_ops, q);
 	if (!nd) {
 		free(q);
 		da_error_set(err, ENOMEM, "cannot allocate an NTFS device");
@@ -349,7 +358,7 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 	}
 	clear_ntfs_error();
 	errno = 0;
-	ntfs_volume *vol = ntfs_device_mount(nd, NTFS_MNT_RDONLY |
+	ntfs_volume *vol = NT->ntfs_device_mount(nd, NTFS_MNT_RDONLY |
 						 NTFS_MNT_FORENSIC);
 	char first[sizeof(last_error)], *note = NULL;
 	snprintf(first, sizeof(first), "%s", last_ntfs_error(errno));
@@ -363,7 +372,7 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 		if (!mirror_overlay(q, boot, k))
 			break;
 		clear_ntfs_error();
-		vol = ntfs_device_mount(nd, NTFS_MNT_RDONLY | NTFS_MNT_FORENSIC);
+		vol = NT->ntfs_device_mount(nd, NTFS_MNT_RDONLY | NTFS_MNT_FORENSIC);
 		if (vol)
 			note = da_asprintf("%s: read with %s", first,
 					   k == 0 ? "$MFT's records in place of "
@@ -373,7 +382,7 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 	}
 	if (!vol) {
 		da_error_set(err, e, "libntfs-3g cannot mount it: %s", first);
-		ntfs_device_free(nd);
+		NT->ntfs_device_free(nd);
 		free(q);
 		return NULL;
 	}

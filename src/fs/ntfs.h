@@ -39,7 +39,19 @@
 #include <ntfs-3g/unistr.h>
 #include <ntfs-3g/logging.h>
 
+#include "../dl.h"
 #include "../fileindex.h"
+
+/* libntfs-3g is loaded when the first NTFS is scanned (dl.h); NT is its
+ * table once ntfs_scan has loaded it. */
+#define NTFS_FUNCS(X) X(ntfs_attr_get_search_ctx) X(ntfs_attr_lookup) X(ntfs_attr_pread) \
+	X(ntfs_attr_put_search_ctx) X(ntfs_device_alloc) \
+	X(ntfs_device_free) X(ntfs_device_mount) X(ntfs_file_record_read) \
+	X(ntfs_inode_close) X(ntfs_inode_open) X(ntfs_log_set_handler) \
+	X(ntfs_log_set_levels) X(ntfs_mapping_pairs_decompress) \
+	X(ntfs_readdir) X(ntfs_ucstombs) X(ntfs_umount)
+DA_DL_DECLARE(ntfs, NTFS_FUNCS)
+#define NT (da_dl_ntfs(NULL))
 
 /* Bounds on what a hostile volume can make us hold or do. */
 #define NTFS_MAX_RECORDS (64u << 20)     /* MFT records walked */

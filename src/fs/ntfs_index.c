@@ -95,7 +95,7 @@ static char *utf8(const ntfschar *s, int len)
 	char *out = NULL;
 	if (len <= 0)
 		return da_strdup("");
-	if (ntfs_ucstombs(s, len, &out, 0) < 0 || !out)
+	if (NT->ntfs_ucstombs(s, len, &out, 0) < 0 || !out)
 		return NULL;
 	return out;
 }
@@ -126,11 +126,11 @@ static void classify(ntfs_inode *ni, struct file_class *c)
 	c->system = ni->mft_no < FILE_first_user;
 	c->usn = false;
 	c->parent = UINT64_MAX;
-	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	ntfs_attr_search_ctx *ctx = NT->ntfs_attr_get_search_ctx(ni, NULL);
 	if (!ctx)
 		return;
 	for (int guard = 0; guard < 64 &&
-	     !ntfs_attr_lookup(AT_FILE_NAME, NULL, 0, CASE_SENSITIVE, 0, NULL,
+	     !NT->ntfs_attr_lookup(AT_FILE_NAME, NULL, 0, CASE_SENSITIVE, 0, NULL,
 			       0, ctx); guard++) {
 		ATTR_RECORD *a = ctx->attr;
 		if (a->non_resident)
@@ -156,7 +156,7 @@ static void classify(ntfs_inode *ni, struct file_class *c)
 			free(name);
 		}
 	}
-	ntfs_attr_put_search_ctx(ctx);
+	NT->ntfs_attr_put_search_ctx(ctx);
 }
 
 /* The role of an attribute's bytes, and whether they are the file's own
@@ -222,12 +222,14 @@ static enum da_role attr_role(const struct file_class *c, const struct attr *a,
 static int read_attrs(struct walk *w, ntfs_inode *ni)
 {
 	clear_attrs(w);
-	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	ntfs_attr_search_ctx *ctx = NT->ntfs_attr_get_search_ctx(ni, NULL);
 	if (!ctx)
 		return -1;
 	int rc = 0, guard = 0;
 	errno = 0;
-	while (!ntfs_attrs_walk(ctx)) {
+	/* ntfs_attrs_walk, through the loaded table */
+	while (!NT->ntfs_attr_lookup(AT_UNUSED, NULL, 0, CASE_SENSITIVE, 0,
+				     NULL, 0, ctx)) {
 		if (++guard > NTFS_MAX_ATTRS) {
 			warn(w, "MFT record %llu: more than %d attributes",
 			     (unsigned long long)ni->mft_no, NTFS_MAX_ATTRS);
@@ -260,7 +262,7 @@ static int read_attrs(struct walk *w, ntfs_inode *ni)
 			t->lowest_vcn = (uint64_t)sle64_to_cpu(a->lowest_vcn);
 			t->cu = a->compression_unit;
 			t->init = (uint64_t)sle64_to_cpu(a->initialized_size);
-			t->rl = ntfs_mapping_pairs_decompress(ni->vol, a, NULL);
+			t->rl = NT->ntfs_mapping_pairs_decompress(ni->vol, a, NULL);
 			if (!t->rl) {
 				warn(w, "MFT record %llu: a runlist that "
 				     "does not decode",
@@ -282,7 +284,7 @@ static int read_attrs(struct walk *w, ntfs_inode *ni)
 		     (unsigned long long)ni->mft_no, strerror(errno));
 		rc = -1;
 	}
-	ntfs_attr_put_search_ctx(ctx);
+	NT->ntfs_attr_put_search_ctx(ctx);
 	return rc;
 }
 
@@ -594,14 +596,14 @@ int ntfs_collect_meta(struct ntfs_priv *p, struct da_node *n)
 	struct walk w = { .p = p, .n = n };
 	int opened = 0;
 	for (uint64_t rec = 0; rec < FILE_first_user; rec++) {
-		ntfs_inode *ni = ntfs_inode_open(p->vol, rec);
+		ntfs_inode *ni = NT->ntfs_inode_open(p->vol, rec);
 		if (!ni)
 			continue;
 		if (ni->mrec->flags & MFT_RECORD_IN_USE) {
 			opened++;
 			walk_inode(&w, ni);
 		}
-		ntfs_inode_close(ni);
+		NT->ntfs_inode_close(ni);
 	}
 	clear_attrs(&w);
 	free(w.attrs);
@@ -676,7 +678,7 @@ static int filldir(void *priv, const ntfschar *name, const int name_len,
 static void read_dirs(struct walk *w)
 {
 	for (size_t i = 0; i < w->ndirs && !w->full; i++) {
-		ntfs_inode *ni = ntfs_inode_open(w->p->vol, w->dirs[i]);
+		ntfs_inode *ni = NT->ntfs_inode_open(w->p->vol, w->dirs[i]);
 		if (!ni) {
 			warn(w, "directory %llu cannot be opened",
 			     (unsigned long long)w->dirs[i]);
@@ -684,10 +686,10 @@ static void read_dirs(struct walk *w)
 		}
 		w->cur_dir = w->dirs[i];
 		s64 pos = 0;
-		if (ntfs_readdir(ni, &pos, w, filldir) < 0 && !w->full)
+		if (NT->ntfs_readdir(ni, &pos, w, filldir) < 0 && !w->full)
 			warn(w, "directory %llu cannot be read",
 			     (unsigned long long)w->dirs[i]);
-		ntfs_inode_close(ni);
+		NT->ntfs_inode_close(ni);
 	}
 }
 
@@ -730,7 +732,7 @@ int ntfs_build_index(struct da_node *n, da_error *err)
 	memset(base_of, 0xff, (nrec ? nrec : 1) * sizeof(*base_of));
 	p->base_of = base_of;
 	p->nrecords = nrec;
-	s64 got = vol->mftbmp_na ? ntfs_attr_pread(vol->mftbmp_na, 0,
+	s64 got = vol->mftbmp_na ? NT->ntfs_attr_pread(vol->mftbmp_na, 0,
 						   (s64)bmbytes, inuse) : -1;
 	if (got < 0) {
 		da_fi_warn(x, "the MFT's bitmap cannot be read");
@@ -740,13 +742,13 @@ int ntfs_build_index(struct da_node *n, da_error *err)
 		if ((uint64_t)got <= rec / 8 || !(inuse[rec / 8] >> (rec % 8) & 1))
 			continue;
 		clear_ntfs_error();
-		ntfs_inode *ni = ntfs_inode_open(vol, rec);
+		ntfs_inode *ni = NT->ntfs_inode_open(vol, rec);
 		if (!ni) {
 			/* an extension record will not open as an inode: its
 			 * base owns it */
 			int e = errno;
 			MFT_RECORD *m = NULL;
-			if (!ntfs_file_record_read(vol, rec, &m, NULL) &&
+			if (!NT->ntfs_file_record_read(vol, rec, &m, NULL) &&
 			    (m->flags & MFT_RECORD_IN_USE) &&
 			    MREF_LE(m->base_mft_record)) {
 				uint64_t base = MREF_LE(m->base_mft_record);
@@ -773,7 +775,7 @@ int ntfs_build_index(struct da_node *n, da_error *err)
 			base_of[rec] = (uint32_t)rec;
 			walk_inode(&w, ni);
 		}
-		ntfs_inode_close(ni);
+		NT->ntfs_inode_close(ni);
 	}
 	clear_attrs(&w);
 	free(w.attrs);

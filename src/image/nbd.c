@@ -14,13 +14,25 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../dl.h"
 #include "image.h"
+
+/* libnbd is loaded when the first such image is opened (dl.h) */
+#define NBD_FUNCS(X) X(nbd_create) X(nbd_close) X(nbd_get_error)             \
+	X(nbd_get_errno) X(nbd_add_meta_context) X(nbd_can_meta_context)     \
+	X(nbd_connect_uri) X(nbd_connect_systemd_socket_activation)          \
+	X(nbd_get_size) X(nbd_get_block_size) X(nbd_pread) X(nbd_block_status)
+DA_DL_DECLARE(nbd, NBD_FUNCS)
+DA_DL_DEFINE(nbd, NBD_FUNCS, "libnbd.so.0",
+	     "vmdk, vhdx, vdi, vpc, qed images and NBD URIs need libnbd",
+	     "libnbd0")
 
 /* Requests are cut to this size: below every server's maximum. */
 #define MAX_REQUEST (4u << 20)
 #define STATUS_SPAN (1u << 30)
 
 struct nbd_priv {
+	const struct da_dl_nbd *lib;
 	struct nbd_handle *h;
 	char *what;                /* the path or URI, for messages */
 	bool allocation;           /* base:allocation was negotiated */
@@ -60,10 +72,12 @@ static bool qed_probe(const uint8_t *b, size_t len)
 	return magic_at(b, len, 0, "QED\0", 4);
 }
 
-static int nbd_fail(da_error *err, const char *what, const char *doing)
+static int nbd_fail(const struct da_dl_nbd *L, da_error *err,
+		    const char *what, const char *doing)
 {
-	const char *e = nbd_get_error();
-	return da_error_set(err, nbd_get_errno() ? nbd_get_errno() : EIO,
+	const char *e = L->nbd_get_error();
+	int no = L->nbd_get_errno();
+	return da_error_set(err, no ? no : EIO,
 			    "%s: %s: %s", what, doing, e ? e : "NBD error");
 }
 
@@ -88,9 +102,9 @@ static int nbdev_read(struct da_device *dev, void *buf, size_t len,
 			return da_error_set(err, ENOMEM, "out of memory");
 		for (uint64_t at = s; at < e;) {
 			size_t n = e - at < MAX_REQUEST ? (size_t)(e - at) : MAX_REQUEST;
-			if (nbd_pread(p->h, tmp + (at - s), n, at, 0) < 0) {
+			if (p->lib->nbd_pread(p->h, tmp + (at - s), n, at, 0) < 0) {
 				free(tmp);
-				return nbd_fail(err, p->what, "read");
+				return nbd_fail(p->lib, err, p->what, "read");
 			}
 			at += n;
 		}
@@ -100,8 +114,8 @@ static int nbdev_read(struct da_device *dev, void *buf, size_t len,
 	}
 	while (len) {
 		size_t n = len < MAX_REQUEST ? len : MAX_REQUEST;
-		if (nbd_pread(p->h, b, n, off, 0) < 0)
-			return nbd_fail(err, p->what, "read");
+		if (p->lib->nbd_pread(p->h, b, n, off, 0) < 0)
+			return nbd_fail(p->lib, err, p->what, "read");
 		b += n;
 		off += n;
 		len -= n;
@@ -153,7 +167,7 @@ static int nbdev_extent(struct da_device *dev, uint64_t off, uint64_t *run)
 		uint64_t span = dev->size - off < STATUS_SPAN ? dev->size - off
 							       : STATUS_SPAN;
 		p->st_len = 0;
-		if (nbd_block_status(p->h, span, off,
+		if (p->lib->nbd_block_status(p->h, span, off,
 				     (nbd_extent_callback){ .callback = status_cb,
 							    .user_data = p },
 				     0) < 0)
@@ -179,7 +193,7 @@ static void nbdev_close(struct da_device *dev)
 {
 	struct nbd_priv *p = dev->priv;
 	if (p->h)
-		nbd_close(p->h);      /* ends a qemu-nbd child too */
+		p->lib->nbd_close(p->h);      /* ends a qemu-nbd child too */
 	free(p->st_ext);
 	free(p->what);
 	pthread_mutex_destroy(&p->lock);
@@ -228,15 +242,21 @@ static struct da_device *nbd_open(const char *name, const char *path,
 			return NULL;
 		}
 	}
-	struct nbd_handle *h = nbd_create();
-	if (!h) {
-		nbd_fail(err, path, "libnbd");
+	const char *why = NULL;
+	const struct da_dl_nbd *L = da_dl_nbd(&why);
+	if (!L) {
+		da_error_set(err, ENOENT, "%s: %s", path, why);
 		return NULL;
 	}
-	nbd_add_meta_context(h, "base:allocation");
+	struct nbd_handle *h = L->nbd_create();
+	if (!h) {
+		nbd_fail(L, err, path, "libnbd");
+		return NULL;
+	}
+	L->nbd_add_meta_context(h, "base:allocation");
 	int r;
 	if (uri) {
-		r = nbd_connect_uri(h, path);
+		r = L->nbd_connect_uri(h, path);
 	} else {
 		char *argv[] = { "qemu-nbd", "--read-only", "-f",
 				 (char *)format, (char *)path, NULL };
@@ -248,7 +268,7 @@ static struct da_device *nbd_open(const char *name, const char *path,
 		fflush(stderr);
 		if (saved >= 0)
 			dup2(msg, STDERR_FILENO);
-		r = nbd_connect_systemd_socket_activation(h, argv);
+		r = L->nbd_connect_systemd_socket_activation(h, argv);
 		if (saved >= 0) {
 			dup2(saved, STDERR_FILENO);
 			close(saved);
@@ -264,7 +284,7 @@ static struct da_device *nbd_open(const char *name, const char *path,
 				da_error_set(err, EINVAL, "%s: qemu-nbd cannot "
 					     "serve it: %s", path, why);
 				close(msg);
-				nbd_close(h);
+				L->nbd_close(h);
 				return NULL;
 			}
 		}
@@ -272,25 +292,26 @@ static struct da_device *nbd_open(const char *name, const char *path,
 			close(msg);
 	}
 	if (r < 0) {
-		nbd_fail(err, path, uri ? "cannot connect" :
+		nbd_fail(L, err, path, uri ? "cannot connect" :
 			 "qemu-nbd cannot serve it");
-		nbd_close(h);
+		L->nbd_close(h);
 		return NULL;
 	}
-	int64_t size = nbd_get_size(h);
+	int64_t size = L->nbd_get_size(h);
 	if (size <= 0) {
 		if (size < 0)
-			nbd_fail(err, path, "size");
+			nbd_fail(L, err, path, "size");
 		else
 			da_error_set(err, EINVAL, "%s: empty disk", path);
-		nbd_close(h);
+		L->nbd_close(h);
 		return NULL;
 	}
 	struct nbd_priv *p = da_xcalloc(1, sizeof(*p));
+	p->lib = L;
 	p->h = h;
 	p->what = da_strdup(path);
-	p->allocation = nbd_can_meta_context(h, "base:allocation") == 1;
-	int64_t minb = nbd_get_block_size(h, LIBNBD_SIZE_MINIMUM);
+	p->allocation = L->nbd_can_meta_context(h, "base:allocation") == 1;
+	int64_t minb = L->nbd_get_block_size(h, LIBNBD_SIZE_MINIMUM);
 	p->align = minb > 1 && minb <= 65536 && !(minb & (minb - 1))
 		   ? (uint64_t)minb : 1;
 	pthread_mutex_init(&p->lock, NULL);

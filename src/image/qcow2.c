@@ -14,10 +14,22 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "qcow2.h"
+#include "qcow2_libs.h"
+
+DA_DL_DEFINE(zlib, ZLIB_FUNCS, "libz.so.1",
+	     "compressed qcow2 clusters need zlib", "zlib1g")
+DA_DL_DEFINE(zstd, ZSTD_FUNCS, "libzstd.so.1",
+	     "zstd-compressed qcow2 clusters need libzstd", "libzstd1")
+
+const char *qcow2_codec(int t)
+{
+	const char *need = NULL;
+	if (t == 0 ? !da_dl_zlib(&need) : !da_dl_zstd(&need))
+		return need;
+	return NULL;
+}
 
 /* Bounds on what a header may ask of us (qemu's own limits or above). */
 #define MAX_L1_BYTES (32u << 20)
@@ -302,7 +314,7 @@ void qcow2_free(struct qcow2 *q)
 		free(q->zc[i].buf);
 	free(q->zin);
 	if (q->zstd)
-		ZSTD_freeDCtx(q->zstd);
+		ZS->ZSTD_freeDCtx(q->zstd);
 	free(q->l1);
 	free(q->path);
 	free(q->backing_name);
@@ -420,30 +432,33 @@ static int classify(struct qcow2 *q, uint64_t off, enum qcow2_kind *kind,
 static int decompress(struct qcow2 *q, const uint8_t *in, size_t inlen,
 		      uint8_t *out, da_error *err)
 {
+	const char *need = qcow2_codec(q->compression);
+	if (need)
+		return fail(err, ENOENT, q, need);
 	if (q->compression == 0) {
 		z_stream s;
 		memset(&s, 0, sizeof(s));
-		if (inflateInit2(&s, -12) != Z_OK)
+		if (z_inflate_init(&s, -12) != Z_OK)
 			return fail(err, EIO, q, "zlib does not start");
 		s.next_in = (Bytef *)in;
 		s.avail_in = (uInt)inlen;
 		s.next_out = out;
 		s.avail_out = (uInt)q->cluster_size;
-		int r = inflate(&s, Z_FINISH);
+		int r = Z->inflate(&s, Z_FINISH);
 		bool ok = (r == Z_STREAM_END || r == Z_BUF_ERROR) &&
 			  s.avail_out == 0;
-		inflateEnd(&s);
+		Z->inflateEnd(&s);
 		return ok ? 0 : fail(err, EIO, q, "a compressed cluster does "
 				     "not inflate (zlib)");
 	}
-	if (!q->zstd && !(q->zstd = ZSTD_createDCtx()))
+	if (!q->zstd && !(q->zstd = ZS->ZSTD_createDCtx()))
 		return fail(err, ENOMEM, q, "out of memory");
-	ZSTD_DCtx_reset(q->zstd, ZSTD_reset_session_only);
+	ZS->ZSTD_DCtx_reset(q->zstd, ZSTD_reset_session_only);
 	ZSTD_inBuffer zi = { in, inlen, 0 };
 	ZSTD_outBuffer zo = { out, q->cluster_size, 0 };
 	for (int k = 0; k < 1024 && zo.pos < zo.size; k++) {
-		size_t r = ZSTD_decompressStream(q->zstd, &zo, &zi);
-		if (ZSTD_isError(r))
+		size_t r = ZS->ZSTD_decompressStream(q->zstd, &zo, &zi);
+		if (ZS->ZSTD_isError(r))
 			break;
 		if (zi.pos == zi.size && r != 0)
 			break;

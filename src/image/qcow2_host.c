@@ -13,10 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include "qcow2.h"
+#include "qcow2_libs.h"
 
 /* Files with more clusters than this are classified up to it. */
 #define MAX_HOST_CLUSTERS (1u << 26)
@@ -476,29 +475,31 @@ static const struct hmap *find(const struct hmap *map, size_t n,
 static uint64_t decoded_by(struct qcow2 *q, const uint8_t *in, size_t k,
 			   uint8_t *out)
 {
+	if (qcow2_codec(q->compression))
+		return 0;
 	if (q->compression == 0) {
 		z_stream s;
 		memset(&s, 0, sizeof(s));
-		if (inflateInit2(&s, -12) != Z_OK)
+		if (z_inflate_init(&s, -12) != Z_OK)
 			return 0;
 		s.next_in = (Bytef *)in;
 		s.avail_in = (uInt)k;
 		s.next_out = out;
 		s.avail_out = (uInt)q->cluster_size;
-		inflate(&s, Z_SYNC_FLUSH);
+		Z->inflate(&s, Z_SYNC_FLUSH);
 		uint64_t n = s.total_out;
-		inflateEnd(&s);
+		Z->inflateEnd(&s);
 		return n;
 	}
-	ZSTD_DCtx *z = ZSTD_createDCtx();
+	ZSTD_DCtx *z = ZS->ZSTD_createDCtx();
 	if (!z)
 		return 0;
 	ZSTD_inBuffer zi = { in, k, 0 };
 	ZSTD_outBuffer zo = { out, q->cluster_size, 0 };
 	for (int i = 0; i < 1024 && zi.pos < zi.size && zo.pos < zo.size; i++)
-		if (ZSTD_isError(ZSTD_decompressStream(z, &zo, &zi)))
+		if (ZS->ZSTD_isError(ZS->ZSTD_decompressStream(z, &zo, &zi)))
 			break;
-	ZSTD_freeDCtx(z);
+	ZS->ZSTD_freeDCtx(z);
 	return zo.pos;
 }
 

@@ -26,9 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "luks.h"
+#include "luks_libs.h"
 
 static const uint8_t magic1[6] = { 'L', 'U', 'K', 'S', 0xba, 0xbe };
 static const uint8_t magic2[6] = { 'S', 'K', 'U', 'L', 0xba, 0xbe };
@@ -183,20 +182,23 @@ static const char *luks2_copy(struct da_device *dev, uint64_t off,
 		free(h);
 		return "cannot be read";
 	}
+	/* without libcrypto the checksum goes unchecked (luks2_parse
+	 * says so) */
+	const struct da_dl_crypto *C = da_dl_crypto(NULL);
 	char alg[33];
 	field(alg, sizeof(alg), h + 72, 32);
-	const EVP_MD *md = EVP_get_digestbyname(alg);
+	const EVP_MD *md = C ? C->EVP_get_digestbyname(alg) : NULL;
 	unsigned char want[64], got[EVP_MAX_MD_SIZE];
 	unsigned int glen = 0;
 	memcpy(want, h + 448, 64);
 	memset(h + 448, 0, 64);
-	if (!md || EVP_MD_get_size(md) > 64 ||
-	    !EVP_Digest(h, hs, got, &glen, md, NULL)) {
+	if (C && (!md || C->EVP_MD_get_size(md) > 64 ||
+		  !C->EVP_Digest(h, hs, got, &glen, md, NULL))) {
 		free(h);
 		return "has an unknown checksum algorithm";
 	}
 	memcpy(h + 448, want, 64);
-	if (memcmp(want, got, glen)) {
+	if (C && memcmp(want, got, glen)) {
 		free(h);
 		return "has a wrong checksum";
 	}
@@ -213,7 +215,9 @@ static bool luks2_parse(struct da_device *dev, struct luks_meta *m,
 {
 	uint8_t *h[2] = { NULL, NULL };
 	uint64_t hs[2] = { 0, 0 }, seq[2] = { 0, 0 };
-	const char *why[2];
+	const char *why[2], *need = NULL;
+	if (!da_dl_crypto(&need))
+		da_warn(n, "LUKS2 header checksums not checked: %s", need);
 	why[0] = luks2_copy(dev, 0, magic1, &h[0], &hs[0], &seq[0]);
 	if (h[0]) {
 		why[1] = luks2_copy(dev, hs[0], magic2, &h[1], &hs[1], &seq[1]);

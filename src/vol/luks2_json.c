@@ -11,7 +11,23 @@
 
 #include <json-c/json.h>
 
+#include "../dl.h"
 #include "luks.h"
+
+/* json-c is loaded when the first LUKS2 header is read (dl.h) */
+#define JSON_FUNCS(X) X(json_object_array_get_idx) X(json_object_array_length) \
+	X(json_object_get_int64) X(json_object_get_object) \
+	X(json_object_get_string) X(json_object_is_type) \
+	X(json_object_object_get_ex) X(json_object_object_length) \
+	X(json_object_put) X(json_tokener_error_desc) X(json_tokener_free) \
+	X(json_tokener_get_error) X(json_tokener_get_parse_end) \
+	X(json_tokener_new_ex) X(json_tokener_parse_ex)
+DA_DL_DECLARE(jsonc, JSON_FUNCS)
+DA_DL_DEFINE(jsonc, JSON_FUNCS, "libjson-c.so.5",
+	     "LUKS2 metadata needs json-c", "libjson-c5")
+#define J (da_dl_jsonc(NULL))
+/* json_object_object_foreach names it */
+#define json_object_get_object(o) (J->json_object_get_object(o))
 
 static void problem(struct luks_meta *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -30,8 +46,8 @@ static struct json_object *get(struct json_object *o, const char *key,
 			       enum json_type type)
 {
 	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, type))
+	if (!o || !J->json_object_object_get_ex(o, key, &v) ||
+	    !J->json_object_is_type(v, type))
 		return NULL;
 	return v;
 }
@@ -40,7 +56,7 @@ static void get_str(struct json_object *o, const char *key, char *out,
 		    size_t len)
 {
 	struct json_object *v = get(o, key, json_type_string);
-	snprintf(out, len, "%s", v ? json_object_get_string(v) : "");
+	snprintf(out, len, "%s", v ? J->json_object_get_string(v) : "");
 }
 
 /* A decimal string ("32768"), as the format stores 64-bit values. */
@@ -61,13 +77,13 @@ static bool dec_u64(const char *s, uint64_t *out)
 static bool get_u64(struct json_object *o, const char *key, uint64_t *out)
 {
 	struct json_object *v = get(o, key, json_type_string);
-	return v && dec_u64(json_object_get_string(v), out);
+	return v && dec_u64(J->json_object_get_string(v), out);
 }
 
 static int64_t get_int(struct json_object *o, const char *key, int64_t dflt)
 {
 	struct json_object *v = get(o, key, json_type_int);
-	return v ? json_object_get_int64(v) : dflt;
+	return v ? J->json_object_get_int64(v) : dflt;
 }
 
 /* An object's id: "0".."31" (more is not LUKS2). */
@@ -141,18 +157,18 @@ static void parse_seg(struct luks_meta *m, int id, struct json_object *o)
 	 * header, the data lies on another device */
 	if (!get_u64(o, "offset", &s->off))
 		problem(m, "segment %d: no offset", id);
-	if (sz && !strcmp(json_object_get_string(sz), "dynamic"))
+	if (sz && !strcmp(J->json_object_get_string(sz), "dynamic"))
 		s->dynamic = true;
 	else if (!get_u64(o, "size", &s->size))
 		problem(m, "segment %d: bad size", id);
 	if (!strncmp(s->type, "hw-opal", 7))
 		m->opal = true;
 	struct json_object *fl = get(o, "flags", json_type_array);
-	for (size_t i = 0; fl && i < json_object_array_length(fl) && i < 16;
+	for (size_t i = 0; fl && i < J->json_object_array_length(fl) && i < 16;
 	     i++) {
-		struct json_object *f = json_object_array_get_idx(fl, i);
-		if (json_object_is_type(f, json_type_string) &&
-		    !strncmp(json_object_get_string(f), "backup-", 7))
+		struct json_object *f = J->json_object_array_get_idx(fl, i);
+		if (J->json_object_is_type(f, json_type_string) &&
+		    !strncmp(J->json_object_get_string(f), "backup-", 7))
 			s->backup = true;
 	}
 }
@@ -161,11 +177,11 @@ static void parse_seg(struct luks_meta *m, int id, struct json_object *o)
 static uint32_t id_set(struct json_object *arr, int max)
 {
 	uint32_t set = 0;
-	for (size_t i = 0; arr && i < json_object_array_length(arr) && i < 64;
+	for (size_t i = 0; arr && i < J->json_object_array_length(arr) && i < 64;
 	     i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		int id = json_object_is_type(e, json_type_string)
-			 ? id_of(json_object_get_string(e), max) : -1;
+		struct json_object *e = J->json_object_array_get_idx(arr, i);
+		int id = J->json_object_is_type(e, json_type_string)
+			 ? id_of(J->json_object_get_string(e), max) : -1;
 		if (id >= 0)
 			set |= 1u << id;
 	}
@@ -193,14 +209,14 @@ static void parse_digest(struct luks_meta *m, int id, struct json_object *o)
 static void join(struct json_object *arr, char *out, size_t len)
 {
 	out[0] = '\0';
-	for (size_t i = 0; arr && i < json_object_array_length(arr) && i < 16;
+	for (size_t i = 0; arr && i < J->json_object_array_length(arr) && i < 16;
 	     i++) {
-		struct json_object *e = json_object_array_get_idx(arr, i);
-		if (!json_object_is_type(e, json_type_string))
+		struct json_object *e = J->json_object_array_get_idx(arr, i);
+		if (!J->json_object_is_type(e, json_type_string))
 			continue;
 		size_t l = strlen(out);
 		snprintf(out + l, len - l, "%s%s", l ? "," : "",
-			 json_object_get_string(e));
+			 J->json_object_get_string(e));
 	}
 }
 
@@ -230,15 +246,20 @@ bool luks2_parse_json(const char *text, size_t len, uint64_t dev_size,
 		problem(m, "JSON area too large");
 		return false;
 	}
-	struct json_tokener *tok = json_tokener_new_ex(LUKS2_MAX_JSON_DEPTH);
+	const char *need = NULL;
+	if (!da_dl_jsonc(&need)) {
+		problem(m, "%s", need);
+		return false;
+	}
+	struct json_tokener *tok = J->json_tokener_new_ex(LUKS2_MAX_JSON_DEPTH);
 	if (!tok) {
 		problem(m, "out of memory");
 		return false;
 	}
-	struct json_object *root = json_tokener_parse_ex(tok, text, (int)n);
-	enum json_tokener_error je = json_tokener_get_error(tok);
-	size_t used = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
+	struct json_object *root = J->json_tokener_parse_ex(tok, text, (int)n);
+	enum json_tokener_error je = J->json_tokener_get_error(tok);
+	size_t used = J->json_tokener_get_parse_end(tok);
+	J->json_tokener_free(tok);
 	if (!root || je != json_tokener_success) {
 		if (je == json_tokener_error_depth)
 			problem(m, "JSON metadata nests deeper than %d levels",
@@ -247,13 +268,13 @@ bool luks2_parse_json(const char *text, size_t len, uint64_t dev_size,
 			problem(m, "JSON metadata does not parse at byte %zu: "
 				"%s", used,
 				je == json_tokener_continue
-				? "truncated" : json_tokener_error_desc(je));
-		json_object_put(root);
+				? "truncated" : J->json_tokener_error_desc(je));
+		J->json_object_put(root);
 		return false;
 	}
-	if (!json_object_is_type(root, json_type_object)) {
+	if (!J->json_object_is_type(root, json_type_object)) {
 		problem(m, "JSON metadata is not an object");
-		json_object_put(root);
+		J->json_object_put(root);
 		return false;
 	}
 	struct json_object *slots = get(root, "keyslots", json_type_object);
@@ -264,7 +285,7 @@ bool luks2_parse_json(const char *text, size_t len, uint64_t dev_size,
 	if (!slots || !segs || !digs || !cfg) {
 		problem(m, "JSON metadata lacks %s", !slots ? "keyslots" :
 			!segs ? "segments" : !digs ? "digests" : "config");
-		json_object_put(root);
+		J->json_object_put(root);
 		return false;
 	}
 	if (!get_u64(cfg, "json_size", &m->json_size) ||
@@ -286,11 +307,11 @@ bool luks2_parse_json(const char *text, size_t len, uint64_t dev_size,
 	if (strstr(m->requirements, "opal"))
 		m->opal = true;
 	if (toks)
-		m->ntokens = json_object_object_length(toks);
+		m->ntokens = J->json_object_object_length(toks);
 
 	json_object_object_foreach(slots, ks, vs) {
 		int id = id_of(ks, LUKS_MAX_SLOTS);
-		if (id < 0 || !json_object_is_type(vs, json_type_object))
+		if (id < 0 || !J->json_object_is_type(vs, json_type_object))
 			problem(m, "key slot id %.20s is not 0-%d", ks,
 				LUKS_MAX_SLOTS - 1);
 		else
@@ -299,7 +320,7 @@ bool luks2_parse_json(const char *text, size_t len, uint64_t dev_size,
 	da_sort(m->slots, (size_t)m->nslots, sizeof(m->slots[0]), cmp_slot);
 	json_object_object_foreach(segs, kg, vg) {
 		int id = id_of(kg, LUKS_MAX_SEGS);
-		if (id < 0 || !json_object_is_type(vg, json_type_object))
+		if (id < 0 || !J->json_object_is_type(vg, json_type_object))
 			problem(m, "segment id %.20s is not 0-%d", kg,
 				LUKS_MAX_SEGS - 1);
 		else
@@ -308,10 +329,10 @@ bool luks2_parse_json(const char *text, size_t len, uint64_t dev_size,
 	da_sort(m->segs, (size_t)m->nsegs, sizeof(m->segs[0]), cmp_seg);
 	json_object_object_foreach(digs, kd, vd) {
 		int id = id_of(kd, LUKS_MAX_DIGESTS);
-		if (id >= 0 && json_object_is_type(vd, json_type_object))
+		if (id >= 0 && J->json_object_is_type(vd, json_type_object))
 			parse_digest(m, id, vd);
 	}
-	json_object_put(root);
+	J->json_object_put(root);
 
 	/* more than one segment, or a linear one: data half converted */
 	int crypt = 0;

@@ -23,10 +23,18 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <libcryptsetup.h>
-#include <openssl/evp.h>
-
 #include "luks.h"
+#include "luks_libs.h"
+
+DA_DL_DEFINE(crypto, CRYPTO_FUNCS, "libcrypto.so.3",
+	     "LUKS needs libcrypto", "libssl3")
+DA_DL_DEFINE(cryptsetup, CRYPTSETUP_FUNCS, "libcryptsetup.so.12",
+	     "unlocking LUKS needs libcryptsetup", "libcryptsetup12")
+
+/* The tables, once the entry points (luks_cipher_unsupported,
+ * luks_volume_key, luks_crypt_device_new) have checked they load. */
+#define C (da_dl_crypto(NULL))
+#define CS (da_dl_cryptsetup(NULL))
 
 /* ---- secret memory ---- */
 
@@ -95,7 +103,7 @@ static const char *cipher_parse(const char *spec, uint32_t keylen,
 		out->iv = IV_NULL;
 	else if (!strncmp(iv, "essiv:", 6)) {
 		out->iv = IV_ESSIV;
-		out->essiv_hash = EVP_get_digestbyname(iv + 6);
+		out->essiv_hash = C->EVP_get_digestbyname(iv + 6);
 		if (!out->essiv_hash)
 			return "its ESSIV hash is not in libcrypto";
 	} else {
@@ -107,7 +115,7 @@ static const char *cipher_parse(const char *spec, uint32_t keylen,
 	uint32_t bits = keylen * 8 / (strcmp(mode, "xts") ? 1 : 2);
 	char evp[96];
 	snprintf(evp, sizeof(evp), "%s-%u-%s", name, bits, mode);
-	out->evp = EVP_get_cipherbyname(evp);
+	out->evp = C->EVP_get_cipherbyname(evp);
 	/* OpenSSL has never had these two; cryptsetup reads them through
 	 * the kernel's crypto API, which this program does not use */
 	if (!out->evp && (!strcmp(name, "serpent") || !strcmp(name, "twofish")))
@@ -116,7 +124,7 @@ static const char *cipher_parse(const char *spec, uint32_t keylen,
 		       "volume with the kernel's dm-crypt)";
 	if (!out->evp)
 		return "its cipher is not in libcrypto";
-	if ((uint32_t)EVP_CIPHER_get_key_length(out->evp) != keylen)
+	if ((uint32_t)C->EVP_CIPHER_get_key_length(out->evp) != keylen)
 		return "its key size does not fit the cipher";
 	return NULL;
 }
@@ -124,15 +132,18 @@ static const char *cipher_parse(const char *spec, uint32_t keylen,
 const char *luks_cipher_unsupported(const struct luks_meta *m)
 {
 	struct cipher_spec cs;
+	const char *need = NULL;
+	if (!da_dl_crypto(&need) || !da_dl_cryptsetup(&need))
+		return need;
 	if (!m->key_bytes || m->key_bytes > LUKS_MAX_KEY)
 		return "its key size is unknown";
 	if (!m->sector_size)
 		return "its sector size is unknown";
 	const char *why = cipher_parse(m->cipher, m->key_bytes, &cs);
 	if (!why && cs.iv == IV_ESSIV &&
-	    EVP_MD_get_size(cs.essiv_hash) != 16 &&
-	    EVP_MD_get_size(cs.essiv_hash) != 24 &&
-	    EVP_MD_get_size(cs.essiv_hash) != 32)
+	    C->EVP_MD_get_size(cs.essiv_hash) != 16 &&
+	    C->EVP_MD_get_size(cs.essiv_hash) != 24 &&
+	    C->EVP_MD_get_size(cs.essiv_hash) != 32)
 		why = "its ESSIV hash size fits no AES key";
 	return why;
 }
@@ -207,6 +218,9 @@ int luks_volume_key(struct da_device *dev, const struct luks_meta *m,
 		    const char *pass, size_t passlen, unsigned char *vk,
 		    size_t *vklen, int *slot, da_error *err)
 {
+	const char *need = NULL;
+	if (!da_dl_crypto(&need) || !da_dl_cryptsetup(&need))
+		return da_error_set(err, ENOENT, "%s: %s", dev->name, need);
 	uint64_t len = meta_bytes(m, dev->size);
 	if (len > LUKS_MAX_META)
 		return da_error_set(err, EFBIG, "%s: LUKS metadata of %llu "
@@ -218,23 +232,23 @@ int luks_volume_key(struct da_device *dev, const struct luks_meta *m,
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	struct crypt_device *cd = NULL;
-	crypt_set_log_callback(NULL, cs_log, NULL);
-	int r = crypt_init(&cd, path);
+	CS->crypt_set_log_callback(NULL, cs_log, NULL);
+	int r = CS->crypt_init(&cd, path);
 	if (r >= 0) {
-		crypt_set_log_callback(cd, cs_log, NULL);
-		r = crypt_load(cd, CRYPT_LUKS, NULL);
+		CS->crypt_set_log_callback(cd, cs_log, NULL);
+		r = CS->crypt_load(cd, CRYPT_LUKS, NULL);
 	}
 	if (r < 0) {
 		da_error_set(err, -r, "%s: libcryptsetup cannot read the LUKS "
 			     "header: %s", dev->name, strerror(-r));
-		crypt_free(cd);
+		CS->crypt_free(cd);
 		close(fd);
 		return -1;
 	}
 	size_t size = LUKS_MAX_KEY;
-	r = crypt_volume_key_get(cd, CRYPT_ANY_SLOT, (char *)vk, &size, pass,
+	r = CS->crypt_volume_key_get(cd, CRYPT_ANY_SLOT, (char *)vk, &size, pass,
 				 passlen);
-	crypt_free(cd);
+	CS->crypt_free(cd);
 	close(fd);
 	if (r < 0) {
 		if (r == -EPERM || r == -ENOENT)
@@ -291,7 +305,7 @@ static bool make_iv(struct crypt_priv *p, uint64_t s, unsigned char *iv,
 		int out = 0;
 		unsigned char blk[32];
 		if (ivlen > 16 ||
-		    !EVP_EncryptUpdate(p->essiv, blk, &out, le, 16) || out != 16)
+		    !C->EVP_EncryptUpdate(p->essiv, blk, &out, le, 16) || out != 16)
 			return false;
 		memcpy(iv, blk, (size_t)ivlen);
 		explicit_bzero(blk, sizeof(blk));
@@ -321,7 +335,7 @@ static int crypt_read(struct da_device *dev, void *buf, size_t len,
 		return da_error_set(err, ENOMEM, "out of memory");
 	uint8_t *out = buf;
 	int ret = 0;
-	int ivlen = EVP_CIPHER_get_iv_length(p->cs.evp);
+	int ivlen = C->EVP_CIPHER_get_iv_length(p->cs.evp);
 	pthread_mutex_lock(&p->lock);
 	while (len) {
 		uint64_t a = off / p->sector * p->sector;
@@ -341,10 +355,10 @@ static int crypt_read(struct da_device *dev, void *buf, size_t len,
 			uint64_t s = (a + u * p->sector) / LUKS_SECTOR +
 				     p->iv_tweak;
 			if (!make_iv(p, s, iv, ivlen) ||
-			    !EVP_DecryptInit_ex(p->ctx, NULL, NULL, NULL, iv) ||
-			    !EVP_DecryptUpdate(p->ctx, c, &outl, c,
+			    !C->EVP_DecryptInit_ex(p->ctx, NULL, NULL, NULL, iv) ||
+			    !C->EVP_DecryptUpdate(p->ctx, c, &outl, c,
 					       (int)p->sector) ||
-			    !EVP_DecryptFinal_ex(p->ctx, c + outl, &fin)) {
+			    !C->EVP_DecryptFinal_ex(p->ctx, c + outl, &fin)) {
 				ret = da_error_set(err, EIO, "%s: decryption "
 						   "failed at %llu", dev->name,
 						   (unsigned long long)(a +
@@ -398,8 +412,8 @@ static void crypt_close(struct da_device *dev)
 	struct crypt_priv *p = dev->priv;
 	if (!p)
 		return;
-	EVP_CIPHER_CTX_free(p->ctx);     /* cleanses its key schedule */
-	EVP_CIPHER_CTX_free(p->essiv);
+	C->EVP_CIPHER_CTX_free(p->ctx);     /* cleanses its key schedule */
+	C->EVP_CIPHER_CTX_free(p->essiv);
 	pthread_mutex_destroy(&p->lock);
 	da_device_unref(p->parent);
 	free(p);
@@ -421,6 +435,11 @@ struct da_device *luks_crypt_device_new(const char *name,
 					da_error *err)
 {
 	const struct luks_seg *g = &m->segs[0];
+	const char *need = NULL;
+	if (!da_dl_crypto(&need)) {
+		da_error_set(err, ENOENT, "%s: %s", name, need);
+		return NULL;
+	}
 	struct crypt_priv *p = calloc(1, sizeof(*p));
 	if (!p) {
 		da_error_set(err, ENOMEM, "out of memory");
@@ -441,23 +460,23 @@ struct da_device *luks_crypt_device_new(const char *name,
 	p->sector = m->sector_size;
 	p->iv_tweak = g->iv_tweak;
 	pthread_mutex_init(&p->lock, NULL);
-	p->ctx = EVP_CIPHER_CTX_new();
+	p->ctx = C->EVP_CIPHER_CTX_new();
 	bool ok = p->ctx &&
-		  EVP_DecryptInit_ex(p->ctx, p->cs.evp, NULL, vk, NULL) &&
-		  EVP_CIPHER_CTX_set_padding(p->ctx, 0);
+		  C->EVP_DecryptInit_ex(p->ctx, p->cs.evp, NULL, vk, NULL) &&
+		  C->EVP_CIPHER_CTX_set_padding(p->ctx, 0);
 	if (ok && p->cs.iv == IV_ESSIV) {
 		/* ESSIV: the IV is the sector number encrypted with the
 		 * hash of the volume key */
 		unsigned char salt[EVP_MAX_MD_SIZE];
 		unsigned int slen = 0;
 		char ecb[32];
-		ok = EVP_Digest(vk, vklen, salt, &slen, p->cs.essiv_hash, NULL);
+		ok = C->EVP_Digest(vk, vklen, salt, &slen, p->cs.essiv_hash, NULL);
 		snprintf(ecb, sizeof(ecb), "aes-%u-ecb", slen * 8);
-		const EVP_CIPHER *e = EVP_get_cipherbyname(ecb);
-		p->essiv = EVP_CIPHER_CTX_new();
+		const EVP_CIPHER *e = C->EVP_get_cipherbyname(ecb);
+		p->essiv = C->EVP_CIPHER_CTX_new();
 		ok = ok && e && p->essiv &&
-		     EVP_EncryptInit_ex(p->essiv, e, NULL, salt, NULL) &&
-		     EVP_CIPHER_CTX_set_padding(p->essiv, 0);
+		     C->EVP_EncryptInit_ex(p->essiv, e, NULL, salt, NULL) &&
+		     C->EVP_CIPHER_CTX_set_padding(p->essiv, 0);
 		explicit_bzero(salt, sizeof(salt));
 	}
 	if (!ok) {

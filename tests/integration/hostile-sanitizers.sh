@@ -17,7 +17,7 @@ else
 	# shellcheck disable=SC2046
 	cc -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
 		-fsanitize=address,undefined -fno-sanitize-recover=undefined \
-		-Isrc -Iui $(pkg-config --cflags $pkgs) \
+		-Isrc -Iui $(pkg-config --cflags $pkgs $(engine_dl_pkgs)) \
 		-o "$SAN" src/*.c src/*/*.c ui/*.c \
 		$(pkg-config --libs $pkgs) -lpthread 2>"$T/cc.log" ||
 		{ cat "$T/cc.log"; fail "the sanitizer build failed"; }
