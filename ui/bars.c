@@ -51,6 +51,15 @@ static void switch_disk(struct ui *u, int dir)
 
 static int title_key(struct ui *u, int ch, bool code)
 {
+	if (code && ch == KEY_F(1)) {
+		u->help = true;
+		u->help_scroll = 0;
+		return PANE_HANDLED | PANE_REDRAW;
+	}
+	if (code && ch == KEY_F(10)) {
+		u->exit_status = 0;
+		return PANE_HANDLED | PANE_QUIT;
+	}
 	if (code) {
 		if (ch != KEY_BTAB)
 			return PANE_PASS;

@@ -34,6 +34,16 @@ void map_compute(struct ui *u)
 		u->cells = c;
 		u->capcells = need;
 	}
+	if (need > u->capfams) {
+		signed char *f = realloc(u->fams, need);
+		if (!f) {
+			ui_message(u, true, "out of memory for the map");
+			return;
+		}
+		u->fams = f;
+		u->capfams = need;
+	}
+	memset(u->fam_on_screen, 0, sizeof(u->fam_on_screen));
 	u->ncells = need;
 	size_t nreg;
 	da_ownership_regions(u->o, &nreg);
@@ -56,11 +66,16 @@ void map_compute(struct ui *u)
 			    off >= v->size) {
 				memset(cell, 0, sizeof(*cell));
 				cell->region_id = -2;    /* past the end */
+				u->fams[(size_t)r * u->map_cols + c] = -1;
 				continue;
 			}
 			uint64_t len = v->size - off < v->cell
 				? v->size - off : v->cell;
 			view_summarize(u, v, off, len, cell);
+			int fam = cell_family(u, v, off, len, cell);
+			u->fams[(size_t)r * u->map_cols + c] = (signed char)fam;
+			if (fam >= 0 && fam < FAM_COUNT)
+				u->fam_on_screen[fam] = true;
 			if (cell->region_id >= 0 &&
 			    (size_t)cell->region_id < nreg && u->on_screen)
 				u->on_screen[cell->region_id] = true;
@@ -127,9 +142,10 @@ static void map_draw(struct ui *u)
 					addch(' ');
 					continue;
 				}
-				cell_glyph(a->region_id, cell_fill(a),
-					   a->conflict,
-					   y == cur_r && x == cur_c, &cc);
+				cell_glyph_fam(a->region_id, cell_fill(a),
+					       u->fams[(size_t)y * u->map_cols + x],
+					       a->conflict,
+					       y == cur_r && x == cur_c, &cc);
 			}
 			add_wch(&cc);
 		}
