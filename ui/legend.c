@@ -15,7 +15,7 @@
 #define MAX_ENTRIES 96
 #define GAP 2
 
-enum kind { E_OWNER, E_FAMILY, E_FULLNESS, E_HOLE, E_NONE, E_CONFLICT };
+enum kind { E_TITLE, E_OWNER, E_FAMILY, E_FULLNESS, E_HOLE, E_NONE, E_CONFLICT };
 
 struct entry {
 	enum kind kind;
@@ -85,14 +85,18 @@ static void brief(struct entry *e, int n)
 
 static int entries(struct ui *u, struct entry *out, int max)
 {
-	int n = owner_entries(u, out, max, false);
-	if (n < max && n > 0)
-		n += simple(&out[n], E_FULLNESS, -1, !u->colors
-			    ? "upper used, lower free" : "used/mostly/partly");
+	int n = simple(&out[0], E_TITLE, -1, "legend:");
+	n += simple(&out[n], E_FULLNESS, -1, !u->colors
+		    ? "A-Z owner: UPPER used, lower free"
+		    : "used/mostly/partly");
+	snprintf(out[n - 1].brief, sizeof(out[n - 1].brief), "%s",
+		 u->colors ? "full" : "A-Z owner");
+	n += owner_entries(u, out + n, max - n, false);
 	for (int f = 0; f < FAM_COUNT && n < max; f++)
 		if (u->fam_on_screen[f] && (u->colors || f != DA_FAM_FREE))
 			n += simple(&out[n], E_FAMILY, f, family_label(f));
-	if (u->holes_on_screen && n < max)
+	/* without colours a never-written cell is its owner's lower case */
+	if (u->holes_on_screen && u->colors && n < max)
 		n += simple(&out[n], E_HOLE, -1, "never written");
 	if (u->none_on_screen && n < max)
 		n += simple(&out[n], E_NONE, -1, "no owner");
@@ -102,8 +106,12 @@ static int entries(struct ui *u, struct entry *out, int max)
 }
 
 /* Columns of the swatch: three glyphs for the fullness key. */
-static int swatch_w(const struct entry *e)
+static int swatch_w(const struct entry *e, bool colors)
 {
+	if (e->kind == E_TITLE)
+		return -2;             /* "legend:" and one space, not two */
+	if (e->kind == E_FULLNESS && !colors)
+		return -1;             /* no swatch, no space after it */
 	return e->kind == E_FULLNESS ? 3 : 1;
 }
 
@@ -115,9 +123,9 @@ static int text_cols(const char *s)
 	return c;
 }
 
-static int entry_w(const struct entry *e, bool sizes)
+static int entry_w(const struct entry *e, bool sizes, bool colors)
 {
-	int w = swatch_w(e) + 1 + text_cols(e->text);
+	int w = swatch_w(e, colors) + 1 + text_cols(e->text);
 	if (sizes && e->size[0])
 		w += 1 + text_cols(e->size);
 	return w;
@@ -130,11 +138,11 @@ struct place {
 	int row, col;
 };
 static int flow(const struct entry *e, int n, int w, int rows, bool sizes,
-		struct place *p, int *more_row, int *more_col)
+		bool colors, struct place *p, int *more_row, int *more_col)
 {
 	int row = 0, col = 0;
 	for (int i = 0; i < n; i++) {
-		int ew = entry_w(&e[i], sizes);
+		int ew = entry_w(&e[i], sizes, colors);
 		if (ew > w)
 			ew = w;
 		if (col > 0 && col + ew > w) {
@@ -158,7 +166,7 @@ static int flow(const struct entry *e, int n, int w, int rows, bool sizes,
 			*more_col = 0;
 			return 0;
 		}
-		int ew = entry_w(&e[fit - 1], sizes);
+		int ew = entry_w(&e[fit - 1], sizes, colors);
 		int end = p[fit - 1].col + (ew > w ? w : ew);
 		if (end + GAP + m <= w) {
 			*more_row = p[fit - 1].row;
@@ -178,6 +186,8 @@ static void swatch(struct ui *u, const struct entry *e, int y, int x)
 {
 	cchar_t cc;
 	switch (e->kind) {
+	case E_TITLE:
+		return;
 	case E_OWNER:
 		cell_glyph(e->region, FILL_FULL, false, false, &cc);
 		break;
@@ -185,12 +195,8 @@ static void swatch(struct ui *u, const struct entry *e, int y, int x)
 		cell_glyph_fam(-1, FILL_META, e->fam, false, false, &cc);
 		break;
 	case E_FULLNESS:
-		if (!u->colors) {
-			role_on(ROLE_TEXT);
-			mvaddstr(y, x, "Aa");
-			mvaddstr(y, x + 2, " ");
+		if (!u->colors)
 			return;
-		}
 		for (int k = 0; k < 3; k++) {
 			static const enum fill fl[3] = { FILL_FULL, FILL_MOSTLY,
 							 FILL_PARTLY };
@@ -204,7 +210,7 @@ static void swatch(struct ui *u, const struct entry *e, int y, int x)
 			mvaddstr(y, x, " ");
 			return;
 		}
-		cell_glyph(0, FILL_HOLE, false, false, &cc);
+		cell_glyph(-1, FILL_HOLE, false, false, &cc);
 		break;
 	case E_NONE:
 		cell_glyph(-1, FILL_FULL, false, false, &cc);
@@ -231,24 +237,29 @@ static void legend_draw(struct ui *u)
 	int n = entries(u, e, MAX_ENTRIES);
 	bool sizes = true;
 	int mr = 0, mc = 0;
-	int fit = flow(e, n, r->w, r->h, true, p, &mr, &mc);
+	int fit = flow(e, n, r->w, r->h, true, u->colors, p, &mr, &mc);
 	if (fit < n) {
 		sizes = false;
-		fit = flow(e, n, r->w, r->h, false, p, &mr, &mc);
+		fit = flow(e, n, r->w, r->h, false, u->colors, p, &mr, &mc);
 	}
 	if (fit < n) {
 		brief(e, n);
-		fit = flow(e, n, r->w, r->h, false, p, &mr, &mc);
+		fit = flow(e, n, r->w, r->h, false, u->colors, p, &mr, &mc);
 	}
 	for (int i = 0; i < fit; i++) {
 		int y = r->y + p[i].row, x = r->x + p[i].col;
-		int ew = entry_w(&e[i], sizes);
+		int ew = entry_w(&e[i], sizes, u->colors);
 		if (ew > r->w)
 			ew = r->w;
+		if (e[i].kind == E_TITLE) {
+			role_on(ROLE_DIM);
+			put_text(y, x, r->w, e[i].text);
+			continue;
+		}
 		swatch(u, &e[i], y, x);
-		int sw = swatch_w(&e[i]) + 1;
+		int sw = swatch_w(&e[i], u->colors) + 1;
 		int zw = sizes && e[i].size[0] ? text_cols(e[i].size) + 1 : 0;
-		role_on(ROLE_TEXT);
+		role_on(e[i].kind == E_TITLE ? ROLE_DIM : ROLE_TEXT);
 		put_text_cut(y, x + sw, ew - sw - zw, e[i].text);
 		if (zw) {
 			role_on(ROLE_DIM);
@@ -278,10 +289,11 @@ int legend_lines(struct ui *u, int w)
 	int n = owner_entries(u, e, MAX_ENTRIES, true);
 	int total = 0;
 	for (int i = 0; i < n; i++)
-		total += entry_w(&e[i], true) + GAP;
+		total += entry_w(&e[i], true, u->colors) + GAP;
 	free(e);
-	/* the fullness key and a few families, as they usually come */
-	total += 70;
+	/* the heading, the fullness key and a few families, as they
+	 * usually come */
+	total += 100;
 	int lines = 1, col = 0;
 	for (int left = total; left > 0;) {
 		int take = left < w - col ? left : w - col;

@@ -263,7 +263,7 @@ static void add_owners_compact(struct ui *u, const struct da_owner *w, int n,
 }
 
 static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
-		       bool show_copies, bool compact)
+		       bool show_copies, bool compact, bool explain)
 {
 	struct da_owner w[UI_MAX_OWNERS];
 	int n = da_owners_at(u->o, d, off, w, UI_MAX_OWNERS, true);
@@ -298,13 +298,13 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 		bool fs_unit = x->has_info && x->info.block >= 0;
 		add(u, ROLE_TEXT, "   @ %" PRIu64 "  (%s)%s%s", x->offset, hs,
 		    unit[0] && !fs_unit ? "  " : "", fs_unit ? "" : unit);
-		if (!strcmp(x->kind, "partition")) {
+		if (explain && !strcmp(x->kind, "partition")) {
 			char facts[160];
 			part_facts(part_props(w, i), facts, sizeof(facts));
 			if (facts[0])
 				add_wrapped(u, ROLE_DIM, "   ", facts, width);
 		}
-		if (x->node && x->fstype) {
+		if (explain && x->node && x->fstype) {
 			char facts[160];
 			fs_facts(x->node, facts, sizeof(facts));
 			char line[256];
@@ -315,12 +315,13 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 		}
 		if (x->has_info) {
 			if (x->info.block >= 0)
-				add(u, ROLE_TEXT, "   block %" PRId64 "%s%s%s  %s",
-				    x->info.block, unit[0] ? " (" : "", unit,
-				    unit[0] ? ")" : "", role ? role : "");
+				add(u, ROLE_TEXT, "   block %" PRId64 "  %s%s%s",
+				    x->info.block, role ? role : "",
+				    unit[0] ? ", " : "", unit);
 			else if (role)
 				add(u, ROLE_TEXT, "   role %s", role);
-			add_explained(u, role, width);
+			if (explain)
+				add_explained(u, role, width);
 			if (x->info.inode >= 0)
 				add(u, ROLE_TEXT, "   inode %" PRId64 "%s",
 				    x->info.inode, x->info.nlinks > 1
@@ -338,7 +339,8 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 				add(u, ROLE_CONFLICT, "   several files claim it");
 		} else if (role) {
 			add(u, ROLE_TEXT, "   role %s", role);
-			if (strcmp(role, "partition"))
+			/* "partition" says all there is to say */
+			if (explain && strcmp(role, "partition"))
 				add_explained(u, role, width);
 		}
 		if (x->conflict)
@@ -665,7 +667,7 @@ void side_build(struct ui *u)
 				    u->m->disks[at[i].disk].name,
 				    at[i].offset);
 			add_owners(u, at[i].disk, at[i].offset, width,
-				   v->disk >= 0, true);
+				   v->disk >= 0, true, i == 0);
 			continue;
 		}
 		if (v->disk < 0 || n > 1) {
@@ -675,8 +677,9 @@ void side_build(struct ui *u)
 			add(u, ROLE_DIM, "   (%" PRIu64 ")", at[i].offset);
 		}
 		add(u, ROLE_HEADING, "owners, outermost first:");
+		/* the roles of every copy are the same: explained once */
 		add_owners(u, at[i].disk, at[i].offset, width, v->disk >= 0,
-			   false);
+			   false, i == 0);
 		add(u, ROLE_TEXT, "%s", "");
 	}
 	if (compact)

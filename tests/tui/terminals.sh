@@ -48,11 +48,13 @@ done
 tui_start "$IMG2"
 wait_for '^legend' || fail "no legend: $(screen)"
 # the swatch of each entry: the colour code before its block glyph
-screen_e | sed -n '/legend:/,$p' | sed '1d' |
+screen_e | sed -n '/legend:/,$p' |
 	grep -o "$(printf '\033')\[[0-9;]*m█$(printf '\033')\[39m [^$(printf '\033')]*" |
 	sed "s/^$(printf '\033')\[\([0-9;]*\)m█$(printf '\033')\[39m \(.*\)/\1 \2/" | sed 's/  *$//' >"$T/swatches"
 entries=$(wc -l <"$T/swatches")
-[ "$entries" -ge 5 ] || fail "fewer than 5 legend entries: $(cat "$T/swatches")"
+# the two swaps and the empty partition (the table's structures have
+# family entries of their own, tested in structures.sh)
+[ "$entries" -ge 3 ] || fail "fewer than 3 owners in the legend: $(cat "$T/swatches")"
 check_eq "distinct legend colours" "$(awk '{ print $1 }' "$T/swatches" | sort -u | wc -l)" "$entries"
 if grep -q '…' "$T/swatches"; then fail "a legend name is cut at 120 columns: $(cat "$T/swatches")"; fi
 keys q; wait_for '^EXIT=0$' || fail "q"
