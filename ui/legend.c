@@ -185,6 +185,7 @@ static int flow(const struct entry *e, int n, int w, int rows, bool sizes,
 static void swatch(struct ui *u, const struct entry *e, int y, int x)
 {
 	cchar_t cc;
+	role_on(ROLE_TEXT);            /* no attribute of the text before */
 	switch (e->kind) {
 	case E_TITLE:
 		return;
