@@ -7,11 +7,49 @@
  * its blocks (at most SAMPLES describe_block calls a cell, and only for
  * such cells).
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdint.h>
 #include <string.h>
 
 #include "ui.h"
 
 #define SAMPLES 6
+#define CACHE 4096             /* blocks whose family is remembered */
+
+/* Families of blocks asked before (describe_block is the cost here), per
+ * node and block, direct-mapped: scrolling and zooming ask the same
+ * blocks again.  The explorer draws from one thread. */
+static struct {
+	const struct da_node *node;
+	uint64_t block;
+	signed char fam;           /* -1: not metadata */
+} cache[CACHE];
+
+static int block_family(struct da_node *n, uint64_t at, uint64_t bs)
+{
+	uint64_t b = at / bs;
+	size_t slot = (size_t)((b * 0x9E3779B97F4A7C15ull ^ (uintptr_t)n) >> 52)
+		      % CACHE;
+	if (cache[slot].node == n && cache[slot].block == b)
+		return cache[slot].fam;
+	int fam = -1;
+	struct da_usage us = { 0, 0, 0 };
+	bool meta = !n->plugin->usage ||
+		    (n->plugin->usage(n, at, bs, &us) == 0 && us.metadata);
+	struct da_block_info info;
+	memset(&info, 0, sizeof(info));
+	if (meta && n->plugin->describe_block(n, at, &info) == 0 &&
+	    info.role) {
+		const struct da_role_info *ri =
+			da_role(da_role_by_name(info.role));
+		if (ri && ri->family < FAM_META && ri->family != DA_FAM_DATA &&
+		    ri->family != DA_FAM_FREE)
+			fam = (int)ri->family;
+	}
+	cache[slot].node = n;
+	cache[slot].block = b;
+	cache[slot].fam = (signed char)fam;
+	return fam;
+}
 
 /* The filesystem offset of byte off of the view, for the node of region
  * r; -1 when the byte does not lie in it. */
@@ -47,19 +85,10 @@ static int sample_family(struct da_node *n, uint64_t off, uint64_t len)
 		at = at / bs * bs;
 		if (at >= size)
 			break;
-		struct da_usage us = { 0, 0, 0 };
-		if (n->plugin->usage &&
-		    (n->plugin->usage(n, at, bs, &us) < 0 || !us.metadata))
-			continue;
-		struct da_block_info info;
-		memset(&info, 0, sizeof(info));
-		if (n->plugin->describe_block(n, at, &info) < 0 || !info.role)
-			continue;
-		const struct da_role_info *ri =
-			da_role(da_role_by_name(info.role));
-		if (ri && ri->family < FAM_META && ri->family != DA_FAM_DATA &&
-		    ri->family != DA_FAM_FREE)
-			votes[ri->family]++;
+		int fam = block_family(n, at, bs);
+		/* two alike settle it: most cells are one structure */
+		if (fam >= 0 && ++votes[fam] == 2)
+			return fam;
 	}
 	int best = FAM_META;
 	for (int f = 0; f < FAM_COUNT; f++)
