@@ -227,6 +227,14 @@ for size in 50x12 80x24 100x30 200x60; do
 $(cat "$T/legend")" ;;
 		esac
 	done <"$T/entries"
+	# the cell size in the title is never rounded up: "31.5 KiB (32256 B)"
+	t=$(screen | head -1 | sed -n 's/.*1 cell = \([0-9.]*\) \([KMG]i\)B (\([0-9]*\) B).*/\1 \2 \3/p')
+	if [ -n "$t" ]; then
+		set -- $t
+		case $2 in Ki) m=1024 ;; Mi) m=1048576 ;; Gi) m=1073741824 ;; esac
+		awk -v x="$1" -v m="$m" -v n="$3" 'BEGIN { exit !(x * m <= n && n - x * m < m / 10) }' ||
+			fail "$size: the title says $1 $2B for a cell of $3 B"
+	fi
 	case $size in
 	80x24) grep -qF '█ lvswap on vault/swap 8 MiB' "$T/legend" || fail "80x24: lvswap's size is lost: $(cat "$T/legend")" ;;
 	100x30) grep -qF '· never written' "$T/legend" || fail "100x30: never written is not explained: $(cat "$T/legend")" ;;
