@@ -217,8 +217,9 @@ enum da_node_type {
 const char *da_node_type_name(enum da_node_type t);
 
 /* A region of a node's own address space with a role, e.g. a partition
- * table's "table" sectors, an LVM PV's "metadata" area.  A region with a
- * slot >= 0 is the space of that child slot (role "partition"). */
+ * table's own sectors ("gpt_header", "mbr"), an LVM PV's "metadata" area.
+ * A region with a slot >= 0 is the space of that child slot (role
+ * "partition"). */
 struct da_region {
 	uint64_t start, len;
 	const char *role;      /* static string */

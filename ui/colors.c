@@ -157,8 +157,7 @@ int colors_pair(int fg, int bg)
  * partition table's gap does not keep two partitions apart on a map).
  * An n x n matrix; NULL when there are too many owners to care. */
 #define ADJ_MAX 2048
-static bool *neighbours(const struct da_ownership *o,
-			const struct da_region_info *r, size_t n,
+static bool *neighbours(const struct da_ownership *o, size_t n,
 			const bool *owner)
 {
 	if (n == 0 || n > ADJ_MAX)
@@ -188,17 +187,15 @@ static bool *neighbours(const struct da_ownership *o,
 			last = id;
 		}
 	}
-	(void)r;
 	return adj;
 }
 
 /* Greedy colouring: each owner the least used palette colour that no
  * neighbour coloured before it has. */
-static void pick_owner_colors(const struct da_ownership *o,
-			      const struct da_region_info *r, size_t n,
+static void pick_owner_colors(const struct da_ownership *o, size_t n,
 			      const bool *owner, int npal, int *choice)
 {
-	bool *adj = neighbours(o, r, n, owner);
+	bool *adj = neighbours(o, n, owner);
 	int uses[NPAL256] = { 0 };
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -256,7 +253,7 @@ int colors_init(int colors, bool unicode, const struct da_ownership *o)
 		owner[i] = h == HUE_NORMAL ||
 			   (theme != 256 && (h == HUE_SWAP || h == HUE_UNKNOWN));
 	}
-	pick_owner_colors(o, r, n, owner, theme == 256 ? (int)NPAL256
+	pick_owner_colors(o, n, owner, theme == 256 ? (int)NPAL256
 			  : (int)NPAL8, choice);
 	size_t shade[HUE_COUNT] = { 0 };
 	for (size_t i = 0; i < n; i++) {
@@ -343,7 +340,7 @@ static const char ascii_glyph[FILL_COUNT] = {
 /* The colour of a family's cell: its own in 256 colours; in 8, the
  * stack's structures yellow and a filesystem's its owner's colour (the
  * glyph tells the family), free and unallocated white. */
-static int fam_color(int region, int fam, enum fill f)
+static int fam_color(int region, int fam)
 {
 	if (theme == 256)
 		return fam_styles[fam].fg256;
@@ -353,7 +350,6 @@ static int fam_color(int region, int fam, enum fill f)
 		return COLOR_WHITE;
 	if (fam == DA_FAM_BAD)
 		return COLOR_RED;
-	(void)f;
 	return region_color(region, FILL_FULL);
 }
 
@@ -383,7 +379,7 @@ void cell_glyph_fam(int region, enum fill f, int fam, bool conflict,
 		else
 			wc[0] = (wchar_t)fam_styles[fam].ascii;
 		if (theme)
-			pair = colors_pair(fam_color(region, fam, f), -1);
+			pair = colors_pair(fam_color(region, fam), -1);
 		else
 			a = A_BOLD;
 	} else if (!theme) {

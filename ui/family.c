@@ -119,6 +119,13 @@ int cell_family(const struct ui *u, const struct view *v, uint64_t off,
 	}
 	if (f == FILL_FREE)
 		return DA_FAM_FREE;
+	/* a new index (a volume unlocked) may bring nodes where old ones
+	 * were: forget what was learnt */
+	static const struct da_ownership *learnt_on;
+	if (learnt_on != u->o) {
+		memset(cache, 0, sizeof(cache));
+		learnt_on = u->o;
+	}
 	struct da_node *n = r->node;
 	if (f != FILL_META || !n || !n->plugin || !n->plugin->describe_block ||
 	    !n->dev)

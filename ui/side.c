@@ -225,14 +225,12 @@ static void add_owners_compact(struct ui *u, const struct da_owner *w, int n,
 			: !strcmp(x->kind, "lv") ? "LV" : x->kind;
 		bool show_role = role && strcmp(role, "partition") &&
 				 strcmp(role, "allocated");
-		struct side_line *l = add(u, x->conflict || (x->has_info &&
-							     x->info.conflict)
-					  ? ROLE_CONFLICT : ROLE_TEXT,
-			"%s %s @ %" PRIu64 "%s%s%s%s%s%s%s", kind, x->name,
-			x->offset, blk[0] || unit[0] ? "  " : "", blk, unit,
-			facts[0] ? "  " : "", facts, show_role ? "  " : "",
-			show_role ? role : "");
-		(void)l;
+		add(u, x->conflict || (x->has_info && x->info.conflict)
+		    ? ROLE_CONFLICT : ROLE_TEXT,
+		    "%s %s @ %" PRIu64 "%s%s%s%s%s%s%s", kind, x->name,
+		    x->offset, blk[0] || unit[0] ? "  " : "", blk, unit,
+		    facts[0] ? "  " : "", facts, show_role ? "  " : "",
+		    show_role ? role : "");
 		if (role)
 			last_role = role;
 		if (x->has_info && x->info.path[0]) {
