@@ -432,10 +432,22 @@ static int half_color(int region, enum fill f)
 	return region_color(region, f);
 }
 
-void half_glyph(int up, enum fill fu, int down, enum fill fd,
-		int cursor_half, cchar_t *out)
+/* A family's colour in half blocks, where no glyph can tell it: in 256
+ * colours its own, else the cell's as it would be without a family. */
+static int half_fam_color(int region, enum fill f, int fam)
 {
-	int fg = half_color(up, fu), bg = half_color(down, fd);
+	if (theme == 256 && fam_known(fam) && f != FILL_HOLE &&
+	    f != FILL_NONE && f != FILL_UNMAPPED && region != -3)
+		return fam == DA_FAM_FREE ? region_color(region, f)
+					  : fam_styles[fam].fg256;
+	return half_color(region, f);
+}
+
+void half_glyph_fam(int up, enum fill fu, int fam_up, int down,
+		    enum fill fd, int fam_down, int cursor_half, cchar_t *out)
+{
+	int fg = half_fam_color(up, fu, fam_up);
+	int bg = half_fam_color(down, fd, fam_down);
 	if (up == -2)
 		fg = -1;
 	if (down == -2)
@@ -455,4 +467,10 @@ void half_glyph(int up, enum fill fu, int down, enum fill fd,
 		wc[0] = L' ';
 	}
 	setcchar(out, wc, 0, (short)(pair < 256 ? pair : 0), &pair);
+}
+
+void half_glyph(int up, enum fill fu, int down, enum fill fd,
+		int cursor_half, cchar_t *out)
+{
+	half_glyph_fam(up, fu, -1, down, fd, -1, cursor_half, out);
 }

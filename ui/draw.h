@@ -68,6 +68,9 @@ int colors_family_fg(int fam);
 /* Half-block: upper and lower cells in one character. */
 void half_glyph(int up, enum fill fu, int down, enum fill fd,
 		int cursor_half, cchar_t *out);
+/* The same with each half's structure family (its colour, in 256). */
+void half_glyph_fam(int up, enum fill fu, int fam_up, int down,
+		    enum fill fd, int fam_down, int cursor_half, cchar_t *out);
 
 /* draw.c */
 /* Block glyphs and Unicode rules (a UTF-8 locale), else ASCII. */

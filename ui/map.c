@@ -134,7 +134,9 @@ static void map_draw(struct ui *u)
 					ch = 1;
 				else if (x == cur_c && cur_r == 2 * y + 1)
 					ch = 2;
-				half_glyph(ra, fa, rb, fb, ch, &cc);
+				int mfa = a ? u->fams[(size_t)(2 * y) * u->map_cols + x] : -1;
+				int mfb = b ? u->fams[(size_t)(2 * y + 1) * u->map_cols + x] : -1;
+				half_glyph_fam(ra, fa, mfa, rb, fb, mfb, ch, &cc);
 			} else {
 				const struct da_cell *a = cell_at(u, y, x);
 				if (!a || a->region_id == -2) {
