@@ -227,8 +227,9 @@ enum da_node_type {
 const char *da_node_type_name(enum da_node_type t);
 
 /* A region of a node's own address space with a role, e.g. a partition
- * table's "table" sectors, an LVM PV's "metadata" area.  A region with a
- * slot >= 0 is the space of that child slot (role "partition"). */
+ * table's own sectors ("gpt_header", "mbr"), an LVM PV's "metadata" area.
+ * A region with a slot >= 0 is the space of that child slot (role
+ * "partition"). */
 struct da_region {
 	uint64_t start, len;
 	const char *role;      /* static string */
@@ -345,6 +346,20 @@ enum da_role da_role_by_name(const char *name);
 /* The name of a role (a static string), NULL for DA_ROLE_NONE. */
 const char *da_role_name(enum da_role r);
 const char *da_role_class_name(enum da_role_class c);
+
+/* ---- the units a format counts in (src/units.c) -------------------- */
+
+/* Where byte off of node n's space lies in the unit its format counts
+ * in: an ext block group, a FAT/exFAT/NTFS cluster (numbered as the
+ * format numbers them), an LVM PV's physical extent.  -1 when n has no
+ * such unit or off lies before the first one. */
+struct da_unit_at {
+	const char *name;          /* "group", "cluster", "PE" */
+	int64_t number;
+	uint64_t size;             /* bytes a unit */
+	uint64_t offset;           /* of off inside its unit */
+};
+int da_node_unit(const struct da_node *n, uint64_t off, struct da_unit_at *out);
 
 /* What a file of a filesystem is (src/fileindex.h). */
 enum da_file_kind {

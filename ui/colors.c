@@ -33,11 +33,13 @@ static const struct role_style role_styles[ROLE_COUNT] = {
 	[ROLE_CONFLICT] = { 196, -1, COLOR_RED, -1, A_BOLD | A_REVERSE, A_BOLD | A_REVERSE },
 };
 
-/* Owners in the order regions appear; the special kinds get fixed hues. */
-static const short pal256[] = { 33, 40, 208, 44, 170, 142, 75, 203, 112, 109,
-				99, 37, 168, 69, 150, 173 };
-static const short pal256_dim[] = { 25, 28, 130, 30, 96, 100, 67, 131, 64,
-				    136, 60, 23, 125, 61, 106, 137 };
+/* Owners get a colour of a palette, chosen so that owners next to each
+ * other on a disk never share one (8 colours have only five to give);
+ * swap and unreadable contents keep their family's hue, a shade each. */
+static const short pal256[] = { 33, 40, 170, 44, 142, 75, 203, 112, 99, 37,
+				168, 69, 150, 173, 109, 62 };
+static const short pal256_dim[] = { 25, 28, 96, 30, 100, 67, 131, 64, 60,
+				    23, 125, 61, 106, 137, 66, 55 };
 static const short pal8[] = { COLOR_GREEN, COLOR_BLUE, COLOR_CYAN,
 			      COLOR_MAGENTA, COLOR_RED };
 #define NPAL256 (sizeof(pal256) / sizeof(pal256[0]))
@@ -46,9 +48,6 @@ static const short pal8[] = { COLOR_GREEN, COLOR_BLUE, COLOR_CYAN,
 enum hue { HUE_NORMAL, HUE_FREE, HUE_TABLE, HUE_SWAP, HUE_UNKNOWN,
 	   HUE_COUNT };
 
-/* The special kinds keep their family's hue, each region a shade of it,
- * so that unpartitioned space and a PV's free extents, or two swap
- * areas, are not the same colour. */
 #define SHADES 6
 static const short family256[HUE_COUNT][SHADES] = {
 	[HUE_FREE] = { 250, 246, 253, 243, 248, 241 },
@@ -63,6 +62,43 @@ static const short family256_dim[HUE_COUNT][SHADES] = {
 	[HUE_UNKNOWN] = { 88, 52, 124, 52, 95, 94 },
 };
 
+/* The structure families (enum da_role_family, plus FAM_META): a colour
+ * in 256 colours, a glyph with block characters, a character in ASCII
+ * and without colour, and the legend's word for them.  No owner's
+ * palette colour is one of these. */
+struct fam_style {
+	short fg256;
+	const wchar_t *uni;
+	char ascii;
+	const char *label;
+};
+static const struct fam_style fam_styles[FAM_COUNT] = {
+	[DA_FAM_HEADER] = { 226, L"\u2580", '^', "headers" },
+	[DA_FAM_TABLE] = { 208, L"\u2261", '=', "tables" },
+	[DA_FAM_ALLOC] = { 46, L"\u259a", ':', "bitmaps" },
+	[DA_FAM_INODES] = { 51, L"\u25a6", '&', "inodes" },
+	[DA_FAM_JOURNAL] = { 141, L"\u25a4", '~', "journal" },
+	[DA_FAM_VOLUME] = { 180, L"\u25a3", '$', "volume meta" },
+	[DA_FAM_REDUNDANCY] = { 225, L"\u259e", '"', "copies" },
+	[DA_FAM_DIRECTORY] = { 120, L"\u25a7", '/', "directories" },
+	[DA_FAM_BAD] = { 196, L"\u00d7", '*', "bad" },
+	[DA_FAM_FREE] = { 246, L"\u2591", '-', "free" },
+	[DA_FAM_UNALLOCATED] = { 244, L"\u2581", '_', "unallocated" },
+	[FAM_META] = { 227, L"\u2599", ';', "metadata" },
+};
+
+_Static_assert(DA_FAM_BAD < FAM_META, "FAM_META is not an engine family");
+
+static bool fam_known(int fam)
+{
+	return fam >= 0 && fam < FAM_COUNT && fam_styles[fam].label;
+}
+
+const char *family_label(int fam)
+{
+	return fam_known(fam) ? fam_styles[fam].label : "";
+}
+
 static int theme;                  /* 0, 8, 256 */
 static int *region_fg, *region_dim;
 static size_t nregion_colors;
@@ -76,7 +112,8 @@ static enum hue hue_of(const struct da_region_info *r)
 		return HUE_FREE;
 	/* the stack's own bookkeeping: tables, labels, metadata areas and
 	 * the padding before a PV's first extent */
-	if (r->cls == DA_RC_METADATA || r->cls == DA_RC_BOOKKEEPING)
+	if (r->cls == DA_RC_METADATA || r->cls == DA_RC_BOOKKEEPING ||
+	    r->cls == DA_RC_REDUNDANCY)
 		return HUE_TABLE;
 	if (r->family == DA_FAM_OPAQUE)
 		return HUE_SWAP;
@@ -115,6 +152,75 @@ int colors_pair(int fg, int bg)
 	return p;
 }
 
+/* Which owners lie next to which on the disks: owners in a row of
+ * segments, looking through the tables and free space between them (a
+ * partition table's gap does not keep two partitions apart on a map).
+ * An n x n matrix; NULL when there are too many owners to care. */
+#define ADJ_MAX 2048
+static bool *neighbours(const struct da_ownership *o, size_t n,
+			const bool *owner)
+{
+	if (n == 0 || n > ADJ_MAX)
+		return NULL;
+	bool *adj = calloc(n * n, sizeof(bool));
+	if (!adj)
+		return NULL;
+	for (size_t d = 0; d < 1024; d++) {
+		size_t nsegs;
+		const struct da_claim *cl;
+		if (!da_ownership_machine_disk(o, d))
+			break;
+		const struct da_segment *s = da_ownership_segments(o, d, &nsegs,
+								   &cl);
+		if (!s)
+			break;
+		int last = -1;
+		for (size_t k = 0; k < nsegs && k < 1000000; k++) {
+			if (!s[k].count)
+				continue;
+			int id = cl[s[k].first + s[k].count - 1].region_id;
+			if (id < 0 || (size_t)id >= n || !owner[id])
+				continue;
+			if (last >= 0 && last != id)
+				adj[(size_t)last * n + (size_t)id] =
+					adj[(size_t)id * n + (size_t)last] = true;
+			last = id;
+		}
+	}
+	return adj;
+}
+
+/* Greedy colouring: each owner the least used palette colour that no
+ * neighbour coloured before it has. */
+static void pick_owner_colors(const struct da_ownership *o, size_t n,
+			      const bool *owner, int npal, int *choice)
+{
+	bool *adj = neighbours(o, n, owner);
+	int uses[NPAL256] = { 0 };
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		choice[i] = -1;
+		if (!owner[i])
+			continue;
+		int best = -1;
+		for (int c = 0; c < npal; c++) {
+			bool taken = false;
+			for (size_t j = 0; adj && j < i && !taken; j++)
+				taken = adj[i * n + j] && choice[j] == c;
+			if (taken)
+				continue;
+			if (best < 0 || uses[c] < uses[best])
+				best = c;
+		}
+		if (best < 0)
+			best = (int)(k % (size_t)npal);
+		choice[i] = best;
+		uses[best]++;
+		k++;
+	}
+	free(adj);
+}
+
 int colors_init(int colors, bool unicode, const struct da_ownership *o)
 {
 	draw_set_unicode(unicode);
@@ -138,33 +244,39 @@ int colors_init(int colors, bool unicode, const struct da_ownership *o)
 	nregion_colors = n;
 	region_fg = calloc(n + 1, sizeof(int));
 	region_dim = calloc(n + 1, sizeof(int));
-	if (!region_fg || !region_dim)
+	bool *owner = calloc(n + 1, sizeof(bool));
+	int *choice = calloc(n + 1, sizeof(int));
+	if (!region_fg || !region_dim || !owner || !choice)
 		da_out_of_memory();
-	size_t k = 0, shade[HUE_COUNT] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		enum hue h = hue_of(&r[i]);
+		owner[i] = h == HUE_NORMAL ||
+			   (theme != 256 && (h == HUE_SWAP || h == HUE_UNKNOWN));
+	}
+	pick_owner_colors(o, n, owner, theme == 256 ? (int)NPAL256
+			  : (int)NPAL8, choice);
+	size_t shade[HUE_COUNT] = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		int fg, dim;
 		enum hue h = hue_of(&r[i]);
-		if (theme == 256 && h != HUE_NORMAL) {
+		if (owner[i] && theme == 256) {
+			fg = pal256[choice[i]];
+			dim = pal256_dim[choice[i]];
+		} else if (owner[i]) {
+			fg = dim = pal8[choice[i]];
+		} else if (theme == 256) {
 			fg = family256[h][shade[h] % SHADES];
 			dim = family256_dim[h][shade[h] % SHADES];
 			shade[h]++;
-		} else if (theme == 256) {
-			fg = pal256[k % NPAL256];
-			dim = pal256_dim[k % NPAL256];
-			k++;
 		} else {
-			switch (h) {
-			case HUE_FREE: fg = COLOR_WHITE; break;
-			case HUE_TABLE: fg = COLOR_YELLOW; break;
-			case HUE_SWAP: fg = COLOR_MAGENTA; break;
-			case HUE_UNKNOWN: fg = COLOR_RED; break;
-			default: fg = pal8[k++ % NPAL8];
-			}
+			fg = h == HUE_TABLE ? COLOR_YELLOW : COLOR_WHITE;
 			dim = fg;
 		}
 		region_fg[i] = fg;
 		region_dim[i] = dim;
 	}
+	free(owner);
+	free(choice);
 	none_fg = theme == 256 ? 242 : COLOR_WHITE;
 	none_dim = theme == 256 ? 238 : COLOR_WHITE;
 	cursor_fg = theme == 256 ? 231 : COLOR_WHITE;
@@ -225,15 +337,51 @@ static const char ascii_glyph[FILL_COUNT] = {
 	[FILL_UNMAPPED] = '?', [FILL_NONE] = '.',
 };
 
-void cell_glyph(int region, enum fill f, bool conflict, bool cursor,
-		cchar_t *out)
+/* The colour of a family's cell: its own in 256 colours; in 8, the
+ * stack's structures yellow and a filesystem's its owner's colour (the
+ * glyph tells the family), free and unallocated white. */
+static int fam_color(int region, int fam)
+{
+	if (theme == 256)
+		return fam_styles[fam].fg256;
+	if (fam == DA_FAM_FREE)
+		return region_color(region, FILL_FREE);
+	if (fam == DA_FAM_UNALLOCATED)
+		return COLOR_WHITE;
+	if (fam == DA_FAM_BAD)
+		return COLOR_RED;
+	return region_color(region, FILL_FULL);
+}
+
+int colors_family_fg(int fam)
+{
+	if (!fam_known(fam))
+		return none_fg;
+	return theme == 256 ? fam_styles[fam].fg256 : COLOR_YELLOW;
+}
+
+void cell_glyph_fam(int region, enum fill f, int fam, bool conflict,
+		    bool cursor, cchar_t *out)
 {
 	wchar_t wc[2] = { L' ', 0 };
 	attr_t a = 0;
 	int pair = 0;
+	bool family = fam_known(fam) && !conflict && f != FILL_HOLE &&
+		      f != FILL_UNMAPPED && f != FILL_NONE;
+	if (family && fam == DA_FAM_FREE && !theme)
+		family = false;        /* the owner's lower-case letter */
 	if (conflict) {
 		wc[0] = L'!';
 		colors_role(ROLE_CONFLICT, &a, &pair);
+	} else if (family) {
+		if (theme && draw_unicode())
+			wc[0] = fam_styles[fam].uni[0];
+		else
+			wc[0] = (wchar_t)fam_styles[fam].ascii;
+		if (theme)
+			pair = colors_pair(fam_color(region, fam), -1);
+		else
+			a = A_BOLD;
 	} else if (!theme) {
 		/* no colours: the letter is the owner, its case the fullness */
 		char ch;
@@ -267,6 +415,12 @@ void cell_glyph(int region, enum fill f, bool conflict, bool cursor,
 	setcchar(out, wc, a, (short)(pair < 256 ? pair : 0), &pair);
 }
 
+void cell_glyph(int region, enum fill f, bool conflict, bool cursor,
+		cchar_t *out)
+{
+	cell_glyph_fam(region, f, -1, conflict, cursor, out);
+}
+
 static int half_color(int region, enum fill f)
 {
 	if (f == FILL_NONE)
@@ -278,10 +432,22 @@ static int half_color(int region, enum fill f)
 	return region_color(region, f);
 }
 
-void half_glyph(int up, enum fill fu, int down, enum fill fd,
-		int cursor_half, cchar_t *out)
+/* A family's colour in half blocks, where no glyph can tell it: in 256
+ * colours its own, else the cell's as it would be without a family. */
+static int half_fam_color(int region, enum fill f, int fam)
 {
-	int fg = half_color(up, fu), bg = half_color(down, fd);
+	if (theme == 256 && fam_known(fam) && f != FILL_HOLE &&
+	    f != FILL_NONE && f != FILL_UNMAPPED && region != -3)
+		return fam == DA_FAM_FREE ? region_color(region, f)
+					  : fam_styles[fam].fg256;
+	return half_color(region, f);
+}
+
+void half_glyph_fam(int up, enum fill fu, int fam_up, int down,
+		    enum fill fd, int fam_down, int cursor_half, cchar_t *out)
+{
+	int fg = half_fam_color(up, fu, fam_up);
+	int bg = half_fam_color(down, fd, fam_down);
 	if (up == -2)
 		fg = -1;
 	if (down == -2)
@@ -301,4 +467,10 @@ void half_glyph(int up, enum fill fu, int down, enum fill fd,
 		wc[0] = L' ';
 	}
 	setcchar(out, wc, 0, (short)(pair < 256 ? pair : 0), &pair);
+}
+
+void half_glyph(int up, enum fill fu, int down, enum fill fd,
+		int cursor_half, cchar_t *out)
+{
+	half_glyph_fam(up, fu, -1, down, fd, -1, cursor_half, out);
 }

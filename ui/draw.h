@@ -35,6 +35,12 @@ enum fill {
 	FILL_UNMAPPED, FILL_NONE, FILL_COUNT
 };
 
+/* Structure families of map cells: the engine's enum da_role_family,
+ * and FAM_META for metadata whose kind is not known.  -1: none (the
+ * cell's glyph says how full it is). */
+#define FAM_META 14
+#define FAM_COUNT 15
+
 /* colors.c: the theme, from 0, 8 or 256 colours (after start_color) and
  * whether block glyphs can be drawn; a colour per region of o.  Returns
  * the colours in effect (0 when the pair table cannot be had). */
@@ -51,9 +57,20 @@ void role_on(enum ui_role r);
 /* A cchar_t for a map cell; without colours the region's letter. */
 void cell_glyph(int region, enum fill f, bool conflict, bool cursor,
 		cchar_t *out);
+/* The same, for a cell whose bytes are mostly one structure family (fam
+ * >= 0): the family's glyph and colour (a character without colours). */
+void cell_glyph_fam(int region, enum fill f, int fam, bool conflict,
+		    bool cursor, cchar_t *out);
+/* The legend's word for a family ("headers", "inodes"), "" if none. */
+const char *family_label(int fam);
+/* A family's colour in the current theme. */
+int colors_family_fg(int fam);
 /* Half-block: upper and lower cells in one character. */
 void half_glyph(int up, enum fill fu, int down, enum fill fd,
 		int cursor_half, cchar_t *out);
+/* The same with each half's structure family (its colour, in 256). */
+void half_glyph_fam(int up, enum fill fu, int fam_up, int down,
+		    enum fill fd, int fam_down, int cursor_half, cchar_t *out);
 
 /* draw.c */
 /* Block glyphs and Unicode rules (a UTF-8 locale), else ASCII. */

@@ -101,6 +101,9 @@ int line_run(struct ui *u)
 	resizeterm(rows, cols);
 	ui_layout(u);
 	view_init_all(u);
+	/* a transcript says the same every run: the file index is done
+	 * before the first screen, not racing it */
+	bg_index_join(&u->index);
 	char buf[1024];
 	while (!u->quit && !ui_signal) {
 		/* the map keeps the terminal's height; the side pane below it

@@ -36,6 +36,16 @@ void map_compute(struct ui *u)
 		u->cells = c;
 		u->capcells = need;
 	}
+	if (need > u->capfams) {
+		signed char *f = realloc(u->fams, need);
+		if (!f) {
+			ui_message(u, true, "out of memory for the map");
+			return;
+		}
+		u->fams = f;
+		u->capfams = need;
+	}
+	memset(u->fam_on_screen, 0, sizeof(u->fam_on_screen));
 	u->ncells = need;
 	size_t nreg;
 	da_ownership_regions(u->o, &nreg);
@@ -58,11 +68,16 @@ void map_compute(struct ui *u)
 			    off >= v->size) {
 				memset(cell, 0, sizeof(*cell));
 				cell->region_id = -2;    /* past the end */
+				u->fams[(size_t)r * u->map_cols + c] = -1;
 				continue;
 			}
 			uint64_t len = v->size - off < v->cell
 				? v->size - off : v->cell;
 			view_summarize(u, v, off, len, cell);
+			int fam = cell_family(u, v, off, len, cell);
+			u->fams[(size_t)r * u->map_cols + c] = (signed char)fam;
+			if (fam >= 0 && fam < FAM_COUNT)
+				u->fam_on_screen[fam] = true;
 			if (cell->region_id >= 0 &&
 			    (size_t)cell->region_id < nreg && u->on_screen)
 				u->on_screen[cell->region_id] = true;
@@ -202,7 +217,9 @@ static void map_draw(struct ui *u)
 					ch = 1;
 				else if (x == cur_c && cur_r == 2 * y + 1)
 					ch = 2;
-				half_glyph(ra, fa, rb, fb, ch, &cc);
+				int mfa = a ? u->fams[(size_t)(2 * y) * u->map_cols + x] : -1;
+				int mfb = b ? u->fams[(size_t)(2 * y + 1) * u->map_cols + x] : -1;
+				half_glyph_fam(ra, fa, mfa, rb, fb, mfb, ch, &cc);
 				int halves = (ch != 1 && marked(u, v, 2 * y, x)) |
 					     (ch != 2 && marked(u, v, 2 * y + 1, x)) << 1;
 				if (halves)
@@ -215,8 +232,9 @@ static void map_draw(struct ui *u)
 					continue;
 				}
 				bool cur = y == cur_r && x == cur_c;
-				cell_glyph(a->region_id, cell_fill(a),
-					   a->conflict, cur, &cc);
+				cell_glyph_fam(a->region_id, cell_fill(a),
+					       u->fams[(size_t)y * u->map_cols + x],
+					       a->conflict, cur, &cc);
 				if (!cur && marked(u, v, y, x))
 					mark_cell(u, &cc);
 			}

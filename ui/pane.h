@@ -4,7 +4,7 @@
  * Handlers answer with a small mask; the explorer's loop only dispatches
  * (screen.c): keys to the modal pane (prompt, help) or along the focus
  * chain, mouse clicks to the pane whose rectangle holds them, the wheel as
- * the map's zoom keys.
+ * the scroll keys of the pane it turns over (the map's zoom keys there).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef DA_PANE_H
 #define DA_PANE_H

@@ -43,10 +43,7 @@ void ui_layout(struct ui *u)
 	}
 	/* the legend: sized for every region there is, so the layout does
 	 * not jump as the map scrolls; at most a third of the area */
-	size_t nreg;
-	da_ownership_regions(u->o, &nreg);
-	int per = area.w / 26 > 0 ? area.w / 26 : 1;
-	int lh = (int)((nreg + 2 + (size_t)per - 1) / (size_t)per) + 1;
+	int lh = legend_lines(u, area.w);
 	int cap = area.h / 3 > 2 ? area.h / 3 : 2;
 	if (lh > cap)
 		lh = cap;
@@ -71,18 +68,12 @@ void ui_layout(struct ui *u)
 
 static void too_small_draw(struct ui *u)
 {
-	/* one line, the longest form that fits */
-	char notes[3][64];
-	snprintf(notes[0], sizeof(notes[0]), "terminal too small "
-		 "(need %dx%d)", UI_MIN_COLS, UI_MIN_ROWS);
-	snprintf(notes[1], sizeof(notes[1]), "terminal too small, "
-		 "need %dx%d", UI_MIN_COLS, UI_MIN_ROWS);
-	snprintf(notes[2], sizeof(notes[2]), "terminal too small");
-	int i = 0;
-	while (i < 2 && (int)strlen(notes[i]) > u->cols)
-		i++;
+	/* one wording, cut to the width when even that is too wide */
+	char note[64];
+	snprintf(note, sizeof(note), "terminal too small (need %dx%d)",
+		 UI_MIN_COLS, UI_MIN_ROWS);
 	role_on(ROLE_TEXT);
-	put_text(0, 0, u->cols, notes[i]);
+	put_text(0, 0, u->cols, note);
 	curs_set(0);
 }
 
@@ -127,8 +118,9 @@ static int finish(struct ui *u, int r)
 	return r;
 }
 
-/* The wheel is the map's zoom keys wherever it turns; a click goes to the
- * pane under it (the help screen, while open, takes every click). */
+/* The wheel scrolls the pane it turns over (the side pane, the help) and
+ * zooms the map; a click goes to the pane under it (the help screen,
+ * while open, takes every click). */
 static int on_mouse(struct ui *u)
 {
 	MEVENT ev;
@@ -144,10 +136,22 @@ static int on_mouse(struct ui *u)
 		return modal->mouse(u, ev.y, ev.x, ev.bstate);
 	if (modal)
 		return PANE_HANDLED;
-	if (ev.bstate & BUTTON4_PRESSED)
-		return map_pane.key(u, '+', false);
-	if (ev.bstate & BUTTON5_PRESSED)
-		return map_pane.key(u, '-', false);
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		bool up = ev.bstate & BUTTON4_PRESSED;
+		if (u->help)
+			return help_pane.key(u, up ? KEY_UP : KEY_DOWN, true);
+		if (search_list_open(u))
+			return search_pane.key(u, up ? KEY_UP : KEY_DOWN, true);
+		if (rect_has(&u->side, ev.y, ev.x)) {
+			/* three lines a notch, as terminals scroll */
+			int r = 0;
+			for (int k = 0; k < 3; k++)
+				r |= side_pane.key(u, up ? KEY_UP : KEY_DOWN,
+						   true);
+			return r;
+		}
+		return map_pane.key(u, up ? '+' : '-', false);
+	}
 	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
 		return PANE_HANDLED;
 	if (u->help)
@@ -173,7 +177,8 @@ int ui_key(struct ui *u, int ch, bool code)
 		return PANE_HANDLED | PANE_REDRAW;
 	}
 	if (u->too_small)
-		return finish(u, !code && (ch == 'q' || ch == 'Q')
+		return finish(u, (!code && (ch == 'q' || ch == 'Q')) ||
+			      (code && ch == KEY_F(10))
 			      ? PANE_HANDLED | PANE_QUIT : PANE_REDRAW);
 	/* modal: the prompt takes every key, the help every key but the
 	 * mouse's */

@@ -32,6 +32,7 @@ static struct side_line *add(struct ui *u, enum ui_role role,
 	memset(l, 0, sizeof(*l));
 	l->role = role;
 	l->region = -1;
+	l->fam = -1;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(l->text, sizeof(l->text), fmt, ap);
@@ -82,6 +83,109 @@ static const char *owner_role(const struct da_owner *w)
 	return w->role;
 }
 
+static const char *role_text(const char *role)
+{
+	const struct da_role_info *ri = role ? da_role(da_role_by_name(role))
+					     : NULL;
+	return ri ? ri->text : NULL;
+}
+
+static int role_family(const char *role)
+{
+	const struct da_role_info *ri = role ? da_role(da_role_by_name(role))
+					     : NULL;
+	if (!ri || ri->family == DA_FAM_DATA || ri->family == DA_FAM_OPAQUE)
+		return -1;
+	return ri->family < FAM_COUNT ? (int)ri->family : -1;
+}
+
+static const char *str_of(const struct da_value *props, const char *key)
+{
+	const struct da_value *v = props ? da_obj_get((struct da_value *)props,
+						      key) : NULL;
+	return v && v->type == DA_V_STR && v->u.s[0] ? v->u.s : NULL;
+}
+
+static int64_t int_of(const struct da_value *props, const char *key)
+{
+	const struct da_value *v = props ? da_obj_get((struct da_value *)props,
+						      key) : NULL;
+	return v && v->type == DA_V_INT ? v->u.i : -1;
+}
+
+/* A partition's props: the slot of the table above it whose device is
+ * the partition's space. */
+static const struct da_value *part_props(const struct da_owner *w, int i)
+{
+	if (i < 1 || !w[i - 1].node || !w[i].space)
+		return NULL;
+	const struct da_node *t = w[i - 1].node;
+	for (size_t k = 0; k < t->nslots; k++)
+		if (t->slots[k].dev == w[i].space)
+			return t->slots[k].props;
+	return NULL;
+}
+
+/* "Linux LVM, "vault", 79 MiB" */
+static void part_facts(const struct da_value *p, char *buf, size_t len)
+{
+	const char *type = str_of(p, "type_name");
+	if (!type)
+		type = str_of(p, "type");
+	const char *label = str_of(p, "label");
+	int64_t size = int_of(p, "size");
+	char hs[32] = "";
+	if (size >= 0)
+		da_human_size((uint64_t)size, hs, sizeof(hs));
+	snprintf(buf, len, "%s%s%s%s%s%s", type ? type : "",
+		 label && type ? ", \"" : label ? "\"" : "",
+		 label ? label : "", label ? "\"" : "",
+		 hs[0] && (type || label) ? ", " : "", hs);
+}
+
+/* "40 MiB: 11 MiB used, 29 MiB free" */
+static void fs_facts(const struct da_node *n, char *buf, size_t len)
+{
+	char hs[32] = "", hu[32] = "", hf[32] = "";
+	if (n->dev)
+		da_human_size(n->dev->size, hs, sizeof(hs));
+	int64_t used = int_of(n->props, "used"), fr = int_of(n->props, "free");
+	if (used >= 0)
+		da_human_size((uint64_t)used, hu, sizeof(hu));
+	if (fr >= 0)
+		da_human_size((uint64_t)fr, hf, sizeof(hf));
+	if (used >= 0 && fr >= 0)
+		snprintf(buf, len, "%s: %s used, %s free", hs, hu, hf);
+	else
+		snprintf(buf, len, "%s", hs);
+}
+
+/* The units of owner i: a PE of a PV, an LE of an LV (from the PV's
+ * extent size), an ext group or a cluster.  "" when none. */
+static void unit_of(const struct da_owner *w, int i, uint64_t *pe_size,
+		    char *buf, size_t len)
+{
+	struct da_unit_at un;
+	buf[0] = '\0';
+	if (w[i].node && da_node_unit(w[i].node, w[i].offset, &un) == 0) {
+		if (!strcmp(un.name, "PE"))
+			*pe_size = un.size;
+		/* a filesystem's unit goes with its block number */
+		snprintf(buf, len, "%s %" PRId64, un.name, un.number);
+		return;
+	}
+	if (!strcmp(w[i].kind, "lv") && *pe_size)
+		snprintf(buf, len, "LE %" PRIu64, w[i].offset / *pe_size);
+}
+
+/* An explanation under a role, dim and indented. */
+static void add_explained(struct ui *u, const char *role, int width)
+{
+	const char *t = role_text(role);
+	if (t)
+		add_wrapped(u, ROLE_DIM, "     ", t, width);
+}
+
 /* Under a mirrored owner in a disk view: where the other copies are. */
 static void add_copies(struct ui *u, size_t d, uint64_t off,
 		       const struct da_location *c, int n)
@@ -112,8 +216,69 @@ static void add_parity(struct ui *u, const struct da_owner *x)
 		    u->m->disks[at[k].disk].name, at[k].offset);
 }
 
+/* The compact chain, for a short pane: one line an owner, outermost
+ * first (a table whose role is only "partition" folds into the
+ * partition's line), then the file, then what the innermost role is. */
+static void add_owners_compact(struct ui *u, const struct da_owner *w, int n,
+			       int width)
+{
+	uint64_t pe = 0;
+	const char *last_role = NULL;
+	for (int i = 0; i < n; i++) {
+		const struct da_owner *x = &w[i];
+		const char *role = owner_role(x);
+		char unit[48], facts[160] = "", blk[48] = "";
+		unit_of(w, i, &pe, unit, sizeof(unit));
+		if (!strcmp(x->kind, "partition_table") && i + 1 < n &&
+		    role && !strcmp(role, "partition"))
+			continue;
+		if (!strcmp(x->kind, "partition"))
+			part_facts(part_props(w, i), facts, sizeof(facts));
+		if (x->has_info && x->info.block >= 0)
+			snprintf(blk, sizeof(blk), "block %" PRId64 " ",
+				 x->info.block);
+		const char *kind = x->fstype ? x->fstype
+			: !strcmp(x->kind, "lvm2_pv") ? "PV"
+			: !strcmp(x->kind, "lv") ? "LV" : x->kind;
+		bool show_role = role && strcmp(role, "partition") &&
+				 strcmp(role, "allocated");
+		add(u, x->conflict || (x->has_info && x->info.conflict)
+		    ? ROLE_CONFLICT : ROLE_TEXT,
+		    "%s %s @ %" PRIu64 "%s%s%s%s%s%s%s", kind, x->name,
+		    x->offset, blk[0] || unit[0] ? "  " : "", blk, unit,
+		    facts[0] ? "  " : "", facts, show_role ? "  " : "",
+		    show_role ? role : "");
+		if (role)
+			last_role = role;
+		if (x->has_info && x->info.path[0]) {
+			char fl[1200];
+			int k = snprintf(fl, sizeof(fl), "%s", x->info.path);
+			if (x->info.file_offset >= 0 && k > 0 &&
+			    (size_t)k < sizeof(fl))
+				snprintf(fl + k, sizeof(fl) - (size_t)k,
+					 "  @ %" PRId64 "  inode %" PRId64,
+					 x->info.file_offset, x->info.inode);
+			add_wrapped(u, ROLE_HEADING, "file ", fl, width);
+		}
+		if (x->has_info && x->info.indexing)
+			add(u, ROLE_DIM, "   indexing files%s", draw_ellipsis());
+	}
+	if (last_role && role_text(last_role)) {
+		char head[64];
+		snprintf(head, sizeof(head), "%s: ", last_role);
+		add_wrapped(u, ROLE_DIM, head, role_text(last_role), width);
+	}
+	for (int i = 0; i < n; i++)
+		if (w[i].node && w[i].fstype) {
+			char facts[160];
+			fs_facts(w[i].node, facts, sizeof(facts));
+			add(u, ROLE_DIM, "%s %s: %s", w[i].fstype, w[i].name,
+			    facts);
+		}
+}
+
 static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
-		       bool show_copies)
+		       bool show_copies, bool compact, bool explain)
 {
 	struct da_owner w[UI_MAX_OWNERS];
 	int n = da_owners_at(u->o, d, off, w, UI_MAX_OWNERS, true);
@@ -128,6 +293,13 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 	if (show_copies)
 		ncopies = da_owners_copies(u->o, w, n, &mirrored, copies,
 					   UI_MAX_COPIES);
+	if (compact) {
+		add_owners_compact(u, w, n, width);
+		if (mirrored >= 0)
+			add_copies(u, d, off, copies, ncopies);
+		return;
+	}
+	uint64_t pe = 0;
 	for (int i = 0; i < n; i++) {
 		const struct da_owner *x = &w[i];
 		char head[64];
@@ -135,17 +307,36 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 		add_wrapped(u, x->conflict ? ROLE_CONFLICT : ROLE_TEXT, head,
 			    x->name, width);
 		const char *role = owner_role(x);
-		char hs[32];
+		char hs[32], unit[48];
 		da_human_size(x->offset, hs, sizeof(hs));
-		add(u, ROLE_TEXT, "   @ %" PRIu64 "  (%s)", x->offset, hs);
-		if (x->fstype && strcmp(x->fstype, x->name))
-			add(u, ROLE_DIM, "   type %s", x->fstype);
+		unit_of(w, i, &pe, unit, sizeof(unit));
+		bool fs_unit = x->has_info && x->info.block >= 0;
+		add(u, ROLE_TEXT, "   @ %" PRIu64 "  (%s)%s%s", x->offset, hs,
+		    unit[0] && !fs_unit ? "  " : "", fs_unit ? "" : unit);
+		if (explain && !strcmp(x->kind, "partition")) {
+			char facts[160];
+			part_facts(part_props(w, i), facts, sizeof(facts));
+			if (facts[0])
+				add_wrapped(u, ROLE_DIM, "   ", facts, width);
+		}
+		if (explain && x->node && x->fstype) {
+			char facts[160];
+			fs_facts(x->node, facts, sizeof(facts));
+			char line[256];
+			snprintf(line, sizeof(line), "%s%s%s",
+				 strcmp(x->fstype, x->name) ? x->fstype : "",
+				 strcmp(x->fstype, x->name) ? ", " : "", facts);
+			add_wrapped(u, ROLE_DIM, "   ", line, width);
+		}
 		if (x->has_info) {
 			if (x->info.block >= 0)
-				add(u, ROLE_TEXT, "   block %" PRId64 "  %s",
-				    x->info.block, role ? role : "");
+				add(u, ROLE_TEXT, "   block %" PRId64 "  %s%s%s",
+				    x->info.block, role ? role : "",
+				    unit[0] ? ", " : "", unit);
 			else if (role)
 				add(u, ROLE_TEXT, "   role %s", role);
+			if (explain)
+				add_explained(u, role, width);
 			if (x->info.inode >= 0)
 				add(u, ROLE_TEXT, "   inode %" PRId64 "%s",
 				    x->info.inode, x->info.nlinks > 1
@@ -153,6 +344,9 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 			if (x->info.path[0])
 				add_wrapped(u, ROLE_HEADING, "   path ",
 					    x->info.path, width);
+			if (x->info.file_offset >= 0 && x->info.path[0])
+				add(u, ROLE_TEXT, "   file offset %" PRId64,
+				    x->info.file_offset);
 			if (x->info.indexing)
 				add(u, ROLE_DIM, "   indexing files%s",
 				    draw_ellipsis());
@@ -160,6 +354,9 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 				add(u, ROLE_CONFLICT, "   several files claim it");
 		} else if (role) {
 			add(u, ROLE_TEXT, "   role %s", role);
+			/* "partition" says all there is to say */
+			if (explain && strcmp(role, "partition"))
+				add_explained(u, role, width);
 		}
 		if (x->conflict)
 			add(u, ROLE_CONFLICT, "   CONFLICT: claimed twice");
@@ -269,12 +466,37 @@ static void count_files(struct ui *u, const struct view *v, uint64_t start,
 	uint64_t bs = v->min_cell ? v->min_cell : 512;
 	uint64_t blocks = (len + bs - 1) / bs;
 	cf->blocks = blocks;
-	if (!cf->ready || blocks < 2)
+	if (blocks < 2)
 		return;
 	struct da_range *r = da_range_scan(u->o, v->dev, start, len,
-					   DA_RANGE_FILES);
+					   DA_RANGE_ROLES | (cf->ready
+							     ? DA_RANGE_FILES
+							     : 0));
 	if (!r)
 		return;
+	/* the roles inside filesystems, most bytes first (the range lists
+	 * them a filesystem at a time: one role of two filesystems adds) */
+	cf->roles_sampled = r->roles_sampled;
+	for (size_t i = 0; i < r->nroles; i++) {
+		const char *role = r->roles[i].role;
+		if (!role)
+			continue;
+		cf->role_bytes += r->roles[i].bytes;
+		int k = 0;
+		while (k < cf->nroles && strcmp(cf->roles[k].role, role))
+			k++;
+		if (k < cf->nroles)
+			cf->roles[k].bytes += r->roles[i].bytes;
+		else if (k < UI_TOP_ROLES) {
+			cf->roles[k].role = role;
+			cf->roles[k].bytes = r->roles[i].bytes;
+			cf->nroles++;
+		}
+	}
+	if (!cf->ready) {
+		da_range_free(r);
+		return;
+	}
 	cf->samples = blocks > UINT32_MAX ? UINT32_MAX : (uint32_t)blocks;
 	cf->distinct = (uint32_t)r->nfiles;
 	cf->sampled = r->files_cut;
@@ -314,6 +536,23 @@ static void add_cell_files(struct ui *u, const struct view *v, uint64_t start,
 	if (!cf->valid || cf->dev != v->dev || cf->start != start ||
 	    cf->len != len || cf->ready != index_ready(u))
 		count_files(u, v, start, len, cf);
+	if (cf->nroles > 1 || (cf->nroles == 1 &&
+				role_family(cf->roles[0].role) >= 0)) {
+		add(u, ROLE_TEXT, "   roles%s:", cf->roles_sampled
+		    ? " (sampled)" : "");
+		for (int i = 0; i < cf->nroles; i++) {
+			uint64_t pct = cf->roles[i].bytes * 100 /
+				       (cf->role_bytes ? cf->role_bytes : 1);
+			struct side_line *l = add(u, ROLE_TEXT, "   %3u%% %s",
+						  (unsigned)pct,
+						  cf->roles[i].role);
+			int fam = role_family(cf->roles[i].role);
+			if (l && fam >= 0) {
+				l->swatch = true;
+				l->fam = fam;
+			}
+		}
+	}
 	if (!cf->ready || !cf->samples || !cf->owned)
 		return;
 	/* a disk's or an LV's smallest unit is the sector */
@@ -397,6 +636,8 @@ static void add_region_shares(struct ui *u, const struct view *v,
 		if (l) {
 			l->swatch = true;
 			l->region = id;
+			if (id >= 0 && (size_t)id < nreg && r[id].role)
+				l->fam = role_family(r[id].role);
 		}
 		s.bytes[best] = 0;
 	}
@@ -406,19 +647,28 @@ void side_build(struct ui *u)
 {
 	struct view *v = view_cur(u);
 	int width = u->side.w - 2;
+	/* a short pane under the map: the owner chain first, a line each */
+	bool compact = u->side_below && !u->line_mode;
 	u->nside = 0;
 	char hs[32], hc[32];
-	da_human_size(v->size, hs, sizeof(hs));
-	add(u, ROLE_HEADING, "%s  (%s)", v->name, hs);
-	add(u, ROLE_TEXT, "offset 0x%" PRIx64 " (%" PRIu64 ")", v->cursor,
-	    v->cursor);
-	da_human_size(v->cursor, hs, sizeof(hs));
-	add(u, ROLE_DIM, "   = %s, sector %" PRIu64, hs, v->cursor / 512);
 	da_human_size(v->cell, hc, sizeof(hc));
 	uint64_t start = v->cursor / v->cell * v->cell;
-	add(u, ROLE_DIM, "cell %s = %" PRIu64 " B", hc, v->cell);
-	add(u, ROLE_DIM, "   from 0x%" PRIx64, start);
-	add(u, ROLE_TEXT, "%s", "");
+	if (compact) {
+		da_human_size(v->cursor, hs, sizeof(hs));
+		add(u, ROLE_HEADING, "offset 0x%" PRIx64 " (%" PRIu64 ") = %s"
+		    " of %s", v->cursor, v->cursor, hs, v->name);
+	} else {
+		da_human_size(v->size, hs, sizeof(hs));
+		add(u, ROLE_HEADING, "%s  (%s)", v->name, hs);
+		add(u, ROLE_TEXT, "offset 0x%" PRIx64 " (%" PRIu64 ")",
+		    v->cursor, v->cursor);
+		da_human_size(v->cursor, hs, sizeof(hs));
+		add(u, ROLE_DIM, "   = %s, sector %" PRIu64, hs,
+		    v->cursor / 512);
+		add(u, ROLE_DIM, "cell %s = %" PRIu64 " B", hc, v->cell);
+		add(u, ROLE_DIM, "   from 0x%" PRIx64, start);
+		add(u, ROLE_TEXT, "%s", "");
+	}
 
 	struct da_location at[UI_MAX_COPIES];
 	int n = view_locate_all(u, v, v->cursor, at, UI_MAX_COPIES);
@@ -426,6 +676,16 @@ void side_build(struct ui *u)
 		add(u, ROLE_CONFLICT, "maps to no disk (missing PV?)");
 	}
 	for (int i = 0; i < n; i++) {
+		if (compact) {
+			if (v->disk < 0 || n > 1)
+				add(u, ROLE_HEADING, "%s %s @ %" PRIu64,
+				    n > 1 ? "copy on" : "on disk",
+				    u->m->disks[at[i].disk].name,
+				    at[i].offset);
+			add_owners(u, at[i].disk, at[i].offset, width,
+				   v->disk >= 0, true, i == 0);
+			continue;
+		}
 		if (v->disk < 0 || n > 1) {
 			add(u, ROLE_HEADING, "%s %s @ 0x%" PRIx64,
 			    n > 1 ? "copy on" : "on disk",
@@ -433,17 +693,25 @@ void side_build(struct ui *u)
 			add(u, ROLE_DIM, "   (%" PRIu64 ")", at[i].offset);
 		}
 		add(u, ROLE_HEADING, "owners, outermost first:");
-		add_owners(u, at[i].disk, at[i].offset, width, v->disk >= 0);
+		/* the roles of every copy are the same: explained once */
+		add_owners(u, at[i].disk, at[i].offset, width, v->disk >= 0,
+			   false, i == 0);
 		add(u, ROLE_TEXT, "%s", "");
 	}
+	if (compact)
+		add(u, ROLE_TEXT, "%s", "");
 	if (v->cell > v->min_cell || v->cell > 512)
 		add_cell_summary(u, v, width);
 	if (!index_ready(u)) {
 		int done, total;
 		bg_index_progress(&u->index, &done, &total);
 		add(u, ROLE_DIM, "%s", "");
-		add(u, ROLE_DIM, "indexing files%s %d of %d", draw_ellipsis(),
-		    done, total);
+		/* the count only once the index has said how many */
+		if (total > 0)
+			add(u, ROLE_DIM, "indexing files%s %d of %d",
+			    draw_ellipsis(), done, total);
+		else
+			add(u, ROLE_DIM, "indexing files%s", draw_ellipsis());
 	}
 	int maxs = u->nside - u->side.h + 1;
 	if (u->side_scroll > maxs)
@@ -486,7 +754,8 @@ static void side_draw(struct ui *u)
 		int x = x0;
 		if (l->swatch) {
 			cchar_t cc;
-			cell_glyph(l->region, FILL_FULL, false, false, &cc);
+			cell_glyph_fam(l->region, l->fam >= 0 ? FILL_META
+				       : FILL_FULL, l->fam, false, false, &cc);
 			mvadd_wch(y0 + y, x0 + 1, &cc);
 			role_on(ROLE_TEXT);
 		}
@@ -494,7 +763,12 @@ static void side_draw(struct ui *u)
 		put_text(y0 + y, x, w, l->text);
 		if (l->swatch) {
 			cchar_t cc;
-			cell_glyph(l->region, FILL_FULL, false, false, &cc);
+			if (l->fam >= 0)
+				cell_glyph_fam(l->region, FILL_META, l->fam,
+					       false, false, &cc);
+			else
+				cell_glyph(l->region, FILL_FULL, false, false,
+					   &cc);
 			mvadd_wch(y0 + y, x0 + 1, &cc);
 		}
 		role_on(ROLE_TEXT);

@@ -29,6 +29,7 @@ void ui_free(struct ui *u)
 	free(u->stacks);
 	free(u->depths);
 	free(u->cells);
+	free(u->fams);
 	free(u->side_lines);
 	free(u->on_screen);
 	free(u->tree_rows);

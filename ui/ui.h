@@ -14,6 +14,7 @@
  *   fields.c    the known fields of on-disk structures (hex.c's data)
  *   matchlist.c search.c extent.c   M: the match list (a pane); / n N:
  *               every match and the map's highlight; e E: next extent
+ *   family.c    the structure family of a map cell
  *   view.c      address-space math: views, zoom, cursor, Enter/Backspace
  *   state.c     struct ui's life and the status message
  *   term.c      the terminal on every exit path
@@ -60,6 +61,7 @@ enum focus { FOCUS_MAP, FOCUS_SIDE };
 /* The files under a cell that covers many blocks (side.c), kept until
  * the cell, the view or the index changes. */
 #define UI_TOP_FILES 3
+#define UI_TOP_ROLES 5
 struct cell_files {
 	struct da_device *dev;
 	uint64_t start, len;
@@ -75,6 +77,14 @@ struct cell_files {
 		char path[1024];
 	} top[UI_TOP_FILES];
 	int ntop;
+	/* the roles inside its filesystems, most bytes first */
+	struct {
+		const char *role;
+		uint64_t bytes;
+	} roles[UI_TOP_ROLES];
+	int nroles;
+	uint64_t role_bytes;       /* bytes of every role seen */
+	bool roles_sampled;
 };
 
 struct tree_row;
@@ -84,6 +94,7 @@ struct side_line {
 	char text[256];
 	enum ui_role role;
 	int region;                /* >= -1: draw a swatch of this region */
+	int fam;                   /* >= 0: the swatch is this family's */
 	bool swatch;
 };
 
@@ -138,6 +149,11 @@ struct ui {
 	} cache;
 
 	struct cell_files files;
+
+	/* the structure family of each cell (family.c), beside cells */
+	signed char *fams;
+	size_t capfams;
+	bool fam_on_screen[FAM_COUNT];
 
 	/* regions on screen, for the legend */
 	bool *on_screen;
@@ -219,6 +235,13 @@ enum fill cell_fill(const struct da_cell *c);
 void map_compute(struct ui *u);
 /* Screen position to a byte offset of the view; -1 outside the map. */
 int map_hit(struct ui *u, int y, int x, uint64_t *off);
+
+/* legend.c: the lines the legend wants at width w */
+int legend_lines(struct ui *u, int w);
+
+/* family.c: the family most of a cell's bytes are (FAM_*, -1 none) */
+int cell_family(const struct ui *u, const struct view *v, uint64_t off,
+		uint64_t len, const struct da_cell *c);
 
 /* side.c: the side pane's lines (line mode sizes the screen by them) */
 void side_build(struct ui *u);

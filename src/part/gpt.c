@@ -297,16 +297,19 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 	uint64_t esize = (uint64_t)use->nentries * use->entry_size;
 	uint64_t esec = (esize + ss - 1) / ss * ss;
 	/* the entries were read, so their LBAs times ss do not overflow */
-	ps[np++] = (struct part_piece){ 0, ss, "table", -1 };
+	/* each structure its own role, so that a map and a lookup tell
+	 * the protective MBR, the headers and the entries apart */
+	ps[np++] = (struct part_piece){ 0, ss, "protective_mbr", -1 };
 	if (pok) {
-		ps[np++] = (struct part_piece){ ss, ss, "table", -1 };
+		ps[np++] = (struct part_piece){ ss, ss, "gpt_header", -1 };
 		ps[np++] = (struct part_piece){ prim.entries_lba * ss, esec,
-						"table", -1 };
+						"gpt_entries", -1 };
 	}
 	if (bok) {
 		ps[np++] = (struct part_piece){ back.entries_lba * ss, esec,
-						"table", -1 };
-		ps[np++] = (struct part_piece){ blba * ss, ss, "table", -1 };
+						"gpt_backup_entries", -1 };
+		ps[np++] = (struct part_piece){ blba * ss, ss,
+						"gpt_backup_header", -1 };
 	}
 
 	for (uint32_t i = 0; i < use->nentries; i++) {

@@ -130,7 +130,7 @@ static void scan_logicals(struct da_node *n, struct pieces *ps, uint64_t ext,
 				(unsigned long long)ebr);
 			return;
 		}
-		add_piece(ps, ebr * SECTOR, SECTOR, "table", -1);
+		add_piece(ps, ebr * SECTOR, SECTOR, "ebr", -1);
 		struct entry l, next;
 		read_entry(s, 0, &l);
 		read_entry(s, 1, &next);
@@ -170,7 +170,7 @@ static struct da_node *mbr_scan(struct da_device *dev, da_error *err)
 	da_obj_set_str(n->props, "id", id);
 
 	struct pieces ps = { 0 };
-	add_piece(&ps, 0, SECTOR, "table", -1);
+	add_piece(&ps, 0, SECTOR, "mbr", -1);
 	bool extended_seen = false;
 	for (int i = 0; i < 4; i++) {
 		struct entry e;

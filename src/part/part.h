@@ -9,7 +9,7 @@
 /* A piece of the table's address space before gaps are filled in. */
 struct part_piece {
 	uint64_t start, len;
-	const char *role;          /* "table" or "partition" */
+	const char *role;          /* "gpt_header", "mbr", "partition"... */
 	int slot;
 };
 

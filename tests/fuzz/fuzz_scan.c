@@ -4,6 +4,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,18 @@
 #include <unistd.h>
 
 #include "diskatlas.h"
+
+/* the units the side pane counts in (an ext group from the superblock,
+ * a PE, a cluster), at a few offsets of every node */
+static void units(struct da_node *n, void *arg)
+{
+	(void)arg;
+	struct da_unit_at u;
+	uint64_t size = n->dev ? n->dev->size : 0;
+	uint64_t at[] = { 0, 1024, size / 2, size ? size - 1 : 0, UINT64_MAX };
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+		da_node_unit(n, at[i], &u);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -58,6 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					da_summarize_space(o, m->volumes[v].dev, 0,
 							   m->volumes[v].dev->size,
 							   &cell);
+			da_machine_each_node(m, units, NULL);
 			da_ownership_free(o);
 		}
 		fclose(null);

@@ -32,16 +32,16 @@ size=$(stat -c %s "$img")
 first=$(jq '.partitiontable.firstlba' "$T/sfdisk.json")
 last=$(jq '.partitiontable.lastlba' "$T/sfdisk.json")
 role() { "$DA" --lookup "$1" --json "$img" | jq -r '.owners[0].role'; }
-check_eq "LBA 0 (protective MBR)" "$(role 0)" table
-check_eq "LBA 1 (header)" "$(role 4096)" table
-check_eq "LBA 2 (entries)" "$(role 8192)" table
-check_eq "LBA 5 (last of 16 KiB of entries)" "$(role $((5 * 4096 + 4095)))" table
+check_eq "LBA 0 (protective MBR)" "$(role 0)" protective_mbr
+check_eq "LBA 1 (header)" "$(role 4096)" gpt_header
+check_eq "LBA 2 (entries)" "$(role 8192)" gpt_entries
+check_eq "LBA 5 (last of 16 KiB of entries)" "$(role $((5 * 4096 + 4095)))" gpt_entries
 check_eq "LBA 6 (before the first usable LBA)" "$(role $((6 * 4096)))" unallocated
 check_eq "first usable LBA" "$(role $((first * 4096)))" partition
 check_eq "after the last partition" "$(role $((last * 4096)))" unallocated
-check_eq "backup entries" "$(role $(( (last + 1) * 4096)))" table
-check_eq "backup header (last LBA)" "$(role $((size - 1)))" table
-echo "ok: table, gaps and backup owned per 4 KiB LBA"
+check_eq "backup entries" "$(role $(( (last + 1) * 4096)))" gpt_backup_entries
+check_eq "backup header (last LBA)" "$(role $((size - 1)))" gpt_backup_header
+echo "ok: protective MBR, headers, entries, gaps and backup owned per 4 KiB LBA"
 
 # the FAT: sector size from its boot sector, clusters of a file from its FAT
 p1=$(jq '.partitiontable.partitions[0].start * 4096' "$T/sfdisk.json")

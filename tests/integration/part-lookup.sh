@@ -21,11 +21,11 @@ expect() {
 # --- GPT: gpt-five ---
 img=$(image gpt-five)
 size=$(stat -c %s "$img")
-expect "$img" 0 "partition_table:gpt:0:table"
-expect "$img" 512 "partition_table:gpt:512:table"
-expect "$img" 1024 "partition_table:gpt:1024:table"
-expect "$img" $((size - 1)) "partition_table:gpt:$((size - 1)):table"
-expect "$img" $((size - 512 - 1)) "partition_table:gpt:$((size - 513)):table"
+expect "$img" 0 "partition_table:gpt:0:protective_mbr"
+expect "$img" 512 "partition_table:gpt:512:gpt_header"
+expect "$img" 1024 "partition_table:gpt:1024:gpt_entries"
+expect "$img" $((size - 1)) "partition_table:gpt:$((size - 1)):gpt_backup_header"
+expect "$img" $((size - 512 - 1)) "partition_table:gpt:$((size - 513)):gpt_backup_entries"
 sfdisk --json "$img" | jq -r '.partitiontable.partitions[] | "\(.node | capture("(?<n>[0-9]+)$").n) \(.start * 512) \(.size * 512)"' >"$T/parts"
 prev_end=0
 while read -r n start len; do
@@ -65,14 +65,14 @@ check_eq "DISK:OFFSET" "$(echo "gpt-five.img:2048s" | "$DA" --lookup - --json "$
 img=$(image mbr-logical)
 size=$(stat -c %s "$img")
 sfdisk --json "$img" | jq -r '.partitiontable.partitions[] | "\(.node | capture("(?<n>[0-9]+)$").n) \(.start * 512) \(.size * 512) \(.type)"' >"$T/parts"
-expect "$img" 0 "partition_table:dos:0:table"
-expect "$img" 511 "partition_table:dos:511:table"
+expect "$img" 0 "partition_table:dos:0:mbr"
+expect "$img" 511 "partition_table:dos:511:mbr"
 expect "$img" 512 "partition_table:dos:512:unallocated"
 expect "$img" $((size - 1)) "partition_table:dos:$((size - 1)):unallocated"
 ext_start=$(awk '$4 == "5" { print $2 }' "$T/parts")
 ext_n=$(awk '$4 == "5" { print $1 }' "$T/parts")
 # the first EBR is the extended partition's first sector
-expect "$img" "$ext_start" "partition_table:dos:$ext_start:table partition:p$ext_n:0:"
+expect "$img" "$ext_start" "partition_table:dos:$ext_start:ebr partition:p$ext_n:0:"
 while read -r n start len type; do
 	[ "$type" = 5 ] && continue
 	for o in 0 $((len / 2)) $((len - 1)); do

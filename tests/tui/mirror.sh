@@ -55,6 +55,9 @@ side | grep -qx "   - lvm-raid1-b.img @ $(printf '0x%x' $((base1 + o)))" ||
 	fail "the disk view does not name the copy on lvm-raid1-b.img: $(side)"
 keys Enter
 wait_for 'view mirrored/both' || fail "Enter did not go into the filesystem: $(screen | head -1)"
+# the roles explained and both copies' chains: room for all of it
+tmux_ resize-window -x 120 -y 60
+sleep 0.3
 check_eq "filesystem offset" "$(cursor_offset)" "$o"
 # both copies: "copy on DISK @ 0xHEX" then "   (DECIMAL)"
 copies=$(side | awk '/^copy on / { d = $3; getline; gsub(/[ ()]/, ""); print d, $0 }')

@@ -48,11 +48,13 @@ done
 tui_start "$IMG2"
 wait_for '^legend' || fail "no legend: $(screen)"
 # the swatch of each entry: the colour code before its block glyph
-screen_e | sed -n '/legend:/,$p' | sed '1d' |
+screen_e | sed -n '/legend:/,$p' |
 	grep -o "$(printf '\033')\[[0-9;]*m█$(printf '\033')\[39m [^$(printf '\033')]*" |
 	sed "s/^$(printf '\033')\[\([0-9;]*\)m█$(printf '\033')\[39m \(.*\)/\1 \2/" | sed 's/  *$//' >"$T/swatches"
 entries=$(wc -l <"$T/swatches")
-[ "$entries" -ge 5 ] || fail "fewer than 5 legend entries: $(cat "$T/swatches")"
+# the two swaps and the empty partition (the table's structures have
+# family entries of their own, tested in structures.sh)
+[ "$entries" -ge 3 ] || fail "fewer than 3 owners in the legend: $(cat "$T/swatches")"
 check_eq "distinct legend colours" "$(awk '{ print $1 }' "$T/swatches" | sort -u | wc -l)" "$entries"
 if grep -q '…' "$T/swatches"; then fail "a legend name is cut at 120 columns: $(cat "$T/swatches")"; fi
 keys q; wait_for '^EXIT=0$' || fail "q"
@@ -67,6 +69,9 @@ fi
 grep -q '^ diskatlas ' "$T/dumb.out" || fail "TERM=dumb: no title: $(head -3 "$T/dumb.out")"
 grep -q 'offset 0x100000 (1048576)' "$T/dumb.out" || fail "TERM=dumb: g1M did not go to 1 MiB"
 grep -q '^legend' "$T/dumb.out" || fail "TERM=dumb: no legend"
+# a transcript is the same every run: the file index is done before the
+# first screen, never "indexing files... 0 of 0"
+if grep -q 'indexing files' "$T/dumb.out"; then fail "TERM=dumb: a screen says indexing: $(grep -m1 'indexing files' "$T/dumb.out")"; fi
 grep -q '@' "$T/dumb.out" || fail "TERM=dumb: the cursor is not shown"
 # and interactively in a pane
 tui_start "$IMG" TERM=dumb

@@ -1,6 +1,6 @@
 #!/bin/sh
-# The explorer on an XFS (xfs-rmap.img): the map's legend names the AG
-# trees, the inode chunks and the log as regions of their own; going (g)
+# The explorer on an XFS (xfs-rmap.img): the map's legend names the kinds
+# of structure the AG trees, the inode chunks and the log are; going (g)
 # to the first extent of each kind of owner xfs_db fsmap reports (AG
 # headers, the AG B+trees and AGFL, inode B+trees, inode chunks, the
 # refcount B+tree, the log) and to AG 1's AGF, the side pane names the
@@ -21,8 +21,9 @@ echo "$((agb * bs + 512)) agf" >>"$T/firsts"
 tui_start "$IMG"
 wait_indexed
 scr=$(screen)
-for r in inodes log bnobt rmapbt; do
-	echo "$scr" | grep -q "xfs-rmap $r on" || fail "the legend does not name $r: $scr"
+# inode chunks, the log, the free-space and reverse-mapping trees
+for r in '▦ inodes' '▤ journal' '▚ bitmaps'; do
+	echo "$scr" | sed -n '/^legend:/,$p' | grep -qF "$r" || fail "the legend does not name $r: $scr"
 done
 while read -r off owner; do
 	keys g; typed "$off"; keys Enter

@@ -178,6 +178,94 @@ static void test_ownership_invariants(void **state)
 	free(path);
 }
 
+/* The units the side pane counts in, from hostile values: an ext
+ * superblock whose blocks per group is 0 or whose block size is absurd
+ * gives no group; PV and FAT props out of range give no extent or
+ * cluster; good values give the numbers the formats define. */
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void test_units(void **state)
+{
+	(void)state;
+	char *path = make_disk(1 << 20);
+	da_error err = { 0 };
+	struct da_device *dev = NULL;
+	struct da_unit_at u;
+	static const struct da_plugin ext = { .name = "ext" };
+	static const struct da_plugin fat = { .name = "fat" };
+	uint8_t sb[1024];
+	struct { uint32_t first, log, bpg; uint16_t magic; int64_t group; }
+	cases[] = {
+		{ 1, 0, 8192, 0xEF53, 2 },       /* 1 KiB blocks, from block 1 */
+		{ 0, 2, 32768, 0xEF53, 0 },      /* 4 KiB blocks */
+		{ 1, 0, 0, 0xEF53, -1 },         /* no blocks per group */
+		{ 0, 200, 8192, 0xEF53, -1 },    /* a block of 2^210 bytes */
+		{ 1, 0, 8192, 0x1234, -1 },      /* not ext */
+		{ 70000, 0, 8192, 0xEF53, -1 },  /* before the first block */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(sb, 0, sizeof(sb));
+		put_le32(sb + 20, cases[i].first);
+		put_le32(sb + 24, cases[i].log);
+		put_le32(sb + 32, cases[i].bpg);
+		sb[56] = (uint8_t)cases[i].magic;
+		sb[57] = (uint8_t)(cases[i].magic >> 8);
+		FILE *f = fopen(path, "r+b");
+		assert_non_null(f);
+		assert_int_equal(fseek(f, 1024, SEEK_SET), 0);
+		assert_int_equal(fwrite(sb, 1, sizeof(sb), f), sizeof(sb));
+		fclose(f);
+		dev = da_file_device_open("d", path, &err);
+		assert_non_null(dev);
+		struct da_node *n = da_node_new(DA_NODE_FILESYSTEM, &ext, dev);
+		/* block 16385 of 1 KiB blocks; byte 65536 of 4 KiB ones */
+		uint64_t off = cases[i].log == 2 ? 65536 : 16385 * 1024 + 7;
+		int r = da_node_unit(n, off, &u);
+		if (cases[i].group < 0) {
+			assert_int_equal(r, -1);
+		} else {
+			assert_int_equal(r, 0);
+			assert_string_equal(u.name, "group");
+			assert_int_equal(u.number, cases[i].group);
+		}
+		da_node_free(n);
+		da_device_unref(dev);
+	}
+	dev = da_file_device_open("d", path, &err);
+	assert_non_null(dev);
+	/* an LVM PV: extents from pe_start; none before it or of size 0 */
+	struct da_node *pv = da_node_new(DA_NODE_LVM2_PV, &fake, dev);
+	da_obj_set_int(pv->props, "pe_start", 1048576);
+	da_obj_set_int(pv->props, "pe_size", 4194304);
+	assert_int_equal(da_node_unit(pv, 1048576 + 3 * 4194304 + 5, &u), 0);
+	assert_string_equal(u.name, "PE");
+	assert_int_equal(u.number, 3);
+	assert_int_equal(u.offset, 5);
+	assert_int_equal(da_node_unit(pv, 100, &u), -1);
+	da_obj_set_int(pv->props, "pe_size", 0);
+	assert_int_equal(da_node_unit(pv, 1048576 + 5, &u), -1);
+	da_node_free(pv);
+	/* FAT: clusters from 2 at the data area; none before it */
+	struct da_node *fs = da_node_new(DA_NODE_FILESYSTEM, &fat, dev);
+	da_obj_set_int(fs->props, "cluster_size", 512);
+	da_obj_set_int(fs->props, "data_start", 1049600);
+	assert_int_equal(da_node_unit(fs, 1049600 + 37 * 512 + 10, &u), 0);
+	assert_string_equal(u.name, "cluster");
+	assert_int_equal(u.number, 39);
+	assert_int_equal(da_node_unit(fs, 1000, &u), -1);
+	da_obj_set_int(fs->props, "cluster_size", -4);
+	assert_int_equal(da_node_unit(fs, 1049600 + 10, &u), -1);
+	da_node_free(fs);
+	assert_int_equal(da_node_unit(NULL, 0, &u), -1);
+	da_device_unref(dev);
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +273,7 @@ int main(void)
 		cmocka_unit_test(test_human_size),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_ownership_invariants),
+		cmocka_unit_test(test_units),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
