@@ -83,6 +83,7 @@ struct da_device {
 	bool is_disk;          /* the bottom of a stack: a file or host device */
 	int refcount;
 	void *priv;
+	struct da_holemap *holes;  /* da_device_hole_bytes's cache */
 };
 
 int da_device_read(struct da_device *dev, void *buf, size_t len, uint64_t off,
@@ -92,6 +93,12 @@ int da_device_map_block(struct da_device *dev, uint64_t off,
 uint64_t da_device_contiguous(struct da_device *dev, uint64_t off);
 /* 1 data, 0 hole; *run as for ops->extent. */
 int da_device_extent(struct da_device *dev, uint64_t off, uint64_t *run);
+/* Bytes of [off, off+len) never written (holes, per the extent op).
+ * cached: from the device's hole map (src/holemap.c), learnt once and
+ * kept, O(log runs) a question; else a direct walk of at most 64 extent
+ * calls (the slow path the cache is tested against). */
+uint64_t da_device_hole_bytes(struct da_device *dev, uint64_t off,
+			      uint64_t len, bool cached);
 struct da_device *da_device_ref(struct da_device *dev);
 void da_device_unref(struct da_device *dev);
 

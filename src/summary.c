@@ -59,23 +59,6 @@ static void acc_usage(struct da_cell *c, const struct da_claim *cl,
 		c->used += len;
 }
 
-static void acc_holes(struct da_cell *c, struct da_device *disk,
-		      uint64_t off, uint64_t len)
-{
-	uint64_t end = off + len;
-	for (int guard = 0; off < end && guard < 64; guard++) {
-		uint64_t run = 0;
-		int data = da_device_extent(disk, off, &run);
-		if (data < 0 || run == 0)
-			return;
-		if (run > end - off)
-			run = end - off;
-		if (data == 0)
-			c->hole += run;
-		off += run;
-	}
-}
-
 static void summarize_disk(const struct da_ownership *o, size_t d,
 			   uint64_t off, uint64_t len, struct acc *a)
 {
@@ -108,7 +91,8 @@ static void summarize_disk(const struct da_ownership *o, size_t d,
 			  in ? in->owner_start + (a0 - s->start) : 0, a1 - a0);
 		c->bytes += a1 - a0;
 	}
-	acc_holes(c, da_ownership_machine_disk(o, d), off, len);
+	c->hole += da_device_hole_bytes(da_ownership_machine_disk(o, d), off,
+					len, true);
 }
 
 static void finish(struct acc *a)
