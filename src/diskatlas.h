@@ -576,6 +576,7 @@ struct da_claim {
 	int depth;
 	int conflict;              /* >0: claimants at the same depth */
 	int region_id;             /* index into da_ownership_regions() */
+	const char *fstype;        /* the node's fstype prop, or NULL */
 };
 
 /* The disk index: sorted, no gaps, no overlaps, covers [0, disk size). */
