@@ -84,19 +84,23 @@ static void status_draw(struct ui *u)
 	role_on(ROLE_STATUS);
 	fill_line(u->status.y, 0, u->cols);
 	char right[64] = "";
+	bool ellipsis = false;
+	if (u->show_holes)
+		snprintf(right, sizeof(right), " holes shown ");
 	if (!index_ready(u)) {
 		int done, total;
 		bg_index_progress(&u->index, &done, &total);
 		snprintf(right, sizeof(right), " indexing files%s %d%% ",
 			 draw_ellipsis(), total > 0 ? done * 100 / total : 0);
+		ellipsis = true;
 	}
 	/* columns, not bytes: the Unicode ellipsis is 3 bytes wide 1 */
-	int rw = (int)strlen(right) - (u->unicode && right[0] ? 2 : 0);
+	int rw = (int)strlen(right) - (u->unicode && ellipsis ? 2 : 0);
 	const char *hints = u->help ? " ?/q/Esc close help  arrows scroll"
 		: u->focus == FOCUS_SIDE
 		? " Tab map  arrows scroll  q quit  ? help"
 		: " q quit  ? help  arrows move  +/- zoom  Enter into  "
-		  "Bksp out  g go  / find  n/N next  Tab side";
+		  "Bksp out  g go  / find  n/N next  w holes  Tab side";
 	if (u->msg[0]) {
 		role_on(u->msg_error ? ROLE_ERROR : ROLE_MESSAGE);
 		char m[300];

@@ -23,13 +23,15 @@ static const char *const lines[] = {
 	"  n N                next / previous extent of the owner",
 	"                     (or of the file) under the cursor",
 	"  v                  half-block mode: two cell rows a line",
+	"  w                  show / hide never-written bytes (holes of a",
+	"                     sparse image, unallocated qcow2 clusters)",
 	"  Tab                focus the side pane (arrows scroll it)",
 	"  ?                  this help (any key closes it)",
 	"  q                  quit",
 	"",
 	"Each cell is an equal range of the view's address space; its colour",
 	"(or letter without colours) is the innermost owner, its glyph how",
-	"full it is: used, partly used, free, metadata, never written.",
+	"full it is: used, partly used, free, metadata; with w, never written.",
 	"A '!' marks bytes that two owners claim (a conflict).",
 };
 

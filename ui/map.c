@@ -213,6 +213,13 @@ static int map_key(struct ui *u, int ch, bool code)
 	case '/': prompt_start(u, '/'); break;
 	case 'n': extent_next(u, +1); break;
 	case 'N': extent_next(u, -1); break;
+	case 'w':
+		u->show_holes = !u->show_holes;
+		u->cache.valid = false;
+		ui_message(u, false, u->show_holes
+			   ? "never-written bytes shown (w hides them)"
+			   : "never-written bytes hidden (w shows them)");
+		break;
 	case 'v':
 		if (!u->unicode || !u->colors) {
 			ui_message(u, true, "half-block mode needs a UTF-8 "

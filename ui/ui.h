@@ -93,6 +93,7 @@ struct ui {
 	/* terminal */
 	bool unicode;              /* block glyphs (UTF-8 locale) */
 	bool half;                 /* half-block mode: two cell rows a line */
+	bool show_holes;           /* w: never-written bytes shown */
 	int colors;                /* 0, 8 or 256 */
 	bool too_small;
 	int rows, cols;
