@@ -27,6 +27,7 @@ struct raw_claim {
 	struct da_node *node;
 	struct da_device *space;
 	int depth;
+	int rid;                   /* region id once the sweep has seen it */
 	uint32_t seq;              /* creation order: stable sort key */
 };
 
@@ -40,7 +41,7 @@ struct disk_index {
 };
 
 struct dev_depth {
-	struct da_device *dev;
+	struct da_device *dev;     /* NULL: an empty slot of the table */
 	int depth;
 };
 
@@ -50,24 +51,51 @@ struct da_ownership {
 	size_t ndisks;
 	struct da_region_info *regions;
 	size_t nregions, capregions;
+	int *rhash;                /* region ids by (node, kind, name, role):
+				      open addressing, -1 empty */
+	size_t caprhash;
 	char **strings;            /* names we own */
-	size_t nstrings;
-	struct dev_depth *depths;  /* content depth of each device */
-	size_t ndepths;
+	size_t nstrings, capstrings;
+	struct dev_depth *depths;  /* content depth of each device, hashed
+				      by the device's address */
+	size_t ndepths, capdepths;
 	size_t total_raw;
 	uint32_t seq;
 	bool overflow;
+	bool nomem;                /* an allocation failed: the build fails */
 	bool fans_out;             /* some space maps onto several copies */
 };
 
+/* Room for one more of n items in *p (capacity *cap), doubling. */
+static bool grow(void *pp, size_t *cap, size_t n, size_t size)
+{
+	void **p = pp;
+	if (n < *cap)
+		return true;
+	size_t c = *cap ? *cap * 2 : 16;
+	void *q = c > SIZE_MAX / size ? NULL : realloc(*p, c * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = c;
+	return true;
+}
+
 static const char *keep(struct da_ownership *o, char *s)
 {
-	char **p = realloc(o->strings, (o->nstrings + 1) * sizeof(*p));
-	if (!p)
-		abort();
-	o->strings = p;
+	if (!grow(&o->strings, &o->capstrings, o->nstrings, sizeof(char *))) {
+		free(s);
+		o->nomem = true;
+		return "?";
+	}
 	o->strings[o->nstrings++] = s;
 	return s;
+}
+
+static size_t ptr_hash(const void *p)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ull;
+	return (size_t)(x ^ x >> 29);
 }
 
 static const char *str_prop(const struct da_value *props, const char *key)
@@ -207,7 +235,7 @@ static void claim(struct da_ownership *o, struct da_device *dev,
 {
 	struct raw_claim tpl = {
 		.kind = kind, .name = name, .role = role, .node = node,
-		.space = space, .depth = depth,
+		.space = space, .depth = depth, .rid = -1,
 	};
 	if (start >= dev->size)
 		return;
@@ -216,20 +244,52 @@ static void claim(struct da_ownership *o, struct da_device *dev,
 	map_down(o, dev, start, len, start, &tpl, 0);
 }
 
+/* The depth of a device's content, the first one noted for it: a hash
+ * table, since volume_depth asks it for every volume (65,536 LVs). */
+static void depth_put(struct dev_depth *t, size_t cap, struct da_device *dev,
+		      int depth)
+{
+	for (size_t i = ptr_hash(dev) & (cap - 1);; i = (i + 1) & (cap - 1)) {
+		if (t[i].dev == dev)
+			return;
+		if (!t[i].dev) {
+			t[i] = (struct dev_depth){ dev, depth };
+			return;
+		}
+	}
+}
+
 static void note_depth(struct da_ownership *o, struct da_device *dev,
 		       int depth)
 {
-	struct dev_depth *p = realloc(o->depths,
-				      (o->ndepths + 1) * sizeof(*p));
-	if (!p)
-		abort();
-	o->depths = p;
-	o->depths[o->ndepths++] = (struct dev_depth){ dev, depth };
+	if (!dev)
+		return;
+	if (2 * (o->ndepths + 1) > o->capdepths) {
+		size_t cap = o->capdepths ? o->capdepths * 2 : 64;
+		struct dev_depth *t = calloc(cap, sizeof(*t));
+		if (!t) {
+			o->nomem = true;
+			return;
+		}
+		for (size_t i = 0; i < o->capdepths; i++)
+			if (o->depths[i].dev)
+				depth_put(t, cap, o->depths[i].dev,
+					  o->depths[i].depth);
+		free(o->depths);
+		o->depths = t;
+		o->capdepths = cap;
+	}
+	o->ndepths++;
+	depth_put(o->depths, o->capdepths, dev, depth);
 }
 
 static int depth_of(const struct da_ownership *o, const struct da_device *dev)
 {
-	for (size_t i = 0; i < o->ndepths; i++)
+	if (!o->capdepths)
+		return -1;
+	size_t m = o->capdepths - 1;
+	for (size_t i = ptr_hash(dev) & m; o->depths[i].dev;
+	     i = (i + 1) & m)
 		if (o->depths[i].dev == dev)
 			return o->depths[i].depth;
 	return -1;
@@ -312,26 +372,78 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static size_t str_hash(size_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;
+}
+
+static size_t region_hash(const char *kind, const char *name,
+			  const char *role, const struct da_node *node)
+{
+	size_t h = ptr_hash(node) ^ 0xcbf29ce484222325ull;
+	h = str_hash(h, kind);
+	h = str_hash(h, name);
+	return role ? str_hash(h, role) : h;
+}
+
+static bool region_is(const struct da_region_info *r, const char *kind,
+		      const char *name, const char *role,
+		      const struct da_node *node)
+{
+	return r->node == node && strcmp(r->kind, kind) == 0 &&
+	       strcmp(r->name, name) == 0 &&
+	       (r->role == role ||
+		(r->role && role && strcmp(r->role, role) == 0));
+}
+
+static void rhash_put(int *t, size_t cap, size_t h, int id)
+{
+	size_t i = h & (cap - 1);
+	while (t[i] >= 0)
+		i = (i + 1) & (cap - 1);
+	t[i] = id;
+}
+
+/* The id of a (kind, name, role, node), made on first sight: ids follow
+ * the order the sweep meets them in (the map's letters and palette). */
 static int region_id(struct da_ownership *o, const char *kind,
 		     const char *name, const char *role, struct da_node *node)
 {
-	for (size_t i = 0; i < o->nregions; i++) {
-		struct da_region_info *r = &o->regions[i];
-		if (r->node == node && strcmp(r->kind, kind) == 0 &&
-		    strcmp(r->name, name) == 0 &&
-		    (r->role == role ||
-		     (r->role && role && strcmp(r->role, role) == 0)))
-			return (int)i;
+	size_t h = region_hash(kind, name, role, node);
+	if (o->caprhash) {
+		size_t m = o->caprhash - 1;
+		for (size_t i = h & m; o->rhash[i] >= 0; i = (i + 1) & m)
+			if (region_is(&o->regions[o->rhash[i]], kind, name,
+				      role, node))
+				return o->rhash[i];
 	}
-	if (o->nregions == o->capregions) {
-		size_t cap = o->capregions ? o->capregions * 2 : 16;
-		struct da_region_info *r = realloc(o->regions,
-						   cap * sizeof(*r));
-		if (!r)
-			abort();
-		o->regions = r;
-		o->capregions = cap;
+	if (o->nregions >= INT32_MAX / 4 ||
+	    !grow(&o->regions, &o->capregions, o->nregions,
+		  sizeof(*o->regions))) {
+		o->nomem = true;
+		return -1;
 	}
+	if (2 * (o->nregions + 1) > o->caprhash) {
+		size_t cap = o->caprhash ? o->caprhash * 2 : 64;
+		int *t = malloc(cap * sizeof(*t));
+		if (!t) {
+			o->nomem = true;
+			return -1;
+		}
+		memset(t, 0xff, cap * sizeof(*t));
+		for (size_t i = 0; i < o->nregions; i++) {
+			const struct da_region_info *r = &o->regions[i];
+			rhash_put(t, cap, region_hash(r->kind, r->name,
+						      r->role, r->node),
+				  (int)i);
+		}
+		free(o->rhash);
+		o->rhash = t;
+		o->caprhash = cap;
+	}
+	rhash_put(o->rhash, o->caprhash, h, (int)o->nregions);
 	struct da_region_info *r = &o->regions[o->nregions];
 	*r = (struct da_region_info){ kind, name, role, node, 0, DA_RC_DATA,
 				      DA_FAM_DATA };
@@ -406,18 +518,30 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 	size_t nactive = 0, next = 0;
 	for (size_t b = 0; b + 1 < nb; b++) {
 		uint64_t s = bounds[b], e = bounds[b + 1];
-		/* drop claims that ended, add those that start here */
+		/* drop claims that ended, add those that start here where
+		 * they belong: the active list stays sorted by depth */
 		size_t k = 0;
 		for (size_t i = 0; i < nactive; i++)
 			if (active[i]->start + active[i]->len > s)
 				active[k++] = active[i];
 		nactive = k;
 		while (next < di->nraw && di->raw[next].start <= s) {
-			if (di->raw[next].start + di->raw[next].len > s)
-				active[nactive++] = &di->raw[next];
-			next++;
+			struct raw_claim *r = &di->raw[next++];
+			if (r->start + r->len <= s)
+				continue;
+			size_t lo = 0, hi = nactive;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (cmp_active(&active[mid], &r) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			memmove(active + lo + 1, active + lo,
+				(nactive - lo) * sizeof(*active));
+			active[lo] = r;
+			nactive++;
 		}
-		da_sort(active, nactive, sizeof(*active), cmp_active);
 
 		if (di->nclaims + nactive > capclaims) {
 			capclaims = (di->nclaims + nactive) * 2;
@@ -436,12 +560,18 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 		seg->len = e - s;
 		seg->first = (uint32_t)di->nclaims;
 		seg->count = (uint32_t)nactive;
+		int same = 0;              /* claimants at this depth */
 		for (size_t i = 0; i < nactive; i++) {
-			const struct raw_claim *r = active[i];
-			int same = 0;
-			for (size_t j = 0; j < nactive; j++)
-				if (active[j]->depth == r->depth)
-					same++;
+			struct raw_claim *r = active[i];
+			if (i == 0 || active[i - 1]->depth != r->depth) {
+				size_t j = i + 1;
+				while (j < nactive && active[j]->depth == r->depth)
+					j++;
+				same = (int)(j - i);
+			}
+			if (r->rid < 0)
+				r->rid = region_id(o, r->kind, r->name, r->role,
+						   r->node);
 			di->claims[di->nclaims++] = (struct da_claim){
 				.kind = r->kind, .name = r->name,
 				.role = r->role, .node = r->node,
@@ -451,13 +581,13 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 				.owner_start = r->owner_start + (s - r->start),
 				.depth = r->depth,
 				.conflict = same > 1 ? same : 0,
-				.region_id = region_id(o, r->kind, r->name,
-						       r->role, r->node),
+				.region_id = r->rid,
 			};
 		}
 		if (nactive) {
 			int rid = di->claims[di->nclaims - 1].region_id;
-			o->regions[rid].bytes += e - s;
+			if (rid >= 0)
+				o->regions[rid].bytes += e - s;
 		}
 	}
 	free(bounds);
@@ -488,6 +618,12 @@ struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err)
 		      v->dev, d);
 		emit_node(o, v->content, d + 1);
 	}
+	if (o->nomem) {
+		da_error_set(err, ENOMEM, "out of memory building the "
+			     "ownership index");
+		da_ownership_free(o);
+		return NULL;
+	}
 	if (o->overflow) {
 		da_error_set(err, E2BIG, "more than %u owner runs: the "
 			     "ownership index would be too large",
@@ -497,6 +633,12 @@ struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err)
 	}
 	for (size_t d = 0; d < o->ndisks; d++) {
 		if (sweep_disk(o, d, err) < 0) {
+			da_ownership_free(o);
+			return NULL;
+		}
+		if (o->nomem) {
+			da_error_set(err, ENOMEM, "out of memory building the "
+				     "ownership index");
 			da_ownership_free(o);
 			return NULL;
 		}
@@ -515,6 +657,7 @@ void da_ownership_free(struct da_ownership *o)
 	}
 	free(o->disks);
 	free(o->regions);
+	free(o->rhash);
 	for (size_t i = 0; i < o->nstrings; i++)
 		free(o->strings[i]);
 	free(o->strings);
