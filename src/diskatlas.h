@@ -576,7 +576,6 @@ struct da_claim {
 	int depth;
 	int conflict;              /* >0: claimants at the same depth */
 	int region_id;             /* index into da_ownership_regions() */
-	const char *fstype;        /* the node's fstype prop, or NULL */
 };
 
 /* The disk index: sorted, no gaps, no overlaps, covers [0, disk size). */
@@ -619,6 +618,7 @@ struct da_region_info {
 	 * whole space, data; swap opaque; unknown contents bad) */
 	enum da_role_class cls;
 	enum da_role_family family;
+	const char *fstype;        /* the node's fstype prop, or NULL */
 };
 const struct da_region_info *da_ownership_regions(const struct da_ownership *o,
 						  size_t *n);

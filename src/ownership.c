@@ -20,14 +20,21 @@
 #define MAX_RAW_CLAIMS (1u << 24)
 #define MAX_TARGETS 8
 
-struct raw_claim {
-	uint64_t start, len;       /* on the disk */
-	uint64_t owner_start;      /* offset in the owner's space at start */
+/* What every disk run of one owner shares (one a claim() call): a raw
+ * claim names it by number, so that a striped LV's million chunks cost
+ * 32 bytes each during the build, not 80. */
+struct claim_tpl {
 	const char *kind, *name, *role;
 	struct da_node *node;
 	struct da_device *space;
 	int depth;
 	int rid;                   /* region id once the sweep has seen it */
+};
+
+struct raw_claim {
+	uint64_t start, len;       /* on the disk */
+	uint64_t owner_start;      /* offset in the owner's space at start */
+	uint32_t tpl;              /* into da_ownership.tpls */
 	uint32_t seq;              /* creation order: stable sort key */
 };
 
@@ -59,6 +66,8 @@ struct da_ownership {
 	struct dev_depth *depths;  /* content depth of each device, hashed
 				      by the device's address */
 	size_t ndepths, capdepths;
+	struct claim_tpl *tpls;
+	size_t ntpls, captpls;
 	size_t total_raw;
 	uint32_t seq;
 	bool overflow;
@@ -163,7 +172,7 @@ static int disk_of(const struct da_ownership *o, const struct da_device *dev)
 
 static void add_raw(struct da_ownership *o, int d, uint64_t start,
 		    uint64_t len, uint64_t owner_start,
-		    const struct raw_claim *tpl)
+		    uint32_t tpl)
 {
 	struct disk_index *di = &o->disks[d];
 	uint64_t size = o->m->disks[d].dev->size;
@@ -185,19 +194,15 @@ static void add_raw(struct da_ownership *o, int d, uint64_t start,
 		di->raw = r;
 		di->capraw = cap;
 	}
-	struct raw_claim *c = &di->raw[di->nraw++];
-	*c = *tpl;
-	c->start = start;
-	c->len = len;
-	c->owner_start = owner_start;
-	c->seq = o->seq++;
+	di->raw[di->nraw++] = (struct raw_claim){ start, len, owner_start, tpl,
+						  o->seq++ };
 	o->total_raw++;
 }
 
 /* Walk [off, off+len) of dev down to the disks, one linear run at a time. */
 static void map_down(struct da_ownership *o, struct da_device *dev,
 		     uint64_t off, uint64_t len, uint64_t owner_off,
-		     const struct raw_claim *tpl, int level)
+		     uint32_t tpl, int level)
 {
 	if (level > 32 || o->overflow)
 		return;
@@ -233,15 +238,20 @@ static void claim(struct da_ownership *o, struct da_device *dev,
 		  const char *name, const char *role, struct da_node *node,
 		  struct da_device *space, int depth)
 {
-	struct raw_claim tpl = {
-		.kind = kind, .name = name, .role = role, .node = node,
-		.space = space, .depth = depth, .rid = -1,
-	};
 	if (start >= dev->size)
 		return;
 	if (len > dev->size - start)
 		len = dev->size - start;
-	map_down(o, dev, start, len, start, &tpl, 0);
+	if (o->ntpls >= UINT32_MAX ||
+	    !grow(&o->tpls, &o->captpls, o->ntpls, sizeof(*o->tpls))) {
+		o->nomem = true;
+		return;
+	}
+	o->tpls[o->ntpls] = (struct claim_tpl){
+		.kind = kind, .name = name, .role = role, .node = node,
+		.space = space, .depth = depth, .rid = -1,
+	};
+	map_down(o, dev, start, len, start, (uint32_t)o->ntpls++, 0);
 }
 
 /* The depth of a device's content, the first one noted for it: a hash
@@ -446,7 +456,9 @@ static int region_id(struct da_ownership *o, const char *kind,
 	rhash_put(o->rhash, o->caprhash, h, (int)o->nregions);
 	struct da_region_info *r = &o->regions[o->nregions];
 	*r = (struct da_region_info){ kind, name, role, node, 0, DA_RC_DATA,
-				      DA_FAM_DATA };
+				      DA_FAM_DATA, NULL };
+	if (node)
+		r->fstype = str_prop(node->props, "fstype");
 	const struct da_role_info *ri = da_role(da_role_by_name(role));
 	if (ri) {
 		r->cls = ri->cls;
@@ -468,13 +480,90 @@ char da_region_letter(int id)
 }
 
 /* Active claims sorted by depth, then by creation order. */
-static int cmp_active(const void *a, const void *b)
+static bool active_before(const struct claim_tpl *t,
+			  const struct raw_claim *x, const struct raw_claim *y)
 {
-	const struct raw_claim *x = *(struct raw_claim *const *)a;
-	const struct raw_claim *y = *(struct raw_claim *const *)b;
-	if (x->depth != y->depth)
-		return x->depth - y->depth;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	int dx = t[x->tpl].depth, dy = t[y->tpl].depth;
+	return dx != dy ? dx < dy : x->seq < y->seq;
+}
+
+/* One pass over the boundaries with the claims active in each piece:
+ * counting (segs NULL: how many claims the segments will hold) or
+ * writing them.  Counting first lets the claims be allocated once, at
+ * their size: doubling them was the build's peak on a striped array. */
+static size_t sweep_pass(struct da_ownership *o, struct disk_index *di,
+			 const uint64_t *bounds, size_t nb,
+			 struct raw_claim **active, bool write)
+{
+	size_t nactive = 0, next = 0, nclaims = 0;
+	for (size_t b = 0; b + 1 < nb; b++) {
+		uint64_t s = bounds[b], e = bounds[b + 1];
+		/* drop claims that ended, add those that start here where
+		 * they belong: the active list stays sorted by depth */
+		size_t k = 0;
+		for (size_t i = 0; i < nactive; i++)
+			if (active[i]->start + active[i]->len > s)
+				active[k++] = active[i];
+		nactive = k;
+		while (next < di->nraw && di->raw[next].start <= s) {
+			struct raw_claim *r = &di->raw[next++];
+			if (r->start + r->len <= s)
+				continue;
+			size_t lo = 0, hi = nactive;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (active_before(o->tpls, active[mid], r))
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			memmove(active + lo + 1, active + lo,
+				(nactive - lo) * sizeof(*active));
+			active[lo] = r;
+			nactive++;
+		}
+		if (!write) {
+			nclaims += nactive;
+			continue;
+		}
+		struct da_segment *seg = &di->segs[di->nsegs++];
+		seg->start = s;
+		seg->len = e - s;
+		seg->first = (uint32_t)di->nclaims;
+		seg->count = (uint32_t)nactive;
+		int same = 0;              /* claimants at this depth */
+		for (size_t i = 0; i < nactive; i++) {
+			const struct raw_claim *rc = active[i];
+			struct claim_tpl *r = &o->tpls[rc->tpl];
+			if (i == 0 ||
+			    o->tpls[active[i - 1]->tpl].depth != r->depth) {
+				size_t j = i + 1;
+				while (j < nactive &&
+				       o->tpls[active[j]->tpl].depth == r->depth)
+					j++;
+				same = (int)(j - i);
+			}
+			if (r->rid < 0)
+				r->rid = region_id(o, r->kind, r->name, r->role,
+						   r->node);
+			di->claims[di->nclaims++] = (struct da_claim){
+				.kind = r->kind, .name = r->name,
+				.role = r->role, .node = r->node,
+				.space = r->space,
+				.owner_start = rc->owner_start +
+					       (s - rc->start),
+				.depth = r->depth,
+				.conflict = same > 1 ? same : 0,
+				.region_id = r->rid,
+			};
+		}
+		if (nactive) {
+			int rid = di->claims[di->nclaims - 1].region_id;
+			if (rid >= 0)
+				o->regions[rid].bytes += e - s;
+		}
+	}
+	return write ? di->nclaims : nclaims;
 }
 
 static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
@@ -505,91 +594,23 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 			bounds[u++] = bounds[i];
 	nb = u;
 
-	size_t capsegs = nb, capclaims = di->nraw * 2 + 16;
-	di->segs = malloc(capsegs * sizeof(*di->segs));
-	di->claims = malloc(capclaims * sizeof(*di->claims));
+	size_t nclaims = sweep_pass(o, di, bounds, nb, active, false);
+	if (nclaims > UINT32_MAX) {
+		free(bounds);
+		free(active);
+		return da_error_set(err, E2BIG, "%s: more than %u owner runs: "
+				    "the ownership index would be too large",
+				    o->m->disks[d].name, UINT32_MAX);
+	}
+	di->segs = malloc((nb ? nb : 1) * sizeof(*di->segs));
+	di->claims = malloc((nclaims ? nclaims : 1) * sizeof(*di->claims));
 	if (!di->segs || !di->claims) {
 		free(bounds);
 		free(active);
 		return da_error_set(err, ENOMEM, "%s: out of memory",
 				    o->m->disks[d].name);
 	}
-
-	size_t nactive = 0, next = 0;
-	for (size_t b = 0; b + 1 < nb; b++) {
-		uint64_t s = bounds[b], e = bounds[b + 1];
-		/* drop claims that ended, add those that start here where
-		 * they belong: the active list stays sorted by depth */
-		size_t k = 0;
-		for (size_t i = 0; i < nactive; i++)
-			if (active[i]->start + active[i]->len > s)
-				active[k++] = active[i];
-		nactive = k;
-		while (next < di->nraw && di->raw[next].start <= s) {
-			struct raw_claim *r = &di->raw[next++];
-			if (r->start + r->len <= s)
-				continue;
-			size_t lo = 0, hi = nactive;
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo) / 2;
-				if (cmp_active(&active[mid], &r) < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			memmove(active + lo + 1, active + lo,
-				(nactive - lo) * sizeof(*active));
-			active[lo] = r;
-			nactive++;
-		}
-
-		if (di->nclaims + nactive > capclaims) {
-			capclaims = (di->nclaims + nactive) * 2;
-			struct da_claim *c = realloc(di->claims,
-						     capclaims * sizeof(*c));
-			if (!c) {
-				free(bounds);
-				free(active);
-				return da_error_set(err, ENOMEM,
-						    "out of memory");
-			}
-			di->claims = c;
-		}
-		struct da_segment *seg = &di->segs[di->nsegs++];
-		seg->start = s;
-		seg->len = e - s;
-		seg->first = (uint32_t)di->nclaims;
-		seg->count = (uint32_t)nactive;
-		int same = 0;              /* claimants at this depth */
-		for (size_t i = 0; i < nactive; i++) {
-			struct raw_claim *r = active[i];
-			if (i == 0 || active[i - 1]->depth != r->depth) {
-				size_t j = i + 1;
-				while (j < nactive && active[j]->depth == r->depth)
-					j++;
-				same = (int)(j - i);
-			}
-			if (r->rid < 0)
-				r->rid = region_id(o, r->kind, r->name, r->role,
-						   r->node);
-			di->claims[di->nclaims++] = (struct da_claim){
-				.kind = r->kind, .name = r->name,
-				.role = r->role, .node = r->node,
-				.space = r->space,
-				.fstype = r->node ? str_prop(r->node->props,
-							     "fstype") : NULL,
-				.owner_start = r->owner_start + (s - r->start),
-				.depth = r->depth,
-				.conflict = same > 1 ? same : 0,
-				.region_id = r->rid,
-			};
-		}
-		if (nactive) {
-			int rid = di->claims[di->nclaims - 1].region_id;
-			if (rid >= 0)
-				o->regions[rid].bytes += e - s;
-		}
-	}
+	sweep_pass(o, di, bounds, nb, active, true);
 	free(bounds);
 	free(active);
 	free(di->raw);
@@ -658,6 +679,7 @@ void da_ownership_free(struct da_ownership *o)
 	free(o->disks);
 	free(o->regions);
 	free(o->rhash);
+	free(o->tpls);
 	for (size_t i = 0; i < o->nstrings; i++)
 		free(o->strings[i]);
 	free(o->strings);
@@ -773,7 +795,8 @@ static int owners_at(const struct da_ownership *o, size_t d, uint64_t off,
 		w->space = c->space;
 		w->offset = c->owner_start + (off - s->start);
 		w->conflict = c->conflict > 0;
-		w->fstype = c->fstype;
+		w->fstype = c->region_id >= 0 ? o->regions[c->region_id].fstype
+					      : NULL;
 		w->has_info = false;
 		owner_info_init(&w->info);
 		if (c->node) {
