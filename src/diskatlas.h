@@ -736,6 +736,15 @@ int da_summarize_disk(const struct da_ownership *o, size_t d, uint64_t off,
  * partition, a filesystem's space), through da_ownership_locate. */
 int da_summarize_space(const struct da_ownership *o, struct da_device *dev,
 		       uint64_t off, uint64_t len, struct da_cell *out);
+/* n cells of `cell` bytes from off, in a row: of disk number disk (>= 0)
+ * or else of dev; the same answers as a da_summarize_disk or
+ * da_summarize_space call a cell (a cell past the end is all zero with
+ * region -1, the last one is cut at the end), for a walk of the
+ * segments and of the device stack shared by the row.  Without holes,
+ * hole stays 0 (a map that does not show never-written bytes). */
+int da_summarize_cells(const struct da_ownership *o, struct da_device *dev,
+		       long disk, uint64_t off, uint64_t cell, size_t n,
+		       bool holes, struct da_cell *out);
 
 /* ---- bitmaps --------------------------------------------------------- */
 

@@ -47,20 +47,26 @@ void map_compute(struct ui *u)
 	u->none_on_screen = u->holes_on_screen = false;
 	u->conflicts_on_screen = false;
 	for (int r = 0; r < u->map_rows; r++) {
+		/* a row at once: the engine walks it once (the cells in it
+		 * that start before the end of the space) */
+		struct da_cell *row = &u->cells[(size_t)r * u->map_cols];
+		uint64_t idx = (v->top + (uint64_t)r) * (uint64_t)u->map_cols;
+		uint64_t off0;
+		size_t in = 0;
+		if (!__builtin_mul_overflow(idx, v->cell, &off0) &&
+		    off0 < v->size && v->cell) {
+			uint64_t left = (v->size - off0 + v->cell - 1) / v->cell;
+			in = left < (uint64_t)u->map_cols ? (size_t)left
+							  : (size_t)u->map_cols;
+			view_summarize_row(u, v, off0, in, row);
+		}
 		for (int c = 0; c < u->map_cols; c++) {
-			struct da_cell *cell = &u->cells[(size_t)r * u->map_cols + c];
-			uint64_t idx = (v->top + (uint64_t)r) *
-				       (uint64_t)u->map_cols + (uint64_t)c;
-			uint64_t off;
-			if (__builtin_mul_overflow(idx, v->cell, &off) ||
-			    off >= v->size) {
+			struct da_cell *cell = &row[c];
+			if ((size_t)c >= in) {
 				memset(cell, 0, sizeof(*cell));
 				cell->region_id = -2;    /* past the end */
 				continue;
 			}
-			uint64_t len = v->size - off < v->cell
-				? v->size - off : v->cell;
-			view_summarize(u, v, off, len, cell);
 			if (cell->region_id >= 0 &&
 			    (size_t)cell->region_id < nreg && u->on_screen)
 				u->on_screen[cell->region_id] = true;

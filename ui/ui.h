@@ -179,6 +179,8 @@ int view_rows_total(const struct ui *u, const struct view *v);
 /* Summarise [off, off+len) of the view's space. */
 void view_summarize(const struct ui *u, const struct view *v, uint64_t off,
 		    uint64_t len, struct da_cell *c);
+void view_summarize_row(const struct ui *u, const struct view *v,
+			uint64_t off, size_t n, struct da_cell *c);
 /* Owners of byte off of the view: through every copy down to the disks. */
 int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,
 		    struct da_location *out, int max);

@@ -189,6 +189,14 @@ void view_summarize(const struct ui *u, const struct view *v, uint64_t off,
 		c->hole = 0;
 }
 
+/* n cells of the view from off, one row of the map: one walk for all. */
+void view_summarize_row(const struct ui *u, const struct view *v,
+			uint64_t off, size_t n, struct da_cell *c)
+{
+	da_summarize_cells(u->o, v->dev, v->disk, off, v->cell, n,
+			   u->show_holes, c);
+}
+
 /* Every disk byte that holds byte off of the view: one for a plain stack,
  * one per copy under a mirror, none where a PV is missing. */
 int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,

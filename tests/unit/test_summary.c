@@ -1,9 +1,13 @@
-/* The hole map (src/holemap.c) against the slow path: on a sparse file
- * written at known offsets, and on every committed test image unpacked
- * sparse, the cached count of never-written bytes of many ranges (asked
- * far end first, then in a sweep) equals an unbounded walk of the
- * device's extent op; and the map's cells (da_summarize_disk) add up to
- * the same holes.  Run from the top of the tree (tests/run.sh does).
+/* The map's fast paths against the slow ones.  The hole map
+ * (src/holemap.c): on a sparse file written at known offsets, and on
+ * every committed test image unpacked sparse, the cached count of
+ * never-written bytes of many ranges (asked far end first, then in a
+ * sweep) equals an unbounded walk of the device's extent op, and the
+ * map's cells add up to the same holes.  Rows of cells
+ * (da_summarize_cells, what the explorer draws) equal one
+ * da_summarize_disk or da_summarize_space call a cell, field by field,
+ * on every disk and every volume and partition of every image, at
+ * several zooms.  Run from the top of the tree (tests/run.sh does).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <fcntl.h>
@@ -127,8 +131,96 @@ static void test_known_file(void **state)
 	unlink(path);
 }
 
+static void same_cell(const char *label, uint64_t off, const struct da_cell *a,
+		      const struct da_cell *b)
+{
+	if (a->region_id != b->region_id || a->nregions != b->nregions ||
+	    a->conflict != b->conflict || a->bytes != b->bytes ||
+	    a->used != b->used || a->free != b->free ||
+	    a->metadata != b->metadata || a->hole != b->hole ||
+	    a->unmapped != b->unmapped)
+		fail_msg("%s: cell at %llu: row gives region %d used %llu "
+			 "free %llu meta %llu hole %llu bytes %llu; one call "
+			 "gives region %d used %llu free %llu meta %llu hole "
+			 "%llu bytes %llu", label, (unsigned long long)off,
+			 a->region_id, (unsigned long long)a->used,
+			 (unsigned long long)a->free,
+			 (unsigned long long)a->metadata,
+			 (unsigned long long)a->hole,
+			 (unsigned long long)a->bytes, b->region_id,
+			 (unsigned long long)b->used,
+			 (unsigned long long)b->free,
+			 (unsigned long long)b->metadata,
+			 (unsigned long long)b->hole,
+			 (unsigned long long)b->bytes);
+}
+
+/* Rows of 200 cells over a space at zooms from the whole space on 60
+ * rows down to 512 bytes a cell, against a call a cell. */
+static void compare_rows(const char *label, const struct da_ownership *o,
+			 struct da_device *dev, long disk)
+{
+	static struct da_cell row[200];
+	uint64_t size = dev->size;
+	for (uint64_t cell = size / (200 * 60) + 1;; cell /= 8) {
+		if (cell < 512)
+			cell = 512;
+		uint64_t rows = (size + cell * 200 - 1) / (cell * 200);
+		/* a few rows: the first, the last and some between */
+		for (uint64_t r = 0; r < rows; r += rows / 7 + 1) {
+			uint64_t off = r * 200 * cell;
+			da_summarize_cells(o, dev, disk, off, cell, 200, true,
+					   row);
+			for (size_t i = 0; i < 200; i++) {
+				uint64_t at = off + i * cell;
+				struct da_cell one;
+				if (at >= size) {
+					assert_int_equal(row[i].bytes, 0);
+					continue;
+				}
+				uint64_t len = size - at < cell ? size - at
+								: cell;
+				if (disk >= 0)
+					da_summarize_disk(o, (size_t)disk, at,
+							  len, &one);
+				else
+					da_summarize_space(o, dev, at, len,
+							   &one);
+				same_cell(label, at, &row[i], &one);
+			}
+			da_summarize_cells(o, dev, disk, off, cell, 200, false,
+					   row);
+			for (size_t i = 0; i < 200; i++)
+				assert_int_equal(row[i].hole, 0);
+		}
+		if (cell == 512)
+			break;
+	}
+}
+
+struct rows_ctx {
+	const struct da_ownership *o;
+	const char *image;
+	size_t spaces;
+};
+
+static void node_rows(struct da_node *n, void *arg)
+{
+	struct rows_ctx *c = arg;
+	for (size_t i = 0; i < n->nslots; i++) {
+		if (!n->slots[i].dev)
+			continue;
+		char label[300];
+		snprintf(label, sizeof(label), "%s: %s", c->image,
+			 n->slots[i].dev->name);
+		compare_rows(label, c->o, n->slots[i].dev, -1);
+		c->spaces++;
+	}
+}
+
 /* Every committed image: the hole map against the walk, and the map's
- * cells over the whole disk add up to the disk's holes. */
+ * cells over the whole disk add up to the disk's holes; rows of cells
+ * against single cells on the disk, its partitions and its volumes. */
 static void test_every_image(void **state)
 {
 	(void)state;
@@ -166,6 +258,17 @@ static void test_every_image(void **state)
 			cells += c.hole;
 		}
 		assert_int_equal(cells, holes);
+		compare_rows(name, o, dev, 0);
+		struct rows_ctx rc = { o, name, 0 };
+		da_machine_each_node(m, node_rows, &rc);
+		for (size_t v = 0; v < m->nvolumes; v++) {
+			if (!m->volumes[v].dev)
+				continue;
+			char label[300];
+			snprintf(label, sizeof(label), "%s: %s", name,
+				 m->volumes[v].name);
+			compare_rows(label, o, m->volumes[v].dev, -1);
+		}
 		da_ownership_free(o);
 		da_machine_close(m);
 		unlink(path);
