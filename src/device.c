@@ -76,6 +76,7 @@ void da_device_unref(struct da_device *dev)
 		return;
 	if (dev->ops->close)
 		dev->ops->close(dev);
+	da_holemap_free(dev->holes);
 	free(dev->name);
 	free(dev);
 }

@@ -83,6 +83,7 @@ struct da_device {
 	bool is_disk;          /* the bottom of a stack: a file or host device */
 	int refcount;
 	void *priv;
+	struct da_holemap *holes;  /* da_device_hole_bytes's cache */
 };
 
 int da_device_read(struct da_device *dev, void *buf, size_t len, uint64_t off,
@@ -92,6 +93,12 @@ int da_device_map_block(struct da_device *dev, uint64_t off,
 uint64_t da_device_contiguous(struct da_device *dev, uint64_t off);
 /* 1 data, 0 hole; *run as for ops->extent. */
 int da_device_extent(struct da_device *dev, uint64_t off, uint64_t *run);
+/* Bytes of [off, off+len) never written (holes, per the extent op).
+ * cached: from the device's hole map (src/holemap.c), learnt once and
+ * kept, O(log runs) a question; else a direct walk of at most 64 extent
+ * calls (the slow path the cache is tested against). */
+uint64_t da_device_hole_bytes(struct da_device *dev, uint64_t off,
+			      uint64_t len, bool cached);
 struct da_device *da_device_ref(struct da_device *dev);
 void da_device_unref(struct da_device *dev);
 
@@ -660,6 +667,7 @@ struct da_region_info {
 	 * whole space, data; swap opaque; unknown contents bad) */
 	enum da_role_class cls;
 	enum da_role_family family;
+	const char *fstype;        /* the node's fstype prop, or NULL */
 };
 const struct da_region_info *da_ownership_regions(const struct da_ownership *o,
 						  size_t *n);
@@ -792,6 +800,15 @@ int da_summarize_disk(const struct da_ownership *o, size_t d, uint64_t off,
  * partition, a filesystem's space), through da_ownership_locate. */
 int da_summarize_space(const struct da_ownership *o, struct da_device *dev,
 		       uint64_t off, uint64_t len, struct da_cell *out);
+/* n cells of `cell` bytes from off, in a row: of disk number disk (>= 0)
+ * or else of dev; the same answers as a da_summarize_disk or
+ * da_summarize_space call a cell (a cell past the end is all zero with
+ * region -1, the last one is cut at the end), for a walk of the
+ * segments and of the device stack shared by the row.  Without holes,
+ * hole stays 0 (a map that does not show never-written bytes). */
+int da_summarize_cells(const struct da_ownership *o, struct da_device *dev,
+		       long disk, uint64_t off, uint64_t cell, size_t n,
+		       bool holes, struct da_cell *out);
 
 /* ---- bitmaps --------------------------------------------------------- */
 

@@ -385,11 +385,350 @@ static int owner_parity(const struct da_machine *m, const struct da_owner *x,
 	return da_raid_parity_on_disks(m, x->space, x->offset, out, which, 2);
 }
 
+/* The answer is built in a buffer and written with one fwrite: a stdio
+ * call (and its lock) a field made --lookup - spend a third of its time in
+ * fwrite and printf.  Strings that are plain ASCII (names, roles, most
+ * paths) are copied; any other goes through the one escaping writer. */
+struct obuf {
+	FILE *f;
+	size_t n;
+	char b[8192];
+};
+
+static void ob_flush(struct obuf *o)
+{
+	if (o->n)
+		fwrite(o->b, 1, o->n, o->f);
+	o->n = 0;
+}
+
+static void ob_mem(struct obuf *o, const char *s, size_t len)
+{
+	if (len > sizeof(o->b) - o->n) {
+		ob_flush(o);
+		if (len > sizeof(o->b)) {
+			fwrite(s, 1, len, o->f);
+			return;
+		}
+	}
+	memcpy(o->b + o->n, s, len);
+	o->n += len;
+}
+
+#define ob_lit(o, s) ob_mem(o, s, sizeof(s) - 1)
+
+static void ob_c(struct obuf *o, char c)
+{
+	if (o->n == sizeof(o->b))
+		ob_flush(o);
+	o->b[o->n++] = c;
+}
+
+static void ob_u64(struct obuf *o, uint64_t v)
+{
+	char t[20];
+	int i = 20;
+	do
+		t[--i] = (char)('0' + v % 10);
+	while (v /= 10);
+	ob_mem(o, t + i, (size_t)(20 - i));
+}
+
+static void ob_i64(struct obuf *o, int64_t v)
+{
+	if (v < 0) {
+		ob_c(o, '-');
+		ob_u64(o, (uint64_t)0 - (uint64_t)v);
+	} else {
+		ob_u64(o, (uint64_t)v);
+	}
+}
+
+static void ob_hex(struct obuf *o, uint64_t v)
+{
+	char t[16];
+	int i = 16;
+	do
+		t[--i] = "0123456789abcdef"[v & 15];
+	while (v >>= 4);
+	ob_mem(o, t + i, (size_t)(16 - i));
+}
+
+static void ob_pad(struct obuf *o, int n)
+{
+	for (; n > 0; n--)
+		ob_c(o, ' ');
+}
+
+/* The length of s when it is printable ASCII without a or b, else -1. */
+static long plain_len(const char *s, char a, char b)
+{
+	long n = 0;
+	for (; s[n]; n++)
+		if ((unsigned char)s[n] < 0x20 || (unsigned char)s[n] > 0x7e ||
+		    s[n] == a || s[n] == b)
+			return -1;
+	return n;
+}
+
+static void ob_json(struct obuf *o, const char *s)
+{
+	long n = plain_len(s ? s : "", '"', '\\');
+	if (n < 0) {
+		ob_flush(o);
+		da_json_string(o->f, s);
+		return;
+	}
+	ob_c(o, '"');
+	ob_mem(o, s ? s : "", (size_t)n);
+	ob_c(o, '"');
+}
+
+static void ob_text(struct obuf *o, const char *s)
+{
+	long n = plain_len(s ? s : "", '\\', '\\');
+	if (n < 0) {
+		ob_flush(o);
+		da_text_string(o->f, s);
+		return;
+	}
+	ob_mem(o, s ? s : "", (size_t)n);
+}
+
+static void lookup_json(struct obuf *b, struct da_machine *m, const struct da_owner *w, int n,
+			uint64_t off, const char *disk, const char *where,
+			int mirrored, const struct da_location *copies,
+			int ncopies)
+{
+	ob_c(b, '{');
+	if (where) {
+		ob_lit(b, "\"where\":");
+		ob_json(b, where);
+		ob_c(b, ',');
+	}
+	ob_lit(b, "\"disk\":");
+	ob_json(b, disk);
+	ob_lit(b, ",\"offset\":");
+	ob_u64(b, off);
+	ob_lit(b, ",\"owners\":[");
+	if (n <= 0) {
+		ob_lit(b, "{\"kind\":\"none\",\"offset\":");
+		ob_u64(b, off);
+		ob_c(b, '}');
+	}
+	for (int i = 0; i < n; i++) {
+		const struct da_owner *x = &w[i];
+		if (i)
+			ob_c(b, ',');
+		ob_lit(b, "{\"kind\":");
+		ob_json(b, x->kind);
+		ob_lit(b, ",\"name\":");
+		ob_json(b, x->name);
+		ob_lit(b, ",\"offset\":");
+		ob_u64(b, x->offset);
+		if (x->fstype) {
+			ob_lit(b, ",\"fstype\":");
+			ob_json(b, x->fstype);
+		}
+		const char *role = x->role;
+		if (x->has_info && x->info.role)
+			role = x->info.role;
+		if (role) {
+			ob_lit(b, ",\"role\":");
+			ob_json(b, role);
+		}
+		if (x->has_info) {
+			if (x->info.block >= 0) {
+				ob_lit(b, ",\"block\":");
+				ob_i64(b, x->info.block);
+			}
+			if (x->info.inode >= 0) {
+				ob_lit(b, ",\"inode\":");
+				ob_i64(b, x->info.inode);
+			}
+			if (x->info.path[0]) {
+				ob_lit(b, ",\"path\":");
+				ob_json(b, x->info.path);
+			}
+			if (x->info.nlinks > 1) {
+				ob_lit(b, ",\"nlinks\":");
+				ob_u64(b, x->info.nlinks);
+			}
+			if (x->info.indexing)
+				ob_lit(b, ",\"indexing\":true");
+			if (x->info.conflict)
+				ob_lit(b, ",\"file_conflict\":true");
+		}
+		if (x->conflict)
+			ob_lit(b, ",\"conflict\":true");
+		char gb[200];
+		const char *gov = owner_governs(x, gb, sizeof(gb));
+		if (gov) {
+			ob_lit(b, ",\"governs\":");
+			ob_json(b, gov);
+		}
+		if (x->has_info && x->info.file_offset >= 0) {
+			ob_lit(b, ",\"file_offset\":");
+			ob_i64(b, x->info.file_offset);
+		}
+		const char *warn = owner_warning(x);
+		if (warn) {
+			ob_lit(b, ",\"warning\":");
+			ob_json(b, warn);
+		}
+		struct da_location par[2];
+		char pw[2];
+		int np = owner_parity(m, x, par, pw);
+		if (np > 0) {
+			ob_lit(b, ",\"parity\":[");
+			for (int k = 0; k < np; k++) {
+				if (k)
+					ob_c(b, ',');
+				ob_lit(b, "{\"which\":\"");
+				ob_c(b, pw[k]);
+				ob_lit(b, "\",\"disk\":");
+				ob_json(b, m->disks[par[k].disk].name);
+				ob_lit(b, ",\"offset\":");
+				ob_u64(b, par[k].offset);
+				ob_c(b, '}');
+			}
+			ob_c(b, ']');
+		}
+		if (i == mirrored) {
+			ob_lit(b, ",\"copies\":[");
+			for (int k = 0; k < ncopies; k++) {
+				if (k)
+					ob_c(b, ',');
+				ob_lit(b, "{\"disk\":");
+				ob_json(b, m->disks[copies[k].disk].name);
+				ob_lit(b, ",\"offset\":");
+				ob_u64(b, copies[k].offset);
+				ob_c(b, '}');
+			}
+			ob_c(b, ']');
+		}
+		ob_c(b, '}');
+	}
+	ob_lit(b, "]}\n");
+}
+
+static void lookup_text(struct obuf *b, struct da_machine *m, const struct da_owner *w, int n,
+			uint64_t off, const char *disk, int mirrored,
+			const struct da_location *copies, int ncopies)
+{
+	char hs[32];
+	da_human_size(off, hs, sizeof(hs));
+	ob_text(b, disk);
+	ob_lit(b, " @ ");
+	ob_u64(b, off);
+	ob_lit(b, " (0x");
+	ob_hex(b, off);
+	ob_lit(b, ", ");
+	ob_mem(b, hs, strlen(hs));
+	ob_lit(b, ")\n");
+	if (n <= 0)
+		ob_lit(b, "  no owner\n");
+	for (int i = 0; i < n; i++) {
+		const struct da_owner *x = &w[i];
+		ob_pad(b, 2 + 2 * i);
+		ob_text(b, x->kind);
+		ob_c(b, ' ');
+		ob_text(b, x->name);
+		ob_lit(b, "  offset ");
+		ob_u64(b, x->offset);
+		if (x->fstype && strcmp(x->fstype, x->name)) {
+			ob_lit(b, "  ");
+			ob_text(b, x->fstype);
+		}
+		const char *role = x->role;
+		if (x->has_info && x->info.role)
+			role = x->info.role;
+		if (role) {
+			ob_lit(b, "  role ");
+			ob_text(b, role);
+		}
+		if (x->has_info) {
+			if (x->info.block >= 0) {
+				ob_lit(b, "  block ");
+				ob_i64(b, x->info.block);
+			}
+			if (x->info.inode >= 0) {
+				ob_lit(b, "  inode ");
+				ob_i64(b, x->info.inode);
+			}
+			if (x->info.path[0]) {
+				ob_lit(b, "  ");
+				ob_text(b, x->info.path);
+			}
+			if (x->info.nlinks > 1) {
+				ob_lit(b, " (");
+				ob_u64(b, x->info.nlinks);
+				ob_lit(b, " links)");
+			}
+			if (x->info.conflict)
+				ob_lit(b, "  (also claimed by another file)");
+			if (x->info.indexing)
+				ob_lit(b, "  (indexing)");
+		}
+		if (x->conflict)
+			ob_lit(b, "  CONFLICT");
+		ob_c(b, '\n');
+		char gb[200];
+		const char *gov = owner_governs(x, gb, sizeof(gb));
+		if (gov) {
+			ob_pad(b, 4 + 2 * i);
+			ob_lit(b, "governs ");
+			ob_text(b, gov);
+			ob_c(b, '\n');
+		}
+		const char *warn = owner_warning(x);
+		if (warn) {
+			ob_pad(b, 4 + 2 * i);
+			ob_lit(b, "warning: ");
+			ob_text(b, warn);
+			ob_c(b, '\n');
+		}
+		struct da_location par[2];
+		char pw[2];
+		int np = owner_parity(m, x, par, pw);
+		if (np > 0) {
+			ob_pad(b, 4 + 2 * i);
+			ob_lit(b, "parity:");
+			for (int k = 0; k < np; k++) {
+				if (k)
+					ob_c(b, ',');
+				ob_c(b, ' ');
+				ob_c(b, pw[k]);
+				ob_lit(b, " on ");
+				ob_text(b, m->disks[par[k].disk].name);
+				ob_lit(b, " @ ");
+				ob_u64(b, par[k].offset);
+			}
+			ob_c(b, '\n');
+		}
+		if (i == mirrored) {
+			ob_pad(b, 4 + 2 * i);
+			ob_u64(b, (uint64_t)ncopies);
+			ob_lit(b, " copies:");
+			for (int k = 0; k < ncopies; k++) {
+				if (k)
+					ob_c(b, ',');
+				ob_c(b, ' ');
+				ob_text(b, m->disks[copies[k].disk].name);
+				ob_lit(b, " @ ");
+				ob_u64(b, copies[k].offset);
+			}
+			ob_c(b, '\n');
+		}
+	}
+}
+
 int da_report_lookup(FILE *f, const struct da_ownership *o,
 		     struct da_machine *m, size_t d, uint64_t off, bool json,
 		     const char *where)
 {
 	struct da_owner w[MAX_OWNERS];
+	struct obuf b;
 	int n = da_owners_at(o, d, off, w, MAX_OWNERS, true);
 	if (n > MAX_OWNERS)
 		n = MAX_OWNERS;
@@ -398,181 +737,15 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 	int mirrored = -1;
 	int ncopies = da_owners_copies(o, w, n > 0 ? n : 0, &mirrored, copies,
 				       MAX_COPIES);
-	if (json) {
-		fputc('{', f);
-		if (where) {
-			fputs("\"where\":", f);
-			da_json_string(f, where);
-			fputc(',', f);
-		}
-		fputs("\"disk\":", f);
-		da_json_string(f, disk);
-		fprintf(f, ",\"offset\":%" PRIu64 ",\"owners\":[", off);
-		if (n <= 0)
-			fprintf(f, "{\"kind\":\"none\",\"offset\":%" PRIu64
-				"}", off);
-		for (int i = 0; i < n; i++) {
-			const struct da_owner *x = &w[i];
-			if (i)
-				fputc(',', f);
-			fputs("{\"kind\":", f);
-			da_json_string(f, x->kind);
-			fputs(",\"name\":", f);
-			da_json_string(f, x->name);
-			fprintf(f, ",\"offset\":%" PRIu64, x->offset);
-			if (x->fstype) {
-				fputs(",\"fstype\":", f);
-				da_json_string(f, x->fstype);
-			}
-			const char *role = x->role;
-			if (x->has_info && x->info.role)
-				role = x->info.role;
-			if (role) {
-				fputs(",\"role\":", f);
-				da_json_string(f, role);
-			}
-			if (x->has_info) {
-				if (x->info.block >= 0)
-					fprintf(f, ",\"block\":%" PRId64,
-						x->info.block);
-				if (x->info.inode >= 0)
-					fprintf(f, ",\"inode\":%" PRId64,
-						x->info.inode);
-				if (x->info.path[0]) {
-					fputs(",\"path\":", f);
-					da_json_string(f, x->info.path);
-				}
-				if (x->info.nlinks > 1)
-					fprintf(f, ",\"nlinks\":%u",
-						x->info.nlinks);
-				if (x->info.indexing)
-					fputs(",\"indexing\":true", f);
-				if (x->info.conflict)
-					fputs(",\"file_conflict\":true", f);
-			}
-			if (x->conflict)
-				fputs(",\"conflict\":true", f);
-			char gb[200];
-			const char *gov = owner_governs(x, gb, sizeof(gb));
-			if (gov) {
-				fputs(",\"governs\":", f);
-				da_json_string(f, gov);
-			}
-			if (x->has_info && x->info.file_offset >= 0)
-				fprintf(f, ",\"file_offset\":%" PRId64,
-					x->info.file_offset);
-			const char *warn = owner_warning(x);
-			if (warn) {
-				fputs(",\"warning\":", f);
-				da_json_string(f, warn);
-			}
-			struct da_location par[2];
-			char pw[2];
-			int np = owner_parity(m, x, par, pw);
-			if (np > 0) {
-				fputs(",\"parity\":[", f);
-				for (int k = 0; k < np; k++) {
-					fprintf(f, "%s{\"which\":\"%c\",\"disk\":",
-						k ? "," : "", pw[k]);
-					da_json_string(f, m->disks[par[k].disk].name);
-					fprintf(f, ",\"offset\":%" PRIu64 "}",
-						par[k].offset);
-				}
-				fputc(']', f);
-			}
-			if (i == mirrored) {
-				fputs(",\"copies\":[", f);
-				for (int k = 0; k < ncopies; k++) {
-					fputs(k ? ",{\"disk\":" : "{\"disk\":", f);
-					da_json_string(f, m->disks[copies[k].disk].name);
-					fprintf(f, ",\"offset\":%" PRIu64 "}",
-						copies[k].offset);
-				}
-				fputc(']', f);
-			}
-			fputc('}', f);
-		}
-		fputs("]}\n", f);
-		return 0;
-	}
-	char hs[32];
-	da_human_size(off, hs, sizeof(hs));
-	put(f, disk);
-	fprintf(f, " @ %" PRIu64 " (0x%" PRIx64 ", %s)\n", off, off, hs);
-	if (n <= 0)
-		fputs("  no owner\n", f);
-	for (int i = 0; i < n; i++) {
-		const struct da_owner *x = &w[i];
-		fprintf(f, "  %*s", 2 * i, "");
-		put(f, x->kind);
-		fputc(' ', f);
-		put(f, x->name);
-		fprintf(f, "  offset %" PRIu64, x->offset);
-		if (x->fstype && strcmp(x->fstype, x->name)) {
-			fputs("  ", f);
-			put(f, x->fstype);
-		}
-		const char *role = x->role;
-		if (x->has_info && x->info.role)
-			role = x->info.role;
-		if (role) {
-			fputs("  role ", f);
-			put(f, role);
-		}
-		if (x->has_info) {
-			if (x->info.block >= 0)
-				fprintf(f, "  block %" PRId64, x->info.block);
-			if (x->info.inode >= 0)
-				fprintf(f, "  inode %" PRId64, x->info.inode);
-			if (x->info.path[0]) {
-				fputs("  ", f);
-				put(f, x->info.path);
-			}
-			if (x->info.nlinks > 1)
-				fprintf(f, " (%u links)", x->info.nlinks);
-			if (x->info.conflict)
-				fputs("  (also claimed by another file)", f);
-			if (x->info.indexing)
-				fputs("  (indexing)", f);
-		}
-		if (x->conflict)
-			fputs("  CONFLICT", f);
-		fputc('\n', f);
-		char gb[200];
-		const char *gov = owner_governs(x, gb, sizeof(gb));
-		if (gov) {
-			fprintf(f, "  %*s  governs ", 2 * i, "");
-			put(f, gov);
-			fputc('\n', f);
-		}
-		const char *warn = owner_warning(x);
-		if (warn) {
-			fprintf(f, "  %*s  warning: ", 2 * i, "");
-			put(f, warn);
-			fputc('\n', f);
-		}
-		struct da_location par[2];
-		char pw[2];
-		int np = owner_parity(m, x, par, pw);
-		if (np > 0) {
-			fprintf(f, "  %*s  parity:", 2 * i, "");
-			for (int k = 0; k < np; k++) {
-				fprintf(f, "%s%c on ", k ? ", " : " ", pw[k]);
-				put(f, m->disks[par[k].disk].name);
-				fprintf(f, " @ %" PRIu64, par[k].offset);
-			}
-			fputc('\n', f);
-		}
-		if (i == mirrored) {
-			fprintf(f, "  %*s  %d copies:", 2 * i, "", ncopies);
-			for (int k = 0; k < ncopies; k++) {
-				fputs(k ? ", " : " ", f);
-				put(f, m->disks[copies[k].disk].name);
-				fprintf(f, " @ %" PRIu64, copies[k].offset);
-			}
-			fputc('\n', f);
-		}
-	}
+	b.f = f;
+	b.n = 0;
+	if (json)
+		lookup_json(&b, m, w, n, off, disk, where, mirrored, copies,
+			    ncopies);
+	else
+		lookup_text(&b, m, w, n, off, disk, mirrored, copies,
+			    ncopies);
+	ob_flush(&b);
 	return 0;
 }
 

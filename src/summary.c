@@ -59,38 +59,33 @@ static void acc_usage(struct da_cell *c, const struct da_claim *cl,
 		c->used += len;
 }
 
-static void acc_holes(struct da_cell *c, struct da_device *disk,
-		      uint64_t off, uint64_t len)
-{
-	uint64_t end = off + len;
-	for (int guard = 0; off < end && guard < 64; guard++) {
-		uint64_t run = 0;
-		int data = da_device_extent(disk, off, &run);
-		if (data < 0 || run == 0)
-			return;
-		if (run > end - off)
-			run = end - off;
-		if (data == 0)
-			c->hole += run;
-		off += run;
-	}
-}
-
+/* *hint: the segment the last cell of a row ended in, so that a row of
+ * cells walks the segments once instead of searching for each cell. */
 static void summarize_disk(const struct da_ownership *o, size_t d,
-			   uint64_t off, uint64_t len, struct acc *a)
+			   uint64_t off, uint64_t len, struct acc *a,
+			   size_t *hint, bool holes)
 {
 	size_t nsegs;
 	const struct da_claim *claims;
 	const struct da_segment *segs = da_ownership_segments(o, d, &nsegs,
 							      &claims);
-	long i = da_ownership_find(o, d, off);
+	long i;
+	if (hint && *hint < nsegs && segs[*hint].start <= off &&
+	    off - segs[*hint].start < segs[*hint].len)
+		i = (long)*hint;
+	else if (hint && *hint + 1 < nsegs && segs[*hint + 1].start <= off &&
+		 off - segs[*hint + 1].start < segs[*hint + 1].len)
+		i = (long)*hint + 1;
+	else
+		i = da_ownership_find(o, d, off);
 	if (i < 0)
 		return;
 	size_t nregs;
 	const struct da_region_info *regs = da_ownership_regions(o, &nregs);
 	uint64_t end = off + len;
 	struct da_cell *c = a->cell;
-	for (size_t k = (size_t)i; k < nsegs && segs[k].start < end; k++) {
+	size_t k;
+	for (k = (size_t)i; k < nsegs && segs[k].start < end; k++) {
 		const struct da_segment *s = &segs[k];
 		uint64_t a0 = s->start > off ? s->start : off;
 		uint64_t a1 = s->start + s->len < end ? s->start + s->len : end;
@@ -108,7 +103,11 @@ static void summarize_disk(const struct da_ownership *o, size_t d,
 			  in ? in->owner_start + (a0 - s->start) : 0, a1 - a0);
 		c->bytes += a1 - a0;
 	}
-	acc_holes(c, da_ownership_machine_disk(o, d), off, len);
+	if (hint)
+		*hint = k > (size_t)i ? k - 1 : (size_t)i;
+	if (holes)
+		c->hole += da_device_hole_bytes(da_ownership_machine_disk(o, d),
+						off, len, true);
 }
 
 static void finish(struct acc *a)
@@ -130,25 +129,61 @@ int da_summarize_disk(const struct da_ownership *o, size_t d, uint64_t off,
 {
 	memset(out, 0, sizeof(*out));
 	struct acc a = { .cell = out };
-	summarize_disk(o, d, off, len, &a);
+	summarize_disk(o, d, off, len, &a, NULL, true);
 	finish(&a);
 	return 0;
 }
 
-int da_summarize_space(const struct da_ownership *o, struct da_device *dev,
-		       uint64_t off, uint64_t len, struct da_cell *out)
+/* Where the last located run of a space went, so that the next cells of
+ * a row that fall in the same linear run skip the walk down the stack. */
+struct locate_cache {
+	struct da_device *dev;
+	uint64_t off, end;         /* [off, end) of dev maps linearly... */
+	size_t disk;
+	uint64_t doff;             /* ...onto disk from doff */
+	size_t seg;                /* summarize_disk's segment hint */
+};
+
+static int locate_cached(const struct da_ownership *o, struct da_device *dev,
+			 uint64_t off, size_t *d, uint64_t *doff,
+			 uint64_t *run, struct locate_cache *lc)
+{
+	if (lc && lc->dev == dev && off >= lc->off && off < lc->end) {
+		*d = lc->disk;
+		*doff = lc->doff + (off - lc->off);
+		*run = lc->end - off;
+		return 0;
+	}
+	if (da_ownership_locate(o, dev, off, d, doff, run) < 0)
+		return -1;
+	if (lc) {
+		lc->dev = dev;
+		lc->off = off;
+		lc->end = off + *run;
+		lc->disk = *d;
+		lc->doff = *doff;
+	}
+	return 0;
+}
+
+static void summarize_space(const struct da_ownership *o,
+			    struct da_device *dev, uint64_t off, uint64_t len,
+			    struct da_cell *out, struct locate_cache *lc,
+			    bool holes)
 {
 	memset(out, 0, sizeof(*out));
 	struct acc a = { .cell = out };
-	if (off >= dev->size)
-		return 0;
+	if (off >= dev->size) {
+		finish(&a);
+		return;
+	}
 	if (len > dev->size - off)
 		len = dev->size - off;
 	/* bounded: a striped LV cut into chunks costs a step a chunk */
 	for (int guard = 0; len > 0 && guard < 65536; guard++) {
 		size_t d;
 		uint64_t doff, run;
-		if (da_ownership_locate(o, dev, off, &d, &doff, &run) < 0) {
+		if (locate_cached(o, dev, off, &d, &doff, &run, lc) < 0) {
 			run = da_device_contiguous(dev, off);
 			if (run == 0)
 				run = len;
@@ -159,11 +194,50 @@ int da_summarize_space(const struct da_ownership *o, struct da_device *dev,
 		} else {
 			if (run > len)
 				run = len;
-			summarize_disk(o, d, doff, run, &a);
+			summarize_disk(o, d, doff, run, &a,
+				       lc ? &lc->seg : NULL, holes);
 		}
 		off += run;
 		len -= run;
 	}
 	finish(&a);
+}
+
+int da_summarize_space(const struct da_ownership *o, struct da_device *dev,
+		       uint64_t off, uint64_t len, struct da_cell *out)
+{
+	summarize_space(o, dev, off, len, out, NULL, true);
+	return 0;
+}
+
+/* A row of cells: the same answers as one call a cell, for less (the
+ * segment and the located run carry over from cell to cell). */
+int da_summarize_cells(const struct da_ownership *o, struct da_device *dev,
+		       long disk, uint64_t off, uint64_t cell, size_t n,
+		       bool holes, struct da_cell *out)
+{
+	struct locate_cache lc = { .dev = NULL };
+	uint64_t size = disk >= 0
+		? da_ownership_machine_disk(o, (size_t)disk)->size
+		: dev->size;
+	for (size_t i = 0; i < n; i++, off += cell) {
+		if (off >= size || cell == 0) {
+			memset(&out[i], 0, sizeof(out[i]));
+			out[i].region_id = -1;
+			continue;
+		}
+		uint64_t len = size - off < cell ? size - off : cell;
+		if (disk >= 0) {
+			memset(&out[i], 0, sizeof(out[i]));
+			struct acc a = { .cell = &out[i] };
+			summarize_disk(o, (size_t)disk, off, len, &a, &lc.seg,
+				       holes);
+			finish(&a);
+		} else {
+			summarize_space(o, dev, off, len, &out[i], &lc, holes);
+		}
+		if (off + cell < off)
+			break;          /* wrapped: nothing past 2^64 */
+	}
 	return 0;
 }

@@ -105,4 +105,8 @@ static inline int dev_read(struct da_device *d, void *buf, size_t len,
 struct da_device *da_device_alloc(const struct da_device_ops *ops,
 				  const char *name, uint64_t size, void *priv);
 
+/* Frees a device's hole map (src/holemap.c), from da_device_unref. */
+struct da_holemap;
+void da_holemap_free(struct da_holemap *h);
+
 #endif

@@ -116,13 +116,18 @@ static void status_draw(struct ui *u)
 	fill_line(u->status.y, 0, u->cols);
 	char right[64] = "";
 	bool indexing = !index_ready(u);
+	if (u->show_holes)
+		snprintf(right, sizeof(right), " holes shown ");
 	if (indexing) {
 		int done, total;
 		bg_index_progress(&u->index, &done, &total);
 		snprintf(right, sizeof(right), " indexing files%s %d%% ",
 			 draw_ellipsis(), total > 0 ? done * 100 / total : 0);
 	} else {
-		search_status(u, right, sizeof(right));   /* "3/12 ..." */
+		char found[64] = "";
+		search_status(u, found, sizeof(found));   /* "3/12 ..." */
+		if (found[0])
+			snprintf(right, sizeof(right), "%s", found);
 	}
 	/* columns, not bytes: the Unicode ellipsis is 3 bytes wide 1 */
 	int rw = (int)strlen(right) - (u->unicode && indexing ? 2 : 0);
@@ -133,8 +138,8 @@ static void status_draw(struct ui *u)
 			   "Left/Right field"
 		: u->focus == FOCUS_SIDE
 		? " Tab map  arrows scroll  q quit  ? help"
-		: " q quit  ? help  arrows move  +/- zoom  Enter into  "
-		  "Bksp out  g go  / find  n/N match  e/E extent  Tab side";
+		: " q quit  ? help  +/- zoom  Enter in  Bksp out  g go  "
+		  "/ find  n/N match  e/E extent  t tree  x hex  w holes";
 	if (u->msg[0]) {
 		role_on(u->msg_error ? ROLE_ERROR : ROLE_MESSAGE);
 		char m[300];

@@ -675,6 +675,8 @@ int main(int argc, char **argv)
 			return fail(err.msg);
 		}
 		struct da_ownership *o = da_ownership_build(m, &err);
+		if (!o && err.code == ENOMEM)
+			da_out_of_memory();
 		if (!o) {
 			da_machine_close(m);
 			return fail(err.msg);

@@ -59,21 +59,30 @@ void map_compute(struct ui *u)
 	u->none_on_screen = u->holes_on_screen = false;
 	u->conflicts_on_screen = false;
 	for (int r = 0; r < u->map_rows; r++) {
+		/* a row at once: the engine walks it once (the cells in it
+		 * that start before the end of the space) */
+		struct da_cell *row = &u->cells[(size_t)r * u->map_cols];
+		uint64_t idx = (v->top + (uint64_t)r) * (uint64_t)u->map_cols;
+		uint64_t off0;
+		size_t in = 0;
+		if (!__builtin_mul_overflow(idx, v->cell, &off0) &&
+		    off0 < v->size && v->cell) {
+			uint64_t left = (v->size - off0 + v->cell - 1) / v->cell;
+			in = left < (uint64_t)u->map_cols ? (size_t)left
+							  : (size_t)u->map_cols;
+			view_summarize_row(u, v, off0, in, row);
+		}
 		for (int c = 0; c < u->map_cols; c++) {
-			struct da_cell *cell = &u->cells[(size_t)r * u->map_cols + c];
-			uint64_t idx = (v->top + (uint64_t)r) *
-				       (uint64_t)u->map_cols + (uint64_t)c;
-			uint64_t off;
-			if (__builtin_mul_overflow(idx, v->cell, &off) ||
-			    off >= v->size) {
+			struct da_cell *cell = &row[c];
+			if ((size_t)c >= in) {
 				memset(cell, 0, sizeof(*cell));
 				cell->region_id = -2;    /* past the end */
 				u->fams[(size_t)r * u->map_cols + c] = -1;
 				continue;
 			}
+			uint64_t off = (idx + (uint64_t)c) * v->cell;
 			uint64_t len = v->size - off < v->cell
 				? v->size - off : v->cell;
-			view_summarize(u, v, off, len, cell);
 			int fam = cell_family(u, v, off, len, cell);
 			u->fams[(size_t)r * u->map_cols + c] = (signed char)fam;
 			if (fam >= 0 && fam < FAM_COUNT)
@@ -331,6 +340,13 @@ static int map_key(struct ui *u, int ch, bool code)
 			return PANE_PASS;
 		search_clear(u);
 		ui_message(u, false, "search cleared");
+		break;
+	case 'w':
+		u->show_holes = !u->show_holes;
+		u->cache.valid = false;
+		ui_message(u, false, u->show_holes
+			   ? "never-written bytes shown (w hides them)"
+			   : "never-written bytes hidden (w shows them)");
 		break;
 	case 'v':
 		if (!u->unicode || !u->colors) {

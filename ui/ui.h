@@ -110,6 +110,7 @@ struct ui {
 	/* terminal */
 	bool unicode;              /* block glyphs (UTF-8 locale) */
 	bool half;                 /* half-block mode: two cell rows a line */
+	bool show_holes;           /* w: never-written bytes shown */
 	int colors;                /* 0, 8 or 256 */
 	bool too_small;
 	int rows, cols;
@@ -212,6 +213,8 @@ int view_rows_total(const struct ui *u, const struct view *v);
 /* Summarise [off, off+len) of the view's space. */
 void view_summarize(const struct ui *u, const struct view *v, uint64_t off,
 		    uint64_t len, struct da_cell *c);
+void view_summarize_row(const struct ui *u, const struct view *v,
+			uint64_t off, size_t n, struct da_cell *c);
 /* Owners of byte off of the view: through every copy down to the disks. */
 int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,
 		    struct da_location *out, int max);

@@ -3,6 +3,7 @@
  * again with the opened volume and whatever it holds.  The passphrase
  * lives only in da_secret_alloc memory and is wiped at once.
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,8 @@ static void reload(struct ui *u)
 {
 	da_error err = { 0 };
 	struct da_ownership *o = da_ownership_build(u->m, &err);
+	if (!o && err.code == ENOMEM)
+		da_out_of_memory();        /* gives the terminal back first */
 	if (!o) {
 		ui_message(u, true, "%s", err.msg);
 		return;

@@ -183,6 +183,18 @@ void view_summarize(const struct ui *u, const struct view *v, uint64_t off,
 		da_summarize_disk(u->o, (size_t)v->disk, off, len, c);
 	else
 		da_summarize_space(u->o, v->dev, off, len, c);
+	/* never written is an overlay, shown on request (w): by default a
+	 * sparse image and its non-sparse copy give the same screen */
+	if (!u->show_holes)
+		c->hole = 0;
+}
+
+/* n cells of the view from off, one row of the map: one walk for all. */
+void view_summarize_row(const struct ui *u, const struct view *v,
+			uint64_t off, size_t n, struct da_cell *c)
+{
+	da_summarize_cells(u->o, v->dev, v->disk, off, v->cell, n,
+			   u->show_holes, c);
 }
 
 /* Every disk byte that holds byte off of the view: one for a plain stack,
