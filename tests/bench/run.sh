@@ -1,6 +1,6 @@
 #!/bin/sh
-# make bench: performance figures against named baselines.  Prints numbers;
-# asserts nothing (wall-clock times are not tests).
+# make bench: performance figures beside their goals and baselines, in CPU
+# time where the machine may be shared.  Prints numbers; asserts nothing.
 # shellcheck disable=SC2046 # rus's "CPU PEAK" splits on purpose
 set -eu
 cd "$(dirname "$0")/../.."
