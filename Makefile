@@ -92,7 +92,7 @@ build/bench/e2scan: tests/bench/e2scan.c
 	@$(CC) $(BENCH_CFLAGS) $(shell $(PKG_CONFIG) --cflags ext2fs com_err) -o $@ $< $(shell $(PKG_CONFIG) --libs ext2fs com_err)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@$(MAKE) --no-print-directory -s all $(BENCH_BIN)
 	@sh tests/bench/run.sh
 
 fuzz:
