@@ -4,15 +4,18 @@
 # tests/bench/ext4.sh; run alone (sh tests/bench/images.sh) it builds them.
 #
 #   a  1 GiB, 3,000 files                 b  2 TiB sparse, lazy, 50,000 files
-#   c  6 GiB, 264k extents                d  8 GiB, 511k inodes in use
-#   e  16 TiB, -O 64bit, lazy, 3,000 files f  12 GiB, 1.05M extents
+#   c  6 GiB, 264k extents (islands)      d  8 GiB, 511k inodes in use
+#   e  16 TiB, -O 64bit, lazy, 3,000 files f  12 GiB, 1.05M extents (interleaved)
 #   empty-SIZE  an empty ext4 of SIZE (the sweep, and f's size for the
 #               memory an extent costs)
 #
 # Every image is a GPT disk with one partition holding the ext4.  Extents
 # are made as data islands: sparse files with one written 4 KiB block in
 # every other block, which mkfs.ext4 -d copies block by block (holes stay
-# holes), so each island is an extent of its own.
+# holes), so each island is an extent of its own (c).  f's are made faster
+# and scattered as on a real disk: pairs of files grown a block at a time in
+# turn by debugfs fallocate, so that no two blocks of a file are adjacent
+# and each block is an extent (unwritten, as fallocate leaves it).
 #
 # Images live in DA_BENCH_DIR (build/bench-images); one the host
 # filesystem cannot hold as a sparse file (ext4 stops 4 KiB short of
@@ -127,6 +130,28 @@ for i in range(nfiles):
 EOF
 }
 
+# interleave IMG OFF NFILES EXTENTS: NFILES files in directories of 100,
+# made by debugfs in pairs, each pair grown a block at a time in turn, so
+# each file gets EXTENTS one-block extents; the file names on stdout
+interleave() {
+	awk -v nf="$3" -v ne="$4" 'BEGIN {
+		for (i = 0; i < nf; i++) {
+			d = sprintf("/frag%03d", i / 100)
+			if (i % 100 == 0) print "mkdir " d
+			name[i] = sprintf("%s/frag%05d", d, i)
+			print "write /dev/null " name[i]
+		}
+		for (i = 0; i + 1 < nf; i += 2)
+			for (k = 0; k < ne; k++) {
+				printf "fallocate %s %d %d\n", name[i], k, k
+				printf "fallocate %s %d %d\n", name[i + 1], k, k
+			}
+	}' >"$1.cmds"
+	debugfs -w -f "$1.cmds" "$1?offset=$2" >/dev/null 2>&1
+	rm -f "$1.cmds"
+	awk -v nf="$3" 'BEGIN { for (i = 0; i + 1 < nf; i += 2) printf "/frag%03d/frag%05d\n/frag%03d/frag%05d\n", i / 100, i, (i + 1) / 100, i + 1 }'
+}
+
 # island_extents IMG OFF TREE: the leaf extents of TREE's sparse files as
 # debugfs dump_extents lists them
 island_extents() {
@@ -148,7 +173,9 @@ build() {
 	*) SKIP="no image $1"; return 1 ;;
 	esac
 	_name=$1
-	case $1 in c|d|f) [ "$QUICK" = 1 ] && _name=$1-quick ;; esac
+	# f's recipe changed from islands to interleaved files: a new name
+	case $1 in f) _name=f2 ;; esac
+	case $1 in c|d|f) [ "$QUICK" = 1 ] && _name=$_name-quick ;; esac
 	if ! _dir=$(img_dir "$_name" "$_size"); then
 		SKIP="neither $BENCH_DIR nor $BENCH_BIG holds a sparse file of $_size"
 		return 1
@@ -175,7 +202,7 @@ build() {
 	b) small_tree "$_tree" 500 100 ;;
 	c) small_tree "$_tree" 10 100; _isl="$((528 / SCALE)) 500" ;;
 	d) many_tree "$_tree" $((5110 / SCALE)) 100 ;;
-	f) small_tree "$_tree" 10 100; _isl="$((2100 / SCALE)) 500" ;;
+	f) small_tree "$_tree" 10 100 ;;
 	esac
 	# shellcheck disable=SC2086 # two numbers
 	[ -z "$_isl" ] || island_tree "$_tree" $_isl
@@ -193,6 +220,15 @@ build() {
 	[ -z "$_isl" ] || _islands=$(island_extents "$IMG" "$OFF" "$_tree")
 	# the regular files, for choosing lookups inside files
 	(cd "$_tree" && find . -type f -size +0 | sed 's|^\.||') >"$_dir/$_name.files"
+	if [ "$1" = f ]; then
+		interleave "$IMG" "$OFF" $((2100 / SCALE)) 500 >"$_dir/$_name.frag"
+		sed 's/^/dump_extents -l /' "$_dir/$_name.frag" >"$_dir/$_name.cmds"
+		_islands=$(debugfs -f "$_dir/$_name.cmds" "$IMG?offset=$OFF" 2>/dev/null |
+			awk '$1 ~ /^[0-9]+\/$/ { n++ } END { print n + 0 }')
+		rm -f "$_dir/$_name.cmds"
+		cat "$_dir/$_name.frag" >>"$_dir/$_name.files"
+		rm -f "$_dir/$_name.frag"
+	fi
 	rm -rf "$_tree"
 	[ -z "$_t" ] || rmdir "$_t"
 	_made=$(echo "$_t0 $(bench_now)" | awk '{ printf "%.0f", $2 - $1 }')
