@@ -276,7 +276,8 @@ bpe=$(awk -v f="$(get f list_kib)" -v e="$(get empty-12G list_kib)" -v n="$(get 
 	if (f == "" || e == "" || f == "-" || e == "-" || n + 0 <= 0) print "-"; else printf "%.0f", (f - e) * 1024 / n }')
 goal "2. bytes per extent (f - empty 12 GiB) at most 64" "$bpe B" "$(awk -v v="$bpe" 'BEGIN { print v == "-" ? "-" : (v <= 64) }')"
 v=$(get f list_kib)
-goal "2. f under 80 MiB" "$(mib "$v") MiB" "$(awk -v v="$v" 'BEGIN { print (v == "" || v == "-") ? "-" : (v < 80 * 1024) }')"
+# the 80 MiB is for f's 1.05M extents: a quick run's f has an eighth
+goal "2. f under 80 MiB" "$(mib "$v") MiB" "$(awk -v v="$v" -v q="$QUICK" 'BEGIN { print (v == "" || v == "-" || q == 1) ? "-" : (v < 80 * 1024) }')"
 # worst over the images: KEY, largest (max) or smallest (min)
 worst() {
 	for n in $IMAGES; do v=$(get "$n" "$1"); [ -n "$v" ] && [ "$v" != "-" ] && echo "$v $n"; done |
