@@ -72,8 +72,28 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh docs/samples/demo.sh
 
+# make bench's instruments (tests/bench): a CPU-time runner, the CPU clock
+# preloaded into the explorer, a bare libext2fs scan to compare with
+BENCH_BIN = build/bench/rus build/bench/cpuclock.so build/bench/e2scan
+BENCH_CFLAGS = -O2 -g $(WARN)
+
+build/bench/rus: tests/bench/rus.c
+	@mkdir -p $(dir $@)
+	@echo '  CC      $<'
+	@$(CC) $(BENCH_CFLAGS) -o $@ $< -lutil
+
+build/bench/cpuclock.so: tests/bench/cpuclock.c
+	@mkdir -p $(dir $@)
+	@echo '  CC      $<'
+	@$(CC) $(BENCH_CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+build/bench/e2scan: tests/bench/e2scan.c
+	@mkdir -p $(dir $@)
+	@echo '  CC      $<'
+	@$(CC) $(BENCH_CFLAGS) $(shell $(PKG_CONFIG) --cflags ext2fs com_err) -o $@ $< $(shell $(PKG_CONFIG) --libs ext2fs com_err)
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -s all $(BENCH_BIN)
 	@sh tests/bench/run.sh
 
 fuzz:
