@@ -210,8 +210,10 @@ for size in 50x12 80x24 100x30 200x60; do
 	TUI_W=${size%x*} TUI_H=${size#*x}
 	tui_start "$IMG"
 	wait_indexed
+	# never written is an overlay: w shows it, and the legend must say so
+	[ "$size" = 100x30 ] && { keys w; wait_for 'holes shown' || fail "100x30: w did not show the holes: $(screen)"; }
 	# the legend's lines: from "legend:" to the side pane or the status
-	screen | sed 's/ *│.*//' | awk '/^legend:/ { on = 1 } on && (/^──/ || /^ q quit/) { exit } on' >"$T/legend"
+	screen | sed 's/ *│.*//' | awk '/^legend:/ { on = 1 } on && (/^──/ || /^ q quit/ || / holes shown *$/) { exit } on' >"$T/legend"
 	[ -s "$T/legend" ] || fail "$size: no legend: $(screen)"
 	# entries are two spaces apart; each must be one we know, whole
 	sed 's/^legend: //' "$T/legend" | sed 's/   */\n/g' | sed '/^$/d' >"$T/entries"
