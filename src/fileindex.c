@@ -212,20 +212,145 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 
 /* ---- publishing ------------------------------------------------------ */
 
-static int cmp_run(const void *a, const void *b)
+/* ---- sorting in place ---------------------------------------------- */
+
+/* An introsort of our own: quicksort with a median of three, heapsort
+ * past a depth of 2 log n, insertion sort for short ranges.  In place
+ * (glibc's qsort copies the whole table first: as much memory again as
+ * the runs), and with a context argument, which C11's qsort lacks. */
+typedef int (*fi_cmp)(const void *a, const void *b, const void *ctx);
+
+#define SORT_MAX_SIZE 64           /* the largest element sorted */
+
+static void swap_items(char *a, char *b, size_t size)
 {
+	char t[SORT_MAX_SIZE];
+	memcpy(t, a, size);
+	memcpy(a, b, size);
+	memcpy(b, t, size);
+}
+
+static void sift_down(char *v, size_t root, size_t n, size_t size,
+		      fi_cmp cmp, const void *ctx)
+{
+	for (;;) {
+		size_t c = 2 * root + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && cmp(v + c * size, v + (c + 1) * size, ctx) < 0)
+			c++;
+		if (cmp(v + root * size, v + c * size, ctx) >= 0)
+			return;
+		swap_items(v + root * size, v + c * size, size);
+		root = c;
+	}
+}
+
+static void heap_sort(char *v, size_t n, size_t size, fi_cmp cmp,
+		      const void *ctx)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(v, i, n, size, cmp, ctx);
+	for (size_t end = n; end-- > 1;) {
+		swap_items(v, v + end * size, size);
+		sift_down(v, 0, end, size, cmp, ctx);
+	}
+}
+
+static void insertion_sort(char *v, size_t n, size_t size, fi_cmp cmp,
+			   const void *ctx)
+{
+	char t[SORT_MAX_SIZE];
+	for (size_t i = 1; i < n; i++) {
+		if (cmp(v + (i - 1) * size, v + i * size, ctx) <= 0)
+			continue;
+		memcpy(t, v + i * size, size);
+		size_t j = i;
+		while (j > 0 && cmp(v + (j - 1) * size, t, ctx) > 0) {
+			memcpy(v + j * size, v + (j - 1) * size, size);
+			j--;
+		}
+		memcpy(v + j * size, t, size);
+	}
+}
+
+static void intro_sort(char *v, size_t n, size_t size, fi_cmp cmp,
+		       const void *ctx, int depth)
+{
+	char pivot[SORT_MAX_SIZE];
+	while (n > 16) {
+		if (depth-- <= 0) {
+			heap_sort(v, n, size, cmp, ctx);
+			return;
+		}
+		/* the median of the first, middle and last as the pivot */
+		char *a = v, *m = v + n / 2 * size, *z = v + (n - 1) * size;
+		if (cmp(m, a, ctx) < 0)
+			swap_items(m, a, size);
+		if (cmp(z, m, ctx) < 0) {
+			swap_items(z, m, size);
+			if (cmp(m, a, ctx) < 0)
+				swap_items(m, a, size);
+		}
+		memcpy(pivot, m, size);
+		/* Hoare's partition: [0, j] <= pivot <= [j+1, n) */
+		size_t i = 0, j = n - 1;
+		for (;;) {
+			while (cmp(v + i * size, pivot, ctx) < 0)
+				i++;
+			while (cmp(v + j * size, pivot, ctx) > 0)
+				j--;
+			if (i >= j)
+				break;
+			swap_items(v + i * size, v + j * size, size);
+			i++;
+			j--;
+		}
+		/* the smaller side by recursion, the larger by the loop */
+		size_t left = j + 1, right = n - left;
+		if (left < right) {
+			intro_sort(v, left, size, cmp, ctx, depth);
+			v += left * size;
+			n = right;
+		} else {
+			intro_sort(v + left * size, right, size, cmp, ctx, depth);
+			n = left;
+		}
+	}
+	insertion_sort(v, n, size, cmp, ctx);
+}
+
+static void sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp,
+			  const void *ctx)
+{
+	if (n < 2)
+		return;
+	int depth = 0;
+	for (size_t k = n; k; k >>= 1)
+		depth += 2;
+	/* already in order (runs often come so): one pass */
+	size_t i = 1;
+	while (i < n && cmp((char *)v + (i - 1) * size, (char *)v + i * size,
+			    ctx) <= 0)
+		i++;
+	if (i < n)
+		intro_sort(v, n, size, cmp, ctx, depth);
+}
+
+static int cmp_run(const void *a, const void *b, const void *ctx)
+{
+	(void)ctx;
 	const struct da_fi_run *x = a, *y = b;
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
 	return x->file < y->file ? -1 : x->file > y->file;
 }
 
-static const struct da_fileindex *sort_ctx;
-
-static int cmp_byfile(const void *a, const void *b)
+static int cmp_byfile(const void *a, const void *b, const void *ctx)
 {
-	const struct da_fi_run *x = &sort_ctx->runs[*(const uint32_t *)a];
-	const struct da_fi_run *y = &sort_ctx->runs[*(const uint32_t *)b];
+	const struct da_fileindex *fi = ctx;
+	const struct da_fi_run *x = &fi->runs[*(const uint32_t *)a];
+	const struct da_fi_run *y = &fi->runs[*(const uint32_t *)b];
 	if (x->file != y->file)
 		return x->file < y->file ? -1 : 1;
 	int mx = !!(x->flags & DA_RUN_META), my = !!(y->flags & DA_RUN_META);
@@ -236,15 +361,17 @@ static int cmp_byfile(const void *a, const void *b)
 	return kx < ky ? -1 : kx > ky;
 }
 
-static int cmp_by_id(const void *a, const void *b)
+static int cmp_by_id(const void *a, const void *b, const void *ctx)
 {
-	const struct fi_file *x = &sort_ctx->files[*(const uint32_t *)a];
-	const struct fi_file *y = &sort_ctx->files[*(const uint32_t *)b];
+	const struct da_fileindex *fi = ctx;
+	const struct fi_file *x = &fi->files[*(const uint32_t *)a];
+	const struct fi_file *y = &fi->files[*(const uint32_t *)b];
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int cmp_name(const void *a, const void *b)
+static int cmp_name(const void *a, const void *b, const void *ctx)
 {
+	(void)ctx;
 	const struct fi_name *x = a, *y = b;
 	if (x->file != y->file)
 		return x->file < y->file ? -1 : 1;
@@ -307,9 +434,25 @@ static void find_overlaps(struct da_fileindex *x)
 			   "past those are not all found", FI_ACTIVE);
 }
 
+/* Give back what growing left over (before the next arrays are made, so
+ * that the peak is the table, not twice it). */
+static void shrink(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n == 0 || n >= *cap)
+		return;
+	void *p = realloc(*v, n * size);
+	if (p) {
+		*v = p;
+		*cap = n;
+	}
+}
+
 static int finish(struct da_fileindex *x)
 {
-	da_sort(x->runs, x->nruns, sizeof(*x->runs), cmp_run);
+	shrink((void **)&x->runs, &x->capruns, x->nruns, sizeof(*x->runs));
+	shrink((void **)&x->files, &x->capfiles, x->nfiles, sizeof(*x->files));
+	shrink((void **)&x->names, &x->capnames, x->nnames, sizeof(*x->names));
+	sort_in_place(x->runs, x->nruns, sizeof(*x->runs), cmp_run, x);
 	x->maxend = malloc((x->nruns + 1) * sizeof(*x->maxend));
 	x->maxrun = malloc((x->nruns + 1) * sizeof(*x->maxrun));
 	x->byfile = malloc((x->nruns + 1) * sizeof(*x->byfile));
@@ -326,34 +469,49 @@ static int finish(struct da_fileindex *x)
 		}
 		x->maxend[i] = m;
 		x->maxrun[i] = mr;
-		x->byfile[i] = (uint32_t)i;
 	}
 	find_overlaps(x);
-	/* qsort has no context argument in C11: publishing is serialised
-	 * by the lock in da_fi_publish */
-	sort_ctx = x;
-	da_sort(x->byfile, x->nruns, sizeof(*x->byfile), cmp_byfile);
+	/* the runs by file: a counting sort on the file (each file's runs
+	 * then in disk order), then each file's own few by file offset */
+	for (size_t i = 0; i < x->nfiles; i++)
+		x->files[i].nruns = 0;
+	for (size_t i = 0; i < x->nruns; i++)
+		x->files[x->runs[i].file].nruns++;
+	uint32_t at = 0;
+	for (size_t i = 0; i < x->nfiles; i++) {
+		x->files[i].run_first = at;
+		at += x->files[i].nruns;
+		x->files[i].nruns = 0;
+	}
+	for (size_t i = 0; i < x->nruns; i++) {
+		struct fi_file *f = &x->files[x->runs[i].file];
+		x->byfile[f->run_first + f->nruns++] = (uint32_t)i;
+	}
+	for (size_t i = 0; i < x->nfiles; i++)
+		sort_in_place(x->byfile + x->files[i].run_first,
+			      x->files[i].nruns, sizeof(*x->byfile),
+			      cmp_byfile, x);
 	for (size_t i = 0; i < x->nfiles; i++)
 		x->by_id[i] = (uint32_t)i;
-	da_sort(x->by_id, x->nfiles, sizeof(*x->by_id), cmp_by_id);
-	sort_ctx = NULL;
-	for (size_t i = 0; i < x->nruns; i++) {
-		struct fi_file *f = &x->files[x->runs[x->byfile[i]].file];
-		if (!f->nruns)
-			f->run_first = (uint32_t)i;
-		f->nruns++;
-	}
+	sort_in_place(x->by_id, x->nfiles, sizeof(*x->by_id), cmp_by_id, x);
 	/* names: ids to file numbers; names of unknown files are dropped */
 	size_t k = 0;
+	uint64_t last_parent_id = UINT64_MAX;
+	uint32_t last_parent = UINT32_MAX;
 	for (size_t i = 0; i < x->nnames; i++) {
 		struct fi_name *nm = &x->names[i];
 		nm->file = da_fi_find_id(x, nm->id);
-		nm->parent = da_fi_find_id(x, nm->parent_id);
+		/* a directory's names come together: one search for them */
+		if (nm->parent_id != last_parent_id) {
+			last_parent_id = nm->parent_id;
+			last_parent = da_fi_find_id(x, nm->parent_id);
+		}
+		nm->parent = last_parent;
 		if (nm->file != UINT32_MAX)
 			x->names[k++] = *nm;
 	}
 	x->nnames = k;
-	da_sort(x->names, x->nnames, sizeof(*x->names), cmp_name);
+	sort_in_place(x->names, x->nnames, sizeof(*x->names), cmp_name, x);
 	for (size_t i = 0; i < x->nnames; i++) {
 		struct fi_file *f = &x->files[x->names[i].file];
 		if (!f->nnames)
@@ -396,12 +554,11 @@ static void index_reason(struct da_node *n, const char *why)
 void da_fi_publish(struct da_node *n, struct da_fileindex *x,
 		   const char *reason)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	char why[400] = "";
 	if (x) {
-		pthread_mutex_lock(&lock);
+		/* the sorts take their context as an argument: indexes of
+		 * several filesystems may publish at once */
 		int rc = finish(x);
-		pthread_mutex_unlock(&lock);
 		if (rc < 0) {
 			fi_free(x);
 			x = NULL;
