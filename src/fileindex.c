@@ -26,6 +26,7 @@
 #define FI_MAX_DEPTH 4096          /* directories above a file */
 #define FI_WALK 4096               /* runs walked back over an overlap */
 #define FI_ACTIVE 4096             /* overlapping runs checked at once */
+#define FI_TOP 16                  /* runs a top-level search entry */
 
 struct fi_file {
 	uint64_t id;
@@ -40,7 +41,10 @@ struct fi_name {
 	uint64_t id, parent_id;    /* while building */
 	uint32_t file, parent;     /* index numbers, once published */
 	uint32_t at;               /* into text */
-	uint32_t seq;              /* the order names came in */
+	union {
+		uint32_t seq;      /* the order names came in (building) */
+		uint32_t len;      /* the name's length (published) */
+	};
 };
 
 struct da_fileindex {
@@ -56,6 +60,8 @@ struct da_fileindex {
 	size_t nruns, capruns;
 	uint64_t *maxend;          /* max end of runs[0..i] */
 	uint32_t *maxrun;          /* which run reaches it */
+	uint64_t *top;             /* the start of every FI_TOP-th run */
+	size_t ntop;
 	uint32_t *byfile;          /* run numbers by (file, meta, file_off) */
 	uint64_t root_id;
 	uint32_t root;             /* file number, UINT32_MAX if unknown */
@@ -222,8 +228,12 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 typedef int (*fi_cmp)(const void *a, const void *b, const void *ctx);
 
 #define SORT_MAX_SIZE 64           /* the largest element sorted */
+/* inlined into a sort of each table (below), where the element size and
+ * the comparison are constants: several times faster than through
+ * pointers */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 
-static void swap_items(char *a, char *b, size_t size)
+static ALWAYS_INLINE void swap_items(char *a, char *b, size_t size)
 {
 	char t[SORT_MAX_SIZE];
 	memcpy(t, a, size);
@@ -231,8 +241,9 @@ static void swap_items(char *a, char *b, size_t size)
 	memcpy(b, t, size);
 }
 
-static void sift_down(char *v, size_t root, size_t n, size_t size,
-		      fi_cmp cmp, const void *ctx)
+static ALWAYS_INLINE void
+sift_down(char *v, size_t root, size_t n, size_t size, fi_cmp cmp,
+	  const void *ctx)
 {
 	for (;;) {
 		size_t c = 2 * root + 1;
@@ -247,8 +258,8 @@ static void sift_down(char *v, size_t root, size_t n, size_t size,
 	}
 }
 
-static void heap_sort(char *v, size_t n, size_t size, fi_cmp cmp,
-		      const void *ctx)
+static ALWAYS_INLINE void
+heap_sort(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
 {
 	for (size_t i = n / 2; i-- > 0;)
 		sift_down(v, i, n, size, cmp, ctx);
@@ -258,8 +269,8 @@ static void heap_sort(char *v, size_t n, size_t size, fi_cmp cmp,
 	}
 }
 
-static void insertion_sort(char *v, size_t n, size_t size, fi_cmp cmp,
-			   const void *ctx)
+static ALWAYS_INLINE void
+insertion_sort(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
 {
 	char t[SORT_MAX_SIZE];
 	for (size_t i = 1; i < n; i++) {
@@ -275,54 +286,77 @@ static void insertion_sort(char *v, size_t n, size_t size, fi_cmp cmp,
 	}
 }
 
-static void intro_sort(char *v, size_t n, size_t size, fi_cmp cmp,
-		       const void *ctx, int depth)
+static ALWAYS_INLINE void
+intro_sort(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx,
+	   int depth)
 {
+	/* the larger side waits on a stack, the smaller is sorted first:
+	 * at most log2(n) entries */
+	struct {
+		char *v;
+		size_t n;
+		int depth;
+	} stack[64];
+	int sp = 0;
 	char pivot[SORT_MAX_SIZE];
-	while (n > 16) {
-		if (depth-- <= 0) {
-			heap_sort(v, n, size, cmp, ctx);
-			return;
-		}
-		/* the median of the first, middle and last as the pivot */
-		char *a = v, *m = v + n / 2 * size, *z = v + (n - 1) * size;
-		if (cmp(m, a, ctx) < 0)
-			swap_items(m, a, size);
-		if (cmp(z, m, ctx) < 0) {
-			swap_items(z, m, size);
+	for (;;) {
+		while (n > 16) {
+			if (depth-- <= 0) {
+				heap_sort(v, n, size, cmp, ctx);
+				n = 0;
+				break;
+			}
+			/* the median of the first, middle and last */
+			char *a = v, *m = v + n / 2 * size;
+			char *z = v + (n - 1) * size;
 			if (cmp(m, a, ctx) < 0)
 				swap_items(m, a, size);
-		}
-		memcpy(pivot, m, size);
-		/* Hoare's partition: [0, j] <= pivot <= [j+1, n) */
-		size_t i = 0, j = n - 1;
-		for (;;) {
-			while (cmp(v + i * size, pivot, ctx) < 0)
+			if (cmp(z, m, ctx) < 0) {
+				swap_items(z, m, size);
+				if (cmp(m, a, ctx) < 0)
+					swap_items(m, a, size);
+			}
+			memcpy(pivot, m, size);
+			/* Hoare's partition: [0, j] <= pivot <= [j+1, n) */
+			size_t i = 0, j = n - 1;
+			for (;;) {
+				while (cmp(v + i * size, pivot, ctx) < 0)
+					i++;
+				while (cmp(v + j * size, pivot, ctx) > 0)
+					j--;
+				if (i >= j)
+					break;
+				swap_items(v + i * size, v + j * size, size);
 				i++;
-			while (cmp(v + j * size, pivot, ctx) > 0)
 				j--;
-			if (i >= j)
-				break;
-			swap_items(v + i * size, v + j * size, size);
-			i++;
-			j--;
+			}
+			size_t left = j + 1, right = n - left;
+			char *rv = v + left * size;
+			if (left < right) {
+				stack[sp].v = rv;
+				stack[sp].n = right;
+				stack[sp++].depth = depth;
+				n = left;
+			} else {
+				stack[sp].v = v;
+				stack[sp].n = left;
+				stack[sp++].depth = depth;
+				v = rv;
+				n = right;
+			}
 		}
-		/* the smaller side by recursion, the larger by the loop */
-		size_t left = j + 1, right = n - left;
-		if (left < right) {
-			intro_sort(v, left, size, cmp, ctx, depth);
-			v += left * size;
-			n = right;
-		} else {
-			intro_sort(v + left * size, right, size, cmp, ctx, depth);
-			n = left;
-		}
+		insertion_sort(v, n, size, cmp, ctx);
+		if (sp == 0)
+			return;
+		sp--;
+		v = stack[sp].v;
+		n = stack[sp].n;
+		depth = stack[sp].depth;
 	}
-	insertion_sort(v, n, size, cmp, ctx);
 }
 
-static void sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp,
-			  const void *ctx)
+static ALWAYS_INLINE void
+sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
 {
 	if (n < 2)
 		return;
@@ -399,6 +433,26 @@ static int cmp_name(const void *a, const void *b, const void *ctx)
 	if (x->file != y->file)
 		return x->file < y->file ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void sort_runs(struct da_fi_run *v, size_t n)
+{
+	sort_in_place(v, n, sizeof(*v), cmp_run, NULL);
+}
+
+static void sort_byfile(uint32_t *v, size_t n, const struct da_fileindex *x)
+{
+	sort_in_place(v, n, sizeof(*v), cmp_byfile, x);
+}
+
+static void sort_by_id(uint32_t *v, size_t n, const struct da_fileindex *x)
+{
+	sort_in_place(v, n, sizeof(*v), cmp_by_id, x);
+}
+
+static void sort_names(struct fi_name *v, size_t n)
+{
+	sort_in_place(v, n, sizeof(*v), cmp_name, NULL);
 }
 
 uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id)
@@ -512,13 +566,17 @@ static int finish(struct da_fileindex *x)
 	shrink((void **)&x->runs, &x->capruns, x->nruns, sizeof(*x->runs));
 	shrink((void **)&x->files, &x->capfiles, x->nfiles, sizeof(*x->files));
 	shrink((void **)&x->names, &x->capnames, x->nnames, sizeof(*x->names));
-	sort_in_place(x->runs, x->nruns, sizeof(*x->runs), cmp_run, x);
+	sort_runs(x->runs, x->nruns);
 	x->maxend = malloc((x->nruns + 1) * sizeof(*x->maxend));
 	x->maxrun = malloc((x->nruns + 1) * sizeof(*x->maxrun));
 	x->byfile = malloc((x->nruns + 1) * sizeof(*x->byfile));
 	x->by_id = malloc((x->nfiles + 1) * sizeof(*x->by_id));
-	if (!x->maxend || !x->maxrun || !x->byfile || !x->by_id)
+	x->ntop = (x->nruns + FI_TOP - 1) / FI_TOP;
+	x->top = malloc((x->ntop + 1) * sizeof(*x->top));
+	if (!x->maxend || !x->maxrun || !x->byfile || !x->by_id || !x->top)
 		return -1;
+	for (size_t i = 0; i < x->ntop; i++)
+		x->top[i] = x->runs[i * FI_TOP].start;
 	uint64_t m = 0;
 	uint32_t mr = 0;
 	for (size_t i = 0; i < x->nruns; i++) {
@@ -548,12 +606,11 @@ static int finish(struct da_fileindex *x)
 		x->byfile[f->run_first + f->nruns++] = (uint32_t)i;
 	}
 	for (size_t i = 0; i < x->nfiles; i++)
-		sort_in_place(x->byfile + x->files[i].run_first,
-			      x->files[i].nruns, sizeof(*x->byfile),
-			      cmp_byfile, x);
+		sort_byfile(x->byfile + x->files[i].run_first,
+			    x->files[i].nruns, x);
 	for (size_t i = 0; i < x->nfiles; i++)
 		x->by_id[i] = (uint32_t)i;
-	sort_in_place(x->by_id, x->nfiles, sizeof(*x->by_id), cmp_by_id, x);
+	sort_by_id(x->by_id, x->nfiles, x);
 	/* names: ids to file numbers; names of unknown files are dropped */
 	size_t k = 0;
 	uint64_t last_parent_id = UINT64_MAX;
@@ -574,7 +631,9 @@ static int finish(struct da_fileindex *x)
 	}
 	free(d.map);
 	x->nnames = k;
-	sort_in_place(x->names, x->nnames, sizeof(*x->names), cmp_name, x);
+	sort_names(x->names, x->nnames);
+	for (size_t i = 0; i < x->nnames; i++)
+		x->names[i].len = (uint32_t)strlen(x->text + x->names[i].at);
 	for (size_t i = 0; i < x->nnames; i++) {
 		struct fi_file *f = &x->files[x->names[i].file];
 		if (!f->nnames)
@@ -596,6 +655,7 @@ static void fi_free(struct da_fileindex *x)
 	free(x->runs);
 	free(x->maxend);
 	free(x->maxrun);
+	free(x->top);
 	free(x->byfile);
 	free(x);
 }
@@ -717,33 +777,30 @@ int da_fi_path(const struct da_fileindex *x, uint32_t file, uint32_t k,
 	const struct fi_file *f = &x->files[file];
 	if (k >= f->nnames)
 		return -1;
-	/* built from the end: the tail of a deep path is what tells */
-	char *tmp = malloc(cap);
-	if (!tmp)
-		return -1;
+	/* built from the end of out: the tail of a deep path is what
+	 * tells; then moved to its start */
 	size_t pos = cap - 1;
-	tmp[pos] = '\0';
+	out[pos] = '\0';
 	bool cut = false;
 	const struct fi_name *nm = &x->names[f->name_first + k];
 	int depth = 0;
 	for (;;) {
 		if (++depth > FI_MAX_DEPTH || !nm) {
-			free(tmp);
+			out[0] = '\0';
 			return -1;     /* a loop, or an orphan */
 		}
-		const char *s = x->text + nm->at;
-		size_t l = strlen(s);
+		size_t l = nm->len;
 		if (!cut && l + 1 + 4 <= pos) {
 			pos -= l;
-			memcpy(tmp + pos, s, l);
-			tmp[--pos] = '/';
+			memcpy(out + pos, x->text + nm->at, l);
+			out[--pos] = '/';
 		} else {
 			cut = true;
 		}
 		if (nm->parent == x->root)
 			break;
 		if (nm->parent == UINT32_MAX) {
-			free(tmp);
+			out[0] = '\0';
 			return -1;
 		}
 		nm = first_name(x, nm->parent);
@@ -752,17 +809,29 @@ int da_fi_path(const struct da_fileindex *x, uint32_t file, uint32_t k,
 		/* "/…" then the tail that fitted */
 		static const char ell[] = "/\xe2\x80\xa6";
 		pos -= sizeof(ell) - 1;
-		memcpy(tmp + pos, ell, sizeof(ell) - 1);
+		memcpy(out + pos, ell, sizeof(ell) - 1);
 	}
-	memmove(out, tmp + pos, cap - pos);
-	free(tmp);
+	memmove(out, out + pos, cap - pos);
 	return 0;
 }
 
 /* The last run starting at or before off, or -1. */
 static long last_at_or_before(const struct da_fileindex *x, uint64_t off)
 {
-	size_t lo = 0, hi = x->nruns;
+	/* first among every FI_TOP-th run's start (small: in the cache),
+	 * then among the FI_TOP runs it leads to */
+	size_t lo = 0, hi = x->ntop;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->top[mid] <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	hi = lo * FI_TOP < x->nruns ? lo * FI_TOP : x->nruns;
+	lo = (lo - 1) * FI_TOP;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (x->runs[mid].start <= off)
