@@ -288,11 +288,40 @@ static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 	return c->p->overflow ? BLOCK_ABORT : 0;
 }
 
+/* An extent tree that lies wholly in the inode (depth 0: up to four
+ * extents, what most files have), read here: libext2fs's extent handle
+ * costs two allocations an inode.  false when the header is anything
+ * else; libext2fs then walks (or refuses) it. */
+static bool collect_inline_extents(struct collect *c,
+				   const struct ext2_inode *inode)
+{
+	const uint8_t *h = (const uint8_t *)inode->i_block;
+	unsigned entries = le16(h + 2), max = le16(h + 4);
+	if (le16(h) != 0xf30a || le16(h + 6) != 0 || max == 0 || max > 4 ||
+	    entries > max)
+		return false;
+	for (unsigned i = 0; i < entries && !c->p->overflow; i++) {
+		const uint8_t *x = h + 12 + 12 * i;
+		uint32_t len = le16(x + 4), flags = 0;
+		/* past 32768, an unwritten extent of len - 32768 */
+		if (len > 32768) {
+			len -= 32768;
+			flags = DA_RUN_UNWRITTEN;
+		}
+		collect_add(c, (uint64_t)le16(x + 6) << 32 | le32(x + 8), len,
+			    le32(x), PIECE_DATA, flags);
+	}
+	return true;
+}
+
 /* Every block of one inode: data, extent-tree or indirect blocks. */
 static void collect_inode(struct collect *c, ext2_ino_t ino,
 			  struct ext2_inode *inode)
 {
 	ext2_filsys fs = c->p->fs;
+	if ((inode->i_flags & EXT4_EXTENTS_FL) &&
+	    collect_inline_extents(c, inode))
+		return;
 	if (inode->i_flags & EXT4_EXTENTS_FL) {
 		ext2_extent_handle_t h;
 		if (ext2fs_extent_open2(fs, ino, inode, &h))

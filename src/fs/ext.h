@@ -23,14 +23,15 @@ struct run {
 	bool conflict;
 };
 
-/* A group's block bitmap, read when a question needs it. */
+/* A group's block bitmap, read when a question needs it; group g lives
+ * in slot g % EXT_BMAP_SLOTS (at most 256 blocks held, whatever the
+ * filesystem's size; slots are allocated when first used). */
 struct ext_bmap_slot {
 	uint64_t group;
-	uint64_t stamp;            /* last use, for eviction */
 	uint8_t state;             /* 0 empty, 1 read, 2 unreadable */
 	uint8_t *bits;
 };
-#define EXT_BMAP_SLOTS 16
+#define EXT_BMAP_SLOTS 256
 
 struct ext_priv {
 	ext2_filsys fs;
@@ -57,7 +58,6 @@ struct ext_priv {
 	uint64_t *used_before;
 	uint64_t groups_ok;        /* groups that lie wholly on the device */
 	pthread_mutex_t bmap_lock;
-	uint64_t bmap_clock;
 	struct ext_bmap_slot bmap[EXT_BMAP_SLOTS];
 	/* inode tables whose descriptor points outside the filesystem (or
 	 * their group): set aside at scan time, for the index's reason */

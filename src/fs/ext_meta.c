@@ -615,18 +615,10 @@ static void uninit_bitmap(const struct ext_priv *p, uint64_t g, uint8_t *bits)
  * group then counts as used).  Under bmap_lock. */
 static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
 {
-	struct ext_bmap_slot *s = NULL, *old = &p->bmap[0];
-	for (int i = 0; i < EXT_BMAP_SLOTS; i++) {
-		struct ext_bmap_slot *c = &p->bmap[i];
-		if (c->state && c->group == g) {
-			s = c;
-			break;
-		}
-		if (!c->state || (old->state && c->stamp < old->stamp))
-			old = c;
-	}
-	if (!s) {
-		s = old;
+	struct ext_bmap_slot *s = &p->bmap[g % EXT_BMAP_SLOTS];
+	if (s->state && s->group != g)
+		s->state = 0;
+	if (!s->state) {
 		s->group = g;
 		s->state = 2;
 		if (!s->bits)
@@ -646,7 +638,6 @@ static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
 			}
 		}
 	}
-	s->stamp = ++p->bmap_clock;
 	return s->state == 1 ? s->bits : NULL;
 }
 
