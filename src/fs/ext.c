@@ -957,8 +957,11 @@ static int ext_describe_block(struct da_node *n, uint64_t off,
 		}
 		return 0;
 	}
+	/* a file's block has the file's role: the bitmap (maybe a read)
+	 * is asked only of blocks no file claims */
+	if (da_fi_describe(n, off, out) == 1)
+		return 0;
 	out->role = ext_used_test(p, b) ? "used" : "free";
-	da_fi_describe(n, off, out);
 	return 0;
 }
 

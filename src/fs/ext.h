@@ -53,6 +53,11 @@ struct ext_priv {
 	bool model;
 	uint64_t flex;             /* groups a flex group (1 without flex_bg) */
 	uint64_t nflex;
+	/* and each run lies within reach blocks of its flex group's first
+	 * block (mke2fs's layout): a block's candidates are then one or
+	 * two flex groups, not a binary search */
+	bool local;
+	uint64_t reach;
 	/* used blocks, from the descriptors' free counts, every 256
 	 * groups; whole groups after groups_ok are not counted so */
 	uint64_t *used_before;

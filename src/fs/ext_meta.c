@@ -209,6 +209,10 @@ static bool model_holds(struct ext_priv *p)
 	}
 	p->flex = F;
 	p->nflex = (ng + F - 1) / F;
+	uint64_t first = fs->super->s_first_data_block;
+	uint64_t fblocks = F * EXT2_BLOCKS_PER_GROUP(fs->super);
+	p->local = fblocks > 0 && fblocks / F == EXT2_BLOCKS_PER_GROUP(fs->super);
+	p->reach = 0;
 	for (int k = 0; k < NKINDS; k++) {
 		uint64_t sz = item_len(p, k), prev_end = 0;
 		for (uint64_t f = 0; f < p->nflex; f++) {
@@ -218,7 +222,11 @@ static bool model_holds(struct ext_priv *p)
 			    __builtin_add_overflow(start, len, &end) ||
 			    end > p->nblocks)
 				return false;
-			uint64_t g0 = f * F;
+			uint64_t g0 = f * F, base = first + f * fblocks;
+			if (start < base || end - base > 4 * fblocks)
+				p->local = false;
+			else if (end - base > p->reach)
+				p->reach = end - base;
 			for (uint64_t h = 1; h < len / sz; h++)
 				if (item_loc(p, k, g0 + h) != start + h * sz)
 					return false;
@@ -425,6 +433,28 @@ bool ext_meta_at(const struct ext_priv *p, uint64_t b,
 	}
 	if (!p->model)
 		return false;
+	uint64_t first = p->fs->super->s_first_data_block;
+	if (p->local && b >= first) {
+		/* the flex groups whose first block lies within reach
+		 * below b: one, or two where a run spills over */
+		uint64_t fblocks = p->flex * EXT2_BLOCKS_PER_GROUP(p->fs->super);
+		uint64_t rel = b - first;
+		uint64_t hi = rel / fblocks;
+		uint64_t lo = rel >= p->reach ? (rel - p->reach) / fblocks : 0;
+		if (hi >= p->nflex)
+			hi = p->nflex - 1;
+		for (uint64_t f = lo; f <= hi; f++)
+			for (int k = 0; k < NKINDS; k++) {
+				uint64_t s, l;
+				flex_run(p, k, f, &s, &l);
+				if (b < s || b - s >= l)
+					continue;
+				out->role = kind_role[k];
+				out->group = f * p->flex + (b - s) / item_len(p, k);
+				return true;
+			}
+		return false;
+	}
 	for (int k = 0; k < NKINDS; k++) {
 		uint64_t f = flex_at(p, k, b);
 		if (f == UINT64_MAX)
@@ -492,10 +522,15 @@ int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len)
 		snprintf(why, len, "the whole table cannot be made");
 		rc = -1;
 	}
-	uint64_t step = p->nblocks / (1u << 22) + 1;
-	for (uint64_t b = 0; !rc && b < p->nblocks; b += step) {
+	/* the model both ways: near each flex group's start, and by the
+	 * binary search that a layout off mke2fs's would use */
+	struct ext_priv far = *p;
+	far.local = false;
+	uint64_t step = p->nblocks / (1u << 21) + 1;
+	for (uint64_t i = 0; !rc && i < 2 * p->nblocks; i += step) {
+		uint64_t b = i % p->nblocks;
 		struct ext_meta_hit h;
-		bool got = ext_meta_at(p, b, &h);
+		bool got = ext_meta_at(i < p->nblocks ? p : &far, b, &h);
 		const struct run *r = ext_find_run(q.meta, q.nmeta, b, NULL);
 		if (got != (r != NULL) ||
 		    (got && (strcmp(h.role, r->role) || h.ino != r->ino))) {
