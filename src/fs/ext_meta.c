@@ -489,10 +489,21 @@ uint64_t ext_meta_count(const struct ext_priv *p, uint64_t b0, uint64_t b1)
 	uint64_t sum = table_below(p, b1) - table_below(p, b0);
 	if (!p->model)
 		return sum;
+	/* the first flex group whose runs may reach into [b0, b1) */
+	uint64_t local_first = 0;
+	uint64_t first = p->fs->super->s_first_data_block;
+	if (p->local && b0 >= first) {
+		uint64_t fblocks = p->flex * EXT2_BLOCKS_PER_GROUP(p->fs->super);
+		uint64_t rel = b0 - first;
+		local_first = rel >= p->reach ? (rel - p->reach) / fblocks : 0;
+	}
 	for (int k = 0; k < NKINDS; k++) {
-		uint64_t f = flex_at(p, k, b0);
-		if (f == UINT64_MAX)
-			f = 0;
+		uint64_t f = local_first;
+		if (!p->local) {
+			f = flex_at(p, k, b0);
+			if (f == UINT64_MAX)
+				f = 0;
+		}
 		for (; f < p->nflex; f++) {
 			uint64_t s, l;
 			flex_run(p, k, f, &s, &l);
@@ -530,7 +541,8 @@ int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len)
 	for (uint64_t i = 0; !rc && i < 2 * p->nblocks; i += step) {
 		uint64_t b = i % p->nblocks;
 		struct ext_meta_hit h;
-		bool got = ext_meta_at(i < p->nblocks ? p : &far, b, &h);
+		const struct ext_priv *m = i < p->nblocks ? p : &far;
+		bool got = ext_meta_at(m, b, &h);
 		const struct run *r = ext_find_run(q.meta, q.nmeta, b, NULL);
 		if (got != (r != NULL) ||
 		    (got && (strcmp(h.role, r->role) || h.ino != r->ino))) {
@@ -538,13 +550,13 @@ int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len)
 				 (unsigned long long)b, got ? h.role : "none",
 				 r ? r->role : "none");
 			rc = -1;
-		} else if (ext_meta_count(p, 0, b) != table_below(&q, b) ||
-			   ext_meta_count(p, b, p->nblocks) !=
+		} else if (ext_meta_count(m, 0, b) != table_below(&q, b) ||
+			   ext_meta_count(m, b, p->nblocks) !=
 				   table_below(&q, p->nblocks) -
 					   table_below(&q, b)) {
 			snprintf(why, len, "metadata below block %llu: %llu, "
 				 "the table says %llu", (unsigned long long)b,
-				 (unsigned long long)ext_meta_count(p, 0, b),
+				 (unsigned long long)ext_meta_count(m, 0, b),
 				 (unsigned long long)table_below(&q, b));
 			rc = -1;
 		}
@@ -676,6 +688,15 @@ static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
 	return s->state == 1 ? s->bits : NULL;
 }
 
+/* Without -mpopcnt, __builtin_popcountll is a library call. */
+static inline uint64_t popcount64(uint64_t w)
+{
+	w -= (w >> 1) & 0x5555555555555555ull;
+	w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
+	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (w * 0x0101010101010101ull) >> 56;
+}
+
 /* Used blocks in [a, e) of group g (both inside it). */
 static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 			   uint64_t e)
@@ -698,8 +719,7 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 		for (; i + 64 <= end; i += 64) {
 			uint64_t w;
 			memcpy(&w, bits + i / 8, 8);
-			used += (uint64_t)__builtin_popcountll(le64(
-				(const uint8_t *)&w));
+			used += popcount64(le64((const uint8_t *)&w));
 		}
 		for (; i < end; i++)
 			used += bits[i / 8] >> (i % 8) & 1;
