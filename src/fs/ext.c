@@ -550,7 +550,8 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 
 	bool placed = check_groups(p, n);
 	ext_meta_build(p, n, placed && fits);
-	drop_bad_itables(p);
+	if (!placed)
+		drop_bad_itables(p);
 	if (ext_used_init(p) < 0)
 		da_warn(n, "no memory for the used-block counts");
 	if (p->overflow)
@@ -696,19 +697,29 @@ static int ext_build_index(struct da_node *n, da_error *err)
 	 * has nothing to read in (uninitialised, no table) by itself, and
 	 * going to each of those again would cost groups squared */
 	dgrp_t next = 0;
+	/* no inode or extent-block checksums: a quarter of the walk, and
+	 * what a damaged inode claims shows as a conflict */
+	int fs_flags = fs->flags;
+	fs->flags |= EXT2_FLAG_IGNORE_CSUM_ERRORS;
 	for (dgrp_t g = 0; g < fs->group_desc_count && !p->overflow; g++) {
 		if (g < next || !ext2fs_inode_table_loc(fs, g))
 			continue;          /* empty, missing, or set aside */
+		/* the inodes in use are the first ipg - itable_unused (as
+		 * libext2fs's lazy scan reads): stop there, so that the scan
+		 * never walks on through the empty groups by itself */
+		uint32_t want = ipg;
+		if (ext2fs_has_group_desc_csum(fs)) {
+			uint32_t unused = ext2fs_bg_itable_unused(fs, g);
+			if (ext2fs_bg_flags_test(fs, g, EXT2_BG_INODE_UNINIT) ||
+			    unused >= ipg)
+				continue;
+			want = ipg - unused;
+		}
 		e = ext2fs_inode_scan_goto_blockgroup(scan, g);
-		for (uint32_t k = 0; !e && k < ipg; k++) {
+		for (uint32_t k = 0; !e && k < want; k++) {
 			ext2_ino_t ino;
 			struct ext2_inode inode;
-			/* no inode checksums: a quarter of the walk, and
-			 * what a bad inode claims shows as a conflict */
-			int flags = fs->flags;
-			fs->flags |= EXT2_FLAG_IGNORE_CSUM_ERRORS;
 			e = ext2fs_get_next_inode(scan, &ino, &inode);
-			fs->flags = flags;
 			if (e == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE) {
 				e = 0;
 				continue;
@@ -763,6 +774,7 @@ static int ext_build_index(struct da_node *n, da_error *err)
 				 "group %u: %s", (unsigned)g,
 				 error_message(e));
 	}
+	fs->flags = fs_flags;
 	ext2fs_close_inode_scan(scan);
 
 	/* the reserved inodes that own blocks (the journal, the resize
@@ -890,7 +902,7 @@ static void ext_governs(const struct da_node *n, struct ext_priv *p,
 			blk_t used = 0;
 			ext2fs_super_and_bgd_loc2(fs, g, &super, &old_desc,
 						  &new_desc, &used);
-			if (g == 0)
+			if (g == 0 && !super)
 				super = fs->super->s_first_data_block;
 			if (!strcmp(role, "superblock") && super == b) {
 				snprintf(buf, len, g ? "the backup superblock in "
@@ -969,7 +981,7 @@ static int ext_usage(struct da_node *n, uint64_t off, uint64_t len,
 		     struct da_usage *out)
 {
 	struct ext_priv *p = n->priv;
-	if (!p || !p->bs || !p->used_before || len == 0)
+	if (!p || !p->bs || !p->used_ready || len == 0)
 		return -1;
 	uint64_t b0 = off / p->bs, b1 = (off + len + p->bs - 1) / p->bs;
 	if (b1 > p->nblocks)

@@ -59,7 +59,9 @@ struct ext_priv {
 	bool local;
 	uint64_t reach;
 	/* used blocks, from the descriptors' free counts, every 256
-	 * groups; whole groups after groups_ok are not counted so */
+	 * groups (made when first asked, under bmap_lock); whole groups
+	 * after groups_ok are not counted so */
+	bool used_ready;
 	uint64_t *used_before;
 	uint64_t groups_ok;        /* groups that lie wholly on the device */
 	pthread_mutex_t bmap_lock;

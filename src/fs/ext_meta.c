@@ -114,8 +114,10 @@ static void group_sbgd(const struct ext_priv *p, uint64_t g, struct sbgd *s)
 	s->n = 0;
 	ext2fs_super_and_bgd_loc2(fs, (dgrp_t)g, &super, &old_desc, &new_desc,
 				  &used);
+	/* group 0's is at byte 1024: libext2fs says block 1 for 1 KiB
+	 * blocks even with bigalloc, where the group starts at block 0 */
 	if (g == 0 || super)
-		sbgd_add(s, g == 0 ? fs->super->s_first_data_block : super, 1,
+		sbgd_add(s, super ? super : fs->super->s_first_data_block, 1,
 			 "superblock", 0);
 	if (old_desc) {
 		sbgd_add(s, old_desc, fs->desc_blocks, "group_descriptors", 0);
@@ -594,22 +596,36 @@ int ext_used_init(struct ext_priv *p)
 	uint64_t ng = ngroups(p);
 	pthread_mutex_init(&p->bmap_lock, NULL);
 	/* groups wholly on the device (a short image cuts the last ones) */
-	uint64_t ok = 0;
-	while (ok < ng && group_end(p, ok) <= p->nblocks)
-		ok++;
-	p->groups_ok = ok;
-	p->used_before = malloc((ok / USED_STEP + 1) * sizeof(uint64_t));
-	if (!p->used_before)
-		return -1;
-	uint64_t sum = 0;
-	for (uint64_t g = 0; g < ok; g++) {
-		if (g % USED_STEP == 0)
-			p->used_before[g / USED_STEP] = sum;
-		sum += used_by_desc(p, g);
+	uint64_t ok = ng;
+	if (p->nblocks < ext2fs_blocks_count(p->fs->super)) {
+		ok = 0;
+		while (ok < ng && group_end(p, ok) <= p->nblocks)
+			ok++;
 	}
-	if (ok % USED_STEP == 0)
-		p->used_before[ok / USED_STEP] = sum;
+	p->groups_ok = ok;
+	p->used_ready = true;
 	return 0;
+}
+
+/* The sums of used_by_desc every USED_STEP groups, made on first use:
+ * --list never needs them.  NULL without memory. */
+static const uint64_t *used_prefix(struct ext_priv *p)
+{
+	pthread_mutex_lock(&p->bmap_lock);
+	uint64_t ok = p->groups_ok;
+	if (!p->used_before &&
+	    (p->used_before = malloc((ok / USED_STEP + 1) * sizeof(uint64_t)))) {
+		uint64_t sum = 0;
+		for (uint64_t g = 0; g < ok; g++) {
+			if (g % USED_STEP == 0)
+				p->used_before[g / USED_STEP] = sum;
+			sum += used_by_desc(p, g);
+		}
+		if (ok % USED_STEP == 0)
+			p->used_before[ok / USED_STEP] = sum;
+	}
+	pthread_mutex_unlock(&p->bmap_lock);
+	return p->used_before;
 }
 
 void ext_used_free(struct ext_priv *p)
@@ -755,12 +771,15 @@ uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
 		if (b0 == gs && g < p->groups_ok && ge <= b1) {
 			/* whole groups: by the descriptors */
 			uint64_t h = g;
+			const uint64_t *pre = NULL;
+			if (b1 - b0 > (uint64_t)USED_STEP * bpg)
+				pre = used_prefix(p);
 			while (h < p->groups_ok && group_end(p, h) <= b1) {
-				if (h % USED_STEP == 0 &&
+				if (pre && h % USED_STEP == 0 &&
 				    h + USED_STEP <= p->groups_ok &&
 				    group_end(p, h + USED_STEP - 1) <= b1) {
-					used += p->used_before[h / USED_STEP + 1] -
-						p->used_before[h / USED_STEP];
+					used += pre[h / USED_STEP + 1] -
+						pre[h / USED_STEP];
 					h += USED_STEP;
 				} else {
 					used += used_by_desc(p, h++);
