@@ -355,6 +355,53 @@ intro_sort(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx,
 	}
 }
 
+/* A table in order but for a few items out of place (the runs of
+ * extent-tree blocks among a file's data): those are set aside (at most
+ * an eighth of the table), sorted, and merged back from the end.  false
+ * when there are too many, the table then unchanged as a set. */
+static ALWAYS_INLINE bool
+sort_nearly(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
+{
+	size_t cap = n / 8, w = 0, k = 0;
+	char *aside = cap ? malloc(cap * size) : NULL;
+	if (!aside)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char *cur = v + i * size;
+		/* below what is kept, or a spike above a next item that
+		 * continues what is kept */
+		bool out = (w && cmp(v + (w - 1) * size, cur, ctx) > 0) ||
+			   (i + 1 < n && cmp(cur, cur + size, ctx) > 0 &&
+			    (!w || cmp(v + (w - 1) * size, cur + size, ctx) <= 0));
+		if (!out) {
+			if (w != i)
+				memcpy(v + w * size, cur, size);
+			w++;
+			continue;
+		}
+		if (k == cap) {
+			/* too many: put them back (w + k == i) and give up */
+			memcpy(v + w * size, aside, k * size);
+			free(aside);
+			return false;
+		}
+		memcpy(aside + k++ * size, cur, size);
+	}
+	intro_sort(aside, k, size, cmp, ctx, 64);
+	/* merge from the end: the gap is at the end of v */
+	size_t a = w, b = k, o = n;
+	while (b > 0) {
+		if (a > 0 && cmp(v + (a - 1) * size, aside + (b - 1) * size,
+				 ctx) > 0) {
+			memcpy(v + --o * size, v + --a * size, size);
+		} else {
+			memcpy(v + --o * size, aside + --b * size, size);
+		}
+	}
+	free(aside);
+	return true;
+}
+
 static ALWAYS_INLINE void
 sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
 {
@@ -371,7 +418,8 @@ sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
 	if (i == n)
 		return;
 	if (n - i > 16) {
-		intro_sort(v, n, size, cmp, ctx, depth);
+		if (!sort_nearly(v, n, size, cmp, ctx))
+			intro_sort(v, n, size, cmp, ctx, depth);
 		return;
 	}
 	/* in order but for a few added last (ext's reserved inodes): each
@@ -601,10 +649,16 @@ static int finish(struct da_fileindex *x)
 		at += x->files[i].nruns;
 		x->files[i].nruns = 0;
 	}
-	for (size_t i = 0; i < x->nruns; i++) {
-		struct fi_file *f = &x->files[x->runs[i].file];
-		x->byfile[f->run_first + f->nruns++] = (uint32_t)i;
-	}
+	/* data runs first, then metadata, each in disk order: a file laid
+	 * out in order is then in file order already */
+	for (int meta = 0; meta < 2; meta++)
+		for (size_t i = 0; i < x->nruns; i++) {
+			const struct da_fi_run *r = &x->runs[i];
+			if (!(r->flags & DA_RUN_META) != !meta)
+				continue;
+			struct fi_file *f = &x->files[r->file];
+			x->byfile[f->run_first + f->nruns++] = (uint32_t)i;
+		}
 	for (size_t i = 0; i < x->nfiles; i++)
 		sort_byfile(x->byfile + x->files[i].run_first,
 			    x->files[i].nruns, x);

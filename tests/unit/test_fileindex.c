@@ -370,6 +370,63 @@ static void test_against_naive(void **state)
 	node_free(n);
 }
 
+/* Runs that come almost in disk order (a file's data, with its tree
+ * blocks far away now and then, and a few that come early): the sort
+ * that sets the few aside must give the same answers as any. */
+static void test_nearly_sorted(void **state)
+{
+	(void)state;
+	enum { RUNS = 20000 };
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	assert_int_equal(da_fi_add_file(x, 12, DA_FILE_REGULAR, 0, 0), 0);
+	assert_int_equal(da_fi_add_file(x, 13, DA_FILE_REGULAR, 0, 0), 1);
+	uint64_t tree = 0;
+	for (uint64_t i = 0; i < RUNS; i++) {
+		/* data at 2i (gaps keep runs apart), file offset i */
+		assert_int_equal(da_fi_add_run(x, 0, 2 * i * B, B, i * B,
+					       DA_ROLE_FILE_DATA, 0), 0);
+		if (i % 97 == 0)   /* a tree block past all the data */
+			assert_int_equal(da_fi_add_run(x, 0,
+						       (3 * RUNS + tree++) * 2 * B,
+						       B, 0, DA_ROLE_EXTENT_TREE,
+						       DA_RUN_META), 0);
+		if (i % 1001 == 500)   /* another file's block, early */
+			assert_int_equal(da_fi_add_run(x, 1, (2 * i - 601) * B,
+						       B, i * B,
+						       DA_ROLE_FILE_DATA, 0), 0);
+	}
+	da_fi_publish(n, x, NULL);
+	x = (struct da_fileindex *)da_fi_get(n);
+	struct da_fi_run r[2];
+	for (uint64_t i = 0; i < RUNS; i++) {
+		assert_int_equal(da_fi_at(x, 2 * i * B + 1, r, 2), 1);
+		assert_int_equal(r[0].file, 0);
+		assert_int_equal(r[0].file_off, i * B);
+		assert_int_equal(da_fi_at(x, (2 * i + 1) * B, r, 2),
+				 i % 1001 == 199 ? 1 : 0);
+	}
+	for (uint64_t t = 0; t < tree; t++) {
+		assert_int_equal(da_fi_at(x, (3 * RUNS + t) * 2 * B, r, 2), 1);
+		assert_true(r[0].flags & DA_RUN_META);
+	}
+	/* file order: data by offset, then the tree blocks by place */
+	struct da_fi_run prev, cur;
+	struct da_fi_file info;
+	assert_int_equal(da_fi_file(x, 0, &info), 0);
+	assert_int_equal(info.nruns, RUNS + tree);
+	for (uint32_t k = 0; k < info.nruns; k++) {
+		assert_int_equal(da_fi_file_run(x, 0, k, &cur), 0);
+		if (k < RUNS)
+			assert_int_equal(cur.file_off, (uint64_t)k * B);
+		else
+			assert_true((cur.flags & DA_RUN_META) &&
+				    (k == RUNS || cur.start > prev.start));
+		prev = cur;
+	}
+	node_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_publish_rules),
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_against_naive),
+		cmocka_unit_test(test_nearly_sorted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
