@@ -4,7 +4,8 @@
  * which run reaches that far), so that the runs holding a byte are found
  * with one binary search and, where runs overlap, a short walk back; a
  * second order of the runs by file; files sorted by id; names sorted by
- * file.  About 40 bytes a run.
+ * file.  48 bytes a run (32 for the run, 16 for the prefix maximum and
+ * the order by file), sorted in place.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fnmatch.h>
@@ -25,6 +26,7 @@
 #define FI_MAX_DEPTH 4096          /* directories above a file */
 #define FI_WALK 4096               /* runs walked back over an overlap */
 #define FI_ACTIVE 4096             /* overlapping runs checked at once */
+#define FI_TOP 16                  /* runs a top-level search entry */
 
 struct fi_file {
 	uint64_t id;
@@ -39,7 +41,10 @@ struct fi_name {
 	uint64_t id, parent_id;    /* while building */
 	uint32_t file, parent;     /* index numbers, once published */
 	uint32_t at;               /* into text */
-	uint32_t seq;              /* the order names came in */
+	union {
+		uint32_t seq;      /* the order names came in (building) */
+		uint32_t len;      /* the name's length (published) */
+	};
 };
 
 struct da_fileindex {
@@ -55,6 +60,8 @@ struct da_fileindex {
 	size_t nruns, capruns;
 	uint64_t *maxend;          /* max end of runs[0..i] */
 	uint32_t *maxrun;          /* which run reaches it */
+	uint64_t *top;             /* the start of every FI_TOP-th run */
+	size_t ntop;
 	uint32_t *byfile;          /* run numbers by (file, meta, file_off) */
 	uint64_t root_id;
 	uint32_t root;             /* file number, UINT32_MAX if unknown */
@@ -212,20 +219,243 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 
 /* ---- publishing ------------------------------------------------------ */
 
-static int cmp_run(const void *a, const void *b)
+/* ---- sorting in place ---------------------------------------------- */
+
+/* An introsort of our own: quicksort with a median of three, heapsort
+ * past a depth of 2 log n, insertion sort for short ranges.  In place
+ * (glibc's qsort copies the whole table first: as much memory again as
+ * the runs), and with a context argument, which C11's qsort lacks. */
+typedef int (*fi_cmp)(const void *a, const void *b, const void *ctx);
+
+#define SORT_MAX_SIZE 64           /* the largest element sorted */
+/* inlined into a sort of each table (below), where the element size and
+ * the comparison are constants: several times faster than through
+ * pointers */
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+static ALWAYS_INLINE void swap_items(char *a, char *b, size_t size)
 {
+	char t[SORT_MAX_SIZE];
+	memcpy(t, a, size);
+	memcpy(a, b, size);
+	memcpy(b, t, size);
+}
+
+static ALWAYS_INLINE void
+sift_down(char *v, size_t root, size_t n, size_t size, fi_cmp cmp,
+	  const void *ctx)
+{
+	for (;;) {
+		size_t c = 2 * root + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && cmp(v + c * size, v + (c + 1) * size, ctx) < 0)
+			c++;
+		if (cmp(v + root * size, v + c * size, ctx) >= 0)
+			return;
+		swap_items(v + root * size, v + c * size, size);
+		root = c;
+	}
+}
+
+static ALWAYS_INLINE void
+heap_sort(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(v, i, n, size, cmp, ctx);
+	for (size_t end = n; end-- > 1;) {
+		swap_items(v, v + end * size, size);
+		sift_down(v, 0, end, size, cmp, ctx);
+	}
+}
+
+static ALWAYS_INLINE void
+insertion_sort(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
+{
+	char t[SORT_MAX_SIZE];
+	for (size_t i = 1; i < n; i++) {
+		if (cmp(v + (i - 1) * size, v + i * size, ctx) <= 0)
+			continue;
+		memcpy(t, v + i * size, size);
+		size_t j = i;
+		while (j > 0 && cmp(v + (j - 1) * size, t, ctx) > 0) {
+			memcpy(v + j * size, v + (j - 1) * size, size);
+			j--;
+		}
+		memcpy(v + j * size, t, size);
+	}
+}
+
+static ALWAYS_INLINE void
+intro_sort(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx,
+	   int depth)
+{
+	/* the larger side waits on a stack, the smaller is sorted first:
+	 * at most log2(n) entries */
+	struct {
+		char *v;
+		size_t n;
+		int depth;
+	} stack[64];
+	int sp = 0;
+	char pivot[SORT_MAX_SIZE];
+	for (;;) {
+		while (n > 16) {
+			if (depth-- <= 0) {
+				heap_sort(v, n, size, cmp, ctx);
+				n = 0;
+				break;
+			}
+			/* the median of the first, middle and last */
+			char *a = v, *m = v + n / 2 * size;
+			char *z = v + (n - 1) * size;
+			if (cmp(m, a, ctx) < 0)
+				swap_items(m, a, size);
+			if (cmp(z, m, ctx) < 0) {
+				swap_items(z, m, size);
+				if (cmp(m, a, ctx) < 0)
+					swap_items(m, a, size);
+			}
+			memcpy(pivot, m, size);
+			/* Hoare's partition: [0, j] <= pivot <= [j+1, n) */
+			size_t i = 0, j = n - 1;
+			for (;;) {
+				while (cmp(v + i * size, pivot, ctx) < 0)
+					i++;
+				while (cmp(v + j * size, pivot, ctx) > 0)
+					j--;
+				if (i >= j)
+					break;
+				swap_items(v + i * size, v + j * size, size);
+				i++;
+				j--;
+			}
+			size_t left = j + 1, right = n - left;
+			char *rv = v + left * size;
+			if (left < right) {
+				stack[sp].v = rv;
+				stack[sp].n = right;
+				stack[sp++].depth = depth;
+				n = left;
+			} else {
+				stack[sp].v = v;
+				stack[sp].n = left;
+				stack[sp++].depth = depth;
+				v = rv;
+				n = right;
+			}
+		}
+		insertion_sort(v, n, size, cmp, ctx);
+		if (sp == 0)
+			return;
+		sp--;
+		v = stack[sp].v;
+		n = stack[sp].n;
+		depth = stack[sp].depth;
+	}
+}
+
+/* A table in order but for a few items out of place (the runs of
+ * extent-tree blocks among a file's data): those are set aside (at most
+ * an eighth of the table), sorted, and merged back from the end.  false
+ * when there are too many, the table then unchanged as a set. */
+static ALWAYS_INLINE bool
+sort_nearly(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
+{
+	size_t cap = n / 8, w = 0, k = 0;
+	char *aside = cap ? malloc(cap * size) : NULL;
+	if (!aside)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char *cur = v + i * size;
+		/* below what is kept, or a spike above a next item that
+		 * continues what is kept */
+		bool out = (w && cmp(v + (w - 1) * size, cur, ctx) > 0) ||
+			   (i + 1 < n && cmp(cur, cur + size, ctx) > 0 &&
+			    (!w || cmp(v + (w - 1) * size, cur + size, ctx) <= 0));
+		if (!out) {
+			if (w != i)
+				memcpy(v + w * size, cur, size);
+			w++;
+			continue;
+		}
+		if (k == cap) {
+			/* too many: put them back (w + k == i) and give up */
+			memcpy(v + w * size, aside, k * size);
+			free(aside);
+			return false;
+		}
+		memcpy(aside + k++ * size, cur, size);
+	}
+	intro_sort(aside, k, size, cmp, ctx, 64);
+	/* merge from the end: the gap is at the end of v */
+	size_t a = w, b = k, o = n;
+	while (b > 0) {
+		if (a > 0 && cmp(v + (a - 1) * size, aside + (b - 1) * size,
+				 ctx) > 0) {
+			memcpy(v + --o * size, v + --a * size, size);
+		} else {
+			memcpy(v + --o * size, aside + --b * size, size);
+		}
+	}
+	free(aside);
+	return true;
+}
+
+static ALWAYS_INLINE void
+sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
+{
+	if (n < 2)
+		return;
+	int depth = 0;
+	for (size_t k = n; k; k >>= 1)
+		depth += 2;
+	/* already in order (runs often come so): one pass */
+	char *c = v;
+	size_t i = 1;
+	while (i < n && cmp(c + (i - 1) * size, c + i * size, ctx) <= 0)
+		i++;
+	if (i == n)
+		return;
+	if (n - i > 16) {
+		if (!sort_nearly(v, n, size, cmp, ctx))
+			intro_sort(v, n, size, cmp, ctx, depth);
+		return;
+	}
+	/* in order but for a few added last (ext's reserved inodes): each
+	 * goes where a binary search puts it */
+	char t[SORT_MAX_SIZE];
+	for (; i < n; i++) {
+		size_t lo = 0, hi = i;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (cmp(c + mid * size, c + i * size, ctx) <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == i)
+			continue;
+		memcpy(t, c + i * size, size);
+		memmove(c + (lo + 1) * size, c + lo * size, (i - lo) * size);
+		memcpy(c + lo * size, t, size);
+	}
+}
+
+static int cmp_run(const void *a, const void *b, const void *ctx)
+{
+	(void)ctx;
 	const struct da_fi_run *x = a, *y = b;
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
 	return x->file < y->file ? -1 : x->file > y->file;
 }
 
-static const struct da_fileindex *sort_ctx;
-
-static int cmp_byfile(const void *a, const void *b)
+static int cmp_byfile(const void *a, const void *b, const void *ctx)
 {
-	const struct da_fi_run *x = &sort_ctx->runs[*(const uint32_t *)a];
-	const struct da_fi_run *y = &sort_ctx->runs[*(const uint32_t *)b];
+	const struct da_fileindex *fi = ctx;
+	const struct da_fi_run *x = &fi->runs[*(const uint32_t *)a];
+	const struct da_fi_run *y = &fi->runs[*(const uint32_t *)b];
 	if (x->file != y->file)
 		return x->file < y->file ? -1 : 1;
 	int mx = !!(x->flags & DA_RUN_META), my = !!(y->flags & DA_RUN_META);
@@ -236,19 +466,41 @@ static int cmp_byfile(const void *a, const void *b)
 	return kx < ky ? -1 : kx > ky;
 }
 
-static int cmp_by_id(const void *a, const void *b)
+static int cmp_by_id(const void *a, const void *b, const void *ctx)
 {
-	const struct fi_file *x = &sort_ctx->files[*(const uint32_t *)a];
-	const struct fi_file *y = &sort_ctx->files[*(const uint32_t *)b];
+	const struct da_fileindex *fi = ctx;
+	const struct fi_file *x = &fi->files[*(const uint32_t *)a];
+	const struct fi_file *y = &fi->files[*(const uint32_t *)b];
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int cmp_name(const void *a, const void *b)
+static int cmp_name(const void *a, const void *b, const void *ctx)
 {
+	(void)ctx;
 	const struct fi_name *x = a, *y = b;
 	if (x->file != y->file)
 		return x->file < y->file ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void sort_runs(struct da_fi_run *v, size_t n)
+{
+	sort_in_place(v, n, sizeof(*v), cmp_run, NULL);
+}
+
+static void sort_byfile(uint32_t *v, size_t n, const struct da_fileindex *x)
+{
+	sort_in_place(v, n, sizeof(*v), cmp_byfile, x);
+}
+
+static void sort_by_id(uint32_t *v, size_t n, const struct da_fileindex *x)
+{
+	sort_in_place(v, n, sizeof(*v), cmp_by_id, x);
+}
+
+static void sort_names(struct fi_name *v, size_t n)
+{
+	sort_in_place(v, n, sizeof(*v), cmp_name, NULL);
 }
 
 uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id)
@@ -307,15 +559,72 @@ static void find_overlaps(struct da_fileindex *x)
 			   "past those are not all found", FI_ACTIVE);
 }
 
+/* Ids to file numbers while names are resolved: a direct table when the
+ * ids are dense (inode numbers), else the binary search. */
+struct dense {
+	uint32_t *map;
+	uint64_t lo, n;
+};
+
+static void dense_make(const struct da_fileindex *x, struct dense *d)
+{
+	d->map = NULL;
+	if (x->nfiles < 1024 || x->nnames < 1024)
+		return;
+	d->lo = x->files[x->by_id[0]].id;
+	uint64_t span = x->files[x->by_id[x->nfiles - 1]].id - d->lo + 1;
+	if (span == 0 || span / 4 > x->nfiles)
+		return;
+	d->n = span;
+	d->map = malloc(span * sizeof(*d->map));
+	if (!d->map)
+		return;
+	memset(d->map, 0xff, span * sizeof(*d->map));
+	/* a repeated id answers as the search would: the first by id */
+	for (size_t i = x->nfiles; i-- > 0;) {
+		const struct fi_file *f = &x->files[x->by_id[i]];
+		d->map[f->id - d->lo] = x->by_id[i];
+	}
+}
+
+static uint32_t dense_find(const struct da_fileindex *x,
+			   const struct dense *d, uint64_t id)
+{
+	if (!d->map)
+		return da_fi_find_id(x, id);
+	return id >= d->lo && id - d->lo < d->n ? d->map[id - d->lo]
+						: UINT32_MAX;
+}
+
+/* Give back what growing left over (before the next arrays are made, so
+ * that the peak is the table, not twice it). */
+static void shrink(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n == 0 || n >= *cap)
+		return;
+	void *p = realloc(*v, n * size);
+	if (p) {
+		*v = p;
+		*cap = n;
+	}
+}
+
 static int finish(struct da_fileindex *x)
 {
-	da_sort(x->runs, x->nruns, sizeof(*x->runs), cmp_run);
+	shrink((void **)&x->runs, &x->capruns, x->nruns, sizeof(*x->runs));
+	shrink((void **)&x->files, &x->capfiles, x->nfiles, sizeof(*x->files));
+	shrink((void **)&x->names, &x->capnames, x->nnames, sizeof(*x->names));
+	sort_runs(x->runs, x->nruns);
 	x->maxend = malloc((x->nruns + 1) * sizeof(*x->maxend));
 	x->maxrun = malloc((x->nruns + 1) * sizeof(*x->maxrun));
 	x->byfile = malloc((x->nruns + 1) * sizeof(*x->byfile));
 	x->by_id = malloc((x->nfiles + 1) * sizeof(*x->by_id));
-	if (!x->maxend || !x->maxrun || !x->byfile || !x->by_id)
+	x->ntop = (x->nruns + FI_TOP - 1) / FI_TOP;
+	x->top = malloc((x->ntop + 1) * sizeof(*x->top));
+	if (!x->maxend || !x->maxrun || !x->byfile || !x->by_id || !x->top)
 		return -1;
+	for (size_t i = 0; i < x->ntop; i++)
+		x->top[i] = x->runs[i * FI_TOP].start;
 	uint64_t m = 0;
 	uint32_t mr = 0;
 	for (size_t i = 0; i < x->nruns; i++) {
@@ -326,34 +635,59 @@ static int finish(struct da_fileindex *x)
 		}
 		x->maxend[i] = m;
 		x->maxrun[i] = mr;
-		x->byfile[i] = (uint32_t)i;
 	}
 	find_overlaps(x);
-	/* qsort has no context argument in C11: publishing is serialised
-	 * by the lock in da_fi_publish */
-	sort_ctx = x;
-	da_sort(x->byfile, x->nruns, sizeof(*x->byfile), cmp_byfile);
+	/* the runs by file: a counting sort on the file (each file's runs
+	 * then in disk order), then each file's own few by file offset */
+	for (size_t i = 0; i < x->nfiles; i++)
+		x->files[i].nruns = 0;
+	for (size_t i = 0; i < x->nruns; i++)
+		x->files[x->runs[i].file].nruns++;
+	uint32_t at = 0;
+	for (size_t i = 0; i < x->nfiles; i++) {
+		x->files[i].run_first = at;
+		at += x->files[i].nruns;
+		x->files[i].nruns = 0;
+	}
+	/* data runs first, then metadata, each in disk order: a file laid
+	 * out in order is then in file order already */
+	for (int meta = 0; meta < 2; meta++)
+		for (size_t i = 0; i < x->nruns; i++) {
+			const struct da_fi_run *r = &x->runs[i];
+			if (!(r->flags & DA_RUN_META) != !meta)
+				continue;
+			struct fi_file *f = &x->files[r->file];
+			x->byfile[f->run_first + f->nruns++] = (uint32_t)i;
+		}
+	for (size_t i = 0; i < x->nfiles; i++)
+		sort_byfile(x->byfile + x->files[i].run_first,
+			    x->files[i].nruns, x);
 	for (size_t i = 0; i < x->nfiles; i++)
 		x->by_id[i] = (uint32_t)i;
-	da_sort(x->by_id, x->nfiles, sizeof(*x->by_id), cmp_by_id);
-	sort_ctx = NULL;
-	for (size_t i = 0; i < x->nruns; i++) {
-		struct fi_file *f = &x->files[x->runs[x->byfile[i]].file];
-		if (!f->nruns)
-			f->run_first = (uint32_t)i;
-		f->nruns++;
-	}
+	sort_by_id(x->by_id, x->nfiles, x);
 	/* names: ids to file numbers; names of unknown files are dropped */
 	size_t k = 0;
+	uint64_t last_parent_id = UINT64_MAX;
+	uint32_t last_parent = UINT32_MAX;
+	struct dense d;
+	dense_make(x, &d);
 	for (size_t i = 0; i < x->nnames; i++) {
 		struct fi_name *nm = &x->names[i];
-		nm->file = da_fi_find_id(x, nm->id);
-		nm->parent = da_fi_find_id(x, nm->parent_id);
+		nm->file = dense_find(x, &d, nm->id);
+		/* a directory's names come together: one search for them */
+		if (nm->parent_id != last_parent_id) {
+			last_parent_id = nm->parent_id;
+			last_parent = dense_find(x, &d, nm->parent_id);
+		}
+		nm->parent = last_parent;
 		if (nm->file != UINT32_MAX)
 			x->names[k++] = *nm;
 	}
+	free(d.map);
 	x->nnames = k;
-	da_sort(x->names, x->nnames, sizeof(*x->names), cmp_name);
+	sort_names(x->names, x->nnames);
+	for (size_t i = 0; i < x->nnames; i++)
+		x->names[i].len = (uint32_t)strlen(x->text + x->names[i].at);
 	for (size_t i = 0; i < x->nnames; i++) {
 		struct fi_file *f = &x->files[x->names[i].file];
 		if (!f->nnames)
@@ -375,6 +709,7 @@ static void fi_free(struct da_fileindex *x)
 	free(x->runs);
 	free(x->maxend);
 	free(x->maxrun);
+	free(x->top);
 	free(x->byfile);
 	free(x);
 }
@@ -396,12 +731,11 @@ static void index_reason(struct da_node *n, const char *why)
 void da_fi_publish(struct da_node *n, struct da_fileindex *x,
 		   const char *reason)
 {
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	char why[400] = "";
 	if (x) {
-		pthread_mutex_lock(&lock);
+		/* the sorts take their context as an argument: indexes of
+		 * several filesystems may publish at once */
 		int rc = finish(x);
-		pthread_mutex_unlock(&lock);
 		if (rc < 0) {
 			fi_free(x);
 			x = NULL;
@@ -497,33 +831,30 @@ int da_fi_path(const struct da_fileindex *x, uint32_t file, uint32_t k,
 	const struct fi_file *f = &x->files[file];
 	if (k >= f->nnames)
 		return -1;
-	/* built from the end: the tail of a deep path is what tells */
-	char *tmp = malloc(cap);
-	if (!tmp)
-		return -1;
+	/* built from the end of out: the tail of a deep path is what
+	 * tells; then moved to its start */
 	size_t pos = cap - 1;
-	tmp[pos] = '\0';
+	out[pos] = '\0';
 	bool cut = false;
 	const struct fi_name *nm = &x->names[f->name_first + k];
 	int depth = 0;
 	for (;;) {
 		if (++depth > FI_MAX_DEPTH || !nm) {
-			free(tmp);
+			out[0] = '\0';
 			return -1;     /* a loop, or an orphan */
 		}
-		const char *s = x->text + nm->at;
-		size_t l = strlen(s);
+		size_t l = nm->len;
 		if (!cut && l + 1 + 4 <= pos) {
 			pos -= l;
-			memcpy(tmp + pos, s, l);
-			tmp[--pos] = '/';
+			memcpy(out + pos, x->text + nm->at, l);
+			out[--pos] = '/';
 		} else {
 			cut = true;
 		}
 		if (nm->parent == x->root)
 			break;
 		if (nm->parent == UINT32_MAX) {
-			free(tmp);
+			out[0] = '\0';
 			return -1;
 		}
 		nm = first_name(x, nm->parent);
@@ -532,17 +863,29 @@ int da_fi_path(const struct da_fileindex *x, uint32_t file, uint32_t k,
 		/* "/…" then the tail that fitted */
 		static const char ell[] = "/\xe2\x80\xa6";
 		pos -= sizeof(ell) - 1;
-		memcpy(tmp + pos, ell, sizeof(ell) - 1);
+		memcpy(out + pos, ell, sizeof(ell) - 1);
 	}
-	memmove(out, tmp + pos, cap - pos);
-	free(tmp);
+	memmove(out, out + pos, cap - pos);
 	return 0;
 }
 
 /* The last run starting at or before off, or -1. */
 static long last_at_or_before(const struct da_fileindex *x, uint64_t off)
 {
-	size_t lo = 0, hi = x->nruns;
+	/* first among every FI_TOP-th run's start (small: in the cache),
+	 * then among the FI_TOP runs it leads to */
+	size_t lo = 0, hi = x->ntop;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->top[mid] <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -1;
+	hi = lo * FI_TOP < x->nruns ? lo * FI_TOP : x->nruns;
+	lo = (lo - 1) * FI_TOP;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (x->runs[mid].start <= off)

@@ -20,6 +20,7 @@
 #include "../fileindex.h"
 #include "../util.h"
 #include "ext_check.h"
+#include "ext.h"
 
 extern const struct da_plugin da_plugin_ext;
 
@@ -188,39 +189,8 @@ static struct struct_io_manager da_io_manager = {
 	.write_blk64 = dio_write_blk64,
 };
 
-/* ---- private state ---- */
-
-struct run {
-	uint64_t start;            /* block */
-	uint32_t len;
-	uint32_t ino;
-	const char *role;
-	bool conflict;
-};
-
-struct ext_priv {
-	ext2_filsys fs;
-	uint32_t bs;
-	uint64_t nblocks;
-	struct da_bitmap *used;
-	/* metadata: sorted, non-overlapping, with prefix sums */
-	struct run *meta;
-	size_t nmeta, capmeta;
-	uint64_t *meta_before;
-	bool overflow;
-	/* inode tables whose descriptor points outside the filesystem (or
-	 * their group): set aside at scan time, for the index's reason */
-	uint64_t bad_itables;
-	char first_bad_itable[160];
-	/* files whose indirect blocks could not be read; whether the file
-	 * being walked has one outside the filesystem */
-	uint64_t bad_ind;
-	char first_bad_ind[160];
-	bool ind_outside;
-};
-
-static int push_run(struct run **v, size_t *n, size_t *cap, uint64_t start,
-		    uint64_t len, uint32_t ino, const char *role)
+int ext_push_run(struct run **v, size_t *n, size_t *cap, uint64_t start,
+		 uint64_t len, uint32_t ino, const char *role)
 {
 	while (len > 0) {
 		if (*n >= MAX_RUNS)
@@ -254,40 +224,6 @@ static int push_run(struct run **v, size_t *n, size_t *cap, uint64_t start,
 	return 0;
 }
 
-static int cmp_run(const void *a, const void *b)
-{
-	const struct run *x = a, *y = b;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-/* The run holding block b, or NULL. */
-static const struct run *find_run(const struct run *v, size_t n, uint64_t b,
-				  size_t *at)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid].start <= b)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* runs may overlap (conflicts): look back a little */
-	for (size_t k = lo; k > 0 && lo - k < 64; k--) {
-		const struct run *r = &v[k - 1];
-		if (b >= r->start && b - r->start < r->len) {
-			if (at)
-				*at = k - 1;
-			return r;
-		}
-	}
-	if (at)
-		*at = lo;
-	return NULL;
-}
-
 /* ---- scan: identity, bitmap, metadata ---- */
 
 static const char *fs_type(const struct ext2_super_block *sb)
@@ -310,14 +246,14 @@ static const char *fs_type(const struct ext2_super_block *sb)
 	return "ext2";
 }
 
-static void add_meta(struct ext_priv *p, uint64_t start, uint64_t len,
-		     const char *role, uint32_t ino)
+void ext_add_meta(struct ext_priv *p, uint64_t start, uint64_t len,
+		  const char *role, uint32_t ino)
 {
 	if (start >= p->nblocks || len == 0)
 		return;
 	if (len > p->nblocks - start)
 		len = p->nblocks - start;
-	if (push_run(&p->meta, &p->nmeta, &p->capmeta, start, len, ino,
+	if (ext_push_run(&p->meta, &p->nmeta, &p->capmeta, start, len, ino,
 		     role) < 0)
 		p->overflow = true;
 }
@@ -343,7 +279,7 @@ static void collect_add(struct collect *c, uint64_t start, uint64_t len,
 	if (len > p->nblocks - start)
 		len = p->nblocks - start;
 	if (!c->x) {
-		add_meta(p, start, len, da_role_name(c->data_role), c->ino);
+		ext_add_meta(p, start, len, da_role_name(c->data_role), c->ino);
 		return;
 	}
 	enum da_role role = kind == PIECE_DATA ? c->data_role
@@ -371,11 +307,40 @@ static int block_cb(ext2_filsys fs, blk64_t *blocknr, e2_blkcnt_t blockcnt,
 	return c->p->overflow ? BLOCK_ABORT : 0;
 }
 
+/* An extent tree that lies wholly in the inode (depth 0: up to four
+ * extents, what most files have), read here: libext2fs's extent handle
+ * costs two allocations an inode.  false when the header is anything
+ * else; libext2fs then walks (or refuses) it. */
+static bool collect_inline_extents(struct collect *c,
+				   const struct ext2_inode *inode)
+{
+	const uint8_t *h = (const uint8_t *)inode->i_block;
+	unsigned entries = le16(h + 2), max = le16(h + 4);
+	if (le16(h) != 0xf30a || le16(h + 6) != 0 || max == 0 || max > 4 ||
+	    entries > max)
+		return false;
+	for (unsigned i = 0; i < entries && !c->p->overflow; i++) {
+		const uint8_t *x = h + 12 + 12 * i;
+		uint32_t len = le16(x + 4), flags = 0;
+		/* past 32768, an unwritten extent of len - 32768 */
+		if (len > 32768) {
+			len -= 32768;
+			flags = DA_RUN_UNWRITTEN;
+		}
+		collect_add(c, (uint64_t)le16(x + 6) << 32 | le32(x + 8), len,
+			    le32(x), PIECE_DATA, flags);
+	}
+	return true;
+}
+
 /* Every block of one inode: data, extent-tree or indirect blocks. */
 static void collect_inode(struct collect *c, ext2_ino_t ino,
 			  struct ext2_inode *inode)
 {
 	ext2_filsys fs = c->p->fs;
+	if ((inode->i_flags & EXT4_EXTENTS_FL) &&
+	    collect_inline_extents(c, inode))
+		return;
 	if (inode->i_flags & EXT4_EXTENTS_FL) {
 		ext2_extent_handle_t h;
 		if (ext2fs_extent_open2(fs, ino, inode, &h))
@@ -422,77 +387,17 @@ static void collect_inode(struct collect *c, ext2_ino_t ino,
 	}
 }
 
-static void build_meta(struct ext_priv *p)
+/* The journal inode's blocks, tree blocks included. */
+void ext_add_journal(struct ext_priv *p)
 {
-	ext2_filsys fs = p->fs;
-	struct ext2_super_block *sb = fs->super;
-	if (sb->s_first_data_block > 0)
-		add_meta(p, 0, sb->s_first_data_block, "boot", 0);
-	for (dgrp_t g = 0; g < fs->group_desc_count; g++) {
-		blk64_t super = 0, old_desc = 0, new_desc = 0;
-		blk_t used = 0;
-		ext2fs_super_and_bgd_loc2(fs, g, &super, &old_desc, &new_desc,
-					  &used);
-		if (g == 0 || super)
-			add_meta(p, g == 0 ? sb->s_first_data_block : super, 1,
-				 "superblock", 0);
-		if (old_desc) {
-			add_meta(p, old_desc, fs->desc_blocks,
-				 "group_descriptors", 0);
-			add_meta(p, old_desc + fs->desc_blocks,
-				 sb->s_reserved_gdt_blocks, "reserved_gdt", 7);
-		}
-		if (new_desc)
-			add_meta(p, new_desc, 1, "group_descriptors", 0);
-		add_meta(p, ext2fs_block_bitmap_loc(fs, g), 1, "block_bitmap",
-			 0);
-		add_meta(p, ext2fs_inode_bitmap_loc(fs, g), 1, "inode_bitmap",
-			 0);
-		add_meta(p, ext2fs_inode_table_loc(fs, g),
-			 fs->inode_blocks_per_group, "inode_table", 0);
-	}
-	/* the resize inode (7) owns the reserved GDT blocks (above) through
-	 * a doubly indirect block of its own */
-	struct ext2_inode ri;
-	if ((sb->s_feature_compat & EXT2_FEATURE_COMPAT_RESIZE_INODE) &&
-	    !ext2fs_read_inode(fs, EXT2_RESIZE_INO, &ri) &&
-	    ri.i_block[EXT2_DIND_BLOCK])
-		add_meta(p, ri.i_block[EXT2_DIND_BLOCK], 1, "resize_inode",
-			 EXT2_RESIZE_INO);
-	/* the journal inode's blocks, tree blocks included */
+	struct ext2_super_block *sb = p->fs->super;
 	if (sb->s_journal_inum && sb->s_journal_inum < sb->s_inodes_count) {
 		struct ext2_inode ji;
-		if (!ext2fs_read_inode(fs, sb->s_journal_inum, &ji)) {
+		if (!ext2fs_read_inode(p->fs, sb->s_journal_inum, &ji)) {
 			struct collect c = { p, sb->s_journal_inum, NULL, 0,
 					     DA_ROLE_JOURNAL };
 			collect_inode(&c, sb->s_journal_inum, &ji);
 		}
-	}
-	if (p->nmeta > 1)
-		da_sort(p->meta, p->nmeta, sizeof(*p->meta), cmp_run);
-	/* no overlaps in the metadata table: a later run is cut */
-	size_t k = 0;
-	uint64_t end = 0;
-	for (size_t i = 0; i < p->nmeta; i++) {
-		struct run r = p->meta[i];
-		if (r.start < end) {
-			if (r.start + r.len <= end)
-				continue;
-			r.len -= (uint32_t)(end - r.start);
-			r.start = end;
-		}
-		p->meta[k++] = r;
-		end = r.start + r.len;
-	}
-	p->nmeta = k;
-	p->meta_before = malloc((k + 1) * sizeof(*p->meta_before));
-	if (p->meta_before) {
-		uint64_t sum = 0;
-		for (size_t i = 0; i < k; i++) {
-			p->meta_before[i] = sum;
-			sum += p->meta[i].len;
-		}
-		p->meta_before[k] = sum;
 	}
 }
 
@@ -540,7 +445,7 @@ static bool group_misplaced(ext2_filsys fs, dgrp_t g, bool itable_only,
 /* The group descriptors: each one's checksum, and where it puts the
  * bitmaps and the inode table.  The filesystem is still mapped as far as
  * it can be; what is wrong goes into warnings. */
-static void check_groups(struct ext_priv *p, struct da_node *n, bool fits)
+static bool check_groups(struct ext_priv *p, struct da_node *n)
 {
 	ext2_filsys fs = p->fs;
 	dgrp_t ngroups = fs->group_desc_count;
@@ -567,13 +472,9 @@ static void check_groups(struct ext_priv *p, struct da_node *n, bool fits)
 			ext2fs_has_feature_flex_bg(fs->super) ? "the filesystem"
 							      : "their group",
 			where);
-	/* overlaps and the rest of what e2fsck checks first; it allocates
-	 * a bitmap of the whole filesystem, so only when that is real */
-	if (!bad_loc && fits) {
-		errcode_t e = ext2fs_check_desc(fs);
-		if (e)
-			da_warn(n, "group descriptors: %s", error_message(e));
-	}
+	/* overlaps (what e2fsck checks first) are found where the metadata
+	 * map is made, without a bitmap of the whole filesystem */
+	return bad_loc == 0;
 }
 
 /* libext2fs trusts an inode table's location once it is inside the
@@ -596,44 +497,6 @@ static void drop_bad_itables(struct ext_priv *p)
 	}
 }
 
-static errcode_t build_bitmap(struct ext_priv *p, struct da_node *n)
-{
-	ext2_filsys fs = p->fs;
-	p->used = da_bitmap_new(p->nblocks);
-	if (!p->used)
-		return EXT2_ET_NO_MEMORY;
-	errcode_t e = ext2fs_read_block_bitmap(fs);
-	if (e == EXT2_ET_BLOCK_BITMAP_CSUM_INVALID) {
-		/* one bad checksum would lose every group's bitmap: say so,
-		 * and read them as they are */
-		da_warn(n, "block bitmaps: %s", error_message(e));
-		int flags = fs->flags;
-		fs->flags |= EXT2_FLAG_IGNORE_CSUM_ERRORS;
-		e = ext2fs_read_block_bitmap(fs);
-		fs->flags = (fs->flags & ~EXT2_FLAG_IGNORE_CSUM_ERRORS) |
-			    (flags & EXT2_FLAG_IGNORE_CSUM_ERRORS);
-	}
-	if (e)
-		return e;
-	uint64_t first = fs->super->s_first_data_block, last = p->nblocks - 1;
-	if (first)
-		da_bitmap_set_run(p->used, 0, first);
-	blk64_t at = first;
-	for (uint64_t guard = 0; at <= last && guard < (1ull << 32); guard++) {
-		blk64_t s, z;
-		if (ext2fs_find_first_set_block_bitmap2(fs->block_map, at, last,
-							&s))
-			break;
-		if (ext2fs_find_first_zero_block_bitmap2(fs->block_map, s, last,
-							 &z))
-			z = last + 1;
-		da_bitmap_set_run(p->used, s, z - s);
-		at = z;
-	}
-	da_bitmap_finish(p->used);
-	return 0;
-}
-
 static void ext_free(struct da_node *n)
 {
 	struct ext_priv *p = n->priv;
@@ -641,7 +504,7 @@ static void ext_free(struct da_node *n)
 		return;
 	if (p->fs)
 		ext2fs_close_free(&p->fs);
-	da_bitmap_free(p->used);
+	ext_used_free(p);
 	free(p->meta);
 	free(p->meta_before);
 	free(p);
@@ -673,14 +536,14 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 		da_error_set(err, EINVAL, "%s", error_message(e));
 		return NULL;
 	}
-	/* every bitmap libext2fs makes for us (the block bitmap, the one
-	 * ext2fs_check_desc marks) is a red-black tree of runs, as e2fsck
-	 * uses: a flat bit array would cost 64 MiB for a 2 TiB filesystem,
-	 * and its block count is read from the image */
+	/* any bitmap libext2fs would make for us is a red-black tree of
+	 * runs, as e2fsck uses: a flat bit array would cost 64 MiB for a
+	 * 2 TiB filesystem, and its block count is read from the image */
 	fs->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
 	struct ext2_super_block *sb = fs->super;
 	struct ext_priv *p = da_xcalloc(1, sizeof(*p));
 	p->fs = fs;
+	p->dev = dev;
 	p->bs = (uint32_t)fs->blocksize;
 	p->nblocks = ext2fs_blocks_count(sb);
 	struct da_node *n = da_node_new(DA_NODE_FILESYSTEM, &da_plugin_ext,
@@ -710,22 +573,22 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(n->props, "inode_count", sb->s_inodes_count);
 	da_obj_set_int(n->props, "free_inodes", sb->s_free_inodes_count);
 
-	check_groups(p, n, fits);
+	/* the counts dumpe2fs shows; the block bitmaps themselves are read
+	 * when a question needs them (ext_meta.c) */
+	uint64_t total = ext2fs_blocks_count(sb), nfree = ext2fs_free_blocks_count(sb);
+	if (nfree > total)
+		nfree = total;
+	da_obj_set_int(n->props, "free_blocks", (int64_t)nfree);
+	da_obj_set_int(n->props, "used", (int64_t)((total - nfree) * p->bs));
+	da_obj_set_int(n->props, "free", (int64_t)(nfree * p->bs));
+
+	bool placed = check_groups(p, n);
 	ext_check_counts(fs, n);
-	e = build_bitmap(p, n);
-	if (e) {
-		da_warn(n, "cannot read the block bitmaps: %s",
-			error_message(e));
-	} else {
-		uint64_t used = da_bitmap_count(p->used, 0, p->nblocks);
-		da_obj_set_int(n->props, "free_blocks",
-			       (int64_t)(p->nblocks - used));
-		da_obj_set_int(n->props, "used", (int64_t)(used * p->bs));
-		da_obj_set_int(n->props, "free",
-			       (int64_t)((p->nblocks - used) * p->bs));
-	}
-	build_meta(p);
-	drop_bad_itables(p);
+	ext_meta_build(p, n, placed && fits);
+	if (!placed)
+		drop_bad_itables(p);
+	if (ext_used_init(p) < 0)
+		da_warn(n, "no memory for the used-block counts");
 	if (p->overflow)
 		da_node_set_reason(n, "too many metadata runs");
 	da_node_set_block_size(n, p->bs);
@@ -874,11 +737,26 @@ static int ext_build_index(struct da_node *n, da_error *err)
 	 * has nothing to read in (uninitialised, no table) by itself, and
 	 * going to each of those again would cost groups squared */
 	dgrp_t next = 0;
+	/* no inode or extent-block checksums: a quarter of the walk, and
+	 * what a damaged inode claims shows as a conflict */
+	int fs_flags = fs->flags;
+	fs->flags |= EXT2_FLAG_IGNORE_CSUM_ERRORS;
 	for (dgrp_t g = 0; g < fs->group_desc_count && !p->overflow; g++) {
 		if (g < next || !ext2fs_inode_table_loc(fs, g))
 			continue;          /* empty, missing, or set aside */
+		/* the inodes in use are the first ipg - itable_unused (as
+		 * libext2fs's lazy scan reads): stop there, so that the scan
+		 * never walks on through the empty groups by itself */
+		uint32_t want = ipg;
+		if (ext2fs_has_group_desc_csum(fs)) {
+			uint32_t unused = ext2fs_bg_itable_unused(fs, g);
+			if (ext2fs_bg_flags_test(fs, g, EXT2_BG_INODE_UNINIT) ||
+			    unused >= ipg)
+				continue;
+			want = ipg - unused;
+		}
 		e = ext2fs_inode_scan_goto_blockgroup(scan, g);
-		for (uint32_t k = 0; !e && k < ipg; k++) {
+		for (uint32_t k = 0; !e && k < want; k++) {
 			ext2_ino_t ino;
 			struct ext2_inode inode;
 			e = ext2fs_get_next_inode(scan, &ino, &inode);
@@ -936,6 +814,7 @@ static int ext_build_index(struct da_node *n, da_error *err)
 				 "group %u: %s", (unsigned)g,
 				 error_message(e));
 	}
+	fs->flags = fs_flags;
 	ext2fs_close_inode_scan(scan);
 
 	/* the reserved inodes that own blocks (the journal, the resize
@@ -1008,16 +887,29 @@ static void inode_files(const struct da_node *n, uint32_t first,
 }
 
 /* What metadata block b (of role) describes: which group's inodes,
- * bitmap or descriptors.  Asked only of metadata, so a walk over the
- * groups is fine. */
+ * bitmap or descriptors.  The group is known (group), or for superblocks
+ * and descriptors the one they lie in; else (a filesystem off the layout
+ * model) every group is asked. */
 static void ext_governs(const struct da_node *n, struct ext_priv *p,
-			uint64_t b, const char *role, char *buf, size_t len)
+			uint64_t b, const char *role, uint64_t group,
+			char *buf, size_t len)
 {
 	ext2_filsys fs = p->fs;
 	uint32_t ipg = EXT2_INODES_PER_GROUP(fs->super);
 	uint32_t ipb = p->bs / EXT2_INODE_SIZE(fs->super);
+	uint64_t bpg = EXT2_BLOCKS_PER_GROUP(fs->super);
+	uint64_t g0 = 0, g1 = fs->group_desc_count;
 	buf[0] = '\0';
-	for (dgrp_t g = 0; g < fs->group_desc_count; g++) {
+	if (group == UINT64_MAX && bpg &&
+	    (!strcmp(role, "superblock") ||
+	     !strcmp(role, "group_descriptors")) &&
+	    b >= fs->super->s_first_data_block)
+		group = (b - fs->super->s_first_data_block) / bpg;
+	if (group < g1) {
+		g0 = group;
+		g1 = group + 1;
+	}
+	for (dgrp_t g = (dgrp_t)g0; g < g1; g++) {
 		if (!strcmp(role, "inode_table")) {
 			uint64_t t = ext2fs_inode_table_loc(fs, g);
 			if (!t || b < t || b >= t + fs->inode_blocks_per_group)
@@ -1050,7 +942,7 @@ static void ext_governs(const struct da_node *n, struct ext_priv *p,
 			blk_t used = 0;
 			ext2fs_super_and_bgd_loc2(fs, g, &super, &old_desc,
 						  &new_desc, &used);
-			if (g == 0)
+			if (g == 0 && !super)
 				super = fs->super->s_first_data_block;
 			if (!strcmp(role, "superblock") && super == b) {
 				snprintf(buf, len, g ? "the backup superblock in "
@@ -1097,50 +989,39 @@ static int ext_describe_block(struct da_node *n, uint64_t off,
 		out->role = "unused";
 		return 0;
 	}
-	const struct run *m = find_run(p->meta, p->nmeta, b, NULL);
-	if (m) {
-		out->role = m->role;
-		if (m->ino)
-			out->inode = m->ino;
-		ext_governs(n, p, b, m->role, out->governs,
+	struct ext_meta_hit m;
+	if (ext_meta_at(p, b, &m)) {
+		out->role = m.role;
+		if (m.ino)
+			out->inode = m.ino;
+		ext_governs(n, p, b, m.role, m.group, out->governs,
 			    sizeof(out->governs));
 		/* a file that claims metadata is a conflict worth naming */
 		struct da_block_info f;
 		da_block_info_init(&f);
 		if (da_fi_describe(n, off, &f) == 1 &&
-		    f.inode != (int64_t)m->ino) {
+		    f.inode != (int64_t)m.ino) {
 			out->conflict = true;
-			if (!m->ino) {
+			if (!m.ino) {
 				out->inode = f.inode;
 				memcpy(out->path, f.path, sizeof(out->path));
 			}
 		}
 		return 0;
 	}
-	bool used = p->used && da_bitmap_test(p->used, b);
-	out->role = used ? "used" : "free";
-	da_fi_describe(n, off, out);
-	return 0;
-}
-
-/* metadata blocks in [0, b) */
-static uint64_t meta_below(const struct ext_priv *p, uint64_t b)
-{
-	if (!p->meta_before || p->nmeta == 0)
+	/* a file's block has the file's role: the bitmap (maybe a read)
+	 * is asked only of blocks no file claims */
+	if (da_fi_describe(n, off, out) == 1)
 		return 0;
-	size_t at;
-	const struct run *r = find_run(p->meta, p->nmeta, b, &at);
-	if (r)
-		return p->meta_before[at] + (b - r->start);
-	/* at: first run starting after b */
-	return p->meta_before[at];
+	out->role = ext_used_test(p, b) ? "used" : "free";
+	return 0;
 }
 
 static int ext_usage(struct da_node *n, uint64_t off, uint64_t len,
 		     struct da_usage *out)
 {
 	struct ext_priv *p = n->priv;
-	if (!p || !p->bs || !p->used || len == 0)
+	if (!p || !p->bs || !p->used_ready || len == 0)
 		return -1;
 	uint64_t b0 = off / p->bs, b1 = (off + len + p->bs - 1) / p->bs;
 	if (b1 > p->nblocks)
@@ -1150,8 +1031,8 @@ static int ext_usage(struct da_node *n, uint64_t off, uint64_t len,
 		return 0;
 	}
 	uint64_t blocks = b1 - b0;
-	uint64_t used = da_bitmap_count(p->used, b0, blocks);
-	uint64_t meta = meta_below(p, b1) - meta_below(p, b0);
+	uint64_t used = ext_used_count(p, b0, b1);
+	uint64_t meta = ext_meta_count(p, b0, b1);
 	if (meta > used)
 		meta = used;
 	/* scale whole blocks to the bytes asked for */

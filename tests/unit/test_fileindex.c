@@ -283,6 +283,150 @@ static void test_roles(void **state)
 		da_role(DA_ROLE_INODE_TABLE)->cls), "metadata");
 }
 
+/* Thousands of runs in a random order (some overlapping, some runs of a
+ * file out of file order, ids added out of order): every answer of the
+ * sorted table (the runs at a byte, a file's runs in file order, the
+ * file of an id) against a naive search of what was added. */
+struct naive_run {
+	uint64_t start, len, file_off;
+	uint32_t file;
+	bool meta;
+};
+
+static void test_against_naive(void **state)
+{
+	(void)state;
+	enum { FILES = 300, RUNS = 5000 };
+	static struct naive_run v[RUNS];
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	uint64_t ids[FILES];
+	srand(11);
+	for (uint32_t f = 0; f < FILES; f++) {
+		ids[f] = (uint64_t)(FILES - f) * 7 + (f % 3);
+		assert_int_equal(da_fi_add_file(x, ids[f], DA_FILE_REGULAR,
+						0, 0), f);
+	}
+	uint64_t off[FILES] = { 0 };
+	for (int i = 0; i < RUNS; i++) {
+		uint32_t f = (uint32_t)rand() % FILES;
+		bool meta = rand() % 10 == 0;
+		uint64_t start = (uint64_t)(rand() % 200000) * B;
+		uint64_t len = (uint64_t)(1 + rand() % (i % 50 ? 3 : 400)) * B;
+		/* a file's offsets mostly grow, sometimes jump back */
+		uint64_t fo = rand() % 8 ? off[f] : off[f] / 2 + B;
+		v[i] = (struct naive_run){ start, len, meta ? 0 : fo, f, meta };
+		off[f] = fo + len + B;  /* never merges with the next */
+		assert_int_equal(da_fi_add_run(x, f, start, len, fo,
+					       meta ? DA_ROLE_EXTENT_TREE
+						    : DA_ROLE_FILE_DATA,
+					       meta ? DA_RUN_META : 0), 0);
+	}
+	da_fi_publish(n, x, NULL);
+	x = (struct da_fileindex *)da_fi_get(n);
+	assert_int_equal(da_fi_runs(x), RUNS);
+	/* the runs at a byte: how many, and the lowest file first */
+	for (int k = 0; k < 20000; k++) {
+		uint64_t o = (uint64_t)(rand() % 200500) * B + (uint64_t)(rand() % 4096);
+		int want = 0;
+		uint32_t lowest = UINT32_MAX;
+		for (int i = 0; i < RUNS; i++)
+			if (o >= v[i].start && o - v[i].start < v[i].len) {
+				want++;
+				if (v[i].file < lowest)
+					lowest = v[i].file;
+			}
+		struct da_fi_run got[4];
+		assert_int_equal(da_fi_at(x, o, got, 4), want);
+		if (want)
+			assert_int_equal(got[0].file, lowest);
+	}
+	/* a file's runs: all of them, data by file offset, metadata last */
+	for (uint32_t f = 0; f < FILES; f++) {
+		int want = 0;
+		for (int i = 0; i < RUNS; i++)
+			want += v[i].file == f;
+		struct da_fi_file info;
+		assert_int_equal(da_fi_file(x, f, &info), 0);
+		assert_int_equal(info.nruns, want);
+		struct da_fi_run prev, r;
+		for (uint32_t k = 0; k < info.nruns; k++) {
+			assert_int_equal(da_fi_file_run(x, f, k, &r), 0);
+			assert_int_equal(r.file, f);
+			if (k) {
+				bool pm = prev.flags & DA_RUN_META,
+				     rm = r.flags & DA_RUN_META;
+				assert_true(pm <= rm);
+				if (pm == rm)
+					assert_true(pm ? prev.start <= r.start
+						       : prev.file_off <= r.file_off);
+			}
+			prev = r;
+		}
+		assert_int_equal(da_fi_file_run(x, f, info.nruns, &r), -1);
+		assert_int_equal(da_fi_find_id(x, ids[f]), f);
+	}
+	assert_int_equal(da_fi_find_id(x, 1), UINT32_MAX);
+	node_free(n);
+}
+
+/* Runs that come almost in disk order (a file's data, with its tree
+ * blocks far away now and then, and a few that come early): the sort
+ * that sets the few aside must give the same answers as any. */
+static void test_nearly_sorted(void **state)
+{
+	(void)state;
+	enum { RUNS = 20000 };
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	assert_int_equal(da_fi_add_file(x, 12, DA_FILE_REGULAR, 0, 0), 0);
+	assert_int_equal(da_fi_add_file(x, 13, DA_FILE_REGULAR, 0, 0), 1);
+	uint64_t tree = 0;
+	for (uint64_t i = 0; i < RUNS; i++) {
+		/* data at 2i (gaps keep runs apart), file offset i */
+		assert_int_equal(da_fi_add_run(x, 0, 2 * i * B, B, i * B,
+					       DA_ROLE_FILE_DATA, 0), 0);
+		if (i % 97 == 0)   /* a tree block past all the data */
+			assert_int_equal(da_fi_add_run(x, 0,
+						       (3 * RUNS + tree++) * 2 * B,
+						       B, 0, DA_ROLE_EXTENT_TREE,
+						       DA_RUN_META), 0);
+		if (i % 1001 == 500)   /* another file's block, early */
+			assert_int_equal(da_fi_add_run(x, 1, (2 * i - 601) * B,
+						       B, i * B,
+						       DA_ROLE_FILE_DATA, 0), 0);
+	}
+	da_fi_publish(n, x, NULL);
+	x = (struct da_fileindex *)da_fi_get(n);
+	struct da_fi_run r[2];
+	for (uint64_t i = 0; i < RUNS; i++) {
+		assert_int_equal(da_fi_at(x, 2 * i * B + 1, r, 2), 1);
+		assert_int_equal(r[0].file, 0);
+		assert_int_equal(r[0].file_off, i * B);
+		assert_int_equal(da_fi_at(x, (2 * i + 1) * B, r, 2),
+				 i % 1001 == 199 ? 1 : 0);
+	}
+	for (uint64_t t = 0; t < tree; t++) {
+		assert_int_equal(da_fi_at(x, (3 * RUNS + t) * 2 * B, r, 2), 1);
+		assert_true(r[0].flags & DA_RUN_META);
+	}
+	/* file order: data by offset, then the tree blocks by place */
+	struct da_fi_run prev, cur;
+	struct da_fi_file info;
+	assert_int_equal(da_fi_file(x, 0, &info), 0);
+	assert_int_equal(info.nruns, RUNS + tree);
+	for (uint32_t k = 0; k < info.nruns; k++) {
+		assert_int_equal(da_fi_file_run(x, 0, k, &cur), 0);
+		if (k < RUNS)
+			assert_int_equal(cur.file_off, (uint64_t)k * B);
+		else
+			assert_true((cur.flags & DA_RUN_META) &&
+				    (k == RUNS || cur.start > prev.start));
+		prev = cur;
+	}
+	node_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +436,8 @@ int main(void)
 		cmocka_unit_test(test_find_extents_range),
 		cmocka_unit_test(test_publish_rules),
 		cmocka_unit_test(test_roles),
+		cmocka_unit_test(test_against_naive),
+		cmocka_unit_test(test_nearly_sorted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

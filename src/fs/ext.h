@@ -1,0 +1,119 @@
+/* ext2/3/4: what ext.c (libext2fs, the scan, the file index) and
+ * ext_meta.c (where the metadata lies and which blocks are in use,
+ * answered from the geometry and read lazily) share.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef DA_FS_EXT_H
+#define DA_FS_EXT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ext2fs/ext2_fs.h>
+#include <ext2fs/ext2fs.h>
+
+#include "../diskatlas.h"
+
+/* A run of metadata blocks in the table (sorted, no overlaps). */
+struct run {
+	uint64_t start;            /* block */
+	uint32_t len;
+	uint32_t ino;
+	const char *role;
+	bool conflict;
+};
+
+/* A group's block bitmap, read when a question needs it; group g lives
+ * in slot g % EXT_BMAP_SLOTS (at most 256 blocks held, whatever the
+ * filesystem's size; slots are allocated when first used). */
+struct ext_bmap_slot {
+	uint64_t group;
+	uint8_t state;             /* 0 empty, 1 read, 2 unreadable */
+	uint8_t *bits;
+};
+#define EXT_BMAP_SLOTS 256
+
+struct ext_priv {
+	ext2_filsys fs;
+	struct da_device *dev;
+	uint32_t bs;
+	uint64_t nblocks;
+	/* metadata not found by arithmetic (see ext_meta.c): the boot
+	 * blocks, superblocks and descriptors, the journal, the resize
+	 * inode; and every group's bitmaps and inode table when they do
+	 * not follow the layout model.  Sorted, non-overlapping, with
+	 * prefix sums. */
+	struct run *meta;
+	size_t nmeta, capmeta;
+	uint64_t *meta_before;
+	bool overflow;
+	/* the layout model: group h's block bitmap, inode bitmap and inode
+	 * table lie at the first group of its flex group's plus
+	 * (h - first) items, and flex groups' runs come in block order */
+	bool model;
+	uint64_t flex;             /* groups a flex group (1 without flex_bg) */
+	uint64_t nflex;
+	/* and each run lies within reach blocks of its flex group's first
+	 * block (mke2fs's layout): a block's candidates are then one or
+	 * two flex groups, not a binary search */
+	bool local;
+	uint64_t reach;
+	/* used blocks, from the descriptors' free counts, every 256
+	 * groups (made when first asked, under bmap_lock); whole groups
+	 * after groups_ok are not counted so */
+	bool used_ready;
+	uint64_t *used_before;
+	uint64_t groups_ok;        /* groups that lie wholly on the device */
+	pthread_mutex_t bmap_lock;
+	struct ext_bmap_slot bmap[EXT_BMAP_SLOTS];
+	/* inode tables whose descriptor points outside the filesystem (or
+	 * their group): set aside at scan time, for the index's reason */
+	uint64_t bad_itables;
+	char first_bad_itable[160];
+	/* files whose indirect blocks could not be read; whether the file
+	 * being walked has one outside the filesystem */
+	uint64_t bad_ind;
+	char first_bad_ind[160];
+	bool ind_outside;
+};
+
+/* What a metadata block is. */
+struct ext_meta_hit {
+	const char *role;
+	uint32_t ino;              /* the reserved inode owning it, or 0 */
+	uint64_t group;            /* the group it serves, UINT64_MAX: ask */
+};
+
+/* Where the metadata lies: the table of what arithmetic cannot give and
+ * the layout model, or (when the model does not hold) the table of all.
+ * Warns on n what overlaps (as e2fsck's first check would) when warn.
+ * Call once the descriptors are final but for bad inode tables. */
+void ext_meta_build(struct ext_priv *p, struct da_node *n, bool warn);
+/* The metadata holding block b, or false. */
+bool ext_meta_at(const struct ext_priv *p, uint64_t b,
+		 struct ext_meta_hit *out);
+/* How many metadata blocks lie in [b0, b1). */
+uint64_t ext_meta_count(const struct ext_priv *p, uint64_t b0, uint64_t b1);
+/* The same from the whole table made the old way (every group's runs):
+ * for tests, which compare the two.  -1 when it cannot be made. */
+int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len);
+
+/* Used blocks: the descriptors' counts for whole groups, the block
+ * bitmaps (read on demand, a few kept) for parts of groups. */
+int ext_used_init(struct ext_priv *p);
+uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1);
+bool ext_used_test(struct ext_priv *p, uint64_t b);
+void ext_used_free(struct ext_priv *p);
+
+/* Metadata tables (ext.c): push a run (merged with the previous one when
+ * it continues it), add clipped to the filesystem. */
+int ext_push_run(struct run **v, size_t *n, size_t *cap, uint64_t start,
+		 uint64_t len, uint32_t ino, const char *role);
+void ext_add_meta(struct ext_priv *p, uint64_t start, uint64_t len,
+		  const char *role, uint32_t ino);
+const struct run *ext_find_run(const struct run *v, size_t n, uint64_t b,
+			       size_t *at);
+/* The journal's blocks into the metadata table. */
+void ext_add_journal(struct ext_priv *p);
+
+#endif

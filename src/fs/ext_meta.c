@@ -1,0 +1,805 @@
+/* ext2/3/4: where the metadata lies and which blocks are in use, at a
+ * cost that does not grow with the filesystem.
+ *
+ * Superblocks and descriptors lie in a few groups (0, 1 and the powers of
+ * 3, 5 and 7 with sparse_super): a small table.  The bitmaps and inode
+ * tables are every group's, so they are not tabled: mke2fs puts those of
+ * a flex group one after the other (group h's at the first group's plus
+ * h - first items), and the flex groups' runs in block order, so a
+ * block's group is one binary search over the flex groups' first
+ * descriptors, which libext2fs holds.  The scan checks that model once
+ * per group (and that nothing overlaps, which is what e2fsck's first
+ * check asks); a filesystem that does not follow it (resized, damaged)
+ * gets the whole table instead, as before.
+ *
+ * Used blocks come from the descriptors' free counts for whole groups
+ * (summed every 256 groups) and from a group's block bitmap, read when a
+ * part of that group is asked about; an uninitialised group's bitmap is
+ * what the kernel would make of it, never read.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <et/com_err.h>
+
+#include "../util.h"
+#include "ext.h"
+
+#define USED_STEP 256              /* groups a used_before entry */
+
+/* ---- superblocks and descriptors ------------------------------------ */
+
+static uint64_t ngroups(const struct ext_priv *p)
+{
+	return p->fs->group_desc_count;
+}
+
+/* The smallest power of base at or above g (UINT64_MAX past it). */
+static uint64_t next_pow(uint64_t g, uint64_t base)
+{
+	uint64_t v = 1;
+	while (v < g) {
+		if (v > UINT64_MAX / base)
+			return UINT64_MAX;
+		v *= base;
+	}
+	return v;
+}
+
+/* The first group at or after g that may hold a superblock (a guess that
+ * the caller checks: it is never past the true one). */
+static uint64_t next_super_guess(const struct ext_priv *p, uint64_t g)
+{
+	struct ext2_super_block *sb = p->fs->super;
+	if (g == 0)
+		return 0;
+	if (ext2fs_has_feature_sparse_super2(sb)) {
+		uint64_t best = UINT64_MAX;
+		for (int i = 0; i < 2; i++)
+			if (sb->s_backup_bgs[i] >= g && sb->s_backup_bgs[i] < best)
+				best = sb->s_backup_bgs[i];
+		return best;
+	}
+	if (!ext2fs_has_feature_sparse_super(sb) || g <= 1)
+		return g;
+	uint64_t best = next_pow(g, 3), v = next_pow(g, 5);
+	if (v < best)
+		best = v;
+	v = next_pow(g, 7);
+	return v < best ? v : best;
+}
+
+/* The first group at or after g whose descriptors meta_bg places in it. */
+static uint64_t next_meta_desc(const struct ext_priv *p, uint64_t g)
+{
+	struct ext2_super_block *sb = p->fs->super;
+	if (!ext2fs_has_feature_meta_bg(sb))
+		return UINT64_MAX;
+	uint64_t dpb = EXT2_DESC_PER_BLOCK(sb);
+	if (dpb < 2)
+		return g;
+	uint64_t first = (uint64_t)sb->s_first_meta_bg * dpb;
+	if (g < first)
+		g = first;
+	uint64_t r = g % dpb;
+	return r <= 1 ? g : g - r + dpb - 1;
+}
+
+struct sbgd {
+	int n;
+	uint64_t start[4], len[4];
+	const char *role[4];
+	uint32_t ino[4];
+};
+
+static void sbgd_add(struct sbgd *s, uint64_t start, uint64_t len,
+		     const char *role, uint32_t ino)
+{
+	if (len == 0 || s->n >= 4)
+		return;
+	s->start[s->n] = start;
+	s->len[s->n] = len;
+	s->role[s->n] = role;
+	s->ino[s->n++] = ino;
+}
+
+/* Group g's superblock copy, descriptors and reserved descriptor
+ * blocks (which the resize inode, 7, owns). */
+static void group_sbgd(const struct ext_priv *p, uint64_t g, struct sbgd *s)
+{
+	ext2_filsys fs = p->fs;
+	blk64_t super = 0, old_desc = 0, new_desc = 0;
+	blk_t used = 0;
+	s->n = 0;
+	ext2fs_super_and_bgd_loc2(fs, (dgrp_t)g, &super, &old_desc, &new_desc,
+				  &used);
+	/* group 0's is at byte 1024: libext2fs says block 1 for 1 KiB
+	 * blocks even with bigalloc, where the group starts at block 0 */
+	if (g == 0 || super)
+		sbgd_add(s, super ? super : fs->super->s_first_data_block, 1,
+			 "superblock", 0);
+	if (old_desc) {
+		sbgd_add(s, old_desc, fs->desc_blocks, "group_descriptors", 0);
+		sbgd_add(s, old_desc + fs->desc_blocks,
+			 fs->super->s_reserved_gdt_blocks, "reserved_gdt",
+			 EXT2_RESIZE_INO);
+	}
+	if (new_desc)
+		sbgd_add(s, new_desc, 1, "group_descriptors", 0);
+}
+
+/* The first group at or after g with a superblock or descriptors, or
+ * the group count. */
+static uint64_t next_sbgd_group(const struct ext_priv *p, uint64_t g)
+{
+	uint64_t ng = ngroups(p);
+	while (g < ng) {
+		uint64_t a = next_super_guess(p, g), b = next_meta_desc(p, g);
+		uint64_t h = a < b ? a : b;
+		if (h >= ng)
+			return ng;
+		struct sbgd s;
+		group_sbgd(p, h, &s);
+		if (s.n)
+			return h;
+		g = h + 1;
+	}
+	return ng;
+}
+
+/* ---- the layout model ------------------------------------------------ */
+
+enum { K_BB, K_IB, K_IT, NKINDS };
+static const char *const kind_role[NKINDS] = { "block_bitmap",
+					       "inode_bitmap", "inode_table" };
+
+static uint64_t item_loc(const struct ext_priv *p, int k, uint64_t g)
+{
+	switch (k) {
+	case K_BB: return ext2fs_block_bitmap_loc(p->fs, (dgrp_t)g);
+	case K_IB: return ext2fs_inode_bitmap_loc(p->fs, (dgrp_t)g);
+	default: return ext2fs_inode_table_loc(p->fs, (dgrp_t)g);
+	}
+}
+
+static uint64_t item_len(const struct ext_priv *p, int k)
+{
+	return k == K_IT ? p->fs->inode_blocks_per_group : 1;
+}
+
+/* Flex group f's run of kind k: [*start, *start + *len). */
+static void flex_run(const struct ext_priv *p, int k, uint64_t f,
+		     uint64_t *start, uint64_t *len)
+{
+	uint64_t g0 = f * p->flex, n = ngroups(p) - g0;
+	if (n > p->flex)
+		n = p->flex;
+	*start = item_loc(p, k, g0);
+	*len = n * item_len(p, k);
+}
+
+/* The last flex group whose run of kind k starts at or before b, or
+ * UINT64_MAX. */
+static uint64_t flex_at(const struct ext_priv *p, int k, uint64_t b)
+{
+	uint64_t lo = 0, hi = p->nflex;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (item_loc(p, k, mid * p->flex) <= b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? lo - 1 : UINT64_MAX;
+}
+
+/* Does every group follow the model, in block order, with no run
+ * overlapping another or the table?  One pass over the groups. */
+static bool model_holds(struct ext_priv *p)
+{
+	ext2_filsys fs = p->fs;
+	uint64_t ng = ngroups(p);
+	if (ng == 0 || fs->inode_blocks_per_group == 0)
+		return false;
+	uint64_t F = 1;
+	if (ext2fs_has_feature_flex_bg(fs->super)) {
+		unsigned lg = fs->super->s_log_groups_per_flex;
+		F = lg < 63 ? (uint64_t)1 << lg : ng;
+		if (F > ng)
+			F = ng;
+	}
+	p->flex = F;
+	p->nflex = (ng + F - 1) / F;
+	uint64_t first = fs->super->s_first_data_block;
+	uint64_t fblocks = F * EXT2_BLOCKS_PER_GROUP(fs->super);
+	p->local = fblocks > 0 && fblocks / F == EXT2_BLOCKS_PER_GROUP(fs->super);
+	p->reach = 0;
+	for (int k = 0; k < NKINDS; k++) {
+		uint64_t sz = item_len(p, k), prev_end = 0;
+		for (uint64_t f = 0; f < p->nflex; f++) {
+			uint64_t start, len, end;
+			flex_run(p, k, f, &start, &len);
+			if (start == 0 || start < prev_end ||
+			    __builtin_add_overflow(start, len, &end) ||
+			    end > p->nblocks)
+				return false;
+			uint64_t g0 = f * F, base = first + f * fblocks;
+			if (start < base || end - base > 4 * fblocks)
+				p->local = false;
+			else if (end - base > p->reach)
+				p->reach = end - base;
+			for (uint64_t h = 1; h < len / sz; h++)
+				if (item_loc(p, k, g0 + h) != start + h * sz)
+					return false;
+			prev_end = end;
+		}
+	}
+	/* no run overlaps another, nor the table (superblocks, descriptors,
+	 * the journal): a merge of the four sorted streams */
+	uint64_t cur[NKINDS] = { 0 }, t = 0, maxend = 0;
+	for (;;) {
+		int best = -1;
+		uint64_t bs = UINT64_MAX, bl = 0;
+		for (int k = 0; k < NKINDS; k++) {
+			if (cur[k] >= p->nflex)
+				continue;
+			uint64_t s, l;
+			flex_run(p, k, cur[k], &s, &l);
+			if (s < bs) {
+				bs = s;
+				bl = l;
+				best = k;
+			}
+		}
+		if (t < p->nmeta && p->meta[t].start < bs) {
+			bs = p->meta[t].start;
+			bl = p->meta[t].len;
+			best = NKINDS;
+		}
+		if (best < 0)
+			break;
+		if (bs < maxend)
+			return false;
+		maxend = bs + bl;
+		if (best == NKINDS)
+			t++;
+		else
+			cur[best]++;
+	}
+	return true;
+}
+
+/* ---- the table ------------------------------------------------------- */
+
+static int cmp_run(const void *a, const void *b)
+{
+	const struct run *x = a, *y = b;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static bool group_item(const char *role)
+{
+	for (int k = 0; k < NKINDS; k++)
+		if (role == kind_role[k])
+			return true;
+	return false;
+}
+
+static bool group_meta(const char *role)
+{
+	return group_item(role) || !strcmp(role, "superblock") ||
+	       !strcmp(role, "group_descriptors");
+}
+
+/* e2fsck's words for a group's bitmap or table that lands on metadata */
+static errcode_t overlap_code(const char *role)
+{
+	if (role == kind_role[K_BB])
+		return EXT2_ET_GDESC_BAD_BLOCK_MAP;
+	if (role == kind_role[K_IB])
+		return EXT2_ET_GDESC_BAD_INODE_MAP;
+	return EXT2_ET_GDESC_BAD_INODE_TABLE;
+}
+
+/* Sort, cut overlaps (a later run loses what an earlier one holds),
+ * prefix sums.  The first overlap between groups' own metadata is
+ * returned as e2fsck's error code (0: none). */
+static errcode_t table_finish(struct ext_priv *p)
+{
+	errcode_t code = 0;
+	if (p->nmeta > 1)
+		da_sort(p->meta, p->nmeta, sizeof(*p->meta), cmp_run);
+	size_t k = 0;
+	uint64_t end = 0;
+	const char *end_role = NULL;
+	for (size_t i = 0; i < p->nmeta; i++) {
+		struct run r = p->meta[i];
+		if (r.start < end) {
+			if (!code && group_meta(r.role) && end_role &&
+			    group_meta(end_role) &&
+			    (group_item(r.role) || group_item(end_role)))
+				code = overlap_code(group_item(r.role)
+							    ? r.role : end_role);
+			if (r.start + r.len <= end)
+				continue;
+			r.len -= (uint32_t)(end - r.start);
+			r.start = end;
+		}
+		p->meta[k++] = r;
+		end = r.start + r.len;
+		end_role = r.role;
+	}
+	p->nmeta = k;
+	free(p->meta_before);
+	p->meta_before = malloc((k + 1) * sizeof(*p->meta_before));
+	if (p->meta_before) {
+		uint64_t sum = 0;
+		for (size_t i = 0; i < k; i++) {
+			p->meta_before[i] = sum;
+			sum += p->meta[i].len;
+		}
+		p->meta_before[k] = sum;
+	}
+	return code;
+}
+
+/* The table: the boot blocks, every superblock and descriptor copy, the
+ * resize inode's and the journal's blocks, and with items every group's
+ * bitmaps and inode table. */
+static void table_build(struct ext_priv *p, bool items)
+{
+	ext2_filsys fs = p->fs;
+	struct ext2_super_block *sb = fs->super;
+	free(p->meta);
+	p->meta = NULL;
+	p->nmeta = p->capmeta = 0;
+	if (sb->s_first_data_block > 0)
+		ext_add_meta(p, 0, sb->s_first_data_block, "boot", 0);
+	for (uint64_t g = next_sbgd_group(p, 0); g < ngroups(p);
+	     g = next_sbgd_group(p, g + 1)) {
+		struct sbgd s;
+		group_sbgd(p, g, &s);
+		for (int i = 0; i < s.n; i++)
+			ext_add_meta(p, s.start[i], s.len[i], s.role[i],
+				     s.ino[i]);
+	}
+	if (items)
+		for (uint64_t g = 0; g < ngroups(p); g++)
+			for (int k = 0; k < NKINDS; k++)
+				ext_add_meta(p, item_loc(p, k, g),
+					     item_len(p, k), kind_role[k], 0);
+	/* the resize inode (7) owns the reserved GDT blocks (above) through
+	 * a doubly indirect block of its own */
+	struct ext2_inode ri;
+	if ((sb->s_feature_compat & EXT2_FEATURE_COMPAT_RESIZE_INODE) &&
+	    !ext2fs_read_inode(fs, EXT2_RESIZE_INO, &ri) &&
+	    ri.i_block[EXT2_DIND_BLOCK])
+		ext_add_meta(p, ri.i_block[EXT2_DIND_BLOCK], 1, "resize_inode",
+			     EXT2_RESIZE_INO);
+	ext_add_journal(p);
+}
+
+void ext_meta_build(struct ext_priv *p, struct da_node *n, bool warn)
+{
+	table_build(p, false);
+	table_finish(p);
+	p->model = !p->overflow && model_holds(p);
+	da_trace("ext: metadata by %s (%llu groups, %llu a flex group, "
+		 "%zu table runs)", p->model ? "arithmetic" : "table",
+		 (unsigned long long)ngroups(p), (unsigned long long)p->flex,
+		 p->nmeta);
+	if (p->model)
+		return;
+	table_build(p, true);
+	errcode_t code = table_finish(p);
+	if (code && warn)
+		da_warn(n, "group descriptors: %s", error_message(code));
+}
+
+const struct run *ext_find_run(const struct run *v, size_t n, uint64_t b,
+			       size_t *at)
+{
+	/* the table has no overlaps: the last run starting at or before b
+	 * is the only one that may hold it */
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid].start <= b)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && b - v[lo - 1].start < v[lo - 1].len) {
+		if (at)
+			*at = lo - 1;
+		return &v[lo - 1];
+	}
+	if (at)
+		*at = lo;
+	return NULL;
+}
+
+bool ext_meta_at(const struct ext_priv *p, uint64_t b,
+		 struct ext_meta_hit *out)
+{
+	out->group = UINT64_MAX;
+	out->ino = 0;
+	const struct run *r = ext_find_run(p->meta, p->nmeta, b, NULL);
+	if (r) {
+		out->role = r->role;
+		out->ino = r->ino;
+		return true;
+	}
+	if (!p->model)
+		return false;
+	uint64_t first = p->fs->super->s_first_data_block;
+	if (p->local && b >= first) {
+		/* the flex groups whose first block lies within reach
+		 * below b: one, or two where a run spills over */
+		uint64_t fblocks = p->flex * EXT2_BLOCKS_PER_GROUP(p->fs->super);
+		uint64_t rel = b - first;
+		uint64_t hi = rel / fblocks;
+		uint64_t lo = rel >= p->reach ? (rel - p->reach) / fblocks : 0;
+		if (hi >= p->nflex)
+			hi = p->nflex - 1;
+		for (uint64_t f = lo; f <= hi; f++)
+			for (int k = 0; k < NKINDS; k++) {
+				uint64_t s, l;
+				flex_run(p, k, f, &s, &l);
+				if (b < s || b - s >= l)
+					continue;
+				out->role = kind_role[k];
+				out->group = f * p->flex + (b - s) / item_len(p, k);
+				return true;
+			}
+		return false;
+	}
+	for (int k = 0; k < NKINDS; k++) {
+		uint64_t f = flex_at(p, k, b);
+		if (f == UINT64_MAX)
+			continue;
+		uint64_t s, l;
+		flex_run(p, k, f, &s, &l);
+		if (b - s >= l)
+			continue;
+		out->role = kind_role[k];
+		out->group = f * p->flex + (b - s) / item_len(p, k);
+		return true;
+	}
+	return false;
+}
+
+/* table blocks in [0, b) */
+static uint64_t table_below(const struct ext_priv *p, uint64_t b)
+{
+	if (!p->meta_before || p->nmeta == 0)
+		return 0;
+	size_t at;
+	const struct run *r = ext_find_run(p->meta, p->nmeta, b, &at);
+	if (r)
+		return p->meta_before[at] + (b - r->start);
+	return p->meta_before[at];
+}
+
+uint64_t ext_meta_count(const struct ext_priv *p, uint64_t b0, uint64_t b1)
+{
+	if (b1 <= b0)
+		return 0;
+	uint64_t sum = table_below(p, b1) - table_below(p, b0);
+	if (!p->model)
+		return sum;
+	/* the first flex group whose runs may reach into [b0, b1) */
+	uint64_t local_first = 0;
+	uint64_t first = p->fs->super->s_first_data_block;
+	if (p->local && b0 >= first) {
+		uint64_t fblocks = p->flex * EXT2_BLOCKS_PER_GROUP(p->fs->super);
+		uint64_t rel = b0 - first;
+		local_first = rel >= p->reach ? (rel - p->reach) / fblocks : 0;
+	}
+	for (int k = 0; k < NKINDS; k++) {
+		uint64_t f = local_first;
+		if (!p->local) {
+			f = flex_at(p, k, b0);
+			if (f == UINT64_MAX)
+				f = 0;
+		}
+		for (; f < p->nflex; f++) {
+			uint64_t s, l;
+			flex_run(p, k, f, &s, &l);
+			if (s >= b1)
+				break;
+			uint64_t a = s > b0 ? s : b0;
+			uint64_t e = s + l < b1 ? s + l : b1;
+			if (e > a)
+				sum += e - a;
+		}
+	}
+	return sum;
+}
+
+int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len)
+{
+	/* the whole table, made the old way, in a copy */
+	struct ext_priv q = *p;
+	q.meta = NULL;
+	q.meta_before = NULL;
+	q.nmeta = q.capmeta = 0;
+	q.overflow = false;
+	table_build(&q, true);
+	table_finish(&q);
+	int rc = 0;
+	if (q.overflow || !q.meta_before) {
+		snprintf(why, len, "the whole table cannot be made");
+		rc = -1;
+	}
+	/* the model both ways: near each flex group's start, and by the
+	 * binary search that a layout off mke2fs's would use */
+	struct ext_priv far = *p;
+	far.local = false;
+	uint64_t step = p->nblocks / (1u << 21) + 1;
+	for (uint64_t i = 0; !rc && i < 2 * p->nblocks; i += step) {
+		uint64_t b = i % p->nblocks;
+		struct ext_meta_hit h;
+		const struct ext_priv *m = i < p->nblocks ? p : &far;
+		bool got = ext_meta_at(m, b, &h);
+		const struct run *r = ext_find_run(q.meta, q.nmeta, b, NULL);
+		if (got != (r != NULL) ||
+		    (got && (strcmp(h.role, r->role) || h.ino != r->ino))) {
+			snprintf(why, len, "block %llu: %s, the table says %s",
+				 (unsigned long long)b, got ? h.role : "none",
+				 r ? r->role : "none");
+			rc = -1;
+		} else if (ext_meta_count(m, 0, b) != table_below(&q, b) ||
+			   ext_meta_count(m, b, p->nblocks) !=
+				   table_below(&q, p->nblocks) -
+					   table_below(&q, b)) {
+			snprintf(why, len, "metadata below block %llu: %llu, "
+				 "the table says %llu", (unsigned long long)b,
+				 (unsigned long long)ext_meta_count(m, 0, b),
+				 (unsigned long long)table_below(&q, b));
+			rc = -1;
+		}
+	}
+	free(q.meta);
+	free(q.meta_before);
+	return rc;
+}
+
+/* ---- used blocks ------------------------------------------------------ */
+
+static uint64_t group_first(const struct ext_priv *p, uint64_t g)
+{
+	return ext2fs_group_first_block2(p->fs, (dgrp_t)g);
+}
+
+/* One past the group's last block (the last group may be short). */
+static uint64_t group_end(const struct ext_priv *p, uint64_t g)
+{
+	return ext2fs_group_last_block2(p->fs, (dgrp_t)g) + 1;
+}
+
+/* Group g's used blocks by its descriptor's free count. */
+static uint64_t used_by_desc(const struct ext_priv *p, uint64_t g)
+{
+	uint64_t blocks = group_end(p, g) - group_first(p, g);
+	uint64_t free_ = (uint64_t)ext2fs_bg_free_blocks_count(p->fs,
+							       (dgrp_t)g) *
+			 EXT2FS_CLUSTER_RATIO(p->fs);
+	return free_ < blocks ? blocks - free_ : 0;
+}
+
+int ext_used_init(struct ext_priv *p)
+{
+	uint64_t ng = ngroups(p);
+	pthread_mutex_init(&p->bmap_lock, NULL);
+	/* groups wholly on the device (a short image cuts the last ones) */
+	uint64_t ok = ng;
+	if (p->nblocks < ext2fs_blocks_count(p->fs->super)) {
+		ok = 0;
+		while (ok < ng && group_end(p, ok) <= p->nblocks)
+			ok++;
+	}
+	p->groups_ok = ok;
+	p->used_ready = true;
+	return 0;
+}
+
+/* The sums of used_by_desc every USED_STEP groups, made on first use:
+ * --list never needs them.  NULL without memory. */
+static const uint64_t *used_prefix(struct ext_priv *p)
+{
+	pthread_mutex_lock(&p->bmap_lock);
+	uint64_t ok = p->groups_ok;
+	if (!p->used_before &&
+	    (p->used_before = malloc((ok / USED_STEP + 1) * sizeof(uint64_t)))) {
+		uint64_t sum = 0;
+		for (uint64_t g = 0; g < ok; g++) {
+			if (g % USED_STEP == 0)
+				p->used_before[g / USED_STEP] = sum;
+			sum += used_by_desc(p, g);
+		}
+		if (ok % USED_STEP == 0)
+			p->used_before[ok / USED_STEP] = sum;
+	}
+	pthread_mutex_unlock(&p->bmap_lock);
+	return p->used_before;
+}
+
+void ext_used_free(struct ext_priv *p)
+{
+	for (int i = 0; i < EXT_BMAP_SLOTS; i++)
+		free(p->bmap[i].bits);
+	free(p->used_before);
+	p->used_before = NULL;
+	pthread_mutex_destroy(&p->bmap_lock);
+}
+
+static void set_bits(uint8_t *bits, uint64_t nbits, uint64_t from,
+		     uint64_t to)
+{
+	for (uint64_t i = from; i < to && i < nbits; i++)
+		bits[i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+/* What the kernel makes of a BLOCK_UNINIT group's bitmap: its superblock
+ * and descriptors, and its own bitmaps and table where they lie in it. */
+static void uninit_bitmap(const struct ext_priv *p, uint64_t g, uint8_t *bits)
+{
+	uint64_t gs = group_first(p, g), ge = group_end(p, g);
+	unsigned cb = p->fs->cluster_ratio_bits;
+	uint64_t nbits = (uint64_t)p->bs * 8;
+	memset(bits, 0, p->bs);
+	struct sbgd s;
+	group_sbgd(p, g, &s);
+	for (int i = 0; i < s.n; i++) {
+		uint64_t a = s.start[i], e = s.start[i] + s.len[i];
+		if (a < gs)
+			a = gs;
+		if (e > ge)
+			e = ge;
+		if (e > a)
+			set_bits(bits, nbits, (a - gs) >> cb,
+				 ((e - gs - 1) >> cb) + 1);
+	}
+	for (int k = 0; k < NKINDS; k++) {
+		uint64_t a = item_loc(p, k, g), e = a + item_len(p, k);
+		if (a < gs || a >= ge)
+			continue;
+		if (e > ge || e < a)
+			e = ge;
+		set_bits(bits, nbits, (a - gs) >> cb, ((e - gs - 1) >> cb) + 1);
+	}
+}
+
+/* Group g's bitmap, read or made once; NULL when it cannot be (the
+ * group then counts as used).  Under bmap_lock. */
+static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
+{
+	struct ext_bmap_slot *s = &p->bmap[g % EXT_BMAP_SLOTS];
+	if (s->state && s->group != g)
+		s->state = 0;
+	if (!s->state) {
+		s->group = g;
+		s->state = 2;
+		if (!s->bits)
+			s->bits = malloc(p->bs);
+		if (s->bits) {
+			uint64_t loc = item_loc(p, K_BB, g), off;
+			if (ext2fs_has_group_desc_csum(p->fs) &&
+			    ext2fs_bg_flags_test(p->fs, (dgrp_t)g,
+						 EXT2_BG_BLOCK_UNINIT)) {
+				uninit_bitmap(p, g, s->bits);
+				s->state = 1;
+			} else if (loc && loc < p->nblocks &&
+				   mul_ok(loc, p->bs, &off) &&
+				   da_device_read(p->dev, s->bits, p->bs, off,
+						  NULL) == 0) {
+				s->state = 1;
+			}
+		}
+	}
+	return s->state == 1 ? s->bits : NULL;
+}
+
+/* Without -mpopcnt, __builtin_popcountll is a library call. */
+static inline uint64_t popcount64(uint64_t w)
+{
+	w -= (w >> 1) & 0x5555555555555555ull;
+	w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
+	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (w * 0x0101010101010101ull) >> 56;
+}
+
+/* Used blocks in [a, e) of group g (both inside it). */
+static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
+			   uint64_t e)
+{
+	uint64_t gs = group_first(p, g);
+	unsigned cb = p->fs->cluster_ratio_bits;
+	uint64_t nbits = (uint64_t)p->bs * 8, used = 0;
+	pthread_mutex_lock(&p->bmap_lock);
+	const uint8_t *bits = group_bitmap(p, g);
+	if (!bits) {
+		used = e - a;
+	} else if (cb == 0) {
+		uint64_t i = a - gs, end = e - gs;
+		if (end > nbits) {
+			used += end - (i > nbits ? i : nbits);
+			end = i > nbits ? i : nbits;
+		}
+		for (; i < end && i % 64; i++)
+			used += bits[i / 8] >> (i % 8) & 1;
+		for (; i + 64 <= end; i += 64) {
+			uint64_t w;
+			memcpy(&w, bits + i / 8, 8);
+			used += popcount64(le64((const uint8_t *)&w));
+		}
+		for (; i < end; i++)
+			used += bits[i / 8] >> (i % 8) & 1;
+	} else {
+		for (uint64_t b = a; b < e; b++) {
+			uint64_t c = (b - gs) >> cb;
+			used += c >= nbits || (bits[c / 8] >> (c % 8) & 1);
+		}
+	}
+	pthread_mutex_unlock(&p->bmap_lock);
+	return used;
+}
+
+uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
+{
+	uint64_t first = p->fs->super->s_first_data_block, used = 0;
+	if (b1 > p->nblocks)
+		b1 = p->nblocks;
+	if (b0 < first) {
+		/* the boot blocks before group 0 */
+		uint64_t e = b1 < first ? b1 : first;
+		used += e > b0 ? e - b0 : 0;
+		b0 = first;
+	}
+	uint64_t bpg = EXT2_BLOCKS_PER_GROUP(p->fs->super);
+	if (!bpg)
+		return used;
+	while (b0 < b1) {
+		uint64_t g = (b0 - first) / bpg;
+		if (g >= ngroups(p))
+			break;
+		uint64_t gs = group_first(p, g), ge = group_end(p, g);
+		if (b0 == gs && g < p->groups_ok && ge <= b1) {
+			/* whole groups: by the descriptors */
+			uint64_t h = g;
+			const uint64_t *pre = NULL;
+			if (b1 - b0 > (uint64_t)USED_STEP * bpg)
+				pre = used_prefix(p);
+			while (h < p->groups_ok && group_end(p, h) <= b1) {
+				if (pre && h % USED_STEP == 0 &&
+				    h + USED_STEP <= p->groups_ok &&
+				    group_end(p, h + USED_STEP - 1) <= b1) {
+					used += pre[h / USED_STEP + 1] -
+						pre[h / USED_STEP];
+					h += USED_STEP;
+				} else {
+					used += used_by_desc(p, h++);
+				}
+			}
+			b0 = group_first(p, h);
+			if (h >= ngroups(p))
+				break;
+			continue;
+		}
+		uint64_t e = b1 < ge ? b1 : ge;
+		if (e > p->nblocks)
+			e = p->nblocks;
+		used += group_used(p, g, b0, e);
+		b0 = e;
+	}
+	return used;
+}
+
+bool ext_used_test(struct ext_priv *p, uint64_t b)
+{
+	return b < p->nblocks && ext_used_count(p, b, b + 1) > 0;
+}
