@@ -1,7 +1,6 @@
 /* The units people count a format in (an ext block group, a FAT, exFAT
  * or NTFS cluster, an LVM physical extent): what a teacher writes on the
- * board beside a byte offset.  From the node's props, and for ext from
- * its superblock (blocks per group is not among its props).
+ * board beside a byte offset.  From the node's props.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
@@ -14,26 +13,24 @@ static int64_t int_prop(const struct da_node *n, const char *key)
 	return v && v->type == DA_V_INT ? v->u.i : -1;
 }
 
-/* ext: the superblock's geometry, every value checked before use */
+/* ext: block groups from the geometry the plugin recorded (the values
+ * dumpe2fs calls Block size, Blocks per group and First block) */
 static int ext_group(const struct da_node *n, uint64_t off,
 		     struct da_unit_at *out)
 {
-	uint8_t sb[1024];
-	if (!n->dev || da_device_read(n->dev, sb, sizeof(sb), 1024, NULL) < 0)
+	int64_t bs = int_prop(n, "block_size");
+	int64_t bpg = int_prop(n, "blocks_per_group");
+	int64_t first = int_prop(n, "first_data_block");
+	if (bs <= 0 || bpg <= 0 || first < 0)
 		return -1;
-	if (le16(sb + 56) != 0xEF53)
+	uint64_t b = off / (uint64_t)bs;
+	if (b < (uint64_t)first)
 		return -1;
-	uint32_t first = le32(sb + 20), log = le32(sb + 24);
-	uint32_t bpg = le32(sb + 32);
-	if (log > 6 || bpg == 0)
-		return -1;
-	uint64_t bs = 1024ull << log, b = off / bs;
-	if (b < first)
-		return -1;
+	b -= (uint64_t)first;
 	out->name = "group";
-	out->number = (int64_t)((b - first) / bpg);
-	out->size = (uint64_t)bpg * bs;
-	out->offset = (b - first) % bpg * bs + off % bs;
+	out->number = (int64_t)(b / (uint64_t)bpg);
+	out->size = (uint64_t)bpg * (uint64_t)bs;
+	out->offset = b % (uint64_t)bpg * (uint64_t)bs + off % (uint64_t)bs;
 	return 0;
 }
 

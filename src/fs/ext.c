@@ -572,6 +572,8 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(n->props, "blocks", (int64_t)ext2fs_blocks_count(sb));
 	da_obj_set_int(n->props, "inode_count", sb->s_inodes_count);
 	da_obj_set_int(n->props, "free_inodes", sb->s_free_inodes_count);
+	da_obj_set_int(n->props, "blocks_per_group", sb->s_blocks_per_group);
+	da_obj_set_int(n->props, "first_data_block", sb->s_first_data_block);
 
 	/* the counts dumpe2fs shows; the block bitmaps themselves are read
 	 * when a question needs them (ext_meta.c) */

@@ -178,16 +178,10 @@ static void test_ownership_invariants(void **state)
 	free(path);
 }
 
-/* The units the side pane counts in, from hostile values: an ext
- * superblock whose blocks per group is 0 or whose block size is absurd
- * gives no group; PV and FAT props out of range give no extent or
- * cluster; good values give the numbers the formats define. */
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
+/* The units the side pane counts in, from hostile values: ext props
+ * whose blocks per group is 0 or whose block size is absurd give no
+ * group; PV and FAT props out of range give no extent or cluster; good
+ * values give the numbers the formats define. */
 static void test_units(void **state)
 {
 	(void)state;
@@ -197,33 +191,26 @@ static void test_units(void **state)
 	struct da_unit_at u;
 	static const struct da_plugin ext = { .name = "ext" };
 	static const struct da_plugin fat = { .name = "fat" };
-	uint8_t sb[1024];
-	struct { uint32_t first, log, bpg; uint16_t magic; int64_t group; }
-	cases[] = {
-		{ 1, 0, 8192, 0xEF53, 2 },       /* 1 KiB blocks, from block 1 */
-		{ 0, 2, 32768, 0xEF53, 0 },      /* 4 KiB blocks */
-		{ 1, 0, 0, 0xEF53, -1 },         /* no blocks per group */
-		{ 0, 200, 8192, 0xEF53, -1 },    /* a block of 2^210 bytes */
-		{ 1, 0, 8192, 0x1234, -1 },      /* not ext */
-		{ 70000, 0, 8192, 0xEF53, -1 },  /* before the first block */
+	/* ext: groups from the props the plugin records */
+	struct { int64_t first, bs, bpg; int64_t group; } cases[] = {
+		{ 1, 1024, 8192, 2 },       /* 1 KiB blocks, from block 1 */
+		{ 0, 4096, 32768, 0 },      /* 4 KiB blocks */
+		{ 1, 1024, 0, -1 },         /* no blocks per group */
+		{ 0, -4096, 8192, -1 },     /* a negative block size */
+		{ -1, 1024, 8192, -1 },     /* no first block */
+		{ 70000, 1024, 8192, -1 },  /* before the first block */
 	};
+	dev = da_file_device_open("d", path, &err);
+	assert_non_null(dev);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		memset(sb, 0, sizeof(sb));
-		put_le32(sb + 20, cases[i].first);
-		put_le32(sb + 24, cases[i].log);
-		put_le32(sb + 32, cases[i].bpg);
-		sb[56] = (uint8_t)cases[i].magic;
-		sb[57] = (uint8_t)(cases[i].magic >> 8);
-		FILE *f = fopen(path, "r+b");
-		assert_non_null(f);
-		assert_int_equal(fseek(f, 1024, SEEK_SET), 0);
-		assert_int_equal(fwrite(sb, 1, sizeof(sb), f), sizeof(sb));
-		fclose(f);
-		dev = da_file_device_open("d", path, &err);
-		assert_non_null(dev);
 		struct da_node *n = da_node_new(DA_NODE_FILESYSTEM, &ext, dev);
+		da_obj_set_int(n->props, "block_size", cases[i].bs);
+		da_obj_set_int(n->props, "blocks_per_group", cases[i].bpg);
+		if (cases[i].first >= 0)
+			da_obj_set_int(n->props, "first_data_block",
+				       cases[i].first);
 		/* block 16385 of 1 KiB blocks; byte 65536 of 4 KiB ones */
-		uint64_t off = cases[i].log == 2 ? 65536 : 16385 * 1024 + 7;
+		uint64_t off = cases[i].bs == 4096 ? 65536 : 16385 * 1024 + 7;
 		int r = da_node_unit(n, off, &u);
 		if (cases[i].group < 0) {
 			assert_int_equal(r, -1);
@@ -233,8 +220,8 @@ static void test_units(void **state)
 			assert_int_equal(u.number, cases[i].group);
 		}
 		da_node_free(n);
-		da_device_unref(dev);
 	}
+	da_device_unref(dev);
 	dev = da_file_device_open("d", path, &err);
 	assert_non_null(dev);
 	/* an LVM PV: extents from pe_start; none before it or of size 0 */
