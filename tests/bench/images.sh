@@ -184,6 +184,8 @@ build() {
 	if [ -f "$_dir/$_name.info" ]; then
 		# shellcheck source=/dev/null
 		. "$_dir/$_name.info"
+		# the file list beside the image, wherever the cache now is
+		FILES=$_dir/$_name.files
 		return 0
 	fi
 	_t0=$(bench_now)
