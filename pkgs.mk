@@ -8,4 +8,6 @@ ENGINE_PKGS = ext2fs com_err
 ENGINE_DL_PKGS = libntfs-3g libnbd zlib libzstd
 # LUKS: the JSON metadata, checksums, the volume key, the decryption
 ENGINE_DL_PKGS += json-c libcryptsetup libcrypto
+# LUKS: serpent and twofish, which OpenSSL lacks
+ENGINE_DL_PKGS += libgcrypt
 UI_PKGS = ncursesw

@@ -22,7 +22,7 @@ static int pretend_missing(const char *soname)
 	return 0;
 }
 
-/* The lines live as long as the process: four libraries at most, each
+/* The lines live as long as the process: a handful of libraries, each
  * loaded once. */
 static const char *line(const char *fmt, const char *a, const char *b,
 			const char *c)

@@ -1,7 +1,7 @@
 /* Optional libraries, loaded the first time an image needs them.
  *
  * libnbd (vmdk, vhdx, vdi, vpc, qed, nbd:// URIs), libntfs-3g (NTFS),
- * libcryptsetup and libcrypto (LUKS) pull in tens of other libraries whose
+ * libcryptsetup, libcrypto and libgcrypt (LUKS) pull in tens of other libraries whose
  * start-up costs every run megabytes and time, while most images need none
  * of them.  Each is opened with dlopen by its soname and its functions are
  * resolved into a table whose member types come from the library's own

@@ -11,6 +11,9 @@ PKGS="ncursesw:libncurses-dev ext2fs:libext2fs-dev com_err:comerr-dev cmocka:lib
 # the test volumes and is their ground truth
 PKGS="$PKGS json-c:libjson-c-dev libcryptsetup:libcryptsetup-dev libcrypto:libssl-dev"
 CMDS2="cryptsetup:cryptsetup-bin"
+# LUKS: serpent and twofish volumes are decrypted with libgcrypt (the
+# test also encrypts their payloads with it)
+PKGS="$PKGS libgcrypt:libgcrypt20-dev"
 CMDS="cc:gcc make:make pkg-config:pkg-config sfdisk:fdisk sgdisk:gdisk mkfs.ext4:e2fsprogs debugfs:e2fsprogs mkfs.fat:dosfstools fsck.fat:dosfstools mdir:mtools mkswap:util-linux lvm:lvm2 tmux:tmux xz:xz-utils jq:jq fls:sleuthkit valgrind:valgrind clang:clang"
 # md RAID tests: mdadm --examine judges the members, python3 writes them
 CMDS="$CMDS mdadm:mdadm python3:python3"

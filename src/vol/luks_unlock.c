@@ -4,14 +4,15 @@
  * from a file: the header bytes (up to the payload) are copied into an
  * anonymous memory file (memfd) that never reaches a disk, and the
  * library is pointed at /proc/self/fd/N.  The payload is then decrypted
- * sector by sector with libcrypto, as dm-crypt does: the IV counts
+ * sector by sector with libcrypto (or libgcrypt for serpent and twofish,
+ * which OpenSSL has never had), as dm-crypt does: the IV counts
  * 512-byte sectors from the start of the payload (plus the segment's
  * iv_tweak) even when the encryption sector is larger.
  *
  * Keys live only in locked memory marked MADV_DONTDUMP and are wiped with
  * explicit_bzero when freed; once a key is held the process also makes
- * itself undumpable, since libcrypto keeps its key schedules in memory we
- * do not allocate.
+ * itself undumpable, since libcrypto and libgcrypt keep their key
+ * schedules in memory we do not allocate.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <pthread.h>
@@ -30,11 +31,30 @@ DA_DL_DEFINE(crypto, CRYPTO_FUNCS, "libcrypto.so.3",
 	     "LUKS needs libcrypto", "libssl3")
 DA_DL_DEFINE(cryptsetup, CRYPTSETUP_FUNCS, "libcryptsetup.so.12",
 	     "unlocking LUKS needs libcryptsetup", "libcryptsetup12")
+DA_DL_DEFINE(gcrypt, GCRYPT_FUNCS, "libgcrypt.so.20",
+	     "serpent and twofish need libgcrypt", "libgcrypt20")
 
 /* The tables, once the entry points (luks_cipher_unsupported,
  * luks_volume_key, luks_crypt_device_new) have checked they load. */
 #define C (da_dl_crypto(NULL))
 #define CS (da_dl_cryptsetup(NULL))
+#define G (da_dl_gcrypt(NULL))
+
+/* libgcrypt wants gcry_check_version called once before anything else. */
+static pthread_once_t gcry_once = PTHREAD_ONCE_INIT;
+
+static void gcry_init(void)
+{
+	G->gcry_check_version(NULL);
+}
+
+static const struct da_dl_gcrypt *gcry_lib(const char **why)
+{
+	const struct da_dl_gcrypt *g = da_dl_gcrypt(why);
+	if (g)
+		pthread_once(&gcry_once, gcry_init);
+	return g;
+}
 
 /* ---- secret memory ---- */
 
@@ -72,10 +92,45 @@ void da_secret_free(void *p, size_t len)
 enum iv_mode { IV_PLAIN, IV_PLAIN64, IV_PLAIN64BE, IV_ESSIV, IV_NULL };
 
 struct cipher_spec {
-	const EVP_CIPHER *evp;
+	const EVP_CIPHER *evp;     /* libcrypto's cipher, or NULL and... */
+	int galgo, gmode;          /* ...libgcrypt's */
+	bool serpent;              /* which of libgcrypt's (for ESSIV) */
 	const EVP_MD *essiv_hash;
 	enum iv_mode iv;
 };
+
+/* libgcrypt's serpent or twofish for a key of bits, 0 if it has none */
+static int gcry_algo(bool serpent, uint32_t bits)
+{
+	switch (bits) {
+	case 128:
+		return serpent ? GCRY_CIPHER_SERPENT128 : GCRY_CIPHER_TWOFISH128;
+	case 192:
+		return serpent ? GCRY_CIPHER_SERPENT192 : 0;
+	case 256:
+		return serpent ? GCRY_CIPHER_SERPENT256 : GCRY_CIPHER_TWOFISH;
+	}
+	return 0;
+}
+
+/* serpent and twofish: OpenSSL has never had them, libgcrypt has both */
+static const char *gcry_parse(const char *name, const char *mode,
+			      uint32_t keylen, struct cipher_spec *out)
+{
+	const char *need = NULL;
+	if (!gcry_lib(&need))
+		return need;
+	bool xts = !strcmp(mode, "xts");
+	out->serpent = !strcmp(name, "serpent");
+	out->galgo = gcry_algo(out->serpent, keylen * 8 / (xts ? 2 : 1));
+	out->gmode = xts ? GCRY_CIPHER_MODE_XTS
+		   : !strcmp(mode, "cbc") ? GCRY_CIPHER_MODE_CBC
+		   : GCRY_CIPHER_MODE_ECB;
+	if (!out->galgo || keylen % (xts ? 2 : 1) ||
+	    G->gcry_cipher_get_algo_keylen(out->galgo) * (xts ? 2 : 1) != keylen)
+		return "its key size does not fit the cipher";
+	return NULL;
+}
 
 /* "aes-xts-plain64", "aes-cbc-essiv:sha256": the libcrypto cipher for a
  * key of keylen bytes and the IV generator; NULL if it is not one of
@@ -112,16 +167,12 @@ static const char *cipher_parse(const char *spec, uint32_t keylen,
 	}
 	if (strcmp(mode, "xts") && strcmp(mode, "cbc") && strcmp(mode, "ecb"))
 		return "its cipher mode is not supported (xts, cbc, ecb are)";
+	if (!strcmp(name, "serpent") || !strcmp(name, "twofish"))
+		return gcry_parse(name, mode, keylen, out);
 	uint32_t bits = keylen * 8 / (strcmp(mode, "xts") ? 1 : 2);
 	char evp[96];
 	snprintf(evp, sizeof(evp), "%s-%u-%s", name, bits, mode);
 	out->evp = C->EVP_get_cipherbyname(evp);
-	/* OpenSSL has never had these two; cryptsetup reads them through
-	 * the kernel's crypto API, which this program does not use */
-	if (!out->evp && (!strcmp(name, "serpent") || !strcmp(name, "twofish")))
-		return "its cipher is not in libcrypto: OpenSSL implements "
-		       "neither serpent nor twofish (cryptsetup opens such a "
-		       "volume with the kernel's dm-crypt)";
 	if (!out->evp)
 		return "its cipher is not in libcrypto";
 	if ((uint32_t)C->EVP_CIPHER_get_key_length(out->evp) != keylen)
@@ -144,7 +195,10 @@ const char *luks_cipher_unsupported(const struct luks_meta *m)
 	    C->EVP_MD_get_size(cs.essiv_hash) != 16 &&
 	    C->EVP_MD_get_size(cs.essiv_hash) != 24 &&
 	    C->EVP_MD_get_size(cs.essiv_hash) != 32)
-		why = "its ESSIV hash size fits no AES key";
+		why = "its ESSIV hash size fits no key of the cipher";
+	if (!why && cs.iv == IV_ESSIV && cs.galgo &&
+	    !gcry_algo(cs.serpent, (uint32_t)C->EVP_MD_get_size(cs.essiv_hash) * 8))
+		why = "its ESSIV hash size fits no key of the cipher";
 	return why;
 }
 
@@ -277,6 +331,7 @@ struct crypt_priv {
 	uint64_t iv_tweak;
 	struct cipher_spec cs;
 	EVP_CIPHER_CTX *ctx, *essiv;
+	gcry_cipher_hd_t gh, gessiv;  /* instead, for serpent and twofish */
 	pthread_mutex_t lock;      /* the contexts are not thread-safe */
 };
 
@@ -304,9 +359,15 @@ static bool make_iv(struct crypt_priv *p, uint64_t s, unsigned char *iv,
 	case IV_ESSIV: {
 		int out = 0;
 		unsigned char blk[32];
-		if (ivlen > 16 ||
-		    !C->EVP_EncryptUpdate(p->essiv, blk, &out, le, 16) || out != 16)
+		if (ivlen > 16)
 			return false;
+		if (p->cs.galgo) {
+			if (G->gcry_cipher_encrypt(p->gessiv, blk, 16, le, 16))
+				return false;
+		} else if (!C->EVP_EncryptUpdate(p->essiv, blk, &out, le, 16) ||
+			   out != 16) {
+			return false;
+		}
 		memcpy(iv, blk, (size_t)ivlen);
 		explicit_bzero(blk, sizeof(blk));
 		return true;
@@ -335,7 +396,9 @@ static int crypt_read(struct da_device *dev, void *buf, size_t len,
 		return da_error_set(err, ENOMEM, "out of memory");
 	uint8_t *out = buf;
 	int ret = 0;
-	int ivlen = C->EVP_CIPHER_get_iv_length(p->cs.evp);
+	/* serpent and twofish have 16-byte blocks; ecb takes no IV */
+	int ivlen = !p->cs.galgo ? C->EVP_CIPHER_get_iv_length(p->cs.evp)
+		    : p->cs.gmode == GCRY_CIPHER_MODE_ECB ? 0 : 16;
 	pthread_mutex_lock(&p->lock);
 	while (len) {
 		uint64_t a = off / p->sector * p->sector;
@@ -354,11 +417,20 @@ static int crypt_read(struct da_device *dev, void *buf, size_t len,
 			int outl = 0, fin = 0;
 			uint64_t s = (a + u * p->sector) / LUKS_SECTOR +
 				     p->iv_tweak;
-			if (!make_iv(p, s, iv, ivlen) ||
-			    !C->EVP_DecryptInit_ex(p->ctx, NULL, NULL, NULL, iv) ||
-			    !C->EVP_DecryptUpdate(p->ctx, c, &outl, c,
-					       (int)p->sector) ||
-			    !C->EVP_DecryptFinal_ex(p->ctx, c + outl, &fin)) {
+			bool ok = make_iv(p, s, iv, ivlen);
+			if (ok && p->cs.galgo)
+				ok = (!ivlen || !G->gcry_cipher_setiv(p->gh, iv,
+							(size_t)ivlen)) &&
+				     !G->gcry_cipher_decrypt(p->gh, c, p->sector,
+							     NULL, 0);
+			else if (ok)
+				ok = C->EVP_DecryptInit_ex(p->ctx, NULL, NULL,
+							   NULL, iv) &&
+				     C->EVP_DecryptUpdate(p->ctx, c, &outl, c,
+							  (int)p->sector) &&
+				     C->EVP_DecryptFinal_ex(p->ctx, c + outl,
+							    &fin);
+			if (!ok) {
 				ret = da_error_set(err, EIO, "%s: decryption "
 						   "failed at %llu", dev->name,
 						   (unsigned long long)(a +
@@ -414,6 +486,10 @@ static void crypt_close(struct da_device *dev)
 		return;
 	C->EVP_CIPHER_CTX_free(p->ctx);     /* cleanses its key schedule */
 	C->EVP_CIPHER_CTX_free(p->essiv);
+	if (p->gh)                          /* gcry_cipher_close wipes it */
+		G->gcry_cipher_close(p->gh);
+	if (p->gessiv)
+		G->gcry_cipher_close(p->gessiv);
 	pthread_mutex_destroy(&p->lock);
 	da_device_unref(p->parent);
 	free(p);
@@ -460,11 +536,28 @@ struct da_device *luks_crypt_device_new(const char *name,
 	p->sector = m->sector_size;
 	p->iv_tweak = g->iv_tweak;
 	pthread_mutex_init(&p->lock, NULL);
-	p->ctx = C->EVP_CIPHER_CTX_new();
-	bool ok = p->ctx &&
-		  C->EVP_DecryptInit_ex(p->ctx, p->cs.evp, NULL, vk, NULL) &&
-		  C->EVP_CIPHER_CTX_set_padding(p->ctx, 0);
-	if (ok && p->cs.iv == IV_ESSIV) {
+	bool ok;
+	if (p->cs.galgo) {
+		ok = !G->gcry_cipher_open(&p->gh, p->cs.galgo, p->cs.gmode, 0) &&
+		     !G->gcry_cipher_setkey(p->gh, vk, vklen);
+	} else {
+		p->ctx = C->EVP_CIPHER_CTX_new();
+		ok = p->ctx &&
+		     C->EVP_DecryptInit_ex(p->ctx, p->cs.evp, NULL, vk, NULL) &&
+		     C->EVP_CIPHER_CTX_set_padding(p->ctx, 0);
+	}
+	if (ok && p->cs.iv == IV_ESSIV && p->cs.galgo) {
+		/* the same cipher in ecb mode, keyed with the hash */
+		unsigned char salt[EVP_MAX_MD_SIZE];
+		unsigned int slen = 0;
+		ok = C->EVP_Digest(vk, vklen, salt, &slen, p->cs.essiv_hash, NULL);
+		int algo = ok ? gcry_algo(p->cs.serpent, slen * 8) : 0;
+		ok = algo &&
+		     !G->gcry_cipher_open(&p->gessiv, algo, GCRY_CIPHER_MODE_ECB,
+					  0) &&
+		     !G->gcry_cipher_setkey(p->gessiv, salt, slen);
+		explicit_bzero(salt, sizeof(salt));
+	} else if (ok && p->cs.iv == IV_ESSIV) {
 		/* ESSIV: the IV is the sector number encrypted with the
 		 * hash of the volume key */
 		unsigned char salt[EVP_MAX_MD_SIZE];
@@ -480,8 +573,9 @@ struct da_device *luks_crypt_device_new(const char *name,
 		explicit_bzero(salt, sizeof(salt));
 	}
 	if (!ok) {
-		da_error_set(err, EINVAL, "%s: libcrypto refused the key for "
-			     "%s", name, m->cipher);
+		da_error_set(err, EINVAL, "%s: %s refused the key for "
+			     "%s", name, p->cs.galgo ? "libgcrypt" : "libcrypto",
+			     m->cipher);
 		crypt_close(&(struct da_device){ .priv = p });
 		return NULL;
 	}

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The optional libraries (libntfs-3g, libnbd, zlib, libzstd, json-c,
-# libcrypto, libcryptsetup) are loaded only when an image needs them, and
+# libcrypto, libcryptsetup, libgcrypt) are loaded only when an image needs them, and
 # one that is missing is one line naming it and its Debian package, never
 # a crash.  DISKATLAS_DL_FAIL makes the loader act as if a library were
 # missing.  Each case is first run with the library present (the answer
@@ -8,11 +8,11 @@
 # Also: the program links none of them (ldd), and --version runs with all
 # of them refused.
 . "$(dirname "$0")/../lib.sh"
-requires qemu-img qemu-nbd cryptsetup ldd
+requires qemu-img qemu-nbd cryptsetup ldd jq
 cd "$T"
 
 ldd "$DA" >ldd.txt || fail "ldd cannot read the program"
-for lib in libntfs-3g libnbd libz.so libzstd libjson-c libcrypto libcryptsetup; do
+for lib in libntfs-3g libnbd libz.so libzstd libjson-c libcrypto libcryptsetup libgcrypt; do
 	grep -q "$lib" ldd.txt && fail "the program links $lib: it should load it when needed"
 done
 DISKATLAS_DL_FAIL=all "$DA" --version >/dev/null || fail "--version with every optional library refused"
@@ -86,4 +86,20 @@ has cs cs.err "cannot be unlocked: unlocking LUKS needs libcryptsetup (Debian: l
 check_eq "cryptsetup stderr lines" "$(wc -l <cs.err)" 1
 grep -q 'state=locked' cs.out || fail "cryptsetup: not shown locked"
 grep -q 'not checked' cs.out && fail "cryptsetup: checksums not checked with libcrypto present"
+
+# serpent (and twofish): libgcrypt, asked for only by those ciphers.  The
+# segment is renamed: the data is not serpent's, but it need not be to be
+# unlocked, and then to be refused without libgcrypt.
+. "$IMAGES/luks-env.sh"
+cp luks.img serpent.img
+luks_json serpent.img | jq -c '.segments["0"].encryption = "serpent-xts-plain64"' >serpent.json
+luks2_rewrite serpent.img serpent.json
+run serpent-ok "X=1" --key-file key --list serpent.img
+grep -q 'state=unlocked' serpent-ok.out || fail "serpent not unlocked with libgcrypt present"
+run serpent "DISKATLAS_DL_FAIL=libgcrypt" --key-file key --list serpent.img
+has serpent serpent.err "(serpent-xts-plain64) cannot be unlocked: serpent and twofish need libgcrypt (Debian: libgcrypt20)"
+check_eq "libgcrypt stderr lines" "$(wc -l <serpent.err)" 1
+grep -q 'state=locked' serpent.out || fail "libgcrypt: not shown locked"
+run aes-nogcrypt "DISKATLAS_DL_FAIL=libgcrypt" --key-file key --list luks.img
+grep -q 'state=unlocked' aes-nogcrypt.out || fail "aes needs libgcrypt"
 exit 0
