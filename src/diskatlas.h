@@ -448,7 +448,7 @@ struct da_plugin {
 	/* Filesystems, optional: the role describe_block gives the block at
 	 * off when usage counts that block as metadata, else NULL; without
 	 * the file and the text describe_block gathers (the map asks it of
-	 * thousands of cells a frame). */
+	 * thousands of cells a frame).  The role is a static string. */
 	const char *(*meta_role)(struct da_node *n, uint64_t off);
 };
 

@@ -43,8 +43,21 @@ static int block_family(struct da_node *n, uint64_t at, uint64_t bs)
 		return cache[slot].fam;
 	int fam = -1;
 	if (n->plugin->meta_role) {
+		/* its roles are static strings: a pointer names one, and a
+		 * few remembered save the search by name */
+		static struct {
+			const char *role;
+			int fam;
+		} known[8];
 		const char *role = n->plugin->meta_role(n, at);
-		fam = role ? role_family(role) : -1;
+		if (role) {
+			size_t k = ((uintptr_t)role >> 3) % 8;
+			if (known[k].role != role) {
+				known[k].role = role;
+				known[k].fam = role_family(role);
+			}
+			fam = known[k].fam;
+		}
 		goto out;
 	}
 	struct da_usage us = { 0, 0, 0 };
