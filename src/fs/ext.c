@@ -1039,6 +1039,13 @@ static int ext_usage(struct da_node *n, uint64_t off, uint64_t len,
 	uint64_t meta = used ? ext_meta_count(p, b0, b1) : 0;
 	if (meta > used)
 		meta = used;
+	if (len == blocks * p->bs) {
+		/* whole blocks, as most cells are: no scaling */
+		out->metadata += meta * p->bs;
+		out->used += (used - meta) * p->bs;
+		out->free += (blocks - used) * p->bs;
+		return 0;
+	}
 	/* scale whole blocks to the bytes asked for */
 	double k = (double)len / ((double)blocks * p->bs);
 	out->metadata += (uint64_t)((double)meta * p->bs * k);
