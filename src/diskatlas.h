@@ -445,6 +445,11 @@ struct da_plugin {
 	 * device and offset; -1 when off holds none.  Lookups follow it. */
 	int (*through)(struct da_node *n, uint64_t off, struct da_device **dev,
 		       uint64_t *dev_off);
+	/* Filesystems, optional: the role describe_block gives the block at
+	 * off when usage counts that block as metadata, else NULL; without
+	 * the file and the text describe_block gathers (the map asks it of
+	 * thousands of cells a frame).  The role is a static string. */
+	const char *(*meta_role)(struct da_node *n, uint64_t off);
 };
 
 /* Questions any filesystem with a file index answers (src/fileindex.c;

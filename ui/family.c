@@ -24,6 +24,16 @@ static struct {
 	signed char fam;           /* -1: not metadata */
 } cache[CACHE];
 
+/* A metadata role's family, -1 for data and free space. */
+static int role_family(const char *role)
+{
+	const struct da_role_info *ri = da_role(da_role_by_name(role));
+	if (ri && ri->family < FAM_META && ri->family != DA_FAM_DATA &&
+	    ri->family != DA_FAM_FREE)
+		return (int)ri->family;
+	return -1;
+}
+
 static int block_family(struct da_node *n, uint64_t at, uint64_t bs)
 {
 	uint64_t b = at / bs;
@@ -32,19 +42,33 @@ static int block_family(struct da_node *n, uint64_t at, uint64_t bs)
 	if (cache[slot].node == n && cache[slot].block == b)
 		return cache[slot].fam;
 	int fam = -1;
+	if (n->plugin->meta_role) {
+		/* its roles are static strings: a pointer names one, and a
+		 * few remembered save the search by name */
+		static struct {
+			const char *role;
+			int fam;
+		} known[8];
+		const char *role = n->plugin->meta_role(n, at);
+		if (role) {
+			size_t k = ((uintptr_t)role >> 3) % 8;
+			if (known[k].role != role) {
+				known[k].role = role;
+				known[k].fam = role_family(role);
+			}
+			fam = known[k].fam;
+		}
+		goto out;
+	}
 	struct da_usage us = { 0, 0, 0 };
 	bool meta = !n->plugin->usage ||
 		    (n->plugin->usage(n, at, bs, &us) == 0 && us.metadata);
 	struct da_block_info info;
 	memset(&info, 0, sizeof(info));
 	if (meta && n->plugin->describe_block(n, at, &info) == 0 &&
-	    info.role) {
-		const struct da_role_info *ri =
-			da_role(da_role_by_name(info.role));
-		if (ri && ri->family < FAM_META && ri->family != DA_FAM_DATA &&
-		    ri->family != DA_FAM_FREE)
-			fam = (int)ri->family;
-	}
+	    info.role)
+		fam = role_family(info.role);
+out:
 	cache[slot].node = n;
 	cache[slot].block = b;
 	cache[slot].fam = (signed char)fam;

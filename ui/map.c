@@ -206,6 +206,13 @@ static void map_draw(struct ui *u)
 		? (int)(crow - v->top) : -1;
 	int cur_c = (int)(ci % (uint64_t)u->map_cols);
 	cchar_t cc;
+	struct last_glyph {
+		int region;
+		enum fill f;
+		int fam;
+		bool conflict, ok;
+		cchar_t cc;
+	} last = { 0 };
 	int lines = u->half ? (u->map_rows + 1) / 2 : u->map_rows;
 	for (int y = 0; y < lines && y < u->map.h; y++) {
 		move(u->map.y + y, u->map.x);
@@ -241,9 +248,23 @@ static void map_draw(struct ui *u)
 					continue;
 				}
 				bool cur = y == cur_r && x == cur_c;
-				cell_glyph_fam(a->region_id, cell_fill(a),
-					       u->fams[(size_t)y * u->map_cols + x],
-					       a->conflict, cur, &cc);
+				enum fill f = cell_fill(a);
+				int fam = u->fams[(size_t)y * u->map_cols + x];
+				/* neighbours mostly look alike: the last
+				 * glyph again, without its colour lookup */
+				if (!cur && last.ok &&
+				    last.region == a->region_id &&
+				    last.f == f && last.fam == fam &&
+				    last.conflict == a->conflict) {
+					cc = last.cc;
+				} else {
+					cell_glyph_fam(a->region_id, f, fam,
+						       a->conflict, cur, &cc);
+					if (!cur)
+						last = (struct last_glyph){
+							a->region_id, f, fam,
+							a->conflict, true, cc };
+				}
 				if (!cur && marked(u, v, y, x))
 					mark_cell(u, &cc);
 			}

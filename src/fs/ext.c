@@ -1034,15 +1034,39 @@ static int ext_usage(struct da_node *n, uint64_t off, uint64_t len,
 	}
 	uint64_t blocks = b1 - b0;
 	uint64_t used = ext_used_count(p, b0, b1);
-	uint64_t meta = ext_meta_count(p, b0, b1);
+	/* metadata is counted among the used blocks: none to look for in
+	 * a free range */
+	uint64_t meta = used ? ext_meta_count(p, b0, b1) : 0;
 	if (meta > used)
 		meta = used;
+	if (len == blocks * p->bs) {
+		/* whole blocks, as most cells are: no scaling */
+		out->metadata += meta * p->bs;
+		out->used += (used - meta) * p->bs;
+		out->free += (blocks - used) * p->bs;
+		return 0;
+	}
 	/* scale whole blocks to the bytes asked for */
 	double k = (double)len / ((double)blocks * p->bs);
 	out->metadata += (uint64_t)((double)meta * p->bs * k);
 	out->used += (uint64_t)((double)(used - meta) * p->bs * k);
 	out->free += (uint64_t)((double)(blocks - used) * p->bs * k);
 	return 0;
+}
+
+/* What ext_usage and ext_describe_block say of one block, for the map's
+ * colours: a metadata block that the bitmap marks used (usage counts no
+ * more metadata than used blocks) has its table role. */
+static const char *ext_meta_role(struct da_node *n, uint64_t off)
+{
+	struct ext_priv *p = n->priv;
+	if (!p || !p->bs || !p->used_ready)
+		return NULL;
+	uint64_t b = off / p->bs;
+	struct ext_meta_hit m;
+	if (b >= p->nblocks || !ext_meta_at(p, b, &m) || !ext_used_test(p, b))
+		return NULL;
+	return m.role;
 }
 
 const struct da_plugin da_plugin_ext = {
@@ -1053,5 +1077,6 @@ const struct da_plugin da_plugin_ext = {
 	.build_index = ext_build_index,
 	.describe_block = ext_describe_block,
 	.usage = ext_usage,
+	.meta_role = ext_meta_role,
 	.free = ext_free,
 };

@@ -730,15 +730,19 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 			used += end - (i > nbits ? i : nbits);
 			end = i > nbits ? i : nbits;
 		}
-		for (; i < end && i % 64; i++)
-			used += bits[i / 8] >> (i % 8) & 1;
-		for (; i + 64 <= end; i += 64) {
-			uint64_t w;
-			memcpy(&w, bits + i / 8, 8);
-			used += popcount64(le64((const uint8_t *)&w));
+		/* by 64-bit words, the ends masked: a map cell asks a few
+		 * blocks, thousands of times a frame (nbits is a multiple
+		 * of 64, so no word reads past the bitmap) */
+		while (i < end) {
+			uint64_t lo = i % 64, hi = end - (i - lo);
+			if (hi > 64)
+				hi = 64;
+			uint64_t w = le64(bits + i / 64 * 8) >> lo;
+			if (hi - lo < 64)
+				w &= (UINT64_C(1) << (hi - lo)) - 1;
+			used += popcount64(w);
+			i += hi - lo;
 		}
-		for (; i < end; i++)
-			used += bits[i / 8] >> (i % 8) & 1;
 	} else {
 		for (uint64_t b = a; b < e; b++) {
 			uint64_t c = (b - gs) >> cb;

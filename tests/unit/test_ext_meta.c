@@ -2,7 +2,8 @@
  * against the slow ways over every ext filesystem of the committed test
  * images: every block's role and the metadata counts against the whole
  * table of every group's runs; every block's used bit and range counts
- * against libext2fs's own block bitmap.
+ * against libext2fs's own block bitmap; the map's metadata role of
+ * every block against usage and describe_block.
  * Run from the top of the tree (tests/run.sh does).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
@@ -70,6 +71,36 @@ static void check_used(const char *where, struct ext_priv *p)
 	free(before);
 }
 
+/* The map's cheap question, meta_role, against the two it stands for:
+ * usage says the block is metadata, describe_block names its role. */
+static void check_meta_role(const char *where, struct da_node *n,
+			    struct ext_priv *p)
+{
+	uint64_t step = p->nblocks / 200000 + 1, metas = 0;
+	for (uint64_t b = 0; b < p->nblocks + 2; b += step) {
+		uint64_t off = b * p->bs;
+		struct da_usage u = { 0, 0, 0 };
+		const char *want = NULL;
+		if (da_plugin_ext.usage(n, off, p->bs, &u) == 0 &&
+		    u.metadata) {
+			struct da_block_info info;
+			assert_int_equal(da_plugin_ext.describe_block(n, off,
+								      &info),
+					 0);
+			want = info.role;
+		}
+		const char *got = da_plugin_ext.meta_role(n, off);
+		if ((got == NULL) != (want == NULL) ||
+		    (got && strcmp(got, want)))
+			fail_msg("%s: block %llu: meta_role %s, usage and "
+				 "describe_block say %s", where,
+				 (unsigned long long)b, got ? got : "none",
+				 want ? want : "none");
+		metas += got != NULL;
+	}
+	assert_true(metas > 0);
+}
+
 static void node_check(struct da_node *n, void *arg)
 {
 	struct ctx *c = arg;
@@ -84,6 +115,7 @@ static void node_check(struct da_node *n, void *arg)
 	if (ext_meta_crosscheck(p, why, sizeof(why)) < 0)
 		fail_msg("%s: %s", where, why);
 	check_used(where, p);
+	check_meta_role(where, n, p);
 }
 
 static void check_image(const char *name, struct ctx *c)
