@@ -125,6 +125,9 @@ settle() {
 nscreen=0
 for f in $(ls "$T/b" | grep '\.screen$' | sort -n); do
 	keys=$(cat "$T/b/${f%.screen}.keys")
+	# a server of its own for each screen: a new session on the socket
+	# of a server still shutting down fails ("server exited unexpectedly")
+	SOCK="da-tut-$$-${f%.screen}"
 	tmux -L "$SOCK" -f /dev/null new-session -d -x 110 -y 32 -c "$W" \
 		"env -u LC_ALL -u LC_CTYPE LANG=C.UTF-8 TERM=xterm-256color '$DA' sample.img; sleep 600"
 	settle
