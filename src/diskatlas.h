@@ -398,6 +398,14 @@ struct da_block_info {
 struct da_usage {
 	uint64_t used, free, metadata;
 };
+/* For a plugin's usage op: *out zeroed, and the end of [off, off+len)
+ * clipped to the node's device (at most off when nothing is left). */
+uint64_t da_usage_start(const struct da_node *n, uint64_t off, uint64_t len,
+			struct da_usage *out);
+/* The bytes of [*off, end) that lie below limit added to *bytes, and *off
+ * moved past them. */
+void da_usage_below(uint64_t *bytes, uint64_t *off, uint64_t end,
+		    uint64_t limit);
 
 /* ---- plugins --------------------------------------------------------- */
 

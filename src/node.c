@@ -154,3 +154,23 @@ void da_node_free(struct da_node *n)
 		da_device_unref(n->dev);
 	free(n);
 }
+
+uint64_t da_usage_start(const struct da_node *n, uint64_t off, uint64_t len,
+			struct da_usage *out)
+{
+	out->used = out->free = out->metadata = 0;
+	uint64_t end = off + len;
+	if (end < off || end > n->dev->size)
+		end = n->dev->size;
+	return end;
+}
+
+void da_usage_below(uint64_t *bytes, uint64_t *off, uint64_t end,
+		    uint64_t limit)
+{
+	if (*off >= end || *off >= limit)
+		return;
+	uint64_t e = end < limit ? end : limit;
+	*bytes += e - *off;
+	*off = e;
+}

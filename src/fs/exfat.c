@@ -609,17 +609,10 @@ static int exfat_usage(struct da_node *n, uint64_t off, uint64_t len,
 {
 	struct exfat_priv *p = n->priv;
 	const struct exfat_geom *g = &p->g;
-	out->used = out->free = out->metadata = 0;
-	uint64_t end = off + len;
-	if (end < off || end > n->dev->size)
-		end = n->dev->size;
+	uint64_t end = da_usage_start(n, off, len, out);
 	if (off >= end)
 		return 0;
-	if (off < g->heap_off) {
-		uint64_t e = end < g->heap_off ? end : g->heap_off;
-		out->metadata += e - off;
-		off = e;
-	}
+	da_usage_below(&out->metadata, &off, end, g->heap_off);
 	if (off < end && off < g->heap_end) {
 		uint64_t e = end < g->heap_end ? end : g->heap_end;
 		uint64_t u = da_bitmap_bytes_set(p->used, off - g->heap_off,

@@ -464,18 +464,11 @@ static int fat_usage(struct da_node *n, uint64_t off, uint64_t len,
 {
 	struct fat_priv *p = n->priv;
 	const struct fat_geom *g = &p->g;
-	out->used = out->free = out->metadata = 0;
-	uint64_t end = off + len;
-	if (end < off || end > n->dev->size)
-		end = n->dev->size;
+	uint64_t end = da_usage_start(n, off, len, out);
 	if (off >= end)
 		return 0;
 	/* metadata: everything before cluster 2 */
-	if (off < g->data_off) {
-		uint64_t e = end < g->data_off ? end : g->data_off;
-		out->metadata += e - off;
-		off = e;
-	}
+	da_usage_below(&out->metadata, &off, end, g->data_off);
 	if (off < end && off < g->data_end) {
 		uint64_t e = end < g->data_end ? end : g->data_end;
 		uint64_t u = da_bitmap_bytes_set(p->used, off - g->data_off,

@@ -261,22 +261,11 @@ static int swap_usage(struct da_node *n, uint64_t off, uint64_t len,
 		      struct da_usage *out)
 {
 	struct swap_priv *p = n->priv;
-	out->used = out->free = out->metadata = 0;
-	uint64_t end = off + len;
-	if (end < off || end > n->dev->size)
-		end = n->dev->size;
+	uint64_t end = da_usage_start(n, off, len, out);
 	if (off >= end)
 		return 0;
-	if (off < p->page_size) {
-		uint64_t e = end < p->page_size ? end : p->page_size;
-		out->metadata += e - off;
-		off = e;
-	}
-	if (off < end && off < p->area) {
-		uint64_t e = end < p->area ? end : p->area;
-		out->used += e - off;
-		off = e;
-	}
+	da_usage_below(&out->metadata, &off, end, p->page_size);
+	da_usage_below(&out->used, &off, end, p->area);
 	if (off < end)
 		out->free += end - off;
 	return 0;

@@ -745,10 +745,7 @@ static int xfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 {
 	struct xfs_priv *p = n->priv;
 	const struct xfs_geom *g = &p->g;
-	out->used = out->free = out->metadata = 0;
-	uint64_t end = off + len;
-	if (end < off || end > n->dev->size)
-		end = n->dev->size;
+	uint64_t end = da_usage_start(n, off, len, out);
 	if (off >= end)
 		return 0;
 	uint64_t fs_end = g->dblocks * g->bs;
