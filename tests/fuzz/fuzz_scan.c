@@ -6,9 +6,11 @@
  *    seeds made with it are unlocked and their payload decrypted, when
  *    the key slots cost little to try (a mutated iteration count must
  *    not turn one input into minutes of PBKDF2);
- *  - a copy of the input is open as file descriptor FUZZ_COPY_FD, so a
- *    qcow2 seed whose backing file is named "200" (relative to the
- *    image's directory, /proc/self/fd) has a backing file to read.
+ *  - a copy of a qcow2 input is open as file descriptor FUZZ_COPY_FD, so
+ *    a seed whose backing file is named "200" (relative to the image's
+ *    directory, /proc/self/fd) has a backing file to read, as raw or as
+ *    qcow2; the copy names no backing file of its own (its header's
+ *    backing offset and length are zeroed), so the chain ends there.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -118,6 +120,22 @@ static int memfd_of(const uint8_t *data, size_t size)
 	return fd;
 }
 
+/* the backing file of a qcow2 input: a copy without a backing file name
+ * (bytes 8-19 of the header: its offset and length) */
+static void backing_copy(const uint8_t *data, size_t size)
+{
+	int fd = memfd_of(data, size);
+	if (fd < 0)
+		return;
+	static const uint8_t none[12];
+	if (size >= 20 && pwrite(fd, none, sizeof(none), 8) != sizeof(none)) {
+		close(fd);
+		return;
+	}
+	dup2(fd, FUZZ_COPY_FD);
+	close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
@@ -126,13 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 	bool qcow2 = size >= 4 && !memcmp(data, "QFI\xfb", 4);
-	if (qcow2) {
-		int copy = memfd_of(data, size);
-		if (copy >= 0) {
-			dup2(copy, FUZZ_COPY_FD);
-			close(copy);
-		}
-	}
+	if (qcow2)
+		backing_copy(data, size);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	/* qcow2 is read by our own code; the formats served by qemu-nbd
