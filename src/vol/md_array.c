@@ -437,10 +437,18 @@ static int assemble_array(struct da_machine *m, struct node_list *all,
 		da_machine_add_volume(m, name, "md_array", dev, p);
 		added = 1;
 	} else {
+		bool told = false;
 		for (uint32_t r = 0; r < nd; r++)
-			if (role[r])
+			if (role[r]) {
 				da_warn(role[r], "array %s not assembled: %s",
 					name, e.msg);
+				told = true;
+			}
+		/* no member holds a role (only spares, faulty or stale
+		 * ones): say it on them, or nobody hears of the array */
+		for (size_t i = 0; i < ng && !told; i++)
+			da_warn(group[i], "array %s not assembled: %s", name,
+				e.msg);
 	}
 	/* the members' regions: what of their data areas the array uses,
 	 * and which chunks hold parity */

@@ -1,5 +1,16 @@
 /* libFuzzer target: the whole engine on one hostile disk image — scan,
  * ownership, file indexes, lookups, list and map.
+ *
+ * Two things make the seeds reach further than one image alone would:
+ *  - a fixed passphrase (FUZZ_KEY) is offered to every LUKS volume, so
+ *    seeds made with it are unlocked and their payload decrypted, when
+ *    the key slots cost little to try (a mutated iteration count must
+ *    not turn one input into minutes of PBKDF2);
+ *  - a copy of a qcow2 input is open as file descriptor FUZZ_COPY_FD, so
+ *    a seed whose backing file is named "200" (relative to the image's
+ *    directory, /proc/self/fd) has a backing file to read, as raw or as
+ *    qcow2; the copy names no backing file of its own (its header's
+ *    backing offset and length are zeroed), so the chain ends there.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -12,6 +23,16 @@
 #include <unistd.h>
 
 #include "diskatlas.h"
+#include "fs/ext.h"
+#include "vol/luks.h"
+
+extern const struct da_plugin da_plugin_ext;
+
+#define FUZZ_KEY "fuzz-seed"
+#define FUZZ_COPY_FD 200
+/* the KDF work a LUKS volume may ask before the key is offered */
+#define MAX_ITERATIONS 20000
+#define MAX_MEMORY_KIB 65536
 
 /* the units the side pane counts in (an ext group from the superblock,
  * a PE, a cluster), at a few offsets of every node */
@@ -25,26 +46,115 @@ static void units(struct da_node *n, void *arg)
 		da_node_unit(n, at[i], &u);
 }
 
+/* what the explorer's side pane and map ask a filesystem or volume:
+ * used/free/metadata of ranges (whole, halves, a block, past the end),
+ * the role of single blocks, the next and previous extent of a file */
+static void usage(struct da_node *n, void *arg)
+{
+	(void)arg;
+	if (!n->plugin || !n->dev)
+		return;
+	uint64_t size = n->dev->size;
+	uint64_t r[][2] = { { 0, size }, { 0, size / 2 }, { size / 2, size },
+			    { size / 3, 4096 }, { 1024, 1 },
+			    { size ? size - 1 : 0, 1 }, { size, 4096 },
+			    { UINT64_MAX - 10, 100 } };
+	struct da_usage u;
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		if (n->plugin->usage)
+			n->plugin->usage(n, r[i][0], r[i][1], &u);
+		if (n->plugin->meta_role)
+			n->plugin->meta_role(n, r[i][0]);
+		da_fs_next_extent(n, r[i][0], 1);
+		da_fs_next_extent(n, r[i][0], -1);
+	}
+	/* ext: the placement model against the table it replaces (bounded:
+	 * the old table is made for at most 2^22 blocks).  On damaged
+	 * descriptors the two may disagree: that is printed, not fatal. */
+	if (n->plugin == &da_plugin_ext && n->priv &&
+	    ((struct ext_priv *)n->priv)->nblocks <= 1u << 22) {
+		char why[256];
+		if (ext_meta_crosscheck(n->priv, why, sizeof(why)) < 0)
+			fprintf(stderr, "ext placement model: %s\n", why);
+	}
+}
+
+/* the LUKS volumes of the machine whose key slots cost little to try */
+struct kdf_check {
+	bool cheap;
+};
+
+static void kdf_cost(struct da_node *n, void *arg)
+{
+	struct kdf_check *c = arg;
+	if (n->plugin != &da_plugin_luks || !n->priv)
+		return;
+	const struct luks_meta *m = &((struct luks_priv *)n->priv)->meta;
+	for (int i = 0; i < m->nslots && i < LUKS_MAX_SLOTS; i++)
+		if (m->slots[i].iterations > MAX_ITERATIONS ||
+		    m->slots[i].memory > MAX_MEMORY_KIB)
+			c->cheap = false;
+	for (int i = 0; i < m->ndigests && i < LUKS_MAX_DIGESTS; i++)
+		if (m->digests[i].iterations > MAX_ITERATIONS)
+			c->cheap = false;
+}
+
+static int key(void *arg, const char *volume, char *buf, size_t max)
+{
+	(void)volume;
+	struct kdf_check c = { true };
+	da_machine_each_node(arg, kdf_cost, &c);
+	if (!c.cheap || max < sizeof(FUZZ_KEY))
+		return -1;
+	memcpy(buf, FUZZ_KEY, sizeof(FUZZ_KEY) - 1);
+	return (int)sizeof(FUZZ_KEY) - 1;
+}
+
+static int memfd_of(const uint8_t *data, size_t size)
+{
+	int fd = memfd_create("fuzz", 0);
+	if (fd >= 0 && write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* the backing file of a qcow2 input: a copy without a backing file name
+ * (bytes 8-19 of the header: its offset and length) */
+static void backing_copy(const uint8_t *data, size_t size)
+{
+	int fd = memfd_of(data, size);
+	if (fd < 0)
+		return;
+	static const uint8_t none[12];
+	if (size >= 20 && pwrite(fd, none, sizeof(none), 8) != sizeof(none)) {
+		close(fd);
+		return;
+	}
+	dup2(fd, FUZZ_COPY_FD);
+	close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	int fd = memfd_create("fuzz", 0);
-	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
-		if (fd >= 0)
-			close(fd);
+	int fd = memfd_of(data, size);
+	if (fd < 0)
 		return 0;
-	}
+	bool qcow2 = size >= 4 && !memcmp(data, "QFI\xfb", 4);
+	if (qcow2)
+		backing_copy(data, size);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	/* qcow2 is read by our own code; the formats served by qemu-nbd
 	 * are not ours to fuzz (and would start a process per input) */
-	struct da_disk_spec spec = {
-		"fuzz", path,
-		size >= 4 && !memcmp(data, "QFI\xfb", 4) ? "qcow2" : "raw" };
+	struct da_disk_spec spec = { "fuzz", path, qcow2 ? "qcow2" : "raw" };
 	da_error err;
 	struct da_machine *m = da_machine_open_disks("fuzz", &spec, 1, &err);
 	if (m) {
+		da_machine_set_key_source(m, key, m);
 		da_machine_scan(m);
 		FILE *null = fopen("/dev/null", "w");
 		da_report_list(null, m, true);
@@ -72,11 +182,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 							   m->volumes[v].dev->size,
 							   &cell);
 			da_machine_each_node(m, units, NULL);
+			da_machine_each_node(m, usage, NULL);
 			da_ownership_free(o);
 		}
 		fclose(null);
 	}
 	da_machine_close(m);
+	if (qcow2)
+		close(FUZZ_COPY_FD);
 	close(fd);
 	return 0;
 }
