@@ -2,9 +2,11 @@
 # Seeds for the NTFS plugin and its file index, made by mkntfs and the
 # ntfs-3g tools:
 #   ntfs-tools-seed  filled without mounting (ntfscp, ntfsfallocate,
-#                    ntfstruncate, ntfsmftalloc): files in the root, a
-#                    named stream, preallocated space past the initialized
-#                    size, a sparse file, extra MFT records
+#                    ntfstruncate, ntfsmftalloc): files in the root (enough
+#                    for index blocks), named streams (enough for an
+#                    attribute list), preallocated space past the
+#                    initialized size, a sparse file with runs in its
+#                    holes, extra MFT records
 #   ntfs-fuse-seed   filled through ntfs-3g (FUSE, on the image file, when
 #                    it can mount here): a compressed directory with
 #                    compressible and incompressible files, a directory
@@ -49,6 +51,24 @@ ntfscp -q "$img" "$tmp/small" sparse.bin
 ino() { ntfsls -i "$img" | awk -v n="$1" '$2 == n { print $1 }'; }
 # grown past its data: a sparse tail
 ntfstruncate "$img" "$(ino sparse.bin)" 1048576 >/dev/null 2>&1 || true
+# clusters allocated inside its holes: runs between sparse runs
+for o in 65536 262144 524288; do
+	ntfsfallocate -n -o $o -l 8192 "$img" sparse.bin >/dev/null 2>&1 || true
+done
+# streams until the record is full: an attribute list and extension
+# records
+ntfscp -q "$img" "$tmp/small" streams.bin
+i=0
+while [ $i -lt 24 ]; do
+	ntfscp -q -N "a stream with a longer name $i" "$img" "$tmp/stream" streams.bin 2>/dev/null || true
+	i=$((i + 1))
+done
+# names enough for the root directory's own index blocks
+i=0
+while [ $i -lt 30 ]; do
+	ntfscp -q "$img" "$tmp/small" "a file in the root directory $i" 2>/dev/null || true
+	i=$((i + 1))
+done
 # new MFT records: a base record with no name, and an extension record
 # of big.txt that its attributes do not use
 if command -v ntfsmftalloc >/dev/null 2>&1; then

@@ -204,7 +204,7 @@ def pick(*names):
 
 
 data_file = pick('big.txt', 'frag.bin')
-frag = pick('frag.bin', 'big.txt')
+frag = pick('frag.bin', 'sparse.bin')
 small = pick('small.txt', 'linked.txt')
 
 if small is not None:
@@ -283,13 +283,14 @@ if frag is not None:
     def overlap(r):
         o = attr_of(r, 0x80)
         if not r[o + 8]:
-            return
+            return False
         rl = list(runs(r, o))
         for p, lcn, length, no in rl[1:]:
             if no:
                 s = p + 1 + (r[p] & 0xF)
                 r[s:s + no] = bytes(no)    # the same clusters again
                 return
+        return False
 
     variant('runs-overlap', lambda b: edit(b, frag, overlap))
 
@@ -406,9 +407,12 @@ if linked is not None:
 
     variant('extension-record', extension)
 
-# a directory whose index blocks cannot be read
+# a directory whose index blocks cannot be read (the root where there is
+# no larger one)
 many = pick('many')
-if many is not None:
+if many is None:
+    many = 5
+if True:
     def indx(b):
         r = unfix(b[rec_off(many):rec_off(many) + rs])
         o = attr_of(r, 0xA0, named=True)
