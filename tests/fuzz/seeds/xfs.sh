@@ -2,7 +2,7 @@
 # Seeds for the XFS plugin and its file index: small filesystems made by
 # mkfs.xfs and filled from a prototype file (mkfs.xfs -p, no mount), with
 # the log on another device so that the inodes and files sit in the first
-# 4 MiB (the corpus cuts there; the smallest XFS is 16,384 blocks).
+# 1.4 MiB (the corpus cuts at 4 MiB; the smallest XFS is 16,384 blocks).
 # Each holds directories of every form (short form in the inode, one
 # block, leaf, node, and one whose blocks alternate with its files' data,
 # so that its extents overflow the inode into a bmbt), short and long
@@ -65,20 +65,23 @@ bytes 40000 m >"$tmp/medium"
 	echo '$'
 } >"$tmp/proto"
 truncate -s 16M "$tmp/log"
-mk() {   # mk NAME SIZE MKFS-OPTIONS...: $out/NAME, its first 4 MiB
-	n=$1 size=$2; shift 2
+# mk NAME SIZE KEEP MKFS-OPTIONS...: $out/NAME, the first KEEP bytes (what
+# mkfs.xfs wrote lies in the first 1.4 MiB, 3.2 MiB with 4 KiB blocks;
+# smaller seeds are quicker to mutate)
+mk() {
+	n=$1 size=$2 keep=$3; shift 3
 	rm -f "$tmp/$n"
 	truncate -s "$size" "$tmp/$n"
 	mkfs.xfs -q -f -d agcount=1 -p "$tmp/proto" "$@" "$tmp/$n" >/dev/null 2>&1 || return 0
-	head -c 4194304 "$tmp/$n" >"$out/$n"
+	head -c "$keep" "$tmp/$n" >"$out/$n"
 }
-mk xfs-v5-seed 16M -b size=1024 -l logdev="$tmp/log",size=3600b
-mk xfs-v5-rmap-seed 16M -b size=1024 -m rmapbt=1,reflink=1 -l logdev="$tmp/log",size=5400b
-mk xfs-v5-nrext64 16M -b size=1024 -i nrext64=1 -l logdev="$tmp/log",size=8700b
+mk xfs-v5-seed 16M 1572864 -b size=1024 -l logdev="$tmp/log",size=3600b
+mk xfs-v5-rmap-seed 16M 1572864 -b size=1024 -m rmapbt=1,reflink=1 -l logdev="$tmp/log",size=5400b
+mk xfs-v5-nrext64 16M 1572864 -b size=1024 -i nrext64=1 -l logdev="$tmp/log",size=8700b
 truncate -s 1M "$tmp/rt"
-mk xfs-v5-rt 16M -b size=1024 -r rtdev="$tmp/rt" -l logdev="$tmp/log",size=3600b
-mk xfs-v5-4k 64M -b size=4096 -n size=8192 -l logdev="$tmp/log",size=2400b
-mk xfs-v4-seed 16M -b size=512 -m crc=0 -l logdev="$tmp/log",size=6000b
+mk xfs-v5-rt 16M 1572864 -b size=1024 -r rtdev="$tmp/rt" -l logdev="$tmp/log",size=3600b
+mk xfs-v5-4k 64M 4194304 -b size=4096 -n size=8192 -l logdev="$tmp/log",size=2400b
+mk xfs-v4-seed 16M 1572864 -b size=512 -m crc=0 -l logdev="$tmp/log",size=6000b
 if command -v python3 >/dev/null 2>&1; then
 	for s in xfs-v5-seed xfs-v4-seed; do
 		[ -f "$out/$s" ] && python3 "$(dirname "$0")/xfs_damage.py" "$out/$s" "$out"

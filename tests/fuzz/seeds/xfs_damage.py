@@ -229,12 +229,12 @@ variant('sb-inobits', inode_bits)
 
 
 def small_ags(b):
-    # eight AGs of a quarter of the blocks: AG 1 starts inside the seed
-    # where no AG header is
-    q = agblocks // 4
+    # sixteen AGs of a sixteenth of the blocks: AG 1 starts inside the
+    # seed where no AG header is
+    q = agblocks // 16
     put32(b, 84, q)
     b[124] = q.bit_length() - 1
-    put32(b, 88, 4)
+    put32(b, 88, 16)
     fix_sb(b)
 
 
