@@ -18,7 +18,7 @@ if [ -f "$card" ]; then
 	# the partition starts at 1 MiB (exfat-card.sh)
 	xz -dc "$card" | tail -c +1048577 | head -c 4194304 >"$out/exfat-card-fs-seed"
 	if command -v python3 >/dev/null 2>&1; then
-		python3 "$(dirname "$0")/exfat_damage.py" "$out/exfat-card-fs-seed" "$out"
+		python3 "$(dirname "$0")/exfat_damage.py" "$out/exfat-card-fs-seed" "$out" || true
 	fi
 fi
 command -v mkfs.exfat >/dev/null 2>&1 || exit 0

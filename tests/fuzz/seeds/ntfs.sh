@@ -14,7 +14,8 @@
 #                    many hard links and streams that its attributes
 #                    overflow into an attribute list, files of many
 #                    owners ($Secure's indexes grow), a fragmented file
-#   ntfs-4k-seed     4 KiB clusters, 4 KiB MFT records (mkntfs only)
+#   ntfs-4k-seed     4 KiB sectors, clusters and MFT records, a volume 1 MiB
+#                    shorter than its image (mkntfs and ntfscp)
 # and damaged copies of the first two (ntfs_damage.py: one structure at a
 # time).
 # Usage: sh tests/fuzz/seeds/ntfs.sh DIR   (writes DIR/ntfs-*)
@@ -92,7 +93,7 @@ truncate -s 4M "$img"
 mkntfs -F -Q -q -L fuse -s 512 -c 512 "$img" >/dev/null 2>&1
 mkdir "$mnt"
 ntfs-3g -o streams_interface=windows,compression,permissions "$img" "$mnt" 2>/dev/null || exit 0
-python3 - "$mnt" <<'EOF'
+python3 - "$mnt" <<'EOF' || true
 import os, random, struct, sys
 m = sys.argv[1]
 def lines(n, w):
