@@ -161,8 +161,11 @@ made = 0
 def variant(name, fn):
     global made
     b = bytearray(base)
-    if fn(b) is False:
+    r = fn(b)
+    if r is False:
         return
+    if isinstance(r, int) and not isinstance(r, bool):
+        b = b[:r]                  # the copy is cut there
     with open(os.path.join(out, '%s-dmg-%s' % (tag, name)), 'wb') as f:
         f.write(b)
     made += 1
@@ -192,6 +195,10 @@ variant('boot-mft-past', lambda b: (
 variant('boot-cluster-code', lambda b: (
     b.__setitem__(slice(mft_lcn * cs, mft_lcn * cs + 4), b'BAAD'),
     b.__setitem__(13, 0xF8)))
+variant('boot-record-size', lambda b: (
+    b.__setitem__(slice(mft_lcn * cs, mft_lcn * cs + 4), b'BAAD'),
+    b.__setitem__(0x40, 0)))
+variant('truncated', lambda b: len(b) * 3 // 4 // 512 * 512)
 variant('boot-larger', boot_set('<Q', 0x28, le64(base, 0x28) * 4))
 
 
