@@ -10,7 +10,8 @@ requires clang xz pkg-config
 echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; return 0; }' >"$T/probe.c"
 clang -fsanitize=fuzzer -o "$T/probe" "$T/probe.c" 2>/dev/null || skip "clang here has no libFuzzer"
 cd "$TOP"
-make --no-print-directory -s -f tests/fuzz/Makefile OUT="$T/fuzz_scan" WHERE_OUT="$T/fuzz_where" \
+# two of everything at once: the build and the replay are the longest part of make check
+make --no-print-directory -s -j2 -f tests/fuzz/Makefile OUT="$T/fuzz_scan" WHERE_OUT="$T/fuzz_where" \
 	META_OUT="$T/fuzz_lvm_meta" "$T/fuzz_scan" "$T/fuzz_where" "$T/fuzz_lvm_meta" \
 	CLANG="clang -Werror" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "the fuzz targets do not build"; }
 mkdir "$T/seeds"
@@ -32,9 +33,20 @@ fi
 # image formats our own code reads (qcow2), made by qemu-img
 for s in "$TOP"/tests/fuzz/seeds/*.sh; do sh "$s" "$T/seeds"; done
 n=$(ls "$T/seeds" | wc -l)
-UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$T/fuzz_scan" -runs=0 -max_len=4194304 \
-	-timeout=60 "$T/seeds" >"$T/run.log" 2>&1 || { tail -30 "$T/run.log"; fail "a sanitizer or the fuzz target stopped"; }
-grep -q "runtime error" "$T/run.log" && { grep -m3 -B2 -A8 "runtime error" "$T/run.log"; fail "UBSan: runtime error"; }
+# the seeds in two halves, replayed side by side
+mkdir "$T/half0" "$T/half1"
+i=0
+for f in "$T"/seeds/*; do mv "$f" "$T/half$((i % 2))/"; i=$((i + 1)); done
+for h in 0 1; do
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$T/fuzz_scan" -runs=0 -max_len=4194304 \
+		-timeout=60 "$T/half$h" >"$T/run$h.log" 2>&1 &
+	eval "pid$h=\$!"
+done
+for h in 0 1; do
+	eval "wait \$pid$h" || { tail -30 "$T/run$h.log"; fail "a sanitizer or the fuzz target stopped"; }
+	grep -q "runtime error" "$T/run$h.log" && { grep -m3 -B2 -A8 "runtime error" "$T/run$h.log"; fail "UBSan: runtime error"; }
+	grep -q "INITED" "$T/run$h.log" || { tail -5 "$T/run$h.log"; fail "the fuzz target did not run its seeds"; }
+done
 # the WHERE target on its seeds against two crafted disks, and the LVM2
 # metadata target on the test images' metadata texts
 if [ -d "$T/hostile" ]; then
