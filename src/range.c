@@ -108,6 +108,15 @@ static void inside(struct da_range *r, const struct da_claim *c,
 			break;
 		}
 		r->role_blocks++;
+		/* a metadata block's role without the text describe_block
+		 * writes for it (the explorer asks this of every block of
+		 * the cell under the cursor) */
+		const char *role = n->plugin->meta_role
+			? n->plugin->meta_role(n, a0) : NULL;
+		if (role) {
+			add_role(r, c, role, a1 - a0);
+			continue;
+		}
 		struct da_block_info info;
 		da_block_info_init(&info);
 		if (n->plugin->describe_block(n, a0, &info) == 0 && info.role)
