@@ -38,11 +38,15 @@ void map_compute(struct ui *u)
 	}
 	if (need > u->capfams) {
 		signed char *f = realloc(u->fams, need);
-		if (!f) {
+		if (f)
+			u->fams = f;
+		unsigned char *fl = realloc(u->fills, need);
+		if (fl)
+			u->fills = fl;
+		if (!f || !fl) {
 			ui_message(u, true, "out of memory for the map");
 			return;
 		}
-		u->fams = f;
 		u->capfams = need;
 	}
 	memset(u->fam_on_screen, 0, sizeof(u->fam_on_screen));
@@ -78,13 +82,16 @@ void map_compute(struct ui *u)
 				memset(cell, 0, sizeof(*cell));
 				cell->region_id = -2;    /* past the end */
 				u->fams[(size_t)r * u->map_cols + c] = -1;
+				u->fills[(size_t)r * u->map_cols + c] = FILL_NONE;
 				continue;
 			}
 			uint64_t off = (idx + (uint64_t)c) * v->cell;
 			uint64_t len = v->size - off < v->cell
 				? v->size - off : v->cell;
-			int fam = cell_family(u, v, off, len, cell);
+			enum fill f = cell_fill(cell);
+			int fam = cell_family(u, v, off, len, cell, f);
 			u->fams[(size_t)r * u->map_cols + c] = (signed char)fam;
+			u->fills[(size_t)r * u->map_cols + c] = (unsigned char)f;
 			if (fam >= 0 && fam < FAM_COUNT)
 				u->fam_on_screen[fam] = true;
 			if (cell->region_id >= 0 &&
@@ -252,8 +259,12 @@ static void map_draw(struct ui *u)
 				const struct da_cell *b = cell_at(u, 2 * y + 1, x);
 				int ra = a ? a->region_id : -2;
 				int rb = b ? b->region_id : -2;
-				enum fill fa = a && ra != -2 ? cell_fill(a) : FILL_NONE;
-				enum fill fb = b && rb != -2 ? cell_fill(b) : FILL_NONE;
+				size_t ia = (size_t)(2 * y) * u->map_cols + x;
+				size_t ib = ia + (size_t)u->map_cols;
+				enum fill fa = a && ra != -2
+					? (enum fill)u->fills[ia] : FILL_NONE;
+				enum fill fb = b && rb != -2
+					? (enum fill)u->fills[ib] : FILL_NONE;
 				if (a && a->conflict)
 					ra = -3;
 				if (b && b->conflict)
@@ -263,8 +274,8 @@ static void map_draw(struct ui *u)
 					ch = 1;
 				else if (x == cur_c && cur_r == 2 * y + 1)
 					ch = 2;
-				int mfa = a ? u->fams[(size_t)(2 * y) * u->map_cols + x] : -1;
-				int mfb = b ? u->fams[(size_t)(2 * y + 1) * u->map_cols + x] : -1;
+				int mfa = a ? u->fams[ia] : -1;
+				int mfb = b ? u->fams[ib] : -1;
 				half_glyph_fam(ra, fa, mfa, rb, fb, mfb, ch, cc);
 				int halves = marks ?
 					(ch != 1 && marked(u, v, 2 * y, x)) |
@@ -278,7 +289,7 @@ static void map_draw(struct ui *u)
 					continue;
 				}
 				bool cur = y == cur_r && x == cur_c;
-				enum fill f = cell_fill(a);
+				enum fill f = (enum fill)u->fills[(size_t)y * u->map_cols + x];
 				int fam = u->fams[(size_t)y * u->map_cols + x];
 				/* neighbours mostly look alike: the last
 				 * glyph again, without its colour lookup */
