@@ -99,6 +99,12 @@ static void inside(struct da_range *r, const struct da_claim *c,
 		return;
 	uint64_t bs = n->dev && n->dev->block_size ? n->dev->block_size : 512;
 	uint64_t end = off + len;
+	/* meta_role is tried first where metadata may start: at the
+	 * range's start and after each change of role; inside a run of
+	 * data or free blocks describe_block alone answers (either way the
+	 * role is the same string) */
+	bool try_meta = n->plugin->meta_role != NULL;
+	const char *last = NULL;
 	for (uint64_t b = off / bs * bs;
 	     b < end && (r->what & DA_RANGE_ROLES); b += bs) {
 		uint64_t a0 = b > off ? b : off;
@@ -108,10 +114,21 @@ static void inside(struct da_range *r, const struct da_claim *c,
 			break;
 		}
 		r->role_blocks++;
-		struct da_block_info info;
-		da_block_info_init(&info);
-		if (n->plugin->describe_block(n, a0, &info) == 0 && info.role)
-			add_role(r, c, info.role, a1 - a0);
+		/* a metadata block's role without the text describe_block
+		 * writes for it (the explorer asks this of every block of
+		 * the cell under the cursor) */
+		const char *role = try_meta ? n->plugin->meta_role(n, a0)
+					    : NULL;
+		if (!role) {
+			struct da_block_info info;
+			da_block_info_init(&info);
+			if (n->plugin->describe_block(n, a0, &info) == 0)
+				role = info.role;
+			try_meta = n->plugin->meta_role && role != last;
+		}
+		if (role)
+			add_role(r, c, role, a1 - a0);
+		last = role;
 	}
 	const struct da_fileindex *x = da_fi_get(n);
 	if (!x) {

@@ -20,6 +20,27 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Every cell of the screen (character, attributes, colour pair), a line
+ * of text a screen line: two drawings that dump alike look alike. */
+static void dump_screen(FILE *f)
+{
+	for (int y = 0; y < LINES; y++) {
+		for (int x = 0; x < COLS; x++) {
+			cchar_t cc;
+			wchar_t wc[CCHARW_MAX + 1] = { 0 };
+			attr_t a = 0;
+			short p = 0;
+			int pair = 0;
+			if (mvin_wch(y, x, &cc) == ERR ||
+			    getcchar(&cc, wc, &a, &p, &pair) == ERR)
+				wc[0] = 0;
+			fprintf(f, "%x.%lx.%d ", (unsigned)wc[0],
+				(unsigned long)a, pair);
+		}
+		fputc('\n', f);
+	}
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -28,7 +49,8 @@ static int cmp_double(const void *a, const void *b)
 
 /* Draw frames over the zoom levels a user steps through with + and over
  * spread positions, every cell summarised afresh; print median and worst. */
-static void bench_view(struct ui *u, double *t, int frames, double index_ms)
+static void bench_view(struct ui *u, double *t, int frames, double index_ms,
+		       FILE *dump)
 {
 	struct view *v = view_cur(u);
 	uint64_t levels[64];
@@ -42,14 +64,30 @@ static void bench_view(struct ui *u, double *t, int frames, double index_ms)
 		levels[nl++] = v->cell;
 	}
 	int n = 0;
+	/* DISKATLAS_FRAME_EACH: each frame's zoom, cursor and time on
+	 * standard error, to find the slow ones */
+	const char *e = getenv("DISKATLAS_FRAME_EACH");
+	bool each = e && *e;
+	/* DISKATLAS_FRAME_LEVEL=K: only the Kth zoom level (0 the whole
+	 * view), to profile one */
+	const char *lv = getenv("DISKATLAS_FRAME_LEVEL");
+	int only = lv && *lv ? atoi(lv) : -1;
+	if (only >= nl)
+		only = nl - 1;
 	for (int k = 0; n < frames; k++) {
-		v->cell = levels[k % nl];
+		v->cell = levels[only >= 0 ? only : k % nl];
 		uint64_t pos = (uint64_t)((k * 7919) % 97) * (v->size / 97);
 		view_set_cursor(u, v, pos);
 		u->cache.valid = false;
 		double a = now_ms();
 		ui_draw(u);
 		t[n++] = now_ms() - a;
+		if (dump)
+			dump_screen(dump);
+		if (each)
+			fprintf(stderr, "frame %d: cell %llu cursor %llu: %.2f ms\n",
+				n - 1, (unsigned long long)v->cell,
+				(unsigned long long)v->cursor, t[n - 1]);
 	}
 	qsort(t, (size_t)n, sizeof(*t), cmp_double);
 	char hs[32], lo[32], hi[32];
@@ -95,17 +133,28 @@ int frame_bench(struct ui *u, int frames)
 	double *t = calloc((size_t)frames, sizeof(*t));
 	if (!t)
 		return 1;
+	/* DISKATLAS_FRAME_DUMP=FILE: every frame's cells into FILE, to
+	 * compare two builds' screens; DISKATLAS_FRAME_HALF: half blocks */
+	const char *dp = getenv("DISKATLAS_FRAME_DUMP");
+	FILE *dump = dp && *dp ? fopen(dp, "w") : NULL;
+	const char *half = getenv("DISKATLAS_FRAME_HALF");
+	if (half && *half && u->colors) {
+		u->half = true;
+		ui_layout(u);
+	}
 	for (size_t d = 0; d < u->m->ndisks; d++) {
 		u->disk = d;
-		bench_view(u, t, frames, index_ms);
+		bench_view(u, t, frames, index_ms, dump);
 		/* and the space of what owns the middle of the disk (a
 		 * partition's filesystem, an LV): summaries through locate */
 		struct view *v = view_cur(u);
 		view_set_cursor(u, v, v->size / 2);
 		if (view_enter(u) == 0)
-			bench_view(u, t, frames, index_ms);
+			bench_view(u, t, frames, index_ms, dump);
 	}
 	free(t);
+	if (dump)
+		fclose(dump);
 	search_free(u);
 	ui_end();
 	fclose(out);

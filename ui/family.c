@@ -122,9 +122,8 @@ static int sample_family(struct da_node *n, uint64_t off, uint64_t len)
 }
 
 int cell_family(const struct ui *u, const struct view *v, uint64_t off,
-		uint64_t len, const struct da_cell *c)
+		uint64_t len, const struct da_cell *c, enum fill f)
 {
-	enum fill f = cell_fill(c);
 	if (c->region_id < 0 || c->conflict || f == FILL_HOLE ||
 	    f == FILL_UNMAPPED || f == FILL_NONE)
 		return -1;

@@ -38,11 +38,15 @@ void map_compute(struct ui *u)
 	}
 	if (need > u->capfams) {
 		signed char *f = realloc(u->fams, need);
-		if (!f) {
+		if (f)
+			u->fams = f;
+		unsigned char *fl = realloc(u->fills, need);
+		if (fl)
+			u->fills = fl;
+		if (!f || !fl) {
 			ui_message(u, true, "out of memory for the map");
 			return;
 		}
-		u->fams = f;
 		u->capfams = need;
 	}
 	memset(u->fam_on_screen, 0, sizeof(u->fam_on_screen));
@@ -78,13 +82,16 @@ void map_compute(struct ui *u)
 				memset(cell, 0, sizeof(*cell));
 				cell->region_id = -2;    /* past the end */
 				u->fams[(size_t)r * u->map_cols + c] = -1;
+				u->fills[(size_t)r * u->map_cols + c] = FILL_NONE;
 				continue;
 			}
 			uint64_t off = (idx + (uint64_t)c) * v->cell;
 			uint64_t len = v->size - off < v->cell
 				? v->size - off : v->cell;
-			int fam = cell_family(u, v, off, len, cell);
+			enum fill f = cell_fill(cell);
+			int fam = cell_family(u, v, off, len, cell, f);
 			u->fams[(size_t)r * u->map_cols + c] = (signed char)fam;
+			u->fills[(size_t)r * u->map_cols + c] = (unsigned char)f;
 			if (fam >= 0 && fam < FAM_COUNT)
 				u->fam_on_screen[fam] = true;
 			if (cell->region_id >= 0 &&
@@ -196,6 +203,22 @@ static void mark_half(struct ui *u, cchar_t *cc, int halves)
 	setcchar(cc, out, a, (short)(pair < 256 ? pair : 0), &pair);
 }
 
+/* The cells of one screen line, written with one call: a cell at a time
+ * through add_wch cost ncurses a third of a frame. */
+static cchar_t *line_buf(int w)
+{
+	static cchar_t *buf;
+	static int cap;
+	if (w > cap) {
+		cchar_t *b = realloc(buf, (size_t)w * sizeof(*b));
+		if (!b)
+			return NULL;
+		buf = b;
+		cap = w;
+	}
+	return buf;
+}
+
 static void map_draw(struct ui *u)
 {
 	struct view *v = view_cur(u);
@@ -205,7 +228,21 @@ static void map_draw(struct ui *u)
 	int cur_r = crow >= v->top && crow - v->top < (uint64_t)u->map_rows
 		? (int)(crow - v->top) : -1;
 	int cur_c = (int)(ci % (uint64_t)u->map_cols);
-	cchar_t cc;
+	int w = u->map_cols < u->map.w ? u->map_cols : u->map.w;
+	cchar_t *line = line_buf(w);
+	role_on(ROLE_TEXT);
+	if (!line || w <= 0)
+		return;
+	/* past the end of the space: a blank in the text's colours */
+	cchar_t blank;
+	{
+		attr_t a;
+		int p;
+		colors_role(ROLE_TEXT, &a, &p);
+		setcchar(&blank, L" ", a, (short)(p < 256 ? p : 0), &p);
+	}
+	/* the search's highlight: only when a match is chosen */
+	bool marks = search_active(u);
 	struct last_glyph {
 		int region;
 		enum fill f;
@@ -215,15 +252,19 @@ static void map_draw(struct ui *u)
 	} last = { 0 };
 	int lines = u->half ? (u->map_rows + 1) / 2 : u->map_rows;
 	for (int y = 0; y < lines && y < u->map.h; y++) {
-		move(u->map.y + y, u->map.x);
-		for (int x = 0; x < u->map_cols && x < u->map.w; x++) {
+		for (int x = 0; x < w; x++) {
+			cchar_t *cc = &line[x];
 			if (u->half) {
 				const struct da_cell *a = cell_at(u, 2 * y, x);
 				const struct da_cell *b = cell_at(u, 2 * y + 1, x);
 				int ra = a ? a->region_id : -2;
 				int rb = b ? b->region_id : -2;
-				enum fill fa = a && ra != -2 ? cell_fill(a) : FILL_NONE;
-				enum fill fb = b && rb != -2 ? cell_fill(b) : FILL_NONE;
+				size_t ia = (size_t)(2 * y) * u->map_cols + x;
+				size_t ib = ia + (size_t)u->map_cols;
+				enum fill fa = a && ra != -2
+					? (enum fill)u->fills[ia] : FILL_NONE;
+				enum fill fb = b && rb != -2
+					? (enum fill)u->fills[ib] : FILL_NONE;
 				if (a && a->conflict)
 					ra = -3;
 				if (b && b->conflict)
@@ -233,22 +274,22 @@ static void map_draw(struct ui *u)
 					ch = 1;
 				else if (x == cur_c && cur_r == 2 * y + 1)
 					ch = 2;
-				int mfa = a ? u->fams[(size_t)(2 * y) * u->map_cols + x] : -1;
-				int mfb = b ? u->fams[(size_t)(2 * y + 1) * u->map_cols + x] : -1;
-				half_glyph_fam(ra, fa, mfa, rb, fb, mfb, ch, &cc);
-				int halves = (ch != 1 && marked(u, v, 2 * y, x)) |
-					     (ch != 2 && marked(u, v, 2 * y + 1, x)) << 1;
+				int mfa = a ? u->fams[ia] : -1;
+				int mfb = b ? u->fams[ib] : -1;
+				half_glyph_fam(ra, fa, mfa, rb, fb, mfb, ch, cc);
+				int halves = marks ?
+					(ch != 1 && marked(u, v, 2 * y, x)) |
+					(ch != 2 && marked(u, v, 2 * y + 1, x)) << 1 : 0;
 				if (halves)
-					mark_half(u, &cc, halves);
+					mark_half(u, cc, halves);
 			} else {
 				const struct da_cell *a = cell_at(u, y, x);
 				if (!a || a->region_id == -2) {
-					role_on(ROLE_TEXT);
-					addch(' ');
+					*cc = blank;
 					continue;
 				}
 				bool cur = y == cur_r && x == cur_c;
-				enum fill f = cell_fill(a);
+				enum fill f = (enum fill)u->fills[(size_t)y * u->map_cols + x];
 				int fam = u->fams[(size_t)y * u->map_cols + x];
 				/* neighbours mostly look alike: the last
 				 * glyph again, without its colour lookup */
@@ -256,22 +297,21 @@ static void map_draw(struct ui *u)
 				    last.region == a->region_id &&
 				    last.f == f && last.fam == fam &&
 				    last.conflict == a->conflict) {
-					cc = last.cc;
+					*cc = last.cc;
 				} else {
 					cell_glyph_fam(a->region_id, f, fam,
-						       a->conflict, cur, &cc);
+						       a->conflict, cur, cc);
 					if (!cur)
 						last = (struct last_glyph){
 							a->region_id, f, fam,
-							a->conflict, true, cc };
+							a->conflict, true, *cc };
 				}
-				if (!cur && marked(u, v, y, x))
-					mark_cell(u, &cc);
+				if (!cur && marks && marked(u, v, y, x))
+					mark_cell(u, cc);
 			}
-			add_wch(&cc);
 		}
+		mvadd_wchnstr(u->map.y + y, u->map.x, line, w);
 	}
-	role_on(ROLE_TEXT);
 }
 
 int map_hit(struct ui *u, int y, int x, uint64_t *off)

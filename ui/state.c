@@ -30,6 +30,7 @@ void ui_free(struct ui *u)
 	free(u->depths);
 	free(u->cells);
 	free(u->fams);
+	free(u->fills);
 	free(u->side_lines);
 	free(u->on_screen);
 	free(u->tree_rows);

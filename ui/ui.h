@@ -153,6 +153,7 @@ struct ui {
 
 	/* the structure family of each cell (family.c), beside cells */
 	signed char *fams;
+	unsigned char *fills;      /* and its fill (enum fill), beside cells */
 	size_t capfams;
 	bool fam_on_screen[FAM_COUNT];
 
@@ -244,7 +245,7 @@ int legend_lines(struct ui *u, int w);
 
 /* family.c: the family most of a cell's bytes are (FAM_*, -1 none) */
 int cell_family(const struct ui *u, const struct view *v, uint64_t off,
-		uint64_t len, const struct da_cell *c);
+		uint64_t len, const struct da_cell *c, enum fill f);
 
 /* side.c: the side pane's lines (line mode sizes the screen by them) */
 void side_build(struct ui *u);

@@ -179,14 +179,17 @@ void view_move_rows(struct ui *u, struct view *v, int64_t drows)
 void view_summarize(const struct ui *u, const struct view *v, uint64_t off,
 		    uint64_t len, struct da_cell *c)
 {
-	if (v->disk >= 0)
-		da_summarize_disk(u->o, (size_t)v->disk, off, len, c);
-	else
-		da_summarize_space(u->o, v->dev, off, len, c);
 	/* never written is an overlay, shown on request (w): by default a
-	 * sparse image and its non-sparse copy give the same screen */
-	if (!u->show_holes)
-		c->hole = 0;
+	 * sparse image and its non-sparse copy give the same screen, and
+	 * the hole map is not learnt (a walk of the image's extents up to
+	 * the cell, the first time) */
+	if (len == 0) {
+		memset(c, 0, sizeof(*c));
+		c->region_id = -1;
+		return;
+	}
+	da_summarize_cells(u->o, v->dev, v->disk, off, len, 1, u->show_holes,
+			   c);
 }
 
 /* n cells of the view from off, one row of the map: one walk for all. */

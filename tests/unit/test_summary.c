@@ -7,7 +7,11 @@
  * (da_summarize_cells, what the explorer draws) equal one
  * da_summarize_disk or da_summarize_space call a cell, field by field,
  * on every disk and every volume and partition of every image, at
- * several zooms.  Run from the top of the tree (tests/run.sh does).
+ * several zooms.  A filesystem's meta_role gives the very role string
+ * describe_block gives, and the roles of a range (da_range_scan, the
+ * side pane's "roles" lines, which asks meta_role first) add up to one
+ * describe_block a block.  Run from the top of the tree (tests/run.sh
+ * does).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <dirent.h>
 #include <fcntl.h>
@@ -22,8 +26,10 @@
 #include <cmocka.h>
 
 #include "diskatlas.h"
+#include "fileindex.h"
 
 static char tmpdir[64];
+static size_t range_checks, meta_checks;     /* comparisons made */
 
 /* Never-written bytes of [off, off+len), one extent call a run. */
 static uint64_t slow_holes(struct da_device *dev, uint64_t off, uint64_t len)
@@ -204,9 +210,123 @@ struct rows_ctx {
 	size_t spaces;
 };
 
+/* The roles of [off, off+len) of n's space, a describe_block a block,
+ * against da_range_scan's for n. */
+static void compare_range_roles(const char *label,
+				const struct da_ownership *o,
+				struct da_node *n, uint64_t off, uint64_t len)
+{
+	struct da_range *r = da_range_scan(o, n->dev, off, len,
+					   DA_RANGE_ROLES);
+	assert_non_null(r);
+	/* only ranges that n holds whole (past a filesystem's end the
+	 * device's bytes are someone else's) */
+	uint64_t held = 0;
+	for (size_t j = 0; j < r->nowners; j++)
+		if (r->owners[j].c->node == n && !r->owners[j].c->role)
+			held += r->owners[j].bytes;
+	if (held != len) {
+		da_range_free(r);
+		return;
+	}
+	uint64_t bs = n->dev->block_size ? n->dev->block_size : 512;
+	const char *roles[DA_RANGE_MAX_ROLES];
+	uint64_t bytes[DA_RANGE_MAX_ROLES];
+	size_t k = 0;
+	uint64_t end = off + len;
+	for (uint64_t b = off / bs * bs; b < end; b += bs) {
+		struct da_block_info info;
+		da_block_info_init(&info);
+		if (n->plugin->describe_block(n, b > off ? b : off, &info) ||
+		    !info.role)
+			continue;
+		uint64_t a0 = b > off ? b : off;
+		uint64_t a1 = b + bs < end ? b + bs : end;
+		size_t i = 0;
+		while (i < k && roles[i] != info.role)
+			i++;
+		if (i == k) {
+			if (k == DA_RANGE_MAX_ROLES) {
+				da_range_free(r);
+				return;          /* more than the range keeps */
+			}
+			roles[k] = info.role;
+			bytes[k++] = 0;
+		}
+		bytes[i] += a1 - a0;
+	}
+	size_t got = 0;
+	range_checks++;
+	for (size_t j = 0; j < r->nroles; j++) {
+		if (r->roles[j].node != n)
+			continue;
+		got++;
+		size_t i = 0;
+		while (i < k && roles[i] != r->roles[j].role)
+			i++;
+		if (i == k || bytes[i] != r->roles[j].bytes)
+			fail_msg("%s: roles of [%llu, +%llu): %s %llu bytes, "
+				 "describe_block says %llu", label,
+				 (unsigned long long)off,
+				 (unsigned long long)len, r->roles[j].role,
+				 (unsigned long long)r->roles[j].bytes,
+				 (unsigned long long)(i < k ? bytes[i] : 0));
+	}
+	if (got != k)
+		fail_msg("%s: roles of [%llu, +%llu): %zu, describe_block "
+			 "gives %zu", label, (unsigned long long)off,
+			 (unsigned long long)len, got, k);
+	da_range_free(r);
+}
+
+/* A filesystem's meta_role against describe_block on every block (the
+ * same string, not a copy: ranges add roles up by pointer), and its
+ * ranges' roles against a describe_block a block. */
+static void compare_roles(const char *label, const struct da_ownership *o,
+			  struct da_node *n)
+{
+	if (!n->plugin || !n->plugin->describe_block || !n->dev)
+		return;
+	uint64_t bs = n->dev->block_size ? n->dev->block_size : 512;
+	uint64_t size = n->dev->size;
+	uint64_t step = size / bs > 200000 ? size / bs / 200000 * bs : bs;
+	if (n->plugin->meta_role) {
+		for (uint64_t off = 0; off < size; off += step) {
+			const char *m = n->plugin->meta_role(n, off);
+			if (!m)
+				continue;
+			meta_checks++;
+			struct da_block_info info;
+			da_block_info_init(&info);
+			assert_int_equal(n->plugin->describe_block(n, off,
+								   &info), 0);
+			if (info.role != m)
+				fail_msg("%s: block at %llu: meta_role %s, "
+					 "describe_block %s", label,
+					 (unsigned long long)off, m,
+					 info.role ? info.role : "none");
+		}
+	}
+	/* ranges up to 4096 blocks (none sampled), some across edges */
+	uint64_t seed = 0x2545f4914f6cdd1dull ^ size;
+	for (int i = 0; i < 40; i++) {
+		uint64_t off = rnd(&seed) % size;
+		uint64_t len = 1 + rnd(&seed) % (i & 1 ? 4096 * bs : 64 * bs);
+		if (len > size - off)
+			len = size - off;
+		compare_range_roles(label, o, n, off, len);
+	}
+	compare_range_roles(label, o, n, 0, size < 4096 * bs ? size
+							     : 4096 * bs);
+}
+
 static void node_rows(struct da_node *n, void *arg)
 {
 	struct rows_ctx *c = arg;
+	char name[300];
+	snprintf(name, sizeof(name), "%s: %s", c->image,
+		 n->dev ? n->dev->name : "?");
+	compare_roles(name, c->o, n);
 	for (size_t i = 0; i < n->nslots; i++) {
 		if (!n->slots[i].dev)
 			continue;
@@ -276,7 +396,9 @@ static void test_every_image(void **state)
 	}
 	closedir(dir);
 	assert_true(n >= 10);
-	print_message("%zu images checked\n", n);
+	print_message("%zu images checked; %zu ranges' roles and %zu metadata "
+		      "blocks' roles compared\n", n, range_checks, meta_checks);
+	assert_true(range_checks >= 100 && meta_checks >= 100);
 }
 
 int main(void)
