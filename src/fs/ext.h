@@ -116,4 +116,16 @@ const struct run *ext_find_run(const struct run *v, size_t n, uint64_t b,
 /* The journal's blocks into the metadata table. */
 void ext_add_journal(struct ext_priv *p);
 
+/* libext2fs's error table and message hook, once a process (ext.c). */
+void ext_lib_init(void);
+/* Reads that failed in this thread, and the last one's block (ext.c's
+ * io_manager). */
+uint64_t ext_read_failures(unsigned long long *last_block);
+
+/* The file index (ext_index.c): build_index; and every block of an inode
+ * into the metadata table under role (the journal, at scan time). */
+int ext_build_index(struct da_node *n, da_error *err);
+void ext_collect_meta(struct ext_priv *p, uint32_t ino,
+		      struct ext2_inode *inode, enum da_role role);
+
 #endif
