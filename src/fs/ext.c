@@ -119,13 +119,6 @@ static errcode_t dio_set_blksize(io_channel io, int blksize)
 static __thread uint64_t read_failures;
 static __thread unsigned long long failed_block;
 
-uint64_t ext_read_failures(unsigned long long *last_block)
-{
-	if (last_block)
-		*last_block = failed_block;
-	return read_failures;
-}
-
 static errcode_t dio_read_fail(unsigned long long block)
 {
 	read_failures++;

@@ -118,9 +118,14 @@ void ext_add_journal(struct ext_priv *p);
 
 /* libext2fs's error table and message hook, once a process (ext.c). */
 void ext_lib_init(void);
-/* Reads that failed in this thread, and the last one's block (ext.c's
- * io_manager). */
-uint64_t ext_read_failures(unsigned long long *last_block);
+
+struct ext_group {            /* one group descriptor, decoded (32- or 64-byte form) */
+	uint64_t block_bitmap, inode_bitmap, inode_table;
+	uint32_t free_blocks, free_inodes, used_dirs, itable_unused;
+	uint16_t flags;           /* EXT4_BG_INODE_UNINIT, _BLOCK_UNINIT, _INODE_ZEROED */
+};
+/* group g's descriptor, read on demand (safe from the index thread); 0 or an errno */
+int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out);
 
 /* The file index (ext_index.c): build_index; and every block of an inode
  * into the metadata table under role (the journal, at scan time). */
