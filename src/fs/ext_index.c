@@ -31,7 +31,7 @@
 
 /* Bounds on what a hostile filesystem can make us hold or do. */
 #define MAX_DIR_ENTRIES (64u << 20)
-#define IT_CHUNK (256u << 10)      /* inode-table bytes a read */
+#define IT_CHUNK (64u << 10)       /* inode-table bytes a read */
 /* libext2fs's inode scan reads 8 blocks at a time: after a failed large
  * read the table is read again so, to lose no more inodes than it did */
 #define SCAN_BLOCKS 8
@@ -43,20 +43,15 @@
 
 /* STAND-IN for the open path's ext_group_get (ext.c): the descriptor
  * read from the disk where libext2fs's geometry puts descriptor blocks,
- * decoded here.  A window of descriptor blocks is kept a thread
- * (gd_reset empties it at the start of each index). */
-static __thread struct {
+ * decoded here.  While an index is built its thread keeps a window of
+ * descriptor blocks (gd_win); elsewhere one descriptor is read. */
+struct gd_window {
 	const struct ext_priv *p;
 	uint64_t first;            /* first descriptor block held */
 	uint32_t n;                /* blocks held */
 	uint8_t buf[65536];
-} gd_cache;
-
-static void gd_reset(void)
-{
-	gd_cache.p = NULL;
-	gd_cache.n = 0;
-}
+};
+static __thread struct gd_window *gd_win;
 
 int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out)
 {
@@ -64,7 +59,7 @@ int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out)
 	struct ext2_super_block *sb = fs->super;
 	uint32_t dsz = EXT2_DESC_SIZE(sb);
 	if (g >= fs->group_desc_count || dsz < 32 || p->bs < dsz ||
-	    p->bs > sizeof(gd_cache.buf))
+	    p->bs > sizeof(gd_win->buf))
 		return EINVAL;
 	uint32_t dpb = p->bs / dsz;
 	/* where ext2fs_open2 reads them: right after the superblock (block
@@ -74,8 +69,18 @@ int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out)
 	if (ext2fs_has_feature_meta_bg(sb) && i >= sb->s_first_meta_bg)
 		blk = ext2fs_descriptor_block_loc2(fs, sb->s_first_data_block,
 						   (dgrp_t)i);
-	if (gd_cache.p != p || blk < gd_cache.first ||
-	    blk - gd_cache.first >= gd_cache.n) {
+	uint8_t one[64];
+	const uint8_t *d = one;
+	struct gd_window *c = gd_win;
+	uint64_t off;
+	if (!c) {
+		if (!mul_ok(blk, p->bs, &off) ||
+		    !range_ok(off + (g % dpb) * dsz, dsz < 64 ? dsz : 64,
+			      p->dev->size) ||
+		    da_device_read(p->dev, one, dsz < 64 ? dsz : 64,
+				   off + (g % dpb) * dsz, NULL) < 0)
+			return EIO;
+	} else if (c->p != p || blk < c->first || blk - c->first >= c->n) {
 		/* without meta_bg the descriptor blocks follow each other */
 		uint64_t n = 1;
 		uint64_t last = fs->desc_blocks;
@@ -83,26 +88,24 @@ int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out)
 		    sb->s_first_meta_bg < last)
 			last = sb->s_first_meta_bg;
 		if (i < last) {
-			n = sizeof(gd_cache.buf) / p->bs;
+			n = sizeof(c->buf) / p->bs;
 			if (n > last - i)
 				n = last - i;
 		}
-		uint64_t off;
-		gd_cache.p = NULL;
+		c->p = NULL;
 		if (!mul_ok(blk, p->bs, &off))
 			return EIO;
 		if (!range_ok(off, n * p->bs, p->dev->size))
 			n = 1;
 		if (!range_ok(off, n * p->bs, p->dev->size) ||
-		    da_device_read(p->dev, gd_cache.buf, n * p->bs, off,
-				   NULL) < 0)
+		    da_device_read(p->dev, c->buf, n * p->bs, off, NULL) < 0)
 			return EIO;
-		gd_cache.p = p;
-		gd_cache.first = blk;
-		gd_cache.n = (uint32_t)n;
+		c->p = p;
+		c->first = blk;
+		c->n = (uint32_t)n;
 	}
-	const uint8_t *d = gd_cache.buf + (blk - gd_cache.first) * p->bs +
-			   (g % dpb) * dsz;
+	if (c)
+		d = c->buf + (blk - c->first) * p->bs + (g % dpb) * dsz;
 	bool hi = ext2fs_has_feature_64bit(sb) && dsz >= 64;
 	*out = (struct ext_group){
 		.block_bitmap = le32(d) | (hi ? (uint64_t)le32(d + 32) << 32 : 0),
@@ -872,7 +875,19 @@ int ext_build_index(struct da_node *n, da_error *err)
 	}
 	w.x = x;
 	da_fi_set_root(x, EXT2_ROOT_INO);
-	gd_reset();
+	/* the tables sized from the inodes in use (the superblock's count:
+	 * an estimate, bounded by what the groups hold) */
+	uint64_t in_use = sb->s_inodes_count > sb->s_free_inodes_count
+				  ? sb->s_inodes_count - sb->s_free_inodes_count
+				  : 0;
+	if (in_use > (uint64_t)w.ipg * w.ngroups)
+		in_use = (uint64_t)w.ipg * w.ngroups;
+	/* most files are one run; a few more for the fragmented, the
+	 * extent-tree blocks and the reserved inodes */
+	da_fi_reserve(x, (size_t)in_use + 8,
+		      (size_t)(in_use + in_use / 4 + 64));
+	if ((gd_win = malloc(sizeof(*gd_win))))
+		gd_win->p = NULL;
 	bool gdcsum = ext2fs_has_group_desc_csum(p->fs);
 	for (uint64_t g = 0; g < w.ngroups && !p->overflow; g++) {
 		struct ext_group gd;
@@ -901,6 +916,8 @@ int ext_build_index(struct da_node *n, da_error *err)
 		walk_group(&w, g, gd.inode_table, want, buf);
 	}
 	free(buf);
+	free(gd_win);
+	gd_win = NULL;
 	add_reserved(p, x);
 	if (w.paths)
 		read_names(&w);
