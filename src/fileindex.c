@@ -449,8 +449,12 @@ sort_nearly(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
 	return true;
 }
 
+/* What sorts a table far from order (NULL: the introsort). */
+typedef void (*fi_sort_far)(void *v, size_t n);
+
 static ALWAYS_INLINE void
-sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
+sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx,
+	      fi_sort_far far)
 {
 	if (n < 2)
 		return;
@@ -465,7 +469,11 @@ sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
 	if (i == n)
 		return;
 	if (n - i > 16) {
-		if (!sort_nearly(v, n, size, cmp, ctx))
+		if (sort_nearly(v, n, size, cmp, ctx))
+			return;
+		if (far)
+			far(v, n);
+		else
 			intro_sort(v, n, size, cmp, ctx, depth);
 		return;
 	}
@@ -521,19 +529,89 @@ static int cmp_by_id(const void *a, const void *b, const void *ctx)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Runs far from disk order (a fragmented filesystem: files interleaved
+ * on the disk come file by file) by an in-place radix sort on the start
+ * (American flag sort: RADIX_BITS a pass from the highest bit that
+ * differs, each item moved to its bucket by cycles), buckets of a few
+ * finished by comparison: linear where the introsort was n log n. */
+#define RADIX_BITS 11
+#define RADIX_SMALL 24
+
+static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
+		       int bits_left)
+{
+	if (n <= RADIX_SMALL || bits_left <= 0) {
+		int depth = 0;
+		for (size_t k = n; k; k >>= 1)
+			depth += 2;
+		intro_sort((char *)v, n, sizeof(*v), cmp_run, NULL, depth);
+		return;
+	}
+	int bits = bits_left < RADIX_BITS ? bits_left : RADIX_BITS;
+	int shift = bits_left - bits;
+	size_t nb = (size_t)1 << bits, mask = nb - 1;
+	uint32_t count[1 << RADIX_BITS], head[1 << RADIX_BITS],
+		end[1 << RADIX_BITS];
+	memset(count, 0, nb * sizeof(*count));
+	for (size_t i = 0; i < n; i++)
+		count[((v[i].start - base) >> shift) & mask]++;
+	uint32_t at = 0;
+	for (size_t b = 0; b < nb; b++) {
+		head[b] = at;
+		at += count[b];
+		end[b] = at;
+		if (count[b] == n) {
+			/* one bucket holds all: on to the next bits */
+			radix_runs(v, n, base, shift);
+			return;
+		}
+	}
+	for (size_t b = 0; b < nb; b++)
+		while (head[b] < end[b]) {
+			struct da_fi_run r = v[head[b]];
+			size_t d = ((r.start - base) >> shift) & mask;
+			while (d != b) {
+				struct da_fi_run o = v[head[d]];
+				v[head[d]++] = r;
+				r = o;
+				d = ((r.start - base) >> shift) & mask;
+			}
+			v[head[b]++] = r;
+		}
+	for (size_t b = 0, first = 0; b < nb; first += count[b++])
+		if (count[b] > 1)
+			radix_runs(v + first, count[b], base, shift);
+}
+
+static void sort_runs_far(void *p, size_t n)
+{
+	struct da_fi_run *v = p;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].start < lo)
+			lo = v[i].start;
+		if (v[i].start > hi)
+			hi = v[i].start;
+	}
+	int bits = 0;
+	for (uint64_t span = hi - lo; span; span >>= 1)
+		bits++;
+	radix_runs(v, n, lo, bits);
+}
+
 static void sort_runs(struct da_fi_run *v, size_t n)
 {
-	sort_in_place(v, n, sizeof(*v), cmp_run, NULL);
+	sort_in_place(v, n, sizeof(*v), cmp_run, NULL, sort_runs_far);
 }
 
 static void sort_byfile(uint32_t *v, size_t n, const struct da_fileindex *x)
 {
-	sort_in_place(v, n, sizeof(*v), cmp_byfile, x);
+	sort_in_place(v, n, sizeof(*v), cmp_byfile, x, NULL);
 }
 
 static void sort_by_id(uint32_t *v, size_t n, const struct da_fileindex *x)
 {
-	sort_in_place(v, n, sizeof(*v), cmp_by_id, x);
+	sort_in_place(v, n, sizeof(*v), cmp_by_id, x, NULL);
 }
 
 uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id)
