@@ -215,12 +215,22 @@ int da_fi_add_name(struct da_fileindex *x, uint64_t id, uint64_t parent_id,
 	};
 	x->nnames++;
 	char *d = x->text + x->ntext;
-	memcpy(d, name, len);
 	/* a '/' inside a name would forge a path, a NUL cut it */
-	for (char *s = memchr(d, '/', len); s; s = memchr(s, '/', len - (size_t)(s - d)))
-		*s = '_';
-	for (char *s = memchr(d, '\0', len); s; s = memchr(s, '\0', len - (size_t)(s - d)))
-		*s = '?';
+	if (len <= 32) {
+		/* most names: a loop beats two library calls */
+		for (size_t i = 0; i < len; i++) {
+			char c = name[i];
+			d[i] = c == '/' ? '_' : c ? c : '?';
+		}
+	} else {
+		memcpy(d, name, len);
+		for (char *s = memchr(d, '/', len); s;
+		     s = memchr(s, '/', len - (size_t)(s - d)))
+			*s = '_';
+		for (char *s = memchr(d, '\0', len); s;
+		     s = memchr(s, '\0', len - (size_t)(s - d)))
+			*s = '?';
+	}
 	d[len] = '\0';
 	x->ntext += len + 1;
 	return 0;
