@@ -291,13 +291,17 @@ static int walk_tree(struct collect *c, const uint8_t *node, unsigned level,
 		uint64_t blk = le32(e + 4) | (uint64_t)le16(e + 8) << 32;
 		collect_add(c, blk, 1, 0, PIECE_TREE, 0);
 		uint8_t *child = c->b->tree[level + 1];
-		if (read_block(c->p, blk, child) < 0) {
+		bool outside = blk >= c->p->nblocks;
+		if (outside || read_block(c->p, blk, child) < 0) {
+			/* libext2fs's handle stopped here without a word */
 			if (c->gaps && c->gaps->tree_files++ == 0)
 				snprintf(c->gaps->first_tree,
 					 sizeof(c->gaps->first_tree),
-					 "inode %u, block %llu",
+					 "inode %u, block %llu: %s",
 					 (unsigned)c->ino,
-					 (unsigned long long)blk);
+					 (unsigned long long)blk,
+					 outside ? "outside the filesystem"
+						 : "a read error");
 			return -1;
 		}
 		if (!tree_header_ok(child, c->p->bs) || le16(child + 2) == 0)
@@ -783,7 +787,7 @@ static void gaps_reason(struct walk *w, char *why, size_t len)
 		    p->first_bad_ind);
 	if (g->tree_files)
 		say(why, len, &o, "%llu files have extent-tree blocks that "
-		    "cannot be read: the blocks they map are not known "
+		    "cannot be read: the blocks below them are not known "
 		    "(first: %s)", (unsigned long long)g->tree_files,
 		    g->first_tree);
 	if (g->dirs)
