@@ -31,7 +31,7 @@
 
 /* Bounds on what a hostile filesystem can make us hold or do. */
 #define MAX_DIR_ENTRIES (64u << 20)
-#define IT_CHUNK (64u << 10)       /* inode-table bytes a read */
+#define IT_CHUNK (32u << 10)       /* inode-table bytes a read */
 /* libext2fs's inode scan reads 8 blocks at a time: after a failed large
  * read the table is read again so, to lose no more inodes than it did */
 #define SCAN_BLOCKS 8
@@ -49,7 +49,8 @@ struct gd_window {
 	const struct ext_priv *p;
 	uint64_t first;            /* first descriptor block held */
 	uint32_t n;                /* blocks held */
-	uint8_t buf[65536];
+	uint32_t cap;              /* bytes buf holds (64 KiB at most) */
+	uint8_t buf[];
 };
 static __thread struct gd_window *gd_win;
 
@@ -59,7 +60,7 @@ int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out)
 	struct ext2_super_block *sb = fs->super;
 	uint32_t dsz = EXT2_DESC_SIZE(sb);
 	if (g >= fs->group_desc_count || dsz < 32 || p->bs < dsz ||
-	    p->bs > sizeof(gd_win->buf))
+	    p->bs > 65536)
 		return EINVAL;
 	uint32_t dpb = p->bs / dsz;
 	/* where ext2fs_open2 reads them: right after the superblock (block
@@ -71,7 +72,7 @@ int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out)
 						   (dgrp_t)i);
 	uint8_t one[64];
 	const uint8_t *d = one;
-	struct gd_window *c = gd_win;
+	struct gd_window *c = gd_win && gd_win->cap >= p->bs ? gd_win : NULL;
 	uint64_t off;
 	if (!c) {
 		if (!mul_ok(blk, p->bs, &off) ||
@@ -88,7 +89,7 @@ int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out)
 		    sb->s_first_meta_bg < last)
 			last = sb->s_first_meta_bg;
 		if (i < last) {
-			n = sizeof(c->buf) / p->bs;
+			n = c->cap / p->bs;
 			if (n > last - i)
 				n = last - i;
 		}
@@ -694,7 +695,14 @@ static void parse_inline_dir(struct names *nm, uint32_t ino, uint8_t *inode)
 static void read_names(struct walk *w)
 {
 	struct names nm = { w, 0 };
-	size_t cap = (size_t)w->bs * DIR_READ_BLOCKS;
+	/* room for the longest piece, up to DIR_READ_BLOCKS blocks */
+	uint64_t longest = 1;
+	for (size_t i = 0; i < w->ndp; i++)
+		if (w->dp[i].kind == DP_BLOCKS && w->dp[i].len > longest)
+			longest = w->dp[i].len;
+	if (longest > DIR_READ_BLOCKS)
+		longest = DIR_READ_BLOCKS;
+	size_t cap = (size_t)w->bs * longest;
 	uint8_t *buf = malloc(cap > w->isz ? cap : w->isz);
 	if (!buf) {
 		w->gaps.dirs++;
@@ -716,7 +724,7 @@ static void read_names(struct walk *w)
 			continue;
 		}
 		bool bad = false, enough = false;
-		uint64_t most = DIR_READ_BLOCKS;
+		uint64_t most = cap / w->bs;
 		for (uint64_t k = 0; k < d->len && !bad && !enough;) {
 			uint64_t n = d->len - k < most ? d->len - k : most;
 			uint64_t blk = d->pblk + k, off;
@@ -890,8 +898,16 @@ int ext_build_index(struct da_node *n, da_error *err)
 	 * extent-tree blocks and the reserved inodes */
 	da_fi_reserve(x, (size_t)in_use + 8,
 		      (size_t)(in_use + in_use / 4 + 64));
-	if ((gd_win = malloc(sizeof(*gd_win))))
+	/* as many descriptor blocks as there are, up to 64 KiB of them */
+	uint64_t wbytes = (uint64_t)p->fs->desc_blocks * w.bs;
+	if (wbytes > 65536)
+		wbytes = 65536;
+	if (wbytes < w.bs)
+		wbytes = w.bs;
+	if ((gd_win = malloc(sizeof(*gd_win) + wbytes))) {
 		gd_win->p = NULL;
+		gd_win->cap = (uint32_t)wbytes;
+	}
 	bool gdcsum = ext2fs_has_group_desc_csum(p->fs);
 	for (uint64_t g = 0; g < w.ngroups && !p->overflow; g++) {
 		struct ext_group gd;
