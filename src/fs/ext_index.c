@@ -161,6 +161,7 @@ struct walk {
 	uint64_t fs_blocks;        /* as the superblock says */
 	uint64_t first_data;
 	uint64_t ngroups;
+	uint64_t itable_blocks;    /* an inode table's blocks */
 	bool is64;
 	struct bufs b;
 	bool paths;                /* directory pieces are being kept */
@@ -555,7 +556,7 @@ static bool itable_placed(const struct walk *w, uint64_t g, uint64_t t)
 		if (g + 1 < w->ngroups)
 			hi = lo + bpg - 1;
 	}
-	uint64_t len = fs->inode_blocks_per_group ? fs->inode_blocks_per_group : 1;
+	uint64_t len = w->itable_blocks ? w->itable_blocks : 1;
 	return t >= lo && t <= hi && len - 1 <= hi - t;
 }
 
@@ -870,9 +871,18 @@ int ext_build_index(struct da_node *n, da_error *err)
 		.ninodes = sb->s_inodes_count,
 		.fs_blocks = ext2fs_blocks_count(sb),
 		.first_data = sb->s_first_data_block,
-		.ngroups = p->fs->group_desc_count,
+		/* from the superblock alone: the open path need not have
+		 * made libext2fs's group geometry */
+		.ngroups = sb->s_blocks_per_group && ext2fs_blocks_count(sb) >
+							     sb->s_first_data_block
+				   ? (ext2fs_blocks_count(sb) -
+				      sb->s_first_data_block +
+				      sb->s_blocks_per_group - 1) /
+					     sb->s_blocks_per_group
+				   : 0,
 		.is64 = ext2fs_has_feature_64bit(sb), .paths = true,
 	};
+	w.itable_blocks = ((uint64_t)w.ipg * w.isz + w.bs - 1) / w.bs;
 	struct da_fileindex *x = da_fi_new(false);
 	uint8_t *buf = NULL;
 	if (!x || w.isz < 128 || w.isz > w.bs || (w.isz & (w.isz - 1)) ||
