@@ -3,9 +3,11 @@
  * Storage: runs sorted by start, with a prefix maximum of their ends (and
  * which run reaches that far), so that the runs holding a byte are found
  * with one binary search and, where runs overlap, a short walk back; a
- * second order of the runs by file; files sorted by id; names sorted by
- * file.  48 bytes a run (32 for the run, 16 for the prefix maximum and
- * the order by file), sorted in place.
+ * second order of the runs by file; files sorted by id; the names in the
+ * order given, with a second order by file.  48 bytes a run (32 for the
+ * run, 16 for the prefix maximum and the order by file), sorted in place;
+ * 32 bytes a file, 28 a name and its text.  The tables are sized from the
+ * plugin's estimate (da_fi_reserve) where it gives one, not by doubling.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fnmatch.h>
@@ -28,23 +30,28 @@
 #define FI_ACTIVE 4096             /* overlapping runs checked at once */
 #define FI_TOP 16                  /* runs a top-level search entry */
 
+/* A file's names are byname[name_first, next file's name_first), its runs
+ * byfile[run_first, next file's run_first): files[nfiles] closes both. */
 struct fi_file {
 	uint64_t id;
 	uint64_t size;
-	uint32_t flags;
-	uint32_t name_first, nnames;   /* into names (sorted by file) */
-	uint32_t run_first, nruns;     /* into byfile */
+	uint32_t name_first;
+	uint32_t run_first;
 	uint8_t kind;
+	uint8_t flags;             /* DA_FILE_* */
 };
 
 struct fi_name {
-	uint64_t id, parent_id;    /* while building */
-	uint32_t file, parent;     /* index numbers, once published */
-	uint32_t at;               /* into text */
 	union {
-		uint32_t seq;      /* the order names came in (building) */
-		uint32_t len;      /* the name's length (published) */
+		struct {
+			uint64_t id, parent_id;   /* while building */
+		} b;
+		struct {
+			uint32_t file, parent;    /* once published */
+		} p;
 	};
+	uint32_t at;               /* into text */
+	uint32_t len;
 };
 
 struct da_fileindex {
@@ -52,8 +59,12 @@ struct da_fileindex {
 	struct fi_file *files;
 	size_t nfiles, capfiles;
 	uint32_t *by_id;           /* file numbers sorted by id */
-	struct fi_name *names;
+	struct fi_name *names;     /* in the order given */
 	size_t nnames, capnames;
+	uint32_t *byname;          /* name numbers by file, each file's in
+				      the order given (the first is the one
+				      its children's paths use) */
+	size_t hint_files, hint_runs;  /* da_fi_reserve's */
 	char *text;
 	size_t ntext, captext;
 	struct da_fi_run *runs;
@@ -100,14 +111,18 @@ void da_fi_warn(struct da_fileindex *x, const char *fmt, ...)
 }
 
 /* Grow *v (of *cap items of size) to hold one more; false when it cannot
- * or when max items are reached. */
-static bool grow(void **v, size_t *cap, size_t n, size_t size, size_t max)
+ * or when max items are reached.  Past an estimate (hint) the table grows
+ * an eighth at a time, up to twice it: the estimate was near. */
+static bool grow(void **v, size_t *cap, size_t n, size_t size, size_t max,
+		 size_t hint)
 {
 	if (n < *cap)
 		return true;
 	if (n >= max)
 		return false;
 	size_t c = *cap ? *cap * 2 : 256;
+	if (hint && *cap >= hint && *cap < 2 * hint)
+		c = *cap + *cap / 8 + 256;
 	if (c > max)
 		c = max;
 	void *p = realloc(*v, c * size);
@@ -116,6 +131,33 @@ static bool grow(void **v, size_t *cap, size_t n, size_t size, size_t max)
 	*v = p;
 	*cap = c;
 	return true;
+}
+
+void da_fi_reserve(struct da_fileindex *x, size_t files, size_t runs)
+{
+	if (!x || x == &empty_index)
+		return;
+	if (files > FI_MAX_FILES)
+		files = FI_MAX_FILES;
+	if (runs > FI_MAX_RUNS)
+		runs = FI_MAX_RUNS;
+	x->hint_files = files;
+	x->hint_runs = runs;
+	/* a wrong estimate costs a realloc, never an answer */
+	if (files > x->capfiles) {
+		void *f = realloc(x->files, files * sizeof(*x->files));
+		if (f) {
+			x->files = f;
+			x->capfiles = files;
+		}
+	}
+	if (runs > x->capruns) {
+		void *r = realloc(x->runs, runs * sizeof(*x->runs));
+		if (r) {
+			x->runs = r;
+			x->capruns = runs;
+		}
+	}
 }
 
 static void full(struct da_fileindex *x, const char *what)
@@ -130,13 +172,14 @@ uint32_t da_fi_add_file(struct da_fileindex *x, uint64_t id,
 {
 	if (!x || x->full ||
 	    !grow((void **)&x->files, &x->capfiles, x->nfiles,
-		  sizeof(*x->files), FI_MAX_FILES)) {
+		  sizeof(*x->files), FI_MAX_FILES, x->hint_files)) {
 		if (x)
 			full(x, "files");
 		return UINT32_MAX;
 	}
 	x->files[x->nfiles] = (struct fi_file){
-		.id = id, .size = size, .flags = flags, .kind = (uint8_t)kind,
+		.id = id, .size = size, .flags = (uint8_t)flags,
+		.kind = (uint8_t)kind,
 	};
 	return (uint32_t)x->nfiles++;
 }
@@ -151,7 +194,7 @@ int da_fi_add_name(struct da_fileindex *x, uint64_t id, uint64_t parent_id,
 	if (len > 4096)
 		len = 4096;
 	if (!grow((void **)&x->names, &x->capnames, x->nnames,
-		  sizeof(*x->names), FI_MAX_NAMES) ||
+		  sizeof(*x->names), FI_MAX_NAMES, x->hint_files) ||
 	    x->ntext + len + 1 > FI_MAX_NAME_BYTES) {
 		full(x, "names");
 		return -1;
@@ -167,15 +210,29 @@ int da_fi_add_name(struct da_fileindex *x, uint64_t id, uint64_t parent_id,
 		x->captext = c;
 	}
 	x->names[x->nnames] = (struct fi_name){
-		.id = id, .parent_id = parent_id, .at = (uint32_t)x->ntext,
-		.seq = (uint32_t)x->nnames,
+		.b = { id, parent_id }, .at = (uint32_t)x->ntext,
+		.len = (uint32_t)len,
 	};
 	x->nnames++;
-	/* a '/' inside a name would forge a path */
-	for (size_t i = 0; i < len; i++)
-		x->text[x->ntext++] = name[i] == '/' ? '_' : name[i] ? name[i]
-								    : '?';
-	x->text[x->ntext++] = '\0';
+	char *d = x->text + x->ntext;
+	/* a '/' inside a name would forge a path, a NUL cut it */
+	if (len <= 32) {
+		/* most names: a loop beats two library calls */
+		for (size_t i = 0; i < len; i++) {
+			char c = name[i];
+			d[i] = c == '/' ? '_' : c ? c : '?';
+		}
+	} else {
+		memcpy(d, name, len);
+		for (char *s = memchr(d, '/', len); s;
+		     s = memchr(s, '/', len - (size_t)(s - d)))
+			*s = '_';
+		for (char *s = memchr(d, '\0', len); s;
+		     s = memchr(s, '\0', len - (size_t)(s - d)))
+			*s = '?';
+	}
+	d[len] = '\0';
+	x->ntext += len + 1;
 	return 0;
 }
 
@@ -205,7 +262,7 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 		}
 	}
 	if (!grow((void **)&x->runs, &x->capruns, x->nruns, sizeof(*x->runs),
-		  FI_MAX_RUNS)) {
+		  FI_MAX_RUNS, x->hint_runs)) {
 		full(x, "runs");
 		return -1;
 	}
@@ -402,8 +459,12 @@ sort_nearly(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
 	return true;
 }
 
+/* What sorts a table far from order (NULL: the introsort). */
+typedef void (*fi_sort_far)(void *v, size_t n);
+
 static ALWAYS_INLINE void
-sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
+sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx,
+	      fi_sort_far far)
 {
 	if (n < 2)
 		return;
@@ -418,7 +479,11 @@ sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
 	if (i == n)
 		return;
 	if (n - i > 16) {
-		if (!sort_nearly(v, n, size, cmp, ctx))
+		if (sort_nearly(v, n, size, cmp, ctx))
+			return;
+		if (far)
+			far(v, n);
+		else
 			intro_sort(v, n, size, cmp, ctx, depth);
 		return;
 	}
@@ -474,33 +539,89 @@ static int cmp_by_id(const void *a, const void *b, const void *ctx)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int cmp_name(const void *a, const void *b, const void *ctx)
+/* Runs far from disk order (a fragmented filesystem: files interleaved
+ * on the disk come file by file) by an in-place radix sort on the start
+ * (American flag sort: RADIX_BITS a pass from the highest bit that
+ * differs, each item moved to its bucket by cycles), buckets of a few
+ * finished by comparison: linear where the introsort was n log n. */
+#define RADIX_BITS 11
+#define RADIX_SMALL 24
+
+static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
+		       int bits_left)
 {
-	(void)ctx;
-	const struct fi_name *x = a, *y = b;
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (n <= RADIX_SMALL || bits_left <= 0) {
+		int depth = 0;
+		for (size_t k = n; k; k >>= 1)
+			depth += 2;
+		intro_sort((char *)v, n, sizeof(*v), cmp_run, NULL, depth);
+		return;
+	}
+	int bits = bits_left < RADIX_BITS ? bits_left : RADIX_BITS;
+	int shift = bits_left - bits;
+	size_t nb = (size_t)1 << bits, mask = nb - 1;
+	uint32_t count[1 << RADIX_BITS], head[1 << RADIX_BITS],
+		end[1 << RADIX_BITS];
+	memset(count, 0, nb * sizeof(*count));
+	for (size_t i = 0; i < n; i++)
+		count[((v[i].start - base) >> shift) & mask]++;
+	uint32_t at = 0;
+	for (size_t b = 0; b < nb; b++) {
+		head[b] = at;
+		at += count[b];
+		end[b] = at;
+		if (count[b] == n) {
+			/* one bucket holds all: on to the next bits */
+			radix_runs(v, n, base, shift);
+			return;
+		}
+	}
+	for (size_t b = 0; b < nb; b++)
+		while (head[b] < end[b]) {
+			struct da_fi_run r = v[head[b]];
+			size_t d = ((r.start - base) >> shift) & mask;
+			while (d != b) {
+				struct da_fi_run o = v[head[d]];
+				v[head[d]++] = r;
+				r = o;
+				d = ((r.start - base) >> shift) & mask;
+			}
+			v[head[b]++] = r;
+		}
+	for (size_t b = 0, first = 0; b < nb; first += count[b++])
+		if (count[b] > 1)
+			radix_runs(v + first, count[b], base, shift);
+}
+
+static void sort_runs_far(void *p, size_t n)
+{
+	struct da_fi_run *v = p;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].start < lo)
+			lo = v[i].start;
+		if (v[i].start > hi)
+			hi = v[i].start;
+	}
+	int bits = 0;
+	for (uint64_t span = hi - lo; span; span >>= 1)
+		bits++;
+	radix_runs(v, n, lo, bits);
 }
 
 static void sort_runs(struct da_fi_run *v, size_t n)
 {
-	sort_in_place(v, n, sizeof(*v), cmp_run, NULL);
+	sort_in_place(v, n, sizeof(*v), cmp_run, NULL, sort_runs_far);
 }
 
 static void sort_byfile(uint32_t *v, size_t n, const struct da_fileindex *x)
 {
-	sort_in_place(v, n, sizeof(*v), cmp_byfile, x);
+	sort_in_place(v, n, sizeof(*v), cmp_byfile, x, NULL);
 }
 
 static void sort_by_id(uint32_t *v, size_t n, const struct da_fileindex *x)
 {
-	sort_in_place(v, n, sizeof(*v), cmp_by_id, x);
-}
-
-static void sort_names(struct fi_name *v, size_t n)
-{
-	sort_in_place(v, n, sizeof(*v), cmp_name, NULL);
+	sort_in_place(v, n, sizeof(*v), cmp_by_id, x, NULL);
 }
 
 uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id)
@@ -612,8 +733,18 @@ static void shrink(void **v, size_t *cap, size_t n, size_t size)
 static int finish(struct da_fileindex *x)
 {
 	shrink((void **)&x->runs, &x->capruns, x->nruns, sizeof(*x->runs));
-	shrink((void **)&x->files, &x->capfiles, x->nfiles, sizeof(*x->files));
-	shrink((void **)&x->names, &x->capnames, x->nnames, sizeof(*x->names));
+	/* one more file: the end of the last one's names and runs */
+	if (x->capfiles < x->nfiles + 1) {
+		struct fi_file *f = realloc(x->files,
+					    (x->nfiles + 1) * sizeof(*f));
+		if (!f)
+			return -1;
+		x->files = f;
+		x->capfiles = x->nfiles + 1;
+	}
+	shrink((void **)&x->files, &x->capfiles, x->nfiles + 1,
+	       sizeof(*x->files));
+	x->files[x->nfiles] = (struct fi_file){ .id = UINT64_MAX };
 	sort_runs(x->runs, x->nruns);
 	x->maxend = malloc((x->nruns + 1) * sizeof(*x->maxend));
 	x->maxrun = malloc((x->nruns + 1) * sizeof(*x->maxrun));
@@ -637,31 +768,30 @@ static int finish(struct da_fileindex *x)
 		x->maxrun[i] = mr;
 	}
 	find_overlaps(x);
-	/* the runs by file: a counting sort on the file (each file's runs
-	 * then in disk order), then each file's own few by file offset */
-	for (size_t i = 0; i < x->nfiles; i++)
-		x->files[i].nruns = 0;
+	/* the runs by file: a counting sort on the file, placed from each
+	 * file's end backwards: data runs first, then metadata, each in
+	 * disk order (a file laid out in order is then in file order
+	 * already); then each file's own by file offset */
+	for (size_t i = 0; i <= x->nfiles; i++)
+		x->files[i].run_first = 0;
 	for (size_t i = 0; i < x->nruns; i++)
-		x->files[x->runs[i].file].nruns++;
+		x->files[x->runs[i].file].run_first++;
 	uint32_t at = 0;
-	for (size_t i = 0; i < x->nfiles; i++) {
-		x->files[i].run_first = at;
-		at += x->files[i].nruns;
-		x->files[i].nruns = 0;
+	for (size_t i = 0; i <= x->nfiles; i++) {
+		at += x->files[i].run_first;
+		x->files[i].run_first = at;   /* the end, for now */
 	}
-	/* data runs first, then metadata, each in disk order: a file laid
-	 * out in order is then in file order already */
-	for (int meta = 0; meta < 2; meta++)
-		for (size_t i = 0; i < x->nruns; i++) {
+	for (int meta = 1; meta >= 0; meta--)
+		for (size_t i = x->nruns; i-- > 0;) {
 			const struct da_fi_run *r = &x->runs[i];
 			if (!(r->flags & DA_RUN_META) != !meta)
 				continue;
-			struct fi_file *f = &x->files[r->file];
-			x->byfile[f->run_first + f->nruns++] = (uint32_t)i;
+			x->byfile[--x->files[r->file].run_first] = (uint32_t)i;
 		}
 	for (size_t i = 0; i < x->nfiles; i++)
 		sort_byfile(x->byfile + x->files[i].run_first,
-			    x->files[i].nruns, x);
+			    x->files[i + 1].run_first - x->files[i].run_first,
+			    x);
 	for (size_t i = 0; i < x->nfiles; i++)
 		x->by_id[i] = (uint32_t)i;
 	sort_by_id(x->by_id, x->nfiles, x);
@@ -672,28 +802,38 @@ static int finish(struct da_fileindex *x)
 	struct dense d;
 	dense_make(x, &d);
 	for (size_t i = 0; i < x->nnames; i++) {
-		struct fi_name *nm = &x->names[i];
-		nm->file = dense_find(x, &d, nm->id);
+		struct fi_name nm = x->names[i];
+		uint64_t id = nm.b.id, parent_id = nm.b.parent_id;
+		nm.p.file = dense_find(x, &d, id);
 		/* a directory's names come together: one search for them */
-		if (nm->parent_id != last_parent_id) {
-			last_parent_id = nm->parent_id;
-			last_parent = dense_find(x, &d, nm->parent_id);
+		if (parent_id != last_parent_id) {
+			last_parent_id = parent_id;
+			last_parent = dense_find(x, &d, parent_id);
 		}
-		nm->parent = last_parent;
-		if (nm->file != UINT32_MAX)
-			x->names[k++] = *nm;
+		nm.p.parent = last_parent;
+		if (nm.p.file != UINT32_MAX)
+			x->names[k++] = nm;
 	}
 	free(d.map);
 	x->nnames = k;
-	sort_names(x->names, x->nnames);
+	shrink((void **)&x->names, &x->capnames, x->nnames, sizeof(*x->names));
+	/* the names by file, a counting sort as for the runs: each file's
+	 * in the order given */
+	x->byname = malloc((x->nnames + 1) * sizeof(*x->byname));
+	if (!x->byname)
+		return -1;
+	for (size_t i = 0; i <= x->nfiles; i++)
+		x->files[i].name_first = 0;
 	for (size_t i = 0; i < x->nnames; i++)
-		x->names[i].len = (uint32_t)strlen(x->text + x->names[i].at);
-	for (size_t i = 0; i < x->nnames; i++) {
-		struct fi_file *f = &x->files[x->names[i].file];
-		if (!f->nnames)
-			f->name_first = (uint32_t)i;
-		f->nnames++;
+		x->files[x->names[i].p.file].name_first++;
+	at = 0;
+	for (size_t i = 0; i <= x->nfiles; i++) {
+		at += x->files[i].name_first;
+		x->files[i].name_first = at;
 	}
+	for (size_t i = x->nnames; i-- > 0;)
+		x->byname[--x->files[x->names[i].p.file].name_first] =
+			(uint32_t)i;
 	x->root = da_fi_find_id(x, x->root_id);
 	return 0;
 }
@@ -705,6 +845,7 @@ static void fi_free(struct da_fileindex *x)
 	free(x->files);
 	free(x->by_id);
 	free(x->names);
+	free(x->byname);
 	free(x->text);
 	free(x->runs);
 	free(x->maxend);
@@ -792,6 +933,17 @@ const char *da_fi_reason(const struct da_fileindex *x)
 	return x && x->warning[0] ? x->warning : NULL;
 }
 
+/* A published file's names and runs: up to where the next file's begin. */
+static uint32_t file_nnames(const struct fi_file *f)
+{
+	return f[1].name_first - f->name_first;
+}
+
+static uint32_t file_nruns(const struct fi_file *f)
+{
+	return f[1].run_first - f->run_first;
+}
+
 int da_fi_file(const struct da_fileindex *x, uint32_t file,
 	       struct da_fi_file *out)
 {
@@ -800,8 +952,8 @@ int da_fi_file(const struct da_fileindex *x, uint32_t file,
 	const struct fi_file *f = &x->files[file];
 	*out = (struct da_fi_file){
 		.id = f->id, .kind = (enum da_file_kind)f->kind,
-		.size = f->size, .flags = f->flags, .nnames = f->nnames,
-		.nruns = f->nruns,
+		.size = f->size, .flags = f->flags, .nnames = file_nnames(f),
+		.nruns = file_nruns(f),
 	};
 	return 0;
 }
@@ -811,7 +963,8 @@ static const struct fi_name *first_name(const struct da_fileindex *x,
 					uint32_t file)
 {
 	const struct fi_file *f = &x->files[file];
-	return f->nnames ? &x->names[f->name_first] : NULL;
+	return f[1].name_first > f->name_first
+		       ? &x->names[x->byname[f->name_first]] : NULL;
 }
 
 int da_fi_path(const struct da_fileindex *x, uint32_t file, uint32_t k,
@@ -829,14 +982,14 @@ int da_fi_path(const struct da_fileindex *x, uint32_t file, uint32_t k,
 		return 0;
 	}
 	const struct fi_file *f = &x->files[file];
-	if (k >= f->nnames)
+	if (k >= file_nnames(f))
 		return -1;
 	/* built from the end of out: the tail of a deep path is what
 	 * tells; then moved to its start */
 	size_t pos = cap - 1;
 	out[pos] = '\0';
 	bool cut = false;
-	const struct fi_name *nm = &x->names[f->name_first + k];
+	const struct fi_name *nm = &x->names[x->byname[f->name_first + k]];
 	int depth = 0;
 	for (;;) {
 		if (++depth > FI_MAX_DEPTH || !nm) {
@@ -851,13 +1004,13 @@ int da_fi_path(const struct da_fileindex *x, uint32_t file, uint32_t k,
 		} else {
 			cut = true;
 		}
-		if (nm->parent == x->root)
+		if (nm->p.parent == x->root)
 			break;
-		if (nm->parent == UINT32_MAX) {
+		if (nm->p.parent == UINT32_MAX) {
 			out[0] = '\0';
 			return -1;
 		}
-		nm = first_name(x, nm->parent);
+		nm = first_name(x, nm->p.parent);
 	}
 	if (cut) {
 		/* "/…" then the tail that fitted */
@@ -934,7 +1087,7 @@ int da_fi_at(const struct da_fileindex *x, uint64_t off,
 int da_fi_file_run(const struct da_fileindex *x, uint32_t file, uint32_t k,
 		   struct da_fi_run *out)
 {
-	if (!x || file >= x->nfiles || k >= x->files[file].nruns)
+	if (!x || file >= x->nfiles || k >= file_nruns(&x->files[file]))
 		return -1;
 	*out = x->runs[x->byfile[x->files[file].run_first + k]];
 	return 0;
@@ -948,7 +1101,7 @@ int64_t da_fi_next_extent(const struct da_fileindex *x, uint64_t off,
 		return -1;
 	const struct fi_file *f = &x->files[here.file];
 	int64_t best = -1;
-	for (uint32_t k = 0; k < f->nruns; k++) {
+	for (uint32_t k = 0, nr = file_nruns(f); k < nr; k++) {
 		const struct da_fi_run *r = &x->runs[x->byfile[f->run_first + k]];
 		if (dir > 0 && r->start >= here.start + here.len &&
 		    (best < 0 || r->start < (uint64_t)best))
@@ -995,7 +1148,7 @@ size_t da_fi_find(const struct da_fileindex *x, const char *pattern,
 		return 1;
 	}
 	for (size_t f = 0; f < x->nfiles; f++) {
-		uint32_t nn = x->files[f].nnames;
+		uint32_t nn = file_nnames(&x->files[f]);
 		for (uint32_t k = 0; k < nn; k++) {
 			if (da_fi_path(x, (uint32_t)f, k, path,
 				       sizeof(path)) < 0)
@@ -1109,7 +1262,7 @@ int da_fi_describe(const struct da_node *n, uint64_t off,
 	out->role = da_role_name((enum da_role)r[0].role);
 	out->inode = (int64_t)f->id;
 	da_fi_path(x, r[0].file, 0, out->path, sizeof(out->path));
-	out->nlinks = f->kind == DA_FILE_DIR ? 0 : f->nnames;
+	out->nlinks = f->kind == DA_FILE_DIR ? 0 : file_nnames(f);
 	out->file_offset = (r[0].flags & DA_RUN_META)
 				   ? -1
 				   : (int64_t)(r[0].file_off + (off - r[0].start));

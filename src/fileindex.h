@@ -53,6 +53,11 @@ struct da_fileindex;
  * NULL on allocation failure. */
 struct da_fileindex *da_fi_new(bool case_insensitive);
 
+/* How many files and runs the plugin expects (inodes in use, say): the
+ * tables are made that size at once instead of growing by doubling.  An
+ * estimate only: a wrong one costs memory or a realloc, never an answer. */
+void da_fi_reserve(struct da_fileindex *x, size_t files, size_t runs);
+
 /* Add a file: id is the format's own number (inode, MFT record, directory
  * entry), unique in the index.  Returns its index number (what runs name),
  * or UINT32_MAX when the index is full or out of memory (the reason is

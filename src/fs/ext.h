@@ -116,4 +116,21 @@ const struct run *ext_find_run(const struct run *v, size_t n, uint64_t b,
 /* The journal's blocks into the metadata table. */
 void ext_add_journal(struct ext_priv *p);
 
+/* libext2fs's error table and message hook, once a process (ext.c). */
+void ext_lib_init(void);
+
+struct ext_group {            /* one group descriptor, decoded (32- or 64-byte form) */
+	uint64_t block_bitmap, inode_bitmap, inode_table;
+	uint32_t free_blocks, free_inodes, used_dirs, itable_unused;
+	uint16_t flags;           /* EXT4_BG_INODE_UNINIT, _BLOCK_UNINIT, _INODE_ZEROED */
+};
+/* group g's descriptor, read on demand (safe from the index thread); 0 or an errno */
+int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out);
+
+/* The file index (ext_index.c): build_index; and every block of an inode
+ * into the metadata table under role (the journal, at scan time). */
+int ext_build_index(struct da_node *n, da_error *err);
+void ext_collect_meta(struct ext_priv *p, uint32_t ino,
+		      struct ext2_inode *inode, enum da_role role);
+
 #endif

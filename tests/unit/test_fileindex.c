@@ -427,6 +427,117 @@ static void test_nearly_sorted(void **state)
 	node_free(n);
 }
 
+/* Two files written in turn, a block each (a fragmented filesystem),
+ * come file by file: far from disk order, sorted by radix.  With starts
+ * shared by two files (a conflict at every tenth block), and with a
+ * reserve too small and one too large: the same answers. */
+static void test_interleaved(void **state)
+{
+	(void)state;
+	enum { HALF = 60000 };
+	for (int hint = 0; hint < 3; hint++) {
+		struct da_node *n = node_new();
+		struct da_fileindex *x = da_fi_new(false);
+		if (hint)
+			da_fi_reserve(x, hint == 1 ? 1 : 10, hint == 1 ? 10 : 4 * HALF);
+		assert_int_equal(da_fi_add_file(x, 12, DA_FILE_REGULAR, 0, 0), 0);
+		assert_int_equal(da_fi_add_file(x, 13, DA_FILE_REGULAR, 0, 0), 1);
+		assert_int_equal(da_fi_add_file(x, 14, DA_FILE_REGULAR, 0, 0), 2);
+		for (int f = 0; f < 2; f++)
+			for (uint64_t i = 0; i < HALF; i++)
+				assert_int_equal(da_fi_add_run(x, (uint32_t)f,
+					(2 * i + (uint64_t)f) * B, B, i * B,
+					DA_ROLE_FILE_DATA, 0), 0);
+		/* file 2 on every tenth of file 1's blocks, last to first */
+		for (uint64_t i = HALF; i-- > 0;)
+			if (i % 10 == 0)
+				assert_int_equal(da_fi_add_run(x, 2,
+					(2 * i + 1) * B, B, i * B,
+					DA_ROLE_FILE_DATA, 0), 0);
+		da_fi_publish(n, x, NULL);
+		x = (struct da_fileindex *)da_fi_get(n);
+		assert_int_equal(da_fi_runs(x), 2 * HALF + HALF / 10);
+		assert_int_equal(da_fi_conflict_bytes(x), HALF / 10 * B);
+		struct da_fi_run r[3];
+		for (uint64_t b = 0; b < 2 * HALF; b++) {
+			int want = b % 2 && (b / 2) % 10 == 0 ? 2 : 1;
+			assert_int_equal(da_fi_at(x, b * B + 5, r, 3), want);
+			assert_int_equal(r[0].file, b % 2);
+			assert_int_equal(r[0].file_off, b / 2 * B);
+			if (want == 2)
+				assert_int_equal(r[1].file, 2);
+		}
+		assert_int_equal(da_fi_at(x, 2 * HALF * B, r, 3), 0);
+		struct da_fi_file info;
+		assert_int_equal(da_fi_file(x, 2, &info), 0);
+		assert_int_equal(info.nruns, HALF / 10);
+		struct da_fi_run prev, cur;
+		for (uint32_t k = 0; k < info.nruns; k++) {
+			assert_int_equal(da_fi_file_run(x, 2, k, &cur), 0);
+			if (k)
+				assert_true(cur.file_off > prev.file_off);
+			prev = cur;
+		}
+		node_free(n);
+	}
+}
+
+/* Names given directory by directory: a hard-linked file's first name is
+ * the first given, whatever came between; names of files the index does
+ * not hold are dropped; a file without names has none. */
+static void test_names_by_file(void **state)
+{
+	(void)state;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	da_fi_reserve(x, 2, 2);    /* too small: the tables grow */
+	da_fi_set_root(x, 2);
+	uint32_t root = da_fi_add_file(x, 2, DA_FILE_DIR, 0, 0);
+	uint32_t d1 = da_fi_add_file(x, 20, DA_FILE_DIR, 0, 0);
+	uint32_t a = da_fi_add_file(x, 30, DA_FILE_REGULAR, 7, DA_FILE_SPARSE);
+	uint32_t none = da_fi_add_file(x, 31, DA_FILE_REGULAR, 0, 0);
+	uint32_t b = da_fi_add_file(x, 32, DA_FILE_SYMLINK, 0, 0);
+	assert_int_equal(da_fi_add_name(x, 30, 20, "first", 5), 0);
+	assert_int_equal(da_fi_add_name(x, 32, 20, "b/x", 3), 0);
+	assert_int_equal(da_fi_add_name(x, 99, 20, "ghost", 5), 0);
+	assert_int_equal(da_fi_add_name(x, 20, 2, "d1", 2), 0);
+	assert_int_equal(da_fi_add_name(x, 30, 2, "second", 6), 0);
+	assert_int_equal(da_fi_add_name(x, 30, 20, "third", 5), 0);
+	da_fi_publish(n, x, NULL);
+	x = (struct da_fileindex *)da_fi_get(n);
+	char p[64];
+	assert_int_equal(da_fi_path(x, a, 0, p, sizeof(p)), 0);
+	assert_string_equal(p, "/d1/first");
+	assert_int_equal(da_fi_path(x, a, 1, p, sizeof(p)), 0);
+	assert_string_equal(p, "/second");
+	assert_int_equal(da_fi_path(x, a, 2, p, sizeof(p)), 0);
+	assert_string_equal(p, "/d1/third");
+	assert_int_equal(da_fi_path(x, a, 3, p, sizeof(p)), -1);
+	assert_int_equal(da_fi_path(x, b, 0, p, sizeof(p)), 0);
+	assert_string_equal(p, "/d1/b_x");
+	assert_int_equal(da_fi_path(x, none, 0, p, sizeof(p)), -1);
+	assert_int_equal(da_fi_path(x, root, 0, p, sizeof(p)), 0);
+	assert_string_equal(p, "/");
+	struct da_fi_file info;
+	assert_int_equal(da_fi_file(x, a, &info), 0);
+	assert_int_equal(info.nnames, 3);
+	assert_int_equal(info.size, 7);
+	assert_int_equal(info.flags, DA_FILE_SPARSE);
+	assert_int_equal(info.kind, DA_FILE_REGULAR);
+	assert_int_equal(da_fi_file(x, none, &info), 0);
+	assert_int_equal(info.nnames, 0);
+	assert_int_equal(da_fi_file(x, b, &info), 0);
+	assert_int_equal(info.nnames, 1);
+	assert_int_equal(info.kind, DA_FILE_SYMLINK);
+	assert_int_equal(da_fi_file(x, d1, &info), 0);
+	assert_int_equal(info.nnames, 1);
+	uint32_t found[8];
+	assert_int_equal(da_fi_find(x, "ghost", found, 8), 0);
+	assert_int_equal(da_fi_find(x, "*ir*", found, 8), 1);
+	assert_int_equal(found[0], a);
+	node_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +549,8 @@ int main(void)
 		cmocka_unit_test(test_roles),
 		cmocka_unit_test(test_against_naive),
 		cmocka_unit_test(test_nearly_sorted),
+		cmocka_unit_test(test_interleaved),
+		cmocka_unit_test(test_names_by_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

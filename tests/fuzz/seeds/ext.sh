@@ -107,3 +107,18 @@ damage ind-out ext2 "sif /big/indirect.bin block[IND] 99999"
 cp "$tmp/ext2" "$tmp/short"
 debugfs -w -R "sif /big/indirect.bin block[IND] 2900" "$tmp/short" >/dev/null 2>&1 || true
 head -c 2097152 "$tmp/short" >"$out/ext-damage-ind-short"
+# the index's own readers (src/fs/ext_index.c): an extent root that says
+# five levels over a tree of one (leaf entries read as index entries), a
+# directory block whose first entry's length is no length, an inline
+# directory whose names overflow its attribute, a group whose unused
+# inode count passes its inodes, a hashed directory with a hole
+damage tree-depth extents "sif /spread.bin block[1] 0x50004"
+blk=$(debugfs -R "bmap /dir 0" "$tmp/ext2" 2>/dev/null)
+if [ -n "$blk" ]; then
+	cp "$tmp/ext2" "$tmp/reclen"
+	printf '\003\000' | dd of="$tmp/reclen" bs=1 seek=$((blk * 1024 + 4)) conv=notrunc status=none
+	cp "$tmp/reclen" "$out/ext-damage-dir-reclen"
+fi
+damage inline-size inline "sif /dir/sub size 4000"
+damage itable-unused e4 "set_bg 0 itable_unused 60000" "set_bg 0 checksum calc"
+damage htree-hole ext3 "sif /hashed block[1] 0"
