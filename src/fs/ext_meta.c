@@ -32,7 +32,7 @@
 
 static uint64_t ngroups(const struct ext_priv *p)
 {
-	return p->fs->group_desc_count;
+	return p->ngroups;
 }
 
 /* The smallest power of base at or above g (UINT64_MAX past it). */
@@ -154,13 +154,19 @@ enum { K_BB, K_IB, K_IT, NKINDS };
 static const char *const kind_role[NKINDS] = { "block_bitmap",
 					       "inode_bitmap", "inode_table" };
 
+static uint64_t desc_loc(const struct ext_group *d, int k)
+{
+	return k == K_BB ? d->block_bitmap
+	       : k == K_IB ? d->inode_bitmap : d->inode_table;
+}
+
+/* 0 when the descriptor cannot be read (no item lies at block 0) */
 static uint64_t item_loc(const struct ext_priv *p, int k, uint64_t g)
 {
-	switch (k) {
-	case K_BB: return ext2fs_block_bitmap_loc(p->fs, (dgrp_t)g);
-	case K_IB: return ext2fs_inode_bitmap_loc(p->fs, (dgrp_t)g);
-	default: return ext2fs_inode_table_loc(p->fs, (dgrp_t)g);
-	}
+	struct ext_group d;
+	if (ext_group_get((struct ext_priv *)p, g, &d))
+		return 0;
+	return desc_loc(&d, k);
 }
 
 static uint64_t item_len(const struct ext_priv *p, int k)
@@ -194,14 +200,18 @@ static uint64_t flex_at(const struct ext_priv *p, int k, uint64_t b)
 	return lo ? lo - 1 : UINT64_MAX;
 }
 
-/* Does every group follow the model, in block order, with no run
- * overlapping another or the table?  One pass over the groups. */
-static bool model_holds(struct ext_priv *p)
+/* The model, checked as the scan's pass hands over each group in
+ * order: every group's items at its flex group's first plus (h - first)
+ * items, each flex group's runs in block order and within the
+ * filesystem.  Then ext_meta_build checks that no run overlaps another
+ * or the table. */
+void ext_model_begin(struct ext_priv *p)
 {
 	ext2_filsys fs = p->fs;
 	uint64_t ng = ngroups(p);
-	if (ng == 0 || fs->inode_blocks_per_group == 0)
-		return false;
+	struct ext_model_scan *m = &p->mscan;
+	memset(m, 0, sizeof(*m));
+	m->ok = ng > 0 && fs->inode_blocks_per_group > 0;
 	uint64_t F = 1;
 	if (ext2fs_has_feature_flex_bg(fs->super)) {
 		unsigned lg = fs->super->s_log_groups_per_flex;
@@ -209,34 +219,56 @@ static bool model_holds(struct ext_priv *p)
 		if (F > ng)
 			F = ng;
 	}
+	if (F == 0)
+		F = 1;
 	p->flex = F;
 	p->nflex = (ng + F - 1) / F;
-	uint64_t first = fs->super->s_first_data_block;
 	uint64_t fblocks = F * EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->local = fblocks > 0 && fblocks / F == EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->reach = 0;
-	for (int k = 0; k < NKINDS; k++) {
-		uint64_t sz = item_len(p, k), prev_end = 0;
-		for (uint64_t f = 0; f < p->nflex; f++) {
-			uint64_t start, len, end;
-			flex_run(p, k, f, &start, &len);
-			if (start == 0 || start < prev_end ||
-			    __builtin_add_overflow(start, len, &end) ||
-			    end > p->nblocks)
-				return false;
-			uint64_t g0 = f * F, base = first + f * fblocks;
-			if (start < base || end - base > 4 * fblocks)
-				p->local = false;
-			else if (end - base > p->reach)
-				p->reach = end - base;
-			for (uint64_t h = 1; h < len / sz; h++)
-				if (item_loc(p, k, g0 + h) != start + h * sz)
-					return false;
-			prev_end = end;
-		}
+}
+
+void ext_model_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
+{
+	struct ext_model_scan *m = &p->mscan;
+	if (!m->ok)
+		return;
+	if (!d) {
+		m->ok = false;
+		return;
 	}
-	/* no run overlaps another, nor the table (superblocks, descriptors,
-	 * the journal): a merge of the four sorted streams */
+	uint64_t F = p->flex, f = g / F, h = g % F;
+	uint64_t fblocks = F * EXT2_BLOCKS_PER_GROUP(p->fs->super);
+	uint64_t base = p->fs->super->s_first_data_block + f * fblocks;
+	for (int k = 0; k < NKINDS; k++) {
+		uint64_t loc = desc_loc(d, k), sz = item_len(p, k);
+		if (h) {
+			if (loc != m->first[k] + h * sz)
+				m->ok = false;
+			continue;
+		}
+		uint64_t n = ngroups(p) - g, end;
+		if (n > F)
+			n = F;
+		if (loc == 0 || loc < m->prev_end[k] ||
+		    __builtin_add_overflow(loc, n * sz, &end) ||
+		    end > p->nblocks) {
+			m->ok = false;
+			return;
+		}
+		if (loc < base || end - base > 4 * fblocks)
+			p->local = false;
+		else if (end - base > p->reach)
+			p->reach = end - base;
+		m->first[k] = loc;
+		m->prev_end[k] = end;
+	}
+}
+
+/* No run overlaps another, nor the table (superblocks, descriptors, the
+ * journal): a merge of the four sorted streams. */
+static bool model_disjoint(struct ext_priv *p)
+{
 	uint64_t cur[NKINDS] = { 0 }, t = 0, maxend = 0;
 	for (;;) {
 		int best = -1;
@@ -346,6 +378,17 @@ static errcode_t table_finish(struct ext_priv *p)
 	return code;
 }
 
+static int add_items(void *ctx, uint64_t g, const struct ext_group *d,
+		     const uint8_t *raw)
+{
+	(void)g, (void)raw;
+	struct ext_priv *p = ctx;
+	for (int k = 0; d && k < NKINDS; k++)
+		ext_add_meta(p, desc_loc(d, k), item_len(p, k), kind_role[k],
+			     0);
+	return p->overflow;
+}
+
 /* The table: the boot blocks, every superblock and descriptor copy, the
  * resize inode's and the journal's blocks, and with items every group's
  * bitmaps and inode table. */
@@ -367,10 +410,7 @@ static void table_build(struct ext_priv *p, bool items)
 				     s.ino[i]);
 	}
 	if (items)
-		for (uint64_t g = 0; g < ngroups(p); g++)
-			for (int k = 0; k < NKINDS; k++)
-				ext_add_meta(p, item_loc(p, k, g),
-					     item_len(p, k), kind_role[k], 0);
+		ext_groups_each(p, 0, ngroups(p), add_items, p);
 	/* the resize inode (7) owns the reserved GDT blocks (above) through
 	 * a doubly indirect block of its own */
 	struct ext2_inode ri;
@@ -386,7 +426,7 @@ void ext_meta_build(struct ext_priv *p, struct da_node *n, bool warn)
 {
 	table_build(p, false);
 	table_finish(p);
-	p->model = !p->overflow && model_holds(p);
+	p->model = !p->overflow && p->mscan.ok && model_disjoint(p);
 	da_trace("ext: metadata by %s (%llu groups, %llu a flex group, "
 		 "%zu table runs)", p->model ? "arithmetic" : "table",
 		 (unsigned long long)ngroups(p), (unsigned long long)p->flex,
@@ -581,13 +621,19 @@ static uint64_t group_end(const struct ext_priv *p, uint64_t g)
 	return ext2fs_group_last_block2(p->fs, (dgrp_t)g) + 1;
 }
 
-/* Group g's used blocks by its descriptor's free count. */
-static uint64_t used_by_desc(const struct ext_priv *p, uint64_t g)
+/* Group g's used blocks by its descriptor's free count (d NULL: read
+ * it; an unreadable one counts as all used). */
+static uint64_t used_by_desc(struct ext_priv *p, uint64_t g,
+			     const struct ext_group *d)
 {
 	uint64_t blocks = group_end(p, g) - group_first(p, g);
-	uint64_t free_ = (uint64_t)ext2fs_bg_free_blocks_count(p->fs,
-							       (dgrp_t)g) *
-			 EXT2FS_CLUSTER_RATIO(p->fs);
+	struct ext_group own;
+	if (!d) {
+		if (ext_group_get(p, g, &own))
+			return blocks;
+		d = &own;
+	}
+	uint64_t free_ = (uint64_t)d->free_blocks * EXT2FS_CLUSTER_RATIO(p->fs);
 	return free_ < blocks ? blocks - free_ : 0;
 }
 
@@ -603,28 +649,32 @@ int ext_used_init(struct ext_priv *p)
 			ok++;
 	}
 	p->groups_ok = ok;
-	p->used_ready = true;
+	p->used_sum = 0;
+	p->used_before = malloc((ok / USED_STEP + 1) * sizeof(uint64_t));
+	if (!p->used_before)
+		return -1;
 	return 0;
 }
 
-/* The sums of used_by_desc every USED_STEP groups, made on first use:
- * --list never needs them.  NULL without memory. */
+void ext_used_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
+{
+	if (!p->used_before || g >= p->groups_ok)
+		return;
+	if (g % USED_STEP == 0)
+		p->used_before[g / USED_STEP] = p->used_sum;
+	p->used_sum += used_by_desc(p, g, d ? d : &(struct ext_group){
+		.free_blocks = 0 });
+	if (g + 1 == p->groups_ok && p->groups_ok % USED_STEP == 0)
+		p->used_before[p->groups_ok / USED_STEP] = p->used_sum;
+}
+
+void ext_used_ready(struct ext_priv *p)
+{
+	p->used_ready = p->used_before != NULL;
+}
+
 static const uint64_t *used_prefix(struct ext_priv *p)
 {
-	pthread_mutex_lock(&p->bmap_lock);
-	uint64_t ok = p->groups_ok;
-	if (!p->used_before &&
-	    (p->used_before = malloc((ok / USED_STEP + 1) * sizeof(uint64_t)))) {
-		uint64_t sum = 0;
-		for (uint64_t g = 0; g < ok; g++) {
-			if (g % USED_STEP == 0)
-				p->used_before[g / USED_STEP] = sum;
-			sum += used_by_desc(p, g);
-		}
-		if (ok % USED_STEP == 0)
-			p->used_before[ok / USED_STEP] = sum;
-	}
-	pthread_mutex_unlock(&p->bmap_lock);
 	return p->used_before;
 }
 
@@ -646,12 +696,15 @@ static void set_bits(uint8_t *bits, uint64_t nbits, uint64_t from,
 
 /* What the kernel makes of a BLOCK_UNINIT group's bitmap: its superblock
  * and descriptors, and its own bitmaps and table where they lie in it. */
-static void uninit_bitmap(const struct ext_priv *p, uint64_t g, uint8_t *bits)
+static void uninit_bitmap(struct ext_priv *p, uint64_t g, uint8_t *bits)
 {
 	uint64_t gs = group_first(p, g), ge = group_end(p, g);
 	unsigned cb = p->fs->cluster_ratio_bits;
 	uint64_t nbits = (uint64_t)p->bs * 8;
 	memset(bits, 0, p->bs);
+	struct ext_group d;
+	if (ext_group_get(p, g, &d))
+		return;
 	struct sbgd s;
 	group_sbgd(p, g, &s);
 	for (int i = 0; i < s.n; i++) {
@@ -665,7 +718,7 @@ static void uninit_bitmap(const struct ext_priv *p, uint64_t g, uint8_t *bits)
 				 ((e - gs - 1) >> cb) + 1);
 	}
 	for (int k = 0; k < NKINDS; k++) {
-		uint64_t a = item_loc(p, k, g), e = a + item_len(p, k);
+		uint64_t a = desc_loc(&d, k), e = a + item_len(p, k);
 		if (a < gs || a >= ge)
 			continue;
 		if (e > ge || e < a)
@@ -686,11 +739,11 @@ static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
 		s->state = 2;
 		if (!s->bits)
 			s->bits = malloc(p->bs);
-		if (s->bits) {
-			uint64_t loc = item_loc(p, K_BB, g), off;
+		struct ext_group d;
+		if (s->bits && ext_group_get(p, g, &d) == 0) {
+			uint64_t loc = d.block_bitmap, off;
 			if (ext2fs_has_group_desc_csum(p->fs) &&
-			    ext2fs_bg_flags_test(p->fs, (dgrp_t)g,
-						 EXT2_BG_BLOCK_UNINIT)) {
+			    (d.flags & EXT2_BG_BLOCK_UNINIT)) {
 				uninit_bitmap(p, g, s->bits);
 				s->state = 1;
 			} else if (loc && loc < p->nblocks &&
@@ -786,7 +839,7 @@ uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
 						pre[h / USED_STEP];
 					h += USED_STEP;
 				} else {
-					used += used_by_desc(p, h++);
+					used += used_by_desc(p, h++, NULL);
 				}
 			}
 			b0 = group_first(p, h);
