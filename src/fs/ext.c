@@ -535,17 +535,21 @@ static enum da_probe ext_probe(struct da_device *dev, da_error *err)
 	return log <= 6 ? DA_PROBE_FOUND : DA_PROBE_NOT_MINE;
 }
 
-static struct da_node *ext_scan(struct da_device *dev, da_error *err)
+errcode_t ext_open_lib(struct da_device *dev, int flags, ext2_filsys *out)
 {
 	lib_init();
 	char name[64];
 	snprintf(name, sizeof(name), "da:%p", (void *)dev);
+	return ext2fs_open2(name, NULL, flags, 0, 0, &da_io_manager, out);
+}
+
+static struct da_node *ext_scan(struct da_device *dev, da_error *err)
+{
 	ext2_filsys fs = NULL;
 	/* the superblock only: the descriptors are ours to read (below, and
 	 * ext_group.c), a pass now and a few blocks at a time after */
-	errcode_t e = ext2fs_open2(name, NULL,
-				   EXT2_FLAG_64BITS | EXT2_FLAG_SUPER_ONLY, 0,
-				   0, &da_io_manager, &fs);
+	errcode_t e = ext_open_lib(dev, EXT2_FLAG_64BITS | EXT2_FLAG_SUPER_ONLY,
+				   &fs);
 	if (e) {
 		da_error_set(err, EINVAL, "%s", error_message(e));
 		return NULL;

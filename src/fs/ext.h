@@ -146,6 +146,10 @@ bool ext_group_has_inodes(const struct ext_priv *p, uint64_t g);
 errcode_t ext_read_inode_hook(ext2_filsys fs, ext2_ino_t ino,
 			      struct ext2_inode *inode);
 
+/* libext2fs opened on dev through our io_manager with flags (ext_scan
+ * uses the superblock only; tests open it whole, the slow way). */
+errcode_t ext_open_lib(struct da_device *dev, int flags, ext2_filsys *out);
+
 /* What a metadata block is. */
 struct ext_meta_hit {
 	const char *role;
