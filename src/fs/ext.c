@@ -1128,37 +1128,53 @@ static const char *ext_meta_role(struct da_node *n, uint64_t off)
 }
 
 /* The file index still reads inodes with libext2fs's inode scan, which
- * asks libext2fs's own descriptor table: it is loaded here, on the
- * index's thread, from ext_group.c's reader, with the misplaced inode
- * tables set aside (location 0, which the scan skips and inode reads
- * refuse).  Nothing else reads that table. */
-static int table_load_cb(void *ctx, uint64_t g, const struct ext_group *d,
-			 const uint8_t *raw)
+ * asks libext2fs's own descriptor table: it is made here, on the index's
+ * thread, zeroed (calloc'd: pages never written cost no memory) and
+ * filled from ext_group.c's reader for the groups with inodes in use
+ * only.  A zero descriptor has no inode table, which the scan skips as
+ * it skips an uninitialised group; a misplaced table is set aside so
+ * (location 0, which inode reads refuse too).  Nothing else reads that
+ * table: an index that reads the inode tables through ext_group_get
+ * needs none of this. */
+static int table_fill(struct ext_priv *p)
 {
-	struct ext_priv *p = ctx;
-	if (!raw)
-		return 0;
-	memcpy((uint8_t *)p->fs->group_desc + g * (EXT2_DESC_SIZE(p->fs->super) & ~7u),
-	       raw, EXT2_DESC_SIZE(p->fs->super) & ~7u);
-	if (d->inode_table && ext_group_misplaced(p, g, d, true, NULL, 0))
-		ext2fs_inode_table_loc_set(p->fs, (dgrp_t)g, 0);
+	ext2_filsys fs = p->fs;
+	void *t = NULL;
+	if (ext2fs_get_arrayzero(p->desc_blocks ? p->desc_blocks : 1, p->bs,
+				 &t))
+		return -1;
+	fs->group_desc = t;
+	for (uint64_t g = 0; g < p->ngroups; g++) {
+		if (p->inode_groups && !p->inode_groups[g / 64]) {
+			g |= 63;           /* a word of empty groups */
+			continue;
+		}
+		struct ext_group d;
+		if (!ext_group_has_inodes(p, g) || ext_group_get(p, g, &d))
+			continue;
+		dgrp_t h = (dgrp_t)g;
+		ext2fs_block_bitmap_loc_set(fs, h, d.block_bitmap);
+		ext2fs_inode_bitmap_loc_set(fs, h, d.inode_bitmap);
+		ext2fs_inode_table_loc_set(fs, h,
+					   ext_group_misplaced(p, g, &d, true,
+							       NULL, 0)
+						   ? 0 : d.inode_table);
+		ext2fs_bg_free_blocks_count_set(fs, h, d.free_blocks);
+		ext2fs_bg_free_inodes_count_set(fs, h, d.free_inodes);
+		ext2fs_bg_used_dirs_count_set(fs, h, d.used_dirs);
+		ext2fs_bg_itable_unused_set(fs, h, d.itable_unused);
+		ext2fs_bg_flags_set(fs, h, d.flags);
+	}
 	return 0;
 }
 
 static int ext_index_with_table(struct da_node *n, da_error *err)
 {
 	struct ext_priv *p = n->priv;
-	if (p && !da_fi_get(n) && !p->fs->group_desc) {
-		void *t = NULL;
-		if (ext2fs_get_arrayzero(p->desc_blocks ? p->desc_blocks : 1,
-					 p->bs, &t)) {
-			da_fi_publish(n, NULL, "no memory for the group "
-				      "descriptors");
-			return da_error_set(err, ENOMEM, "no memory for the "
-					    "group descriptors");
-		}
-		p->fs->group_desc = t;
-		ext_groups_each(p, 0, p->ngroups, table_load_cb, p);
+	if (p && !da_fi_get(n) && !p->fs->group_desc && table_fill(p) < 0) {
+		da_fi_publish(n, NULL, "no memory for the group descriptors");
+		return da_error_set(err, ENOMEM, "no memory for the group "
+				    "descriptors");
 	}
 	return ext_build_index(n, err);
 }
