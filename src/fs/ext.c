@@ -432,16 +432,18 @@ static int pass_group(void *ctx, uint64_t g, const struct ext_group *d,
 	if (s->csum && !ext_group_csum_ok(p, g, raw) && s->bad_csum++ == 0)
 		s->first_csum = g;
 	if (ext_group_misplaced(p, g, d, false, s->bad_loc ? NULL : s->where,
-				sizeof(s->where)))
+				sizeof(s->where))) {
 		s->bad_loc++;
-	/* libext2fs trusts an inode table's location once it is inside
-	 * the filesystem: a misplaced one is set aside (read as missing) */
-	char why[160];
-	if (d->inode_table &&
-	    ext_group_misplaced(p, g, d, true, why, sizeof(why)) &&
-	    p->bad_itables++ == 0)
-		snprintf(p->first_bad_itable, sizeof(p->first_bad_itable),
-			 "%s", why);
+		/* libext2fs trusts an inode table's location once it is
+		 * inside the filesystem: a misplaced one is set aside (read
+		 * as missing) */
+		char why[160];
+		if (d->inode_table &&
+		    ext_group_misplaced(p, g, d, true, why, sizeof(why)) &&
+		    p->bad_itables++ == 0)
+			snprintf(p->first_bad_itable,
+				 sizeof(p->first_bad_itable), "%s", why);
+	}
 	ext_check_group(p->fs, &s->counts, g, d->free_blocks, d->free_inodes);
 	/* the inodes in use are the first ipg - itable_unused */
 	if (s->csum && ((d->flags & EXT2_BG_INODE_UNINIT) ||
@@ -609,6 +611,7 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(n->props, "free", (int64_t)(nfree * p->bs));
 
 	bool placed = true;
+	ext_meta_table(p);
 	if (!groups_pass(p, n, &placed, err)) {
 		da_node_free(n);
 		return NULL;

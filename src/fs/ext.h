@@ -52,6 +52,8 @@ struct ext_priv {
 	uint64_t nblocks;
 	/* the group descriptors (ext_group.c) */
 	uint64_t ngroups, desc_blocks;
+	uint64_t blocks_total;     /* the superblock's, not cut to the device */
+	bool flex_bg;
 	uint32_t desc_size, desc_per_block;
 	pthread_mutex_t gd_lock;
 	uint64_t gd_clock;
@@ -83,6 +85,9 @@ struct ext_priv {
 	struct ext_model_scan {    /* the model, checked group by group */
 		bool ok;
 		uint64_t first[3], prev_end[3];
+		/* the last 4 flex groups' runs, start and end */
+		uint64_t ring_s[4][3], ring_e[4][3];
+		int nring, ring_at;
 	} mscan;
 	/* used blocks, from the descriptors' free counts, every 256
 	 * groups (made when first asked, under bmap_lock); whole groups
@@ -111,6 +116,11 @@ struct ext_group {            /* one group descriptor, decoded (32- or 64-byte f
 /* group g's descriptor, read on demand (safe from the index thread); 0 or an errno */
 int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out);
 
+/* Up to n descriptors from group g on, as far as one cached chunk of
+ * them goes, under one lock: how many were decoded into out (0 when g
+ * is past the last group or its block cannot be read). */
+size_t ext_group_get_many(struct ext_priv *p, uint64_t g, size_t n,
+			  struct ext_group *out);
 /* The descriptors' geometry from the superblock; the cache's end. */
 void ext_groups_init(struct ext_priv *p);
 void ext_groups_free(struct ext_priv *p);
@@ -157,6 +167,9 @@ struct ext_meta_hit {
 	uint64_t group;            /* the group it serves, UINT64_MAX: ask */
 };
 
+/* The table of what arithmetic cannot give (superblocks, descriptors,
+ * the journal, the resize inode), before the pass over the groups. */
+void ext_meta_table(struct ext_priv *p);
 /* Where the metadata lies: the table of what arithmetic cannot give and
  * the layout model, or (when the model does not hold) the table of all.
  * Warns on n what overlaps (as e2fsck's first check would) when warn.

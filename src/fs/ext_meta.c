@@ -203,15 +203,17 @@ static uint64_t flex_at(const struct ext_priv *p, int k, uint64_t b)
 /* The model, checked as the scan's pass hands over each group in
  * order: every group's items at its flex group's first plus (h - first)
  * items, each flex group's runs in block order and within the
- * filesystem.  Then ext_meta_build checks that no run overlaps another
- * or the table. */
+ * filesystem, and apart from the table and from each other.  Runs that
+ * all lie within 4 flex groups' blocks of their own flex group's start
+ * (mke2fs's layout: local) can only meet those of the 4 flex groups
+ * before, which the pass keeps; else ext_meta_build merges every run. */
 void ext_model_begin(struct ext_priv *p)
 {
 	ext2_filsys fs = p->fs;
 	uint64_t ng = ngroups(p);
 	struct ext_model_scan *m = &p->mscan;
 	memset(m, 0, sizeof(*m));
-	m->ok = ng > 0 && fs->inode_blocks_per_group > 0;
+	m->ok = ng > 0 && fs->inode_blocks_per_group > 0 && !p->overflow;
 	uint64_t F = 1;
 	if (ext2fs_has_feature_flex_bg(fs->super)) {
 		unsigned lg = fs->super->s_log_groups_per_flex;
@@ -226,6 +228,41 @@ void ext_model_begin(struct ext_priv *p)
 	uint64_t fblocks = F * EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->local = fblocks > 0 && fblocks / F == EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->reach = 0;
+}
+
+/* Does [s, e) meet a table run? */
+static bool meets_table(const struct ext_priv *p, uint64_t s, uint64_t e)
+{
+	size_t at;
+	if (ext_find_run(p->meta, p->nmeta, s, &at))
+		return true;
+	return at < p->nmeta && p->meta[at].start < e;
+}
+
+/* The new flex group's runs against each other, the table, and the
+ * runs of the flex groups before it that are kept. */
+static void model_window(struct ext_priv *p, const uint64_t *st,
+			 const uint64_t *en)
+{
+	struct ext_model_scan *m = &p->mscan;
+	for (int k = 0; k < NKINDS && m->ok; k++) {
+		if (meets_table(p, st[k], en[k]))
+			m->ok = false;
+		for (int j = 0; j < k; j++)
+			if (st[k] < en[j] && st[j] < en[k])
+				m->ok = false;
+		for (int r = 0; r < m->nring; r++)
+			for (int j = 0; j < NKINDS; j++)
+				if (st[k] < m->ring_e[r][j] &&
+				    m->ring_s[r][j] < en[k])
+					m->ok = false;
+	}
+	int r = m->ring_at;
+	memcpy(m->ring_s[r], st, sizeof(m->ring_s[r]));
+	memcpy(m->ring_e[r], en, sizeof(m->ring_e[r]));
+	m->ring_at = (r + 1) % 4;
+	if (m->nring < 4)
+		m->nring++;
 }
 
 void ext_model_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
@@ -263,6 +300,8 @@ void ext_model_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
 		m->first[k] = loc;
 		m->prev_end[k] = end;
 	}
+	if (!h && p->local)
+		model_window(p, m->first, m->prev_end);
 }
 
 /* No run overlaps another, nor the table (superblocks, descriptors, the
@@ -422,11 +461,18 @@ static void table_build(struct ext_priv *p, bool items)
 	ext_add_journal(p);
 }
 
-void ext_meta_build(struct ext_priv *p, struct da_node *n, bool warn)
+void ext_meta_table(struct ext_priv *p)
 {
 	table_build(p, false);
 	table_finish(p);
-	p->model = !p->overflow && p->mscan.ok && model_disjoint(p);
+}
+
+void ext_meta_build(struct ext_priv *p, struct da_node *n, bool warn)
+{
+	/* the pass checked every run against its neighbours and the
+	 * table; that is all when every run lies near its flex group */
+	p->model = !p->overflow && p->mscan.ok &&
+		   (p->local || model_disjoint(p));
 	da_trace("ext: metadata by %s (%llu groups, %llu a flex group, "
 		 "%zu table runs)", p->model ? "arithmetic" : "table",
 		 (unsigned long long)ngroups(p), (unsigned long long)p->flex,
@@ -727,6 +773,51 @@ static void uninit_bitmap(struct ext_priv *p, uint64_t g, uint8_t *bits)
 	}
 }
 
+/* Without -mpopcnt, __builtin_popcountll is a library call. */
+static inline uint64_t popcount64(uint64_t w)
+{
+	w -= (w >> 1) & 0x5555555555555555ull;
+	w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
+	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (w * 0x0101010101010101ull) >> 56;
+}
+
+#define RANK_BITS 512               /* bits a rank entry */
+
+/* The set bits before every RANK_BITS of a bitmap (after the bitmap in
+ * its slot): a cell's count then costs at most two times eight words,
+ * not a word for every 64 blocks it covers. */
+static uint32_t *slot_rank(const struct ext_priv *p, uint8_t *bits)
+{
+	return (uint32_t *)(void *)(bits + p->bs);
+}
+
+static void make_rank(const struct ext_priv *p, uint8_t *bits)
+{
+	uint32_t *rank = slot_rank(p, bits), r = 0;
+	uint64_t nbits = (uint64_t)p->bs * 8;
+	for (uint64_t k = 0; k * RANK_BITS <= nbits; k++) {
+		rank[k] = r;
+		for (uint64_t w = k * RANK_BITS / 64;
+		     w < (k + 1) * RANK_BITS / 64 && w < nbits / 64; w++)
+			r += (uint32_t)popcount64(le64(bits + w * 8));
+	}
+}
+
+/* Set bits in [0, x) (x at most the bitmap's bits). */
+static uint64_t rank_at(const struct ext_priv *p, const uint8_t *bits,
+			uint64_t x)
+{
+	const uint32_t *rank = slot_rank(p, (uint8_t *)bits);
+	uint64_t r = rank[x / RANK_BITS];
+	for (uint64_t w = x / RANK_BITS * (RANK_BITS / 64); w < x / 64; w++)
+		r += popcount64(le64(bits + w * 8));
+	if (x % 64)
+		r += popcount64(le64(bits + x / 64 * 8) &
+				((UINT64_C(1) << (x % 64)) - 1));
+	return r;
+}
+
 /* Group g's bitmap, read or made once; NULL when it cannot be (the
  * group then counts as used).  Under bmap_lock. */
 static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
@@ -738,7 +829,9 @@ static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
 		s->group = g;
 		s->state = 2;
 		if (!s->bits)
-			s->bits = malloc(p->bs);
+			s->bits = malloc(p->bs + ((uint64_t)p->bs * 8 /
+						  RANK_BITS + 1) *
+						 sizeof(uint32_t));
 		struct ext_group d;
 		if (s->bits && ext_group_get(p, g, &d) == 0) {
 			uint64_t loc = d.block_bitmap, off;
@@ -753,17 +846,63 @@ static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
 				s->state = 1;
 			}
 		}
+		if (s->state == 1)
+			make_rank(p, s->bits);
 	}
 	return s->state == 1 ? s->bits : NULL;
 }
 
-/* Without -mpopcnt, __builtin_popcountll is a library call. */
-static inline uint64_t popcount64(uint64_t w)
+/* Used blocks in [a, e) of BLOCK_UNINIT group g (descriptor d): what
+ * uninit_bitmap marks, counted from its few ranges (without bigalloc),
+ * so that a map cell over a lazily initialised filesystem makes no
+ * bitmap. */
+static uint64_t uninit_used(const struct ext_priv *p, uint64_t g,
+			    const struct ext_group *d, uint64_t a, uint64_t e)
 {
-	w -= (w >> 1) & 0x5555555555555555ull;
-	w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
-	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
-	return (w * 0x0101010101010101ull) >> 56;
+	uint64_t gs = group_first(p, g), ge = group_end(p, g);
+	uint64_t lo[4 + NKINDS], hi[4 + NKINDS];
+	int n = 0;
+	struct sbgd s;
+	group_sbgd(p, g, &s);
+	for (int i = 0; i < s.n + NKINDS; i++) {
+		uint64_t x, y;
+		if (i < s.n) {
+			x = s.start[i];
+			y = s.start[i] + s.len[i];
+		} else {
+			int k = i - s.n;
+			x = desc_loc(d, k);
+			y = x + item_len(p, k);
+			if (x < gs || x >= ge)
+				continue;
+			if (y > ge || y < x)
+				y = ge;
+		}
+		if (x < a)
+			x = a;
+		if (y > e)
+			y = e;
+		if (x >= y)
+			continue;
+		/* insertion by start: a handful of ranges */
+		int j = n++;
+		while (j > 0 && lo[j - 1] > x) {
+			lo[j] = lo[j - 1];
+			hi[j] = hi[j - 1];
+			j--;
+		}
+		lo[j] = x;
+		hi[j] = y;
+	}
+	uint64_t used = 0, end = 0;
+	for (int i = 0; i < n; i++) {
+		uint64_t x = lo[i] > end ? lo[i] : end;
+		if (hi[i] > x)
+			used += hi[i] - x;
+		if (hi[i] > end)
+			end = hi[i];
+	}
+	return used;
 }
 
 /* Used blocks in [a, e) of group g (both inside it). */
@@ -773,6 +912,12 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 	uint64_t gs = group_first(p, g);
 	unsigned cb = p->fs->cluster_ratio_bits;
 	uint64_t nbits = (uint64_t)p->bs * 8, used = 0;
+	if (cb == 0 && ext2fs_has_group_desc_csum(p->fs)) {
+		struct ext_group d;
+		if (ext_group_get(p, g, &d) == 0 &&
+		    (d.flags & EXT2_BG_BLOCK_UNINIT))
+			return uninit_used(p, g, &d, a, e);
+	}
 	pthread_mutex_lock(&p->bmap_lock);
 	const uint8_t *bits = group_bitmap(p, g);
 	if (!bits) {
@@ -783,19 +928,10 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 			used += end - (i > nbits ? i : nbits);
 			end = i > nbits ? i : nbits;
 		}
-		/* by 64-bit words, the ends masked: a map cell asks a few
-		 * blocks, thousands of times a frame (nbits is a multiple
-		 * of 64, so no word reads past the bitmap) */
-		while (i < end) {
-			uint64_t lo = i % 64, hi = end - (i - lo);
-			if (hi > 64)
-				hi = 64;
-			uint64_t w = le64(bits + i / 64 * 8) >> lo;
-			if (hi - lo < 64)
-				w &= (UINT64_C(1) << (hi - lo)) - 1;
-			used += popcount64(w);
-			i += hi - lo;
-		}
+		/* a map cell asks a few blocks or most of a group,
+		 * thousands of times a frame: two ranks */
+		if (i < end)
+			used += rank_at(p, bits, end) - rank_at(p, bits, i);
 	} else {
 		for (uint64_t b = a; b < e; b++) {
 			uint64_t c = (b - gs) >> cb;
@@ -828,6 +964,8 @@ uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
 		if (b0 == gs && g < p->groups_ok && ge <= b1) {
 			/* whole groups: by the descriptors */
 			uint64_t h = g;
+			struct ext_group d[64];
+			size_t nd = 0, at = 0;
 			const uint64_t *pre = NULL;
 			if (b1 - b0 > (uint64_t)USED_STEP * bpg)
 				pre = used_prefix(p);
@@ -838,8 +976,20 @@ uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
 					used += pre[h / USED_STEP + 1] -
 						pre[h / USED_STEP];
 					h += USED_STEP;
+					nd = at = 0;
 				} else {
-					used += used_by_desc(p, h++, NULL);
+					/* a cached chunk's descriptors at a
+					 * time, under one lock */
+					if (at == nd) {
+						at = 0;
+						nd = ext_group_get_many(p, h, 64,
+									d);
+					}
+					used += used_by_desc(p, h++,
+							     nd ? &d[at++]
+								: NULL);
+					if (!nd)
+						at = nd;
 				}
 			}
 			b0 = group_first(p, h);
