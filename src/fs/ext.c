@@ -445,6 +445,8 @@ static int pass_group(void *ctx, uint64_t g, const struct ext_group *d,
 				 sizeof(p->first_bad_itable), "%s", why);
 	}
 	ext_check_group(p->fs, &s->counts, g, d->free_blocks, d->free_inodes);
+	if (s->csum && (d->flags & EXT2_BG_BLOCK_UNINIT) && p->block_uninit)
+		p->block_uninit[g / 64] |= UINT64_C(1) << (g % 64);
 	/* the inodes in use are the first ipg - itable_unused */
 	if (s->csum && ((d->flags & EXT2_BG_INODE_UNINIT) ||
 			d->itable_unused >= s->ipg))
@@ -470,6 +472,7 @@ static bool groups_pass(struct ext_priv *p, struct da_node *n, bool *placed,
 	p->inode_groups = malloc(words * sizeof(uint64_t));
 	if (p->inode_groups)
 		memset(p->inode_groups, 0xff, words * sizeof(uint64_t));
+	p->block_uninit = calloc(words, sizeof(uint64_t));
 	ext_model_begin(p);
 	if (ext_used_init(p) < 0)
 		da_warn(n, "no memory for the used-block counts");
@@ -518,6 +521,7 @@ static void ext_free(struct da_node *n)
 	ext_used_free(p);
 	ext_groups_free(p);
 	free(p->inode_groups);
+	free(p->block_uninit);
 	free(p->meta);
 	free(p->meta_before);
 	free(p);

@@ -36,6 +36,8 @@ struct ext_bmap_slot {
 /* Descriptor blocks cached by ext_group_get: EXT_GD_SLOTS chunks of
  * EXT_GD_CHUNK neighbouring blocks (256 KiB with 4 KiB blocks). */
 #define EXT_GD_CHUNK 16
+/* At most this many groups' used counts are kept (8 MiB) */
+#define EXT_MAX_COUNTED_GROUPS (UINT64_C(1) << 22)
 #define EXT_GD_SLOTS 4
 struct ext_gd_slot {
 	uint64_t chunk;            /* descriptor blocks chunk * EXT_GD_CHUNK.. */
@@ -51,6 +53,7 @@ struct ext_priv {
 	uint32_t bs;
 	uint64_t nblocks;
 	/* the group descriptors (ext_group.c) */
+	uint64_t id;               /* never reused: the thread caches' key */
 	uint64_t ngroups, desc_blocks;
 	uint64_t blocks_total;     /* the superblock's, not cut to the device */
 	bool flex_bg;
@@ -82,6 +85,13 @@ struct ext_priv {
 	 * two flex groups, not a binary search */
 	bool local;
 	uint64_t reach;
+	/* and regular (mke2fs's): each flex group's runs but the first's
+	 * and the last's at reg_off from its start; no descriptor is read
+	 * to place them */
+	bool regular;
+	uint64_t reg_off[3], first_loc[3], last_loc[3];
+	/* groups whose block bitmap is not initialised, a bit each */
+	uint64_t *block_uninit;
 	struct ext_model_scan {    /* the model, checked group by group */
 		bool ok;
 		uint64_t first[3], prev_end[3];
@@ -94,6 +104,9 @@ struct ext_priv {
 	 * after groups_ok are not counted so */
 	bool used_ready;
 	uint64_t *used_before, used_sum;
+	/* and every group's, 2 bytes each, made when first needed */
+	uint16_t *counts;
+	bool counts_tried, counts_ready;
 	uint64_t groups_ok;        /* groups that lie wholly on the device */
 	pthread_mutex_t bmap_lock;
 	struct ext_bmap_slot bmap[EXT_BMAP_SLOTS];
@@ -180,9 +193,11 @@ bool ext_meta_at(const struct ext_priv *p, uint64_t b,
 		 struct ext_meta_hit *out);
 /* How many metadata blocks lie in [b0, b1). */
 uint64_t ext_meta_count(const struct ext_priv *p, uint64_t b0, uint64_t b1);
-/* The same from the whole table made the old way (every group's runs):
- * for tests, which compare the two.  -1 when it cannot be made. */
-int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len);
+/* The same from the whole table made the old way (every group's runs),
+ * at about samples blocks spread over the filesystem (both ways): for
+ * tests, which compare the two.  -1 when it cannot be made. */
+int ext_meta_crosscheck(const struct ext_priv *p, uint64_t samples, char *why,
+			size_t len);
 
 /* The layout model, checked group by group in the scan's pass over the
  * descriptors (begin, then every group in order; d NULL: unreadable),

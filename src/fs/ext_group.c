@@ -27,10 +27,13 @@
 
 /* ---- geometry ---------------------------------------------------------- */
 
+static void ext_groups_init_id(struct ext_priv *p);
+
 void ext_groups_init(struct ext_priv *p)
 {
 	ext2_filsys fs = p->fs;
 	pthread_mutex_init(&p->gd_lock, NULL);
+	ext_groups_init_id(p);
 	p->ngroups = fs->group_desc_count;
 	p->blocks_total = ext2fs_blocks_count(fs->super);
 	p->flex_bg = ext2fs_has_feature_flex_bg(fs->super);
@@ -288,12 +291,37 @@ size_t ext_group_get_many(struct ext_priv *p, uint64_t g, size_t n,
 	return got;
 }
 
+/* The last descriptors this thread decoded, by filesystem (a number
+ * never reused, not the pointer) and group: describing a cell's blocks
+ * one by one asks the same few groups thousands of times, and a
+ * descriptor never changes (the image is read-only). */
+#define TLS_GROUPS 8
+static __thread struct {
+	uint64_t id, g;
+	struct ext_group d;
+} tls_gd[TLS_GROUPS];
+static uint64_t next_id;
+
+static void ext_groups_init_id(struct ext_priv *p)
+{
+	p->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+}
+
 int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out)
 {
 	if (g >= p->ngroups || !p->desc_per_block)
 		return EINVAL;
-	if (ext_group_get_many(p, g, 1, out) == 1)
+	unsigned k = (unsigned)(g % TLS_GROUPS);
+	if (tls_gd[k].id == p->id && tls_gd[k].g == g) {
+		*out = tls_gd[k].d;
 		return 0;
+	}
+	if (ext_group_get_many(p, g, 1, out) == 1) {
+		tls_gd[k].id = p->id;
+		tls_gd[k].g = g;
+		tls_gd[k].d = *out;
+		return 0;
+	}
 	memset(out, 0, sizeof(*out));
 	return EIO;
 }

@@ -160,9 +160,28 @@ static uint64_t desc_loc(const struct ext_group *d, int k)
 	       : k == K_IB ? d->inode_bitmap : d->inode_table;
 }
 
-/* 0 when the descriptor cannot be read (no item lies at block 0) */
+/* Where flex group f's run of kind k starts, by arithmetic, when the
+ * model holds and the layout is regular. */
+static uint64_t regular_start(const struct ext_priv *p, int k, uint64_t f)
+{
+	if (f == 0)
+		return p->first_loc[k];
+	if (f + 1 == p->nflex)
+		return p->last_loc[k];
+	return p->fs->super->s_first_data_block +
+	       f * p->flex * EXT2_BLOCKS_PER_GROUP(p->fs->super) +
+	       p->reg_off[k];
+}
+
+static uint64_t item_len(const struct ext_priv *p, int k);
+
+/* 0 when the descriptor cannot be read (no item lies at block 0);
+ * without reading it where the layout is regular */
 static uint64_t item_loc(const struct ext_priv *p, int k, uint64_t g)
 {
+	if (p->model && p->regular)
+		return regular_start(p, k, g / p->flex) +
+		       g % p->flex * item_len(p, k);
 	struct ext_group d;
 	if (ext_group_get((struct ext_priv *)p, g, &d))
 		return 0;
@@ -228,6 +247,7 @@ void ext_model_begin(struct ext_priv *p)
 	uint64_t fblocks = F * EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->local = fblocks > 0 && fblocks / F == EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->reach = 0;
+	p->regular = p->local;
 }
 
 /* Does [s, e) meet a table run? */
@@ -299,6 +319,16 @@ void ext_model_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
 			p->reach = end - base;
 		m->first[k] = loc;
 		m->prev_end[k] = end;
+		/* regular: every flex group but the first and the last has
+		 * its runs at one offset from its start */
+		if (f == 0)
+			p->first_loc[k] = loc;
+		if (f + 1 == p->nflex)
+			p->last_loc[k] = loc;
+		else if (f == 1 && loc >= base)
+			p->reg_off[k] = loc - base;
+		else if (f >= 1 && loc != base + p->reg_off[k])
+			p->regular = false;
 	}
 	if (!h && p->local)
 		model_window(p, m->first, m->prev_end);
@@ -606,7 +636,8 @@ uint64_t ext_meta_count(const struct ext_priv *p, uint64_t b0, uint64_t b1)
 	return sum;
 }
 
-int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len)
+int ext_meta_crosscheck(const struct ext_priv *p, uint64_t samples, char *why,
+			size_t len)
 {
 	/* the whole table, made the old way, in a copy */
 	struct ext_priv q = *p;
@@ -625,7 +656,7 @@ int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len)
 	 * binary search that a layout off mke2fs's would use */
 	struct ext_priv far = *p;
 	far.local = false;
-	uint64_t step = p->nblocks / (1u << 21) + 1;
+	uint64_t step = p->nblocks / (samples ? samples : 1) + 1;
 	for (uint64_t i = 0; !rc && i < 2 * p->nblocks; i += step) {
 		uint64_t b = i % p->nblocks;
 		struct ext_meta_hit h;
@@ -730,6 +761,8 @@ void ext_used_free(struct ext_priv *p)
 		free(p->bmap[i].bits);
 	free(p->used_before);
 	p->used_before = NULL;
+	free(p->counts);
+	p->counts = NULL;
 	pthread_mutex_destroy(&p->bmap_lock);
 }
 
@@ -913,10 +946,20 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 	unsigned cb = p->fs->cluster_ratio_bits;
 	uint64_t nbits = (uint64_t)p->bs * 8, used = 0;
 	if (cb == 0 && ext2fs_has_group_desc_csum(p->fs)) {
+		/* the pass's bit, and the model's locations, spare a
+		 * descriptor read where they can */
 		struct ext_group d;
-		if (ext_group_get(p, g, &d) == 0 &&
-		    (d.flags & EXT2_BG_BLOCK_UNINIT))
+		if (p->block_uninit && p->model && p->regular) {
+			if (p->block_uninit[g / 64] >> (g % 64) & 1) {
+				d.block_bitmap = item_loc(p, K_BB, g);
+				d.inode_bitmap = item_loc(p, K_IB, g);
+				d.inode_table = item_loc(p, K_IT, g);
+				return uninit_used(p, g, &d, a, e);
+			}
+		} else if (ext_group_get(p, g, &d) == 0 &&
+			   (d.flags & EXT2_BG_BLOCK_UNINIT)) {
 			return uninit_used(p, g, &d, a, e);
+		}
 	}
 	pthread_mutex_lock(&p->bmap_lock);
 	const uint8_t *bits = group_bitmap(p, g);
@@ -942,6 +985,78 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 	return used;
 }
 
+static int counts_cb(void *ctx, uint64_t g, const struct ext_group *d,
+		     const uint8_t *raw)
+{
+	(void)raw;
+	struct ext_priv *p = ctx;
+	p->counts[g] = (uint16_t)used_by_desc(p, g, d ? d : &(struct ext_group){
+		.free_blocks = 0 });
+	return 0;
+}
+
+/* Every whole group's used blocks by its descriptor, 2 bytes a group
+ * (1 MiB for 64 TiB of 4 KiB blocks), made by one pass when a question
+ * first spans whole groups: a map cell over a large filesystem covers
+ * dozens, and the descriptor cache holds a few thousand of the
+ * hundreds of thousands a frame sweeps.  --list never asks.  NULL when
+ * a group's count does not fit or there is no memory: the descriptors
+ * are then read. */
+static const uint16_t *group_counts(struct ext_priv *p)
+{
+	const uint16_t *a = __atomic_load_n(&p->counts_ready, __ATOMIC_ACQUIRE)
+				    ? p->counts : NULL;
+	if (a || __atomic_load_n(&p->counts_tried, __ATOMIC_ACQUIRE))
+		return a;
+	pthread_mutex_lock(&p->bmap_lock);
+	if (!p->counts_tried) {
+		uint64_t bpg = EXT2_BLOCKS_PER_GROUP(p->fs->super);
+		if (bpg <= UINT16_MAX && p->groups_ok <= EXT_MAX_COUNTED_GROUPS &&
+		    (p->counts = malloc((p->groups_ok + 1) * sizeof(uint16_t)))) {
+			if (ext_groups_each(p, 0, p->groups_ok, counts_cb, p) == 0)
+				__atomic_store_n(&p->counts_ready, true,
+						 __ATOMIC_RELEASE);
+		}
+		__atomic_store_n(&p->counts_tried, true, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&p->bmap_lock);
+	return p->counts_ready ? p->counts : NULL;
+}
+
+/* Used blocks of whole groups [g, h) (h at most groups_ok). */
+static uint64_t groups_used(struct ext_priv *p, uint64_t g, uint64_t h)
+{
+	const uint16_t *a = h - g > 1 ? group_counts(p) : NULL;
+	const uint64_t *pre = used_prefix(p);
+	uint64_t used = 0;
+	while (g < h) {
+		if (pre && g % USED_STEP == 0 && g + USED_STEP <= h) {
+			used += pre[g / USED_STEP + 1] - pre[g / USED_STEP];
+			g += USED_STEP;
+			continue;
+		}
+		if (a) {
+			used += a[g++];
+			continue;
+		}
+		/* a cached chunk's descriptors at a time, under one lock */
+		struct ext_group d[64];
+		uint64_t n = h - g, step = USED_STEP - g % USED_STEP;
+		if (n > step)
+			n = step;
+		size_t got = ext_group_get_many(p, g, n < 64 ? (size_t)n : 64,
+						d);
+		if (!got) {
+			used += used_by_desc(p, g++, NULL);
+			continue;
+		}
+		for (size_t i = 0; i < got; i++)
+			used += used_by_desc(p, g + i, &d[i]);
+		g += got;
+	}
+	return used;
+}
+
 uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
 {
 	uint64_t first = p->fs->super->s_first_data_block, used = 0;
@@ -962,39 +1077,16 @@ uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
 			break;
 		uint64_t gs = group_first(p, g), ge = group_end(p, g);
 		if (b0 == gs && g < p->groups_ok && ge <= b1) {
-			/* whole groups: by the descriptors */
-			uint64_t h = g;
-			struct ext_group d[64];
-			size_t nd = 0, at = 0;
-			const uint64_t *pre = NULL;
-			if (b1 - b0 > (uint64_t)USED_STEP * bpg)
-				pre = used_prefix(p);
-			while (h < p->groups_ok && group_end(p, h) <= b1) {
-				if (pre && h % USED_STEP == 0 &&
-				    h + USED_STEP <= p->groups_ok &&
-				    group_end(p, h + USED_STEP - 1) <= b1) {
-					used += pre[h / USED_STEP + 1] -
-						pre[h / USED_STEP];
-					h += USED_STEP;
-					nd = at = 0;
-				} else {
-					/* a cached chunk's descriptors at a
-					 * time, under one lock */
-					if (at == nd) {
-						at = 0;
-						nd = ext_group_get_many(p, h, 64,
-									d);
-					}
-					used += used_by_desc(p, h++,
-							     nd ? &d[at++]
-								: NULL);
-					if (!nd)
-						at = nd;
-				}
-			}
-			b0 = group_first(p, h);
+			/* whole groups [g, h): by the descriptors */
+			uint64_t h = (b1 - first) / bpg;
+			if (h < ngroups(p) && group_end(p, h) <= b1)
+				h++;       /* the last group, short */
+			if (h > p->groups_ok)
+				h = p->groups_ok;
+			used += groups_used(p, g, h);
 			if (h >= ngroups(p))
 				break;
+			b0 = group_first(p, h);
 			continue;
 		}
 		uint64_t e = b1 < ge ? b1 : ge;

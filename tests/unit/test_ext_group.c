@@ -26,9 +26,44 @@ static char tmpdir[64];
 
 struct ctx {
 	const char *image;
-	int filesystems;
+	int filesystems, regular;
 	uint64_t groups, csum_checked, inodes;
 };
+
+/* The layout model (the regular arithmetic included) against the whole
+ * table, and used blocks against libext2fs's bitmap: single blocks and
+ * ranges up to two groups long, anywhere. */
+static void check_layout(const char *where, struct ext_priv *p,
+			 ext2_filsys full)
+{
+	char why[256] = "";
+	if (ext_meta_crosscheck(p, 50000, why, sizeof(why)) < 0)
+		fail_msg("%s: %s", where, why);
+	full->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
+	assert_int_equal(ext2fs_read_block_bitmap(full), 0);
+	uint64_t first = full->super->s_first_data_block;
+	uint64_t bpg = EXT2_BLOCKS_PER_GROUP(full->super);
+	unsigned seed = 11;
+	for (int i = 0; i < 3000; i++) {
+		uint64_t a = (uint64_t)rand_r(&seed) * 65536 % p->nblocks;
+		uint64_t e = a + (uint64_t)rand_r(&seed) % (2 * bpg + 1);
+		if (i % 3 == 0)
+			e = a + 1;
+		if (e > p->nblocks)
+			e = p->nblocks;
+		uint64_t want = 0;
+		for (uint64_t b = a; b < e; b++)
+			want += b < first ||
+				ext2fs_test_block_bitmap2(full->block_map, b);
+		uint64_t got = ext_used_count(p, a, e);
+		if (got != want)
+			fail_msg("%s: used in [%llu, %llu): %llu, libext2fs "
+				 "says %llu", where, (unsigned long long)a,
+				 (unsigned long long)e,
+				 (unsigned long long)got,
+				 (unsigned long long)want);
+	}
+}
 
 /* what the full open says of group g */
 static void lib_group(ext2_filsys fs, dgrp_t g, struct ext_group *o)
@@ -190,6 +225,9 @@ static void node_check(struct da_node *n, void *arg)
 	assert_int_equal(ext_read_inode_hook(p->fs, 0, &(struct ext2_inode){ 0 }),
 			 EXT2_ET_BAD_INODE_NUM);
 
+	check_layout(where, p, full);
+	c->regular += p->model && p->regular && p->nflex >= 3;
+
 	/* four threads at once, on a cache smaller than the groups */
 	pthread_t th[4];
 	struct thread_arg ta[4];
@@ -286,6 +324,8 @@ static void test_made_layouts(void **state)
 	assert_true(check_made("bigalloc", "256M", "-t ext4 -O bigalloc "
 			       "-C 16384", &c));
 	assert_true(check_made("ext2", "32M", "-t ext2 -b 1024", &c));
+	/* the regular layout's arithmetic was asked, not only the table */
+	assert_true(c.regular >= 1);
 	print_message("%d made filesystems, %llu groups (%llu with "
 		      "checksums), %llu inodes checked\n", c.filesystems,
 		      (unsigned long long)c.groups,

@@ -117,7 +117,7 @@ static void node_check(struct da_node *n, void *arg)
 		 n->dev ? n->dev->name : "?");
 	c->filesystems++;
 	c->by_model += p->model;
-	if (ext_meta_crosscheck(p, why, sizeof(why)) < 0)
+	if (ext_meta_crosscheck(p, 1u << 21, why, sizeof(why)) < 0)
 		fail_msg("%s: %s", where, why);
 	check_used(where, n, p);
 	check_meta_role(where, n, p);
