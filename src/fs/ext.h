@@ -79,6 +79,8 @@ struct ext_priv {
 	 * (h - first) items, and flex groups' runs come in block order */
 	bool model;
 	uint64_t flex;             /* groups a flex group (1 without flex_bg) */
+	unsigned flex_shift;       /* its log2, when it is a power of two */
+	uint64_t flex_blocks;      /* blocks of flex groups */
 	uint64_t nflex;
 	/* and each run lies within reach blocks of its flex group's first
 	 * block (mke2fs's layout): a block's candidates are then one or
@@ -104,9 +106,8 @@ struct ext_priv {
 	 * after groups_ok are not counted so */
 	bool used_ready;
 	uint64_t *used_before, used_sum;
-	/* and every group's, 2 bytes each, made when first needed */
+	/* and every group's, 2 bytes each */
 	uint16_t *counts;
-	bool counts_tried, counts_ready;
 	uint64_t groups_ok;        /* groups that lie wholly on the device */
 	pthread_mutex_t bmap_lock;
 	struct ext_bmap_slot bmap[EXT_BMAP_SLOTS];

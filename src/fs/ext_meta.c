@@ -168,8 +168,7 @@ static uint64_t regular_start(const struct ext_priv *p, int k, uint64_t f)
 		return p->first_loc[k];
 	if (f + 1 == p->nflex)
 		return p->last_loc[k];
-	return p->fs->super->s_first_data_block +
-	       f * p->flex * EXT2_BLOCKS_PER_GROUP(p->fs->super) +
+	return p->fs->super->s_first_data_block + f * p->flex_blocks +
 	       p->reg_off[k];
 }
 
@@ -179,9 +178,16 @@ static uint64_t item_len(const struct ext_priv *p, int k);
  * without reading it where the layout is regular */
 static uint64_t item_loc(const struct ext_priv *p, int k, uint64_t g)
 {
-	if (p->model && p->regular)
-		return regular_start(p, k, g / p->flex) +
-		       g % p->flex * item_len(p, k);
+	if (p->model && p->regular) {
+		/* a flex group is a power of two groups (else the one) */
+		uint64_t f = g >> p->flex_shift, h = g & (p->flex - 1);
+		if (p->flex & (p->flex - 1)) {
+			f = g / p->flex;
+			h = g % p->flex;
+		}
+		return regular_start(p, k, f) +
+		       h * (k == K_IT ? p->fs->inode_blocks_per_group : 1);
+	}
 	struct ext_group d;
 	if (ext_group_get((struct ext_priv *)p, g, &d))
 		return 0;
@@ -243,6 +249,8 @@ void ext_model_begin(struct ext_priv *p)
 	if (F == 0)
 		F = 1;
 	p->flex = F;
+	p->flex_shift = (unsigned)__builtin_ctzll(F);
+	p->flex_blocks = F * EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->nflex = (ng + F - 1) / F;
 	uint64_t fblocks = F * EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->local = fblocks > 0 && fblocks / F == EXT2_BLOCKS_PER_GROUP(fs->super);
@@ -730,6 +738,14 @@ int ext_used_init(struct ext_priv *p)
 	p->used_before = malloc((ok / USED_STEP + 1) * sizeof(uint64_t));
 	if (!p->used_before)
 		return -1;
+	/* every group's used count, 2 bytes each (1 MiB for 64 TiB of
+	 * 4 KiB blocks): a map cell over a large filesystem covers dozens
+	 * of groups, and a frame sweeps hundreds of thousands, far more
+	 * than the descriptor cache holds.  Without it (a count that does
+	 * not fit, too many groups) the descriptors are read. */
+	if (EXT2_BLOCKS_PER_GROUP(p->fs->super) <= UINT16_MAX &&
+	    ok <= EXT_MAX_COUNTED_GROUPS)
+		p->counts = malloc((ok + 1) * sizeof(uint16_t));
 	return 0;
 }
 
@@ -739,8 +755,11 @@ void ext_used_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
 		return;
 	if (g % USED_STEP == 0)
 		p->used_before[g / USED_STEP] = p->used_sum;
-	p->used_sum += used_by_desc(p, g, d ? d : &(struct ext_group){
+	uint64_t used = used_by_desc(p, g, d ? d : &(struct ext_group){
 		.free_blocks = 0 });
+	p->used_sum += used;
+	if (p->counts)
+		p->counts[g] = (uint16_t)used;
 	if (g + 1 == p->groups_ok && p->groups_ok % USED_STEP == 0)
 		p->used_before[p->groups_ok / USED_STEP] = p->used_sum;
 }
@@ -773,6 +792,23 @@ static void set_bits(uint8_t *bits, uint64_t nbits, uint64_t from,
 		bits[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
+/* Group g's bitmaps' and table's locations and its BLOCK_UNINIT flag
+ * (nothing else of d): by the regular layout's arithmetic and the
+ * pass's bit where they hold, else from the descriptor.  0 or an
+ * errno. */
+static int group_places(struct ext_priv *p, uint64_t g, struct ext_group *d)
+{
+	if (!p->block_uninit || !p->model || !p->regular)
+		return ext_group_get(p, g, d);
+	memset(d, 0, sizeof(*d));
+	d->block_bitmap = item_loc(p, K_BB, g);
+	d->inode_bitmap = item_loc(p, K_IB, g);
+	d->inode_table = item_loc(p, K_IT, g);
+	if (p->block_uninit[g / 64] >> (g % 64) & 1)
+		d->flags = EXT2_BG_BLOCK_UNINIT;
+	return 0;
+}
+
 /* What the kernel makes of a BLOCK_UNINIT group's bitmap: its superblock
  * and descriptors, and its own bitmaps and table where they lie in it. */
 static void uninit_bitmap(struct ext_priv *p, uint64_t g, uint8_t *bits)
@@ -782,7 +818,7 @@ static void uninit_bitmap(struct ext_priv *p, uint64_t g, uint8_t *bits)
 	uint64_t nbits = (uint64_t)p->bs * 8;
 	memset(bits, 0, p->bs);
 	struct ext_group d;
-	if (ext_group_get(p, g, &d))
+	if (group_places(p, g, &d))
 		return;
 	struct sbgd s;
 	group_sbgd(p, g, &s);
@@ -866,7 +902,7 @@ static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
 						  RANK_BITS + 1) *
 						 sizeof(uint32_t));
 		struct ext_group d;
-		if (s->bits && ext_group_get(p, g, &d) == 0) {
+		if (s->bits && group_places(p, g, &d) == 0) {
 			uint64_t loc = d.block_bitmap, off;
 			if (ext2fs_has_group_desc_csum(p->fs) &&
 			    (d.flags & EXT2_BG_BLOCK_UNINIT)) {
@@ -885,55 +921,77 @@ static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
 	return s->state == 1 ? s->bits : NULL;
 }
 
-/* Used blocks in [a, e) of BLOCK_UNINIT group g (descriptor d): what
- * uninit_bitmap marks, counted from its few ranges (without bigalloc),
- * so that a map cell over a lazily initialised filesystem makes no
- * bitmap. */
+/* BLOCK_UNINIT group g's used ranges (descriptor d): what
+ * uninit_bitmap marks, as sorted disjoint ranges inside the group
+ * (without bigalloc), so that a map cell over a lazily initialised
+ * filesystem makes no bitmap.  The last group's are kept per thread:
+ * describing a cell asks its blocks one by one. */
+#define UNINIT_RANGES (4 + NKINDS)
+static __thread struct {
+	uint64_t id, g;
+	int n;
+	uint64_t lo[UNINIT_RANGES], hi[UNINIT_RANGES];
+} tls_uninit;
+
 static uint64_t uninit_used(const struct ext_priv *p, uint64_t g,
 			    const struct ext_group *d, uint64_t a, uint64_t e)
 {
-	uint64_t gs = group_first(p, g), ge = group_end(p, g);
-	uint64_t lo[4 + NKINDS], hi[4 + NKINDS];
-	int n = 0;
-	struct sbgd s;
-	group_sbgd(p, g, &s);
-	for (int i = 0; i < s.n + NKINDS; i++) {
-		uint64_t x, y;
-		if (i < s.n) {
-			x = s.start[i];
-			y = s.start[i] + s.len[i];
-		} else {
-			int k = i - s.n;
-			x = desc_loc(d, k);
-			y = x + item_len(p, k);
-			if (x < gs || x >= ge)
-				continue;
-			if (y > ge || y < x)
+	if (tls_uninit.id != p->id || tls_uninit.g != g) {
+		uint64_t gs = group_first(p, g), ge = group_end(p, g);
+		uint64_t *lo = tls_uninit.lo, *hi = tls_uninit.hi;
+		int n = 0;
+		struct sbgd s;
+		group_sbgd(p, g, &s);
+		for (int i = 0; i < s.n + NKINDS; i++) {
+			uint64_t x, y;
+			if (i < s.n) {
+				x = s.start[i];
+				y = s.start[i] + s.len[i];
+			} else {
+				int k = i - s.n;
+				x = desc_loc(d, k);
+				y = x + item_len(p, k);
+				if (x < gs || x >= ge)
+					continue;
+				if (y > ge || y < x)
+					y = ge;
+			}
+			if (x < gs)
+				x = gs;
+			if (y > ge)
 				y = ge;
+			if (x >= y)
+				continue;
+			/* by start, merged: a handful of ranges */
+			int j = n++;
+			while (j > 0 && lo[j - 1] > x) {
+				lo[j] = lo[j - 1];
+				hi[j] = hi[j - 1];
+				j--;
+			}
+			lo[j] = x;
+			hi[j] = y;
 		}
-		if (x < a)
-			x = a;
-		if (y > e)
-			y = e;
-		if (x >= y)
-			continue;
-		/* insertion by start: a handful of ranges */
-		int j = n++;
-		while (j > 0 && lo[j - 1] > x) {
-			lo[j] = lo[j - 1];
-			hi[j] = hi[j - 1];
-			j--;
+		int m = 0;
+		for (int i = 0; i < n; i++) {
+			if (m && lo[i] <= hi[m - 1]) {
+				if (hi[i] > hi[m - 1])
+					hi[m - 1] = hi[i];
+				continue;
+			}
+			lo[m] = lo[i];
+			hi[m++] = hi[i];
 		}
-		lo[j] = x;
-		hi[j] = y;
+		tls_uninit.n = m;
+		tls_uninit.id = p->id;
+		tls_uninit.g = g;
 	}
-	uint64_t used = 0, end = 0;
-	for (int i = 0; i < n; i++) {
-		uint64_t x = lo[i] > end ? lo[i] : end;
-		if (hi[i] > x)
-			used += hi[i] - x;
-		if (hi[i] > end)
-			end = hi[i];
+	uint64_t used = 0;
+	for (int i = 0; i < tls_uninit.n; i++) {
+		uint64_t x = tls_uninit.lo[i] > a ? tls_uninit.lo[i] : a;
+		uint64_t y = tls_uninit.hi[i] < e ? tls_uninit.hi[i] : e;
+		if (y > x)
+			used += y - x;
 	}
 	return used;
 }
@@ -945,22 +1003,10 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 	uint64_t gs = group_first(p, g);
 	unsigned cb = p->fs->cluster_ratio_bits;
 	uint64_t nbits = (uint64_t)p->bs * 8, used = 0;
-	if (cb == 0 && ext2fs_has_group_desc_csum(p->fs)) {
-		/* the pass's bit, and the model's locations, spare a
-		 * descriptor read where they can */
-		struct ext_group d;
-		if (p->block_uninit && p->model && p->regular) {
-			if (p->block_uninit[g / 64] >> (g % 64) & 1) {
-				d.block_bitmap = item_loc(p, K_BB, g);
-				d.inode_bitmap = item_loc(p, K_IB, g);
-				d.inode_table = item_loc(p, K_IT, g);
-				return uninit_used(p, g, &d, a, e);
-			}
-		} else if (ext_group_get(p, g, &d) == 0 &&
-			   (d.flags & EXT2_BG_BLOCK_UNINIT)) {
-			return uninit_used(p, g, &d, a, e);
-		}
-	}
+	struct ext_group d;
+	if (cb == 0 && ext2fs_has_group_desc_csum(p->fs) &&
+	    group_places(p, g, &d) == 0 && (d.flags & EXT2_BG_BLOCK_UNINIT))
+		return uninit_used(p, g, &d, a, e);
 	pthread_mutex_lock(&p->bmap_lock);
 	const uint8_t *bits = group_bitmap(p, g);
 	if (!bits) {
@@ -985,48 +1031,10 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 	return used;
 }
 
-static int counts_cb(void *ctx, uint64_t g, const struct ext_group *d,
-		     const uint8_t *raw)
-{
-	(void)raw;
-	struct ext_priv *p = ctx;
-	p->counts[g] = (uint16_t)used_by_desc(p, g, d ? d : &(struct ext_group){
-		.free_blocks = 0 });
-	return 0;
-}
-
-/* Every whole group's used blocks by its descriptor, 2 bytes a group
- * (1 MiB for 64 TiB of 4 KiB blocks), made by one pass when a question
- * first spans whole groups: a map cell over a large filesystem covers
- * dozens, and the descriptor cache holds a few thousand of the
- * hundreds of thousands a frame sweeps.  --list never asks.  NULL when
- * a group's count does not fit or there is no memory: the descriptors
- * are then read. */
-static const uint16_t *group_counts(struct ext_priv *p)
-{
-	const uint16_t *a = __atomic_load_n(&p->counts_ready, __ATOMIC_ACQUIRE)
-				    ? p->counts : NULL;
-	if (a || __atomic_load_n(&p->counts_tried, __ATOMIC_ACQUIRE))
-		return a;
-	pthread_mutex_lock(&p->bmap_lock);
-	if (!p->counts_tried) {
-		uint64_t bpg = EXT2_BLOCKS_PER_GROUP(p->fs->super);
-		if (bpg <= UINT16_MAX && p->groups_ok <= EXT_MAX_COUNTED_GROUPS &&
-		    (p->counts = malloc((p->groups_ok + 1) * sizeof(uint16_t)))) {
-			if (ext_groups_each(p, 0, p->groups_ok, counts_cb, p) == 0)
-				__atomic_store_n(&p->counts_ready, true,
-						 __ATOMIC_RELEASE);
-		}
-		__atomic_store_n(&p->counts_tried, true, __ATOMIC_RELEASE);
-	}
-	pthread_mutex_unlock(&p->bmap_lock);
-	return p->counts_ready ? p->counts : NULL;
-}
-
 /* Used blocks of whole groups [g, h) (h at most groups_ok). */
 static uint64_t groups_used(struct ext_priv *p, uint64_t g, uint64_t h)
 {
-	const uint16_t *a = h - g > 1 ? group_counts(p) : NULL;
+	const uint16_t *a = p->counts;
 	const uint64_t *pre = used_prefix(p);
 	uint64_t used = 0;
 	while (g < h) {
