@@ -614,6 +614,18 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(n->props, "used", (int64_t)((total - nfree) * p->bs));
 	da_obj_set_int(n->props, "free", (int64_t)(nfree * p->bs));
 
+	/* the pass reads every descriptor: a superblock claiming billions
+	 * of groups (libext2fs allows 2^32) would keep it reading for
+	 * minutes where libext2fs's full open failed to allocate at once */
+	if (p->ngroups > EXT_MAX_GROUPS) {
+		da_error_set(err, EFBIG, "%llu block groups: more than the %llu "
+			     "diskatlas reads (%s)",
+			     (unsigned long long)p->ngroups,
+			     (unsigned long long)EXT_MAX_GROUPS,
+			     error_message(EXT2_ET_CORRUPT_SUPERBLOCK));
+		da_node_free(n);
+		return NULL;
+	}
 	bool placed = true;
 	ext_meta_table(p);
 	if (!groups_pass(p, n, &placed, err)) {

@@ -36,6 +36,9 @@ struct ext_bmap_slot {
 /* Descriptor blocks cached by ext_group_get: EXT_GD_SLOTS chunks of
  * EXT_GD_CHUNK neighbouring blocks (256 KiB with 4 KiB blocks). */
 #define EXT_GD_CHUNK 16
+/* At most this many groups are read (a descriptor table of 1 GiB, 2 PiB
+ * of 4 KiB blocks) */
+#define EXT_MAX_GROUPS (UINT64_C(1) << 24)
 /* At most this many groups' used counts are kept (8 MiB) */
 #define EXT_MAX_COUNTED_GROUPS (UINT64_C(1) << 22)
 #define EXT_GD_SLOTS 4
