@@ -695,15 +695,19 @@ int ext_meta_crosscheck(const struct ext_priv *p, uint64_t samples, char *why,
 
 /* ---- used blocks ------------------------------------------------------ */
 
+/* libext2fs's ext2fs_group_first_block2 and _last_block2 + 1, inline:
+ * the pass and every map cell ask them */
 static uint64_t group_first(const struct ext_priv *p, uint64_t g)
 {
-	return ext2fs_group_first_block2(p->fs, (dgrp_t)g);
+	return p->fs->super->s_first_data_block +
+	       g * EXT2_BLOCKS_PER_GROUP(p->fs->super);
 }
 
 /* One past the group's last block (the last group may be short). */
 static uint64_t group_end(const struct ext_priv *p, uint64_t g)
 {
-	return ext2fs_group_last_block2(p->fs, (dgrp_t)g) + 1;
+	return g + 1 >= p->ngroups ? p->blocks_total
+				   : group_first(p, g + 1);
 }
 
 /* Group g's used blocks by its descriptor's free count (d NULL: read
