@@ -1011,6 +1011,18 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 	if (cb == 0 && ext2fs_has_group_desc_csum(p->fs) &&
 	    group_places(p, g, &d) == 0 && (d.flags & EXT2_BG_BLOCK_UNINIT))
 		return uninit_used(p, g, &d, a, e);
+	/* a group whose descriptor counts as many used blocks as it holds
+	 * metadata (an empty filesystem's flex groups' first groups, where
+	 * every bitmap and inode table lies) uses exactly those, since
+	 * metadata is always marked: no bitmap for the map's coarse cells.
+	 * The descriptor is trusted as it is for whole groups. */
+	if (cb == 0 && p->counts && g < p->groups_ok) {
+		uint64_t gs = group_first(p, g), ge = group_end(p, g);
+		if (p->counts[g] == ge - gs)
+			return e - a;
+		if (p->counts[g] == ext_meta_count(p, gs, ge))
+			return ext_meta_count(p, a, e);
+	}
 	pthread_mutex_lock(&p->bmap_lock);
 	const uint8_t *bits = group_bitmap(p, g);
 	if (!bits) {
