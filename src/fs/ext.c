@@ -275,100 +275,114 @@ void ext_add_journal(struct ext_priv *p)
 	}
 }
 
-/* Do len blocks from start lie inside [lo, hi]?  Overflow-safe: on-disk
- * locations are 64-bit and may be anything. */
-static bool blocks_inside(uint64_t start, uint64_t len, uint64_t lo,
-			  uint64_t hi)
-{
-	if (len == 0)
-		len = 1;
-	return start >= lo && start <= hi && len - 1 <= hi - start;
-}
+/* ---- the scan's one pass over the group descriptors ---- */
 
-/* Where group g's descriptor puts something outside the blocks it may
- * use: "block bitmap at N" into why; false when all is in place.  With
- * flex_bg the bitmaps and tables may be anywhere in the filesystem,
- * without it only in their own group (as ext2fs_check_desc says). */
-static bool group_misplaced(ext2_filsys fs, dgrp_t g, bool itable_only,
-			    char *why, size_t len)
+/* What the pass finds: each descriptor's checksum and where it puts the
+ * bitmaps and the inode table (the filesystem is still mapped as far as
+ * it can be; what is wrong goes into warnings), the free counts against
+ * the superblock's, the layout model, the used-block sums, and which
+ * groups have inodes in use.  Nothing a group is kept but that bit. */
+struct pass {
+	struct ext_priv *p;
+	struct ext_counts counts;
+	bool csum;
+	uint32_t ipg;
+	uint64_t bad_csum, first_csum, bad_loc, unreadable, first_unreadable;
+	char where[160];
+};
+
+static int pass_group(void *ctx, uint64_t g, const struct ext_group *d,
+		      const uint8_t *raw)
 {
-	uint64_t lo = fs->super->s_first_data_block;
-	uint64_t hi = ext2fs_blocks_count(fs->super) - 1;
-	if (!ext2fs_has_feature_flex_bg(fs->super)) {
-		lo = ext2fs_group_first_block2(fs, g);
-		hi = ext2fs_group_last_block2(fs, g);
+	struct pass *s = ctx;
+	struct ext_priv *p = s->p;
+	ext_model_group(p, g, d);
+	ext_used_group(p, g, d);
+	if (!d) {
+		if (s->unreadable++ == 0)
+			s->first_unreadable = g;
+		return 0;
 	}
-	const char *what = NULL;
-	uint64_t at = 0;
-	if (!itable_only &&
-	    !blocks_inside(at = ext2fs_block_bitmap_loc(fs, g), 1, lo, hi))
-		what = "block bitmap";
-	else if (!itable_only &&
-		 !blocks_inside(at = ext2fs_inode_bitmap_loc(fs, g), 1, lo,
-				hi))
-		what = "inode bitmap";
-	else if (!blocks_inside(at = ext2fs_inode_table_loc(fs, g),
-				fs->inode_blocks_per_group, lo, hi))
-		what = "inode table";
-	if (what && why)
-		snprintf(why, len, "group %u: %s at block %llu", (unsigned)g,
-			 what, (unsigned long long)at);
-	return what != NULL;
-}
-
-/* The group descriptors: each one's checksum, and where it puts the
- * bitmaps and the inode table.  The filesystem is still mapped as far as
- * it can be; what is wrong goes into warnings. */
-static bool check_groups(struct ext_priv *p, struct da_node *n)
-{
-	ext2_filsys fs = p->fs;
-	dgrp_t ngroups = fs->group_desc_count;
-	bool csum = ext2fs_has_group_desc_csum(fs);
-	uint64_t bad_csum = 0, bad_loc = 0;
-	dgrp_t first_csum = 0;
-	char where[160] = "";
-	for (dgrp_t g = 0; g < ngroups; g++) {
-		if (csum && !ext2fs_group_desc_csum_verify(fs, g) &&
-		    bad_csum++ == 0)
-			first_csum = g;
-		if (group_misplaced(fs, g, false, bad_loc ? NULL : where,
-				    sizeof(where)))
-			bad_loc++;
-	}
-	if (bad_csum)
-		da_warn(n, "group descriptors: %llu of %u fail their checksum "
-			"(first: group %u)", (unsigned long long)bad_csum,
-			(unsigned)ngroups, (unsigned)first_csum);
-	if (bad_loc)
-		da_warn(n, "group descriptors: %llu of %u place a bitmap or "
-			"the inode table outside %s (%s)",
-			(unsigned long long)bad_loc, (unsigned)ngroups,
-			ext2fs_has_feature_flex_bg(fs->super) ? "the filesystem"
-							      : "their group",
-			where);
-	/* overlaps (what e2fsck checks first) are found where the metadata
-	 * map is made, without a bitmap of the whole filesystem */
-	return bad_loc == 0;
-}
-
-/* libext2fs trusts an inode table's location once it is inside the
- * filesystem, and its inode scan refuses to start when group 0's is not.
- * A misplaced table is set aside (location 0: "missing", which the scan
- * skips and inode reads refuse) in the in-memory descriptors only, after
- * the metadata map is made: nothing is ever written. */
-static void drop_bad_itables(struct ext_priv *p)
-{
-	ext2_filsys fs = p->fs;
-	for (dgrp_t g = 0; g < fs->group_desc_count; g++) {
+	if (s->csum && !ext_group_csum_ok(p, g, raw) && s->bad_csum++ == 0)
+		s->first_csum = g;
+	if (ext_group_misplaced(p, g, d, false, s->bad_loc ? NULL : s->where,
+				sizeof(s->where))) {
+		s->bad_loc++;
+		/* libext2fs trusts an inode table's location once it is
+		 * inside the filesystem: a misplaced one is set aside (read
+		 * as missing) */
 		char why[160];
-		if (!ext2fs_inode_table_loc(fs, g) ||
-		    !group_misplaced(fs, g, true, why, sizeof(why)))
-			continue;
-		if (p->bad_itables++ == 0)
+		if (d->inode_table &&
+		    ext_group_misplaced(p, g, d, true, why, sizeof(why)) &&
+		    p->bad_itables++ == 0)
 			snprintf(p->first_bad_itable,
 				 sizeof(p->first_bad_itable), "%s", why);
-		ext2fs_inode_table_loc_set(fs, g, 0);
 	}
+	ext_check_group(p->fs, &s->counts, g, d->free_blocks, d->free_inodes);
+	if (s->csum && (d->flags & EXT2_BG_BLOCK_UNINIT) && p->block_uninit)
+		p->block_uninit[g / 64] |= UINT64_C(1) << (g % 64);
+	/* the inodes in use are the first ipg - itable_unused */
+	if (s->csum && ((d->flags & EXT2_BG_INODE_UNINIT) ||
+			d->itable_unused >= s->ipg))
+		p->inode_groups[g / 64] &= ~(UINT64_C(1) << (g % 64));
+	return 0;
+}
+
+bool ext_group_has_inodes(const struct ext_priv *p, uint64_t g)
+{
+	return !p->inode_groups || g >= p->ngroups ||
+	       (p->inode_groups[g / 64] >> (g % 64) & 1);
+}
+
+/* The pass; false (err set) when a descriptor block cannot be read,
+ * as libext2fs's full open would refuse. */
+static bool groups_pass(struct ext_priv *p, struct da_node *n, bool *placed,
+			da_error *err)
+{
+	ext2_filsys fs = p->fs;
+	struct pass s = { .p = p, .csum = ext2fs_has_group_desc_csum(fs),
+			  .ipg = EXT2_INODES_PER_GROUP(fs->super) };
+	size_t words = (size_t)(p->ngroups / 64 + 1);
+	p->inode_groups = malloc(words * sizeof(uint64_t));
+	if (p->inode_groups)
+		memset(p->inode_groups, 0xff, words * sizeof(uint64_t));
+	p->block_uninit = calloc(words, sizeof(uint64_t));
+	ext_model_begin(p);
+	if (ext_used_init(p) < 0)
+		da_warn(n, "no memory for the used-block counts");
+	if (ext_groups_each(p, 0, p->ngroups, pass_group, &s)) {
+		da_error_set(err, ENOMEM, "no memory for the group descriptors");
+		return false;
+	}
+	if (s.unreadable) {
+		da_error_set(err, EIO, "group descriptors: %llu of %llu cannot "
+			     "be read (first: group %llu): %s",
+			     (unsigned long long)s.unreadable,
+			     (unsigned long long)p->ngroups,
+			     (unsigned long long)s.first_unreadable,
+			     error_message(EXT2_ET_SHORT_READ));
+		return false;
+	}
+	ext_used_ready(p);
+	if (s.bad_csum)
+		da_warn(n, "group descriptors: %llu of %llu fail their checksum "
+			"(first: group %llu)", (unsigned long long)s.bad_csum,
+			(unsigned long long)p->ngroups,
+			(unsigned long long)s.first_csum);
+	if (s.bad_loc)
+		da_warn(n, "group descriptors: %llu of %llu place a bitmap or "
+			"the inode table outside %s (%s)",
+			(unsigned long long)s.bad_loc,
+			(unsigned long long)p->ngroups,
+			ext2fs_has_feature_flex_bg(fs->super) ? "the filesystem"
+							      : "their group",
+			s.where);
+	ext_check_super(fs, n);
+	ext_check_counts(fs, &s.counts, n);
+	/* overlaps (what e2fsck checks first) are found where the metadata
+	 * map is made, without a bitmap of the whole filesystem */
+	*placed = s.bad_loc == 0;
+	return true;
 }
 
 static void ext_free(struct da_node *n)
@@ -379,6 +393,9 @@ static void ext_free(struct da_node *n)
 	if (p->fs)
 		ext2fs_close_free(&p->fs);
 	ext_used_free(p);
+	ext_groups_free(p);
+	free(p->inode_groups);
+	free(p->block_uninit);
 	free(p->meta);
 	free(p->meta_before);
 	free(p);
@@ -398,14 +415,21 @@ static enum da_probe ext_probe(struct da_device *dev, da_error *err)
 	return log <= 6 ? DA_PROBE_FOUND : DA_PROBE_NOT_MINE;
 }
 
-static struct da_node *ext_scan(struct da_device *dev, da_error *err)
+errcode_t ext_open_lib(struct da_device *dev, int flags, ext2_filsys *out)
 {
 	lib_init();
 	char name[64];
 	snprintf(name, sizeof(name), "da:%p", (void *)dev);
+	return ext2fs_open2(name, NULL, flags, 0, 0, &da_io_manager, out);
+}
+
+static struct da_node *ext_scan(struct da_device *dev, da_error *err)
+{
 	ext2_filsys fs = NULL;
-	errcode_t e = ext2fs_open2(name, NULL, EXT2_FLAG_64BITS, 0, 0,
-				   &da_io_manager, &fs);
+	/* the superblock only: the descriptors are ours to read (below, and
+	 * ext_group.c), a pass now and a few blocks at a time after */
+	errcode_t e = ext_open_lib(dev, EXT2_FLAG_64BITS | EXT2_FLAG_SUPER_ONLY,
+				   &fs);
 	if (e) {
 		da_error_set(err, EINVAL, "%s", error_message(e));
 		return NULL;
@@ -420,6 +444,12 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	p->dev = dev;
 	p->bs = (uint32_t)fs->blocksize;
 	p->nblocks = ext2fs_blocks_count(sb);
+	ext_groups_init(p);
+	/* libext2fs reads inodes (the journal's, a directory's) through
+	 * our descriptors: its own would read a descriptor block per call
+	 * into a static buffer */
+	fs->priv_data = p;
+	fs->read_inode = ext_read_inode_hook;
 	struct da_node *n = da_node_new(DA_NODE_FILESYSTEM, &da_plugin_ext,
 					dev);
 	n->priv = p;
@@ -458,13 +488,25 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(n->props, "used", (int64_t)((total - nfree) * p->bs));
 	da_obj_set_int(n->props, "free", (int64_t)(nfree * p->bs));
 
-	bool placed = check_groups(p, n);
-	ext_check_counts(fs, n);
+	/* the pass reads every descriptor: a superblock claiming billions
+	 * of groups (libext2fs allows 2^32) would keep it reading for
+	 * minutes where libext2fs's full open failed to allocate at once */
+	if (p->ngroups > EXT_MAX_GROUPS) {
+		da_error_set(err, EFBIG, "%llu block groups: more than the %llu "
+			     "diskatlas reads (%s)",
+			     (unsigned long long)p->ngroups,
+			     (unsigned long long)EXT_MAX_GROUPS,
+			     error_message(EXT2_ET_CORRUPT_SUPERBLOCK));
+		da_node_free(n);
+		return NULL;
+	}
+	bool placed = true;
+	ext_meta_table(p);
+	if (!groups_pass(p, n, &placed, err)) {
+		da_node_free(n);
+		return NULL;
+	}
 	ext_meta_build(p, n, placed && fits);
-	if (!placed)
-		drop_bad_itables(p);
-	if (ext_used_init(p) < 0)
-		da_warn(n, "no memory for the used-block counts");
 	if (p->overflow)
 		da_node_set_reason(n, "too many metadata runs");
 	da_node_set_block_size(n, p->bs);
@@ -501,10 +543,36 @@ static void inode_files(const struct da_node *n, uint32_t first,
 		snprintf(buf + o, len - o, " (+%d more)", more);
 }
 
+/* The group whose descriptor puts a bitmap or the inode table (kind
+ * 0, 1, 2) over block b, for a filesystem off the layout model: a pass
+ * over the descriptors (the model gives the group by arithmetic). */
+struct find_item {
+	int kind;
+	uint64_t b, itable_len, group;
+	struct ext_group d;
+};
+
+static int find_item_cb(void *ctx, uint64_t g, const struct ext_group *d,
+			const uint8_t *raw)
+{
+	(void)raw;
+	struct find_item *f = ctx;
+	if (!d)
+		return 0;
+	uint64_t at = f->kind == 0 ? d->block_bitmap
+		      : f->kind == 1 ? d->inode_bitmap : d->inode_table;
+	uint64_t len = f->kind == 2 ? f->itable_len : 1;
+	if (!at || f->b < at || f->b - at >= len)
+		return 0;
+	f->group = g;
+	f->d = *d;
+	return 1;
+}
+
 /* What metadata block b (of role) describes: which group's inodes,
  * bitmap or descriptors.  The group is known (group), or for superblocks
  * and descriptors the one they lie in; else (a filesystem off the layout
- * model) every group is asked. */
+ * model) the descriptors are searched. */
 static void ext_governs(const struct da_node *n, struct ext_priv *p,
 			uint64_t b, const char *role, uint64_t group,
 			char *buf, size_t len)
@@ -513,81 +581,90 @@ static void ext_governs(const struct da_node *n, struct ext_priv *p,
 	uint32_t ipg = EXT2_INODES_PER_GROUP(fs->super);
 	uint32_t ipb = p->bs / EXT2_INODE_SIZE(fs->super);
 	uint64_t bpg = EXT2_BLOCKS_PER_GROUP(fs->super);
-	uint64_t g0 = 0, g1 = fs->group_desc_count;
 	buf[0] = '\0';
-	if (group == UINT64_MAX && bpg &&
-	    (!strcmp(role, "superblock") ||
-	     !strcmp(role, "group_descriptors")) &&
-	    b >= fs->super->s_first_data_block)
-		group = (b - fs->super->s_first_data_block) / bpg;
-	if (group < g1) {
-		g0 = group;
-		g1 = group + 1;
+	int kind = !strcmp(role, "block_bitmap") ? 0
+		   : !strcmp(role, "inode_bitmap") ? 1
+		   : !strcmp(role, "inode_table") ? 2 : -1;
+	bool sbgd = !strcmp(role, "superblock") ||
+		    !strcmp(role, "group_descriptors");
+	if (kind < 0 && !sbgd)
+		return;            /* the journal, the resize inode... */
+	struct ext_group d;
+	if (kind >= 0) {
+		if (group < p->ngroups) {
+			if (ext_group_get(p, group, &d))
+				return;
+		} else {
+			struct find_item f = { kind, b,
+					       fs->inode_blocks_per_group,
+					       UINT64_MAX, { 0 } };
+			ext_groups_each(p, 0, p->ngroups, find_item_cb, &f);
+			if (f.group == UINT64_MAX)
+				return;
+			group = f.group;
+			d = f.d;
+		}
 	}
-	for (dgrp_t g = (dgrp_t)g0; g < g1; g++) {
-		if (!strcmp(role, "inode_table")) {
-			uint64_t t = ext2fs_inode_table_loc(fs, g);
-			if (!t || b < t || b >= t + fs->inode_blocks_per_group)
-				continue;
-			uint32_t first = g * ipg + (uint32_t)(b - t) * ipb + 1;
-			int w = snprintf(buf, len, "inodes %u-%u of group %u",
-					 first, first + ipb - 1, (unsigned)g);
-			if (w > 0 && (size_t)w < len)
-				inode_files(n, first, ipb, buf, len, (size_t)w);
+	dgrp_t g = (dgrp_t)group;
+	if (kind == 2) {
+		uint64_t t = d.inode_table;
+		if (!t || b < t || b - t >= fs->inode_blocks_per_group)
 			return;
-		}
-		if (!strcmp(role, "block_bitmap") &&
-		    ext2fs_block_bitmap_loc(fs, g) == b) {
-			snprintf(buf, len, "the block bitmap of group %u "
-				 "(blocks %llu-%llu)", (unsigned)g,
-				 (unsigned long long)ext2fs_group_first_block2(fs, g),
-				 (unsigned long long)ext2fs_group_last_block2(fs, g));
-			return;
-		}
-		if (!strcmp(role, "inode_bitmap") &&
-		    ext2fs_inode_bitmap_loc(fs, g) == b) {
-			snprintf(buf, len, "the inode bitmap of group %u "
-				 "(inodes %u-%u)", (unsigned)g, g * ipg + 1,
-				 (g + 1) * ipg);
-			return;
-		}
-		if (!strcmp(role, "superblock") || !strcmp(role,
-							   "group_descriptors")) {
-			blk64_t super = 0, old_desc = 0, new_desc = 0;
-			blk_t used = 0;
-			ext2fs_super_and_bgd_loc2(fs, g, &super, &old_desc,
-						  &new_desc, &used);
-			if (g == 0 && !super)
-				super = fs->super->s_first_data_block;
-			if (!strcmp(role, "superblock") && super == b) {
-				snprintf(buf, len, g ? "the backup superblock in "
-					 "group %u" : "the primary superblock",
-					 (unsigned)g);
-				return;
-			}
-			uint32_t dpb = p->bs / EXT2_DESC_SIZE(fs->super);
-			if (old_desc && b >= old_desc &&
-			    b < old_desc + fs->desc_blocks) {
-				uint64_t k = b - old_desc;
-				uint64_t g0 = k * dpb, g1 = g0 + dpb - 1;
-				if (g1 >= fs->group_desc_count)
-					g1 = fs->group_desc_count - 1;
-				snprintf(buf, len, "the descriptors of groups "
-					 "%llu-%llu (%s copy in group %u)",
-					 (unsigned long long)g0,
-					 (unsigned long long)g1,
-					 g ? "backup" : "primary", (unsigned)g);
-				return;
-			}
-			if (new_desc && b == new_desc) {
-				uint64_t g0 = (uint64_t)g / dpb * dpb;
-				snprintf(buf, len, "the descriptors of groups "
-					 "%llu-%llu (meta_bg)",
-					 (unsigned long long)g0,
-					 (unsigned long long)(g0 + dpb - 1));
-				return;
-			}
-		}
+		uint32_t first = g * ipg + (uint32_t)(b - t) * ipb + 1;
+		int w = snprintf(buf, len, "inodes %u-%u of group %u", first,
+				 first + ipb - 1, (unsigned)g);
+		if (w > 0 && (size_t)w < len)
+			inode_files(n, first, ipb, buf, len, (size_t)w);
+		return;
+	}
+	if (kind == 0 && d.block_bitmap == b) {
+		snprintf(buf, len, "the block bitmap of group %u "
+			 "(blocks %llu-%llu)", (unsigned)g,
+			 (unsigned long long)ext2fs_group_first_block2(fs, g),
+			 (unsigned long long)ext2fs_group_last_block2(fs, g));
+		return;
+	}
+	if (kind == 1 && d.inode_bitmap == b) {
+		snprintf(buf, len, "the inode bitmap of group %u "
+			 "(inodes %u-%u)", (unsigned)g, g * ipg + 1,
+			 (g + 1) * ipg);
+		return;
+	}
+	if (kind >= 0)
+		return;
+	/* superblocks and descriptors: the group they lie in */
+	if (group == UINT64_MAX && bpg && b >= fs->super->s_first_data_block)
+		group = (b - fs->super->s_first_data_block) / bpg;
+	if (group >= p->ngroups)
+		return;
+	g = (dgrp_t)group;
+	blk64_t super = 0, old_desc = 0, new_desc = 0;
+	blk_t used = 0;
+	ext2fs_super_and_bgd_loc2(fs, g, &super, &old_desc, &new_desc, &used);
+	if (g == 0 && !super)
+		super = fs->super->s_first_data_block;
+	if (!strcmp(role, "superblock") && super == b) {
+		snprintf(buf, len, g ? "the backup superblock in group %u"
+				     : "the primary superblock", (unsigned)g);
+		return;
+	}
+	uint32_t dpb = p->desc_per_block;
+	if (old_desc && b >= old_desc && b < old_desc + fs->desc_blocks) {
+		uint64_t k = b - old_desc;
+		uint64_t g0 = k * dpb, g1 = g0 + dpb - 1;
+		if (g1 >= p->ngroups)
+			g1 = p->ngroups - 1;
+		snprintf(buf, len, "the descriptors of groups %llu-%llu (%s "
+			 "copy in group %u)", (unsigned long long)g0,
+			 (unsigned long long)g1, g ? "backup" : "primary",
+			 (unsigned)g);
+		return;
+	}
+	if (new_desc && b == new_desc) {
+		uint64_t g0 = (uint64_t)g / dpb * dpb;
+		snprintf(buf, len, "the descriptors of groups %llu-%llu "
+			 "(meta_bg)", (unsigned long long)g0,
+			 (unsigned long long)(g0 + dpb - 1));
 	}
 }
 

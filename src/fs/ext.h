@@ -33,11 +33,41 @@ struct ext_bmap_slot {
 };
 #define EXT_BMAP_SLOTS 256
 
+/* Descriptor blocks cached by ext_group_get: EXT_GD_SLOTS chunks of
+ * EXT_GD_CHUNK neighbouring blocks (256 KiB with 4 KiB blocks). */
+#define EXT_GD_CHUNK 16
+/* At most this many groups are read (a descriptor table of 1 GiB, 2 PiB
+ * of 4 KiB blocks) */
+#define EXT_MAX_GROUPS (UINT64_C(1) << 24)
+/* At most this many groups' used counts are kept (8 MiB) */
+#define EXT_MAX_COUNTED_GROUPS (UINT64_C(1) << 22)
+#define EXT_GD_SLOTS 4
+struct ext_gd_slot {
+	uint64_t chunk;            /* descriptor blocks chunk * EXT_GD_CHUNK.. */
+	uint64_t used;             /* when last asked (gd_clock) */
+	uint8_t state;             /* 0 empty, 1 read */
+	uint8_t ok[EXT_GD_CHUNK];  /* block k read (else zeros) */
+	uint8_t *buf;
+};
+
 struct ext_priv {
-	ext2_filsys fs;
+	ext2_filsys fs;            /* opened with the superblock only */
 	struct da_device *dev;
 	uint32_t bs;
 	uint64_t nblocks;
+	/* the group descriptors (ext_group.c) */
+	uint64_t id;               /* never reused: the thread caches' key */
+	uint64_t ngroups, desc_blocks;
+	uint64_t blocks_total;     /* the superblock's, not cut to the device */
+	bool flex_bg;
+	uint32_t desc_size, desc_per_block;
+	pthread_mutex_t gd_lock;
+	uint64_t gd_clock;
+	uint64_t gd_reads;         /* device reads of descriptor blocks */
+	struct ext_gd_slot gd[EXT_GD_SLOTS];
+	/* groups with inodes in use (not INODE_UNINIT, or fewer unused than
+	 * the group holds): one bit a group, from the scan's pass */
+	uint64_t *inode_groups;
 	/* metadata not found by arithmetic (see ext_meta.c): the boot
 	 * blocks, superblocks and descriptors, the journal, the resize
 	 * inode; and every group's bitmaps and inode table when they do
@@ -52,17 +82,35 @@ struct ext_priv {
 	 * (h - first) items, and flex groups' runs come in block order */
 	bool model;
 	uint64_t flex;             /* groups a flex group (1 without flex_bg) */
+	unsigned flex_shift;       /* its log2, when it is a power of two */
+	uint64_t flex_blocks;      /* blocks of flex groups */
 	uint64_t nflex;
 	/* and each run lies within reach blocks of its flex group's first
 	 * block (mke2fs's layout): a block's candidates are then one or
 	 * two flex groups, not a binary search */
 	bool local;
 	uint64_t reach;
+	/* and regular (mke2fs's): each flex group's runs but the first's
+	 * and the last's at reg_off from its start; no descriptor is read
+	 * to place them */
+	bool regular;
+	uint64_t reg_off[3], first_loc[3], last_loc[3];
+	/* groups whose block bitmap is not initialised, a bit each */
+	uint64_t *block_uninit;
+	struct ext_model_scan {    /* the model, checked group by group */
+		bool ok;
+		uint64_t first[3], prev_end[3];
+		/* the last 4 flex groups' runs, start and end */
+		uint64_t ring_s[4][3], ring_e[4][3];
+		int nring, ring_at;
+	} mscan;
 	/* used blocks, from the descriptors' free counts, every 256
 	 * groups (made when first asked, under bmap_lock); whole groups
 	 * after groups_ok are not counted so */
 	bool used_ready;
-	uint64_t *used_before;
+	uint64_t *used_before, used_sum;
+	/* and every group's, 2 bytes each */
+	uint16_t *counts;
 	uint64_t groups_ok;        /* groups that lie wholly on the device */
 	pthread_mutex_t bmap_lock;
 	struct ext_bmap_slot bmap[EXT_BMAP_SLOTS];
@@ -77,6 +125,58 @@ struct ext_priv {
 	bool ind_outside;
 };
 
+struct ext_group {            /* one group descriptor, decoded (32- or 64-byte form) */
+	uint64_t block_bitmap, inode_bitmap, inode_table;
+	uint32_t free_blocks, free_inodes, used_dirs, itable_unused;
+	uint16_t flags;           /* EXT4_BG_INODE_UNINIT, _BLOCK_UNINIT, _INODE_ZEROED */
+};
+/* group g's descriptor, read on demand (safe from the index thread); 0 or an errno */
+int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out);
+
+/* Up to n descriptors from group g on, as far as one cached chunk of
+ * them goes, under one lock: how many were decoded into out (0 when g
+ * is past the last group or its block cannot be read). */
+size_t ext_group_get_many(struct ext_priv *p, uint64_t g, size_t n,
+			  struct ext_group *out);
+/* The descriptors' geometry from the superblock; the cache's end. */
+void ext_groups_init(struct ext_priv *p);
+void ext_groups_free(struct ext_priv *p);
+/* Descriptor bytes d (desc_size of them) decoded. */
+void ext_group_decode(const struct ext_priv *p, const uint8_t *d,
+		      struct ext_group *out);
+/* Does group g's descriptor d carry the checksum the filesystem's
+ * features ask for (true when they ask for none)? */
+bool ext_group_csum_ok(const struct ext_priv *p, uint64_t g,
+		       const uint8_t *d);
+/* Every group in [g0, g1) in order, read a chunk at a time outside the
+ * cache: fn gets the decoded descriptor and its bytes, or NULL for both
+ * when its block cannot be read; a non-zero answer stops the walk.
+ * 0, fn's positive answer, or ENOMEM. */
+typedef int (*ext_group_fn)(void *ctx, uint64_t g, const struct ext_group *d,
+			    const uint8_t *raw);
+int ext_groups_each(struct ext_priv *p, uint64_t g0, uint64_t g1,
+		    ext_group_fn fn, void *ctx);
+/* Where d puts a bitmap or the inode table (only the table with
+ * itable_only) outside the blocks group g may use: the whole filesystem
+ * with flex_bg, else the group itself (as ext2fs_check_desc).  why gets
+ * "group G: inode table at block N". */
+bool ext_group_misplaced(const struct ext_priv *p, uint64_t g,
+			 const struct ext_group *d, bool itable_only,
+			 char *why, size_t len);
+/* Does group g have inodes in use (by the scan's pass)?  true when not
+ * known. */
+bool ext_group_has_inodes(const struct ext_priv *p, uint64_t g);
+/* libext2fs's fs->read_inode: an inode through ext_group_get, so that
+ * libext2fs never reads a descriptor itself (fs->priv_data is the
+ * ext_priv).  A set-aside (misplaced) inode table answers
+ * EXT2_ET_MISSING_INODE_TABLE. */
+errcode_t ext_read_inode_hook(ext2_filsys fs, ext2_ino_t ino,
+			      struct ext2_inode *inode);
+
+/* libext2fs opened on dev through our io_manager with flags (ext_scan
+ * uses the superblock only; tests open it whole, the slow way). */
+errcode_t ext_open_lib(struct da_device *dev, int flags, ext2_filsys *out);
+
 /* What a metadata block is. */
 struct ext_meta_hit {
 	const char *role;
@@ -84,6 +184,9 @@ struct ext_meta_hit {
 	uint64_t group;            /* the group it serves, UINT64_MAX: ask */
 };
 
+/* The table of what arithmetic cannot give (superblocks, descriptors,
+ * the journal, the resize inode), before the pass over the groups. */
+void ext_meta_table(struct ext_priv *p);
 /* Where the metadata lies: the table of what arithmetic cannot give and
  * the layout model, or (when the model does not hold) the table of all.
  * Warns on n what overlaps (as e2fsck's first check would) when warn.
@@ -94,13 +197,26 @@ bool ext_meta_at(const struct ext_priv *p, uint64_t b,
 		 struct ext_meta_hit *out);
 /* How many metadata blocks lie in [b0, b1). */
 uint64_t ext_meta_count(const struct ext_priv *p, uint64_t b0, uint64_t b1);
-/* The same from the whole table made the old way (every group's runs):
- * for tests, which compare the two.  -1 when it cannot be made. */
-int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len);
+/* The same from the whole table made the old way (every group's runs),
+ * at about samples blocks spread over the filesystem (both ways): for
+ * tests, which compare the two.  -1 when it cannot be made. */
+int ext_meta_crosscheck(const struct ext_priv *p, uint64_t samples, char *why,
+			size_t len);
 
-/* Used blocks: the descriptors' counts for whole groups, the block
- * bitmaps (read on demand, a few kept) for parts of groups. */
+/* The layout model, checked group by group in the scan's pass over the
+ * descriptors (begin, then every group in order; d NULL: unreadable),
+ * before ext_meta_build. */
+void ext_model_begin(struct ext_priv *p);
+void ext_model_group(struct ext_priv *p, uint64_t g,
+		     const struct ext_group *d);
+
+/* Used blocks: the descriptors' counts for whole groups (summed every
+ * 256 groups in the scan's pass: init, every group in order, ready),
+ * the block bitmaps (read on demand, a few kept) for parts of groups. */
 int ext_used_init(struct ext_priv *p);
+void ext_used_group(struct ext_priv *p, uint64_t g,
+		    const struct ext_group *d);
+void ext_used_ready(struct ext_priv *p);
 uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1);
 bool ext_used_test(struct ext_priv *p, uint64_t b);
 void ext_used_free(struct ext_priv *p);
@@ -118,14 +234,6 @@ void ext_add_journal(struct ext_priv *p);
 
 /* libext2fs's error table and message hook, once a process (ext.c). */
 void ext_lib_init(void);
-
-struct ext_group {            /* one group descriptor, decoded (32- or 64-byte form) */
-	uint64_t block_bitmap, inode_bitmap, inode_table;
-	uint32_t free_blocks, free_inodes, used_dirs, itable_unused;
-	uint16_t flags;           /* EXT4_BG_INODE_UNINIT, _BLOCK_UNINIT, _INODE_ZEROED */
-};
-/* group g's descriptor, read on demand (safe from the index thread); 0 or an errno */
-int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out);
 
 /* The file index (ext_index.c): build_index; and every block of an inode
  * into the metadata table under role (the journal, at scan time). */

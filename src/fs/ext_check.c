@@ -6,15 +6,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "ext_check.h"
 
-/* The groups whose free count is more than they hold: how many, the
- * first, and the sum of every group's count. */
-struct tally {
-	uint64_t over, sum;
-	dgrp_t first;
-	uint64_t first_free, first_has;
-};
-
-static void count(struct tally *t, dgrp_t g, uint64_t free_, uint64_t has)
+static void count(struct ext_tally *t, uint64_t g, uint64_t free_,
+		  uint64_t has)
 {
 	t->sum += free_;
 	if (free_ > has && t->over++ == 0) {
@@ -24,7 +17,7 @@ static void count(struct tally *t, dgrp_t g, uint64_t free_, uint64_t has)
 	}
 }
 
-void ext_check_counts(ext2_filsys fs, struct da_node *n)
+void ext_check_super(ext2_filsys fs, struct da_node *n)
 {
 	struct ext2_super_block *sb = fs->super;
 	uint64_t blocks = ext2fs_blocks_count(sb);
@@ -47,40 +40,49 @@ void ext_check_counts(ext2_filsys fs, struct da_node *n)
 			"%u-byte blocks%s", sb->s_first_data_block, want,
 			fs->blocksize,
 			EXT2FS_CLUSTER_RATIO(fs) > 1 ? " with bigalloc" : "");
+}
 
-	/* group_desc_count is what libext2fs read descriptors for: the
-	 * loop is bounded by what it already holds */
-	struct tally b = { 0 }, in = { 0 };
-	uint32_t ipg = EXT2_INODES_PER_GROUP(sb);
-	for (dgrp_t g = 0; g < fs->group_desc_count; g++) {
-		uint64_t clusters = ext2fs_group_blocks_count(fs, g) >>
-				    fs->cluster_ratio_bits;
-		count(&b, g, ext2fs_bg_free_blocks_count(fs, g), clusters);
-		count(&in, g, ext2fs_bg_free_inodes_count(fs, g), ipg);
-	}
-	if (b.over)
+void ext_check_group(ext2_filsys fs, struct ext_counts *c, uint64_t g,
+		     uint64_t free_clusters, uint64_t free_inodes)
+{
+	uint64_t clusters = ext2fs_group_blocks_count(fs, (dgrp_t)g) >>
+			    fs->cluster_ratio_bits;
+	count(&c->blocks, g, free_clusters, clusters);
+	count(&c->inodes, g, free_inodes, EXT2_INODES_PER_GROUP(fs->super));
+	c->groups++;
+}
+
+void ext_check_counts(ext2_filsys fs, const struct ext_counts *c,
+		      struct da_node *n)
+{
+	struct ext2_super_block *sb = fs->super;
+	const struct ext_tally *b = &c->blocks, *in = &c->inodes;
+	uint64_t free_blocks = ext2fs_free_blocks_count(sb);
+	if (b->over)
 		da_warn(n, "group descriptors: %llu of %u count more free "
-			"blocks than their group holds (first: group %u, %llu "
-			"free of %llu)", (unsigned long long)b.over,
-			(unsigned)fs->group_desc_count, (unsigned)b.first,
-			(unsigned long long)b.first_free,
-			(unsigned long long)b.first_has);
-	if (in.over)
+			"blocks than their group holds (first: group %llu, "
+			"%llu free of %llu)", (unsigned long long)b->over,
+			(unsigned)fs->group_desc_count,
+			(unsigned long long)b->first,
+			(unsigned long long)b->first_free,
+			(unsigned long long)b->first_has);
+	if (in->over)
 		da_warn(n, "group descriptors: %llu of %u count more free "
-			"inodes than their group holds (first: group %u, %llu "
-			"free of %llu)", (unsigned long long)in.over,
-			(unsigned)fs->group_desc_count, (unsigned)in.first,
-			(unsigned long long)in.first_free,
-			(unsigned long long)in.first_has);
+			"inodes than their group holds (first: group %llu, "
+			"%llu free of %llu)", (unsigned long long)in->over,
+			(unsigned)fs->group_desc_count,
+			(unsigned long long)in->first,
+			(unsigned long long)in->first_free,
+			(unsigned long long)in->first_has);
 	/* group counts are in clusters, the superblock's in blocks */
-	uint64_t sum_blocks = b.sum << fs->cluster_ratio_bits;
+	uint64_t sum_blocks = b->sum << fs->cluster_ratio_bits;
 	if (sum_blocks != free_blocks)
 		da_warn(n, "superblock: free_blocks_count=%llu, but the "
 			"groups' free blocks add up to %llu",
 			(unsigned long long)free_blocks,
 			(unsigned long long)sum_blocks);
-	if (in.sum != sb->s_free_inodes_count)
+	if (in->sum != sb->s_free_inodes_count)
 		da_warn(n, "superblock: free_inodes_count=%u, but the groups' "
 			"free inodes add up to %llu", sb->s_free_inodes_count,
-			(unsigned long long)in.sum);
+			(unsigned long long)in->sum);
 }

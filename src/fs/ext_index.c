@@ -39,91 +39,6 @@
 #define TREE_STEPS (1u << 24)      /* entries visited in one tree */
 #define DIR_READ_BLOCKS 64         /* directory blocks a read */
 
-/* ---- group descriptors ---------------------------------------------- */
-
-/* STAND-IN for the open path's ext_group_get (ext.c): the descriptor
- * read from the disk where libext2fs's geometry puts descriptor blocks,
- * decoded here.  While an index is built its thread keeps a window of
- * descriptor blocks (gd_win); elsewhere one descriptor is read. */
-struct gd_window {
-	const struct ext_priv *p;
-	uint64_t first;            /* first descriptor block held */
-	uint32_t n;                /* blocks held */
-	uint32_t cap;              /* bytes buf holds (64 KiB at most) */
-	uint8_t buf[];
-};
-static __thread struct gd_window *gd_win;
-
-int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out)
-{
-	ext2_filsys fs = p->fs;
-	struct ext2_super_block *sb = fs->super;
-	uint32_t dsz = EXT2_DESC_SIZE(sb);
-	if (g >= fs->group_desc_count || dsz < 32 || p->bs < dsz ||
-	    p->bs > 65536)
-		return EINVAL;
-	uint32_t dpb = p->bs / dsz;
-	/* where ext2fs_open2 reads them: right after the superblock (block
-	 * 2 with 1 KiB blocks, whatever the first data block says), and
-	 * past s_first_meta_bg in their meta_bg groups */
-	uint64_t i = g / dpb, blk = (p->bs == 1024 ? 2 : 1) + i;
-	if (ext2fs_has_feature_meta_bg(sb) && i >= sb->s_first_meta_bg)
-		blk = ext2fs_descriptor_block_loc2(fs, sb->s_first_data_block,
-						   (dgrp_t)i);
-	uint8_t one[64];
-	const uint8_t *d = one;
-	struct gd_window *c = gd_win && gd_win->cap >= p->bs ? gd_win : NULL;
-	uint64_t off;
-	if (!c) {
-		if (!mul_ok(blk, p->bs, &off) ||
-		    !range_ok(off + (g % dpb) * dsz, dsz < 64 ? dsz : 64,
-			      p->dev->size) ||
-		    da_device_read(p->dev, one, dsz < 64 ? dsz : 64,
-				   off + (g % dpb) * dsz, NULL) < 0)
-			return EIO;
-	} else if (c->p != p || blk < c->first || blk - c->first >= c->n) {
-		/* without meta_bg the descriptor blocks follow each other */
-		uint64_t n = 1;
-		uint64_t last = fs->desc_blocks;
-		if (ext2fs_has_feature_meta_bg(sb) &&
-		    sb->s_first_meta_bg < last)
-			last = sb->s_first_meta_bg;
-		if (i < last) {
-			n = c->cap / p->bs;
-			if (n > last - i)
-				n = last - i;
-		}
-		c->p = NULL;
-		if (!mul_ok(blk, p->bs, &off))
-			return EIO;
-		if (!range_ok(off, n * p->bs, p->dev->size))
-			n = 1;
-		if (!range_ok(off, n * p->bs, p->dev->size) ||
-		    da_device_read(p->dev, c->buf, n * p->bs, off, NULL) < 0)
-			return EIO;
-		c->p = p;
-		c->first = blk;
-		c->n = (uint32_t)n;
-	}
-	if (c)
-		d = c->buf + (blk - c->first) * p->bs + (g % dpb) * dsz;
-	bool hi = ext2fs_has_feature_64bit(sb) && dsz >= 64;
-	*out = (struct ext_group){
-		.block_bitmap = le32(d) | (hi ? (uint64_t)le32(d + 32) << 32 : 0),
-		.inode_bitmap = le32(d + 4) |
-				(hi ? (uint64_t)le32(d + 36) << 32 : 0),
-		.inode_table = le32(d + 8) |
-			       (hi ? (uint64_t)le32(d + 40) << 32 : 0),
-		.free_blocks = le16(d + 12) | (hi ? (uint32_t)le16(d + 44) << 16 : 0),
-		.free_inodes = le16(d + 14) | (hi ? (uint32_t)le16(d + 46) << 16 : 0),
-		.used_dirs = le16(d + 16) | (hi ? (uint32_t)le16(d + 48) << 16 : 0),
-		.itable_unused = le16(d + 28) |
-				 (hi ? (uint32_t)le16(d + 50) << 16 : 0),
-		.flags = le16(d + 18),
-	};
-	return 0;
-}
-
 /* ---- what a walk reads into ------------------------------------------ */
 
 /* A directory's blocks, met while its inode is walked, whose entries are
@@ -908,18 +823,16 @@ int ext_build_index(struct da_node *n, da_error *err)
 	 * extent-tree blocks and the reserved inodes */
 	da_fi_reserve(x, (size_t)in_use + 8,
 		      (size_t)(in_use + in_use / 4 + 64));
-	/* as many descriptor blocks as there are, up to 64 KiB of them */
-	uint64_t wbytes = (uint64_t)p->fs->desc_blocks * w.bs;
-	if (wbytes > 65536)
-		wbytes = 65536;
-	if (wbytes < w.bs)
-		wbytes = w.bs;
-	if ((gd_win = malloc(sizeof(*gd_win) + wbytes))) {
-		gd_win->p = NULL;
-		gd_win->cap = (uint32_t)wbytes;
-	}
 	bool gdcsum = ext2fs_has_group_desc_csum(p->fs);
 	for (uint64_t g = 0; g < w.ngroups && !p->overflow; g++) {
+		/* groups the scan's pass saw with no inode in use are not
+		 * asked again (a 64 TiB ext4 has half a million) */
+		if (p->inode_groups && !p->inode_groups[g / 64]) {
+			g |= 63;
+			continue;
+		}
+		if (!ext_group_has_inodes(p, g))
+			continue;
 		struct ext_group gd;
 		int e = ext_group_get(p, g, &gd);
 		if (e) {
@@ -946,8 +859,6 @@ int ext_build_index(struct da_node *n, da_error *err)
 		walk_group(&w, g, gd.inode_table, want, buf);
 	}
 	free(buf);
-	free(gd_win);
-	gd_win = NULL;
 	add_reserved(p, x);
 	if (w.paths)
 		read_names(&w);

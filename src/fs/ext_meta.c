@@ -32,7 +32,7 @@
 
 static uint64_t ngroups(const struct ext_priv *p)
 {
-	return p->fs->group_desc_count;
+	return p->ngroups;
 }
 
 /* The smallest power of base at or above g (UINT64_MAX past it). */
@@ -154,13 +154,44 @@ enum { K_BB, K_IB, K_IT, NKINDS };
 static const char *const kind_role[NKINDS] = { "block_bitmap",
 					       "inode_bitmap", "inode_table" };
 
+static uint64_t desc_loc(const struct ext_group *d, int k)
+{
+	return k == K_BB ? d->block_bitmap
+	       : k == K_IB ? d->inode_bitmap : d->inode_table;
+}
+
+/* Where flex group f's run of kind k starts, by arithmetic, when the
+ * model holds and the layout is regular. */
+static uint64_t regular_start(const struct ext_priv *p, int k, uint64_t f)
+{
+	if (f == 0)
+		return p->first_loc[k];
+	if (f + 1 == p->nflex)
+		return p->last_loc[k];
+	return p->fs->super->s_first_data_block + f * p->flex_blocks +
+	       p->reg_off[k];
+}
+
+static uint64_t item_len(const struct ext_priv *p, int k);
+
+/* 0 when the descriptor cannot be read (no item lies at block 0);
+ * without reading it where the layout is regular */
 static uint64_t item_loc(const struct ext_priv *p, int k, uint64_t g)
 {
-	switch (k) {
-	case K_BB: return ext2fs_block_bitmap_loc(p->fs, (dgrp_t)g);
-	case K_IB: return ext2fs_inode_bitmap_loc(p->fs, (dgrp_t)g);
-	default: return ext2fs_inode_table_loc(p->fs, (dgrp_t)g);
+	if (p->model && p->regular) {
+		/* a flex group is a power of two groups (else the one) */
+		uint64_t f = g >> p->flex_shift, h = g & (p->flex - 1);
+		if (p->flex & (p->flex - 1)) {
+			f = g / p->flex;
+			h = g % p->flex;
+		}
+		return regular_start(p, k, f) +
+		       h * (k == K_IT ? p->fs->inode_blocks_per_group : 1);
 	}
+	struct ext_group d;
+	if (ext_group_get((struct ext_priv *)p, g, &d))
+		return 0;
+	return desc_loc(&d, k);
 }
 
 static uint64_t item_len(const struct ext_priv *p, int k)
@@ -194,14 +225,20 @@ static uint64_t flex_at(const struct ext_priv *p, int k, uint64_t b)
 	return lo ? lo - 1 : UINT64_MAX;
 }
 
-/* Does every group follow the model, in block order, with no run
- * overlapping another or the table?  One pass over the groups. */
-static bool model_holds(struct ext_priv *p)
+/* The model, checked as the scan's pass hands over each group in
+ * order: every group's items at its flex group's first plus (h - first)
+ * items, each flex group's runs in block order and within the
+ * filesystem, and apart from the table and from each other.  Runs that
+ * all lie within 4 flex groups' blocks of their own flex group's start
+ * (mke2fs's layout: local) can only meet those of the 4 flex groups
+ * before, which the pass keeps; else ext_meta_build merges every run. */
+void ext_model_begin(struct ext_priv *p)
 {
 	ext2_filsys fs = p->fs;
 	uint64_t ng = ngroups(p);
-	if (ng == 0 || fs->inode_blocks_per_group == 0)
-		return false;
+	struct ext_model_scan *m = &p->mscan;
+	memset(m, 0, sizeof(*m));
+	m->ok = ng > 0 && fs->inode_blocks_per_group > 0 && !p->overflow;
 	uint64_t F = 1;
 	if (ext2fs_has_feature_flex_bg(fs->super)) {
 		unsigned lg = fs->super->s_log_groups_per_flex;
@@ -209,34 +246,106 @@ static bool model_holds(struct ext_priv *p)
 		if (F > ng)
 			F = ng;
 	}
+	if (F == 0)
+		F = 1;
 	p->flex = F;
+	p->flex_shift = (unsigned)__builtin_ctzll(F);
+	p->flex_blocks = F * EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->nflex = (ng + F - 1) / F;
-	uint64_t first = fs->super->s_first_data_block;
 	uint64_t fblocks = F * EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->local = fblocks > 0 && fblocks / F == EXT2_BLOCKS_PER_GROUP(fs->super);
 	p->reach = 0;
-	for (int k = 0; k < NKINDS; k++) {
-		uint64_t sz = item_len(p, k), prev_end = 0;
-		for (uint64_t f = 0; f < p->nflex; f++) {
-			uint64_t start, len, end;
-			flex_run(p, k, f, &start, &len);
-			if (start == 0 || start < prev_end ||
-			    __builtin_add_overflow(start, len, &end) ||
-			    end > p->nblocks)
-				return false;
-			uint64_t g0 = f * F, base = first + f * fblocks;
-			if (start < base || end - base > 4 * fblocks)
-				p->local = false;
-			else if (end - base > p->reach)
-				p->reach = end - base;
-			for (uint64_t h = 1; h < len / sz; h++)
-				if (item_loc(p, k, g0 + h) != start + h * sz)
-					return false;
-			prev_end = end;
-		}
+	p->regular = p->local;
+}
+
+/* Does [s, e) meet a table run? */
+static bool meets_table(const struct ext_priv *p, uint64_t s, uint64_t e)
+{
+	size_t at;
+	if (ext_find_run(p->meta, p->nmeta, s, &at))
+		return true;
+	return at < p->nmeta && p->meta[at].start < e;
+}
+
+/* The new flex group's runs against each other, the table, and the
+ * runs of the flex groups before it that are kept. */
+static void model_window(struct ext_priv *p, const uint64_t *st,
+			 const uint64_t *en)
+{
+	struct ext_model_scan *m = &p->mscan;
+	for (int k = 0; k < NKINDS && m->ok; k++) {
+		if (meets_table(p, st[k], en[k]))
+			m->ok = false;
+		for (int j = 0; j < k; j++)
+			if (st[k] < en[j] && st[j] < en[k])
+				m->ok = false;
+		for (int r = 0; r < m->nring; r++)
+			for (int j = 0; j < NKINDS; j++)
+				if (st[k] < m->ring_e[r][j] &&
+				    m->ring_s[r][j] < en[k])
+					m->ok = false;
 	}
-	/* no run overlaps another, nor the table (superblocks, descriptors,
-	 * the journal): a merge of the four sorted streams */
+	int r = m->ring_at;
+	memcpy(m->ring_s[r], st, sizeof(m->ring_s[r]));
+	memcpy(m->ring_e[r], en, sizeof(m->ring_e[r]));
+	m->ring_at = (r + 1) % 4;
+	if (m->nring < 4)
+		m->nring++;
+}
+
+void ext_model_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
+{
+	struct ext_model_scan *m = &p->mscan;
+	if (!m->ok)
+		return;
+	if (!d) {
+		m->ok = false;
+		return;
+	}
+	uint64_t F = p->flex, f = g / F, h = g % F;
+	uint64_t fblocks = F * EXT2_BLOCKS_PER_GROUP(p->fs->super);
+	uint64_t base = p->fs->super->s_first_data_block + f * fblocks;
+	for (int k = 0; k < NKINDS; k++) {
+		uint64_t loc = desc_loc(d, k), sz = item_len(p, k);
+		if (h) {
+			if (loc != m->first[k] + h * sz)
+				m->ok = false;
+			continue;
+		}
+		uint64_t n = ngroups(p) - g, end;
+		if (n > F)
+			n = F;
+		if (loc == 0 || loc < m->prev_end[k] ||
+		    __builtin_add_overflow(loc, n * sz, &end) ||
+		    end > p->nblocks) {
+			m->ok = false;
+			return;
+		}
+		if (loc < base || end - base > 4 * fblocks)
+			p->local = false;
+		else if (end - base > p->reach)
+			p->reach = end - base;
+		m->first[k] = loc;
+		m->prev_end[k] = end;
+		/* regular: every flex group but the first and the last has
+		 * its runs at one offset from its start */
+		if (f == 0)
+			p->first_loc[k] = loc;
+		if (f + 1 == p->nflex)
+			p->last_loc[k] = loc;
+		else if (f == 1 && loc >= base)
+			p->reg_off[k] = loc - base;
+		else if (f >= 1 && loc != base + p->reg_off[k])
+			p->regular = false;
+	}
+	if (!h && p->local)
+		model_window(p, m->first, m->prev_end);
+}
+
+/* No run overlaps another, nor the table (superblocks, descriptors, the
+ * journal): a merge of the four sorted streams. */
+static bool model_disjoint(struct ext_priv *p)
+{
 	uint64_t cur[NKINDS] = { 0 }, t = 0, maxend = 0;
 	for (;;) {
 		int best = -1;
@@ -346,6 +455,17 @@ static errcode_t table_finish(struct ext_priv *p)
 	return code;
 }
 
+static int add_items(void *ctx, uint64_t g, const struct ext_group *d,
+		     const uint8_t *raw)
+{
+	(void)g, (void)raw;
+	struct ext_priv *p = ctx;
+	for (int k = 0; d && k < NKINDS; k++)
+		ext_add_meta(p, desc_loc(d, k), item_len(p, k), kind_role[k],
+			     0);
+	return p->overflow;
+}
+
 /* The table: the boot blocks, every superblock and descriptor copy, the
  * resize inode's and the journal's blocks, and with items every group's
  * bitmaps and inode table. */
@@ -367,10 +487,7 @@ static void table_build(struct ext_priv *p, bool items)
 				     s.ino[i]);
 	}
 	if (items)
-		for (uint64_t g = 0; g < ngroups(p); g++)
-			for (int k = 0; k < NKINDS; k++)
-				ext_add_meta(p, item_loc(p, k, g),
-					     item_len(p, k), kind_role[k], 0);
+		ext_groups_each(p, 0, ngroups(p), add_items, p);
 	/* the resize inode (7) owns the reserved GDT blocks (above) through
 	 * a doubly indirect block of its own */
 	struct ext2_inode ri;
@@ -382,11 +499,18 @@ static void table_build(struct ext_priv *p, bool items)
 	ext_add_journal(p);
 }
 
-void ext_meta_build(struct ext_priv *p, struct da_node *n, bool warn)
+void ext_meta_table(struct ext_priv *p)
 {
 	table_build(p, false);
 	table_finish(p);
-	p->model = !p->overflow && model_holds(p);
+}
+
+void ext_meta_build(struct ext_priv *p, struct da_node *n, bool warn)
+{
+	/* the pass checked every run against its neighbours and the
+	 * table; that is all when every run lies near its flex group */
+	p->model = !p->overflow && p->mscan.ok &&
+		   (p->local || model_disjoint(p));
 	da_trace("ext: metadata by %s (%llu groups, %llu a flex group, "
 		 "%zu table runs)", p->model ? "arithmetic" : "table",
 		 (unsigned long long)ngroups(p), (unsigned long long)p->flex,
@@ -520,7 +644,8 @@ uint64_t ext_meta_count(const struct ext_priv *p, uint64_t b0, uint64_t b1)
 	return sum;
 }
 
-int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len)
+int ext_meta_crosscheck(const struct ext_priv *p, uint64_t samples, char *why,
+			size_t len)
 {
 	/* the whole table, made the old way, in a copy */
 	struct ext_priv q = *p;
@@ -539,7 +664,7 @@ int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len)
 	 * binary search that a layout off mke2fs's would use */
 	struct ext_priv far = *p;
 	far.local = false;
-	uint64_t step = p->nblocks / (1u << 21) + 1;
+	uint64_t step = p->nblocks / (samples ? samples : 1) + 1;
 	for (uint64_t i = 0; !rc && i < 2 * p->nblocks; i += step) {
 		uint64_t b = i % p->nblocks;
 		struct ext_meta_hit h;
@@ -570,24 +695,34 @@ int ext_meta_crosscheck(const struct ext_priv *p, char *why, size_t len)
 
 /* ---- used blocks ------------------------------------------------------ */
 
+/* libext2fs's ext2fs_group_first_block2 and _last_block2 + 1, inline:
+ * the pass and every map cell ask them */
 static uint64_t group_first(const struct ext_priv *p, uint64_t g)
 {
-	return ext2fs_group_first_block2(p->fs, (dgrp_t)g);
+	return p->fs->super->s_first_data_block +
+	       g * EXT2_BLOCKS_PER_GROUP(p->fs->super);
 }
 
 /* One past the group's last block (the last group may be short). */
 static uint64_t group_end(const struct ext_priv *p, uint64_t g)
 {
-	return ext2fs_group_last_block2(p->fs, (dgrp_t)g) + 1;
+	return g + 1 >= p->ngroups ? p->blocks_total
+				   : group_first(p, g + 1);
 }
 
-/* Group g's used blocks by its descriptor's free count. */
-static uint64_t used_by_desc(const struct ext_priv *p, uint64_t g)
+/* Group g's used blocks by its descriptor's free count (d NULL: read
+ * it; an unreadable one counts as all used). */
+static uint64_t used_by_desc(struct ext_priv *p, uint64_t g,
+			     const struct ext_group *d)
 {
 	uint64_t blocks = group_end(p, g) - group_first(p, g);
-	uint64_t free_ = (uint64_t)ext2fs_bg_free_blocks_count(p->fs,
-							       (dgrp_t)g) *
-			 EXT2FS_CLUSTER_RATIO(p->fs);
+	struct ext_group own;
+	if (!d) {
+		if (ext_group_get(p, g, &own))
+			return blocks;
+		d = &own;
+	}
+	uint64_t free_ = (uint64_t)d->free_blocks * EXT2FS_CLUSTER_RATIO(p->fs);
 	return free_ < blocks ? blocks - free_ : 0;
 }
 
@@ -603,28 +738,43 @@ int ext_used_init(struct ext_priv *p)
 			ok++;
 	}
 	p->groups_ok = ok;
-	p->used_ready = true;
+	p->used_sum = 0;
+	p->used_before = malloc((ok / USED_STEP + 1) * sizeof(uint64_t));
+	if (!p->used_before)
+		return -1;
+	/* every group's used count, 2 bytes each (1 MiB for 64 TiB of
+	 * 4 KiB blocks): a map cell over a large filesystem covers dozens
+	 * of groups, and a frame sweeps hundreds of thousands, far more
+	 * than the descriptor cache holds.  Without it (a count that does
+	 * not fit, too many groups) the descriptors are read. */
+	if (EXT2_BLOCKS_PER_GROUP(p->fs->super) <= UINT16_MAX &&
+	    ok <= EXT_MAX_COUNTED_GROUPS)
+		p->counts = malloc((ok + 1) * sizeof(uint16_t));
 	return 0;
 }
 
-/* The sums of used_by_desc every USED_STEP groups, made on first use:
- * --list never needs them.  NULL without memory. */
+void ext_used_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
+{
+	if (!p->used_before || g >= p->groups_ok)
+		return;
+	if (g % USED_STEP == 0)
+		p->used_before[g / USED_STEP] = p->used_sum;
+	uint64_t used = used_by_desc(p, g, d ? d : &(struct ext_group){
+		.free_blocks = 0 });
+	p->used_sum += used;
+	if (p->counts)
+		p->counts[g] = (uint16_t)used;
+	if (g + 1 == p->groups_ok && p->groups_ok % USED_STEP == 0)
+		p->used_before[p->groups_ok / USED_STEP] = p->used_sum;
+}
+
+void ext_used_ready(struct ext_priv *p)
+{
+	p->used_ready = p->used_before != NULL;
+}
+
 static const uint64_t *used_prefix(struct ext_priv *p)
 {
-	pthread_mutex_lock(&p->bmap_lock);
-	uint64_t ok = p->groups_ok;
-	if (!p->used_before &&
-	    (p->used_before = malloc((ok / USED_STEP + 1) * sizeof(uint64_t)))) {
-		uint64_t sum = 0;
-		for (uint64_t g = 0; g < ok; g++) {
-			if (g % USED_STEP == 0)
-				p->used_before[g / USED_STEP] = sum;
-			sum += used_by_desc(p, g);
-		}
-		if (ok % USED_STEP == 0)
-			p->used_before[ok / USED_STEP] = sum;
-	}
-	pthread_mutex_unlock(&p->bmap_lock);
 	return p->used_before;
 }
 
@@ -634,6 +784,8 @@ void ext_used_free(struct ext_priv *p)
 		free(p->bmap[i].bits);
 	free(p->used_before);
 	p->used_before = NULL;
+	free(p->counts);
+	p->counts = NULL;
 	pthread_mutex_destroy(&p->bmap_lock);
 }
 
@@ -644,14 +796,34 @@ static void set_bits(uint8_t *bits, uint64_t nbits, uint64_t from,
 		bits[i / 8] |= (uint8_t)(1u << (i % 8));
 }
 
+/* Group g's bitmaps' and table's locations and its BLOCK_UNINIT flag
+ * (nothing else of d): by the regular layout's arithmetic and the
+ * pass's bit where they hold, else from the descriptor.  0 or an
+ * errno. */
+static int group_places(struct ext_priv *p, uint64_t g, struct ext_group *d)
+{
+	if (!p->block_uninit || !p->model || !p->regular)
+		return ext_group_get(p, g, d);
+	memset(d, 0, sizeof(*d));
+	d->block_bitmap = item_loc(p, K_BB, g);
+	d->inode_bitmap = item_loc(p, K_IB, g);
+	d->inode_table = item_loc(p, K_IT, g);
+	if (p->block_uninit[g / 64] >> (g % 64) & 1)
+		d->flags = EXT2_BG_BLOCK_UNINIT;
+	return 0;
+}
+
 /* What the kernel makes of a BLOCK_UNINIT group's bitmap: its superblock
  * and descriptors, and its own bitmaps and table where they lie in it. */
-static void uninit_bitmap(const struct ext_priv *p, uint64_t g, uint8_t *bits)
+static void uninit_bitmap(struct ext_priv *p, uint64_t g, uint8_t *bits)
 {
 	uint64_t gs = group_first(p, g), ge = group_end(p, g);
 	unsigned cb = p->fs->cluster_ratio_bits;
 	uint64_t nbits = (uint64_t)p->bs * 8;
 	memset(bits, 0, p->bs);
+	struct ext_group d;
+	if (group_places(p, g, &d))
+		return;
 	struct sbgd s;
 	group_sbgd(p, g, &s);
 	for (int i = 0; i < s.n; i++) {
@@ -665,13 +837,58 @@ static void uninit_bitmap(const struct ext_priv *p, uint64_t g, uint8_t *bits)
 				 ((e - gs - 1) >> cb) + 1);
 	}
 	for (int k = 0; k < NKINDS; k++) {
-		uint64_t a = item_loc(p, k, g), e = a + item_len(p, k);
+		uint64_t a = desc_loc(&d, k), e = a + item_len(p, k);
 		if (a < gs || a >= ge)
 			continue;
 		if (e > ge || e < a)
 			e = ge;
 		set_bits(bits, nbits, (a - gs) >> cb, ((e - gs - 1) >> cb) + 1);
 	}
+}
+
+/* Without -mpopcnt, __builtin_popcountll is a library call. */
+static inline uint64_t popcount64(uint64_t w)
+{
+	w -= (w >> 1) & 0x5555555555555555ull;
+	w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
+	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (w * 0x0101010101010101ull) >> 56;
+}
+
+#define RANK_BITS 512               /* bits a rank entry */
+
+/* The set bits before every RANK_BITS of a bitmap (after the bitmap in
+ * its slot): a cell's count then costs at most two times eight words,
+ * not a word for every 64 blocks it covers. */
+static uint32_t *slot_rank(const struct ext_priv *p, uint8_t *bits)
+{
+	return (uint32_t *)(void *)(bits + p->bs);
+}
+
+static void make_rank(const struct ext_priv *p, uint8_t *bits)
+{
+	uint32_t *rank = slot_rank(p, bits), r = 0;
+	uint64_t nbits = (uint64_t)p->bs * 8;
+	for (uint64_t k = 0; k * RANK_BITS <= nbits; k++) {
+		rank[k] = r;
+		for (uint64_t w = k * RANK_BITS / 64;
+		     w < (k + 1) * RANK_BITS / 64 && w < nbits / 64; w++)
+			r += (uint32_t)popcount64(le64(bits + w * 8));
+	}
+}
+
+/* Set bits in [0, x) (x at most the bitmap's bits). */
+static uint64_t rank_at(const struct ext_priv *p, const uint8_t *bits,
+			uint64_t x)
+{
+	const uint32_t *rank = slot_rank(p, (uint8_t *)bits);
+	uint64_t r = rank[x / RANK_BITS];
+	for (uint64_t w = x / RANK_BITS * (RANK_BITS / 64); w < x / 64; w++)
+		r += popcount64(le64(bits + w * 8));
+	if (x % 64)
+		r += popcount64(le64(bits + x / 64 * 8) &
+				((UINT64_C(1) << (x % 64)) - 1));
+	return r;
 }
 
 /* Group g's bitmap, read or made once; NULL when it cannot be (the
@@ -685,12 +902,14 @@ static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
 		s->group = g;
 		s->state = 2;
 		if (!s->bits)
-			s->bits = malloc(p->bs);
-		if (s->bits) {
-			uint64_t loc = item_loc(p, K_BB, g), off;
+			s->bits = malloc(p->bs + ((uint64_t)p->bs * 8 /
+						  RANK_BITS + 1) *
+						 sizeof(uint32_t));
+		struct ext_group d;
+		if (s->bits && group_places(p, g, &d) == 0) {
+			uint64_t loc = d.block_bitmap, off;
 			if (ext2fs_has_group_desc_csum(p->fs) &&
-			    ext2fs_bg_flags_test(p->fs, (dgrp_t)g,
-						 EXT2_BG_BLOCK_UNINIT)) {
+			    (d.flags & EXT2_BG_BLOCK_UNINIT)) {
 				uninit_bitmap(p, g, s->bits);
 				s->state = 1;
 			} else if (loc && loc < p->nblocks &&
@@ -700,17 +919,85 @@ static const uint8_t *group_bitmap(struct ext_priv *p, uint64_t g)
 				s->state = 1;
 			}
 		}
+		if (s->state == 1)
+			make_rank(p, s->bits);
 	}
 	return s->state == 1 ? s->bits : NULL;
 }
 
-/* Without -mpopcnt, __builtin_popcountll is a library call. */
-static inline uint64_t popcount64(uint64_t w)
+/* BLOCK_UNINIT group g's used ranges (descriptor d): what
+ * uninit_bitmap marks, as sorted disjoint ranges inside the group
+ * (without bigalloc), so that a map cell over a lazily initialised
+ * filesystem makes no bitmap.  The last group's are kept per thread:
+ * describing a cell asks its blocks one by one. */
+#define UNINIT_RANGES (4 + NKINDS)
+static __thread struct {
+	uint64_t id, g;
+	int n;
+	uint64_t lo[UNINIT_RANGES], hi[UNINIT_RANGES];
+} tls_uninit;
+
+static uint64_t uninit_used(const struct ext_priv *p, uint64_t g,
+			    const struct ext_group *d, uint64_t a, uint64_t e)
 {
-	w -= (w >> 1) & 0x5555555555555555ull;
-	w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
-	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
-	return (w * 0x0101010101010101ull) >> 56;
+	if (tls_uninit.id != p->id || tls_uninit.g != g) {
+		uint64_t gs = group_first(p, g), ge = group_end(p, g);
+		uint64_t *lo = tls_uninit.lo, *hi = tls_uninit.hi;
+		int n = 0;
+		struct sbgd s;
+		group_sbgd(p, g, &s);
+		for (int i = 0; i < s.n + NKINDS; i++) {
+			uint64_t x, y;
+			if (i < s.n) {
+				x = s.start[i];
+				y = s.start[i] + s.len[i];
+			} else {
+				int k = i - s.n;
+				x = desc_loc(d, k);
+				y = x + item_len(p, k);
+				if (x < gs || x >= ge)
+					continue;
+				if (y > ge || y < x)
+					y = ge;
+			}
+			if (x < gs)
+				x = gs;
+			if (y > ge)
+				y = ge;
+			if (x >= y)
+				continue;
+			/* by start, merged: a handful of ranges */
+			int j = n++;
+			while (j > 0 && lo[j - 1] > x) {
+				lo[j] = lo[j - 1];
+				hi[j] = hi[j - 1];
+				j--;
+			}
+			lo[j] = x;
+			hi[j] = y;
+		}
+		int m = 0;
+		for (int i = 0; i < n; i++) {
+			if (m && lo[i] <= hi[m - 1]) {
+				if (hi[i] > hi[m - 1])
+					hi[m - 1] = hi[i];
+				continue;
+			}
+			lo[m] = lo[i];
+			hi[m++] = hi[i];
+		}
+		tls_uninit.n = m;
+		tls_uninit.id = p->id;
+		tls_uninit.g = g;
+	}
+	uint64_t used = 0;
+	for (int i = 0; i < tls_uninit.n; i++) {
+		uint64_t x = tls_uninit.lo[i] > a ? tls_uninit.lo[i] : a;
+		uint64_t y = tls_uninit.hi[i] < e ? tls_uninit.hi[i] : e;
+		if (y > x)
+			used += y - x;
+	}
+	return used;
 }
 
 /* Used blocks in [a, e) of group g (both inside it). */
@@ -720,6 +1007,22 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 	uint64_t gs = group_first(p, g);
 	unsigned cb = p->fs->cluster_ratio_bits;
 	uint64_t nbits = (uint64_t)p->bs * 8, used = 0;
+	struct ext_group d;
+	if (cb == 0 && ext2fs_has_group_desc_csum(p->fs) &&
+	    group_places(p, g, &d) == 0 && (d.flags & EXT2_BG_BLOCK_UNINIT))
+		return uninit_used(p, g, &d, a, e);
+	/* a group whose descriptor counts as many used blocks as it holds
+	 * metadata (an empty filesystem's flex groups' first groups, where
+	 * every bitmap and inode table lies) uses exactly those, since
+	 * metadata is always marked: no bitmap for the map's coarse cells.
+	 * The descriptor is trusted as it is for whole groups. */
+	if (cb == 0 && p->counts && g < p->groups_ok) {
+		uint64_t gs = group_first(p, g), ge = group_end(p, g);
+		if (p->counts[g] == ge - gs)
+			return e - a;
+		if (p->counts[g] == ext_meta_count(p, gs, ge))
+			return ext_meta_count(p, a, e);
+	}
 	pthread_mutex_lock(&p->bmap_lock);
 	const uint8_t *bits = group_bitmap(p, g);
 	if (!bits) {
@@ -730,19 +1033,10 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 			used += end - (i > nbits ? i : nbits);
 			end = i > nbits ? i : nbits;
 		}
-		/* by 64-bit words, the ends masked: a map cell asks a few
-		 * blocks, thousands of times a frame (nbits is a multiple
-		 * of 64, so no word reads past the bitmap) */
-		while (i < end) {
-			uint64_t lo = i % 64, hi = end - (i - lo);
-			if (hi > 64)
-				hi = 64;
-			uint64_t w = le64(bits + i / 64 * 8) >> lo;
-			if (hi - lo < 64)
-				w &= (UINT64_C(1) << (hi - lo)) - 1;
-			used += popcount64(w);
-			i += hi - lo;
-		}
+		/* a map cell asks a few blocks or most of a group,
+		 * thousands of times a frame: two ranks */
+		if (i < end)
+			used += rank_at(p, bits, end) - rank_at(p, bits, i);
 	} else {
 		for (uint64_t b = a; b < e; b++) {
 			uint64_t c = (b - gs) >> cb;
@@ -750,6 +1044,40 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 		}
 	}
 	pthread_mutex_unlock(&p->bmap_lock);
+	return used;
+}
+
+/* Used blocks of whole groups [g, h) (h at most groups_ok). */
+static uint64_t groups_used(struct ext_priv *p, uint64_t g, uint64_t h)
+{
+	const uint16_t *a = p->counts;
+	const uint64_t *pre = used_prefix(p);
+	uint64_t used = 0;
+	while (g < h) {
+		if (pre && g % USED_STEP == 0 && g + USED_STEP <= h) {
+			used += pre[g / USED_STEP + 1] - pre[g / USED_STEP];
+			g += USED_STEP;
+			continue;
+		}
+		if (a) {
+			used += a[g++];
+			continue;
+		}
+		/* a cached chunk's descriptors at a time, under one lock */
+		struct ext_group d[64];
+		uint64_t n = h - g, step = USED_STEP - g % USED_STEP;
+		if (n > step)
+			n = step;
+		size_t got = ext_group_get_many(p, g, n < 64 ? (size_t)n : 64,
+						d);
+		if (!got) {
+			used += used_by_desc(p, g++, NULL);
+			continue;
+		}
+		for (size_t i = 0; i < got; i++)
+			used += used_by_desc(p, g + i, &d[i]);
+		g += got;
+	}
 	return used;
 }
 
@@ -773,25 +1101,16 @@ uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
 			break;
 		uint64_t gs = group_first(p, g), ge = group_end(p, g);
 		if (b0 == gs && g < p->groups_ok && ge <= b1) {
-			/* whole groups: by the descriptors */
-			uint64_t h = g;
-			const uint64_t *pre = NULL;
-			if (b1 - b0 > (uint64_t)USED_STEP * bpg)
-				pre = used_prefix(p);
-			while (h < p->groups_ok && group_end(p, h) <= b1) {
-				if (pre && h % USED_STEP == 0 &&
-				    h + USED_STEP <= p->groups_ok &&
-				    group_end(p, h + USED_STEP - 1) <= b1) {
-					used += pre[h / USED_STEP + 1] -
-						pre[h / USED_STEP];
-					h += USED_STEP;
-				} else {
-					used += used_by_desc(p, h++);
-				}
-			}
-			b0 = group_first(p, h);
+			/* whole groups [g, h): by the descriptors */
+			uint64_t h = (b1 - first) / bpg;
+			if (h < ngroups(p) && group_end(p, h) <= b1)
+				h++;       /* the last group, short */
+			if (h > p->groups_ok)
+				h = p->groups_ok;
+			used += groups_used(p, g, h);
 			if (h >= ngroups(p))
 				break;
+			b0 = group_first(p, h);
 			continue;
 		}
 		uint64_t e = b1 < ge ? b1 : ge;

@@ -74,7 +74,7 @@ static void usage(struct da_node *n, void *arg)
 	if (n->plugin == &da_plugin_ext && n->priv &&
 	    ((struct ext_priv *)n->priv)->nblocks <= 1u << 22) {
 		char why[256];
-		if (ext_meta_crosscheck(n->priv, why, sizeof(why)) < 0)
+		if (ext_meta_crosscheck(n->priv, 1u << 22, why, sizeof(why)) < 0)
 			fprintf(stderr, "ext placement model: %s\n", why);
 	}
 }

@@ -29,10 +29,14 @@ struct ctx {
 	int by_model;
 };
 
-static void check_used(const char *where, struct ext_priv *p)
+static void check_used(const char *where, struct da_node *n,
+		       struct ext_priv *p)
 {
-	ext2_filsys fs = p->fs;
-	/* libext2fs's whole bitmap: the slow way, read once here */
+	/* libext2fs's whole bitmap: the slow way, read once here by a
+	 * full open (the scan's holds the superblock only) */
+	ext2_filsys fs = NULL;
+	assert_int_equal(ext_open_lib(n->dev, EXT2_FLAG_64BITS, &fs), 0);
+	fs->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
 	assert_int_equal(ext2fs_read_block_bitmap(fs), 0);
 	uint64_t first = fs->super->s_first_data_block, naive = 0;
 	uint64_t *before = malloc((p->nblocks + 1) * sizeof(*before));
@@ -69,6 +73,7 @@ static void check_used(const char *where, struct ext_priv *p)
 				 (unsigned long long)(before[e] - before[a]));
 	}
 	free(before);
+	ext2fs_close_free(&fs);
 }
 
 /* The map's cheap question, meta_role, against the two it stands for:
@@ -112,9 +117,9 @@ static void node_check(struct da_node *n, void *arg)
 		 n->dev ? n->dev->name : "?");
 	c->filesystems++;
 	c->by_model += p->model;
-	if (ext_meta_crosscheck(p, why, sizeof(why)) < 0)
+	if (ext_meta_crosscheck(p, 1u << 21, why, sizeof(why)) < 0)
 		fail_msg("%s: %s", where, why);
-	check_used(where, p);
+	check_used(where, n, p);
 	check_meta_role(where, n, p);
 }
 

@@ -2,10 +2,10 @@
 # Seeds for ext's metadata by arithmetic and its lazily read bitmaps:
 # small filesystems made by mkfs.ext4 in the layouts the committed images
 # lack (flex groups of 1 and of more than the groups, no flex_bg without
-# sparse_super, sparse_super2, meta_bg, bigalloc, one grown by resize2fs,
-# 4 KiB blocks, one cut short of its last groups), and copies whose
-# descriptors debugfs changed so that an inode bitmap or an inode table
-# overlaps other metadata.
+# sparse_super, sparse_super2, meta_bg (whole, and cut short in its second
+# meta group), bigalloc, one grown by resize2fs, 4 KiB blocks, one cut short
+# of its last groups), and copies whose descriptors debugfs changed so that
+# an inode bitmap or an inode table overlaps other metadata.
 # Usage: sh tests/fuzz/seeds/ext-layouts.sh DIR   (writes DIR/ext-layout-*)
 set -eu
 out=$1
@@ -25,6 +25,10 @@ m sparse2 4M -g 1024 -O sparse_super2
 m metabg 4M -g 1024 -O meta_bg,^resize_inode
 m bigalloc 4M -O bigalloc -C 4096
 m grown 2M -g 1024 -G 4
+# meta_bg over two meta groups, cut in the middle: the second one's
+# descriptor block lies past the end (the descriptor reader's refusal)
+m metabgcut 8M -g 256 -N 64 -O meta_bg,^resize_inode
+[ -f "$out/ext-layout-metabgcut" ] && truncate -s 4M "$out/ext-layout-metabgcut"
 if command -v resize2fs >/dev/null 2>&1 && [ -f "$out/ext-layout-grown" ]; then
 	resize2fs -f "$out/ext-layout-grown" 4M >/dev/null 2>&1 || rm -f "$out/ext-layout-grown"
 fi
