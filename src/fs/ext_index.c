@@ -826,12 +826,14 @@ int ext_build_index(struct da_node *n, da_error *err)
 	bool gdcsum = ext2fs_has_group_desc_csum(p->fs);
 	for (uint64_t g = 0; g < w.ngroups && !p->overflow; g++) {
 		/* groups the scan's pass saw with no inode in use are not
-		 * asked again (a 64 TiB ext4 has half a million) */
-		if (p->inode_groups && !p->inode_groups[g / 64]) {
+		 * asked again (a 64 TiB ext4 has half a million); unless some
+		 * inode table is misplaced, which is said for every group */
+		if (!p->bad_itables && p->inode_groups &&
+		    !p->inode_groups[g / 64]) {
 			g |= 63;
 			continue;
 		}
-		if (!ext_group_has_inodes(p, g))
+		if (!p->bad_itables && !ext_group_has_inodes(p, g))
 			continue;
 		struct ext_group gd;
 		int e = ext_group_get(p, g, &gd);
