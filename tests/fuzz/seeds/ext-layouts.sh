@@ -25,6 +25,14 @@ m sparse2 4M -g 1024 -O sparse_super2
 m metabg 4M -g 1024 -O meta_bg,^resize_inode
 m bigalloc 4M -O bigalloc -C 4096
 m grown 2M -g 1024 -G 4
+# descriptors checksummed with crc16 (uninit_bg without metadata_csum), in
+# the 32-byte form too; and a copy whose group 1 checksum is wrong
+m crc16 4M -g 1024 -O ^metadata_csum,uninit_bg
+m crc16-32 4M -g 1024 -O ^64bit,^metadata_csum,uninit_bg
+if command -v debugfs >/dev/null 2>&1 && [ -f "$out/ext-layout-crc16" ]; then
+	cp "$out/ext-layout-crc16" "$out/ext-layout-crc16-bad"
+	debugfs -w -R "set_bg 1 checksum 0x1234" "$out/ext-layout-crc16-bad" >/dev/null 2>&1 || true
+fi
 # meta_bg over two meta groups, cut in the middle: the second one's
 # descriptor block lies past the end (the descriptor reader's refusal)
 m metabgcut 8M -g 256 -N 64 -O meta_bg,^resize_inode
