@@ -24,6 +24,8 @@ m nosparse 4M -g 1024 -O ^flex_bg,^sparse_super,^resize_inode
 m sparse2 4M -g 1024 -O sparse_super2
 m metabg 4M -g 1024 -O meta_bg,^resize_inode
 m bigalloc 4M -O bigalloc -C 4096
+# bigalloc over several groups, one BLOCK_UNINIT (its bitmap made, not read)
+m bigalloc-groups 4M -O bigalloc -C 2048 -g 512
 m grown 2M -g 1024 -G 4
 # descriptors checksummed with crc16 (uninit_bg without metadata_csum), in
 # the 32-byte form too; and a copy whose group 1 checksum is wrong
