@@ -106,3 +106,31 @@ md2 000006 --level 1 --name host:fuzz --events 20 --data "$tmp/rand" \
 md2 000007 --level 1 --name host:lonely --data "$tmp/rand" \
 	"$(part 8)=faulty" "$tmp/x1=0" "$tmp/x2=1"
 cp "$tmp/md-raid1-odd" "$out/md-raid1-odd"
+
+# every RAID5 and RAID6 layout md has, each with members missing so that
+# reads solve lost chunks (RAID5: member 1; RAID6: members 1 and 3):
+# md-raid5-layout-N, md-raid6-layout-N
+for spec in 5:0 5:1 5:2 5:3 5:4 5:5 6:0 6:1 6:3 6:4 6:5 6:16 6:17 6:18 6:19 6:20; do
+	lvl=${spec%:*} lay=${spec#*:}
+	name=md-raid$lvl-layout-$lay
+	disk "$name"
+	i=0 m=""
+	for p in $parts; do
+		: >"$tmp/m$i"
+		truncate -s 640K "$tmp/m$i"
+		m="$m $tmp/m$i"
+		i=$((i + 1))
+	done
+	md2 "$(printf '01%02x%02x' "$lvl" "$lay")" --level "$lvl" --layout "$lay" \
+		--name seed:layouts --data "$tmp/rand" $m || continue
+	i=0
+	for p in $parts; do
+		off=${p#*@}; off=${off%+*}
+		case "$lvl:$i" in 5:1|6:1|6:3) ;; *)
+			dd if="$tmp/m$i" of="$tmp/$name" bs=512 seek=$((off / 512)) \
+				conv=notrunc status=none ;;
+		esac
+		i=$((i + 1))
+	done
+	cp "$tmp/$name" "$out/$name"
+done
