@@ -3,6 +3,7 @@
 # A script passes with exit 0, skips with exit 77 (its last output line
 # says why), and fails otherwise.  Ends with "N passed, N failed[, N skipped]".
 # Usage: tests/run.sh [PATTERN...]   (substring filters on test names)
+# A script's line gives its wall-clock seconds, to find the slow ones.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 mkdir -p tests/out
@@ -39,13 +40,15 @@ for t in tests/integration/*.sh tests/tui/*.sh; do
 	want "$t" $filters || continue
 	name=${t#tests/}; name=${name%.sh}
 	log=tests/out/$(echo "$name" | tr / _).log
+	t0=$(date +%s)
 	sh "$t" >"$log" 2>&1
 	rc=$?
+	secs=$(($(date +%s) - t0))
 	case $rc in
-	0) pass=$((pass + 1)); echo "PASS $name" ;;
+	0) pass=$((pass + 1)); echo "PASS $name (${secs} s)" ;;
 	77) skip=$((skip + 1)); why=$(tail -1 "$log" | sed "s/^SKIP: //"); echo "SKIP $name: $why"
 	    skips="$skips; $name: $why" ;;
-	*) fail=$((fail + 1)); echo "FAIL $name (exit $rc; see $log)"; tail -5 "$log" | sed 's/^/    /'
+	*) fail=$((fail + 1)); echo "FAIL $name (exit $rc after ${secs} s; see $log)"; tail -5 "$log" | sed 's/^/    /'
 	   failed="$failed $name" ;;
 	esac
 done

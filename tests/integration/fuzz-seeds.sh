@@ -10,9 +10,10 @@ requires clang xz pkg-config
 echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; return 0; }' >"$T/probe.c"
 clang -fsanitize=fuzzer -o "$T/probe" "$T/probe.c" 2>/dev/null || skip "clang here has no libFuzzer"
 cd "$TOP"
-# two of everything at once: the build and the replay are the longest part of make check
-make --no-print-directory -s -j2 -f tests/fuzz/Makefile OUT="$T/fuzz_scan" WHERE_OUT="$T/fuzz_where" \
-	META_OUT="$T/fuzz_lvm_meta" "$T/fuzz_scan" "$T/fuzz_where" "$T/fuzz_lvm_meta" \
+# two of everything at once: the build and the replay are the longest part
+# of make check (the engine is compiled once, a file at a time, for all three)
+make --no-print-directory -s -j2 -f tests/fuzz/Makefile OBJ="$T/obj" OUT="$T/fuzz_scan" \
+	WHERE_OUT="$T/fuzz_where" META_OUT="$T/fuzz_lvm_meta" "$T/fuzz_scan" "$T/fuzz_where" "$T/fuzz_lvm_meta" \
 	CLANG="clang -Werror" >"$T/build.log" 2>&1 || { cat "$T/build.log"; fail "the fuzz targets do not build"; }
 mkdir "$T/seeds"
 n=0
