@@ -225,6 +225,87 @@ uint8_t *fat_load(struct da_device *dev, const struct fat_geom *g,
 	return fat;
 }
 
+/* ---- the other copies ------------------------------------------------ */
+
+/* Entry i of a FAT piece that starts at an even entry (FAT12 packs two
+ * entries in three bytes), with every bit the disk holds. */
+static uint32_t raw_entry(int type, const uint8_t *b, size_t i)
+{
+	if (type == 12) {
+		uint32_t v = le16(b + i + i / 2);
+		return i & 1 ? v >> 4 : v & 0xFFF;
+	}
+	return type == 16 ? le16(b + 2 * i) : le32(b + 4 * i);
+}
+
+struct fat_mismatch {
+	uint64_t entries;          /* entries that differ from the copy read */
+	uint32_t first;            /* the first of them (a cluster number) */
+	bool unreadable;
+};
+
+/* Compares copy k of the FAT with the one read (fat), entry by entry, as
+ * fsck.fat does before it chooses one: a piece at a time, so that a
+ * large FAT costs one bounded buffer. */
+static void compare_copy(struct da_device *dev, const struct fat_geom *g,
+			 const uint8_t *fat, uint32_t k, struct fat_mismatch *m)
+{
+	enum { PIECE = 3 << 18 };  /* whole entries of every width */
+	uint64_t len = fat_bytes_for(g->type, (uint64_t)g->clusters + 2);
+	uint64_t off = g->fat_off + (uint64_t)k * g->fat_sectors * g->bps;
+	uint8_t *buf = malloc(PIECE + 2);
+	*m = (struct fat_mismatch){ 0 };
+	if (!buf) {
+		m->unreadable = true;
+		return;
+	}
+	for (uint64_t done = 0; done < len; done += PIECE) {
+		size_t n = len - done > PIECE ? PIECE : (size_t)(len - done);
+		if (da_device_read(dev, buf, n, off + done, NULL) < 0) {
+			m->unreadable = true;
+			break;
+		}
+		if (!memcmp(buf, fat + done, n))
+			continue;
+		buf[n] = buf[n + 1] = 0;
+		/* the piece's entries: 2 a 3 bytes (FAT12), 1 a 2 or 4 */
+		uint64_t first = g->type == 12 ? done / 3 * 2 : done / (g->type / 8);
+		uint64_t count = g->type == 12 ? (n * 2 + 2) / 3 : n / (g->type / 8);
+		for (uint64_t i = 0; i < count && first + i < (uint64_t)g->clusters + 2; i++) {
+			uint32_t ours = raw_entry(g->type, fat + done, (size_t)i);
+			if (raw_entry(g->type, buf, (size_t)i) == ours)
+				continue;
+			if (!m->entries++)
+				m->first = (uint32_t)(first + i);
+		}
+	}
+	free(buf);
+}
+
+/* Says which copies of the FAT differ from the one read.  A FAT32 with
+ * mirroring turned off (the extended flags' bit 7) keeps one live copy,
+ * and the others may differ by design. */
+static void check_copies(struct da_node *n, const struct fat_geom *g,
+			 const uint8_t *fat, const uint8_t *bs)
+{
+	if (g->type == 32 && (le16(bs + 40) & 0x80))
+		return;
+	for (uint32_t k = 0; k < g->nfats; k++) {
+		if (k == g->active)
+			continue;
+		struct fat_mismatch m;
+		compare_copy(n->dev, g, fat, k, &m);
+		if (m.unreadable)
+			da_warn(n, "FAT %u could not be read to compare it with FAT %u",
+				k + 1, g->active + 1);
+		else if (m.entries)
+			da_warn(n, "FAT %u differs from FAT %u (the copy read) in "
+				"%llu entr%s, the first for cluster %u", k + 1,
+				g->active + 1, (unsigned long long)m.entries,
+				m.entries == 1 ? "y" : "ies", m.first);
+	}
+}
+
 /* ---- scan ------------------------------------------------------------ */
 
 static bool cluster_bad(const struct fat_priv *p, uint32_t k)
@@ -329,10 +410,11 @@ static struct da_node *fat_scan(struct da_device *dev, da_error *err)
 	char dir_label[64] = "";
 	fat_root_label(dev, g, fat, dir_label, sizeof(dir_label));
 	uint32_t media_entry = fat_get(g, fat, 0) & 0xFF;
-	free(fat);
 
 	struct da_node *n = da_node_new(DA_NODE_FILESYSTEM, &da_plugin_fat, dev);
 	n->priv = p;
+	check_copies(n, g, fat, bs);
+	free(fat);
 	struct da_value *v = n->props;
 	char buf[64];
 	snprintf(buf, sizeof(buf), "fat%d", g->type);
