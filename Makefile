@@ -104,7 +104,10 @@ install: diskatlas
 	install -m 755 diskatlas $(DESTDIR)$(BINDIR)/diskatlas
 	install -m 644 docs/diskatlas.1 $(DESTDIR)$(MANDIR)/man1/diskatlas.1
 
+# the bench images (build/bench-images) take minutes to make: clean keeps
+# them; rm -rf build removes them too
 clean:
-	rm -rf build diskatlas diskatlas-t tests/out
+	[ ! -d build ] || find build -mindepth 1 -maxdepth 1 ! -name bench-images -exec rm -rf {} +
+	rm -rf diskatlas diskatlas-t tests/out
 
 .PHONY: all unit deps check demo bench fuzz install clean
