@@ -18,32 +18,10 @@ import os
 import struct
 import sys
 
+from ondisk import le16, le32, le64, put_le16 as p16, put_le32 as p32, put_le64 as p64
+
 src, out = sys.argv[1], sys.argv[2]
 base = bytearray(open(src, 'rb').read())
-
-
-def le16(b, o):
-    return struct.unpack_from('<H', b, o)[0]
-
-
-def le32(b, o):
-    return struct.unpack_from('<I', b, o)[0]
-
-
-def le64(b, o):
-    return struct.unpack_from('<Q', b, o)[0]
-
-
-def p16(b, o, v):
-    struct.pack_into('<H', b, o, v)
-
-
-def p32(b, o, v):
-    struct.pack_into('<I', b, o, v)
-
-
-def p64(b, o, v):
-    struct.pack_into('<Q', b, o, v)
 
 
 bps = 1 << base[108]

@@ -14,21 +14,11 @@ import os
 import struct
 import sys
 
+from ondisk import le16, le32, le64
+
 src, out = sys.argv[1], sys.argv[2]
 base = bytearray(open(src, 'rb').read())
 tag = os.path.basename(src).replace('-seed', '')
-
-
-def le16(b, o):
-    return struct.unpack_from('<H', b, o)[0]
-
-
-def le32(b, o):
-    return struct.unpack_from('<I', b, o)[0]
-
-
-def le64(b, o):
-    return struct.unpack_from('<Q', b, o)[0]
 
 
 bps = le16(base, 11)
@@ -300,7 +290,6 @@ if frag is not None:
         return False
 
     variant('runs-overlap', lambda b: edit(b, frag, overlap))
-
 
 
 def system_run(num, lcn_of):

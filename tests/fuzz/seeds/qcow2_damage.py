@@ -13,8 +13,9 @@ and bitmap tables past the end or too large, AES encryption, a cut file,
 a backing file without its format (qemu-img no longer writes one).
 Usage: qcow2_damage.py V3 ZLIB BIG SNAPSHOTS BITMAPS BACKING OUTDIR
        (4 KiB clusters but BIG, 64 KiB; writes OUTDIR/qcow2-damage-*)"""
-import struct
 import sys
+
+from ondisk import be32 as u32, be64 as u64, put_be32 as p32, put_be64 as p64
 
 v3src, zsrc, bigsrc, snapsrc, bmsrc, backsrc, out = sys.argv[1:8]
 MASK = 0x00fffffffffffe00
@@ -26,22 +27,6 @@ def load(p):
 
 def save(name, b):
     open('%s/qcow2-damage-%s' % (out, name), 'wb').write(bytes(b))
-
-
-def u32(b, o):
-    return struct.unpack_from('>I', b, o)[0]
-
-
-def u64(b, o):
-    return struct.unpack_from('>Q', b, o)[0]
-
-
-def p32(b, o, v):
-    struct.pack_into('>I', b, o, v)
-
-
-def p64(b, o, v):
-    struct.pack_into('>Q', b, o, v)
 
 
 def l2_tables(b):

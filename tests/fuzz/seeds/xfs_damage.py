@@ -15,33 +15,11 @@ import os
 import struct
 import sys
 
+from ondisk import be16, be32, be64, put_be16 as put16, put_be32 as put32, put_be64 as put64
+
 src, out = sys.argv[1], sys.argv[2]
 base = bytearray(open(src, 'rb').read())
 tag = os.path.basename(src).replace('-seed', '')
-
-
-def be16(b, o):
-    return struct.unpack_from('>H', b, o)[0]
-
-
-def be32(b, o):
-    return struct.unpack_from('>I', b, o)[0]
-
-
-def be64(b, o):
-    return struct.unpack_from('>Q', b, o)[0]
-
-
-def put16(b, o, v):
-    struct.pack_into('>H', b, o, v)
-
-
-def put32(b, o, v):
-    struct.pack_into('>I', b, o, v)
-
-
-def put64(b, o, v):
-    struct.pack_into('>Q', b, o, v)
 
 
 # CRC32c (Castagnoli), as XFS stores it: little-endian, field taken as 0
