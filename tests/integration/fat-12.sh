@@ -3,14 +3,14 @@
 #   identity   label, serial, FAT type           blkid -p
 #   space      clusters, used, free              fsck.fat -n -v, mdir
 #   files      every path and its size           fls -r -p -l, mdir -/ -b -a
-#   clusters   owner of every data cluster       istat (each file's sectors)
+#   clusters   owner of every data cluster       mshowfat (each path's clusters)
 #              and allocation of every cluster   blkls -e -l
 #              owner of 150 random sectors       ifind -d
 # File ids are The Sleuth Kit's inode numbers, so they are compared as they
 # are.  The same checks run on fat-16 and fat-32 (those scripts set
 # FAT_NAME and source this one) and on the ESP of gpt-esp-ext4.
 . "$(dirname "$0")/../lib.sh"
-requires jq xz mdir fls istat ifind blkls fsck.fat blkid
+requires jq xz mdir mshowfat fls ifind blkls fsck.fat blkid
 FAT_NAME=${FAT_NAME:-fat-12}
 
 # the filesystem's start (sectors): 0 for a bare image, else its partition
@@ -78,17 +78,21 @@ mdir -i "$MT" -/ -b -a :: | sed 's|^::||; s|/$||' | sort >"$T/mdir.paths"
 cut -f4 "$T/tsk.files" | sort >"$T/tsk.paths"
 cmp -s "$T/mdir.paths" "$T/tsk.paths" ||
 	fail "mdir and fls disagree on the paths: $(diff "$T/mdir.paths" "$T/tsk.paths" | head -5)"
-# cluster -> inode from each file's sectors (and the root's, inode 2)
-# (two at a time: istat costs a process and a filesystem open each)
-export SEC IMG DSEC SPC T
-{ echo 2; cut -f1 "$T/tsk.files"; } | xargs -P 2 -n 16 sh -c '
-	for ino; do
-		istat -o "$SEC" "$IMG" "$ino" | sed -n "/^Sectors:/,\$p" | tr " " "\n" |
-			awk -v ino="$ino" -v d="$DSEC" -v spc="$SPC" \
-			"\$1 ~ /^[0-9]+\$/ && \$1 >= d { c = int((\$1 - d) / spc) + 2
-				if (!(c in seen)) { seen[c]; print c, ino } }"
-	done >"$T/owner.$$"' sh
-cat "$T"/owner.* >"$T/tsk.owner"
+# cluster -> inode: each path's clusters from mtools' mshowfat (one process
+# for every path; the root's too), each path's inode from fls
+{ echo "::/"; mdir -i "$MT" -/ -b -a :: | sed 's|/$||'; } | tr '\n' '\0' |
+	xargs -0 mshowfat -i "$MT" >"$T/showfat" || fail "mshowfat failed"
+awk -F'\t' 'FILENAME == ARGV[1] { ino[$4] = $1; next }
+	{
+		i = index($0, " <"); if (!i) next            # an empty file
+		p = substr($0, 3, i - 3); if (p == "/") n = 2; else if (p in ino) n = ino[p]; else { print "no inode for " p > "/dev/stderr"; exit 1 }
+		k = split(substr($0, i + 1), r, " ")
+		for (j = 1; j <= k; j++) {
+			gsub(/[<>]/, "", r[j]); split(r[j], ab, "-"); if (ab[2] == "") ab[2] = ab[1]
+			for (c = ab[1]; c <= ab[2]; c++) print c, n
+		}
+	}' "$T/tsk.files" "$T/showfat" >"$T/tsk.owner" || fail "mshowfat names a path fls does not list"
+[ -s "$T/tsk.owner" ] || fail "mshowfat gave no clusters"
 blkls -e -l -o "$SEC" "$IMG" | awk -F'|' -v d="$DSEC" -v spc="$SPC" \
 	'$1 ~ /^[0-9]+$/ && $1 >= d && ($1 - d) % spc == 0 { print int(($1 - d) / spc) + 2, $2 }' \
 	>"$T/tsk.alloc"
@@ -113,7 +117,7 @@ awk -F'\t' -v cs="$CS" '
 			want = (o == 2 || type[o] == "d") ? "directory" : "file_data"
 			wp = o == 2 ? "/" : path[o]
 			if (ino != o || role != want || p != wp || $5 == "true") {
-				bad++; if (bad <= 5) printf "cluster %s: ours %s %s %s, istat says %s %s %s\n", c, role, ino, p, o, want, wp
+				bad++; if (bad <= 5) printf "cluster %s: ours %s %s %s, mshowfat says %s %s %s\n", c, role, ino, p, o, want, wp
 			} else agree++
 			ours[ino]++
 		} else if (alloc[c] == "a") {
@@ -130,13 +134,13 @@ awk -F'\t' -v cs="$CS" '
 		for (i in type) if (type[i] == "r") {
 			need = int((size[i] + cs - 1) / cs)
 			if (ours[i] + 0 != need || tskn[i] + 0 != need) {
-				bad++; printf "%s: size %s needs %d clusters, ours %d, istat %d\n", path[i], size[i], need, ours[i], tskn[i]
+				bad++; printf "%s: size %s needs %d clusters, ours %d, mshowfat %d\n", path[i], size[i], need, ours[i], tskn[i]
 			} else files++
 		} else if (ours[i] + 0 < 1) { bad++; printf "directory %s has no cluster\n", path[i] } else dirs++
 		printf "clusters: %d of %d agree (%d free), %d disagree; %d files and %d directories with the right clusters\n", agree, n, nfree, bad, files, dirs
 		exit bad > 0
 	}' "$T/tsk.files" "$T/tsk.owner" "$T/tsk.alloc" "$T/ours" ||
-	fail "cluster ownership disagrees with istat/blkls"
+	fail "cluster ownership disagrees with mshowfat/blkls"
 
 # ---- a second route: ifind on random clusters (and the metadata) ----
 # The first sector of each cluster: ifind maps only the sectors a file's
