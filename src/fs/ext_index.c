@@ -32,6 +32,8 @@
 /* Bounds on what a hostile filesystem can make us hold or do. */
 #define MAX_DIR_ENTRIES (64u << 20)
 #define IT_CHUNK (32u << 10)       /* inode-table bytes a read */
+#define IT_VIEW (4u << 20)         /* inode-table bytes a view (mapped) */
+#define IT_AHEAD 2048              /* inode-table bytes prefetched ahead */
 /* libext2fs's inode scan reads 8 blocks at a time: after a failed large
  * read the table is read again so, to lose no more inodes than it did */
 #define SCAN_BLOCKS 8
@@ -487,6 +489,31 @@ static void walk_group(struct walk *w, uint64_t g, uint64_t t, uint32_t want,
 	uint64_t base = t * w->bs;
 	uint32_t ino0 = (uint32_t)(g * w->ipg) + 1;
 	for (uint64_t done = 0; done < span && !p->overflow;) {
+		/* in place where the device can (an image file's pages):
+		 * no copy of the table */
+		struct da_view v;
+		uint64_t vlen = span - done < IT_VIEW ? span - done : IT_VIEW;
+		if (da_device_view(p->dev, base + done, (size_t)vlen, &v) == 0) {
+			for (uint64_t o = 0; o + w->isz <= vlen &&
+					     done + o < bytes && !p->overflow;
+			     o += w->isz) {
+				/* the table comes from memory, not a
+				 * cache-warm copy: ask for what
+				 * walk_inode reads (its first 128 bytes)
+				 * a few inodes ahead */
+				if (o + IT_AHEAD + 128 <= vlen) {
+					__builtin_prefetch(v.p + o + IT_AHEAD);
+					__builtin_prefetch(v.p + o + IT_AHEAD +
+							   64);
+				}
+				walk_inode(w, ino0 + (uint32_t)((done + o) /
+								w->isz),
+					   v.p + o);
+			}
+			da_device_unview(&v);
+			done += vlen;
+			continue;
+		}
 		uint64_t len = span - done < IT_CHUNK ? span - done : IT_CHUNK;
 		uint64_t piece = len;
 		if (!range_ok(base + done, len, p->dev->size) ||
