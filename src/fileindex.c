@@ -596,7 +596,7 @@ static int cmp_by_id(const void *a, const void *b, const void *ctx)
 #define RADIX_SMALL 24
 
 static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
-		       int bits_left)
+		       int low, int bits_left)
 {
 	if (n <= RADIX_SMALL || bits_left <= 0) {
 		int depth = 0;
@@ -605,14 +605,20 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 		intro_sort((char *)v, n, sizeof(*v), cmp_run, NULL, depth);
 		return;
 	}
-	int bits = bits_left < RADIX_BITS ? bits_left : RADIX_BITS;
+	/* no more buckets than items: a bucket's counts are cleared and
+	 * scanned whether it holds anything or not */
+	int bits = 1;
+	while (bits < RADIX_BITS && ((size_t)1 << bits) < n)
+		bits++;
+	if (bits > bits_left)
+		bits = bits_left;
 	int shift = bits_left - bits;
 	size_t nb = (size_t)1 << bits, mask = nb - 1;
 	uint32_t count[1 << RADIX_BITS], head[1 << RADIX_BITS],
 		end[1 << RADIX_BITS];
 	memset(count, 0, nb * sizeof(*count));
 	for (size_t i = 0; i < n; i++)
-		count[((v[i].start - base) >> shift) & mask]++;
+		count[((v[i].start - base) >> (low + shift)) & mask]++;
 	uint32_t at = 0;
 	for (size_t b = 0; b < nb; b++) {
 		head[b] = at;
@@ -620,41 +626,49 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 		end[b] = at;
 		if (count[b] == n) {
 			/* one bucket holds all: on to the next bits */
-			radix_runs(v, n, base, shift);
+			radix_runs(v, n, base, low, shift);
 			return;
 		}
 	}
 	for (size_t b = 0; b < nb; b++)
 		while (head[b] < end[b]) {
 			struct da_fi_run r = v[head[b]];
-			size_t d = ((r.start - base) >> shift) & mask;
+			size_t d = ((r.start - base) >> (low + shift)) & mask;
 			while (d != b) {
 				struct da_fi_run o = v[head[d]];
 				v[head[d]++] = r;
 				r = o;
-				d = ((r.start - base) >> shift) & mask;
+				d = ((r.start - base) >> (low + shift)) & mask;
 			}
 			v[head[b]++] = r;
 		}
 	for (size_t b = 0, first = 0; b < nb; first += count[b++])
 		if (count[b] > 1)
-			radix_runs(v + first, count[b], base, shift);
+			radix_runs(v + first, count[b], base, low, shift);
 }
 
 static void sort_runs_far(void *p, size_t n)
 {
 	struct da_fi_run *v = p;
-	uint64_t lo = UINT64_MAX, hi = 0;
+	uint64_t lo = UINT64_MAX, hi = 0, ored = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].start < lo)
 			lo = v[i].start;
 		if (v[i].start > hi)
 			hi = v[i].start;
+		ored |= v[i].start;
 	}
+	/* the bits below every start's lowest set bit (a block's bytes)
+	 * sort nothing */
+	int low = 0;
+	for (uint64_t o = ored | (uint64_t)1 << 63; !(o & 1); o >>= 1)
+		low++;
+	while (low > 0 && (lo & (((uint64_t)1 << low) - 1)))
+		low--;
 	int bits = 0;
-	for (uint64_t span = hi - lo; span; span >>= 1)
+	for (uint64_t span = (hi - lo) >> low; span; span >>= 1)
 		bits++;
-	radix_runs(v, n, lo, bits);
+	radix_runs(v, n, lo, low, bits);
 }
 
 static void sort_runs(struct da_fi_run *v, size_t n)
