@@ -834,22 +834,31 @@ static int finish(struct da_fileindex *x)
 	 * file's end backwards: data runs first, then metadata, each in
 	 * disk order (a file laid out in order is then in file order
 	 * already); then each file's own by file offset */
+	/* one pass places both: name_first (not made yet) holds, for
+	 * now, the file's metadata runs, then where its data runs end */
 	for (size_t i = 0; i <= x->nfiles; i++)
-		x->files[i].run_first = 0;
-	for (size_t i = 0; i < x->nruns; i++)
-		x->files[x->runs[i].file].run_first++;
+		x->files[i].run_first = x->files[i].name_first = 0;
+	for (size_t i = 0; i < x->nruns; i++) {
+		struct fi_file *f = &x->files[x->runs[i].file];
+		f->run_first++;
+		f->name_first += !!(x->runs[i].flags & DA_RUN_META);
+	}
 	uint32_t at = 0;
 	for (size_t i = 0; i <= x->nfiles; i++) {
 		at += x->files[i].run_first;
 		x->files[i].run_first = at;   /* the end, for now */
+		x->files[i].name_first = at - x->files[i].name_first;
 	}
-	for (int meta = 1; meta >= 0; meta--)
-		for (size_t i = x->nruns; i-- > 0;) {
-			const struct da_fi_run *r = &x->runs[i];
-			if (!(r->flags & DA_RUN_META) != !meta)
-				continue;
-			x->byfile[--x->files[r->file].run_first] = (uint32_t)i;
-		}
+	for (size_t i = x->nruns; i-- > 0;) {
+		const struct da_fi_run *r = &x->runs[i];
+		struct fi_file *f = &x->files[r->file];
+		if (r->flags & DA_RUN_META)
+			x->byfile[--f->run_first] = (uint32_t)i;
+		else
+			x->byfile[--f->name_first] = (uint32_t)i;
+	}
+	for (size_t i = 0; i <= x->nfiles; i++)
+		x->files[i].run_first = x->files[i].name_first;
 	for (size_t i = 0; i < x->nfiles; i++)
 		sort_byfile(x->byfile + x->files[i].run_first,
 			    x->files[i + 1].run_first - x->files[i].run_first,
