@@ -857,12 +857,16 @@ static int finish(struct da_fileindex *x)
 		else
 			x->byfile[--f->name_first] = (uint32_t)i;
 	}
-	for (size_t i = 0; i <= x->nfiles; i++)
+	/* each file's runs begin where its data runs do; its names are
+	 * counted from zero below (one pass over the files for both) */
+	for (size_t i = 0; i <= x->nfiles; i++) {
 		x->files[i].run_first = x->files[i].name_first;
-	for (size_t i = 0; i < x->nfiles; i++)
-		sort_byfile(x->byfile + x->files[i].run_first,
-			    x->files[i + 1].run_first - x->files[i].run_first,
-			    x);
+		x->files[i].name_first = 0;
+		if (i)
+			sort_byfile(x->byfile + x->files[i - 1].run_first,
+				    x->files[i].run_first -
+					    x->files[i - 1].run_first, x);
+	}
 	for (size_t i = 0; i < x->nfiles; i++)
 		x->by_id[i] = (uint32_t)i;
 	sort_by_id(x->by_id, x->nfiles, x);
@@ -893,8 +897,6 @@ static int finish(struct da_fileindex *x)
 	x->byname = fi_malloc((x->nnames + 1) * sizeof(*x->byname));
 	if (!x->byname)
 		return -1;
-	for (size_t i = 0; i <= x->nfiles; i++)
-		x->files[i].name_first = 0;
 	for (size_t i = 0; i < x->nnames; i++)
 		x->files[x->names[i].p.file].name_first++;
 	at = 0;
