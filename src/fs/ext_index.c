@@ -634,6 +634,35 @@ static void parse_inline_dir(struct names *nm, uint32_t ino, uint8_t *inode)
 	}
 }
 
+/* Reads piece i and the pieces right after it on the disk into win (at
+ * most DIR_READ_BLOCKS blocks, all inside the filesystem); false when
+ * none follows it or the read fails (the piece is then read alone, as
+ * ever, with its own error rules). */
+static bool dir_window(struct walk *w, size_t i, uint8_t *win,
+		       uint64_t *win_blk, uint64_t *win_n)
+{
+	const struct dir_piece *d = &w->dp[i];
+	uint64_t n = d->len, off;
+	for (size_t j = i + 1; j < w->ndp; j++) {
+		const struct dir_piece *e = &w->dp[j];
+		if (e->kind == DP_INLINE)
+			continue;
+		if (e->kind != DP_BLOCKS || e->pblk != d->pblk + n ||
+		    e->len > DIR_READ_BLOCKS - n)
+			break;
+		n += e->len;
+	}
+	*win_n = 0;
+	if (n == d->len || d->pblk >= w->p->nblocks ||
+	    n > w->p->nblocks - d->pblk || !mul_ok(d->pblk, w->bs, &off) ||
+	    !range_ok(off, n * w->bs, w->p->dev->size) ||
+	    da_device_read(w->p->dev, win, n * w->bs, off, NULL) < 0)
+		return false;
+	*win_blk = d->pblk;
+	*win_n = n;
+	return true;
+}
+
 /* Every directory's names, from the pieces the inode walk kept. */
 static void read_names(struct walk *w)
 {
@@ -653,6 +682,10 @@ static void read_names(struct walk *w)
 	}
 	uint32_t failed = 0;           /* a directory given up on */
 	bool stop = false;
+	/* pieces that follow one another on the disk (mke2fs lays small
+	 * directories out so) are read together: a window of blocks */
+	uint8_t *win = malloc((size_t)w->bs * DIR_READ_BLOCKS);
+	uint64_t win_blk = 0, win_n = 0;
 	for (size_t i = 0; i < w->ndp && !stop; i++) {
 		const struct dir_piece *d = &w->dp[i];
 		if (d->ino == failed)
@@ -667,8 +700,23 @@ static void read_names(struct walk *w)
 			continue;
 		}
 		bool bad = false, enough = false;
+		bool held = win_n && d->pblk >= win_blk &&
+			    d->pblk - win_blk <= win_n &&
+			    d->len <= win_n - (d->pblk - win_blk);
+		if (!held && win && d->len < DIR_READ_BLOCKS)
+			held = dir_window(w, i, win, &win_blk, &win_n);
+		if (held) {
+			const uint8_t *b = win + (d->pblk - win_blk) * w->bs;
+			for (uint64_t j = 0; j < d->len && !bad && !enough;
+			     j++) {
+				int r = parse_entries(&nm, d->ino, b + j * w->bs,
+						      w->bs);
+				bad = r < 0;
+				enough = r > 0;
+			}
+		}
 		uint64_t most = cap / w->bs;
-		for (uint64_t k = 0; k < d->len && !bad && !enough;) {
+		for (uint64_t k = 0; !held && k < d->len && !bad && !enough;) {
 			uint64_t n = d->len - k < most ? d->len - k : most;
 			uint64_t blk = d->pblk + k, off;
 			/* blocks past the filesystem are no directory's */
@@ -699,6 +747,7 @@ static void read_names(struct walk *w)
 		if (nm.entries > MAX_DIR_ENTRIES)
 			stop = true;
 	}
+	free(win);
 	free(buf);
 }
 
