@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util.h"
 
@@ -23,6 +24,26 @@ int da_device_read(struct da_device *dev, void *buf, size_t len, uint64_t off,
 	if (len == 0)
 		return 0;
 	return dev->ops->read(dev, buf, len, off, err);
+}
+
+int da_device_view(struct da_device *dev, uint64_t off, size_t len,
+		   struct da_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (len == 0 || !range_ok(off, len, dev->size) || !dev->ops->view)
+		return -1;
+	if (dev->ops->view(dev, off, len, v) < 0) {
+		memset(v, 0, sizeof(*v));
+		return -1;
+	}
+	return 0;
+}
+
+void da_device_unview(struct da_view *v)
+{
+	if (v->base)
+		munmap(v->base, v->maplen);
+	memset(v, 0, sizeof(*v));
 }
 
 int da_device_map_block(struct da_device *dev, uint64_t off,
@@ -108,6 +129,13 @@ static int offset_read(struct da_device *dev, void *buf, size_t len,
 	return da_device_read(p->parent, buf, len, p->start + off, err);
 }
 
+static int offset_view(struct da_device *dev, uint64_t off, size_t len,
+		       struct da_view *v)
+{
+	struct offset_priv *p = dev->priv;
+	return da_device_view(p->parent, p->start + off, len, v);
+}
+
 static int offset_map(struct da_device *dev, uint64_t off,
 		      struct da_target *out, int max)
 {
@@ -144,6 +172,7 @@ static const struct da_device_ops offset_ops = {
 	.contiguous = offset_contiguous,
 	.extent = offset_extent,
 	.close = offset_close,
+	.view = offset_view,
 };
 
 struct da_device *da_offset_device_new(const char *name,

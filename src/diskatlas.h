@@ -54,6 +54,13 @@ struct da_target {
 	uint64_t offset;
 };
 
+/* A read-only view of a device's bytes without a copy (da_device_view). */
+struct da_view {
+	const uint8_t *p;          /* the bytes asked for */
+	void *base;                /* what da_device_unview releases */
+	size_t maplen;
+};
+
 struct da_device_ops {
 	/* Read len bytes at off.  A read that does not lie entirely inside
 	 * [0, size) fails (EINVAL for past the end); so does an I/O error
@@ -73,6 +80,11 @@ struct da_device_ops {
 	int (*extent)(struct da_device *dev, uint64_t off, uint64_t *run);
 	/* Free the private state (not the children: see da_device_unref). */
 	void (*close)(struct da_device *dev);
+	/* Optional: v->p points at bytes [off, off+len) without a copy (a
+	 * mapping of an image file); 0, or -1 when the device cannot (the
+	 * caller then reads).  NULL means "never". */
+	int (*view)(struct da_device *dev, uint64_t off, size_t len,
+		    struct da_view *v);
 };
 
 struct da_device {
@@ -99,6 +111,17 @@ int da_device_extent(struct da_device *dev, uint64_t off, uint64_t *run);
  * calls (the slow path the cache is tested against). */
 uint64_t da_device_hole_bytes(struct da_device *dev, uint64_t off,
 			      uint64_t len, bool cached);
+/* Bytes [off, off+len) of dev in place, read-only, for a reader of large
+ * tables (an inode table) that would otherwise copy them: 0 with v->p set
+ * until da_device_unview(v), or -1 (not inside the device, or a device
+ * that gives no views: read instead).  Only a regular image file gives
+ * views; a read error there would be a fault, not an error, which is why
+ * devices that may fail a read (host block devices, NBD, fault injection)
+ * give none.  An image file that shrinks while a view is held ends the
+ * process with SIGBUS: images are read-only and assumed to stay put. */
+int da_device_view(struct da_device *dev, uint64_t off, size_t len,
+		   struct da_view *v);
+void da_device_unview(struct da_view *v);
 struct da_device *da_device_ref(struct da_device *dev);
 void da_device_unref(struct da_device *dev);
 

@@ -402,14 +402,26 @@ static void ob_flush(struct obuf *o)
 	o->n = 0;
 }
 
-static void ob_mem(struct obuf *o, const char *s, size_t len)
+/* What does not fit: flushed, then buffered or written straight. */
+static void __attribute__((noinline))
+ob_mem_slow(struct obuf *o, const char *s, size_t len)
+{
+	ob_flush(o);
+	if (len > sizeof(o->b)) {
+		fwrite(s, 1, len, o->f);
+		return;
+	}
+	memcpy(o->b, s, len);
+	o->n = len;
+}
+
+/* Inlined, so that a literal's copy is a few moves, not a call. */
+static inline __attribute__((always_inline)) void
+ob_mem(struct obuf *o, const char *s, size_t len)
 {
 	if (len > sizeof(o->b) - o->n) {
-		ob_flush(o);
-		if (len > sizeof(o->b)) {
-			fwrite(s, 1, len, o->f);
-			return;
-		}
+		ob_mem_slow(o, s, len);
+		return;
 	}
 	memcpy(o->b + o->n, s, len);
 	o->n += len;
@@ -473,14 +485,35 @@ static long plain_len(const char *s, char a, char b)
 
 static void ob_json(struct obuf *o, const char *s)
 {
-	long n = plain_len(s ? s : "", '"', '\\');
+	if (!s)
+		s = "";
+	/* one pass: copied while plain ASCII and while it fits with its
+	 * quotes; anything else starts again on the slow path */
+	size_t room = sizeof(o->b) - o->n;
+	char *d = o->b + o->n;
+	if (room >= 2) {
+		d[0] = '"';
+		for (size_t i = 0;; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c == 0) {
+				d[i + 1] = '"';
+				o->n += i + 2;
+				return;
+			}
+			if (c - 0x20u > 0x7eu - 0x20u || c == '"' ||
+			    c == '\\' || i + 3 > room)
+				break;
+			d[i + 1] = (char)c;
+		}
+	}
+	long n = plain_len(s, '"', '\\');
 	if (n < 0) {
 		ob_flush(o);
 		da_json_string(o->f, s);
 		return;
 	}
 	ob_c(o, '"');
-	ob_mem(o, s ? s : "", (size_t)n);
+	ob_mem(o, s, (size_t)n);
 	ob_c(o, '"');
 }
 

@@ -32,6 +32,8 @@
 /* Bounds on what a hostile filesystem can make us hold or do. */
 #define MAX_DIR_ENTRIES (64u << 20)
 #define IT_CHUNK (32u << 10)       /* inode-table bytes a read */
+#define IT_VIEW (4u << 20)         /* inode-table bytes a view (mapped) */
+#define IT_AHEAD 2048              /* inode-table bytes prefetched ahead */
 /* libext2fs's inode scan reads 8 blocks at a time: after a failed large
  * read the table is read again so, to lose no more inodes than it did */
 #define SCAN_BLOCKS 8
@@ -487,6 +489,31 @@ static void walk_group(struct walk *w, uint64_t g, uint64_t t, uint32_t want,
 	uint64_t base = t * w->bs;
 	uint32_t ino0 = (uint32_t)(g * w->ipg) + 1;
 	for (uint64_t done = 0; done < span && !p->overflow;) {
+		/* in place where the device can (an image file's pages):
+		 * no copy of the table */
+		struct da_view v;
+		uint64_t vlen = span - done < IT_VIEW ? span - done : IT_VIEW;
+		if (da_device_view(p->dev, base + done, (size_t)vlen, &v) == 0) {
+			for (uint64_t o = 0; o + w->isz <= vlen &&
+					     done + o < bytes && !p->overflow;
+			     o += w->isz) {
+				/* the table comes from memory, not a
+				 * cache-warm copy: ask for what
+				 * walk_inode reads (its first 128 bytes)
+				 * a few inodes ahead */
+				if (o + IT_AHEAD + 128 <= vlen) {
+					__builtin_prefetch(v.p + o + IT_AHEAD);
+					__builtin_prefetch(v.p + o + IT_AHEAD +
+							   64);
+				}
+				walk_inode(w, ino0 + (uint32_t)((done + o) /
+								w->isz),
+					   v.p + o);
+			}
+			da_device_unview(&v);
+			done += vlen;
+			continue;
+		}
 		uint64_t len = span - done < IT_CHUNK ? span - done : IT_CHUNK;
 		uint64_t piece = len;
 		if (!range_ok(base + done, len, p->dev->size) ||
@@ -607,6 +634,35 @@ static void parse_inline_dir(struct names *nm, uint32_t ino, uint8_t *inode)
 	}
 }
 
+/* Reads piece i and the pieces right after it on the disk into win (at
+ * most DIR_READ_BLOCKS blocks, all inside the filesystem); false when
+ * none follows it or the read fails (the piece is then read alone, as
+ * ever, with its own error rules). */
+static bool dir_window(struct walk *w, size_t i, uint8_t *win,
+		       uint64_t *win_blk, uint64_t *win_n)
+{
+	const struct dir_piece *d = &w->dp[i];
+	uint64_t n = d->len, off;
+	for (size_t j = i + 1; j < w->ndp; j++) {
+		const struct dir_piece *e = &w->dp[j];
+		if (e->kind == DP_INLINE)
+			continue;
+		if (e->kind != DP_BLOCKS || e->pblk != d->pblk + n ||
+		    e->len > DIR_READ_BLOCKS - n)
+			break;
+		n += e->len;
+	}
+	*win_n = 0;
+	if (n == d->len || d->pblk >= w->p->nblocks ||
+	    n > w->p->nblocks - d->pblk || !mul_ok(d->pblk, w->bs, &off) ||
+	    !range_ok(off, n * w->bs, w->p->dev->size) ||
+	    da_device_read(w->p->dev, win, n * w->bs, off, NULL) < 0)
+		return false;
+	*win_blk = d->pblk;
+	*win_n = n;
+	return true;
+}
+
 /* Every directory's names, from the pieces the inode walk kept. */
 static void read_names(struct walk *w)
 {
@@ -626,6 +682,10 @@ static void read_names(struct walk *w)
 	}
 	uint32_t failed = 0;           /* a directory given up on */
 	bool stop = false;
+	/* pieces that follow one another on the disk (mke2fs lays small
+	 * directories out so) are read together: a window of blocks */
+	uint8_t *win = malloc((size_t)w->bs * DIR_READ_BLOCKS);
+	uint64_t win_blk = 0, win_n = 0;
 	for (size_t i = 0; i < w->ndp && !stop; i++) {
 		const struct dir_piece *d = &w->dp[i];
 		if (d->ino == failed)
@@ -640,8 +700,23 @@ static void read_names(struct walk *w)
 			continue;
 		}
 		bool bad = false, enough = false;
+		bool held = win_n && d->pblk >= win_blk &&
+			    d->pblk - win_blk <= win_n &&
+			    d->len <= win_n - (d->pblk - win_blk);
+		if (!held && win && d->len < DIR_READ_BLOCKS)
+			held = dir_window(w, i, win, &win_blk, &win_n);
+		if (held) {
+			const uint8_t *b = win + (d->pblk - win_blk) * w->bs;
+			for (uint64_t j = 0; j < d->len && !bad && !enough;
+			     j++) {
+				int r = parse_entries(&nm, d->ino, b + j * w->bs,
+						      w->bs);
+				bad = r < 0;
+				enough = r > 0;
+			}
+		}
 		uint64_t most = cap / w->bs;
-		for (uint64_t k = 0; k < d->len && !bad && !enough;) {
+		for (uint64_t k = 0; !held && k < d->len && !bad && !enough;) {
 			uint64_t n = d->len - k < most ? d->len - k : most;
 			uint64_t blk = d->pblk + k, off;
 			/* blocks past the filesystem are no directory's */
@@ -672,6 +747,7 @@ static void read_names(struct walk *w)
 		if (nm.entries > MAX_DIR_ENTRIES)
 			stop = true;
 	}
+	free(win);
 	free(buf);
 }
 

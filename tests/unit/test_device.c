@@ -199,6 +199,70 @@ static void test_file_truncated(void **state)
 	da_device_unref(d);
 }
 
+/* Views: the same bytes as reads, at any alignment, through slices and
+ * overlays; none past the end, none of a device that gives no views (a
+ * linear device), and none past a file that shrank since it was opened
+ * (a view is never made over bytes the file no longer has). */
+static void check_view(struct da_device *d, uint64_t off, size_t len,
+		       int f, uint64_t shift)
+{
+	struct da_view v;
+	if (da_device_view(d, off, len, &v) < 0)
+		fail_msg("view %s %zu@%llu failed", d->name, len,
+			 (unsigned long long)off);
+	for (size_t i = 0; i < len; i++)
+		if (v.p[i] != pat(f, shift + off + i))
+			fail_msg("%s: viewed byte %llu is %u, want %u", d->name,
+				 (unsigned long long)(off + i), v.p[i],
+				 pat(f, shift + off + i));
+	da_device_unview(&v);
+	assert_null(v.p);
+}
+
+static void test_file_view(void **state)
+{
+	(void)state;
+	const uint64_t size = 300000 + 123;
+	struct da_device *d = open_pattern("view.img", 5, size);
+	da_error err = { 0 };
+	struct da_view v;
+	check_view(d, 0, 4096, 5, 0);
+	check_view(d, 1, 1, 5, 0);
+	check_view(d, 4095, 8193, 5, 0);
+	check_view(d, 12345, (size_t)(size - 12345), 5, 0);
+	assert_int_equal(da_device_view(d, size - 10, 11, &v), -1);
+	assert_null(v.p);
+	assert_int_equal(da_device_view(d, size, 1, &v), -1);
+	assert_int_equal(da_device_view(d, UINT64_MAX - 1, 4, &v), -1);
+	assert_int_equal(da_device_view(d, 0, 0, &v), -1);
+	/* a slice of a slice, then an overlay: offsets add up */
+	struct da_device *o = da_offset_device_new("o", d, 1000, 200000, &err);
+	assert_non_null(o);
+	struct da_device *o2 = da_offset_device_new("o2", o, 7, 100000, &err);
+	assert_non_null(o2);
+	struct da_device *b = da_blocksize_overlay_new(o2, 4096, &err);
+	assert_non_null(b);
+	check_view(o, 0, 200000, 5, 1000);
+	check_view(b, 4093, 5000, 5, 1007);
+	assert_int_equal(da_device_view(o2, 99999, 2, &v), -1);
+	/* a linear device reads; it gives no view */
+	struct da_linear_seg seg[1] = { { 0, 4096, d, 0 } };
+	struct da_device *l = da_linear_device_new("lv", 4096, seg, 1, &err);
+	assert_non_null(l);
+	assert_int_equal(da_device_view(l, 0, 4096, &v), -1);
+	/* the file shrinks: no view over what is gone, reads still fail
+	 * cleanly, and what is left is still viewed */
+	assert_int_equal(truncate(path_of("view.img"), 50000), 0);
+	assert_int_equal(da_device_view(d, 40000, 20000, &v), -1);
+	assert_int_equal(da_device_view(b, 60000, 4096, &v), -1);
+	check_view(d, 100, 49900, 5, 0);
+	da_device_unref(l);
+	da_device_unref(b);
+	da_device_unref(o2);
+	da_device_unref(o);
+	da_device_unref(d);
+}
+
 /* Does this filesystem report holes?  (tmpfs and ext4 do.) */
 static bool holes_supported(const char *p)
 {
@@ -912,6 +976,7 @@ int main(void)
 		cmocka_unit_test(test_file_basics),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_file_truncated),
+		cmocka_unit_test(test_file_view),
 		cmocka_unit_test(test_file_holes),
 		cmocka_unit_test(test_file_trace),
 		cmocka_unit_test(test_offset),
