@@ -99,6 +99,10 @@ int da_device_extent(struct da_device *dev, uint64_t off, uint64_t *run);
  * calls (the slow path the cache is tested against). */
 uint64_t da_device_hole_bytes(struct da_device *dev, uint64_t off,
 			      uint64_t len, bool cached);
+/* Learn dev's hole map on by at most calls extent calls: true once all of
+ * it is known (cached answers then cost no extent call at all), or when
+ * there is nothing to learn (no extent op, a map that gave up). */
+bool da_device_holes_learn(struct da_device *dev, unsigned calls);
 struct da_device *da_device_ref(struct da_device *dev);
 void da_device_unref(struct da_device *dev);
 

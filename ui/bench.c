@@ -137,6 +137,10 @@ int frame_bench(struct ui *u, int frames)
 	 * compare two builds' screens; DISKATLAS_FRAME_HALF: half blocks */
 	const char *dp = getenv("DISKATLAS_FRAME_DUMP");
 	FILE *dump = dp && *dp ? fopen(dp, "w") : NULL;
+	/* DISKATLAS_FRAME_HOLES: with never-written bytes shown (w) */
+	const char *holes = getenv("DISKATLAS_FRAME_HOLES");
+	if (holes && *holes)
+		u->show_holes = true;
 	const char *half = getenv("DISKATLAS_FRAME_HALF");
 	if (half && *half && u->colors) {
 		u->half = true;
