@@ -431,7 +431,6 @@ static int map_key(struct ui *u, int ch, bool code)
 		break;
 	case 'w':
 		u->show_holes = !u->show_holes;
-		holes_step(u);
 		u->cache.valid = false;
 		ui_message(u, false, u->show_holes
 			   ? "never-written bytes shown (w hides them)"
