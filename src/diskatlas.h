@@ -122,6 +122,11 @@ uint64_t da_device_hole_bytes(struct da_device *dev, uint64_t off,
 int da_device_view(struct da_device *dev, uint64_t off, size_t len,
 		   struct da_view *v);
 void da_device_unview(struct da_view *v);
+
+/* Learn dev's hole map on by at most calls extent calls: true once all of
+ * it is known (cached answers then cost no extent call at all), or when
+ * there is nothing to learn (no extent op, a map that gave up). */
+bool da_device_holes_learn(struct da_device *dev, unsigned calls);
 struct da_device *da_device_ref(struct da_device *dev);
 void da_device_unref(struct da_device *dev);
 
@@ -417,6 +422,12 @@ struct da_block_info {
 	bool indexing;             /* file index not built yet */
 };
 
+/* A role and the bytes of a range it has (a plugin's range_roles). */
+struct da_role_bytes {
+	const char *role;
+	uint64_t bytes;
+};
+
 /* Used/free/metadata bytes of a range, for the map's fullness. */
 struct da_usage {
 	uint64_t used, free, metadata;
@@ -481,6 +492,15 @@ struct da_plugin {
 	 * the file and the text describe_block gathers (the map asks it of
 	 * thousands of cells a frame).  The role is a static string. */
 	const char *(*meta_role)(struct da_node *n, uint64_t off);
+	/* Filesystems, optional: the roles of [off, off+len) of the node's
+	 * space at once, exactly what describe_block says block by block
+	 * (the side pane asks it of a whole cell, --lookup START-END of any
+	 * range): each role with its bytes, in the order the range first
+	 * shows them, written to out.  How many; -1 when it cannot answer
+	 * exactly (more than max roles, a walk past its bounds): the
+	 * caller then asks describe_block.  Roles are static strings. */
+	int (*range_roles)(struct da_node *n, uint64_t off, uint64_t len,
+			   struct da_role_bytes *out, int max);
 };
 
 /* Questions any filesystem with a file index answers (src/fileindex.c;

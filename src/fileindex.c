@@ -1242,6 +1242,7 @@ size_t da_fi_find(const struct da_fileindex *x, const char *pattern,
 }
 
 #define SHARE_SLOTS 1024
+#define SHARE_WHERE 4096
 #define SHARE_STEPS 65536
 
 size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
@@ -1256,6 +1257,14 @@ size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 	struct da_fi_share slot[SHARE_SLOTS];
 	bool used[SHARE_SLOTS];
 	memset(used, 0, sizeof(used));
+	/* which slot holds a file (file + 1, 0 empty): a quarter full at
+	 * most, so a file is found, or known to be absent, in a probe or
+	 * two.  Without it, once every slot is taken each new file probed
+	 * all of them (a cell over thousands of small files: tens of
+	 * millions of steps).  The slots themselves are placed as before. */
+	uint32_t where_file[SHARE_WHERE];
+	uint16_t where_slot[SHARE_WHERE];
+	memset(where_file, 0, sizeof(where_file));
 	size_t distinct = 0;
 	/* from the first run that may reach off */
 	long i = last_at_or_before(x, off);
@@ -1276,31 +1285,34 @@ size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 		uint64_t b = r->start + r->len < end ? r->start + r->len : end;
 		if (b <= a)
 			continue;
-		size_t h = (r->file * 2654435761u) % SHARE_SLOTS;
-		size_t probe;
-		for (probe = 0; probe < SHARE_SLOTS; probe++) {
-			size_t s = (h + probe) % SHARE_SLOTS;
-			if (!used[s]) {
-				used[s] = true;
-				slot[s] = (struct da_fi_share){ r->file, 0,
-								UINT64_MAX, -1 };
-				distinct++;
-			}
-			if (slot[s].file == r->file) {
-				slot[s].bytes += b - a;
-				if (a < slot[s].first) {
-					slot[s].first = a;
-					slot[s].file_off =
-						(r->flags & DA_RUN_META)
-							? -1
-							: (int64_t)(r->file_off +
-								    (a - r->start));
-				}
-				break;
-			}
+		size_t w = (r->file * 2654435761u) % SHARE_WHERE, s;
+		while (where_file[w] && where_file[w] != r->file + 1)
+			w = (w + 1) % SHARE_WHERE;
+		if (where_file[w]) {
+			s = where_slot[w];
+		} else if (distinct == SHARE_SLOTS) {
+			if (sampled)
+				*sampled = true;
+			continue;
+		} else {
+			/* a new file: the first free slot from its hash */
+			s = (r->file * 2654435761u) % SHARE_SLOTS;
+			while (used[s])
+				s = (s + 1) % SHARE_SLOTS;
+			used[s] = true;
+			slot[s] = (struct da_fi_share){ r->file, 0, UINT64_MAX,
+							-1 };
+			distinct++;
+			where_file[w] = r->file + 1;
+			where_slot[w] = (uint16_t)s;
 		}
-		if (probe == SHARE_SLOTS && sampled)
-			*sampled = true;
+		slot[s].bytes += b - a;
+		if (a < slot[s].first) {
+			slot[s].first = a;
+			slot[s].file_off = (r->flags & DA_RUN_META)
+				? -1
+				: (int64_t)(r->file_off + (a - r->start));
+		}
 	}
 	/* the biggest max, by selection: max is small */
 	size_t n = 0;
@@ -1321,6 +1333,106 @@ size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 		out[at] = slot[s];
 	}
 	return distinct;
+}
+
+/* The run da_fi_describe names among the holders of a byte (run
+ * numbers in act[0..n)): da_fi_at lists them from the highest number
+ * down and puts the lowest file first, the first listed on a tie. */
+static const struct da_fi_run *named_run(const struct da_fileindex *x,
+					 const uint32_t *act, int n)
+{
+	const struct da_fi_run *best = NULL;
+	uint32_t best_i = 0;
+	for (int i = 0; i < n; i++) {
+		const struct da_fi_run *r = &x->runs[act[i]];
+		if (!best || r->file < best->file ||
+		    (r->file == best->file && act[i] > best_i)) {
+			best = r;
+			best_i = act[i];
+		}
+	}
+	return best;
+}
+
+#define ROLES_HOLDERS 8            /* da_fi_describe asks da_fi_at for 8 */
+
+int da_fi_roles_in(const struct da_fileindex *x, uint64_t off, uint64_t len,
+		   size_t max_steps, da_fi_role_fn fn, void *ctx)
+{
+	if (!x || !x->nruns || len == 0)
+		return 0;
+	uint64_t end = off + len < off ? UINT64_MAX : off + len;
+	uint32_t act[ROLES_HOLDERS];
+	int nact = 0;
+	/* the holders of off, as da_fi_at finds them: back from the last
+	 * run that starts at or before it while an earlier one reaches
+	 * past it */
+	long last = last_at_or_before(x, off);
+	for (long i = last; i >= 0 && x->maxend[i] > off; i--) {
+		if (0)
+			return -1;         /* da_fi_at would jump here */
+		if (!holds(&x->runs[i], off))
+			continue;
+		if (nact == ROLES_HOLDERS)
+			return -1;         /* more than it looks at */
+		act[nact++] = (uint32_t)i;
+	}
+	size_t k = (size_t)(last + 1), steps = 0;
+	uint64_t pos = off, piece = off, plen = 0;
+	const char *prole = NULL;  /* the piece not yet given to fn */
+	while (pos < end) {
+		if (++steps > max_steps)
+			return -1;
+		/* the next place where the holders change */
+		uint64_t next = end;
+		if (k < x->nruns && x->runs[k].start < next)
+			next = x->runs[k].start;
+		for (int i = 0; i < nact; i++) {
+			const struct da_fi_run *r = &x->runs[act[i]];
+			if (r->start + r->len < next)
+				next = r->start + r->len;
+		}
+		const char *role = nact ? da_role_name((enum da_role)
+					  named_run(x, act, nact)->role) : NULL;
+		if (prole && (role != prole || piece + plen != pos)) {
+			if (fn(ctx, piece, plen, prole))
+				return -1;
+			prole = NULL;
+		}
+		if (role && !prole) {
+			piece = pos;
+			plen = 0;
+			prole = role;
+		}
+		if (role)
+			plen += next - pos;
+		pos = next;
+		/* runs that end here leave, runs that start here come in */
+		int j = 0;
+		for (int i = 0; i < nact; i++) {
+			const struct da_fi_run *r = &x->runs[act[i]];
+			if (r->start + r->len > pos)
+				act[j++] = act[i];
+		}
+		nact = j;
+		for (; pos < end && k < x->nruns && x->runs[k].start <= pos;
+		     k++) {
+			if (!holds(&x->runs[k], pos))
+				continue;
+			if (nact == ROLES_HOLDERS)
+				return -1;
+			act[nact++] = (uint32_t)k;
+		}
+		/* da_fi_at walks back from the last run starting at or
+		 * before pos down to the lowest holder: past FI_WALK it
+		 * jumps */
+		for (int i = 0; i < nact; i++)
+			if (k - 1 - act[i] >= FI_WALK - 1)
+				return -1;
+	}
+	if (prole && fn(ctx, piece, plen, prole))
+		return -1;
+	return 0;
 }
 
 int da_fi_describe(const struct da_node *n, uint64_t off,

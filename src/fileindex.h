@@ -185,4 +185,17 @@ size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 		      uint64_t len, struct da_fi_share *out, size_t max,
 		      bool *sampled);
 
+/* The roles files give the bytes of [off, off+len), in address order:
+ * fn(ctx, start, len, role) for each piece that files own, with the role
+ * da_fi_describe names for every byte of it (where runs overlap, the
+ * lowest-numbered file's); bytes no file owns are left out, and
+ * neighbouring pieces of one role come as one.  0; -1 when that would
+ * take more than max_steps steps, when overlaps are too deep to answer
+ * as da_fi_describe would, or when fn returns non-zero (the caller then
+ * asks byte by byte).  The role is a static string. */
+typedef int (*da_fi_role_fn)(void *ctx, uint64_t start, uint64_t len,
+			     const char *role);
+int da_fi_roles_in(const struct da_fileindex *x, uint64_t off, uint64_t len,
+		   size_t max_steps, da_fi_role_fn fn, void *ctx);
+
 #endif

@@ -5,7 +5,10 @@
  * [a, b) walks the extents from where the last walk stopped up to b, one
  * extent op call per data or hole run, so a sparse 2 TiB file costs a few
  * calls however far into it the map looks.  Answers are then a binary
- * search over the data runs and a difference of prefix sums.
+ * search over the data runs and a difference of prefix sums.  A caller
+ * that must not wait for a long walk (the explorer draws a frame in a
+ * few milliseconds; a 16 TiB image may hold tens of thousands of runs)
+ * learns the map ahead a bounded step at a time (da_device_holes_learn).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <pthread.h>
 #include <stdlib.h>
@@ -61,10 +64,12 @@ static bool push_data(struct da_holemap *h, uint64_t s, uint64_t e)
 	return true;
 }
 
-/* Walk the extents on to at least upto. */
-static void learn(struct da_device *dev, struct da_holemap *h, uint64_t upto)
+/* Walk the extents on to at least upto, in at most calls extent calls. */
+static void learn(struct da_device *dev, struct da_holemap *h, uint64_t upto,
+		  uint64_t calls)
 {
-	while (h->known < upto && h->known < dev->size && !h->overflow) {
+	for (; calls > 0 && h->known < upto && h->known < dev->size &&
+	       !h->overflow; calls--) {
 		uint64_t run = 0;
 		int data = da_device_extent(dev, h->known, &run);
 		if (data < 0 || run == 0)
@@ -128,12 +133,29 @@ uint64_t da_device_hole_bytes(struct da_device *dev, uint64_t off,
 		dev->holes = calloc(1, sizeof(*dev->holes));
 	struct da_holemap *h = dev->holes;
 	if (h)
-		learn(dev, h, off + len);
+		learn(dev, h, off + len, UINT64_MAX);
 	bool ok = h && !h->overflow;
 	if (ok)
 		hole = len - (data_below(h, off + len) - data_below(h, off));
 	pthread_mutex_unlock(&lock);
 	return ok ? hole : walk_holes(dev, off, len);
+}
+
+bool da_device_holes_learn(struct da_device *dev, unsigned calls)
+{
+	if (!dev->ops->extent)
+		return true;
+	pthread_mutex_lock(&lock);
+	if (!dev->holes)
+		dev->holes = calloc(1, sizeof(*dev->holes));
+	struct da_holemap *h = dev->holes;
+	if (h)
+		learn(dev, h, dev->size, calls);
+	/* without a map (no memory, too many runs) answers walk a few
+	 * extents a cell, as before: nothing more to learn */
+	bool done = !h || h->overflow || h->known >= dev->size;
+	pthread_mutex_unlock(&lock);
+	return done;
 }
 
 void da_holemap_free(struct da_holemap *h)

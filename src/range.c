@@ -5,9 +5,11 @@
  *
  * The range is walked in pieces that stay contiguous down to a disk (a
  * volume's range may lie on several disks), each piece segment by
- * segment of the disk index; a filesystem's roles are asked a block at a
- * time (sampled past a bound) and its files come from the shared file
- * index's range question.  Every loop is bounded.
+ * segment of the disk index; a filesystem's roles come from its
+ * range_roles op (exact, from its metadata runs, the file index and its
+ * bitmaps) or else are asked a block at a time (sampled past a bound),
+ * and its files come from the shared file index's range question.  Every
+ * loop is bounded.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 
@@ -53,7 +55,10 @@ static void add_role(struct da_range *r, const struct da_claim *c,
 		return;
 	for (size_t i = 0; i < r->nroles; i++) {
 		struct da_range_role *a = &r->roles[i];
-		if (a->node == c->node && a->role == role) {
+		/* by text too: two files' copies of one literal ("free")
+		 * need not be one pointer */
+		if (a->node == c->node &&
+		    (a->role == role || !strcmp(a->role, role))) {
 			a->bytes += bytes;
 			return;
 		}
@@ -89,14 +94,21 @@ static void add_file(struct da_range *r, const struct da_claim *c,
 							s->file_off, s->first };
 }
 
-/* Inside a filesystem (or swap): its roles block by block, its files from
- * the file index, over [off, off+len) of its space. */
-static void inside(struct da_range *r, const struct da_claim *c,
-		   uint64_t off, uint64_t len)
+/* A filesystem's roles over [off, off+len) of its space: all at once
+ * where its plugin can, else a block at a time (sampled past a bound). */
+static void roles_inside(struct da_range *r, const struct da_claim *c,
+			 uint64_t off, uint64_t len)
 {
 	struct da_node *n = c->node;
-	if (!n || !n->plugin || !n->plugin->describe_block || c->role)
-		return;
+	if (n->plugin->range_roles) {
+		struct da_role_bytes rb[DA_RANGE_MAX_ROLES];
+		int k = n->plugin->range_roles(n, off, len, rb,
+					       DA_RANGE_MAX_ROLES);
+		for (int i = 0; i < k; i++)
+			add_role(r, c, rb[i].role, rb[i].bytes);
+		if (k >= 0)
+			return;
+	}
 	uint64_t bs = n->dev && n->dev->block_size ? n->dev->block_size : 512;
 	uint64_t end = off + len;
 	/* meta_role is tried first where metadata may start: at the
@@ -105,8 +117,7 @@ static void inside(struct da_range *r, const struct da_claim *c,
 	 * role is the same string) */
 	bool try_meta = n->plugin->meta_role != NULL;
 	const char *last = NULL;
-	for (uint64_t b = off / bs * bs;
-	     b < end && (r->what & DA_RANGE_ROLES); b += bs) {
+	for (uint64_t b = off / bs * bs; b < end; b += bs) {
 		uint64_t a0 = b > off ? b : off;
 		uint64_t a1 = b + bs < end ? b + bs : end;
 		if (r->role_blocks >= ROLE_BLOCKS) {
@@ -130,6 +141,18 @@ static void inside(struct da_range *r, const struct da_claim *c,
 			add_role(r, c, role, a1 - a0);
 		last = role;
 	}
+}
+
+/* Inside a filesystem (or swap): its roles, its files from the file
+ * index, over [off, off+len) of its space. */
+static void inside(struct da_range *r, const struct da_claim *c,
+		   uint64_t off, uint64_t len)
+{
+	struct da_node *n = c->node;
+	if (!n || !n->plugin || !n->plugin->describe_block || c->role)
+		return;
+	if (r->what & DA_RANGE_ROLES)
+		roles_inside(r, c, off, len);
 	const struct da_fileindex *x = da_fi_get(n);
 	if (!x) {
 		r->indexing = true;

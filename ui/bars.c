@@ -115,9 +115,12 @@ static void status_draw(struct ui *u)
 	role_on(ROLE_STATUS);
 	fill_line(u->status.y, 0, u->cols);
 	char right[64] = "";
-	bool indexing = !index_ready(u);
-	if (u->show_holes)
+	bool indexing = !index_ready(u), found_on = false;
+	if (u->show_holes && u->holes_known)
 		snprintf(right, sizeof(right), " holes shown ");
+	else if (u->show_holes)   /* drawn without them until known */
+		snprintf(right, sizeof(right), " finding holes%s ",
+			 draw_ellipsis());
 	if (indexing) {
 		int done, total;
 		bg_index_progress(&u->index, &done, &total);
@@ -128,9 +131,11 @@ static void status_draw(struct ui *u)
 		search_status(u, found, sizeof(found));   /* "3/12 ..." */
 		if (found[0])
 			snprintf(right, sizeof(right), "%s", found);
+		found_on = found[0] != 0;
 	}
 	/* columns, not bytes: the Unicode ellipsis is 3 bytes wide 1 */
-	int rw = (int)strlen(right) - (u->unicode && indexing ? 2 : 0);
+	bool ell = indexing || (u->show_holes && !u->holes_known && !found_on);
+	int rw = (int)strlen(right) - (u->unicode && ell ? 2 : 0);
 	const char *hints = u->help ? " ?/q/Esc close help  arrows scroll"
 		: u->tree ? " t/q/Esc close  arrows select (the map follows)  "
 			    "Enter into"

@@ -103,7 +103,10 @@ static void bench_view(struct ui *u, double *t, int frames, double index_ms,
 
 int frame_bench(struct ui *u, int frames)
 {
-	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
+	/* DISKATLAS_FRAME_OUT=FILE: what the terminal would be sent */
+	const char *to = getenv("DISKATLAS_FRAME_OUT");
+	FILE *out = fopen(to && *to ? to : "/dev/null", "w");
+	FILE *in = fopen("/dev/null", "r");
 	if (!out || !in)
 		return 1;
 	const char *term = getenv("TERM");
@@ -137,6 +140,10 @@ int frame_bench(struct ui *u, int frames)
 	 * compare two builds' screens; DISKATLAS_FRAME_HALF: half blocks */
 	const char *dp = getenv("DISKATLAS_FRAME_DUMP");
 	FILE *dump = dp && *dp ? fopen(dp, "w") : NULL;
+	/* DISKATLAS_FRAME_HOLES: with never-written bytes shown (w) */
+	const char *holes = getenv("DISKATLAS_FRAME_HOLES");
+	if (holes && *holes)
+		u->show_holes = true;
 	const char *half = getenv("DISKATLAS_FRAME_HALF");
 	if (half && *half && u->colors) {
 		u->half = true;

@@ -91,8 +91,13 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		}
 		dirty = false;
 		wint_t ch;
+		/* while the hole maps are learnt, a step between keys */
+		bool learning = u.show_holes && !u.holes_known;
+		timeout(learning ? 0 : 100);
 		int r = get_wch(&ch);
 		if (r == ERR) {
+			if (learning && holes_step(&u))
+				dirty = true;
 			/* a tick: redraw when the index moved on */
 			int state = index_state(&u);
 			if (state != shown) {

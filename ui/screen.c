@@ -89,6 +89,12 @@ void ui_draw(struct ui *u)
 	static const struct pane_class *const body[] = {
 		&map_pane, &legend_pane, &side_pane,
 	};
+	/* never-written bytes are drawn once every disk's hole map is
+	 * known: a frame learns a bounded step of it (the explorer's idle
+	 * ticks learn the rest, then redraw); a printed screen waits */
+	if (u->show_holes)
+		while (!holes_step(u) && u->line_mode)
+			;
 	title_pane.draw(u);
 	if (u->help)
 		help_pane.draw(u);

@@ -111,6 +111,8 @@ struct ui {
 	bool unicode;              /* block glyphs (UTF-8 locale) */
 	bool half;                 /* half-block mode: two cell rows a line */
 	bool show_holes;           /* w: never-written bytes shown */
+	bool holes_known;          /* and every disk's hole map learnt: until
+				      then the map is drawn without them */
 	int colors;                /* 0, 8 or 256 */
 	bool too_small;
 	int rows, cols;
@@ -237,6 +239,9 @@ enum fill cell_fill(const struct da_cell *c);
 
 /* map.c */
 void map_compute(struct ui *u);
+/* Learn the disks' hole maps on by a bounded step (a few milliseconds):
+ * true once they are all known (u->holes_known). */
+bool holes_step(struct ui *u);
 /* Screen position to a byte offset of the view; -1 outside the map. */
 int map_hit(struct ui *u, int y, int x, uint64_t *off);
 

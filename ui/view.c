@@ -188,8 +188,8 @@ void view_summarize(const struct ui *u, const struct view *v, uint64_t off,
 		c->region_id = -1;
 		return;
 	}
-	da_summarize_cells(u->o, v->dev, v->disk, off, len, 1, u->show_holes,
-			   c);
+	da_summarize_cells(u->o, v->dev, v->disk, off, len, 1,
+			   u->show_holes && u->holes_known, c);
 }
 
 /* n cells of the view from off, one row of the map: one walk for all. */
@@ -197,7 +197,7 @@ void view_summarize_row(const struct ui *u, const struct view *v,
 			uint64_t off, size_t n, struct da_cell *c)
 {
 	da_summarize_cells(u->o, v->dev, v->disk, off, v->cell, n,
-			   u->show_holes, c);
+			   u->show_holes && u->holes_known, c);
 }
 
 /* Every disk byte that holds byte off of the view: one for a plain stack,

@@ -763,5 +763,6 @@ const struct da_plugin da_plugin_ext = {
 	.describe_block = ext_describe_block,
 	.usage = ext_usage,
 	.meta_role = ext_meta_role,
+	.range_roles = ext_range_roles,
 	.free = ext_free,
 };

@@ -220,6 +220,10 @@ void ext_used_ready(struct ext_priv *p);
 uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1);
 bool ext_used_test(struct ext_priv *p, uint64_t b);
 void ext_used_free(struct ext_priv *p);
+/* The plugin's range_roles: describe_block's roles of a range, from the
+ * metadata runs, the file index's runs and the bitmaps. */
+int ext_range_roles(struct da_node *n, uint64_t off, uint64_t len,
+		    struct da_role_bytes *out, int max);
 
 /* Metadata tables (ext.c): push a run (merged with the previous one when
  * it continues it), add clipped to the filesystem. */

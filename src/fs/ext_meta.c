@@ -23,6 +23,7 @@
 
 #include <et/com_err.h>
 
+#include "../fileindex.h"
 #include "../util.h"
 #include "ext.h"
 
@@ -1125,4 +1126,219 @@ uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
 bool ext_used_test(struct ext_priv *p, uint64_t b)
 {
 	return b < p->nblocks && ext_used_count(p, b, b + 1) > 0;
+}
+
+/* Used blocks of [b0, b1) as ext_used_test sees them one at a time: by
+ * the groups' bitmaps (group_used adds up block by block), never by a
+ * whole group's descriptor count, which a damaged bitmap may not match.
+ * A group of one block is what ext_used_count asks of it. */
+static uint64_t used_bits(struct ext_priv *p, uint64_t b0, uint64_t b1)
+{
+	uint64_t first = p->fs->super->s_first_data_block, used = 0;
+	uint64_t bpg = EXT2_BLOCKS_PER_GROUP(p->fs->super);
+	if (b1 > p->nblocks)
+		b1 = p->nblocks;
+	if (b0 < first) {
+		uint64_t e = b1 < first ? b1 : first;
+		used += e > b0 ? e - b0 : 0;
+		b0 = first;
+	}
+	if (!bpg)
+		return used;
+	while (b0 < b1) {
+		uint64_t g = (b0 - first) / bpg;
+		if (g >= ngroups(p))
+			break;
+		uint64_t gs = group_first(p, g), ge = group_end(p, g);
+		uint64_t e = b1 < ge ? b1 : ge;
+		if (b0 == gs && ge == gs + 1 && g < p->groups_ok)
+			used += ext_used_count(p, b0, e);
+		else
+			used += group_used(p, g, b0, e);
+		b0 = e;
+	}
+	return used;
+}
+
+/* ---- the roles of a range ------------------------------------------- */
+
+#define ROLES_STEPS (UINT64_C(1) << 22)    /* runs a range may walk */
+
+struct roles_walk {
+	struct ext_priv *p;
+	const struct da_fileindex *x;
+	struct da_role_bytes *out;
+	int n, max;
+	bool failed;
+	uint64_t at;               /* bytes before it are answered */
+	uint64_t steps;
+};
+
+static void put(struct roles_walk *w, const char *role, uint64_t bytes)
+{
+	if (!bytes)
+		return;
+	for (int i = 0; i < w->n; i++) {
+		if (w->out[i].role == role || !strcmp(w->out[i].role, role)) {
+			w->out[i].bytes += bytes;
+			return;
+		}
+	}
+	if (w->n == w->max) {
+		w->failed = true;
+		return;
+	}
+	w->out[w->n++] = (struct da_role_bytes){ role, bytes };
+}
+
+/* Bytes [a, e) that neither metadata nor a file holds: used or free as
+ * the bitmap says, the first block's first (the order they come in). */
+static void gap(struct roles_walk *w, uint64_t a, uint64_t e)
+{
+	struct ext_priv *p = w->p;
+	uint64_t bs = p->bs;
+	while (a < e) {
+		uint64_t b = a / bs, be = (b + 1) * bs;
+		if (a % bs || e < be) {
+			uint64_t x = e < be ? e : be;
+			put(w, ext_used_test(p, b) ? "used" : "free", x - a);
+			a = x;
+			continue;
+		}
+		uint64_t b1 = e / bs, all = b1 - b;
+		uint64_t used = used_bits(p, b, b1);
+		if (used == all || (used && ext_used_test(p, b))) {
+			put(w, "used", used * bs);
+			put(w, "free", (all - used) * bs);
+		} else {
+			put(w, "free", (all - used) * bs);
+			put(w, "used", used * bs);
+		}
+		a = b1 * bs;
+	}
+}
+
+static int file_piece(void *ctx, uint64_t start, uint64_t len,
+		      const char *role)
+{
+	struct roles_walk *w = ctx;
+	gap(w, w->at, start);
+	put(w, role, len);
+	w->at = start + len;
+	return w->failed;
+}
+
+/* Bytes [a, e) outside the metadata: the files' roles, the bitmap's
+ * between them. */
+static void files_and_gaps(struct roles_walk *w, uint64_t a, uint64_t e)
+{
+	if (a >= e || w->failed)
+		return;
+	w->at = a;
+	if (w->x && da_fi_roles_in(w->x, a, e - a, ROLES_STEPS, file_piece,
+				   w) < 0) {
+		w->failed = true;
+		return;
+	}
+	gap(w, w->at, e);
+}
+
+/* The metadata runs in block order: the table's and, with the layout
+ * model, the flex groups' runs of each kind, merged. */
+struct meta_walk {
+	size_t t;                  /* the next table run */
+	uint64_t f[NKINDS];        /* the next flex group of each kind */
+};
+
+static void meta_walk_init(const struct ext_priv *p, struct meta_walk *m,
+			   uint64_t b0)
+{
+	ext_find_run(p->meta, p->nmeta, b0, &m->t);
+	uint64_t first = p->fs->super->s_first_data_block, local_first = 0;
+	if (p->local && b0 >= first) {
+		uint64_t fblocks = p->flex * EXT2_BLOCKS_PER_GROUP(p->fs->super);
+		uint64_t rel = b0 - first;
+		local_first = rel >= p->reach ? (rel - p->reach) / fblocks : 0;
+	}
+	for (int k = 0; k < NKINDS; k++) {
+		m->f[k] = local_first;
+		if (!p->local) {
+			m->f[k] = flex_at(p, k, b0);
+			if (m->f[k] == UINT64_MAX)
+				m->f[k] = 0;
+		}
+		if (!p->model)
+			m->f[k] = UINT64_MAX;
+	}
+}
+
+/* The first run that ends past b and starts before b1: its blocks and
+ * role; false when there is none. */
+static bool meta_next(const struct ext_priv *p, struct meta_walk *m,
+		      uint64_t b, uint64_t b1, uint64_t *s, uint64_t *e,
+		      const char **role, uint64_t *steps)
+{
+	bool got = false;
+	while (m->t < p->nmeta &&
+	       p->meta[m->t].start + p->meta[m->t].len <= b) {
+		m->t++;
+		++*steps;
+	}
+	if (m->t < p->nmeta && p->meta[m->t].start < b1) {
+		*s = p->meta[m->t].start;
+		*e = *s + p->meta[m->t].len;
+		*role = p->meta[m->t].role;
+		got = true;
+	}
+	for (int k = 0; k < NKINDS; k++) {
+		for (; m->f[k] < p->nflex; m->f[k]++, ++*steps) {
+			uint64_t rs, rl;
+			flex_run(p, k, m->f[k], &rs, &rl);
+			if (rs + rl <= b)
+				continue;
+			if (rs < b1 && (!got || rs < *s)) {
+				*s = rs;
+				*e = rs + rl;
+				*role = kind_role[k];
+				got = true;
+			}
+			break;
+		}
+	}
+	return got;
+}
+
+int ext_range_roles(struct da_node *n, uint64_t off, uint64_t len,
+		    struct da_role_bytes *out, int max)
+{
+	struct ext_priv *p = n->priv;
+	if (!p || !p->bs || !p->used_ready || max < 1)
+		return -1;
+	uint64_t bs = p->bs, end = off + len;
+	if (end < off)
+		return -1;
+	struct roles_walk w = { p, da_fi_get(n), out, 0, max, false, 0, 0 };
+	/* describe_block's "unused" past the filesystem's blocks */
+	uint64_t fs_end = p->nblocks * bs, hi = end < fs_end ? end : fs_end;
+	if (off < hi) {
+		struct meta_walk m;
+		meta_walk_init(p, &m, off / bs);
+		uint64_t at = off, s = 0, e = 0;
+		const char *role = NULL;
+		while (at < hi && !w.failed &&
+		       meta_next(p, &m, at / bs, (hi - 1) / bs + 1, &s, &e,
+				 &role, &w.steps)) {
+			if (w.steps > ROLES_STEPS)
+				return -1;
+			uint64_t ms = s * bs > at ? s * bs : at;
+			uint64_t me = e * bs < hi ? e * bs : hi;
+			files_and_gaps(&w, at, ms);
+			put(&w, role, me - ms);
+			at = me;
+		}
+		files_and_gaps(&w, at, hi);
+	}
+	if (end > hi)
+		put(&w, "unused", end - (off > hi ? off : hi));
+	return w.failed ? -1 : w.n;
 }

@@ -48,7 +48,8 @@ static void units(struct da_node *n, void *arg)
 
 /* what the explorer's side pane and map ask a filesystem or volume:
  * used/free/metadata of ranges (whole, halves, a block, past the end),
- * the role of single blocks, the next and previous extent of a file */
+ * the roles of those ranges, the role of single blocks, the next and
+ * previous extent of a file */
 static void usage(struct da_node *n, void *arg)
 {
 	(void)arg;
@@ -65,6 +66,10 @@ static void usage(struct da_node *n, void *arg)
 			n->plugin->usage(n, r[i][0], r[i][1], &u);
 		if (n->plugin->meta_role)
 			n->plugin->meta_role(n, r[i][0]);
+		struct da_role_bytes rb[DA_RANGE_MAX_ROLES];
+		if (n->plugin->range_roles)
+			n->plugin->range_roles(n, r[i][0], r[i][1], rb,
+					       DA_RANGE_MAX_ROLES);
 		da_fs_next_extent(n, r[i][0], 1);
 		da_fs_next_extent(n, r[i][0], -1);
 	}

@@ -2,7 +2,8 @@
 # --lookup over ranges (START-END, START+LENGTH), --unit, --sector-size,
 # the "where" echo and what a metadata block governs, against the tools
 # that made the images: debugfs (a fragmented file's extents, bmap),
-# dumpe2fs (inode tables, inode counts), sfdisk (partition starts), lvs
+# dumpe2fs (inode tables, inode counts, the free blocks and the journal of
+# a whole filesystem's roles), sfdisk (partition starts), lvs
 # and pvs (where an LV's segments lie).
 . "$(dirname "$0")/../lib.sh"
 requires debugfs dumpe2fs sfdisk jq xz
@@ -48,6 +49,23 @@ check_eq "stream where" "$(cat "$T/w1")" "$(head -1 "$T/offs")"
 o1=$(head -1 "$T/offs"); o1=${o1%+16}
 check_eq "single file_offset" "$("$DA" --lookup "$o1" --json "$img" | jq '.owners[-1].file_offset')" "100"
 echo "ok: range and file offsets of /fragmented.txt ($nblocks blocks) agree with debugfs"
+
+# ---- the whole filesystem (81,920 blocks: more than a block at a time
+# would ask): its roles exact, as dumpe2fs counts them ----
+"$DA" --lookup "$pstart+$((size * 512))" --json "$img" >"$T/all.json"
+check_eq "whole filesystem: sampled" "$(jq '.roles_sampled // false' "$T/all.json")" false
+role_bytes() { jq --arg r "$1" '[.roles[] | select(.role == $r) | .bytes] | add // 0' "$T/all.json"; }
+dh() { dumpe2fs -h "$fs" 2>/dev/null | awk -F: -v k="$1" '$1 == k { print $2 + 0 }'; }
+groups=$(( ($(dh "Block count") - $(dh "First block") + $(dh "Blocks per group") - 1) / $(dh "Blocks per group") ))
+check_eq "free bytes (dumpe2fs Free blocks)" "$(role_bytes free)" "$(($(dh "Free blocks") * bs))"
+jsize=$(dumpe2fs -h "$fs" 2>/dev/null | sed -n 's/^Total journal size: *\([0-9]*\)k$/\1/p')
+check_eq "journal bytes" "$(role_bytes journal)" "$((jsize * 1024))"
+check_eq "inode table bytes" "$(role_bytes inode_table)" "$((groups * $(dh "Inode blocks per group") * bs))"
+check_eq "block bitmap bytes" "$(role_bytes block_bitmap)" "$((groups * bs))"
+check_eq "every byte has a role" "$(jq '[.roles[].bytes] | add' "$T/all.json")" "$((size * 512))"
+"$DA" --lookup "$pstart+$((size * 512))" "$img" | grep -q '^roles inside:$' ||
+	fail "the text answer does not say its roles plainly: $("$DA" --lookup "$pstart+$((size * 512))" "$img" | grep roles)"
+echo "ok: the whole filesystem's roles ($groups groups) agree with dumpe2fs, none sampled"
 
 # ---- group 0's inode table: roles and what its blocks govern ----
 it=$(dumpe2fs "$fs" 2>/dev/null | sed -n 's/.*Inode table at \([0-9]*\)-\([0-9]*\).*/\1 \2/p' | head -1)

@@ -539,6 +539,152 @@ static void test_names_by_file(void **state)
 	node_free(n);
 }
 
+/* da_fi_roles_in against da_fi_describe a sector at a time, on runs that
+ * overlap (sharing and conflicts, up to more than da_fi_describe looks
+ * at), of several roles, unaligned, with one long run under more short
+ * runs than da_fi_at walks back over. */
+struct piece_log {
+	const char *role[4096];
+	uint64_t base;
+	uint64_t last_end;
+	bool bad_order;
+};
+
+static int log_piece(void *ctx, uint64_t start, uint64_t len,
+		     const char *role)
+{
+	struct piece_log *l = ctx;
+	if (start < l->last_end || len == 0)
+		l->bad_order = true;
+	l->last_end = start + len;
+	for (uint64_t o = start; o < start + len; o += 512)
+		l->role[(o - l->base) / 512] = role;
+	return 0;
+}
+
+static void roles_in_check(struct da_node *n, uint64_t off, uint64_t len,
+			   size_t *answered, size_t *declined)
+{
+	static struct piece_log l;
+	memset(&l, 0, sizeof(l));
+	l.base = off;
+	assert_true(len / 512 <= 4096);
+	if (da_fi_roles_in(da_fi_get(n), off, len, 1u << 20, log_piece,
+			   &l) < 0) {
+		++*declined;
+		return;
+	}
+	++*answered;
+	assert_false(l.bad_order);
+	for (uint64_t o = off; o < off + len; o += 512) {
+		struct da_block_info info;
+		da_block_info_init(&info);
+		const char *want = da_fi_describe(n, o, &info) == 1 ? info.role
+								  : NULL;
+		const char *got = l.role[(o - off) / 512];
+		if (want != got)
+			fail_msg("byte %llu: roles_in %s, da_fi_describe %s",
+				 (unsigned long long)o, got ? got : "none",
+				 want ? want : "none");
+	}
+}
+
+static void test_roles_in(void **state)
+{
+	(void)state;
+	static const enum da_role roles[] = { DA_ROLE_FILE_DATA,
+					      DA_ROLE_EXTENT_TREE,
+					      DA_ROLE_DIRECTORY, DA_ROLE_XATTR };
+	size_t answered = 0, declined = 0;
+	for (int density = 0; density < 3; density++) {
+		struct da_node *n = node_new();
+		struct da_fileindex *x = da_fi_new(false);
+		srand(100 + density);
+		for (uint32_t f = 0; f < 60; f++)
+			da_fi_add_file(x, 20 + f, DA_FILE_REGULAR, 0, 0);
+		/* sparse, overlapping a little, piled up */
+		int nruns = density == 0 ? 300 : density == 1 ? 1500 : 6000;
+		for (int i = 0; i < nruns; i++) {
+			uint32_t f = (uint32_t)rand() % 60;
+			int k = rand() % 4;
+			uint64_t start = (uint64_t)(rand() % 8000) * 512;
+			uint64_t len = (uint64_t)(1 + rand() % 24) * 512;
+			da_fi_add_run(x, f, start, len, (uint64_t)i * 65536,
+				      roles[k], (k == 3 ? DA_RUN_SHARED : 0) |
+				      (k == 1 ? DA_RUN_META : 0));
+		}
+		da_fi_publish(n, x, NULL);
+		for (int i = 0; i < 300; i++) {
+			uint64_t off = (uint64_t)(rand() % 8100) * 512;
+			uint64_t len = (uint64_t)(1 + rand() % 600) * 512;
+			roles_in_check(n, off, len, &answered, &declined);
+		}
+		node_free(n);
+	}
+	/* the sparse index is answered every time */
+	assert_true(answered >= 300);
+	/* the piled-up one is deeper than da_fi_describe looks: declined */
+	assert_true(declined > 0);
+	/* a long run of file 0 under 5000 one-sector runs of file 1 (each a
+	 * conflict): past FI_WALK runs back, da_fi_at jumps, so ranges there
+	 * are declined, ranges near the start answered */
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	uint32_t a = da_fi_add_file(x, 5, DA_FILE_REGULAR, 0, 0);
+	uint32_t b = da_fi_add_file(x, 6, DA_FILE_REGULAR, 0, 0);
+	da_fi_add_run(x, a, 0, 20000 * 512, 0, DA_ROLE_FILE_DATA, 0);
+	for (uint64_t i = 0; i < 5000; i++)
+		da_fi_add_run(x, b, (2 * i + 1) * 512, 512, i * 1024,
+			      DA_ROLE_DIRECTORY, 0);
+	da_fi_publish(n, x, NULL);
+	size_t before = declined;
+	roles_in_check(n, 0, 3000 * 512, &answered, &declined);
+	assert_int_equal(declined, before);
+	roles_in_check(n, 9000 * 512, 2000 * 512, &answered, &declined);
+	assert_int_equal(declined, before + 1);
+	node_free(n);
+}
+
+/* More distinct files in a range than da_fi_files_in keeps: the first
+ * 1,024 met (in disk order) are counted, the rest make it sampled. */
+static void test_files_in_many(void **state)
+{
+	(void)state;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	for (uint32_t f = 0; f < 3000; f++) {
+		uint32_t k = da_fi_add_file(x, 100 + f, DA_FILE_REGULAR, B, 0);
+		/* file f at block 3000 - f: disk order is reverse file
+		 * order; one in 7 also has a second, later block */
+		da_fi_add_run(x, k, (3000 - f) * B, B, 0, DA_ROLE_FILE_DATA, 0);
+		if (f % 7 == 0)
+			da_fi_add_run(x, k, (5000 + f) * B, B, B,
+				      DA_ROLE_FILE_DATA, 0);
+	}
+	da_fi_publish(n, x, NULL);
+	struct da_fi_share sh[64];
+	bool sampled = false;
+	size_t got = da_fi_files_in(da_fi_get(n), 0, 9000 * B, sh, 64,
+				    &sampled);
+	assert_int_equal(got, 1024);
+	assert_true(sampled);
+	/* the first 1,024 met are files 2999..1976; those with a second
+	 * block have two blocks and come first */
+	for (size_t i = 0; i < 64; i++) {
+		assert_true(sh[i].file >= 1976);
+		bool two = sh[i].file % 7 == 0;
+		assert_int_equal(sh[i].bytes, two ? 2 * B : B);
+		if (i)
+			assert_true(sh[i - 1].bytes >= sh[i].bytes);
+	}
+	assert_int_equal(sh[0].bytes, 2 * B);
+	/* fewer than it keeps: every one, not sampled */
+	got = da_fi_files_in(da_fi_get(n), 2000 * B, 500 * B, sh, 64, &sampled);
+	assert_int_equal(got, 500);
+	assert_false(sampled);
+	node_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -552,6 +698,8 @@ int main(void)
 		cmocka_unit_test(test_nearly_sorted),
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_names_by_file),
+		cmocka_unit_test(test_roles_in),
+		cmocka_unit_test(test_files_in_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,6 +119,17 @@ static void test_known_file(void **state)
 	da_error err = { 0 };
 	struct da_device *dev = da_file_device_open("known", path, &err);
 	assert_non_null(dev);
+	/* learnt ahead a step of one extent call at a time, as the explorer
+	 * does between keys: done after one step a data or hole run, not
+	 * before; the answers are then the walk's */
+	unsigned steps = 1;
+	while (!da_device_holes_learn(dev, 1))
+		steps++;
+	assert_true(da_device_holes_learn(dev, 1));
+	uint64_t runs = 0;
+	for (uint64_t off = 0, run = 0; off < blk * nblk; off += run, runs++)
+		assert_true(da_device_extent(dev, off, &run) >= 0 && run > 0);
+	assert_int_equal(steps, runs);
 	uint64_t holes = compare_ranges("known.img", dev);
 	uint64_t never = (nblk - written) * blk;
 	if (holes == 0) {
