@@ -597,6 +597,10 @@ static void add_cell_summary(struct ui *u, const struct view *v, int width)
 	if (c.unmapped)
 		add(u, ROLE_CONFLICT, "   unmapped (missing PV) %u%%",
 		    (unsigned)(c.unmapped * 100 / (c.bytes ? c.bytes : 1)));
+	if (c.pending)
+		add(u, ROLE_DIM, "   not read yet %u%%%s",
+		    (unsigned)(c.pending * 100 / (c.bytes ? c.bytes : 1)),
+		    draw_ellipsis());
 	if (c.conflict)
 		add(u, ROLE_CONFLICT, "   has conflicting claims");
 	add(u, ROLE_TEXT, "   %u region%s", c.nregions,

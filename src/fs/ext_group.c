@@ -58,7 +58,7 @@ void ext_groups_free(struct ext_priv *p)
 /* Where descriptor block i lies (libext2fs's arithmetic from the
  * superblock alone: meta_bg puts blocks in their own meta group), or 0
  * when that is outside the filesystem. */
-static uint64_t desc_block_loc(const struct ext_priv *p, uint64_t i)
+uint64_t ext_desc_block_loc(const struct ext_priv *p, uint64_t i)
 {
 	ext2_filsys fs = p->fs;
 	if (i >= p->desc_blocks || i > UINT32_MAX)
@@ -76,10 +76,10 @@ static void read_desc_blocks(struct ext_priv *p, uint64_t i0, unsigned n,
 {
 	unsigned k = 0;
 	while (k < n) {
-		uint64_t loc = desc_block_loc(p, i0 + k);
+		uint64_t loc = ext_desc_block_loc(p, i0 + k);
 		unsigned run = 1;
 		while (loc && k + run < n &&
-		       desc_block_loc(p, i0 + k + run) == loc + run)
+		       ext_desc_block_loc(p, i0 + k + run) == loc + run)
 			run++;
 		uint64_t off;
 		bool got = loc && mul_ok(loc, p->bs, &off) &&
