@@ -336,7 +336,7 @@ static const char ascii_glyph[FILL_COUNT] = {
 	[FILL_FULL] = '#', [FILL_MOSTLY] = '%', [FILL_PARTLY] = '+',
 	[FILL_FREE] = '-', [FILL_HOLE] = '.', [FILL_META] = '=',
 	[FILL_UNMAPPED] = '?', [FILL_NONE] = '.',
-	[FILL_PENDING] = '~',
+	[FILL_PENDING] = ',',       /* '~' is the journal's */
 };
 
 /* The colour of a family's cell: its own in 256 colours; in 8, the
@@ -391,7 +391,7 @@ void cell_glyph_fam(int region, enum fill f, int fam, bool conflict,
 		if (f == FILL_UNMAPPED)
 			ch = '?';
 		else if (f == FILL_PENDING)
-			ch = '~';
+			ch = ',';
 		else if (region < 0)
 			ch = f == FILL_HOLE ? ' ' : '.';
 		else {
