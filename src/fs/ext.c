@@ -284,7 +284,30 @@ struct pass {
 	uint32_t ipg;
 	uint64_t bad_csum, first_csum, bad_loc, unreadable, first_unreadable;
 	char where[160];
+	/* the checksums of groups [run_g, run_g + run_n), the rest of one
+	 * descriptor block's, made together (three at a time) */
+	uint8_t *run_ok;
+	uint64_t run_g, run_n;
 };
+
+/* Is group g's checksum right (raw: its descriptor, inside the block
+ * the walk holds)? */
+static bool pass_csum(struct pass *s, uint64_t g, const uint8_t *raw)
+{
+	struct ext_priv *p = s->p;
+	if (!s->run_ok)
+		return ext_group_csum_ok(p, g, raw);
+	if (g < s->run_g || g - s->run_g >= s->run_n) {
+		uint64_t dpb = p->desc_per_block;
+		uint64_t end = (g / dpb + 1) * dpb;
+		if (end > p->ngroups)
+			end = p->ngroups;
+		s->run_g = g;
+		s->run_n = end - g;
+		ext_group_csum_run(p, g, raw, (size_t)s->run_n, s->run_ok);
+	}
+	return s->run_ok[g - s->run_g];
+}
 
 static int pass_group(void *ctx, uint64_t g, const struct ext_group *d,
 		      const uint8_t *raw)
@@ -298,7 +321,7 @@ static int pass_group(void *ctx, uint64_t g, const struct ext_group *d,
 			s->first_unreadable = g;
 		return 0;
 	}
-	if (s->csum && !ext_group_csum_ok(p, g, raw) && s->bad_csum++ == 0)
+	if (s->csum && !pass_csum(s, g, raw) && s->bad_csum++ == 0)
 		s->first_csum = g;
 	if (ext_group_misplaced(p, g, d, false, s->bad_loc ? NULL : s->where,
 				sizeof(s->where))) {
@@ -337,6 +360,7 @@ static bool groups_pass(struct ext_priv *p, struct da_node *n, bool *placed,
 	ext2_filsys fs = p->fs;
 	struct pass s = { .p = p, .csum = ext2fs_has_group_desc_csum(fs),
 			  .ipg = EXT2_INODES_PER_GROUP(fs->super) };
+	s.run_ok = s.csum ? malloc(p->desc_per_block) : NULL;
 	size_t words = (size_t)(p->ngroups / 64 + 1);
 	p->inode_groups = malloc(words * sizeof(uint64_t));
 	if (p->inode_groups)
@@ -345,7 +369,9 @@ static bool groups_pass(struct ext_priv *p, struct da_node *n, bool *placed,
 	ext_model_begin(p);
 	if (ext_used_init(p) < 0)
 		da_warn(n, "no memory for the used-block counts");
-	if (ext_groups_each(p, 0, p->ngroups, pass_group, &s)) {
+	int rc = ext_groups_each(p, 0, p->ngroups, pass_group, &s);
+	free(s.run_ok);
+	if (rc) {
 		da_error_set(err, ENOMEM, "no memory for the group descriptors");
 		return false;
 	}

@@ -158,6 +158,10 @@ void ext_group_decode(const struct ext_priv *p, const uint8_t *d,
  * features ask for (true when they ask for none)? */
 bool ext_group_csum_ok(const struct ext_priv *p, uint64_t g,
 		       const uint8_t *d);
+/* The same for n neighbouring descriptors from group g at d (one
+ * descriptor block's worth), ok[i] for group g + i: three at a time. */
+void ext_group_csum_run(const struct ext_priv *p, uint64_t g,
+			const uint8_t *d, size_t n, uint8_t *ok);
 /* Every group in [g0, g1) in order, read a chunk at a time outside the
  * cache: fn gets the decoded descriptor and its bytes, or NULL for both
  * when its block cannot be read; a non-zero answer stops the walk.
