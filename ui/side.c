@@ -362,8 +362,8 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 			add(u, ROLE_CONFLICT, "   CONFLICT: claimed twice");
 		/* what the scan or the index could not read; only once the
 		 * index thread is done, as it may still be writing reasons */
-		if (x->node && x->node->reason && x->node->reason[0] &&
-		    x->node->type != DA_NODE_UNKNOWN && index_ready(u))
+		if (index_ready(u) && x->node && x->node->reason &&
+		    x->node->reason[0] && x->node->type != DA_NODE_UNKNOWN)
 			add_wrapped(u, ROLE_CONFLICT, "   warning: ",
 				    x->node->reason, width);
 		if (i == mirrored)
