@@ -89,8 +89,11 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 			 * is drawn: an index that restarts (unlocking) and
 			 * finishes between two ticks is still redrawn */
 			int state = index_state(&u);
-			if (state != shown)
-				u.cache.valid = false;   /* cells not read */
+			if (state != shown) {
+				/* cells and roles answered "not read yet" */
+				u.cache.valid = false;
+				u.files.valid = false;
+			}
 			shown = state;
 			ui_draw(&u);
 		}
