@@ -431,6 +431,8 @@ struct da_role_bytes {
 /* Used/free/metadata bytes of a range, for the map's fullness. */
 struct da_usage {
 	uint64_t used, free, metadata;
+	/* not read yet: the filesystem's settle (below) has not run */
+	uint64_t pending;
 };
 /* For a plugin's usage op: *out zeroed, and the end of [off, off+len)
  * clipped to the node's device (at most off when nothing is left). */
@@ -501,6 +503,18 @@ struct da_plugin {
 	 * caller then asks describe_block.  Roles are static strings. */
 	int (*range_roles)(struct da_node *n, uint64_t off, uint64_t len,
 			   struct da_role_bytes *out, int max);
+	/* Filesystems, optional: the part of the scan that grows with the
+	 * filesystem (ext: one pass over every group descriptor), which
+	 * scan leaves undone.  da_machine_scan runs it at once unless the
+	 * machine defers it (da_machine.defer_settle: then
+	 * da_machine_settle, from another thread, while the node is read).
+	 * Until it has run, usage counts the bytes as pending, meta_role
+	 * answers NULL and describe_block the role "unread"; the plugin
+	 * publishes its results with one release store, and its warnings
+	 * go onto the node (whose props already hold a "warnings" array
+	 * when deferred).  Calling it again answers as the first call.
+	 * 0, or -1 with err: the filesystem does not parse after all. */
+	int (*settle)(struct da_node *n, da_error *err);
 };
 
 /* Questions any filesystem with a file index answers (src/fileindex.c;
@@ -549,6 +563,12 @@ struct da_machine {
 	/* Progress of da_machine_build_indexes, readable from another
 	 * thread with __atomic_load_n: filesystems indexed / to index. */
 	int index_done, index_total;
+	/* Set before da_machine_scan: the filesystems' settle waits for
+	 * da_machine_settle (the explorer draws first, then settles in the
+	 * background).  settle_done counts settle calls made, readable with
+	 * __atomic_load_n from another thread. */
+	bool defer_settle;
+	int settle_done;
 	/* Problems found with the disks themselves, one line each, for the
 	 * CLI to report (and exit 1): a structure that reaches past the end
 	 * of its device, at most one line a disk or volume. */
@@ -597,6 +617,10 @@ int da_machine_rescan(struct da_machine *m);
  * filesystem whose index fails keeps the reason on its node and still
  * answers metadata roles. */
 void da_machine_build_indexes(struct da_machine *m);
+/* Run every filesystem's settle not yet run (see da_plugin.settle); one
+ * that fails keeps its node and says why in a warning.  Built into
+ * da_machine_build_indexes, which settles first. */
+void da_machine_settle(struct da_machine *m);
 void da_machine_close(struct da_machine *m);
 
 /* Record a problem with a disk (see da_machine.problems). */
@@ -848,6 +872,7 @@ struct da_cell {
 	bool conflict;
 	uint64_t bytes;            /* bytes summarised */
 	uint64_t used, free, metadata, hole, unmapped;
+	uint64_t pending;          /* not read yet (da_usage.pending) */
 };
 /* Summarise [off, off+len) of disk d. */
 int da_summarize_disk(const struct da_ownership *o, size_t d, uint64_t off,

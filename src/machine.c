@@ -239,6 +239,7 @@ struct seen {
 };
 
 struct scan {
+	bool defer;                /* leave filesystems' settle for later */
 	size_t nodes, tree_nodes, claims;
 	struct seen seen[SCAN_MAX_NODES];   /* partition tables scanned */
 	size_t nseen;
@@ -396,6 +397,15 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 	}
 	da_error err = { 0 };
 	struct da_node *n = p->scan(dev, &err);
+	if (n && p->settle && !sc->defer && p->settle(n, &err) < 0) {
+		da_node_free(n);
+		n = NULL;
+	} else if (n && p->settle && sc->defer &&
+		   !da_obj_get(n->props, "warnings")) {
+		/* settle warns from another thread: the key is made now,
+		 * so that the props readers walk never grow under them */
+		da_obj_set(n->props, "warnings", da_arr_new());
+	}
 	if (!n) {
 		n = da_node_new(DA_NODE_UNKNOWN, NULL, dev);
 		da_obj_set_str(n->props, "probed", p->name);
@@ -582,6 +592,7 @@ int da_machine_rescan(struct da_machine *m)
 	size_t before = m->nvolumes;
 	/* an unlocked volume: a scan of its own, with its own budget */
 	struct scan *sc = da_xcalloc(1, sizeof(*sc));
+	sc->defer = m->defer_settle;
 	scan_new_volumes(m, sc);
 	assemble_rounds(m, sc);
 	free(sc);
@@ -593,6 +604,7 @@ void da_machine_scan(struct da_machine *m)
 	if (m->scanned)
 		return;
 	struct scan *sc = da_xcalloc(1, sizeof(*sc));
+	sc->defer = m->defer_settle;
 	for (size_t i = 0; i < m->ndisks; i++) {
 		struct da_disk *d = &m->disks[i];
 		if (d->content)        /* a host view, made when opened */
@@ -693,8 +705,27 @@ static void index_one(struct da_node *n, void *arg)
 	__atomic_add_fetch(&r->m->index_done, 1, __ATOMIC_RELEASE);
 }
 
+static void settle_one(struct da_node *n, void *arg)
+{
+	struct da_machine *m = arg;
+	if (!n->plugin || !n->plugin->settle)
+		return;
+	da_error e = { 0 };
+	if (n->plugin->settle(n, &e) < 0)
+		da_warn(n, "%s: %s", n->plugin->name,
+			e.msg[0] ? e.msg : "does not parse");
+	__atomic_add_fetch(&m->settle_done, 1, __ATOMIC_RELEASE);
+}
+
+void da_machine_settle(struct da_machine *m)
+{
+	da_machine_each_node(m, settle_one, m);
+}
+
 void da_machine_build_indexes(struct da_machine *m)
 {
+	/* the indexes ask what settle finds (ext: groups with inodes) */
+	da_machine_settle(m);
 	int total = 0;
 	da_machine_each_node(m, count_indexable, &total);
 	__atomic_store_n(&m->index_total, total, __ATOMIC_RELEASE);

@@ -49,11 +49,12 @@ static void acc_usage(struct da_cell *c, const struct da_claim *cl,
 {
 	struct da_node *n = cl ? cl->node : NULL;
 	if (n && n->plugin && n->plugin->usage && !cl->role) {
-		struct da_usage u = { 0, 0, 0 };
+		struct da_usage u = { 0 };
 		if (n->plugin->usage(n, owner_off, len, &u) == 0) {
 			c->used += u.used;
 			c->free += u.free;
 			c->metadata += u.metadata;
+			c->pending += u.pending;
 			return;
 		}
 	}

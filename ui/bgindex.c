@@ -1,11 +1,24 @@
 /* The background file index (bgindex.h).
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdlib.h>
+#include <time.h>
+
 #include "diskatlas.h"
 #include "bgindex.h"
 
 static void *index_main(void *arg)
 {
 	struct bg_index *ix = arg;
+	/* a test knob: hold the background work back this many
+	 * milliseconds, so that tests see the screen before it ends */
+	const char *delay = getenv("DISKATLAS_TEST_BG_DELAY_MS");
+	if (delay && *delay) {
+		long ms = strtol(delay, NULL, 10);
+		if (ms > 0 && ms <= 600000) {
+			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
 	da_machine_build_indexes(ix->m);
 	__atomic_store_n(&ix->ready, 1, __ATOMIC_RELEASE);
 	return NULL;

@@ -318,7 +318,7 @@ int colors_region_fg(int region)
 
 static int region_color(int region, enum fill f)
 {
-	bool dim = f == FILL_FREE || f == FILL_HOLE;
+	bool dim = f == FILL_FREE || f == FILL_HOLE || f == FILL_PENDING;
 	if (region < 0 || (size_t)region >= nregion_colors)
 		return dim ? none_dim : none_fg;
 	return dim ? region_dim[region] : region_fg[region];
@@ -330,11 +330,13 @@ static const wchar_t *const uni_glyph[FILL_COUNT] = {
 	[FILL_PARTLY] = L"\u2592", [FILL_FREE] = L"\u2591",
 	[FILL_HOLE] = L"\u00b7", [FILL_META] = L"\u259a",
 	[FILL_UNMAPPED] = L"?", [FILL_NONE] = L"\u00b7",
+	[FILL_PENDING] = L"~",
 };
 static const char ascii_glyph[FILL_COUNT] = {
 	[FILL_FULL] = '#', [FILL_MOSTLY] = '%', [FILL_PARTLY] = '+',
 	[FILL_FREE] = '-', [FILL_HOLE] = '.', [FILL_META] = '=',
 	[FILL_UNMAPPED] = '?', [FILL_NONE] = '.',
+	[FILL_PENDING] = ',',       /* '~' is the journal's */
 };
 
 /* The colour of a family's cell: its own in 256 colours; in 8, the
@@ -367,7 +369,8 @@ void cell_glyph_fam(int region, enum fill f, int fam, bool conflict,
 	attr_t a = 0;
 	int pair = 0;
 	bool family = fam_known(fam) && !conflict && f != FILL_HOLE &&
-		      f != FILL_UNMAPPED && f != FILL_NONE;
+		      f != FILL_UNMAPPED && f != FILL_NONE &&
+		      f != FILL_PENDING;
 	if (family && fam == DA_FAM_FREE && !theme)
 		family = false;        /* the owner's lower-case letter */
 	if (conflict) {
@@ -387,6 +390,8 @@ void cell_glyph_fam(int region, enum fill f, int fam, bool conflict,
 		char ch;
 		if (f == FILL_UNMAPPED)
 			ch = '?';
+		else if (f == FILL_PENDING)
+			ch = ',';
 		else if (region < 0)
 			ch = f == FILL_HOLE ? ' ' : '.';
 		else {
@@ -427,6 +432,8 @@ static int half_color(int region, enum fill f)
 		return -1;             /* past the end of the view */
 	if (f == FILL_UNMAPPED)
 		return theme == 256 ? 52 : COLOR_RED;
+	if (f == FILL_PENDING)     /* no glyph here: a grey of its own */
+		return theme == 256 ? 239 : COLOR_BLUE;
 	if (region == -3)
 		return conflict_fg;
 	return region_color(region, f);
@@ -437,7 +444,8 @@ static int half_color(int region, enum fill f)
 static int half_fam_color(int region, enum fill f, int fam)
 {
 	if (theme == 256 && fam_known(fam) && f != FILL_HOLE &&
-	    f != FILL_NONE && f != FILL_UNMAPPED && region != -3)
+	    f != FILL_NONE && f != FILL_UNMAPPED && f != FILL_PENDING &&
+	    region != -3)
 		return fam == DA_FAM_FREE ? region_color(region, f)
 					  : fam_styles[fam].fg256;
 	return half_color(region, f);

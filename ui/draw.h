@@ -32,7 +32,9 @@ enum ui_role {
 /* What a cell's glyph says about the bytes under it. */
 enum fill {
 	FILL_FULL, FILL_MOSTLY, FILL_PARTLY, FILL_FREE, FILL_HOLE, FILL_META,
-	FILL_UNMAPPED, FILL_NONE, FILL_COUNT
+	FILL_UNMAPPED, FILL_NONE,
+	FILL_PENDING,              /* not read yet (da_cell.pending) */
+	FILL_COUNT
 };
 
 /* Structure families of map cells: the engine's enum da_role_family,

@@ -12,13 +12,14 @@
 #include "explorer.h"
 #include "ui.h"
 
-/* The index as the screen shows it: -2 when ready, else how many
- * filesystems are done. */
+/* The background work as the screen shows it: -2 when ready, else how
+ * many filesystems are settled (their map read) and indexed. */
 static int index_state(struct ui *u)
 {
 	int done, total;
 	bg_index_progress(&u->index, &done, &total);
-	return index_ready(u) ? -2 : done;
+	int settled = __atomic_load_n(&u->m->settle_done, __ATOMIC_ACQUIRE);
+	return index_ready(u) ? -2 : done * 65536 + (settled & 0xffff);
 }
 
 int explorer_run(struct da_machine *m, struct da_ownership *o)
@@ -38,7 +39,9 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 	}
 	const char *term = getenv("TERM");
 	if (!term || !*term || !strcmp(term, "dumb")) {
-		/* no cursor addressing: print screens, read lines */
+		/* no cursor addressing: print screens, read lines (each
+		 * one whole: the filesystems' maps first) */
+		da_machine_settle(m);
 		bg_index_start(&u.index, m);
 		int st = line_run(&u);
 		bg_index_join(&u.index);
@@ -74,8 +77,7 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 	}
 	ui_layout(&u);
 	view_init_all(&u);
-	bg_index_start(&u.index, m);
-	bool dirty = true;
+	bool dirty = true, started = false;
 	int shown = -1;
 	while (!u.quit) {
 		if (ui_signal) {
@@ -86,10 +88,22 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 			/* what this frame shows of the index, taken before it
 			 * is drawn: an index that restarts (unlocking) and
 			 * finishes between two ticks is still redrawn */
-			shown = index_state(&u);
+			int state = index_state(&u);
+			if (state != shown) {
+				/* cells and roles answered "not read yet" */
+				u.cache.valid = false;
+				u.files.valid = false;
+			}
+			shown = state;
 			ui_draw(&u);
 		}
 		dirty = false;
+		if (!started) {
+			/* the filesystems' maps (settle) and the file index,
+			 * after the first frame: it never waits for them */
+			bg_index_start(&u.index, m);
+			started = true;
+		}
 		wint_t ch;
 		/* while the hole maps are learnt, a step between keys */
 		bool learning = u.show_holes && !u.holes_known;
@@ -98,12 +112,10 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		if (r == ERR) {
 			if (learning && holes_step(&u))
 				dirty = true;
-			/* a tick: redraw when the index moved on */
-			int state = index_state(&u);
-			if (state != shown) {
-				shown = state;
+			/* a tick: redraw when the index moved on (the
+			 * frame takes the new state) */
+			if (index_state(&u) != shown)
 				dirty = true;
-			}
 			continue;
 		}
 		if (ui_key(&u, (int)ch, r == KEY_CODE_YES) & PANE_REDRAW)

@@ -60,7 +60,7 @@ static int block_family(struct da_node *n, uint64_t at, uint64_t bs)
 		}
 		goto out;
 	}
-	struct da_usage us = { 0, 0, 0 };
+	struct da_usage us = { 0 };
 	bool meta = !n->plugin->usage ||
 		    (n->plugin->usage(n, at, bs, &us) == 0 && us.metadata);
 	struct da_block_info info;
@@ -125,7 +125,7 @@ int cell_family(const struct ui *u, const struct view *v, uint64_t off,
 		uint64_t len, const struct da_cell *c, enum fill f)
 {
 	if (c->region_id < 0 || c->conflict || f == FILL_HOLE ||
-	    f == FILL_UNMAPPED || f == FILL_NONE)
+	    f == FILL_UNMAPPED || f == FILL_NONE || f == FILL_PENDING)
 		return -1;
 	size_t nreg;
 	const struct da_region_info *r = da_ownership_regions(u->o, &nreg);

@@ -15,7 +15,8 @@
 #define MAX_ENTRIES 96
 #define GAP 2
 
-enum kind { E_TITLE, E_OWNER, E_FAMILY, E_FULLNESS, E_HOLE, E_NONE, E_CONFLICT };
+enum kind { E_TITLE, E_OWNER, E_FAMILY, E_FULLNESS, E_HOLE, E_NONE, E_CONFLICT,
+	    E_PENDING };
 
 struct entry {
 	enum kind kind;
@@ -102,6 +103,8 @@ static int entries(struct ui *u, struct entry *out, int max)
 		n += simple(&out[n], E_NONE, -1, "no owner");
 	if (u->conflicts_on_screen && n < max)
 		n += simple(&out[n], E_CONFLICT, -1, "conflict");
+	if (u->pending_on_screen && n < max)
+		n += simple(&out[n], E_PENDING, -1, "not read yet");
 	return n;
 }
 
@@ -218,6 +221,9 @@ static void swatch(struct ui *u, const struct entry *e, int y, int x)
 		break;
 	case E_CONFLICT:
 		cell_glyph(0, FILL_FULL, true, false, &cc);
+		break;
+	case E_PENDING:
+		cell_glyph(-1, FILL_PENDING, false, false, &cc);
 		break;
 	}
 	mvadd_wch(y, x, &cc);

@@ -652,6 +652,8 @@ int main(int argc, char **argv)
 	}
 	if (key_file || keys.ask)
 		da_machine_set_key_source(m, give_key, &keys);
+	/* the explorer draws before the slow part of the scan */
+	m->defer_settle = mode == MODE_EXPLORE;
 	da_machine_scan(m);
 	/* every volume that could be opened has been: the key goes now */
 	da_secret_free(keys.key, DA_MAX_KEY + 1);

@@ -62,7 +62,7 @@ void map_compute(struct ui *u)
 	if (u->on_screen)
 		memset(u->on_screen, 0, (nreg + 1) * sizeof(bool));
 	u->none_on_screen = u->holes_on_screen = false;
-	u->conflicts_on_screen = false;
+	u->conflicts_on_screen = u->pending_on_screen = false;
 	for (int r = 0; r < u->map_rows; r++) {
 		/* a row at once: the engine walks it once (the cells in it
 		 * that start before the end of the space) */
@@ -102,6 +102,8 @@ void map_compute(struct ui *u)
 				u->none_on_screen = true;
 			if (cell->conflict)
 				u->conflicts_on_screen = true;
+			if (f == FILL_PENDING)
+				u->pending_on_screen = true;
 			if (cell->hole * 2 >= cell->bytes && cell->bytes)
 				u->holes_on_screen = true;
 		}

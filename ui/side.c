@@ -362,8 +362,8 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 			add(u, ROLE_CONFLICT, "   CONFLICT: claimed twice");
 		/* what the scan or the index could not read; only once the
 		 * index thread is done, as it may still be writing reasons */
-		if (x->node && x->node->reason && x->node->reason[0] &&
-		    x->node->type != DA_NODE_UNKNOWN && index_ready(u))
+		if (index_ready(u) && x->node && x->node->reason &&
+		    x->node->reason[0] && x->node->type != DA_NODE_UNKNOWN)
 			add_wrapped(u, ROLE_CONFLICT, "   warning: ",
 				    x->node->reason, width);
 		if (i == mirrored)
@@ -597,6 +597,10 @@ static void add_cell_summary(struct ui *u, const struct view *v, int width)
 	if (c.unmapped)
 		add(u, ROLE_CONFLICT, "   unmapped (missing PV) %u%%",
 		    (unsigned)(c.unmapped * 100 / (c.bytes ? c.bytes : 1)));
+	if (c.pending)
+		add(u, ROLE_DIM, "   not read yet %u%%%s",
+		    (unsigned)(c.pending * 100 / (c.bytes ? c.bytes : 1)),
+		    draw_ellipsis());
 	if (c.conflict)
 		add(u, ROLE_CONFLICT, "   has conflicting claims");
 	add(u, ROLE_TEXT, "   %u region%s", c.nregions,

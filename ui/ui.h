@@ -163,6 +163,7 @@ struct ui {
 	bool *on_screen;
 	size_t nregions;
 	bool none_on_screen, holes_on_screen, conflicts_on_screen;
+	bool pending_on_screen;    /* cells not read yet (FILL_PENDING) */
 
 	/* the background file index */
 	struct bg_index index;

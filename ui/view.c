@@ -384,6 +384,9 @@ enum fill cell_fill(const struct da_cell *c)
 		return FILL_NONE;
 	if (c->unmapped * 2 > c->bytes)
 		return FILL_UNMAPPED;
+	/* neither free nor used until the filesystem's map is read */
+	if (c->pending * 2 > c->bytes)
+		return FILL_PENDING;
 	uint64_t denom = c->used + c->free + c->metadata;
 	uint64_t busy = c->used + c->metadata;
 	/* never written wins: zeros that were never stored are what a

@@ -284,7 +284,30 @@ struct pass {
 	uint32_t ipg;
 	uint64_t bad_csum, first_csum, bad_loc, unreadable, first_unreadable;
 	char where[160];
+	/* the checksums of groups [run_g, run_g + run_n), the rest of one
+	 * descriptor block's, made together (three at a time) */
+	uint8_t *run_ok;
+	uint64_t run_g, run_n;
 };
+
+/* Is group g's checksum right (raw: its descriptor, inside the block
+ * the walk holds)? */
+static bool pass_csum(struct pass *s, uint64_t g, const uint8_t *raw)
+{
+	struct ext_priv *p = s->p;
+	if (!s->run_ok)
+		return ext_group_csum_ok(p, g, raw);
+	if (g < s->run_g || g - s->run_g >= s->run_n) {
+		uint64_t dpb = p->desc_per_block;
+		uint64_t end = (g / dpb + 1) * dpb;
+		if (end > p->ngroups)
+			end = p->ngroups;
+		s->run_g = g;
+		s->run_n = end - g;
+		ext_group_csum_run(p, g, raw, (size_t)s->run_n, s->run_ok);
+	}
+	return s->run_ok[g - s->run_g];
+}
 
 static int pass_group(void *ctx, uint64_t g, const struct ext_group *d,
 		      const uint8_t *raw)
@@ -298,7 +321,7 @@ static int pass_group(void *ctx, uint64_t g, const struct ext_group *d,
 			s->first_unreadable = g;
 		return 0;
 	}
-	if (s->csum && !ext_group_csum_ok(p, g, raw) && s->bad_csum++ == 0)
+	if (s->csum && !pass_csum(s, g, raw) && s->bad_csum++ == 0)
 		s->first_csum = g;
 	if (ext_group_misplaced(p, g, d, false, s->bad_loc ? NULL : s->where,
 				sizeof(s->where))) {
@@ -337,6 +360,7 @@ static bool groups_pass(struct ext_priv *p, struct da_node *n, bool *placed,
 	ext2_filsys fs = p->fs;
 	struct pass s = { .p = p, .csum = ext2fs_has_group_desc_csum(fs),
 			  .ipg = EXT2_INODES_PER_GROUP(fs->super) };
+	s.run_ok = s.csum ? malloc(p->desc_per_block) : NULL;
 	size_t words = (size_t)(p->ngroups / 64 + 1);
 	p->inode_groups = malloc(words * sizeof(uint64_t));
 	if (p->inode_groups)
@@ -345,7 +369,9 @@ static bool groups_pass(struct ext_priv *p, struct da_node *n, bool *placed,
 	ext_model_begin(p);
 	if (ext_used_init(p) < 0)
 		da_warn(n, "no memory for the used-block counts");
-	if (ext_groups_each(p, 0, p->ngroups, pass_group, &s)) {
+	int rc = ext_groups_each(p, 0, p->ngroups, pass_group, &s);
+	free(s.run_ok);
+	if (rc) {
 		da_error_set(err, ENOMEM, "no memory for the group descriptors");
 		return false;
 	}
@@ -416,6 +442,30 @@ errcode_t ext_open_lib(struct da_device *dev, int flags, ext2_filsys *out)
 	char name[64];
 	snprintf(name, sizeof(name), "da:%p", (void *)dev);
 	return ext2fs_open2(name, NULL, flags, 0, 0, &da_io_manager, out);
+}
+
+/* Does every descriptor block lie on the device?  Arithmetic only (a
+ * few thousand blocks at 64 TiB): the pass reads them later.  false
+ * with err as the pass would set it. */
+static bool desc_blocks_placed(struct ext_priv *p, da_error *err)
+{
+	uint64_t dpb = p->desc_per_block, bad = 0, first = 0;
+	for (uint64_t i = 0; dpb && i < p->desc_blocks; i++) {
+		if (ext_desc_block_loc(p, i))
+			continue;
+		uint64_t g0 = i * dpb;
+		uint64_t in = p->ngroups - g0 < dpb ? p->ngroups - g0 : dpb;
+		if (bad == 0)
+			first = g0;
+		bad += in;
+	}
+	if (!bad)
+		return true;
+	da_error_set(err, EIO, "group descriptors: %llu of %llu cannot be "
+		     "read (first: group %llu): %s", (unsigned long long)bad,
+		     (unsigned long long)p->ngroups, (unsigned long long)first,
+		     error_message(EXT2_ET_SHORT_READ));
+	return false;
 }
 
 static struct da_node *ext_scan(struct da_device *dev, da_error *err)
@@ -495,17 +545,58 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 		da_node_free(n);
 		return NULL;
 	}
-	bool placed = true;
-	ext_meta_table(p);
-	if (!groups_pass(p, n, &placed, err)) {
+	/* a descriptor block outside the device fails the scan now, as the
+	 * pass would (it fails later only on a read error) */
+	if (!desc_blocks_placed(p, err)) {
 		da_node_free(n);
 		return NULL;
 	}
-	ext_meta_build(p, n, placed && fits);
-	if (p->overflow)
-		da_node_set_reason(n, "too many metadata runs");
+	p->fits = fits;
+	ext_meta_table(p);
 	da_node_set_block_size(n, p->bs);
+	/* the pass over every descriptor is ext_settle's */
 	return n;
+}
+
+static bool ext_settled(const struct ext_priv *p)
+{
+	return __atomic_load_n(&p->settled, __ATOMIC_ACQUIRE) == 1;
+}
+
+/* The pass over the descriptors and the metadata map made from it: all
+ * that grows with the filesystem, which the explorer's first frames do
+ * without.  Warnings go onto n (its props' "warnings" array is made by
+ * the scan when this runs on another thread). */
+static int ext_settle(struct da_node *n, da_error *err)
+{
+	struct ext_priv *p = n->priv;
+	if (!p)
+		return 0;
+	int st = __atomic_load_n(&p->settled, __ATOMIC_ACQUIRE);
+	if (st == 0) {
+		bool placed = true;
+		if (!groups_pass(p, n, &placed, &p->settle_err)) {
+			st = -1;
+		} else {
+			ext_meta_build(p, n, placed && p->fits);
+			if (p->overflow)
+				da_node_set_reason(n, "too many metadata runs");
+			st = 1;
+		}
+		__atomic_store_n(&p->settled, st, __ATOMIC_RELEASE);
+	}
+	if (st < 0 && err)
+		*err = p->settle_err;
+	return st < 0 ? -1 : 0;
+}
+
+/* The file index asks which groups have inodes in use: the pass first
+ * (a test may build an index without the machine's settle). */
+static int ext_build_index_settled(struct da_node *n, da_error *err)
+{
+	if (ext_settle(n, err) < 0)
+		return -1;
+	return ext_build_index(n, err);
 }
 
 /* The paths of the files among inodes [first, first+count), up to three,
@@ -676,6 +767,12 @@ static int ext_describe_block(struct da_node *n, uint64_t off,
 		out->role = "unused";
 		return 0;
 	}
+	if (!ext_settled(p)) {
+		/* the pass has not said where the metadata lies yet */
+		out->role = "unread";
+		out->indexing = true;
+		return 0;
+	}
 	struct ext_meta_hit m;
 	if (ext_meta_at(p, b, &m)) {
 		out->role = m.role;
@@ -708,7 +805,14 @@ static int ext_usage(struct da_node *n, uint64_t off, uint64_t len,
 		     struct da_usage *out)
 {
 	struct ext_priv *p = n->priv;
-	if (!p || !p->bs || !p->used_ready || len == 0)
+	if (!p || !p->bs || len == 0)
+		return -1;
+	int st = __atomic_load_n(&p->settled, __ATOMIC_ACQUIRE);
+	if (st == 0) {
+		out->pending += len;
+		return 0;
+	}
+	if (st < 0 || !p->used_ready)
 		return -1;
 	uint64_t b0 = off / p->bs, b1 = (off + len + p->bs - 1) / p->bs;
 	if (b1 > p->nblocks)
@@ -745,7 +849,7 @@ static int ext_usage(struct da_node *n, uint64_t off, uint64_t len,
 static const char *ext_meta_role(struct da_node *n, uint64_t off)
 {
 	struct ext_priv *p = n->priv;
-	if (!p || !p->bs || !p->used_ready)
+	if (!p || !p->bs || !ext_settled(p) || !p->used_ready)
 		return NULL;
 	uint64_t b = off / p->bs;
 	struct ext_meta_hit m;
@@ -759,10 +863,11 @@ const struct da_plugin da_plugin_ext = {
 	.layer = DA_LAYER_FS,
 	.probe = ext_probe,
 	.scan = ext_scan,
-	.build_index = ext_build_index,
+	.build_index = ext_build_index_settled,
 	.describe_block = ext_describe_block,
 	.usage = ext_usage,
 	.meta_role = ext_meta_role,
 	.range_roles = ext_range_roles,
 	.free = ext_free,
+	.settle = ext_settle,
 };

@@ -123,6 +123,14 @@ struct ext_priv {
 	uint64_t bad_ind;
 	char first_bad_ind[160];
 	bool ind_outside;
+	/* the pass over the descriptors (ext_settle), maybe on another
+	 * thread: 0 not yet, 1 done, -1 failed (settle_err says why); read
+	 * with acquire, written once with release, and nothing the pass
+	 * makes (the bits and counts above, the metadata table and model)
+	 * is read before it says 1 */
+	int settled;
+	da_error settle_err;
+	bool fits;                 /* the filesystem lies within its device */
 };
 
 struct ext_group {            /* one group descriptor, decoded (32- or 64-byte form) */
@@ -138,6 +146,8 @@ int ext_group_get(struct ext_priv *p, uint64_t g, struct ext_group *out);
  * is past the last group or its block cannot be read). */
 size_t ext_group_get_many(struct ext_priv *p, uint64_t g, size_t n,
 			  struct ext_group *out);
+/* Where descriptor block i lies, or 0 when outside the filesystem. */
+uint64_t ext_desc_block_loc(const struct ext_priv *p, uint64_t i);
 /* The descriptors' geometry from the superblock; the cache's end. */
 void ext_groups_init(struct ext_priv *p);
 void ext_groups_free(struct ext_priv *p);
@@ -148,6 +158,10 @@ void ext_group_decode(const struct ext_priv *p, const uint8_t *d,
  * features ask for (true when they ask for none)? */
 bool ext_group_csum_ok(const struct ext_priv *p, uint64_t g,
 		       const uint8_t *d);
+/* The same for n neighbouring descriptors from group g at d (one
+ * descriptor block's worth), ok[i] for group g + i: three at a time. */
+void ext_group_csum_run(const struct ext_priv *p, uint64_t g,
+			const uint8_t *d, size_t n, uint8_t *ok);
 /* Every group in [g0, g1) in order, read a chunk at a time outside the
  * cache: fn gets the decoded descriptor and its bytes, or NULL for both
  * when its block cannot be read; a non-zero answer stops the walk.

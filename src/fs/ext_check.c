@@ -45,8 +45,13 @@ void ext_check_super(ext2_filsys fs, struct da_node *n)
 void ext_check_group(ext2_filsys fs, struct ext_counts *c, uint64_t g,
 		     uint64_t free_clusters, uint64_t free_inodes)
 {
-	uint64_t clusters = ext2fs_group_blocks_count(fs, (dgrp_t)g) >>
-			    fs->cluster_ratio_bits;
+	/* every group but the last has blocks_per_group blocks: libext2fs
+	 * is asked only of the last (the pass asks every group) */
+	uint64_t blocks =
+		g + 1 < fs->group_desc_count
+			? (uint64_t)EXT2_BLOCKS_PER_GROUP(fs->super)
+			: (uint64_t)ext2fs_group_blocks_count(fs, (dgrp_t)g);
+	uint64_t clusters = blocks >> fs->cluster_ratio_bits;
 	count(&c->blocks, g, free_clusters, clusters);
 	count(&c->inodes, g, free_inodes, EXT2_INODES_PER_GROUP(fs->super));
 	c->groups++;

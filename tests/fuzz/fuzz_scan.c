@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "diskatlas.h"
+#include "fileindex.h"
 #include "fs/ext.h"
 #include "vol/luks.h"
 
@@ -81,6 +82,26 @@ static void usage(struct da_node *n, void *arg)
 		char why[256];
 		if (ext_meta_crosscheck(n->priv, 1u << 22, why, sizeof(why)) < 0)
 			fprintf(stderr, "ext placement model: %s\n", why);
+	}
+}
+
+/* what the explorer's first frames ask of a node not settled yet */
+static void unsettled(struct da_node *n, void *arg)
+{
+	(void)arg;
+	if (!n->plugin || !n->dev)
+		return;
+	uint64_t size = n->dev->size;
+	for (uint64_t off = 0; off < size; off += size / 3 + 1) {
+		struct da_usage u = { 0 };
+		struct da_block_info info;
+		if (n->plugin->usage)
+			n->plugin->usage(n, off, size - off, &u);
+		if (n->plugin->meta_role)
+			n->plugin->meta_role(n, off);
+		da_block_info_init(&info);
+		if (n->plugin->describe_block)
+			n->plugin->describe_block(n, off, &info);
 	}
 }
 
@@ -160,11 +181,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct da_machine *m = da_machine_open_disks("fuzz", &spec, 1, &err);
 	if (m) {
 		da_machine_set_key_source(m, key, m);
+		/* half the inputs as the explorer scans: filesystems'
+		 * settle after the ownership build and the first cells */
+		m->defer_settle = size % 2 == 1;
 		da_machine_scan(m);
 		FILE *null = fopen("/dev/null", "w");
 		da_report_list(null, m, true);
 		struct da_ownership *o = da_ownership_build(m, &err);
 		if (o) {
+			if (m->defer_settle) {
+				struct da_cell first;
+				da_summarize_disk(o, 0, 0, size, &first);
+				da_machine_each_node(m, unsettled, NULL);
+			}
 			da_machine_build_indexes(m);
 			/* text and JSON: the escaping of hostile names too */
 			da_report_list(null, m, false);

@@ -131,6 +131,40 @@ static int csum_cb(void *arg, uint64_t g, const struct ext_group *d,
 		copy[12] ^= 1;
 		assert_false(ext_group_csum_ok(w->p, g, copy));
 	}
+	/* the pass's checksums, a descriptor block's at once (three
+	 * interleaved), against libext2fs; then with one of them changed */
+	uint64_t dpb = w->p->desc_per_block;
+	if (g % dpb == 0) {
+		size_t n = (size_t)(w->p->ngroups - g < dpb ? w->p->ngroups - g
+							     : dpb);
+		size_t size = w->p->desc_size;
+		uint8_t *ok = malloc(n), *blk = malloc(n * size);
+		assert_non_null(ok);
+		assert_non_null(blk);
+		ext_group_csum_run(w->p, g, raw, n, ok);
+		for (size_t i = 0; i < n; i++)
+			if (ok[i] != ext2fs_group_desc_csum_verify(
+					     w->full, (dgrp_t)(g + i)))
+				fail_msg("%s: group %llu: checksum run says %d",
+					 w->where, (unsigned long long)(g + i),
+					 ok[i]);
+		if (ext2fs_has_group_desc_csum(w->full)) {
+			size_t k = n / 2;
+			memcpy(blk, raw, n * size);
+			blk[k * size + 12] ^= 1;
+			uint8_t was = ok[k];
+			ext_group_csum_run(w->p, g, blk, n, ok);
+			assert_false(ok[k] && was);
+			if (n > 1)
+				assert_int_equal(ok[n - 1 - (k == n - 1)],
+						 ext2fs_group_desc_csum_verify(
+							 w->full,
+							 (dgrp_t)(g + n - 1 -
+								  (k == n - 1))));
+		}
+		free(ok);
+		free(blk);
+	}
 	w->seen++;
 	return 0;
 }

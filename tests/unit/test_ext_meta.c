@@ -84,7 +84,7 @@ static void check_meta_role(const char *where, struct da_node *n,
 	uint64_t step = p->nblocks / 200000 + 1, metas = 0;
 	for (uint64_t b = 0; b < p->nblocks + 2; b += step) {
 		uint64_t off = b * p->bs;
-		struct da_usage u = { 0, 0, 0 };
+		struct da_usage u = { 0 };
 		const char *want = NULL;
 		if (da_plugin_ext.usage(n, off, p->bs, &u) == 0 &&
 		    u.metadata) {
