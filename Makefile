@@ -54,7 +54,7 @@ diskatlas: $(UI_OBJ) build/libdiskatlas.a
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@-t $(UI_OBJ) build/libdiskatlas.a $(ENGINE_LIBS) $(UI_LIBS)
 	@mv $@-t $@
 
-build/tests/unit/%: tests/unit/%.c build/libdiskatlas.a $(HDRS)
+build/tests/unit/%: tests/unit/%.c build/libdiskatlas.a $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo '  CC      $<'
 	@$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< build/libdiskatlas.a $(ENGINE_LIBS) $(TEST_LIBS)

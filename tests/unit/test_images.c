@@ -17,20 +17,9 @@
 #include <cmocka.h>
 
 #include "diskatlas.h"
-
-#define MAX_DISKS 4
+#include "committed.h"
 
 static char tmpdir[64];
-
-/* Decompress tests/images/NAME.img.xz into the scratch folder. */
-static void unpack(const char *name, char *out, size_t len)
-{
-	snprintf(out, len, "%s/%s.img", tmpdir, name);
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "xz -dc tests/images/%s.img.xz > %s", name,
-		 out);
-	assert_int_equal(system(cmd), 0);
-}
 
 static void check_role(const char *where, const char *role)
 {
@@ -70,8 +59,9 @@ static void node_roles(struct da_node *n, void *arg)
 	}
 }
 
-static void check_machine(const char *label, const char *const *specs,
-			  size_t nspecs)
+/* 1: one machine checked */
+static size_t check_machine(const char *label, const char *const *specs,
+			    size_t nspecs)
 {
 	da_error err = { 0 };
 	struct da_machine *m = da_machine_open("test", specs, nspecs, &err);
@@ -116,69 +106,13 @@ static void check_machine(const char *label, const char *const *specs,
 	assert_true(c.nodes > 0);
 	da_ownership_free(o);
 	da_machine_close(m);
-}
-
-static int is_member(const char *name, char *base, size_t len)
-{
-	size_t l = strlen(name);
-	if (l > 2 && name[l - 2] == '-' && name[l - 1] >= 'a' &&
-	    name[l - 1] <= 'd') {
-		snprintf(base, len, "%.*s", (int)(l - 2), name);
-		return 1;
-	}
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return 1;
 }
 
 static void test_every_image(void **state)
 {
 	(void)state;
-	DIR *dir = opendir("tests/images");
-	assert_non_null(dir);
-	char *names[256];
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(dir)) && n < 256) {
-		size_t l = strlen(e->d_name);
-		if (l > 7 && !strcmp(e->d_name + l - 7, ".img.xz"))
-			names[n++] = strndup(e->d_name, l - 7);
-	}
-	closedir(dir);
-	qsort(names, n, sizeof(*names), cmp_str);
-	assert_true(n >= 10);
-	size_t machines = 0;
-	for (size_t i = 0; i < n; i++) {
-		char base[128], paths[MAX_DISKS][192];
-		const char *specs[MAX_DISKS];
-		size_t k = 0;
-		if (is_member(names[i], base, sizeof(base))) {
-			/* base-a, base-b... come in a row */
-			for (; i + k < n && k < MAX_DISKS; k++) {
-				char b2[128];
-				if (!is_member(names[i + k], b2, sizeof(b2)) ||
-				    strcmp(b2, base))
-					break;
-				unpack(names[i + k], paths[k], sizeof(paths[k]));
-				specs[k] = paths[k];
-			}
-			i += k - 1;
-		} else {
-			snprintf(base, sizeof(base), "%s", names[i]);
-			unpack(names[i], paths[0], sizeof(paths[0]));
-			specs[0] = paths[0];
-			k = 1;
-		}
-		check_machine(base, specs, k);
-		for (size_t j = 0; j < k; j++)
-			unlink(paths[j]);
-		machines++;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
+	size_t machines = committed_each(tmpdir, check_machine);
 	print_message("%zu machines checked\n", machines);
 }
 

@@ -24,9 +24,9 @@
 #include <cmocka.h>
 
 #include "diskatlas.h"
+#include "committed.h"
 #include "fileindex.h"
 
-#define MAX_DISKS 4
 #define MAX_ROLES DA_RANGE_MAX_ROLES
 
 static char tmpdir[64];
@@ -308,67 +308,10 @@ static size_t check_machine(const char *label, const char *const *specs,
 	return c.nodes;
 }
 
-static int is_member(const char *name, char *base, size_t len)
-{
-	size_t l = strlen(name);
-	if (l > 2 && name[l - 2] == '-' && name[l - 1] >= 'a' &&
-	    name[l - 1] <= 'd') {
-		snprintf(base, len, "%.*s", (int)(l - 2), name);
-		return 1;
-	}
-	return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void test_committed_images(void **state)
 {
 	(void)state;
-	DIR *dir = opendir("tests/images");
-	assert_non_null(dir);
-	char *names[256];
-	size_t n = 0, nodes = 0;
-	struct dirent *e;
-	while ((e = readdir(dir)) && n < 256) {
-		size_t l = strlen(e->d_name);
-		if (l > 7 && !strcmp(e->d_name + l - 7, ".img.xz"))
-			names[n++] = strndup(e->d_name, l - 7);
-	}
-	closedir(dir);
-	qsort(names, n, sizeof(*names), cmp_str);
-	assert_true(n >= 10);
-	for (size_t i = 0; i < n; i++) {
-		char base[128], paths[MAX_DISKS][192], cmd[1200];
-		const char *specs[MAX_DISKS];
-		size_t k = 0;
-		bool member = is_member(names[i], base, sizeof(base));
-		if (!member)
-			snprintf(base, sizeof(base), "%s", names[i]);
-		/* base-a, base-b... come in a row: one machine */
-		for (; i + k < n && k < MAX_DISKS; k++) {
-			char b2[128];
-			if (k && (!member ||
-				  !is_member(names[i + k], b2, sizeof(b2)) ||
-				  strcmp(b2, base)))
-				break;
-			snprintf(paths[k], sizeof(paths[k]), "%s/%s.img",
-				 tmpdir, names[i + k]);
-			snprintf(cmd, sizeof(cmd), "xz -dc 'tests/images/"
-				 "%s.img.xz' | cp --sparse=always /dev/stdin "
-				 "'%s'", names[i + k], paths[k]);
-			assert_int_equal(system(cmd), 0);
-			specs[k] = paths[k];
-		}
-		i += k - 1;
-		nodes += check_machine(base, specs, k);
-		for (size_t j = 0; j < k; j++)
-			unlink(paths[j]);
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
+	size_t nodes = committed_each(tmpdir, check_machine);
 	/* the ext images at least (gpt-esp-ext4, mbr-ext, the LVM and md
 	 * ones): an op that nothing implements would pass for nothing */
 	assert_true(nodes >= 10);
