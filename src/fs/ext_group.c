@@ -22,6 +22,7 @@
 #include "ext.h"
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <nmmintrin.h>
 #endif
 
@@ -179,10 +180,13 @@ crc32c_hw(uint32_t crc, const uint8_t *b, size_t len)
 static bool have_crc_hw;
 static pthread_once_t crc_hw_once = PTHREAD_ONCE_INIT;
 
+/* Asked here, once, when a checksum is first needed: with
+ * __builtin_cpu_supports every start of the program would pay libgcc's
+ * constructor and its CPUID instructions (each a trap on a VM). */
 static void crc_hw_init(void)
 {
-	__builtin_cpu_init();
-	have_crc_hw = __builtin_cpu_supports("sse4.2");
+	unsigned a, b, c, d;
+	have_crc_hw = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_2);
 }
 #endif
 
