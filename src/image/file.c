@@ -61,11 +61,12 @@ static int file_view(struct da_device *dev, uint64_t off, size_t len,
 		     struct da_view *v)
 {
 	struct file_priv *p = dev->priv;
-	static long page;
 	if (!p->regular)
 		return -1;
-	if (!page)
-		page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
+	/* asked each time: views come from the index and explorer threads */
+	long page = sysconf(_SC_PAGESIZE);
+	if (page <= 0)
+		page = 4096;
 	struct stat st;
 	if (fstat(p->fd, &st) < 0 || st.st_size < 0 ||
 	    !range_ok(off, len, (uint64_t)st.st_size))
