@@ -32,6 +32,35 @@
 static char tmpdir[64];
 static size_t op_checks, scan_checks, op_declined;
 
+/* Ranges compared and declined by plugin: every op must be exercised. */
+static struct {
+	const char *name;
+	size_t checks, declined;
+} per[16];
+
+static void tally(const struct da_node *n, bool declined)
+{
+	size_t i = 0;
+	while (i < 16 && per[i].name && strcmp(per[i].name, n->plugin->name))
+		i++;
+	if (i == 16)
+		return;
+	per[i].name = n->plugin->name;
+	if (declined)
+		per[i].declined++;
+	else
+		per[i].checks++;
+}
+
+/* How many ranges of plugin name were compared. */
+static size_t checks_of(const char *name)
+{
+	for (size_t i = 0; i < 16 && per[i].name; i++)
+		if (!strcmp(per[i].name, name))
+			return per[i].checks;
+	return 0;
+}
+
 static uint64_t rnd(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -76,6 +105,7 @@ static void compare_op(const char *label, struct da_node *n, uint64_t off,
 	struct da_role_bytes fast[MAX_ROLES], slow[MAX_ROLES];
 	int a = n->plugin->range_roles(n, off, len, fast, MAX_ROLES);
 	int b = slow_roles(n, off, len, slow);
+	tally(n, a < 0);
 	if (a < 0) {
 		op_declined++;     /* allowed: the caller asks block by block */
 		return;
@@ -319,6 +349,12 @@ static void test_committed_images(void **state)
 		      "describe_block (%zu declined), %zu disk windows with "
 		      "and without the op\n", nodes, op_checks, op_declined,
 		      scan_checks);
+	for (size_t i = 0; i < 16 && per[i].name; i++)
+		print_message("  %s: %zu compared, %zu declined\n",
+			      per[i].name, per[i].checks, per[i].declined);
+	/* the formats with the op and committed images of them */
+	assert_true(checks_of("ext") > 1000);
+	assert_true(checks_of("fat") > 1000);
 }
 
 /* The layouts and the damage the ext fuzz seeds make (mkfs.ext4 and
