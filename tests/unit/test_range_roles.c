@@ -355,6 +355,7 @@ static void test_committed_images(void **state)
 	/* the formats with the op and committed images of them */
 	assert_true(checks_of("ext") > 1000);
 	assert_true(checks_of("fat") > 1000);
+	assert_true(checks_of("exfat") > 1000);
 }
 
 /* The layouts and the damage the ext fuzz seeds make (mkfs.ext4 and
