@@ -1480,7 +1480,7 @@ void da_roles_init(struct da_roles *w, const struct da_node *n, uint64_t off,
 	uint64_t bs = n->dev && n->dev->block_size ? n->dev->block_size : 512;
 	uint64_t end = off + len < off ? UINT64_MAX : off + len;
 	*w = (struct da_roles){ out, 0, max, max < 1, off, end, bs,
-				da_fi_get(n) };
+				da_fi_get(n), NULL };
 }
 
 /* The first byte at or after x whose block the caller counts from it:
@@ -1562,9 +1562,16 @@ static int roles_piece(void *ctx, uint64_t start, uint64_t len,
 		       const char *role)
 {
 	struct roles_files *f = ctx;
+	struct da_roles *w = f->w;
 	if (f->at < start)
-		f->gap(f->w, f->at, start, f->ctx);
-	da_roles_put(f->w, start, start + len, role);
+		f->gap(w, f->at, start, f->ctx);
+	uint64_t a = sample_at(w, start), b = sample_at(w, start + len);
+	if (w->files_on && a < b) {
+		uint64_t k0 = a / w->bs, k1 = (b - 1) / w->bs + 1;
+		if (da_bitmap_count(w->files_on, k0, k1 - k0) != k1 - k0)
+			w->failed = true;
+	}
+	da_roles_put(w, start, start + len, role);
 	f->at = start + len;
 	return f->w->failed;
 }

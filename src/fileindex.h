@@ -221,6 +221,10 @@ struct da_roles {
 	bool failed;               /* the answer is not exact: decline */
 	uint64_t off, end, bs;
 	const struct da_fileindex *x;  /* da_fi_get at init: NULL, not built */
+	/* optional: a bitmap of the node's blocks that every block a file
+	 * names must have set, else the answer is declined (a format whose
+	 * describe_block says free before it asks the file index) */
+	const struct da_bitmap *files_on;
 };
 void da_roles_init(struct da_roles *w, const struct da_node *n, uint64_t off,
 		   uint64_t len, struct da_role_bytes *out, int max);

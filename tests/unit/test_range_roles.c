@@ -357,6 +357,7 @@ static void test_committed_images(void **state)
 	assert_true(checks_of("fat") > 1000);
 	assert_true(checks_of("exfat") > 1000);
 	assert_true(checks_of("ntfs") > 1000);
+	assert_true(checks_of("xfs") > 1000);
 }
 
 /* The layouts and the damage the ext fuzz seeds make (mkfs.ext4 and
