@@ -434,6 +434,41 @@ static void test_other_seeds(void **state)
 		      op_checks - before, op_declined - declined);
 }
 
+/* A swap area mkswap made, with bad pages written into its header
+ * (out of order, one twice, one the last page) and room past its end. */
+static void test_swap_bad_pages(void **state)
+{
+	(void)state;
+	if (system("command -v mkswap >/dev/null 2>&1") != 0) {
+		print_message("no mkswap: the committed images only\n");
+		return;
+	}
+	char path[128], cmd[600];
+	snprintf(path, sizeof(path), "%s/swap-bad.img", tmpdir);
+	snprintf(cmd, sizeof(cmd), "truncate -s %d '%s' && mkswap -q -p 4096 "
+		 "'%s' >/dev/null 2>&1 && truncate -s %d '%s'", 20 * 4096,
+		 path, path, 20 * 4096 + 5000, path);
+	assert_int_equal(system(cmd), 0);
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	/* nr_badpages at 1032, the list at 1536, little-endian */
+	const uint32_t bad[] = { 7, 2, 3, 3, 19 };
+	uint8_t b[4] = { 5, 0, 0, 0 };
+	assert_int_equal(fseek(f, 1032, SEEK_SET), 0);
+	assert_int_equal(fwrite(b, 1, 4, f), 4);
+	assert_int_equal(fseek(f, 1536, SEEK_SET), 0);
+	for (size_t i = 0; i < 5; i++) {
+		uint8_t v[4] = { (uint8_t)bad[i], 0, 0, 0 };
+		assert_int_equal(fwrite(v, 1, 4, f), 4);
+	}
+	fclose(f);
+	size_t before = op_checks;
+	const char *specs[] = { path };
+	assert_int_equal(check_machine("swap-bad", specs, 1), 2);
+	unlink(path);
+	assert_true(checks_of("swap") > 0 && op_checks - before > 100);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "%s/da-rroles.XXXXXX",
@@ -444,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_committed_images),
 		cmocka_unit_test(test_ext_layouts),
 		cmocka_unit_test(test_other_seeds),
+		cmocka_unit_test(test_swap_bad_pages),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rmdir(tmpdir);
