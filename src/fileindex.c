@@ -1470,6 +1470,136 @@ int da_fi_describe(const struct da_node *n, uint64_t off,
 	return 1;
 }
 
+/* ---- a plugin's range_roles from exact pieces (fileindex.h) ---------- */
+
+#define ROLES_STEPS (UINT64_C(1) << 22)    /* runs a range may walk */
+
+void da_roles_init(struct da_roles *w, const struct da_node *n, uint64_t off,
+		   uint64_t len, struct da_role_bytes *out, int max)
+{
+	uint64_t bs = n->dev && n->dev->block_size ? n->dev->block_size : 512;
+	uint64_t end = off + len < off ? UINT64_MAX : off + len;
+	*w = (struct da_roles){ out, 0, max, max < 1, off, end, bs,
+				da_fi_get(n), NULL };
+}
+
+/* The first byte at or after x whose block the caller counts from it:
+ * the range's start, a block's start inside it, else the range's end. */
+static uint64_t sample_at(const struct da_roles *w, uint64_t x)
+{
+	if (x <= w->off)
+		return w->off;
+	if (x >= w->end)
+		return w->end;
+	if (x % w->bs == 0)
+		return x;
+	uint64_t up = (x / w->bs + 1) * w->bs;
+	return up < w->end ? up : w->end;
+}
+
+static void add_bytes(struct da_roles *w, const char *role, uint64_t bytes)
+{
+	if (!bytes || w->failed)
+		return;
+	for (int i = 0; i < w->n; i++) {
+		if (w->out[i].role == role || !strcmp(w->out[i].role, role)) {
+			w->out[i].bytes += bytes;
+			return;
+		}
+	}
+	if (w->n == w->max) {
+		w->failed = true;
+		return;
+	}
+	w->out[w->n++] = (struct da_role_bytes){ role, bytes };
+}
+
+void da_roles_put(struct da_roles *w, uint64_t s, uint64_t e,
+		  const char *role)
+{
+	if (!role || s >= e)
+		return;
+	uint64_t a = sample_at(w, s), b = sample_at(w, e);
+	if (a < b)
+		add_bytes(w, role, b - a);
+}
+
+void da_roles_bits(struct da_roles *w, const struct da_bitmap *bm,
+		   uint64_t base, uint64_t unit, uint64_t s, uint64_t e,
+		   const char *set, const char *clear)
+{
+	uint64_t a = sample_at(w, s), b = sample_at(w, e);
+	if (a >= b || w->failed)
+		return;
+	if (!bm || unit != w->bs || a < base) {
+		w->failed = true;
+		return;
+	}
+	/* a counts up to the next block; then each block is counted from
+	 * its start, which lies in the unit after the last one (units are
+	 * blocks, perhaps not aligned with them), the last one up to b */
+	uint64_t bs = w->bs, ns = (a / bs + 1) * bs;
+	add_bytes(w, da_bitmap_test(bm, (a - base) / unit) ? set : clear,
+		  (ns < b ? ns : b) - a);
+	if (ns >= b)
+		return;
+	uint64_t ls = (b - 1) / bs * bs;   /* the last block's start */
+	uint64_t k = (ns - base) / unit, whole = (ls - ns) / bs;
+	uint64_t used = whole ? da_bitmap_count(bm, k, whole) : 0;
+	add_bytes(w, set, used * bs);
+	add_bytes(w, clear, (whole - used) * bs);
+	add_bytes(w, da_bitmap_test(bm, k + whole) ? set : clear, b - ls);
+}
+
+struct roles_files {
+	struct da_roles *w;
+	da_roles_gap_fn gap;
+	void *ctx;
+	uint64_t at;               /* bytes before it are answered */
+};
+
+static int roles_piece(void *ctx, uint64_t start, uint64_t len,
+		       const char *role)
+{
+	struct roles_files *f = ctx;
+	struct da_roles *w = f->w;
+	if (f->at < start)
+		f->gap(w, f->at, start, f->ctx);
+	uint64_t a = sample_at(w, start), b = sample_at(w, start + len);
+	if (w->files_on && a < b) {
+		uint64_t k0 = a / w->bs, k1 = (b - 1) / w->bs + 1;
+		if (da_bitmap_count(w->files_on, k0, k1 - k0) != k1 - k0)
+			w->failed = true;
+	}
+	da_roles_put(w, start, start + len, role);
+	f->at = start + len;
+	return f->w->failed;
+}
+
+void da_roles_files(struct da_roles *w, uint64_t s, uint64_t e,
+		    da_roles_gap_fn gap, void *ctx)
+{
+	const struct da_fileindex *x = w->x;
+	if (s < w->off)
+		s = w->off;
+	if (e > w->end)
+		e = w->end;
+	if (s >= e || w->failed)
+		return;
+	struct roles_files f = { w, gap, ctx, s };
+	if (x && da_fi_roles_in(x, s, e - s, ROLES_STEPS, roles_piece, &f) < 0) {
+		w->failed = true;
+		return;
+	}
+	if (f.at < e)
+		gap(w, f.at, e, ctx);
+}
+
+int da_roles_done(const struct da_roles *w)
+{
+	return w->failed ? -1 : w->n;
+}
+
 /* ---- the engine's questions (diskatlas.h) ---------------------------- */
 
 int64_t da_fs_next_extent(const struct da_node *n, uint64_t off, int dir)

@@ -198,4 +198,54 @@ typedef int (*da_fi_role_fn)(void *ctx, uint64_t start, uint64_t len,
 int da_fi_roles_in(const struct da_fileindex *x, uint64_t off, uint64_t len,
 		   size_t max_steps, da_fi_role_fn fn, void *ctx);
 
+/* ---- a plugin's range_roles from exact pieces ------------------------- */
+
+/* The caller of range_roles (and its test) counts a block's bytes under
+ * the role describe_block gives its first byte in the range: the range's
+ * start, then every multiple of the node's block size.  A plugin that
+ * knows the exact role of every byte (its fixed regions, the file
+ * index's runs, its bitmaps for the rest) gives them here in address
+ * order, and da_roles counts each piece's bytes as those blocks do.
+ *
+ *   struct da_roles w;
+ *   da_roles_init(&w, n, off, len, out, max);
+ *   da_roles_put(&w, start, end, "superblock");        (a fixed region)
+ *   da_roles_files(&w, start, end, gap, ctx);          (files; gap()
+ *       is asked the bytes no file holds, it calls da_roles_put or
+ *       da_roles_bits)
+ *   return da_roles_done(&w);                          (count, or -1)
+ */
+struct da_roles {
+	struct da_role_bytes *out;
+	int n, max;
+	bool failed;               /* the answer is not exact: decline */
+	uint64_t off, end, bs;
+	const struct da_fileindex *x;  /* da_fi_get at init: NULL, not built */
+	/* optional: a bitmap of the node's blocks that every block a file
+	 * names must have set, else the answer is declined (a format whose
+	 * describe_block says free before it asks the file index) */
+	const struct da_bitmap *files_on;
+};
+void da_roles_init(struct da_roles *w, const struct da_node *n, uint64_t off,
+		   uint64_t len, struct da_role_bytes *out, int max);
+/* Bytes [s, e) have role (pieces come in address order; parts outside
+ * the range are ignored). */
+void da_roles_put(struct da_roles *w, uint64_t s, uint64_t e,
+		  const char *role);
+/* Bytes [s, e) of units of unit bytes from base, unit k with role set
+ * when bit k of bm is set, else clear.  Counted, not walked: the units
+ * must be the node's blocks in size (unit the block size; base need not
+ * be a multiple of it), else the answer is declined. */
+void da_roles_bits(struct da_roles *w, const struct da_bitmap *bm,
+		   uint64_t base, uint64_t unit, uint64_t s, uint64_t e,
+		   const char *set, const char *clear);
+/* Bytes [s, e) as the file index (w->x) names them, gap(w, a, b, ctx)
+ * for the pieces no file holds (all of them while w->x is NULL). */
+typedef void (*da_roles_gap_fn)(struct da_roles *w, uint64_t s, uint64_t e,
+				void *ctx);
+void da_roles_files(struct da_roles *w, uint64_t s, uint64_t e,
+		    da_roles_gap_fn gap, void *ctx);
+/* How many roles were written, or -1 when the answer is not exact. */
+int da_roles_done(const struct da_roles *w);
+
 #endif

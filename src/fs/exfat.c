@@ -550,6 +550,17 @@ static bool in_meta(const struct exfat_meta *m, uint32_t c)
 	return m->found && c >= m->first && c - m->first < m->nclusters;
 }
 
+/* The role of a byte outside the cluster heap. */
+static const char *outside_role(const struct exfat_geom *g, uint64_t off)
+{
+	uint64_t sector = off >> g->bps_bits;
+	return sector < BOOT_SECTORS ? "boot_region" :
+	       sector < 2 * BOOT_SECTORS ? "backup_boot_region" :
+	       sector < g->fat_sector ? "reserved" :
+	       off < g->fats_end ? "fat" :
+	       off < g->heap_off ? "padding" : "unused";
+}
+
 static int exfat_describe_block(struct da_node *n, uint64_t off,
 				struct da_block_info *out)
 {
@@ -561,11 +572,7 @@ static int exfat_describe_block(struct da_node *n, uint64_t off,
 	uint64_t sector = off >> g->bps_bits;
 	if (off < g->heap_off || off >= g->heap_end) {
 		out->block = (int64_t)sector;
-		out->role = sector < BOOT_SECTORS ? "boot_region" :
-			    sector < 2 * BOOT_SECTORS ? "backup_boot_region" :
-			    sector < g->fat_sector ? "reserved" :
-			    off < g->fats_end ? "fat" :
-			    off < g->heap_off ? "padding" : "unused";
+		out->role = outside_role(g, off);
 		governs(g, off, out);
 		return 0;
 	}
@@ -626,6 +633,93 @@ static int exfat_usage(struct da_node *n, uint64_t off, uint64_t len,
 	return 0;
 }
 
+/* Few cut points, sorted in place. */
+static void sort_cuts(uint64_t *c, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && c[j - 1] > c[j]; j--) {
+			uint64_t t = c[j];
+			c[j] = c[j - 1];
+			c[j - 1] = t;
+		}
+}
+
+/* The bytes of the heap a file the scan knows covers (in_meta's
+ * clusters). */
+static void meta_bytes(const struct exfat_geom *g, const struct exfat_meta *m,
+		       uint64_t *lo, uint64_t *hi)
+{
+	*lo = *hi = g->heap_off;
+	if (!m->found)
+		return;
+	uint64_t first = m->first < 2 ? 2 : m->first;
+	uint64_t last = (uint64_t)m->first + m->nclusters;
+	if (last <= first)
+		return;
+	*lo = g->heap_off + (first - 2) * g->cs;
+	*hi = g->heap_off + (last - 2) * g->cs;
+	if (*hi > g->heap_end)
+		*hi = g->heap_end;
+	if (*lo > *hi)
+		*lo = *hi;
+}
+
+/* The clusters of [s, e) of the heap no file holds: the bitmap's and
+ * the up-case table's (the scan knows them before the index), else the
+ * allocation bitmap's used or free. */
+static void heap_gap(struct da_roles *w, uint64_t s, uint64_t e, void *ctx)
+{
+	const struct exfat_priv *p = ctx;
+	const struct exfat_geom *g = &p->g;
+	uint64_t c[6] = { s, e };
+	meta_bytes(g, &p->bitmap, &c[2], &c[3]);
+	meta_bytes(g, &p->upcase, &c[4], &c[5]);
+	sort_cuts(c, 6);
+	for (size_t i = 0; i + 1 < 6; i++) {
+		uint64_t a = c[i] > s ? c[i] : s, b = c[i + 1] < e ? c[i + 1] : e;
+		if (a >= b)
+			continue;
+		uint32_t k = (uint32_t)((a - g->heap_off) / g->cs);
+		if (in_meta(&p->bitmap, k + 2))
+			da_roles_put(w, a, b, "allocation_bitmap");
+		else if (in_meta(&p->upcase, k + 2))
+			da_roles_put(w, a, b, "upcase_table");
+		else
+			da_roles_bits(w, p->used, g->heap_off, g->cs, a, b,
+				      w->x ? "lost" : "used", "free");
+	}
+}
+
+static int exfat_range_roles(struct da_node *n, uint64_t off, uint64_t len,
+			     struct da_role_bytes *out, int max)
+{
+	struct exfat_priv *p = n->priv;
+	if (!p)
+		return -1;
+	const struct exfat_geom *g = &p->g;
+	uint64_t size = n->dev->size;
+	if (len > size || off > size - len || g->heap_end < g->heap_off)
+		return -1;
+	struct da_roles w;
+	da_roles_init(&w, n, off, len, out, max);
+	/* the roles outside the heap change only at these */
+	uint64_t c[8] = { 0, (uint64_t)BOOT_SECTORS << g->bps_bits,
+			  (uint64_t)2 * BOOT_SECTORS << g->bps_bits,
+			  (uint64_t)g->fat_sector << g->bps_bits, g->fats_end,
+			  g->heap_off, g->heap_end, size };
+	sort_cuts(c, 8);
+	for (size_t i = 0; i + 1 < 8; i++) {
+		uint64_t a = c[i], b = c[i + 1] < size ? c[i + 1] : size;
+		if (a >= b)
+			continue;
+		if (a >= g->heap_off && a < g->heap_end)
+			da_roles_files(&w, a, b, heap_gap, p);
+		else
+			da_roles_put(&w, a, b, outside_role(g, a));
+	}
+	return da_roles_done(&w);
+}
+
 static void exfat_free(struct da_node *n)
 {
 	struct exfat_priv *p = n->priv;
@@ -644,5 +738,6 @@ const struct da_plugin da_plugin_exfat = {
 	.build_index = exfat_build_index,
 	.describe_block = exfat_describe_block,
 	.usage = exfat_usage,
+	.range_roles = exfat_range_roles,
 	.free = exfat_free,
 };

@@ -483,6 +483,18 @@ static struct da_node *fat_scan(struct da_device *dev, da_error *err)
 
 /* ---- lookups --------------------------------------------------------- */
 
+/* The role of a sector of the reserved region. */
+static const char *reserved_role(const struct fat_geom *g, uint64_t sector)
+{
+	if (sector == 0 || (g->type == 32 && g->backup && sector == g->backup))
+		return "boot_sector";
+	if (g->type == 32 && g->fsinfo &&
+	    (sector == g->fsinfo ||
+	     (g->backup && sector == (uint64_t)g->backup + g->fsinfo)))
+		return "fsinfo";
+	return "reserved";
+}
+
 static int fat_describe_block(struct da_node *n, uint64_t off,
 			      struct da_block_info *out)
 {
@@ -494,16 +506,7 @@ static int fat_describe_block(struct da_node *n, uint64_t off,
 	uint64_t sector = off / g->bps;
 	if (off < g->fat_off) {
 		out->block = (int64_t)sector;
-		if (sector == 0 || (g->type == 32 && g->backup &&
-				    sector == g->backup))
-			out->role = "boot_sector";
-		else if (g->type == 32 && g->fsinfo &&
-			 (sector == g->fsinfo ||
-			  (g->backup && sector == (uint64_t)g->backup +
-					g->fsinfo)))
-			out->role = "fsinfo";
-		else
-			out->role = "reserved";
+		out->role = reserved_role(g, sector);
 		return 0;
 	}
 	if (off < g->fats_end) {
@@ -564,6 +567,73 @@ static int fat_usage(struct da_node *n, uint64_t off, uint64_t len,
 	return 0;
 }
 
+/* The clusters of [s, e) of the data area that no file holds: free,
+ * bad, or allocated (lost, or file data until the index says). */
+static void data_gap(struct da_roles *w, uint64_t s, uint64_t e, void *ctx)
+{
+	const struct fat_priv *p = ctx;
+	const struct fat_geom *g = &p->g;
+	const char *used = w->x ? "lost" : "file_data";
+	for (size_t i = 0; i < p->nbad_runs && s < e; i++) {
+		uint64_t bs = g->data_off + (uint64_t)p->bad_runs[i][0] * g->cs;
+		uint64_t be = bs + (uint64_t)p->bad_runs[i][1] * g->cs;
+		if (be <= s)
+			continue;
+		if (bs >= e)
+			break;
+		if (bs > s)
+			da_roles_bits(w, p->used, g->data_off, g->cs, s, bs, used,
+				      "free");
+		uint64_t x = be < e ? be : e;
+		da_roles_bits(w, p->used, g->data_off, g->cs,
+			      bs > s ? bs : s, x, "bad", "free");
+		s = x;
+	}
+	if (s < e)
+		da_roles_bits(w, p->used, g->data_off, g->cs, s, e, used, "free");
+}
+
+static int fat_range_roles(struct da_node *n, uint64_t off, uint64_t len,
+			   struct da_role_bytes *out, int max)
+{
+	struct fat_priv *p = n->priv;
+	if (!p)
+		return -1;
+	const struct fat_geom *g = &p->g;
+	uint64_t size = n->dev->size;
+	if (len > size || off > size - len)
+		return -1;
+	struct da_roles w;
+	da_roles_init(&w, n, off, len, out, max);
+	/* the reserved region: its few special sectors and the rest */
+	uint64_t cut[10] = { 0, 1, g->fat_off / g->bps };
+	size_t nc = 3;
+	if (g->type == 32) {
+		uint64_t b = g->backup, f = g->fsinfo;
+		uint64_t at[] = { b, b + 1, f, f + 1, b + f, b + f + 1 };
+		for (size_t i = 0; i < 6; i++)
+			cut[nc++] = at[i];
+	}
+	for (size_t i = 1; i < nc; i++)         /* few: insertion sort */
+		for (size_t j = i; j > 0 && cut[j - 1] > cut[j]; j--) {
+			uint64_t t = cut[j];
+			cut[j] = cut[j - 1];
+			cut[j - 1] = t;
+		}
+	uint64_t res_end = g->fat_off / g->bps;
+	for (size_t i = 0; i + 1 < nc && cut[i] < res_end; i++) {
+		uint64_t e = cut[i + 1] < res_end ? cut[i + 1] : res_end;
+		if (e > cut[i])
+			da_roles_put(&w, cut[i] * g->bps, e * g->bps,
+				     reserved_role(g, cut[i]));
+	}
+	da_roles_put(&w, g->fat_off, g->fats_end, "fat");
+	da_roles_put(&w, g->fats_end, g->data_off, "root_directory");
+	da_roles_files(&w, g->data_off, g->data_end, data_gap, p);
+	da_roles_put(&w, g->data_end, size, "unused");
+	return da_roles_done(&w);
+}
+
 static void fat_free(struct da_node *n)
 {
 	struct fat_priv *p = n->priv;
@@ -582,5 +652,6 @@ const struct da_plugin da_plugin_fat = {
 	.build_index = fat_build_index,
 	.describe_block = fat_describe_block,
 	.usage = fat_usage,
+	.range_roles = fat_range_roles,
 	.free = fat_free,
 };

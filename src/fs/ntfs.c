@@ -580,6 +580,67 @@ static int ntfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 	return 0;
 }
 
+/* The clusters of [s, e) that neither a system file nor a file holds:
+ * used or free as $Bitmap says, free ones in the MFT zone its own. */
+static void ntfs_gap(struct da_roles *w, uint64_t s, uint64_t e, void *ctx)
+{
+	const struct ntfs_priv *p = ctx;
+	const char *used = da_role_name(DA_ROLE_USED);
+	const char *zone = da_role_name(DA_ROLE_MFT_ZONE);
+	const char *free_ = da_role_name(DA_ROLE_FREE);
+	uint64_t zs = p->zone_start * p->cs, ze = p->zone_end * p->cs;
+	if (p->zone_start >= p->zone_end ||
+	    p->zone_end > UINT64_MAX / p->cs)
+		zs = ze = 0;
+	uint64_t c[4] = { s, zs > s ? (zs < e ? zs : e) : s,
+			  ze > s ? (ze < e ? ze : e) : s, e };
+	for (int i = 0; i < 3; i++)
+		if (c[i] < c[i + 1])
+			da_roles_bits(w, p->used, 0, p->cs, c[i], c[i + 1], used,
+				      c[i] >= zs && c[i] < ze ? zone : free_);
+}
+
+static int ntfs_range_roles(struct da_node *n, uint64_t off, uint64_t len,
+			    struct da_role_bytes *out, int max)
+{
+	struct ntfs_priv *p = n->priv;
+	uint64_t end = off + len;
+	if (!p || !p->cs || !p->used || end < off)
+		return -1;
+	struct da_roles w;
+	da_roles_init(&w, n, off, len, out, max);
+	uint64_t hi = end < p->fs_bytes ? end : p->fs_bytes, at = off;
+	size_t i = 0;
+	if (p->nmeta)
+		find_meta(p->meta, p->nmeta, off, &i);
+	for (; at < hi && i < p->nmeta && !w.failed; i++) {
+		const struct ntfs_meta *m = &p->meta[i];
+		if (m->start + m->len <= at)
+			continue;
+		if (m->start >= hi)
+			break;
+		if (m->start > at)
+			da_roles_files(&w, at, m->start, ntfs_gap, p);
+		uint64_t me = m->start + m->len < hi ? m->start + m->len : hi;
+		da_roles_put(&w, m->start > at ? m->start : at, me,
+			     da_role_name(m->role));
+		at = me;
+	}
+	if (at < hi)
+		da_roles_files(&w, at, hi, ntfs_gap, p);
+	/* past the clusters: the backup boot sector, else unused */
+	uint64_t bb = p->backup_boot, be = bb + p->sector;
+	if (!bb || be < bb || be <= p->fs_bytes)
+		bb = be = p->fs_bytes;
+	else if (bb < p->fs_bytes)
+		bb = p->fs_bytes;
+	const char *unused = da_role_name(DA_ROLE_UNUSED);
+	da_roles_put(&w, p->fs_bytes, bb, unused);
+	da_roles_put(&w, bb, be, da_role_name(DA_ROLE_BACKUP_BOOT_SECTOR));
+	da_roles_put(&w, be > p->fs_bytes ? be : p->fs_bytes, end, unused);
+	return da_roles_done(&w);
+}
+
 const struct da_plugin da_plugin_ntfs = {
 	.name = "ntfs",
 	.layer = DA_LAYER_FS,
@@ -588,5 +649,6 @@ const struct da_plugin da_plugin_ntfs = {
 	.build_index = ntfs_build_index,
 	.describe_block = ntfs_describe_block,
 	.usage = ntfs_usage,
+	.range_roles = ntfs_range_roles,
 	.free = ntfs_free,
 };

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileindex.h"
 #include "util.h"
 
 extern const struct da_plugin da_plugin_swap;
@@ -271,6 +272,43 @@ static int swap_usage(struct da_node *n, uint64_t off, uint64_t len,
 	return 0;
 }
 
+static int swap_range_roles(struct da_node *n, uint64_t off, uint64_t len,
+			    struct da_role_bytes *out, int max)
+{
+	struct swap_priv *p = n->priv;
+	uint64_t size = n->dev->size;
+	if (!p || !p->page_size || len > size || off > size - len)
+		return -1;
+	struct da_roles w;
+	da_roles_init(&w, n, off, len, out, max);
+	uint64_t ps = p->page_size, area = p->area, end = off + len;
+	uint64_t at = ps < area ? ps : area;
+	da_roles_put(&w, 0, at, "header");
+	/* the bad pages from the range's first page on, each once */
+	size_t lo = 0, hi = p->nbad;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((uint64_t)p->bad[mid] * ps + ps <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < p->nbad && at < area && at < end; i++) {
+		uint64_t b = (uint64_t)p->bad[i] * ps;
+		if (b < at)
+			continue;
+		if (b >= area)
+			break;
+		uint64_t be = b + ps < area ? b + ps : area;
+		da_roles_put(&w, at, b, "swap_data");
+		da_roles_put(&w, b, be, "bad");
+		at = be;
+	}
+	da_roles_put(&w, at, area, "swap_data");
+	da_roles_put(&w, area > at ? area : at, size, "unused");
+	return da_roles_done(&w);
+}
+
 static void swap_free(struct da_node *n)
 {
 	struct swap_priv *p = n->priv;
@@ -288,5 +326,6 @@ const struct da_plugin da_plugin_swap = {
 	.scan = swap_scan,
 	.describe_block = swap_describe_block,
 	.usage = swap_usage,
+	.range_roles = swap_range_roles,
 	.free = swap_free,
 };

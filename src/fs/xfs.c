@@ -763,6 +763,85 @@ static int xfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 	return 0;
 }
 
+/* The blocks of [s, e) outside the metadata no file holds: used (lost
+ * once the index is built) or free. */
+static void xfs_gap(struct da_roles *w, uint64_t s, uint64_t e, void *ctx)
+{
+	const struct xfs_priv *p = ctx;
+	da_roles_bits(w, p->used, 0, p->g.bs, s, e, w->x ? "lost" : "used",
+		      "free");
+}
+
+/* Bytes [s, e) of a superblock run: the first sectors of its group's
+ * first block name the headers, the rest is reserved. */
+static void ag_headers(struct da_roles *w, const struct xfs_geom *g,
+		       uint64_t s, uint64_t e)
+{
+	static const char *const roles[4] = { "superblock", "agf", "agi",
+					      "agfl" };
+	uint64_t b = s / g->bs, ag0 = (b - b % g->agblocks) * g->bs;
+	if (e > ag0 + (uint64_t)g->agblocks * g->bs) {
+		w->failed = true;          /* across a group: not a header */
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		da_roles_put(w, s > ag0 + (uint64_t)i * g->ss
+				     ? s : ag0 + (uint64_t)i * g->ss,
+			     e < ag0 + (uint64_t)(i + 1) * g->ss
+				     ? e : ag0 + (uint64_t)(i + 1) * g->ss,
+			     roles[i]);
+	uint64_t r = ag0 + 4 * (uint64_t)g->ss;
+	da_roles_put(w, s > r ? s : r, e, "reserved");
+}
+
+static int xfs_range_roles(struct da_node *n, uint64_t off, uint64_t len,
+			   struct da_role_bytes *out, int max)
+{
+	struct xfs_priv *p = n->priv;
+	if (!p || !p->used)
+		return -1;
+	const struct xfs_geom *g = &p->g;
+	uint64_t size = n->dev->size;
+	if (len > size || off > size - len || !g->agblocks ||
+	    g->dblocks > UINT64_MAX / g->bs)
+		return -1;
+	struct da_roles w;
+	da_roles_init(&w, n, off, len, out, max);
+	w.files_on = p->used;
+	uint64_t fs_end = g->dblocks * g->bs, end = off + len;
+	uint64_t hi = end < fs_end ? end : fs_end, at = off;
+	/* the first metadata run that ends past off */
+	size_t lo = 0, top = p->nm;
+	while (lo < top) {
+		size_t mid = lo + (top - lo) / 2;
+		if ((p->m[mid].start + p->m[mid].len) * g->bs <= off)
+			lo = mid + 1;
+		else
+			top = mid;
+	}
+	for (size_t i = lo; i < p->nm && at < hi && !w.failed; i++) {
+		const struct xfs_meta *m = &p->m[i];
+		uint64_t ms = m->start * g->bs, me = (m->start + m->len) * g->bs;
+		if (ms >= hi)
+			break;
+		if (ms > at)
+			da_roles_files(&w, at, ms, xfs_gap, p);
+		if (ms < at)
+			ms = at;
+		if (me > hi)
+			me = hi;
+		if (m->role == DA_ROLE_SUPERBLOCK)
+			ag_headers(&w, g, ms, me);
+		else
+			da_roles_put(&w, ms, me, da_role_name(m->role));
+		at = me;
+	}
+	if (at < hi)
+		da_roles_files(&w, at, hi, xfs_gap, p);
+	da_roles_put(&w, fs_end, end, "unused");
+	return da_roles_done(&w);
+}
+
 static void xfs_free(struct da_node *n)
 {
 	priv_free(n->priv);
@@ -777,5 +856,6 @@ const struct da_plugin da_plugin_xfs = {
 	.build_index = xfs_build_index,
 	.describe_block = xfs_describe_block,
 	.usage = xfs_usage,
+	.range_roles = xfs_range_roles,
 	.free = xfs_free,
 };

@@ -32,6 +32,35 @@
 static char tmpdir[64];
 static size_t op_checks, scan_checks, op_declined;
 
+/* Ranges compared and declined by plugin: every op must be exercised. */
+static struct {
+	const char *name;
+	size_t checks, declined;
+} per[16];
+
+static void tally(const struct da_node *n, bool declined)
+{
+	size_t i = 0;
+	while (i < 16 && per[i].name && strcmp(per[i].name, n->plugin->name))
+		i++;
+	if (i == 16)
+		return;
+	per[i].name = n->plugin->name;
+	if (declined)
+		per[i].declined++;
+	else
+		per[i].checks++;
+}
+
+/* How many ranges of plugin name were compared. */
+static size_t checks_of(const char *name)
+{
+	for (size_t i = 0; i < 16 && per[i].name; i++)
+		if (!strcmp(per[i].name, name))
+			return per[i].checks;
+	return 0;
+}
+
 static uint64_t rnd(uint64_t *s)
 {
 	*s ^= *s << 13;
@@ -76,6 +105,7 @@ static void compare_op(const char *label, struct da_node *n, uint64_t off,
 	struct da_role_bytes fast[MAX_ROLES], slow[MAX_ROLES];
 	int a = n->plugin->range_roles(n, off, len, fast, MAX_ROLES);
 	int b = slow_roles(n, off, len, slow);
+	tally(n, a < 0);
 	if (a < 0) {
 		op_declined++;     /* allowed: the caller asks block by block */
 		return;
@@ -319,6 +349,15 @@ static void test_committed_images(void **state)
 		      "describe_block (%zu declined), %zu disk windows with "
 		      "and without the op\n", nodes, op_checks, op_declined,
 		      scan_checks);
+	for (size_t i = 0; i < 16 && per[i].name; i++)
+		print_message("  %s: %zu compared, %zu declined\n",
+			      per[i].name, per[i].checks, per[i].declined);
+	/* the formats with the op and committed images of them */
+	assert_true(checks_of("ext") > 1000);
+	assert_true(checks_of("fat") > 1000);
+	assert_true(checks_of("exfat") > 1000);
+	assert_true(checks_of("ntfs") > 1000);
+	assert_true(checks_of("xfs") > 1000);
 }
 
 /* The layouts and the damage the ext fuzz seeds make (mkfs.ext4 and
@@ -359,6 +398,77 @@ static void test_ext_layouts(void **state)
 		      "compared\n", n, nodes, op_checks - before);
 }
 
+/* The FAT, exFAT, NTFS and XFS fuzz seeds (the real tools' volumes and
+ * their damaged copies: loops, cross links, bad clusters, trees that
+ * point anywhere).  A script whose tools are missing makes none. */
+static void test_other_seeds(void **state)
+{
+	(void)state;
+	char dir[128], cmd[900];
+	snprintf(dir, sizeof(dir), "%s/seeds", tmpdir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && for f in fat exfat ntfs "
+		 "xfs; do sh tests/fuzz/seeds/$f.sh '%s' >/dev/null 2>&1 || "
+		 "exit 1; done", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	DIR *dp = opendir(dir);
+	assert_non_null(dp);
+	struct dirent *e;
+	size_t n = 0, nodes = 0, before = op_checks, declined = op_declined;
+	while ((e = readdir(dp))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[400];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		const char *specs[] = { path };
+		nodes += check_machine(e->d_name, specs, 1);
+		unlink(path);
+		n++;
+	}
+	closedir(dp);
+	rmdir(dir);
+	if (system("command -v mkfs.fat >/dev/null 2>&1 && "
+		   "command -v mcopy >/dev/null 2>&1") == 0)
+		assert_true(nodes >= 5);
+	print_message("%zu seed images, %zu filesystem passes, %zu ranges "
+		      "compared (%zu declined)\n", n, nodes,
+		      op_checks - before, op_declined - declined);
+}
+
+/* A swap area mkswap made, with bad pages written into its header
+ * (out of order, one twice, one the last page) and room past its end. */
+static void test_swap_bad_pages(void **state)
+{
+	(void)state;
+	if (system("command -v mkswap >/dev/null 2>&1") != 0) {
+		print_message("no mkswap: the committed images only\n");
+		return;
+	}
+	char path[128], cmd[600];
+	snprintf(path, sizeof(path), "%s/swap-bad.img", tmpdir);
+	snprintf(cmd, sizeof(cmd), "truncate -s %d '%s' && mkswap -q -p 4096 "
+		 "'%s' >/dev/null 2>&1 && truncate -s %d '%s'", 20 * 4096,
+		 path, path, 20 * 4096 + 5000, path);
+	assert_int_equal(system(cmd), 0);
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	/* nr_badpages at 1032, the list at 1536, little-endian */
+	const uint32_t bad[] = { 7, 2, 3, 3, 19 };
+	uint8_t b[4] = { 5, 0, 0, 0 };
+	assert_int_equal(fseek(f, 1032, SEEK_SET), 0);
+	assert_int_equal(fwrite(b, 1, 4, f), 4);
+	assert_int_equal(fseek(f, 1536, SEEK_SET), 0);
+	for (size_t i = 0; i < 5; i++) {
+		uint8_t v[4] = { (uint8_t)bad[i], 0, 0, 0 };
+		assert_int_equal(fwrite(v, 1, 4, f), 4);
+	}
+	fclose(f);
+	size_t before = op_checks;
+	const char *specs[] = { path };
+	assert_int_equal(check_machine("swap-bad", specs, 1), 2);
+	unlink(path);
+	assert_true(checks_of("swap") > 0 && op_checks - before > 100);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "%s/da-rroles.XXXXXX",
@@ -368,6 +478,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_committed_images),
 		cmocka_unit_test(test_ext_layouts),
+		cmocka_unit_test(test_other_seeds),
+		cmocka_unit_test(test_swap_bad_pages),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rmdir(tmpdir);
