@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,13 +146,20 @@ struct da_device *da_fault_device_from_env(struct da_device *dev)
 	while (*s) {
 		char *end;
 		errno = 0;
+		/* strtoull takes "-1" as the largest number: refuse signs */
+		if (*s < '0' || *s > '9')
+			return dev;
 		uint64_t start = strtoull(s, &end, 0);
-		if (end == s || *end != '+' || errno || n == MAX_RULES)
+		if (*end != '+' || errno || n == MAX_RULES)
 			return dev;
 		s = end + 1;
-		uint64_t len = strtoull(s, &end, 0);
-		if (end == s || (*end && *end != ',') || errno || len == 0)
+		if (*s < '0' || *s > '9')
 			return dev;
+		uint64_t len = strtoull(s, &end, 0);
+		if ((*end && *end != ',') || errno || len == 0)
+			return dev;
+		if (len > UINT64_MAX - start)      /* to the end, no wrap */
+			len = UINT64_MAX - start;
 		rules[n++] = (struct da_fault_rule){ start, len, DA_FAULT_EIO };
 		s = *end ? end + 1 : end;
 	}
