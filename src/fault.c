@@ -1,6 +1,8 @@
 /* The fault-injecting device (fault.h).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,7 @@ struct fault_priv {
 	size_t nrules;
 	da_read_log_fn log;
 	void *log_arg;
+	bool disk;                 /* stands for a disk: maps to nothing below */
 	/* atomic: a background index build may read too */
 	uint64_t reads, faults;
 };
@@ -65,6 +68,8 @@ static int fault_map(struct da_device *dev, uint64_t off,
 		     struct da_target *out, int max)
 {
 	struct fault_priv *p = dev->priv;
+	if (p->disk)
+		return 0;
 	if (max > 0)
 		out[0] = (struct da_target){ p->parent, off };
 	return 1;
@@ -129,4 +134,42 @@ void da_fault_device_stats(const struct da_device *dev, uint64_t *reads,
 	const struct fault_priv *p = dev->priv;
 	*reads = __atomic_load_n(&p->reads, __ATOMIC_RELAXED);
 	*faults = __atomic_load_n(&p->faults, __ATOMIC_RELAXED);
+}
+
+struct da_device *da_fault_device_from_env(struct da_device *dev)
+{
+	const char *s = getenv("DISKATLAS_TEST_FAULT");
+	if (!dev || !s || !*s)
+		return dev;
+	struct da_fault_rule rules[MAX_RULES];
+	size_t n = 0;
+	while (*s) {
+		char *end;
+		errno = 0;
+		/* strtoull takes "-1" as the largest number: refuse signs */
+		if (*s < '0' || *s > '9')
+			return dev;
+		uint64_t start = strtoull(s, &end, 0);
+		if (*end != '+' || errno || n == MAX_RULES)
+			return dev;
+		s = end + 1;
+		if (*s < '0' || *s > '9')
+			return dev;
+		uint64_t len = strtoull(s, &end, 0);
+		if ((*end && *end != ',') || errno || len == 0)
+			return dev;
+		if (len > UINT64_MAX - start)      /* to the end, no wrap */
+			len = UINT64_MAX - start;
+		rules[n++] = (struct da_fault_rule){ start, len, DA_FAULT_EIO };
+		s = *end ? end + 1 : end;
+	}
+	da_error err = { 0 };
+	struct da_device *f = da_fault_device_new(dev, rules, n, &err);
+	if (!f)
+		return dev;
+	/* the machine's disk: owners are found on it, not on the file */
+	((struct fault_priv *)f->priv)->disk = true;
+	f->is_disk = dev->is_disk;
+	da_device_unref(dev);      /* f holds its own */
+	return f;
 }

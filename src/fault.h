@@ -37,4 +37,11 @@ void da_fault_device_log(struct da_device *dev, da_read_log_fn fn,
 void da_fault_device_stats(const struct da_device *dev, uint64_t *reads,
 			   uint64_t *faults);
 
+/* The test knob DISKATLAS_TEST_FAULT=START+LEN[,START+LEN...] (bytes,
+ * decimal or 0x hex, at most 64 ranges): reads of dev that touch one
+ * fail (EIO), for tests of the whole program (the machine puts its first
+ * disk behind it).  Without the knob, or when it does not parse, dev
+ * itself; else a fault device over dev, which takes dev's reference. */
+struct da_device *da_fault_device_from_env(struct da_device *dev);
+
 #endif

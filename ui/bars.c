@@ -121,7 +121,13 @@ static void status_draw(struct ui *u)
 	else if (u->show_holes)   /* drawn without them until known */
 		snprintf(right, sizeof(right), " finding holes%s ",
 			 draw_ellipsis());
-	if (indexing) {
+	if (indexing && bg_index_phase(&u->index) == BG_SETTLING) {
+		/* the filesystems' maps (ext's descriptors): the cells not
+		 * read yet wait for them; short where the hints need room */
+		snprintf(right, sizeof(right), " reading %s%s ",
+			 u->cols < 80 ? "maps" : "the filesystems' maps",
+			 draw_ellipsis());
+	} else if (indexing) {
 		int done, total;
 		bg_index_progress(&u->index, &done, &total);
 		snprintf(right, sizeof(right), " indexing files%s %d%% ",

@@ -13,13 +13,17 @@
 #include "ui.h"
 
 /* The background work as the screen shows it: -2 when ready, else how
- * many filesystems are settled (their map read) and indexed. */
+ * many filesystems are settled (their map read) and indexed, and which
+ * of the two runs (the status bar says). */
 static int index_state(struct ui *u)
 {
 	int done, total;
 	bg_index_progress(&u->index, &done, &total);
 	int settled = __atomic_load_n(&u->m->settle_done, __ATOMIC_ACQUIRE);
-	return index_ready(u) ? -2 : done * 65536 + (settled & 0xffff);
+	if (index_ready(u))
+		return -2;
+	return (done & 0x1fff) << 18 | (settled & 0xffff) << 2 |
+	       (int)bg_index_phase(&u->index);
 }
 
 int explorer_run(struct da_machine *m, struct da_ownership *o)

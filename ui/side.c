@@ -260,7 +260,7 @@ static void add_owners_compact(struct ui *u, const struct da_owner *w, int n,
 					 x->info.file_offset, x->info.inode);
 			add_wrapped(u, ROLE_HEADING, "file ", fl, width);
 		}
-		if (x->has_info && x->info.indexing)
+		if (x->has_info && x->info.indexing && !index_ready(u))
 			add(u, ROLE_DIM, "   indexing files%s", draw_ellipsis());
 	}
 	if (last_role && role_text(last_role)) {
@@ -347,7 +347,10 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 			if (x->info.file_offset >= 0 && x->info.path[0])
 				add(u, ROLE_TEXT, "   file offset %" PRId64,
 				    x->info.file_offset);
-			if (x->info.indexing)
+			/* once the background work is done nothing is
+			 * indexing: a filesystem whose pass failed has no
+			 * index to wait for */
+			if (x->info.indexing && !index_ready(u))
 				add(u, ROLE_DIM, "   indexing files%s",
 				    draw_ellipsis());
 			if (x->info.conflict)
@@ -711,7 +714,10 @@ void side_build(struct ui *u)
 		bg_index_progress(&u->index, &done, &total);
 		add(u, ROLE_DIM, "%s", "");
 		/* the count only once the index has said how many */
-		if (total > 0)
+		if (bg_index_phase(&u->index) == BG_SETTLING)
+			add(u, ROLE_DIM, "reading the filesystems' maps%s",
+			    draw_ellipsis());
+		else if (total > 0)
 			add(u, ROLE_DIM, "indexing files%s %d of %d",
 			    draw_ellipsis(), done, total);
 		else

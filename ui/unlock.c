@@ -112,8 +112,7 @@ static void reload(struct ui *u)
 	u->files.valid = false;
 	u->colors = colors_init(u->colors, u->unicode, u->o);
 	__atomic_store_n(&u->m->index_done, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&u->index.ready, 0, __ATOMIC_RELEASE);
-	bg_index_start(&u->index, u->m);
+	bg_index_start(&u->index, u->m);   /* not ready until it is done */
 }
 
 bool unlock_at_cursor(struct ui *u)

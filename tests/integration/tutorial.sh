@@ -116,7 +116,8 @@ settle() {
 	while [ $i -lt 60 ]; do
 		sleep 0.1; now=$(cap)
 		case $now in *diskatlas*) ;; *) i=$((i + 1)); continue ;; esac
-		case $now in *indexing*) i=$((i + 1)); continue ;; esac
+		case $now in *indexing*|*"reading the filesystems"*|*"reading maps"*)
+			i=$((i + 1)); continue ;; esac
 		[ "$now" = "$last" ] && return 0
 		last=$now; i=$((i + 1))
 	done

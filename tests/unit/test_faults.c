@@ -365,6 +365,62 @@ static void test_device(void **state)
 	da_device_unref(d);
 }
 
+/* DISKATLAS_TEST_FAULT: the ranges it names fail, the device stands for
+ * a disk; what does not parse leaves the device as it was. */
+static void test_env_knob(void **state)
+{
+	(void)state;
+	char path[256];
+	snprintf(path, sizeof(path), "%s/knob.img", tmpdir);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (int i = 0; i < 8192; i++)
+		fputc(i & 0xff, fp);
+	fclose(fp);
+	da_error err = { 0 };
+	struct da_device *d = da_file_device_open("knob", path, &err);
+	assert_non_null(d);
+	unsetenv("DISKATLAS_TEST_FAULT");
+	assert_ptr_equal(da_fault_device_from_env(d), d);
+	static const char *const bad[] = {
+		"", "x", "1000", "1000+", "1000+0", "+5", "-1+5", "1000+-5",
+		"1000+5x", "1000+5,zz", "1000 + 5", "99999999999999999999+1",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		setenv("DISKATLAS_TEST_FAULT", bad[i], 1);
+		if (da_fault_device_from_env(d) != d)
+			fail_msg("'%s' was taken", bad[i]);
+	}
+	/* 65 ranges: more than the device holds */
+	char many[65 * 8 + 1] = "";
+	for (int i = 0; i < 65; i++)
+		strcat(many, i ? ",10+1" : "10+1");
+	setenv("DISKATLAS_TEST_FAULT", many, 1);
+	assert_ptr_equal(da_fault_device_from_env(d), d);
+
+	/* two ranges, hex, the last one running past the end */
+	setenv("DISKATLAS_TEST_FAULT", "1000+10,0x1800+18446744073709551615", 1);
+	da_device_ref(d);          /* the knob's device takes this one */
+	struct da_device *f = da_fault_device_from_env(d);
+	unsetenv("DISKATLAS_TEST_FAULT");
+	assert_true(f != d);
+	assert_true(f->is_disk);
+	assert_int_equal(f->size, d->size);
+	struct da_target t;
+	assert_int_equal(da_device_map_block(f, 77, &t, 1), 0);
+	unsigned char buf[100];
+	assert_int_equal(da_device_read(f, buf, 100, 0, &err), 0);
+	assert_int_equal(buf[42], 42);
+	assert_int_equal(da_device_read(f, buf, 100, 905, &err), -1);
+	assert_non_null(strstr(err.msg, "injected"));
+	assert_int_equal(da_device_read(f, buf, 100, 1010, &err), 0);
+	assert_int_equal(da_device_read(f, buf, 1, 0x1800, &err), -1);
+	assert_int_equal(da_device_read(f, buf, 1, 8191, &err), -1);
+	assert_int_equal(da_device_read(f, buf, 1, 0x17ff, &err), 0);
+	da_device_unref(f);
+	da_device_unref(d);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -384,6 +440,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_device),
+		cmocka_unit_test(test_env_knob),
 		cmocka_unit_test(test_mbr),
 		cmocka_unit_test(test_gpt),
 		cmocka_unit_test(test_lvm2),

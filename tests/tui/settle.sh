@@ -1,0 +1,131 @@
+#!/bin/sh
+# While an ext4's group descriptors are read in the background, the
+# status bar says so ("reading the filesystems' maps"), then "indexing
+# files" while its files are indexed, then neither.  DISKATLAS_TEST_BG_DELAY_MS
+# (a test knob) holds each part back so that a person could read them.
+# Then a read error in that pass: DISKATLAS_TEST_FAULT (a test knob) fails
+# reads of the descriptor block dumpe2fs names; the filesystem stays a
+# filesystem with the reason as a warning in the side pane, the cells
+# that were not read yet are repainted as used, and q still quits
+# cleanly with the terminal given back.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/tui/common.inc"
+requires jq xz dumpe2fs sfdisk python3
+[ -x "$DA" ] || fail "diskatlas is not built"
+need_image gpt-esp-ext4
+
+# the ext4 is the second partition, as sfdisk says; its layout as dumpe2fs
+PART=$(sfdisk --json "$IMG" | jq '.partitiontable.partitions[1].start')
+SIZE=$(sfdisk --json "$IMG" | jq '.partitiontable.partitions[1].size')
+[ "$PART" -gt 0 ] || fail "no second partition in gpt-esp-ext4"
+dd if="$IMG" of="$T/fs.img" bs=512 skip="$PART" count="$SIZE" conv=sparse status=none
+dumpe2fs "$T/fs.img" >"$T/dump" 2>/dev/null || fail "dumpe2fs cannot read the ext4"
+bs=$(awk -F: '/^Block size/ { print $2 + 0 }' "$T/dump")
+itable=$(sed -n 's/.*Inode table at \([0-9]*\)-.*/\1/p' "$T/dump" | head -1)
+gdt=$(sed -n 's/.*Group descriptors at \([0-9]*\)-.*/\1/p' "$T/dump" | head -1)
+[ -n "$bs" ] && [ -n "$itable" ] && [ -n "$gdt" ] ||
+	fail "dumpe2fs: no block size, inode table or descriptors"
+off=$((PART * 512 + itable * bs))
+
+map() { screen | sed -n 's/[│|].*//p' | sed '1d' | head -n $((TUI_H - 5)); }
+unread_cells() { map | tr -cd '~' | wc -c; }
+legend() { screen | sed -n 's/[│|].*//p' | sed -n '/^legend/,$p'; }
+status() { screen | tail -1; }
+# what the status bar says of the background work: S settle, I index, N none
+phase() {
+	s=$(status)
+	case $s in
+	*"reading the filesystems' maps"*) echo S ;;
+	*"indexing files"*) echo I ;;
+	*) echo N ;;
+	esac
+}
+
+# --- the status bar through the background work, polled as it changes
+tui_start "$IMG" DISKATLAS_TEST_BG_DELAY_MS=2500,2500
+keys g; typed "$off"; keys Enter
+seen="" last="" i=0 unread_s=0 unread_i=-1 side_s="" side_i=""
+while [ $i -lt 200 ]; do
+	p=$(phase)
+	if [ "$p" != "$last" ]; then
+		seen="$seen$p"; last=$p
+		case $p in
+		S) unread_s=$(unread_cells); side_s=$(side) ;;
+		I) unread_i=$(unread_cells); side_i=$(side) ;;
+		esac
+	fi
+	[ "$p" = N ] && [ -n "$seen" ] && [ "$seen" != N ] && break
+	sleep 0.1; i=$((i + 1))
+done
+check_eq "what the status bar said, in turn" "$seen" SIN
+[ "$unread_s" -gt 0 ] || fail "no cell not read yet while the maps are read"
+check_eq "cells not read yet while indexing" "$unread_i" 0
+echo "$side_s" | grep -q "^reading the filesystems' maps" ||
+	fail "the side pane does not say the maps are read: $side_s"
+echo "$side_i" | grep -q "^indexing files" ||
+	fail "the side pane does not say indexing: $side_i"
+status | grep -q ' q quit ' || fail "no key hints at the end: $(status)"
+echo "ok: the status bar said the maps, then the index, then neither"
+keys q
+wait_for '^EXIT=0$' || fail "q: $(screen | tail -3)"
+tui_stop
+
+# narrow: the hints keep room, the word stays
+TUI_W=60
+tui_start "$IMG" DISKATLAS_TEST_BG_DELAY_MS=3000
+status | grep -q 'reading maps' || fail "60 columns: $(status)"
+status | grep -q ' q quit ' || fail "60 columns, no hints: $(status)"
+echo "ok: 60 columns: $(status | sed 's/  */ /g')"
+keys q
+wait_for '^EXIT=0$' || fail "q: $(screen | tail -3)"
+tui_stop
+TUI_W=120
+
+# --- a read error in the background pass: the first descriptor block
+gdt_off=$((PART * 512 + gdt * bs))
+tui_start "$IMG" DISKATLAS_TEST_BG_DELAY_MS=3000 DISKATLAS_TEST_FAULT=$gdt_off+1
+keys g; typed "$off"; keys Enter
+# held back: a filesystem, its cells not read yet, no warning
+side | grep -q '^3\. filesystem root' || fail "not a filesystem before the pass: $(side)"
+! side | grep -q '^   warning: ' || fail "a warning before the pass: $(side)"
+n=$(unread_cells)
+[ "$n" -gt 0 ] || fail "no cell not read yet while held back"
+map >"$T/before"
+w=0
+while [ $w -lt 100 ] && ! side | grep -q '^   warning: '; do sleep 0.1; w=$((w + 1)); done
+wait_indexed
+side | tr '\n' ' ' | sed 's/   */ /g' >"$T/side"
+grep -q 'warning: ext: group descriptors: .* cannot be read' "$T/side" ||
+	fail "no read error in the side pane: $(side)"
+side | grep -q '^3\. filesystem root' || fail "no longer a filesystem: $(side)"
+check_eq "cells not read yet after the pass" "$(unread_cells)" 0
+! legend | grep -q 'not read yet' || fail "the legend still says not read yet: $(legend)"
+side | grep -Eq '^   used [0-9]+%' || fail "the cell is not counted as used: $(side)"
+map >"$T/after"
+# every cell not read yet before is drawn as used (full, mostly, partly)
+python3 - "$T/before" "$T/after" <<'EOF' || fail "cells not repainted as used"
+import sys
+b = open(sys.argv[1], encoding="utf-8").read().splitlines()
+a = open(sys.argv[2], encoding="utf-8").read().splitlines()
+n = bad = 0
+for r, line in enumerate(b):
+    for c, ch in enumerate(line):
+        if ch != "~":
+            continue
+        n += 1
+        now = a[r][c] if r < len(a) and c < len(a[r]) else " "
+        if now not in "\u2588\u2593\u2592":
+            bad += 1
+            if bad <= 3:
+                print("row %d col %d: %r" % (r, c, now))
+print("%d cells not read yet, %d not drawn as used after" % (n, bad))
+sys.exit(1 if bad or not n else 0)
+EOF
+echo "ok: the read error is a warning after $((w * 100)) ms, the map repainted as used"
+keys q
+wait_for '^EXIT=' || fail "q did not quit: $(screen)"
+screen | grep -q '^EXIT=0$' || fail "exit status: $(screen | grep EXIT=)"
+check_eq "alternate screen after q" "$(tmux_ display -p '#{alternate_on}')" 0
+check_eq "mouse reporting after q" "$(tmux_ display -p '#{mouse_any_flag}')" 0
+check_eq "cursor after q" "$(tmux_ display -p '#{cursor_flag}')" 1
+echo "ok: all"
