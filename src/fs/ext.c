@@ -767,10 +767,17 @@ static int ext_describe_block(struct da_node *n, uint64_t off,
 		out->role = "unused";
 		return 0;
 	}
-	if (!ext_settled(p)) {
+	int st = __atomic_load_n(&p->settled, __ATOMIC_ACQUIRE);
+	if (st == 0) {
 		/* the pass has not said where the metadata lies yet */
 		out->role = "unread";
 		out->indexing = true;
+		return 0;
+	}
+	if (st < 0) {
+		/* the pass could not read the descriptors (the node's
+		 * warning says which): used, as the map draws it */
+		out->role = "used";
 		return 0;
 	}
 	struct ext_meta_hit m;

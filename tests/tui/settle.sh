@@ -101,6 +101,8 @@ side | grep -q '^3\. filesystem root' || fail "no longer a filesystem: $(side)"
 check_eq "cells not read yet after the pass" "$(unread_cells)" 0
 ! legend | grep -q 'not read yet' || fail "the legend still says not read yet: $(legend)"
 side | grep -Eq '^   used [0-9]+%' || fail "the cell is not counted as used: $(side)"
+# the block under the cursor too: used, as the map draws it, not unread
+! side | grep -Eq 'unread|not read yet' || fail "the side pane still says unread: $(side)"
 map >"$T/after"
 # every cell not read yet before is drawn as used (full, mostly, partly)
 python3 - "$T/before" "$T/after" <<'EOF' || fail "cells not repainted as used"
