@@ -1497,21 +1497,27 @@ static uint64_t sample_at(const struct da_roles *w, uint64_t x)
 	return up < w->end ? up : w->end;
 }
 
-static void add_bytes(struct da_roles *w, const char *role, uint64_t bytes)
+bool da_role_bytes_add(struct da_role_bytes *out, int *n, int max,
+		       const char *role, uint64_t bytes)
 {
-	if (!bytes || w->failed)
-		return;
-	for (int i = 0; i < w->n; i++) {
-		if (w->out[i].role == role || !strcmp(w->out[i].role, role)) {
-			w->out[i].bytes += bytes;
-			return;
+	if (!bytes)
+		return true;
+	for (int i = 0; i < *n; i++) {
+		if (out[i].role == role || !strcmp(out[i].role, role)) {
+			out[i].bytes += bytes;
+			return true;
 		}
 	}
-	if (w->n == w->max) {
+	if (*n == max)
+		return false;
+	out[(*n)++] = (struct da_role_bytes){ role, bytes };
+	return true;
+}
+
+static void add_bytes(struct da_roles *w, const char *role, uint64_t bytes)
+{
+	if (!w->failed && !da_role_bytes_add(w->out, &w->n, w->max, role, bytes))
 		w->failed = true;
-		return;
-	}
-	w->out[w->n++] = (struct da_role_bytes){ role, bytes };
 }
 
 void da_roles_put(struct da_roles *w, uint64_t s, uint64_t e,

@@ -200,6 +200,11 @@ int da_fi_roles_in(const struct da_fileindex *x, uint64_t off, uint64_t len,
 
 /* ---- a plugin's range_roles from exact pieces ------------------------- */
 
+/* Adds bytes of role to the list out[0..*n) (the entry of an equal
+ * role, else a new one): false when a new one would pass max. */
+bool da_role_bytes_add(struct da_role_bytes *out, int *n, int max,
+		       const char *role, uint64_t bytes);
+
 /* The caller of range_roles (and its test) counts a block's bytes under
  * the role describe_block gives its first byte in the range: the range's
  * start, then every multiple of the node's block size.  A plugin that

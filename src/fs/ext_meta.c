@@ -1176,19 +1176,8 @@ struct roles_walk {
 
 static void put(struct roles_walk *w, const char *role, uint64_t bytes)
 {
-	if (!bytes)
-		return;
-	for (int i = 0; i < w->n; i++) {
-		if (w->out[i].role == role || !strcmp(w->out[i].role, role)) {
-			w->out[i].bytes += bytes;
-			return;
-		}
-	}
-	if (w->n == w->max) {
+	if (!da_role_bytes_add(w->out, &w->n, w->max, role, bytes))
 		w->failed = true;
-		return;
-	}
-	w->out[w->n++] = (struct da_role_bytes){ role, bytes };
 }
 
 /* Bytes [a, e) that neither metadata nor a file holds: used or free as

@@ -11,17 +11,8 @@
 . "$TOP/tests/tui/common.inc"
 requires jq xz dumpe2fs sfdisk
 [ -x "$DA" ] || fail "diskatlas is not built"
-need_image gpt-esp-ext4
-
-# the ext4 is the second partition, as sfdisk says
-PART=$(sfdisk --json "$IMG" | jq '.partitiontable.partitions[1].start')
-SIZE=$(sfdisk --json "$IMG" | jq '.partitiontable.partitions[1].size')
-[ "$PART" -gt 0 ] || fail "no second partition in gpt-esp-ext4"
-dd if="$IMG" of="$T/fs.img" bs=512 skip="$PART" count="$SIZE" conv=sparse status=none
-dumpe2fs "$T/fs.img" >"$T/dump" 2>/dev/null || fail "dumpe2fs cannot read the ext4"
-bs=$(awk -F: '/^Block size/ { print $2 + 0 }' "$T/dump")
-itable=$(sed -n 's/.*Inode table at \([0-9]*\)-.*/\1/p' "$T/dump" | head -1)
-[ -n "$bs" ] && [ -n "$itable" ] || fail "dumpe2fs: no block size or inode table"
+# the ext4 is the second partition; its layout as dumpe2fs gives it
+ext4_dump
 off=$((PART * 512 + itable * bs))
 
 map() { screen | sed -n 's/[│|].*//p' | sed '1d' | head -n $((TUI_H - 5)); }

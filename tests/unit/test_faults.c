@@ -320,17 +320,23 @@ static void test_swap(void **state)
 	check_case(&(struct fcase){ "mbr-ext", "swap", 3 });
 }
 
-/* The device itself: reads pass through, a rule fails or shortens. */
-static void test_device(void **state)
+/* tmpdir/NAME.img: 8 KiB whose byte at offset i is i & 0xff. */
+static void byte_file(char *path, size_t len, const char *name)
 {
-	(void)state;
-	char path[256];
-	snprintf(path, sizeof(path), "%s/bytes.img", tmpdir);
+	snprintf(path, len, "%s/%s.img", tmpdir, name);
 	FILE *fp = fopen(path, "w");
 	assert_non_null(fp);
 	for (int i = 0; i < 8192; i++)
 		fputc(i & 0xff, fp);
 	fclose(fp);
+}
+
+/* The device itself: reads pass through, a rule fails or shortens. */
+static void test_device(void **state)
+{
+	(void)state;
+	char path[256];
+	byte_file(path, sizeof(path), "bytes");
 	da_error err = { 0 };
 	struct da_device *d = da_file_device_open("bytes", path, &err);
 	assert_non_null(d);
@@ -371,12 +377,7 @@ static void test_env_knob(void **state)
 {
 	(void)state;
 	char path[256];
-	snprintf(path, sizeof(path), "%s/knob.img", tmpdir);
-	FILE *fp = fopen(path, "w");
-	assert_non_null(fp);
-	for (int i = 0; i < 8192; i++)
-		fputc(i & 0xff, fp);
-	fclose(fp);
+	byte_file(path, sizeof(path), "knob");
 	da_error err = { 0 };
 	struct da_device *d = da_file_device_open("knob", path, &err);
 	assert_non_null(d);

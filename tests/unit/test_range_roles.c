@@ -360,6 +360,30 @@ static void test_committed_images(void **state)
 	assert_true(checks_of("xfs") > 1000);
 }
 
+/* Every image in dir, each a machine of its own, removed after (and dir
+ * too): how many images; *nodes gets the filesystem passes. */
+static size_t check_dir(const char *dir, size_t *nodes)
+{
+	DIR *dp = opendir(dir);
+	assert_non_null(dp);
+	struct dirent *e;
+	size_t n = 0;
+	*nodes = 0;
+	while ((e = readdir(dp))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[400];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		const char *specs[] = { path };
+		*nodes += check_machine(e->d_name, specs, 1);
+		unlink(path);
+		n++;
+	}
+	closedir(dp);
+	rmdir(dir);
+	return n;
+}
+
 /* The layouts and the damage the ext fuzz seeds make (mkfs.ext4 and
  * debugfs): descriptors whose free counts disagree with the bitmaps, a
  * file that claims the superblock, block maps, inline data... */
@@ -376,22 +400,8 @@ static void test_ext_layouts(void **state)
 		 "tests/fuzz/seeds/ext-layouts.sh '%s' && sh "
 		 "tests/fuzz/seeds/ext.sh '%s'", dir, dir, dir);
 	assert_int_equal(system(cmd), 0);
-	DIR *dp = opendir(dir);
-	assert_non_null(dp);
-	struct dirent *e;
-	size_t n = 0, nodes = 0, before = op_checks;
-	while ((e = readdir(dp))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[400];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		const char *specs[] = { path };
-		nodes += check_machine(e->d_name, specs, 1);
-		unlink(path);
-		n++;
-	}
-	closedir(dp);
-	rmdir(dir);
+	size_t nodes, before = op_checks;
+	size_t n = check_dir(dir, &nodes);
 	assert_true(n >= 30);
 	assert_true(nodes >= 30);
 	print_message("%zu layouts, %zu filesystem passes, %zu ranges "
@@ -410,22 +420,8 @@ static void test_other_seeds(void **state)
 		 "xfs; do sh tests/fuzz/seeds/$f.sh '%s' >/dev/null 2>&1 || "
 		 "exit 1; done", dir, dir);
 	assert_int_equal(system(cmd), 0);
-	DIR *dp = opendir(dir);
-	assert_non_null(dp);
-	struct dirent *e;
-	size_t n = 0, nodes = 0, before = op_checks, declined = op_declined;
-	while ((e = readdir(dp))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[400];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		const char *specs[] = { path };
-		nodes += check_machine(e->d_name, specs, 1);
-		unlink(path);
-		n++;
-	}
-	closedir(dp);
-	rmdir(dir);
+	size_t nodes, before = op_checks, declined = op_declined;
+	size_t n = check_dir(dir, &nodes);
 	if (system("command -v mkfs.fat >/dev/null 2>&1 && "
 		   "command -v mcopy >/dev/null 2>&1") == 0)
 		assert_true(nodes >= 5);
