@@ -117,16 +117,7 @@ static void roles_inside(struct da_range *r, const struct da_claim *c,
 	 * role is the same string) */
 	bool try_meta = n->plugin->meta_role != NULL;
 	const char *last = NULL;
-	/* a filesystem whose map is not read yet (da_usage.pending): one
-	 * role for the range, not a question a block */
-	struct da_usage u = { 0 };
-	bool unread = (r->what & DA_RANGE_ROLES) && n->plugin->usage &&
-		      n->plugin->usage(n, off, len, &u) == 0 &&
-		      u.pending >= len;
-	if (unread)
-		add_role(r, c, "unread", len);
-	for (uint64_t b = off / bs * bs;
-	     b < end && (r->what & DA_RANGE_ROLES) && !unread; b += bs) {
+	for (uint64_t b = off / bs * bs; b < end; b += bs) {
 		uint64_t a0 = b > off ? b : off;
 		uint64_t a1 = b + bs < end ? b + bs : end;
 		if (r->role_blocks >= ROLE_BLOCKS) {

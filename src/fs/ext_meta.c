@@ -1301,7 +1301,7 @@ int ext_range_roles(struct da_node *n, uint64_t off, uint64_t len,
 		    struct da_role_bytes *out, int max)
 {
 	struct ext_priv *p = n->priv;
-	if (!p || !p->bs || !p->used_ready || max < 1)
+	if (!p || !p->bs || max < 1)
 		return -1;
 	uint64_t bs = p->bs, end = off + len;
 	if (end < off)
@@ -1309,6 +1309,16 @@ int ext_range_roles(struct da_node *n, uint64_t off, uint64_t len,
 	struct roles_walk w = { p, da_fi_get(n), out, 0, max, false, 0, 0 };
 	/* describe_block's "unused" past the filesystem's blocks */
 	uint64_t fs_end = p->nblocks * bs, hi = end < fs_end ? end : fs_end;
+	if (__atomic_load_n(&p->settled, __ATOMIC_ACQUIRE) == 0) {
+		/* before the settle pass: "unread", as describe_block */
+		if (off < hi)
+			put(&w, "unread", hi - off);
+		if (end > hi && !w.failed)
+			put(&w, "unused", end - (off > hi ? off : hi));
+		return w.failed ? -1 : w.n;
+	}
+	if (!p->used_ready)
+		return -1;
 	if (off < hi) {
 		struct meta_walk m;
 		meta_walk_init(p, &m, off / bs);
