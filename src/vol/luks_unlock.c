@@ -294,7 +294,8 @@ int luks_volume_key(struct da_device *dev, const struct luks_meta *m,
 	int order[LUKS_MAX_SLOTS];
 	int norder = slot_order(m, slots, order);
 	if (!norder)
-		return da_error_set(err, ENOENT, "%s: no key slot to try (none is active for the data)",
+		return da_error_set(err, ENOENT, "%s: no key slot to try: none "
+				    "is active for the data segment",
 				    dev->name);
 	uint64_t len = meta_bytes(m, dev->size);
 	if (len > LUKS_MAX_META)
