@@ -513,7 +513,9 @@ struct da_plugin {
 	 * publishes its results with one release store, and its warnings
 	 * go onto the node (whose props already hold a "warnings" array
 	 * when deferred).  Calling it again answers as the first call.
-	 * 0, or -1 with err: the filesystem does not parse after all. */
+	 * 0, or -1 with err: what the pass could not read (ext: a
+	 * descriptor block), which the machine, deferred or not, makes
+	 * a warning on the node: the node stays a filesystem. */
 	int (*settle)(struct da_node *n, da_error *err);
 };
 

@@ -284,6 +284,17 @@ static struct da_node *not_scanned(struct da_device *dev, const char *why)
 	return n;
 }
 
+/* A filesystem's settle, at once (--list, --lookup, --map) or in the
+ * background (the explorer), with one answer: what the pass could not
+ * read is a warning on a node that stays what its superblock says. */
+static void settle_node(struct da_node *n)
+{
+	da_error e = { 0 };
+	if (n->plugin->settle(n, &e) < 0)
+		da_warn(n, "%s: %s", n->plugin->name,
+			e.msg[0] ? e.msg : "does not parse");
+}
+
 static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 			       int depth, const struct above *up)
 {
@@ -400,9 +411,8 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 	}
 	da_error err = { 0 };
 	struct da_node *n = p->scan(dev, &err);
-	if (n && p->settle && !sc->defer && p->settle(n, &err) < 0) {
-		da_node_free(n);
-		n = NULL;
+	if (n && p->settle && !sc->defer) {
+		settle_node(n);
 	} else if (n && p->settle && sc->defer &&
 		   !da_obj_get(n->props, "warnings")) {
 		/* settle warns from another thread: the key is made now,
@@ -713,10 +723,7 @@ static void settle_one(struct da_node *n, void *arg)
 	struct da_machine *m = arg;
 	if (!n->plugin || !n->plugin->settle)
 		return;
-	da_error e = { 0 };
-	if (n->plugin->settle(n, &e) < 0)
-		da_warn(n, "%s: %s", n->plugin->name,
-			e.msg[0] ? e.msg : "does not parse");
+	settle_node(n);
 	__atomic_add_fetch(&m->settle_done, 1, __ATOMIC_RELEASE);
 }
 

@@ -376,11 +376,21 @@ static bool groups_pass(struct ext_priv *p, struct da_node *n, bool *placed,
 		return false;
 	}
 	if (s.unreadable) {
+		/* where: the first such block, and the device's own words
+		 * (a second read of it, on this path only) */
+		uint64_t blk = ext_desc_block_loc(p, s.first_unreadable /
+						     p->desc_per_block), off;
+		da_error rd = { 0 };
+		uint8_t *b = malloc(p->bs);
+		if (b && blk && mul_ok(blk, p->bs, &off))
+			da_device_read(p->dev, b, p->bs, off, &rd);
+		free(b);
 		da_error_set(err, EIO, "group descriptors: %llu of %llu cannot "
-			     "be read (first: group %llu): %s",
+			     "be read (first: group %llu, in block %llu): %s",
 			     (unsigned long long)s.unreadable,
 			     (unsigned long long)p->ngroups,
 			     (unsigned long long)s.first_unreadable,
+			     (unsigned long long)blk, rd.msg[0] ? rd.msg :
 			     error_message(EXT2_ET_SHORT_READ));
 		return false;
 	}

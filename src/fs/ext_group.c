@@ -153,27 +153,49 @@ static uint16_t crc16(uint16_t crc, const uint8_t *b, size_t len)
 /* crc32c as ext4 uses it (no inversion before or after): SSE4.2's
  * instruction where the processor has it, a tenth of libext2fs's table
  * walk, which a pass over every descriptor of a large filesystem
- * would otherwise spend most of its time in. */
+ * would otherwise spend most of its time in.  n streams of len bytes
+ * side by side (crc[k] in and out): one crc32 instruction takes three
+ * cycles to give its result but can start every cycle, so three
+ * independent streams cost about what one does.  Inlined where n is a
+ * constant, so that the streams' loop unrolls. */
 #if defined(__x86_64__)
+__attribute__((target("sse4.2"), always_inline)) static inline void
+crc32c_streams(size_t n, const uint8_t *const b[], size_t len, uint32_t crc[])
+{
+	uint64_t c[3];
+#pragma GCC unroll 3
+	for (size_t k = 0; k < n; k++)
+		c[k] = crc[k];
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8)
+#pragma GCC unroll 3
+		for (size_t k = 0; k < n; k++) {
+			uint64_t v;
+			memcpy(&v, b[k] + i, 8);
+			c[k] = _mm_crc32_u64(c[k], v);
+		}
+#pragma GCC unroll 3
+	for (size_t k = 0; k < n; k++)
+		crc[k] = (uint32_t)c[k];
+	if (i + 4 <= len) {
+#pragma GCC unroll 3
+		for (size_t k = 0; k < n; k++) {
+			uint32_t v;
+			memcpy(&v, b[k] + i, 4);
+			crc[k] = _mm_crc32_u32(crc[k], v);
+		}
+		i += 4;
+	}
+	for (; i < len; i++)
+#pragma GCC unroll 3
+		for (size_t k = 0; k < n; k++)
+			crc[k] = _mm_crc32_u8(crc[k], b[k][i]);
+}
+
 __attribute__((target("sse4.2"))) static uint32_t
 crc32c_hw(uint32_t crc, const uint8_t *b, size_t len)
 {
-	uint64_t c = crc;
-	for (; len >= 8; b += 8, len -= 8) {
-		uint64_t v;
-		memcpy(&v, b, 8);
-		c = _mm_crc32_u64(c, v);
-	}
-	crc = (uint32_t)c;
-	if (len >= 4) {
-		uint32_t v;
-		memcpy(&v, b, 4);
-		crc = _mm_crc32_u32(crc, v);
-		b += 4;
-		len -= 4;
-	}
-	while (len--)
-		crc = _mm_crc32_u8(crc, *b++);
+	crc32c_streams(1, &b, len, &crc);
 	return crc;
 }
 
@@ -200,6 +222,20 @@ static uint32_t crc32c(uint32_t crc, const uint8_t *b, size_t len)
 	return ext2fs_crc32c_le(crc, b, len);
 }
 
+/* What a metadata_csum descriptor's crc32c covers, into buf (4 + size
+ * bytes): the group number, then descriptor d with its checksum zeroed,
+ * in one run. */
+static void csum_input(uint8_t *buf, uint64_t g, const uint8_t *d,
+		       size_t size)
+{
+	buf[0] = (uint8_t)g;
+	buf[1] = (uint8_t)(g >> 8);
+	buf[2] = (uint8_t)(g >> 16);
+	buf[3] = (uint8_t)(g >> 24);
+	memcpy(buf + 4, d, size);
+	buf[4 + 30] = buf[4 + 31] = 0;
+}
+
 bool ext_group_csum_ok(const struct ext_priv *p, uint64_t g, const uint8_t *d)
 {
 	ext2_filsys fs = p->fs;
@@ -210,14 +246,10 @@ bool ext_group_csum_ok(const struct ext_priv *p, uint64_t g, const uint8_t *d)
 	uint16_t want = le16(d + 30), got;
 	size_t size = p->desc_size;
 	if (ext2fs_has_feature_metadata_csum(fs->super)) {
-		/* the group number and the descriptor with its checksum
-		 * zeroed, in one run */
 		uint8_t buf[4 + EXT2_MAX_DESC_SIZE];
 		if (size > EXT2_MAX_DESC_SIZE)
 			return false;
-		memcpy(buf, le, 4);
-		memcpy(buf + 4, d, size);
-		buf[4 + 30] = buf[4 + 31] = 0;
+		csum_input(buf, g, d, size);
 		got = (uint16_t)crc32c(fs->csum_seed, buf, 4 + size);
 	} else {
 		pthread_once(&crc16_once, crc16_init);
@@ -231,45 +263,17 @@ bool ext_group_csum_ok(const struct ext_priv *p, uint64_t g, const uint8_t *d)
 	return got == want;
 }
 
-/* Three metadata_csum descriptors' crc32c at once: one crc32 instruction
- * takes three cycles to give its result but can start every cycle, so
- * three independent streams cost about what one does.  b[k] holds the
- * group number and descriptor k (its checksum zeroed), len bytes each. */
+/* Three metadata_csum descriptors' crc32c at once (crc32c_streams):
+ * b[k] holds the group number and descriptor k (its checksum zeroed),
+ * len bytes each. */
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) static void
 crc32c_hw3(uint32_t seed, uint8_t b[3][4 + EXT2_MAX_DESC_SIZE], size_t len,
 	   uint32_t out[3])
 {
-	uint64_t c0 = seed, c1 = seed, c2 = seed;
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t v0, v1, v2;
-		memcpy(&v0, b[0] + i, 8);
-		memcpy(&v1, b[1] + i, 8);
-		memcpy(&v2, b[2] + i, 8);
-		c0 = _mm_crc32_u64(c0, v0);
-		c1 = _mm_crc32_u64(c1, v1);
-		c2 = _mm_crc32_u64(c2, v2);
-	}
-	uint32_t r0 = (uint32_t)c0, r1 = (uint32_t)c1, r2 = (uint32_t)c2;
-	if (i + 4 <= len) {
-		uint32_t v0, v1, v2;
-		memcpy(&v0, b[0] + i, 4);
-		memcpy(&v1, b[1] + i, 4);
-		memcpy(&v2, b[2] + i, 4);
-		r0 = _mm_crc32_u32(r0, v0);
-		r1 = _mm_crc32_u32(r1, v1);
-		r2 = _mm_crc32_u32(r2, v2);
-		i += 4;
-	}
-	for (; i < len; i++) {
-		r0 = _mm_crc32_u8(r0, b[0][i]);
-		r1 = _mm_crc32_u8(r1, b[1][i]);
-		r2 = _mm_crc32_u8(r2, b[2][i]);
-	}
-	out[0] = r0;
-	out[1] = r1;
-	out[2] = r2;
+	const uint8_t *const s[3] = { b[0], b[1], b[2] };
+	out[0] = out[1] = out[2] = seed;
+	crc32c_streams(3, s, len, out);
 }
 #endif
 
@@ -284,15 +288,9 @@ void ext_group_csum_run(const struct ext_priv *p, uint64_t g,
 	    size <= EXT2_MAX_DESC_SIZE && size >= 32) {
 		uint8_t b[3][4 + EXT2_MAX_DESC_SIZE];
 		for (; i + 3 <= n; i += 3) {
-			for (size_t k = 0; k < 3; k++) {
-				uint64_t gk = g + i + k;
-				b[k][0] = (uint8_t)gk;
-				b[k][1] = (uint8_t)(gk >> 8);
-				b[k][2] = (uint8_t)(gk >> 16);
-				b[k][3] = (uint8_t)(gk >> 24);
-				memcpy(b[k] + 4, d + (i + k) * size, size);
-				b[k][4 + 30] = b[k][4 + 31] = 0;
-			}
+			for (size_t k = 0; k < 3; k++)
+				csum_input(b[k], g + i + k, d + (i + k) * size,
+					   size);
 			uint32_t got[3];
 			crc32c_hw3(fs->csum_seed, b, 4 + size, got);
 			for (size_t k = 0; k < 3; k++)

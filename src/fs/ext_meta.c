@@ -1082,7 +1082,13 @@ static uint64_t groups_used(struct ext_priv *p, uint64_t g, uint64_t h)
 	return used;
 }
 
-uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
+/* Used blocks of [b0, b1), group by group: runs of whole groups by
+ * their descriptors' counts (by_desc), else each group by its bitmap, as
+ * ext_used_test sees blocks one at a time (a damaged bitmap may not
+ * match its descriptor's count).  A group of one block is asked of its
+ * descriptor either way. */
+static uint64_t used_walk(struct ext_priv *p, uint64_t b0, uint64_t b1,
+			  bool by_desc)
 {
 	uint64_t first = p->fs->super->s_first_data_block, used = 0;
 	if (b1 > p->nblocks)
@@ -1101,13 +1107,17 @@ uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
 		if (g >= ngroups(p))
 			break;
 		uint64_t gs = group_first(p, g), ge = group_end(p, g);
-		if (b0 == gs && g < p->groups_ok && ge <= b1) {
+		if (b0 == gs && g < p->groups_ok && ge <= b1 &&
+		    (by_desc || ge == gs + 1)) {
 			/* whole groups [g, h): by the descriptors */
-			uint64_t h = (b1 - first) / bpg;
-			if (h < ngroups(p) && group_end(p, h) <= b1)
-				h++;       /* the last group, short */
-			if (h > p->groups_ok)
-				h = p->groups_ok;
+			uint64_t h = g + 1;
+			if (by_desc) {
+				h = (b1 - first) / bpg;
+				if (h < ngroups(p) && group_end(p, h) <= b1)
+					h++;       /* the last group, short */
+				if (h > p->groups_ok)
+					h = p->groups_ok;
+			}
 			used += groups_used(p, g, h);
 			if (h >= ngroups(p))
 				break;
@@ -1115,49 +1125,20 @@ uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
 			continue;
 		}
 		uint64_t e = b1 < ge ? b1 : ge;
-		if (e > p->nblocks)
-			e = p->nblocks;
 		used += group_used(p, g, b0, e);
 		b0 = e;
 	}
 	return used;
 }
 
+uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1)
+{
+	return used_walk(p, b0, b1, true);
+}
+
 bool ext_used_test(struct ext_priv *p, uint64_t b)
 {
 	return b < p->nblocks && ext_used_count(p, b, b + 1) > 0;
-}
-
-/* Used blocks of [b0, b1) as ext_used_test sees them one at a time: by
- * the groups' bitmaps (group_used adds up block by block), never by a
- * whole group's descriptor count, which a damaged bitmap may not match.
- * A group of one block is what ext_used_count asks of it. */
-static uint64_t used_bits(struct ext_priv *p, uint64_t b0, uint64_t b1)
-{
-	uint64_t first = p->fs->super->s_first_data_block, used = 0;
-	uint64_t bpg = EXT2_BLOCKS_PER_GROUP(p->fs->super);
-	if (b1 > p->nblocks)
-		b1 = p->nblocks;
-	if (b0 < first) {
-		uint64_t e = b1 < first ? b1 : first;
-		used += e > b0 ? e - b0 : 0;
-		b0 = first;
-	}
-	if (!bpg)
-		return used;
-	while (b0 < b1) {
-		uint64_t g = (b0 - first) / bpg;
-		if (g >= ngroups(p))
-			break;
-		uint64_t gs = group_first(p, g), ge = group_end(p, g);
-		uint64_t e = b1 < ge ? b1 : ge;
-		if (b0 == gs && ge == gs + 1 && g < p->groups_ok)
-			used += ext_used_count(p, b0, e);
-		else
-			used += group_used(p, g, b0, e);
-		b0 = e;
-	}
-	return used;
 }
 
 /* ---- the roles of a range ------------------------------------------- */
@@ -1195,7 +1176,7 @@ static void gap(struct roles_walk *w, uint64_t a, uint64_t e)
 			continue;
 		}
 		uint64_t b1 = e / bs, all = b1 - b;
-		uint64_t used = used_bits(p, b, b1);
+		uint64_t used = used_walk(p, b, b1, false);
 		if (used == all || (used && ext_used_test(p, b))) {
 			put(w, "used", used * bs);
 			put(w, "free", (all - used) * bs);

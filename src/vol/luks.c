@@ -101,7 +101,8 @@ static bool luks1_parse(struct da_device *dev, const uint8_t *h,
 			 "bytes", m->key_bytes);
 	m->ndigests = 1;
 	m->digests[0] = (struct luks_digest){ .id = 0, .type = "pbkdf2",
-		.iterations = be32(h + 164), .slots = 0xff, .segs = 1 };
+		.iterations = be32(h + 164), .bytes = 20, .slots = 0xff,
+		.segs = 1 };
 	snprintf(m->digests[0].hash, sizeof(m->digests[0].hash), "%s",
 		 m->hash);
 	for (int i = 0; i < LUKS1_SLOTS; i++) {
@@ -114,7 +115,7 @@ static bool luks1_parse(struct da_device *dev, const uint8_t *h,
 		s->digest = s->active ? 0 : -1;
 		s->iterations = be32(k + 4);
 		s->stripes = be32(k + 44);
-		s->key_size = m->key_bytes;
+		s->key_size = s->area_key_size = m->key_bytes;
 		snprintf(s->kdf, sizeof(s->kdf), "pbkdf2");
 		snprintf(s->hash, sizeof(s->hash), "%s", m->hash);
 		snprintf(s->cipher, sizeof(s->cipher), "%s", m->cipher);
@@ -711,6 +712,37 @@ static char *unique_name(struct da_machine *m, char *name)
 	return name;
 }
 
+/* The key slots worth trying (a bit set of ids): active, of the data
+ * segment's digest, and within what diskatlas will run; each refused
+ * one becomes a warning, the first also goes into refused ("key slot 2
+ * asks for ..."). */
+static uint32_t try_slots(struct da_node *n, const struct luks_meta *m,
+			  char *refused, size_t len)
+{
+	uint32_t set = 0;
+	for (int i = 0; i < m->nslots; i++) {
+		const struct luks_slot *s = &m->slots[i];
+		const struct luks_digest *d = NULL;
+		for (int k = 0; k < m->ndigests; k++)
+			if (m->digests[k].id == s->digest)
+				d = &m->digests[k];
+		/* LUKS2 "ignore" slots are not tried */
+		if (!s->active || !d || (s->priority != 1 && s->priority != 2) ||
+		    !(d->segs & (1u << (m->segs[0].id & 31))))
+			continue;
+		char why[160];
+		if (luks_slot_too_costly(m, s, why, sizeof(why))) {
+			da_warn(n, "key slot %d %s: not tried", s->id, why);
+			if (!refused[0])
+				snprintf(refused, len, "key slot %d %s", s->id,
+					 why);
+			continue;
+		}
+		set |= 1u << s->id;
+	}
+	return set;
+}
+
 int da_luks_unlock(struct da_machine *m, struct da_node *n, const char *key,
 		   size_t keylen, da_error *err)
 {
@@ -731,6 +763,13 @@ int da_luks_unlock(struct da_machine *m, struct da_node *n, const char *key,
 		free(name);
 		return -1;
 	}
+	char refused[200] = "";
+	uint32_t slots = try_slots(n, lm, refused, sizeof(refused));
+	if (!slots && refused[0]) {
+		da_error_set(err, E2BIG, "%s: LUKS %s", n->dev->name, refused);
+		free(name);
+		return -1;
+	}
 	unsigned char *vk = da_secret_alloc(LUKS_MAX_KEY);
 	if (!vk) {
 		free(name);
@@ -738,8 +777,11 @@ int da_luks_unlock(struct da_machine *m, struct da_node *n, const char *key,
 	}
 	size_t vklen = 0;
 	int slot = -1;
-	int r = luks_volume_key(n->dev, lm, key, keylen, vk, &vklen, &slot,
-				err);
+	int r = luks_volume_key(n->dev, lm, slots, key, keylen, vk, &vklen,
+				&slot, err);
+	if (r < 0 && err && err->code == EPERM && refused[0])
+		da_error_set(err, EPERM, "%s: wrong key: no other key slot "
+			     "opens with it; LUKS %s", n->dev->name, refused);
 	struct da_device *d = NULL;
 	if (r == 0)
 		d = luks_crypt_device_new(name, n->dev, lm, vk, vklen, err);

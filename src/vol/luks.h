@@ -34,6 +34,8 @@ struct luks_slot {
 	char hash[32];
 	int64_t iterations;        /* pbkdf2; argon2: time cost */
 	int64_t memory;            /* argon2, KiB */
+	int64_t parallel;          /* argon2: threads (lanes) */
+	uint32_t area_key_size;    /* bytes the KDF derives (LUKS2: area.key_size) */
 	uint32_t stripes;
 	int priority;              /* LUKS2: 0 ignore, 1 normal, 2 prefer */
 	int digest;                /* the digest that checks it, or -1 */
@@ -57,6 +59,7 @@ struct luks_digest {
 	char type[16];
 	char hash[32];
 	int64_t iterations;
+	uint32_t bytes;            /* the digest's length: what PBKDF2 derives */
 	uint32_t slots, segs;      /* bit sets of the ids it covers */
 };
 
@@ -107,13 +110,23 @@ struct luks_priv {
 
 extern const struct da_plugin da_plugin_luks;
 
+/* Would trying key slot s of m (its KDF, then its digest's) cost more
+ * than diskatlas runs (luks_kdf.c)?  true with why: "asks for ...,
+ * more than diskatlas will run (limit N)", to follow "key slot N ". */
+bool luks_slot_too_costly(const struct luks_meta *m,
+			  const struct luks_slot *s, char *why, size_t len);
+
 /* Derive the volume key from the header bytes of dev (copied into a
- * memfd for libcryptsetup) with the passphrase or key file contents.
+ * memfd for libcryptsetup) with the passphrase or key file contents,
+ * trying the active key slots whose ids are in the bit set slots, in
+ * the order libcryptsetup would (LUKS2: "prefer" first, "ignore" never).
  * Writes the key into vk (locked memory, at most LUKS_MAX_KEY) and its
- * length; -1 with err: a wrong key, or what libcryptsetup refused. */
+ * length; -1 with err: a wrong key (EPERM), no slot to try (ENOENT), or
+ * what libcryptsetup refused. */
 int luks_volume_key(struct da_device *dev, const struct luks_meta *m,
-		    const char *pass, size_t passlen, unsigned char *vk,
-		    size_t *vklen, int *slot, da_error *err);
+		    uint32_t slots, const char *pass, size_t passlen,
+		    unsigned char *vk, size_t *vklen, int *slot,
+		    da_error *err);
 /* Is the cipher of segment 0 one we can decrypt?  NULL if so, else why. */
 const char *luks_cipher_unsupported(const struct luks_meta *m);
 /* The decrypted payload of dev as a device named name.  The key goes

@@ -111,6 +111,8 @@ static void parse_slot(struct luks_meta *m, int id, struct json_object *o,
 	s->priority = (int)get_int(o, "priority", 1);
 	struct json_object *area = get(o, "area", json_type_object);
 	get_str(area, "encryption", s->cipher, sizeof(s->cipher));
+	int64_t aks = get_int(area, "key_size", 0);
+	s->area_key_size = aks > 0 && aks <= 4096 ? (uint32_t)aks : 0;
 	if (!get_u64(area, "offset", &s->off) ||
 	    !get_u64(area, "size", &s->size))
 		problem(m, "key slot %d: area without offset or size", id);
@@ -126,6 +128,7 @@ static void parse_slot(struct luks_meta *m, int id, struct json_object *o,
 	get_str(kdf, "hash", s->hash, sizeof(s->hash));
 	s->iterations = get_int(kdf, "iterations", get_int(kdf, "time", 0));
 	s->memory = get_int(kdf, "memory", 0);
+	s->parallel = get_int(kdf, "cpus", 0);
 	struct json_object *af = get(o, "af", json_type_object);
 	int64_t st = get_int(af, "stripes", 0);
 	s->stripes = st > 0 && st < (1 << 20) ? (uint32_t)st : 0;
@@ -198,6 +201,13 @@ static void parse_digest(struct luks_meta *m, int id, struct json_object *o)
 	get_str(o, "type", d->type, sizeof(d->type));
 	get_str(o, "hash", d->hash, sizeof(d->hash));
 	d->iterations = get_int(o, "iterations", 0);
+	/* base64: 4 characters for 3 bytes, '=' pads */
+	char b64[1024];
+	get_str(o, "digest", b64, sizeof(b64));
+	size_t bl = strlen(b64);
+	while (bl && b64[bl - 1] == '=')
+		bl--;
+	d->bytes = (uint32_t)(bl * 3 / 4);
 	d->slots = id_set(get(o, "keyslots", json_type_array), LUKS_MAX_SLOTS);
 	d->segs = id_set(get(o, "segments", json_type_array), 32);
 	for (int i = 0; i < m->nslots; i++)

@@ -268,13 +268,35 @@ static int header_memfd(struct da_device *dev, uint64_t len, da_error *err)
 	return fd;
 }
 
+/* The slots of set in the order libcryptsetup tries them for any slot:
+ * LUKS2 "prefer" ones first, then "normal" ones; "ignore" ones never. */
+static int slot_order(const struct luks_meta *m, uint32_t set, int *out)
+{
+	int n = 0;
+	for (int want = 2; want >= 1; want--)      /* LUKS1 slots are 1 */
+		for (int i = 0; i < m->nslots; i++) {
+			const struct luks_slot *s = &m->slots[i];
+			if (s->active && (set & (1u << s->id)) &&
+			    s->priority == want)
+				out[n++] = s->id;
+		}
+	return n;
+}
+
 int luks_volume_key(struct da_device *dev, const struct luks_meta *m,
-		    const char *pass, size_t passlen, unsigned char *vk,
-		    size_t *vklen, int *slot, da_error *err)
+		    uint32_t slots, const char *pass, size_t passlen,
+		    unsigned char *vk, size_t *vklen, int *slot,
+		    da_error *err)
 {
 	const char *need = NULL;
 	if (!da_dl_crypto(&need) || !da_dl_cryptsetup(&need))
 		return da_error_set(err, ENOENT, "%s: %s", dev->name, need);
+	int order[LUKS_MAX_SLOTS];
+	int norder = slot_order(m, slots, order);
+	if (!norder)
+		return da_error_set(err, ENOENT, "%s: no key slot to try: none "
+				    "is active for the data segment",
+				    dev->name);
 	uint64_t len = meta_bytes(m, dev->size);
 	if (len > LUKS_MAX_META)
 		return da_error_set(err, EFBIG, "%s: LUKS metadata of %llu "
@@ -299,17 +321,31 @@ int luks_volume_key(struct da_device *dev, const struct luks_meta *m,
 		close(fd);
 		return -1;
 	}
-	size_t size = LUKS_MAX_KEY;
-	r = CS->crypt_volume_key_get(cd, CRYPT_ANY_SLOT, (char *)vk, &size, pass,
-				 passlen);
+	/* one slot at a time: only those priced (luks_slot_too_costly) */
+	int other = 0, other_slot = -1;
+	size_t size = 0;
+	for (int k = 0; k < norder; k++) {
+		size = LUKS_MAX_KEY;
+		r = CS->crypt_volume_key_get(cd, order[k], (char *)vk, &size,
+					     pass, passlen);
+		da_trace("luks: %s: key slot %d: %s", dev->name, order[k],
+			 r >= 0 ? "opened" : strerror(-r));
+		if (r >= 0)
+			break;
+		if (r != -EPERM && r != -ENOENT && !other) {
+			other = r;
+			other_slot = order[k];
+		}
+	}
 	CS->crypt_free(cd);
 	close(fd);
 	if (r < 0) {
-		if (r == -EPERM || r == -ENOENT)
+		if (!other)
 			return da_error_set(err, EPERM, "%s: wrong key: no key "
 					    "slot opens with it", dev->name);
-		return da_error_set(err, -r, "%s: cannot derive the volume "
-				    "key: %s", dev->name, strerror(-r));
+		return da_error_set(err, -other, "%s: cannot derive the volume "
+				    "key from key slot %d: %s", dev->name,
+				    other_slot, strerror(-other));
 	}
 	if (size != m->key_bytes) {
 		explicit_bzero(vk, LUKS_MAX_KEY);

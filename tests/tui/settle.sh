@@ -5,7 +5,8 @@
 # (a test knob) holds each part back so that a person could read them.
 # Then a read error in that pass: DISKATLAS_TEST_FAULT (a test knob) fails
 # reads of the descriptor block dumpe2fs names; the filesystem stays a
-# filesystem with the reason as a warning in the side pane, the cells
+# filesystem with the reason as a warning in the side pane (the same
+# words --list gives: one answer in every front end), the cells
 # that were not read yet are repainted as used, and q still quits
 # cleanly with the terminal given back.
 . "$(dirname "$0")/../lib.sh"
@@ -84,8 +85,13 @@ w=0
 while [ $w -lt 100 ] && ! side | grep -q '^   warning: '; do sleep 0.1; w=$((w + 1)); done
 wait_indexed
 side | tr '\n' ' ' | sed 's/   */ /g' >"$T/side"
-grep -q 'warning: ext: group descriptors: .* cannot be read' "$T/side" ||
-	fail "no read error in the side pane: $(side)"
+# the same warning, word for word, as --list gives with the same fault
+# (tests/integration/ext-desc-ioerror.sh checks it against dumpe2fs)
+groups=$(grep -c '^Group [0-9]' "$T/dump")
+want="warning: ext: group descriptors: $groups of $groups cannot be read (first: group 0, in block $gdt): $(basename "$IMG"): read error at offset $gdt_off: injected I/O error"
+grep -qF "$want" "$T/side" || fail "no read error in the side pane: $(side), want $want"
+DISKATLAS_TEST_FAULT=$gdt_off+1 "$DA" --list "$IMG" | grep -qxF "        $want" ||
+	fail "--list does not give the side pane's warning: $want"
 side | grep -q '^3\. filesystem root' || fail "no longer a filesystem: $(side)"
 check_eq "cells not read yet after the pass" "$(unread_cells)" 0
 ! legend | grep -q 'not read yet' || fail "the legend still says not read yet: $(legend)"

@@ -1,7 +1,8 @@
 /* Unit tests of the LUKS2 JSON metadata parser on crafted texts: a good
  * one as cryptsetup writes it, and hostile ones (not terminated, too
  * deep, offsets past the device or past 2^64, slot ids out of range,
- * missing sections, a size that disagrees with the header).
+ * missing sections, a size that disagrees with the header); and the
+ * pricing of a key slot's KDF (luks_kdf.c).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
 #include <stddef.h>
@@ -180,6 +181,68 @@ static void test_odd_cases(void **state)
 	free(s);
 }
 
+/* good with its slot's KDF replaced: is it past the limits? */
+static bool costly(const char *kdf, char *why, size_t len)
+{
+	struct luks_meta m;
+	char *s = edit("{\"type\":\"pbkdf2\",\"hash\":\"sha256\",\"iterations\":1000,"
+		       "\"salt\":\"AAAA\"}", kdf);
+	assert_true(parse(s, 64 * MiB, &m));
+	free(s);
+	why[0] = '\0';
+	return luks_slot_too_costly(&m, &m.slots[0], why, len);
+}
+
+/* The limits at their edges: PBKDF2 rounds (iterations times the blocks
+ * of the 64-byte area key: 2 with sha256, 1 with sha512), argon2 work
+ * (time times memory, so a small memory may take many passes), memory
+ * and threads; DISKATLAS_KDF_LIMIT multiplies them. */
+static void test_kdf_cost(void **state)
+{
+	(void)state;
+	char why[200];
+	unsetenv("DISKATLAS_KDF_LIMIT");
+	assert_false(costly("{\"type\":\"pbkdf2\",\"hash\":\"sha256\","
+			    "\"iterations\":33554432}", why, sizeof(why)));
+	assert_true(costly("{\"type\":\"pbkdf2\",\"hash\":\"sha256\","
+			   "\"iterations\":33554433}", why, sizeof(why)));
+	assert_string_equal(why, "asks for 33554433 PBKDF2 iterations, more "
+			    "than diskatlas will run (limit 33554432 for a "
+			    "512-bit key with sha256)");
+	assert_false(costly("{\"type\":\"pbkdf2\",\"hash\":\"sha512\","
+			    "\"iterations\":67108864}", why, sizeof(why)));
+	assert_false(costly("{\"type\":\"argon2id\",\"time\":32,"
+			    "\"memory\":1048576,\"cpus\":4}", why, sizeof(why)));
+	assert_true(costly("{\"type\":\"argon2id\",\"time\":33,"
+			   "\"memory\":1048576,\"cpus\":4}", why, sizeof(why)));
+	assert_string_equal(why, "asks for argon2id time cost 33 over 1048576 "
+			    "KiB, more than diskatlas will run (limit 32 at "
+			    "that memory)");
+	assert_false(costly("{\"type\":\"argon2i\",\"time\":1048576,"
+			    "\"memory\":32,\"cpus\":1}", why, sizeof(why)));
+	assert_true(costly("{\"type\":\"argon2i\",\"time\":4,"
+			   "\"memory\":4194305,\"cpus\":1}", why, sizeof(why)));
+	assert_true(costly("{\"type\":\"argon2i\",\"time\":4,"
+			   "\"memory\":1024,\"cpus\":17}", why, sizeof(why)));
+	assert_true(costly("{\"type\":\"argon2i\",\"time\":-4,"
+			   "\"memory\":1024,\"cpus\":1}", why, sizeof(why)));
+	setenv("DISKATLAS_KDF_LIMIT", "2", 1);
+	assert_false(costly("{\"type\":\"argon2id\",\"time\":64,"
+			    "\"memory\":1048576,\"cpus\":4}", why, sizeof(why)));
+	setenv("DISKATLAS_KDF_LIMIT", "0", 1);
+	assert_true(costly("{\"type\":\"argon2id\",\"time\":64,"
+			   "\"memory\":1048576,\"cpus\":4}", why, sizeof(why)));
+	unsetenv("DISKATLAS_KDF_LIMIT");
+	/* the digest's PBKDF2 counts too */
+	struct luks_meta m;
+	char *s = edit("\"iterations\":1000,\"salt\":\"AAAA\",\"digest\"",
+		       "\"iterations\":67108865,\"salt\":\"AAAA\",\"digest\"");
+	assert_true(parse(s, 64 * MiB, &m));
+	free(s);
+	assert_true(luks_slot_too_costly(&m, &m.slots[0], why, sizeof(why)));
+	assert_non_null(strstr(why, "67108865 PBKDF2 iterations of its digest"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_ids_and_sections),
 		cmocka_unit_test(test_odd_cases),
+		cmocka_unit_test(test_kdf_cost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

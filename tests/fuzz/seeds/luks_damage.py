@@ -8,12 +8,14 @@ and other ciphers, authenticated (integrity), OPAL, with flags and
 requirements, a payload past the end, key slot and segment ids out of
 range, areas outside the device, bad sector sizes, missing sections,
 JSON that does not parse, nests too deep, is not an object, is not
-terminated; the binary headers: a wrong checksum in either copy or both,
+terminated, key slot and digest KDF costs past diskatlas's limits;
+the binary headers: a wrong checksum in either copy or both,
 an unknown checksum algorithm, a wrong hdr_offset, an impossible header
 size, copies of different seqid, the primary's magic gone.
 LUKS1: a zero key size, a slot state that is neither active nor
 disabled, zero stripes, a key slot area past the end, a payload past the
-end, no UUID.
+end, no UUID, a slot's and the master key digest's iteration counts of
+2^32 - 1.
 Usage: luks_damage.py LUKS2-SEED LUKS1-SEED OUTDIR   (writes OUTDIR/luks-damage-*)"""
 import hashlib
 import json
@@ -98,6 +100,14 @@ variant('slot-area-out', lambda m: m['keyslots']['0']['area'].update(
     offset='1099511627776'))
 variant('slot-area-none', lambda m: m['keyslots']['0']['area'].pop('size'))
 variant('slot-reencrypt', lambda m: m['keyslots']['0'].update(type='reencrypt'))
+# KDF costs past what diskatlas will run (slot 0 pbkdf2, slot 1 argon2id)
+variant('kdf-iterations', lambda m: m['keyslots']['0']['kdf'].update(
+    iterations=4294967295))
+variant('kdf-negative', lambda m: m['keyslots']['0']['kdf'].update(iterations=-1))
+variant('kdf-time', lambda m: m['keyslots']['1']['kdf'].update(time=4294967295))
+variant('kdf-memory', lambda m: m['keyslots']['1']['kdf'].update(memory=1 << 40))
+variant('kdf-cpus', lambda m: m['keyslots']['1']['kdf'].update(cpus=1 << 24))
+variant('kdf-digest', lambda m: m['digests']['0'].update(iterations=2147483647))
 variant('no-digests', lambda m: m.pop('digests'))
 variant('no-config', lambda m: m.pop('config'))
 variant('json-size', lambda m: m['config'].update(json_size='4096'))
@@ -170,4 +180,5 @@ v1('l1-payload-out', lambda b: struct.pack_into('>I', b, 104, 0x7fffffff))
 v1('l1-payload-end', lambda b: struct.pack_into('>I', b, 104, len(b) // 512))
 v1('l1-no-uuid', lambda b: b.__setitem__(slice(168, 208), bytes(40)))
 v1('l1-iterations', lambda b: struct.pack_into('>I', b, 208 + 4, 4000000000))
+v1('l1-digest-iterations', lambda b: struct.pack_into('>I', b, 164, 4294967295))
 v1('l1-version', lambda b: struct.pack_into('>H', b, 6, 3))
