@@ -750,6 +750,11 @@ struct da_segment {
 struct da_ownership;
 
 struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err);
+/* The same index with no striped spaces: every claim walked down to the
+ * disks a chunk at a time (the slow path tests compare spaces with; its
+ * size grows with the chunks). */
+struct da_ownership *da_ownership_build_flat(struct da_machine *m,
+					     da_error *err);
 void da_ownership_free(struct da_ownership *o);
 /* How many indexes: the machine's disks, then the striped spaces. */
 size_t da_ownership_nindexes(const struct da_ownership *o);
@@ -801,7 +806,8 @@ int da_ownership_locate(const struct da_ownership *o, struct da_device *dev,
 
 /* As da_ownership_locate, but stopping at the first striped space on the
  * way down (whose index number it then writes): what a summary of a
- * volume's range walks, a whole run at a time instead of a chunk. */
+ * volume's range walks, a whole run at a time instead of a chunk.  A
+ * space with a missing member is walked through, as by locate. */
 int da_ownership_locate_index(const struct da_ownership *o,
 			      struct da_device *dev, uint64_t off,
 			      size_t *index, uint64_t *index_off,
@@ -949,6 +955,9 @@ struct da_cell {
 	uint64_t bytes;            /* bytes summarised */
 	uint64_t used, free, metadata, hole, unmapped;
 	uint64_t pending;          /* not read yet (da_usage.pending) */
+	bool estimated;            /* part of it is a striped space's rows
+				      scaled to the cell (too many chunks
+				      to walk one at a time) */
 };
 /* Summarise [off, off+len) of disk d. */
 int da_summarize_disk(const struct da_ownership *o, size_t d, uint64_t off,

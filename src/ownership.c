@@ -93,6 +93,7 @@ struct da_ownership {
 	bool overflow;
 	bool nomem;                /* an allocation failed: the build fails */
 	bool fans_out;             /* some space maps onto several copies */
+	bool flat;                 /* no striped spaces: every chunk walked */
 };
 
 /* Room for one more of n items in *p (capacity *cap), doubling. */
@@ -230,7 +231,7 @@ static void map_down(struct da_ownership *o, struct da_device *dev,
 {
 	if (level > 32 || o->overflow)
 		return;
-	if (!dev->is_disk && dev->ops->member && dev->ops->unmap) {
+	if (!dev->is_disk && dev->ops->member && dev->ops->unmap && !o->flat) {
 		int s = space_index(o, dev, level);
 		if (s >= 0) {
 			add_raw(o, s, off, len, owner_off, tpl);
@@ -899,10 +900,12 @@ static int renumber_regions(struct da_ownership *o)
 	return 0;
 }
 
-struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err)
+static struct da_ownership *build(struct da_machine *m, bool flat,
+				  da_error *err)
 {
 	struct da_ownership *o = da_xcalloc(1, sizeof(*o));
 	o->m = m;
+	o->flat = flat;
 	o->ndisks = o->nindex = o->capindex = m->ndisks;
 	o->disks = da_xcalloc(m->ndisks ? m->ndisks : 1, sizeof(*o->disks));
 	for (size_t i = 0; i < m->ndisks; i++)
@@ -953,6 +956,17 @@ struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err)
 		return NULL;
 	}
 	return o;
+}
+
+struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err)
+{
+	return build(m, false, err);
+}
+
+struct da_ownership *da_ownership_build_flat(struct da_machine *m,
+					     da_error *err)
+{
+	return build(m, true, err);
 }
 
 void da_ownership_free(struct da_ownership *o)
@@ -1134,6 +1148,10 @@ int da_ownership_locate_index(const struct da_ownership *o,
 	uint64_t r = UINT64_MAX;
 	for (int level = 0; level < 32; level++) {
 		int s = dev->is_disk ? disk_of(o, dev) : space_find(o, dev);
+		/* a degraded space's missing chunks are on no disk: those
+		 * are told apart a chunk at a time, as below */
+		if (s >= 0 && !dev->is_disk && o->disks[s].missing)
+			s = -1;
 		if (s >= 0) {
 			*index = (size_t)s;
 			*index_off = off;

@@ -282,11 +282,21 @@ struct da_range *da_range_scan(const struct da_ownership *o,
 	r->o = o;
 	r->what = what;
 	r->scale_num = r->scale_den = 1;
-	for (int guard = 0; len > 0 && guard < MAX_PIECES; guard++) {
+	/* down to the disks a linear piece at a time, so that the owners
+	 * under a striped space are counted too; past MAX_PIECES pieces the
+	 * rest is walked in the striped spaces' own indexes (a run at a
+	 * time, without the owners under them: estimated) */
+	for (int guard = 0; len > 0 && guard < 2 * MAX_PIECES; guard++) {
 		size_t d;
 		uint64_t doff, run;
-		if (da_ownership_locate_index(o, dev, off, &d, &doff,
-					      &run) < 0) {
+		int at = guard < MAX_PIECES
+			? da_ownership_locate(o, dev, off, &d, &doff, &run)
+			: da_ownership_locate_index(o, dev, off, &d, &doff,
+						    &run);
+		if (guard >= MAX_PIECES && at == 0 &&
+		    !da_ownership_machine_disk(o, d)->is_disk)
+			r->estimated = true;
+		if (at < 0) {
 			run = da_device_contiguous(dev, off);
 			if (run == 0 || run > len)
 				run = len;

@@ -81,7 +81,7 @@ static uint64_t scale(uint64_t x, uint64_t num, uint64_t den)
 
 /* Pieces of a striped space a short range is walked in: past them, the
  * range is summarised from the space's rows it comes from. */
-#define EXACT_PIECES 64
+#define EXACT_PIECES 16
 
 /* [off, off+len) of a member's area of a striped space (claim via, whose
  * owner offsets off counts in): its data as the space's index says, its
@@ -122,6 +122,7 @@ static void acc_through(const struct da_ownership *o,
 			c->pending += scale(t.pending, data, h);
 			c->unmapped += scale(t.unmapped, data, h);
 			c->conflict |= t.conflict;
+			c->estimated = true;
 			c->bytes += data;
 		}
 		parity = len - (data < len ? data : len);
