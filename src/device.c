@@ -477,6 +477,7 @@ static int striped_unmap(struct da_device *dev, size_t i, uint64_t off,
 	u->row_end = dev->size - u->row_start < rowbytes ? dev->size
 							   : u->row_start + rowbytes;
 	u->data = len < need - rel ? len : need - rel;
+	u->period = rowbytes == UINT64_MAX ? 0 : rowbytes;
 	return 0;
 }
 

@@ -65,6 +65,8 @@ struct da_unmapped {
 				      the same row of members (a stripe) */
 	uint64_t data;             /* of the len bytes asked about, how many
 				      hold the device's data (not parity) */
+	uint64_t period;           /* the layout repeats every period bytes
+				      of the device (0: too long to say) */
 };
 
 /* A read-only view of a device's bytes without a copy (da_device_view). */

@@ -432,7 +432,7 @@ static int space_index(struct da_ownership *o, struct da_device *dev,
 		if (!o->disks[s].chunk &&
 		    dev->ops->unmap(dev, i, at.offset, 1, &u) == 0) {
 			o->disks[s].chunk = u.run;
-			o->disks[s].period = u.row_end - u.row_start;
+			o->disks[s].period = u.period;
 		}
 		long t = new_tpl(o, (struct claim_tpl){
 			.kind = "stripes", .name = dev->name, .space = dev,
@@ -638,17 +638,15 @@ static bool active_before(const struct claim_tpl *t,
 static void learn_present(struct disk_index *di)
 {
 	struct da_device *dev = di->dev;
-	if (!di->missing || !di->chunk || !di->period ||
-	    di->period > UINT64_MAX / di->members)
+	if (!di->missing || !di->chunk || !di->period)
 		return;
-	uint64_t period = di->period * di->members;
-	uint64_t n = period / di->chunk;
-	if (period % di->chunk || n > PRESENT_CHUNKS || period > dev->size)
+	uint64_t n = di->period / di->chunk;
+	if (di->period % di->chunk || n > PRESENT_CHUNKS ||
+	    di->period > dev->size)
 		return;
 	di->present = malloc((n + 1) * sizeof(*di->present));
 	if (!di->present)
 		return;
-	di->period = period;
 	di->present[0] = 0;
 	for (uint64_t k = 0; k < n; k++) {
 		struct da_target t[MAX_TARGETS];

@@ -498,21 +498,28 @@ static int64_t member_chunk(const struct raid_priv *p, size_t i, uint64_t s)
 	return -1;
 }
 
-/* Stripes in [s0, s1) where member i holds data: the parity rotation
- * repeats every n stripes (parity_place looks only at s % n). */
+/* The parity rotation repeats every this many stripes: parity_place looks
+ * only at s % n, or s % (n - 1) for RAID6's "-6" layouts. */
+static size_t rotation(const struct raid_priv *p)
+{
+	return p->level == 6 && p->layout >= ALG_LEFT_ASYM_6 ? p->n - 1 : p->n;
+}
+
+/* Stripes in [s0, s1) where member i holds data. */
 static uint64_t data_rows(const struct raid_priv *p, size_t i, uint64_t s0,
 			  uint64_t s1)
 {
 	if (s1 <= s0)
 		return 0;
+	size_t per = rotation(p);
 	uint64_t rows = s1 - s0, cycle = 0, k = 0;
-	for (size_t r = 0; r < p->n; r++) {
+	for (size_t r = 0; r < per; r++) {
 		bool data = !holds_parity(p, i, s0 + r);
 		cycle += data;
-		if (r < rows % p->n)
+		if (r < rows % per)
 			k += data;
 	}
-	return rows / p->n * cycle + k;
+	return rows / per * cycle + k;
 }
 
 static int raid_unmap(struct da_device *dev, size_t i, uint64_t off,
@@ -530,6 +537,9 @@ static int raid_unmap(struct da_device *dev, size_t i, uint64_t off,
 	u->run = p->chunk - in;
 	u->row_start = s * nd * p->chunk;         /* inside the array */
 	u->row_end = u->row_start + nd * p->chunk;
+	u->period = rotation(p) * nd * p->chunk;  /* n * chunk: no overflow */
+	if (u->period > dev->size)
+		u->period = 0;
 	uint64_t end = len < area - rel ? rel + len : area;
 	uint64_t s1 = (end - 1) / p->chunk;       /* the last stripe */
 	if (s1 == s) {

@@ -277,6 +277,83 @@ static void test_spaces_match_flat(void **state)
 	assert_true(striped >= 3);
 }
 
+/* md arrays made here by tests/images/mdraid.py in every striped level
+ * and layout, holding an ext4 made by mkfs.ext4 -d (files to find), and
+ * each parity level again without a member (degraded: its lost chunks
+ * are on no disk). */
+static void test_generated_arrays(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *args;
+		int n, without;
+	} arrays[] = {
+		{ "raid0", "--level 0 --chunk 65536", 3, -1 },
+		{ "raid0-zones", "--level 0 --chunk 65536 --layout 2", 3, -1 },
+		{ "raid4", "--level 4 --layout 5 --chunk 65536", 3, 1 },
+		{ "raid5-0", "--level 5 --layout 0 --chunk 65536", 4, 0 },
+		{ "raid5-1", "--level 5 --layout 1 --chunk 65536", 4, 1 },
+		{ "raid5-2", "--level 5 --layout 2 --chunk 65536", 4, 2 },
+		{ "raid5-3", "--level 5 --layout 3 --chunk 32768", 5, 3 },
+		{ "raid5-4", "--level 5 --layout 4 --chunk 65536", 3, 0 },
+		{ "raid5-5", "--level 5 --layout 5 --chunk 65536", 3, 2 },
+		{ "raid6-2", "--level 6 --layout 2 --chunk 65536", 5, 3 },
+		{ "raid6-0", "--level 6 --layout 0 --chunk 65536", 6, 0 },
+		{ "raid6-18", "--level 6 --layout 18 --chunk 65536", 5, 4 },
+		{ "raid6-16", "--level 6 --layout 16 --chunk 32768", 5, 1 },
+		{ "raid6-20", "--level 6 --layout 20 --chunk 65536", 4, 2 },
+	};
+	char cmd[2048], dir[128];
+	snprintf(dir, sizeof(dir), "%s/gen", tmpdir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/files/a/b && "
+		 "seq 1 40000 >%s/files/a/numbers && "
+		 "head -c 300000 /dev/urandom >%s/files/a/b/noise && "
+		 "truncate -s 7M %s/data && "
+		 "mkfs.ext4 -q -F -b 1024 -d %s/files %s/data", dir, dir, dir,
+		 dir, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	size_t before = striped;
+	for (size_t a = 0; a < sizeof(arrays) / sizeof(*arrays); a++) {
+		char paths[8][192];
+		const char *specs[8];
+		int n = arrays[a].n;
+		size_t l = (size_t)snprintf(cmd, sizeof(cmd),
+			"python3 tests/images/mdraid.py --data %s/data "
+			"--uuid 0123456789abcdef0011223344556677 --name t:%s %s",
+			dir, arrays[a].name, arrays[a].args);
+		for (int i = 0; i < n; i++) {
+			snprintf(paths[i], sizeof(paths[i]), "%s/%s-%d.img",
+				 dir, arrays[a].name, i);
+			char t[256];
+			/* unequal members make RAID0 zones */
+			snprintf(t, sizeof(t), "truncate -s %dM %s", 4 + (a == 1) * i * 2,
+				 paths[i]);
+			assert_int_equal(system(t), 0);
+			l += (size_t)snprintf(cmd + l, sizeof(cmd) - l, " %s",
+					      paths[i]);
+			specs[i] = paths[i];
+		}
+		assert_int_equal(system(cmd), 0);
+		check_machine(arrays[a].name, specs, (size_t)n);
+		if (arrays[a].without >= 0) {
+			const char *rest[8];
+			int k = 0;
+			for (int i = 0; i < n; i++)
+				if (i != arrays[a].without)
+					rest[k++] = specs[i];
+			check_machine(arrays[a].name, rest, (size_t)k);
+		}
+		for (int i = 0; i < n; i++)
+			unlink(paths[i]);
+	}
+	/* every one of them made a striped space */
+	assert_int_equal(striped - before, 14 + 12);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	print_message("%zu lookups, %zu cells (%zu estimated), %zu ranges "
+		      "compared in all\n", lookups, cells, estimated, ranges);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "%s/da-stripes.XXXXXX",
@@ -285,6 +362,7 @@ int main(void)
 		return 1;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spaces_match_flat),
+		cmocka_unit_test(test_generated_arrays),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	rmdir(tmpdir);
