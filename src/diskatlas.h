@@ -738,6 +738,8 @@ struct da_claim {
 	 * number member (see da_ownership_unstripe); -1 for other claims */
 	int through;
 	uint32_t member;
+	int parity_region;         /* through: the region its parity chunks
+				      show as (the member's "parity"), or -1 */
 };
 
 /* The disk index: sorted, no gaps, no overlaps, covers [0, disk size).

@@ -37,6 +37,7 @@ struct claim_tpl {
 	int rid;                   /* region id once the sweep has seen it */
 	int through;               /* da_claim.through, member */
 	uint32_t member;
+	int parity_rid;            /* da_claim.parity_region, once known */
 };
 
 struct raw_claim {
@@ -56,6 +57,7 @@ struct disk_index {
 	size_t members, missing;
 	uint64_t chunk, period;
 	uint64_t *present;
+	bool parity;               /* its members hold parity chunks */
 	struct da_segment *segs;
 	size_t nsegs;
 	struct da_claim *claims;
@@ -290,6 +292,7 @@ static void claim(struct da_ownership *o, struct da_device *dev,
 	long t = new_tpl(o, (struct claim_tpl){
 		.kind = kind, .name = name, .role = role, .node = node,
 		.space = space, .depth = depth, .through = -1,
+		.parity_rid = -1,
 	});
 	if (t >= 0)
 		map_down(o, dev, start, len, start, (uint32_t)t, 0);
@@ -430,14 +433,15 @@ static int space_index(struct da_ownership *o, struct da_device *dev,
 		}
 		struct da_unmapped u;
 		if (!o->disks[s].chunk &&
-		    dev->ops->unmap(dev, i, at.offset, 1, &u) == 0) {
+		    dev->ops->unmap(dev, i, at.offset, len, &u) == 0) {
 			o->disks[s].chunk = u.run;
 			o->disks[s].period = u.period;
+			o->disks[s].parity = u.data < len;
 		}
 		long t = new_tpl(o, (struct claim_tpl){
 			.kind = "stripes", .name = dev->name, .space = dev,
 			.depth = depth_under(o, at.dev, at.offset) + 1,
-			.through = s, .member = (uint32_t)i,
+			.through = s, .member = (uint32_t)i, .parity_rid = -1,
 		});
 		if (t < 0)
 			return s;
@@ -693,7 +697,13 @@ static void count_bytes(struct da_ownership *o, const struct da_claim *c,
 					  in->owner_start, len, &u) < 0)
 			u.data = 0;
 		len -= u.data < len ? u.data : len;
-		if (n < 2 || !len)
+		if (!len)
+			return;
+		if (in->parity_region >= 0) {
+			o->regions[in->parity_region].bytes += len;
+			return;
+		}
+		if (n < 2)
 			return;
 		in = &c[n - 2];
 		on_disk = len;
@@ -761,6 +771,15 @@ static size_t sweep_pass(struct da_ownership *o, struct disk_index *di,
 			if (r->rid < 0)
 				r->rid = region_id(o, r->kind, r->name, r->role,
 						   r->node);
+			/* a member's parity shows as the member's own
+			 * "parity" region (the claim under it names it) */
+			if (r->through >= 0 && r->parity_rid < 0 && i > 0 &&
+			    o->disks[r->through].parity) {
+				const struct claim_tpl *un =
+					&o->tpls[active[i - 1]->tpl];
+				r->parity_rid = region_id(o, un->kind, un->name,
+							  "parity", un->node);
+			}
 			di->claims[di->nclaims++] = (struct da_claim){
 				.kind = r->kind, .name = r->name,
 				.role = r->role, .node = r->node,
@@ -772,6 +791,8 @@ static size_t sweep_pass(struct da_ownership *o, struct disk_index *di,
 				.region_id = r->rid,
 				.through = r->through,
 				.member = r->member,
+				.parity_region = r->through >= 0 ? r->parity_rid
+								  : -1,
 			};
 		}
 		if (nactive)
@@ -886,6 +907,9 @@ static int renumber_regions(struct da_ownership *o)
 	for (size_t d = 0; d < o->nindex; d++)
 		for (size_t i = 0; i < o->disks[d].nclaims; i++) {
 			int *id = &o->disks[d].claims[i].region_id;
+			if (*id >= 0)
+				*id = newid[*id];
+			id = &o->disks[d].claims[i].parity_region;
 			if (*id >= 0)
 				*id = newid[*id];
 		}
@@ -1123,8 +1147,15 @@ static int owners_at(const struct da_ownership *o, size_t d, uint64_t off,
 		struct da_unmapped u;
 		uint64_t at = via->owner_start + (off - s->start);
 		if (via->space->ops->unmap(via->space, via->member, at, 1,
-					   &u) < 0 || u.what != 'D')
-			return n;          /* parity: the member's role says */
+					   &u) < 0)
+			return n;
+		if (u.what != 'D') {
+			/* parity: the member's own claim is the last owner;
+			 * past md's itemised runs its region says "data" */
+			if (n > 0 && n <= max && via->parity_region >= 0)
+				out[n - 1].role = "parity";
+			return n;
+		}
 		int k = owners_at(o, (size_t)via->through, u.off,
 				  out + (n < max ? n : max),
 				  n < max ? max - n : 0, detail, level + 1);
@@ -1218,7 +1249,8 @@ int da_ownership_region_at(const struct da_ownership *o, size_t d,
 		if (c->space->ops->unmap(c->space, c->member, c->owner_start +
 					 (off - s->start), 1, &u) < 0 ||
 		    u.what != 'D')
-			return s->count > 1 ? c[-1].region_id : -1;
+			return c->parity_region >= 0 ? c->parity_region
+			       : s->count > 1 ? c[-1].region_id : -1;
 		d = (size_t)c->through;
 		off = u.off;
 	}

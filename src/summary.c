@@ -88,7 +88,8 @@ static uint64_t scale(uint64_t x, uint64_t num, uint64_t den)
  * parity as the member's own claim under it says (under, at under_off). */
 static void acc_through(const struct da_ownership *o,
 			const struct da_claim *via, const struct da_claim *under,
-			const struct da_region_info *reg, uint64_t under_off,
+			int parity_id, const struct da_region_info *reg,
+			uint64_t under_off,
 			uint64_t off, uint64_t len, struct acc *a, int level)
 {
 	struct da_cell *c = a->cell;
@@ -128,7 +129,7 @@ static void acc_through(const struct da_ownership *o,
 		parity = len - (data < len ? data : len);
 	}
 	if (parity) {
-		acc_region(a, under ? under->region_id : -1, parity);
+		acc_region(a, parity_id, parity);
 		if (under && under->conflict)
 			c->conflict = true;
 		acc_usage(c, under, reg, under_off, parity);
@@ -172,10 +173,11 @@ static void summarize_disk(const struct da_ownership *o, size_t d,
 			? &claims[s->first + s->count - 1] : NULL;
 		if (in && in->through >= 0 && level < 8) {
 			const struct da_claim *un = s->count > 1 ? in - 1 : NULL;
-			acc_through(o, in, un,
-				    un && un->region_id >= 0 &&
-					    (size_t)un->region_id < nregs
-					    ? &regs[un->region_id] : NULL,
+			int pr = in->parity_region >= 0 ? in->parity_region
+				 : un ? un->region_id : -1;
+			acc_through(o, in, un, pr,
+				    pr >= 0 && (size_t)pr < nregs ? &regs[pr]
+								   : NULL,
 				    un ? un->owner_start + (a0 - s->start) : 0,
 				    in->owner_start + (a0 - s->start), a1 - a0,
 				    a, level);

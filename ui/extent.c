@@ -63,7 +63,8 @@ static bool member_runs(struct ui *u, const struct da_segment *sg,
 			int rid, uint64_t base, struct run **runs, size_t *n,
 			size_t *cap, size_t *budget)
 {
-	bool parity_is = under && under->region_id == rid;
+	bool parity_is = via->parity_region >= 0 ? via->parity_region == rid
+			 : under && under->region_id == rid;
 	uint64_t at = via->owner_start, left = sg->len, pos = 0;
 	while (left > 0 && *budget > 0) {
 		struct da_piece pc[64];

@@ -420,7 +420,9 @@ static void shares_member(const struct ui *u, const struct da_claim *via,
 			shares_disk(u, (size_t)via->through, pc[i].off,
 				    pc[i].len, s, budget);
 		if (parity)
-			share_add(s, under ? under->region_id : -1, parity);
+			share_add(s, via->parity_region >= 0
+				  ? via->parity_region
+				  : under ? under->region_id : -1, parity);
 		at += done;
 		len -= done;
 	}
