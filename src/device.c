@@ -440,6 +440,47 @@ static int striped_extent(struct da_device *dev, uint64_t off, uint64_t *run)
 	return r < 0 ? 1 : r;
 }
 
+static uint64_t stripe_need(uint64_t size, uint64_t chunk, size_t n,
+			    size_t i);
+
+static int striped_member(struct da_device *dev, size_t i,
+			  struct da_target *at, uint64_t *len)
+{
+	const struct striped_priv *p = dev->priv;
+	if (i >= p->n)
+		return -1;
+	if (!p->stripes[i])
+		return 0;
+	*at = (struct da_target){ p->stripes[i], p->offs[i] };
+	*len = stripe_need(dev->size, p->chunk, p->n, i);
+	return *len > 0;
+}
+
+/* Chunk row of stripe i is chunk row * n + i of the device. */
+static int striped_unmap(struct da_device *dev, size_t i, uint64_t off,
+			 uint64_t len, struct da_unmapped *u)
+{
+	const struct striped_priv *p = dev->priv;
+	if (i >= p->n || off < p->offs[i])
+		return -1;
+	uint64_t rel = off - p->offs[i];
+	uint64_t need = stripe_need(dev->size, p->chunk, p->n, i);
+	if (rel >= need)
+		return -1;
+	uint64_t row = rel / p->chunk, in = rel % p->chunk;
+	uint64_t rowbytes = p->chunk > UINT64_MAX / p->n ? UINT64_MAX
+							 : p->n * p->chunk;
+	u->what = 'D';
+	u->off = (row * p->n + i) * p->chunk + in;
+	u->run = p->chunk - in < need - rel ? p->chunk - in : need - rel;
+	u->row_start = row ? row * rowbytes : 0;  /* row > 0: no overflow */
+	u->row_end = dev->size - u->row_start < rowbytes ? dev->size
+							   : u->row_start + rowbytes;
+	u->data = len < need - rel ? len : need - rel;
+	u->period = rowbytes == UINT64_MAX ? 0 : rowbytes;
+	return 0;
+}
+
 static void striped_close(struct da_device *dev)
 {
 	struct striped_priv *p = dev->priv;
@@ -456,6 +497,8 @@ static const struct da_device_ops striped_ops = {
 	.contiguous = striped_contiguous,
 	.extent = striped_extent,
 	.close = striped_close,
+	.member = striped_member,
+	.unmap = striped_unmap,
 };
 
 /* Bytes of stripe i that a striped device of size bytes uses: its chunks

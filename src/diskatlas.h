@@ -54,6 +54,21 @@ struct da_target {
 	uint64_t offset;
 };
 
+/* Where a byte of one member of a striped device lies in the device
+ * (ops->unmap): the inverse of map_block, for the ownership index. */
+struct da_unmapped {
+	char what;                 /* 'D' data, 'P' or 'Q' parity */
+	uint64_t off;              /* data: the byte's offset in the device */
+	uint64_t run;              /* bytes from the member offset that stay
+				      so (linear, or parity): to its chunk's end */
+	uint64_t row_start, row_end;  /* the device's bytes whose chunks lie in
+				      the same row of members (a stripe) */
+	uint64_t data;             /* of the len bytes asked about, how many
+				      hold the device's data (not parity) */
+	uint64_t period;           /* the layout repeats every period bytes
+				      of the device (0: too long to say) */
+};
+
 /* A read-only view of a device's bytes without a copy (da_device_view). */
 struct da_view {
 	const uint8_t *p;          /* the bytes asked for */
@@ -85,6 +100,19 @@ struct da_device_ops {
 	 * caller then reads).  NULL means "never". */
 	int (*view)(struct da_device *dev, uint64_t off, size_t len,
 		    struct da_view *v);
+	/* Optional pair, for a device that spreads itself over its targets
+	 * a chunk at a time (stripes, parity RAID): the ownership index then
+	 * keeps the device's owners in an index of its own address space,
+	 * and one claim a member on the disks, so that neither grows with
+	 * the number of chunks.  member: target i's area, at->dev from
+	 * at->offset for *len bytes; 1, 0 for a missing member, -1 past the
+	 * last.  unmap: byte off of member i's target device (inside its
+	 * area) in this device, and in u->data how many of [off, off+len)
+	 * hold data; 0, or -1 when off is outside the area. */
+	int (*member)(struct da_device *dev, size_t i, struct da_target *at,
+		      uint64_t *len);
+	int (*unmap)(struct da_device *dev, size_t i, uint64_t off,
+		     uint64_t len, struct da_unmapped *u);
 };
 
 struct da_device {
@@ -707,9 +735,19 @@ struct da_claim {
 	int depth;
 	int conflict;              /* >0: claimants at the same depth */
 	int region_id;             /* index into da_ownership_regions() */
+	/* >= 0: a member's area of a striped device (space), whose owners
+	 * are in index number through, reached by space's unmap for member
+	 * number member (see da_ownership_unstripe); -1 for other claims */
+	int through;
+	uint32_t member;
+	int parity_region;         /* through: the region its parity chunks
+				      show as (the member's "parity"), or -1 */
 };
 
-/* The disk index: sorted, no gaps, no overlaps, covers [0, disk size). */
+/* The disk index: sorted, no gaps, no overlaps, covers [0, disk size).
+ * Index numbers below the machine's disk count are its disks; the ones
+ * after them are striped devices' own address spaces (da_claim.through),
+ * made while the index is built. */
 struct da_segment {
 	uint64_t start, len;
 	uint32_t first, count;     /* into the claims array */
@@ -718,8 +756,15 @@ struct da_segment {
 struct da_ownership;
 
 struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err);
+/* The same index with no striped spaces: every claim walked down to the
+ * disks a chunk at a time (the slow path tests compare spaces with; its
+ * size grows with the chunks). */
+struct da_ownership *da_ownership_build_flat(struct da_machine *m,
+					     da_error *err);
 void da_ownership_free(struct da_ownership *o);
-/* The segments of disk number d (a borrowed view). */
+/* How many indexes: the machine's disks, then the striped spaces. */
+size_t da_ownership_nindexes(const struct da_ownership *o);
+/* The segments of index number d (a borrowed view). */
 const struct da_segment *da_ownership_segments(const struct da_ownership *o,
 					       size_t d, size_t *n,
 					       const struct da_claim **claims);
@@ -765,6 +810,41 @@ int da_ownership_locate(const struct da_ownership *o, struct da_device *dev,
 			uint64_t off, size_t *disk, uint64_t *disk_off,
 			uint64_t *run);
 
+/* As da_ownership_locate, but stopping at the first striped space on the
+ * way down (whose index number it then writes): what a summary of a
+ * volume's range walks, a whole run at a time instead of a chunk.  A
+ * space with a missing member is walked through, as by locate. */
+int da_ownership_locate_index(const struct da_ownership *o,
+			      struct da_device *dev, uint64_t off,
+			      size_t *index, uint64_t *index_off,
+			      uint64_t *run);
+
+/* Where [off, off+len) of a claim c that leads into a striped space
+ * (c->through >= 0; off in c's owner offsets) lies in that space: up to
+ * max pieces of data, in order, each with the bytes of the claim's range
+ * it covers (*done in all, from off; parity pieces are counted in
+ * *parity and not written).  Returns how many were written. */
+struct da_piece {
+	uint64_t off, len;         /* in the space index c->through */
+	uint64_t from;             /* where it begins: bytes from off */
+};
+size_t da_ownership_unstripe(const struct da_ownership *o,
+			     const struct da_claim *c, uint64_t off,
+			     uint64_t len, struct da_piece *out, size_t max,
+			     uint64_t *done, uint64_t *parity);
+/* The region the map shows for byte off of index d: its innermost
+ * claim's, followed into striped spaces (a parity chunk's is its
+ * member's own claim's); -1 for none. */
+int da_ownership_region_at(const struct da_ownership *o, size_t d,
+			   uint64_t off);
+/* The range of the striped space that [off, off+len) of such a claim's
+ * chunks come from (whole rows of members), and how many of the len
+ * bytes hold data: a summary of a range too long to walk a chunk at a
+ * time scales that range's summary.  0, or -1. */
+int da_ownership_hull(const struct da_ownership *o, const struct da_claim *c,
+		      uint64_t off, uint64_t len, uint64_t *start,
+		      uint64_t *end, uint64_t *data);
+
 /* Every disk byte that holds byte off of dev: one for a plain stack, one
  * per copy under a mirror (depth first, in the mirror's leg order), none
  * where a PV is missing.  Returns how many were found (at most max). */
@@ -783,7 +863,8 @@ int da_ownership_locate_all(const struct da_ownership *o,
 int da_owners_copies(const struct da_ownership *o, const struct da_owner *w,
 		     int n, int *which, struct da_location *out, int max);
 
-/* The disk device of disk number d of the machine the index was built on. */
+/* The device of index number d: disk number d of the machine the index
+ * was built on, or past them a striped space; NULL past the last. */
 struct da_device *da_ownership_machine_disk(const struct da_ownership *o,
 					    size_t d);
 
@@ -836,6 +917,11 @@ struct da_range {
 	uint64_t unmapped, role_blocks;
 	bool owners_cut, files_cut, roles_sampled;
 	bool indexing;             /* a filesystem's index is not built yet */
+	bool estimated;            /* a striped range too long to walk a chunk
+				      at a time: its bytes are estimated from
+				      the rows of the space they come from */
+	/* private to the walk */
+	uint64_t pieces, scale_num, scale_den;
 };
 /* Walk [off, off+len) of dev (a disk, a volume, or any owner's space):
  * every owner with its bytes, and as `what` asks the roles inside
@@ -875,6 +961,9 @@ struct da_cell {
 	uint64_t bytes;            /* bytes summarised */
 	uint64_t used, free, metadata, hole, unmapped;
 	uint64_t pending;          /* not read yet (da_usage.pending) */
+	bool estimated;            /* part of it is a striped space's rows
+				      scaled to the cell (too many chunks
+				      to walk one at a time) */
 };
 /* Summarise [off, off+len) of disk d. */
 int da_summarize_disk(const struct da_ownership *o, size_t d, uint64_t off,

@@ -7,6 +7,12 @@
  * walked down to the disks in runs with contiguous/map_block; then a sweep
  * over each disk's claims cuts it into segments.  Claimants at the same
  * depth that overlap are a conflict: all of them stay in the segment.
+ *
+ * A striped device (stripes, parity RAID: ops->member and ops->unmap)
+ * would cut every claim above it into a run a chunk.  The walk stops
+ * there instead: such a device gets an index of its own address space,
+ * after the disks', and each of its members one claim on the disks that
+ * leads into it (da_claim.through), followed with the device's unmap.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +35,9 @@ struct claim_tpl {
 	struct da_device *space;
 	int depth;
 	int rid;                   /* region id once the sweep has seen it */
+	int through;               /* da_claim.through, member */
+	uint32_t member;
+	int parity_rid;            /* da_claim.parity_region, once known */
 };
 
 struct raw_claim {
@@ -38,7 +47,17 @@ struct raw_claim {
 	uint32_t seq;              /* creation order: stable sort key */
 };
 
+/* A disk's index, or a striped space's. */
 struct disk_index {
+	struct da_device *dev;
+	/* a striped space with missing members: which of its bytes are on
+	 * a disk, for the regions' byte counts.  The layout repeats every
+	 * period bytes; present[k] is how many of the first k chunks of a
+	 * period are on a disk (NULL: estimated from the members). */
+	size_t members, missing;
+	uint64_t chunk, period;
+	uint64_t *present;
+	bool parity;               /* its members hold parity chunks */
 	struct da_segment *segs;
 	size_t nsegs;
 	struct da_claim *claims;
@@ -54,8 +73,11 @@ struct dev_depth {
 
 struct da_ownership {
 	struct da_machine *m;
-	struct disk_index *disks;
-	size_t ndisks;
+	struct disk_index *disks;  /* the machine's disks, then spaces */
+	size_t ndisks, nindex, capindex;
+	struct dev_depth *spaces;  /* index number of each striped space,
+				      hashed by its device's address */
+	size_t capspaces;
 	struct da_region_info *regions;
 	size_t nregions, capregions;
 	int *rhash;                /* region ids by (node, kind, name, role):
@@ -73,6 +95,7 @@ struct da_ownership {
 	bool overflow;
 	bool nomem;                /* an allocation failed: the build fails */
 	bool fans_out;             /* some space maps onto several copies */
+	bool flat;                 /* no striped spaces: every chunk walked */
 };
 
 /* Room for one more of n items in *p (capacity *cap), doubling. */
@@ -175,7 +198,7 @@ static void add_raw(struct da_ownership *o, int d, uint64_t start,
 		    uint32_t tpl)
 {
 	struct disk_index *di = &o->disks[d];
-	uint64_t size = o->m->disks[d].dev->size;
+	uint64_t size = di->dev->size;
 	if (start >= size || !len)
 		return;
 	if (len > size - start)
@@ -199,13 +222,24 @@ static void add_raw(struct da_ownership *o, int d, uint64_t start,
 	o->total_raw++;
 }
 
-/* Walk [off, off+len) of dev down to the disks, one linear run at a time. */
+static int space_index(struct da_ownership *o, struct da_device *dev,
+		       int level);
+
+/* Walk [off, off+len) of dev down to the disks, one linear run at a time,
+ * or down to a striped space. */
 static void map_down(struct da_ownership *o, struct da_device *dev,
 		     uint64_t off, uint64_t len, uint64_t owner_off,
 		     uint32_t tpl, int level)
 {
 	if (level > 32 || o->overflow)
 		return;
+	if (!dev->is_disk && dev->ops->member && dev->ops->unmap && !o->flat) {
+		int s = space_index(o, dev, level);
+		if (s >= 0) {
+			add_raw(o, s, off, len, owner_off, tpl);
+			return;
+		}
+	}
 	if (dev->is_disk) {
 		int d = disk_of(o, dev);
 		if (d >= 0)
@@ -233,6 +267,19 @@ static void map_down(struct da_ownership *o, struct da_device *dev,
 	}
 }
 
+/* A new claim template, or -1 (out of memory). */
+static long new_tpl(struct da_ownership *o, struct claim_tpl t)
+{
+	if (o->ntpls >= UINT32_MAX ||
+	    !grow(&o->tpls, &o->captpls, o->ntpls, sizeof(*o->tpls))) {
+		o->nomem = true;
+		return -1;
+	}
+	t.rid = -1;
+	o->tpls[o->ntpls] = t;
+	return (long)o->ntpls++;
+}
+
 static void claim(struct da_ownership *o, struct da_device *dev,
 		  uint64_t start, uint64_t len, const char *kind,
 		  const char *name, const char *role, struct da_node *node,
@@ -242,16 +289,13 @@ static void claim(struct da_ownership *o, struct da_device *dev,
 		return;
 	if (len > dev->size - start)
 		len = dev->size - start;
-	if (o->ntpls >= UINT32_MAX ||
-	    !grow(&o->tpls, &o->captpls, o->ntpls, sizeof(*o->tpls))) {
-		o->nomem = true;
-		return;
-	}
-	o->tpls[o->ntpls] = (struct claim_tpl){
+	long t = new_tpl(o, (struct claim_tpl){
 		.kind = kind, .name = name, .role = role, .node = node,
-		.space = space, .depth = depth, .rid = -1,
-	};
-	map_down(o, dev, start, len, start, (uint32_t)o->ntpls++, 0);
+		.space = space, .depth = depth, .through = -1,
+		.parity_rid = -1,
+	});
+	if (t >= 0)
+		map_down(o, dev, start, len, start, (uint32_t)t, 0);
 }
 
 /* The depth of a device's content, the first one noted for it: a hash
@@ -303,6 +347,110 @@ static int depth_of(const struct da_ownership *o, const struct da_device *dev)
 		if (o->depths[i].dev == dev)
 			return o->depths[i].depth;
 	return -1;
+}
+
+/* The depth of the deepest node under byte off of dev (dev's own first). */
+static int depth_under(const struct da_ownership *o, struct da_device *dev,
+		       uint64_t off)
+{
+	for (int level = 0; level < 32 && dev; level++) {
+		int d = depth_of(o, dev);
+		if (d >= 0)
+			return d;
+		struct da_target t[MAX_TARGETS];
+		int n = da_device_map_block(dev, off, t, MAX_TARGETS);
+		if (n <= 0)
+			break;
+		dev = t[0].dev;
+		off = t[0].offset;
+	}
+	return 3;
+}
+
+static void space_put(struct dev_depth *t, size_t cap, struct da_device *dev,
+		      int index)
+{
+	size_t i = ptr_hash(dev) & (cap - 1);
+	while (t[i].dev)
+		i = (i + 1) & (cap - 1);
+	t[i] = (struct dev_depth){ dev, index };
+}
+
+static int space_find(const struct da_ownership *o, const struct da_device *dev)
+{
+	if (!o->capspaces)
+		return -1;
+	size_t m = o->capspaces - 1;
+	for (size_t i = ptr_hash(dev) & m; o->spaces[i].dev; i = (i + 1) & m)
+		if (o->spaces[i].dev == dev)
+			return o->spaces[i].depth;
+	return -1;
+}
+
+/* The index of striped device dev, made on first sight: a new index, and
+ * on the disks one claim a member area that leads into it.  -1 when no
+ * index can be had (the caller then walks the chunks). */
+static int space_index(struct da_ownership *o, struct da_device *dev,
+		       int level)
+{
+	int s = space_find(o, dev);
+	if (s >= 0)
+		return s;
+	if (o->nindex >= INT32_MAX / 2 ||
+	    !grow(&o->disks, &o->capindex, o->nindex, sizeof(*o->disks))) {
+		o->nomem = true;
+		return -1;
+	}
+	if (2 * (o->nindex - o->ndisks + 1) > o->capspaces) {
+		size_t cap = o->capspaces ? o->capspaces * 2 : 16;
+		struct dev_depth *t = calloc(cap, sizeof(*t));
+		if (!t) {
+			o->nomem = true;
+			return -1;
+		}
+		for (size_t i = 0; i < o->capspaces; i++)
+			if (o->spaces[i].dev)
+				space_put(t, cap, o->spaces[i].dev,
+					  o->spaces[i].depth);
+		free(o->spaces);
+		o->spaces = t;
+		o->capspaces = cap;
+	}
+	s = (int)o->nindex++;
+	o->disks[s] = (struct disk_index){ .dev = dev };
+	space_put(o->spaces, o->capspaces, dev, s);
+	/* members past 1,024 are refused by the devices themselves */
+	for (size_t i = 0; i < 1024; i++) {
+		struct da_target at;
+		uint64_t len = 0;
+		int r = dev->ops->member(dev, i, &at, &len);
+		if (r < 0)
+			break;
+		o->disks[s].members++;
+		if (r == 0 || !at.dev || at.offset >= at.dev->size) {
+			o->disks[s].missing++;
+			continue;
+		}
+		struct da_unmapped u;
+		if (!o->disks[s].chunk &&
+		    dev->ops->unmap(dev, i, at.offset, len, &u) == 0) {
+			o->disks[s].chunk = u.run;
+			o->disks[s].period = u.period;
+			o->disks[s].parity = u.data < len;
+		}
+		long t = new_tpl(o, (struct claim_tpl){
+			.kind = "stripes", .name = dev->name, .space = dev,
+			.depth = depth_under(o, at.dev, at.offset) + 1,
+			.through = s, .member = (uint32_t)i, .parity_rid = -1,
+		});
+		if (t < 0)
+			return s;
+		if (len > at.dev->size - at.offset)
+			len = at.dev->size - at.offset;
+		map_down(o, at.dev, at.offset, len, at.offset, (uint32_t)t,
+			 level + 1);
+	}
+	return s;
 }
 
 static const char *slot_name(struct da_ownership *o, struct da_slot *s,
@@ -487,6 +635,83 @@ static bool active_before(const struct claim_tpl *t,
 	return dx != dy ? dx < dy : x->seq < y->seq;
 }
 
+#define PRESENT_CHUNKS 65536
+
+/* For a striped space with missing members: the chunks of one period
+ * that are on a disk, as prefix counts. */
+static void learn_present(struct disk_index *di)
+{
+	struct da_device *dev = di->dev;
+	if (!di->missing || !di->chunk || !di->period)
+		return;
+	uint64_t n = di->period / di->chunk;
+	if (di->period % di->chunk || n > PRESENT_CHUNKS ||
+	    di->period > dev->size)
+		return;
+	di->present = malloc((n + 1) * sizeof(*di->present));
+	if (!di->present)
+		return;
+	di->present[0] = 0;
+	for (uint64_t k = 0; k < n; k++) {
+		struct da_target t[MAX_TARGETS];
+		bool on = da_device_map_block(dev, k * di->chunk, t,
+					      MAX_TARGETS) > 0;
+		di->present[k + 1] = di->present[k] + on;
+	}
+}
+
+/* Bytes of [0, x) of a striped space that are on a disk. */
+static uint64_t present_below(const struct disk_index *di, uint64_t x)
+{
+	uint64_t n = di->period / di->chunk, in = x % di->period;
+	uint64_t k = in / di->chunk;
+	struct da_target t[MAX_TARGETS];
+	uint64_t part = in % di->chunk && da_device_map_block(
+		di->dev, x - in % di->chunk, t, MAX_TARGETS) > 0
+		? in % di->chunk : 0;
+	return (x / di->period * di->present[n] + di->present[k]) *
+	       di->chunk + part;
+}
+
+/* Of [s, e) of index di, the bytes on a disk. */
+static uint64_t bytes_on_disk(const struct disk_index *di, uint64_t s,
+			      uint64_t e)
+{
+	if (!di->missing)
+		return e - s;
+	if (di->present)
+		return present_below(di, e) - present_below(di, s);
+	return (e - s) / di->members * (di->members - di->missing);
+}
+
+/* Bytes where a region is innermost.  A member's area of a striped space
+ * counts its parity only: its data is counted in the space's index, and
+ * the parity belongs to the claim under it (the member's own region). */
+static void count_bytes(struct da_ownership *o, const struct da_claim *c,
+			size_t n, uint64_t len, uint64_t on_disk)
+{
+	const struct da_claim *in = &c[n - 1];
+	if (in->through >= 0) {
+		struct da_unmapped u;
+		if (in->space->ops->unmap(in->space, in->member,
+					  in->owner_start, len, &u) < 0)
+			u.data = 0;
+		len -= u.data < len ? u.data : len;
+		if (!len)
+			return;
+		if (in->parity_region >= 0) {
+			o->regions[in->parity_region].bytes += len;
+			return;
+		}
+		if (n < 2)
+			return;
+		in = &c[n - 2];
+		on_disk = len;
+	}
+	if (in->region_id >= 0)
+		o->regions[in->region_id].bytes += on_disk;
+}
+
 /* One pass over the boundaries with the claims active in each piece:
  * counting (segs NULL: how many claims the segments will hold) or
  * writing them.  Counting first lets the claims be allocated once, at
@@ -546,6 +771,15 @@ static size_t sweep_pass(struct da_ownership *o, struct disk_index *di,
 			if (r->rid < 0)
 				r->rid = region_id(o, r->kind, r->name, r->role,
 						   r->node);
+			/* a member's parity shows as the member's own
+			 * "parity" region (the claim under it names it) */
+			if (r->through >= 0 && r->parity_rid < 0 && i > 0 &&
+			    o->disks[r->through].parity) {
+				const struct claim_tpl *un =
+					&o->tpls[active[i - 1]->tpl];
+				r->parity_rid = region_id(o, un->kind, un->name,
+							  "parity", un->node);
+			}
 			di->claims[di->nclaims++] = (struct da_claim){
 				.kind = r->kind, .name = r->name,
 				.role = r->role, .node = r->node,
@@ -555,13 +789,15 @@ static size_t sweep_pass(struct da_ownership *o, struct disk_index *di,
 				.depth = r->depth,
 				.conflict = same > 1 ? same : 0,
 				.region_id = r->rid,
+				.through = r->through,
+				.member = r->member,
+				.parity_region = r->through >= 0 ? r->parity_rid
+								  : -1,
 			};
 		}
-		if (nactive) {
-			int rid = di->claims[di->nclaims - 1].region_id;
-			if (rid >= 0)
-				o->regions[rid].bytes += e - s;
-		}
+		if (nactive)
+			count_bytes(o, &di->claims[di->nclaims - nactive],
+				    nactive, e - s, bytes_on_disk(di, s, e));
 	}
 	return write ? di->nclaims : nclaims;
 }
@@ -569,7 +805,8 @@ static size_t sweep_pass(struct da_ownership *o, struct disk_index *di,
 static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 {
 	struct disk_index *di = &o->disks[d];
-	uint64_t size = o->m->disks[d].dev->size;
+	uint64_t size = di->dev->size;
+	learn_present(di);
 	da_sort(di->raw, di->nraw, sizeof(*di->raw), cmp_raw_start);
 
 	size_t nb = 0;
@@ -579,7 +816,7 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 		free(bounds);
 		free(active);
 		return da_error_set(err, ENOMEM, "%s: out of memory",
-				    o->m->disks[d].name);
+				    di->dev->name);
 	}
 	bounds[nb++] = 0;
 	bounds[nb++] = size;
@@ -600,7 +837,7 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 		free(active);
 		return da_error_set(err, E2BIG, "%s: more than %u owner runs: "
 				    "the ownership index would be too large",
-				    o->m->disks[d].name, UINT32_MAX);
+				    di->dev->name, UINT32_MAX);
 	}
 	di->segs = malloc((nb ? nb : 1) * sizeof(*di->segs));
 	di->claims = malloc((nclaims ? nclaims : 1) * sizeof(*di->claims));
@@ -608,7 +845,7 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 		free(bounds);
 		free(active);
 		return da_error_set(err, ENOMEM, "%s: out of memory",
-				    o->m->disks[d].name);
+				    di->dev->name);
 	}
 	sweep_pass(o, di, bounds, nb, active, true);
 	free(bounds);
@@ -619,12 +856,82 @@ static int sweep_disk(struct da_ownership *o, size_t d, da_error *err)
 	return 0;
 }
 
-struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err)
+/* Region ids in the order a walk over the disks meets them, going into a
+ * striped space's index where its first member's area is met: the map's
+ * letters and palette then follow the disks, as they did when striped
+ * spaces were walked a chunk at a time. */
+static void number_space(const struct da_ownership *o, size_t d, int *newid,
+			 int *next, bool *seen, int level)
+{
+	const struct disk_index *di = &o->disks[d];
+	if (seen[d] || level > 8)
+		return;
+	seen[d] = true;
+	for (size_t i = 0; i < di->nclaims; i++) {
+		const struct da_claim *c = &di->claims[i];
+		/* a member's area never shows: its id comes last */
+		if (c->region_id >= 0 && newid[c->region_id] < 0 &&
+		    c->through < 0)
+			newid[c->region_id] = (*next)++;
+		if (c->through >= 0 && (size_t)c->through < o->nindex)
+			number_space(o, (size_t)c->through, newid, next, seen,
+				     level + 1);
+	}
+}
+
+static int renumber_regions(struct da_ownership *o)
+{
+	if (o->nindex == o->ndisks || !o->nregions)
+		return 0;
+	int *newid = malloc(o->nregions * sizeof(*newid));
+	bool *seen = calloc(o->nindex, sizeof(*seen));
+	struct da_region_info *r = malloc(o->nregions * sizeof(*r));
+	if (!newid || !seen || !r) {
+		free(newid);
+		free(seen);
+		free(r);
+		return -1;
+	}
+	memset(newid, 0xff, o->nregions * sizeof(*newid));
+	int next = 0;
+	for (size_t d = 0; d < o->nindex; d++)
+		number_space(o, d, newid, &next, seen, 0);
+	for (size_t i = 0; i < o->nregions; i++)
+		if (newid[i] < 0)
+			newid[i] = next++;
+	for (size_t i = 0; i < o->nregions; i++)
+		r[newid[i]] = o->regions[i];
+	free(o->regions);
+	o->regions = r;
+	o->capregions = o->nregions;
+	for (size_t d = 0; d < o->nindex; d++)
+		for (size_t i = 0; i < o->disks[d].nclaims; i++) {
+			int *id = &o->disks[d].claims[i].region_id;
+			if (*id >= 0)
+				*id = newid[*id];
+			id = &o->disks[d].claims[i].parity_region;
+			if (*id >= 0)
+				*id = newid[*id];
+		}
+	/* the lookup hash is only needed while building */
+	free(o->rhash);
+	o->rhash = NULL;
+	o->caprhash = 0;
+	free(newid);
+	free(seen);
+	return 0;
+}
+
+static struct da_ownership *build(struct da_machine *m, bool flat,
+				  da_error *err)
 {
 	struct da_ownership *o = da_xcalloc(1, sizeof(*o));
 	o->m = m;
-	o->ndisks = m->ndisks;
+	o->flat = flat;
+	o->ndisks = o->nindex = o->capindex = m->ndisks;
 	o->disks = da_xcalloc(m->ndisks ? m->ndisks : 1, sizeof(*o->disks));
+	for (size_t i = 0; i < m->ndisks; i++)
+		o->disks[i].dev = m->disks[i].dev;
 
 	for (size_t i = 0; i < m->ndisks; i++) {
 		note_depth(o, m->disks[i].dev, 0);
@@ -652,7 +959,7 @@ struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err)
 		da_ownership_free(o);
 		return NULL;
 	}
-	for (size_t d = 0; d < o->ndisks; d++) {
+	for (size_t d = 0; d < o->nindex; d++) {
 		if (sweep_disk(o, d, err) < 0) {
 			da_ownership_free(o);
 			return NULL;
@@ -664,17 +971,35 @@ struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err)
 			return NULL;
 		}
 	}
+	if (renumber_regions(o) < 0) {
+		da_error_set(err, ENOMEM, "out of memory building the "
+			     "ownership index");
+		da_ownership_free(o);
+		return NULL;
+	}
 	return o;
+}
+
+struct da_ownership *da_ownership_build(struct da_machine *m, da_error *err)
+{
+	return build(m, false, err);
+}
+
+struct da_ownership *da_ownership_build_flat(struct da_machine *m,
+					     da_error *err)
+{
+	return build(m, true, err);
 }
 
 void da_ownership_free(struct da_ownership *o)
 {
 	if (!o)
 		return;
-	for (size_t d = 0; d < o->ndisks; d++) {
+	for (size_t d = 0; d < o->nindex; d++) {
 		free(o->disks[d].segs);
 		free(o->disks[d].claims);
 		free(o->disks[d].raw);
+		free(o->disks[d].present);
 	}
 	free(o->disks);
 	free(o->regions);
@@ -684,14 +1009,20 @@ void da_ownership_free(struct da_ownership *o)
 		free(o->strings[i]);
 	free(o->strings);
 	free(o->depths);
+	free(o->spaces);
 	free(o);
+}
+
+size_t da_ownership_nindexes(const struct da_ownership *o)
+{
+	return o->nindex;
 }
 
 const struct da_segment *da_ownership_segments(const struct da_ownership *o,
 					       size_t d, size_t *n,
 					       const struct da_claim **claims)
 {
-	if (d >= o->ndisks) {
+	if (d >= o->nindex) {
 		*n = 0;
 		return NULL;
 	}
@@ -710,7 +1041,7 @@ const struct da_region_info *da_ownership_regions(const struct da_ownership *o,
 
 long da_ownership_find(const struct da_ownership *o, size_t d, uint64_t off)
 {
-	if (d >= o->ndisks)
+	if (d >= o->nindex)
 		return -1;
 	const struct disk_index *di = &o->disks[d];
 	size_t lo = 0, hi = di->nsegs;
@@ -781,7 +1112,12 @@ static int owners_at(const struct da_ownership *o, size_t d, uint64_t off,
 	const struct disk_index *di = &o->disks[d];
 	const struct da_segment *s = &di->segs[i];
 	int n = 0;
-	for (uint32_t k = 0; k < s->count; k++, n++) {
+	/* a member's area of a striped space is not an owner of its own:
+	 * the owners go on in the space's index, where unmap says */
+	const struct da_claim *via = s->count &&
+		di->claims[s->first + s->count - 1].through >= 0 && level < 8
+		? &di->claims[s->first + s->count - 1] : NULL;
+	for (uint32_t k = 0; k < s->count - (via != NULL); k++, n++) {
 		if (n >= max)
 			continue;
 		const struct da_claim *c = &di->claims[s->first + k];
@@ -807,10 +1143,134 @@ static int owners_at(const struct da_ownership *o, size_t d, uint64_t off,
 				w->has_info = true;
 		}
 	}
+	if (via) {
+		struct da_unmapped u;
+		uint64_t at = via->owner_start + (off - s->start);
+		if (via->space->ops->unmap(via->space, via->member, at, 1,
+					   &u) < 0)
+			return n;
+		if (u.what != 'D') {
+			/* parity: the member's own claim is the last owner;
+			 * past md's itemised runs its region says "data" */
+			if (n > 0 && n <= max && via->parity_region >= 0)
+				out[n - 1].role = "parity";
+			return n;
+		}
+		int k = owners_at(o, (size_t)via->through, u.off,
+				  out + (n < max ? n : max),
+				  n < max ? max - n : 0, detail, level + 1);
+		return n + (k > 0 ? k : 0);
+	}
 	if (n > 0 && n <= max)
 		n += owners_through(o, &out[n - 1], out + n, max - n, detail,
 				    level);
 	return n;
+}
+
+int da_ownership_locate_index(const struct da_ownership *o,
+			      struct da_device *dev, uint64_t off,
+			      size_t *index, uint64_t *index_off,
+			      uint64_t *run)
+{
+	if (off >= dev->size)
+		return -1;
+	uint64_t r = UINT64_MAX;
+	for (int level = 0; level < 32; level++) {
+		int s = dev->is_disk ? disk_of(o, dev) : space_find(o, dev);
+		/* a degraded space's missing chunks are on no disk: those
+		 * are told apart a chunk at a time, as below */
+		if (s >= 0 && !dev->is_disk && o->disks[s].missing)
+			s = -1;
+		if (s >= 0) {
+			*index = (size_t)s;
+			*index_off = off;
+			if (run) {
+				uint64_t left = dev->size - off;
+				*run = r < left ? r : left;
+			}
+			return 0;
+		}
+		if (dev->is_disk)
+			return -1;
+		struct da_target t[MAX_TARGETS];
+		if (da_device_map_block(dev, off, t, MAX_TARGETS) <= 0)
+			return -1;
+		uint64_t c = da_device_contiguous(dev, off);
+		if (c < r)
+			r = c ? c : 1;
+		dev = t[0].dev;
+		off = t[0].offset;
+	}
+	return -1;
+}
+
+size_t da_ownership_unstripe(const struct da_ownership *o,
+			     const struct da_claim *c, uint64_t off,
+			     uint64_t len, struct da_piece *out, size_t max,
+			     uint64_t *done, uint64_t *parity)
+{
+	(void)o;
+	size_t k = 0;
+	*done = *parity = 0;
+	if (c->through < 0)
+		return 0;
+	while (len > 0 && k < max) {
+		struct da_unmapped u;
+		if (c->space->ops->unmap(c->space, c->member, off, 1, &u) < 0 ||
+		    u.run == 0)
+			break;
+		uint64_t n = u.run < len ? u.run : len;
+		if (u.what == 'D')
+			out[k++] = (struct da_piece){ u.off, n, *done };
+		else
+			*parity += n;
+		*done += n;
+		off += n;
+		len -= n;
+	}
+	return k;
+}
+
+int da_ownership_region_at(const struct da_ownership *o, size_t d,
+			   uint64_t off)
+{
+	for (int level = 0; level < 8; level++) {
+		long i = da_ownership_find(o, d, off);
+		if (i < 0)
+			return -1;
+		const struct disk_index *di = &o->disks[d];
+		const struct da_segment *s = &di->segs[i];
+		if (!s->count)
+			return -1;
+		const struct da_claim *c = &di->claims[s->first + s->count - 1];
+		if (c->through < 0)
+			return c->region_id;
+		struct da_unmapped u;
+		if (c->space->ops->unmap(c->space, c->member, c->owner_start +
+					 (off - s->start), 1, &u) < 0 ||
+		    u.what != 'D')
+			return c->parity_region >= 0 ? c->parity_region
+			       : s->count > 1 ? c[-1].region_id : -1;
+		d = (size_t)c->through;
+		off = u.off;
+	}
+	return -1;
+}
+
+int da_ownership_hull(const struct da_ownership *o, const struct da_claim *c,
+		      uint64_t off, uint64_t len, uint64_t *start,
+		      uint64_t *end, uint64_t *data)
+{
+	(void)o;
+	struct da_unmapped a, b;
+	if (c->through < 0 || len == 0 ||
+	    c->space->ops->unmap(c->space, c->member, off, len, &a) < 0 ||
+	    c->space->ops->unmap(c->space, c->member, off + len - 1, 1, &b) < 0)
+		return -1;
+	*start = a.row_start;
+	*end = b.row_end > a.row_start ? b.row_end : a.row_start;
+	*data = a.data;
+	return 0;
 }
 
 int da_ownership_locate(const struct da_ownership *o, struct da_device *dev,
@@ -899,5 +1359,5 @@ int da_owners_copies(const struct da_ownership *o, const struct da_owner *w,
 struct da_device *da_ownership_machine_disk(const struct da_ownership *o,
 					    size_t d)
 {
-	return d < o->m->ndisks ? o->m->disks[d].dev : NULL;
+	return d < o->nindex ? o->disks[d].dev : NULL;
 }

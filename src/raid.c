@@ -447,12 +447,128 @@ static void raid_close(struct da_device *dev)
 	free(p);
 }
 
+/* RAID4/5/6 as a striped space for the ownership index: member i's area
+ * is one chunk a stripe, its data chunk or its parity. */
+static uint64_t parity_rows(const struct da_device *dev)
+{
+	const struct raid_priv *p = dev->priv;
+	size_t nd = p->n - (p->level == 6 ? 2 : 1);
+	return dev->size / p->chunk / nd;
+}
+
+static int raid_member(struct da_device *dev, size_t i, struct da_target *at,
+		       uint64_t *len)
+{
+	const struct raid_priv *p = dev->priv;
+	if (i >= p->n)
+		return -1;
+	if (!p->m[i])
+		return 0;
+	*at = (struct da_target){ p->m[i], p->offs[i] };
+	*len = parity_rows(dev) * p->chunk;   /* <= the array's size */
+	return *len > 0;
+}
+
+static bool holds_parity(const struct raid_priv *p, size_t i, uint64_t s)
+{
+	size_t pd, dd;
+	int64_t qd;
+	parity_place(p->level, p->layout, p->n, s, -1, &pd, &qd, &dd);
+	return i == pd || (qd >= 0 && i == (size_t)qd);
+}
+
+/* Which chunk of stripe s member i holds: the data chunk number, or -1
+ * for P and -2 for Q (a search over the stripe's data chunks: at most
+ * 1,022 steps, once a piece). */
+static int64_t member_chunk(const struct raid_priv *p, size_t i, uint64_t s)
+{
+	size_t nd = p->n - (p->level == 6 ? 2 : 1), pd, dd;
+	int64_t qd;
+	parity_place(p->level, p->layout, p->n, s, -1, &pd, &qd, &dd);
+	if (i == pd)
+		return -1;
+	if (qd >= 0 && i == (size_t)qd)
+		return -2;
+	for (size_t k = 0; k < nd; k++) {
+		parity_place(p->level, p->layout, p->n, s, (int64_t)k, &pd,
+			     &qd, &dd);
+		if (dd == i)
+			return (int64_t)k;
+	}
+	return -1;
+}
+
+/* The parity rotation repeats every this many stripes: parity_place looks
+ * only at s % n, or s % (n - 1) for RAID6's "-6" layouts. */
+static size_t rotation(const struct raid_priv *p)
+{
+	return p->level == 6 && p->layout >= ALG_LEFT_ASYM_6 ? p->n - 1 : p->n;
+}
+
+/* Stripes in [s0, s1) where member i holds data. */
+static uint64_t data_rows(const struct raid_priv *p, size_t i, uint64_t s0,
+			  uint64_t s1)
+{
+	if (s1 <= s0)
+		return 0;
+	size_t per = rotation(p);
+	uint64_t rows = s1 - s0, cycle = 0, k = 0;
+	for (size_t r = 0; r < per; r++) {
+		bool data = !holds_parity(p, i, s0 + r);
+		cycle += data;
+		if (r < rows % per)
+			k += data;
+	}
+	return rows / per * cycle + k;
+}
+
+static int raid_unmap(struct da_device *dev, size_t i, uint64_t off,
+		      uint64_t len, struct da_unmapped *u)
+{
+	const struct raid_priv *p = dev->priv;
+	uint64_t area = parity_rows(dev) * p->chunk;
+	if (i >= p->n || off < p->offs[i] || off - p->offs[i] >= area)
+		return -1;
+	size_t nd = p->n - (p->level == 6 ? 2 : 1);
+	uint64_t rel = off - p->offs[i], s = rel / p->chunk, in = rel % p->chunk;
+	int64_t k = member_chunk(p, i, s);
+	u->what = k >= 0 ? 'D' : k == -1 ? 'P' : 'Q';
+	u->off = k >= 0 ? (s * nd + (uint64_t)k) * p->chunk + in : 0;
+	u->run = p->chunk - in;
+	u->row_start = s * nd * p->chunk;         /* inside the array */
+	u->row_end = u->row_start + nd * p->chunk;
+	u->period = rotation(p) * nd * p->chunk;  /* n * chunk: no overflow */
+	if (u->period > dev->size)
+		u->period = 0;
+	uint64_t end = len < area - rel ? rel + len : area;
+	uint64_t s1 = (end - 1) / p->chunk;       /* the last stripe */
+	if (s1 == s) {
+		u->data = k >= 0 ? end - rel : 0;
+		return 0;
+	}
+	u->data = k >= 0 ? p->chunk - in : 0;
+	if (!holds_parity(p, i, s1))
+		u->data += end - s1 * p->chunk;
+	u->data += data_rows(p, i, s + 1, s1) * p->chunk;
+	return 0;
+}
+
 static const struct da_device_ops raid_ops = {
 	.read = raid_read,
 	.map_block = raid_map,
 	.contiguous = raid_contiguous,
 	.extent = raid_extent,
 	.close = raid_close,
+};
+
+static const struct da_device_ops raid_parity_ops = {
+	.read = raid_read,
+	.map_block = raid_map,
+	.contiguous = raid_contiguous,
+	.extent = raid_extent,
+	.close = raid_close,
+	.member = raid_member,
+	.unmap = raid_unmap,
 };
 
 struct da_device *da_raid_device_new(const char *name,
@@ -524,13 +640,14 @@ struct da_device *da_raid_device_new(const char *name,
 	}
 	if (size_out)
 		*size_out = size;
-	return da_device_alloc(&raid_ops, name, size, p);
+	return da_device_alloc(g->level == 10 ? &raid_ops : &raid_parity_ops,
+			       name, size, p);
 }
 
 int da_raid_parity(struct da_device *dev, uint64_t off, struct da_target *out,
 		   char *which, int max)
 {
-	if (!dev || dev->ops != &raid_ops || off >= dev->size)
+	if (!dev || dev->ops != &raid_parity_ops || off >= dev->size)
 		return 0;
 	const struct raid_priv *p = dev->priv;
 	if (p->level == 10)

@@ -18,6 +18,16 @@
 
 #define MAX_PIECES 65536
 #define ROLE_BLOCKS 65536          /* blocks asked for their role */
+#define STRIPE_PIECES 65536        /* chunks of striped spaces walked */
+
+/* Bytes as the walk counts them: scaled while a striped range is
+ * estimated from its rows (walk_through). */
+static uint64_t sc(const struct da_range *r, uint64_t x)
+{
+	if (r->scale_num == r->scale_den)
+		return x;
+	return (uint64_t)((unsigned __int128)x * r->scale_num / r->scale_den);
+}
 
 static bool same_owner(const struct da_claim *a, const struct da_claim *b)
 {
@@ -30,6 +40,7 @@ static bool same_owner(const struct da_claim *a, const struct da_claim *b)
 static void add_owner(struct da_range *r, const struct da_claim *c,
 		      uint64_t owner_off, uint64_t bytes)
 {
+	bytes = sc(r, bytes);
 	for (size_t i = 0; i < r->nowners; i++) {
 		struct da_range_owner *a = &r->owners[i];
 		if (same_owner(a->c, c)) {
@@ -53,6 +64,7 @@ static void add_role(struct da_range *r, const struct da_claim *c,
 {
 	if (!(r->what & DA_RANGE_ROLES))
 		return;
+	bytes = sc(r, bytes);
 	for (size_t i = 0; i < r->nroles; i++) {
 		struct da_range_role *a = &r->roles[i];
 		/* by text too: two files' copies of one literal ("free")
@@ -71,10 +83,11 @@ static void add_role(struct da_range *r, const struct da_claim *c,
 static void add_file(struct da_range *r, const struct da_claim *c,
 		     const struct da_fi_share *s)
 {
+	uint64_t bytes = sc(r, s->bytes);
 	for (size_t i = 0; i < r->nfiles; i++) {
 		struct da_range_file *a = &r->files[i];
 		if (a->node == c->node && a->file == s->file) {
-			a->bytes += s->bytes;
+			a->bytes += bytes;
 			if (s->first < a->first) {
 				a->first = s->first;
 				a->file_off = s->file_off;
@@ -90,7 +103,7 @@ static void add_file(struct da_range *r, const struct da_claim *c,
 	uint64_t id = da_fi_file(da_fi_get(c->node), s->file, &ff) == 0 ? ff.id
 									 : 0;
 	r->files[r->nfiles++] = (struct da_range_file){ c->node, c->name,
-							s->file, id, s->bytes,
+							s->file, id, bytes,
 							s->file_off, s->first };
 }
 
@@ -170,7 +183,43 @@ static void inside(struct da_range *r, const struct da_claim *c,
 }
 
 static void walk_disk(struct da_range *r, size_t d, uint64_t off,
-		      uint64_t len)
+		      uint64_t len, int level);
+
+/* [off, off+len) of a member's area of a striped space (claim via): its
+ * data in the space's index, a chunk at a time while the walk's budget
+ * lasts, then the rows of the space it comes from, scaled to its bytes
+ * of data.  Its parity is the member's own claim's, under it. */
+static void walk_through(struct da_range *r, const struct da_claim *via,
+			 uint64_t off, uint64_t len, int level)
+{
+	struct da_piece pc[64];
+	while (len > 0 && r->pieces < STRIPE_PIECES) {
+		uint64_t done, parity;
+		size_t k = da_ownership_unstripe(r->o, via, off, len, pc, 64,
+						 &done, &parity);
+		if (done == 0)
+			return;
+		for (size_t i = 0; i < k; i++)
+			walk_disk(r, (size_t)via->through, pc[i].off, pc[i].len,
+				  level + 1);
+		r->pieces += k;
+		off += done;
+		len -= done;
+	}
+	uint64_t h0, h1, data;
+	if (len == 0 || r->scale_num != r->scale_den ||
+	    da_ownership_hull(r->o, via, off, len, &h0, &h1, &data) < 0 ||
+	    h1 <= h0 || data == 0)
+		return;
+	r->estimated = true;
+	r->scale_num = data;
+	r->scale_den = h1 - h0;
+	walk_disk(r, (size_t)via->through, h0, h1 - h0, level + 1);
+	r->scale_num = r->scale_den = 1;
+}
+
+static void walk_disk(struct da_range *r, size_t d, uint64_t off,
+		      uint64_t len, int level)
 {
 	size_t nsegs;
 	const struct da_claim *claims;
@@ -189,6 +238,10 @@ static void walk_disk(struct da_range *r, size_t d, uint64_t off,
 		for (uint32_t j = 0; j < s->count; j++) {
 			const struct da_claim *c = &claims[s->first + j];
 			uint64_t at = c->owner_start + (a0 - s->start);
+			if (c->through >= 0 && j == s->count - 1 && level < 8) {
+				walk_through(r, c, at, a1 - a0, level);
+				break;
+			}
 			add_owner(r, c, at, a1 - a0);
 			if (j == s->count - 1)
 				inside(r, c, at, a1 - a0);
@@ -228,10 +281,22 @@ struct da_range *da_range_scan(const struct da_ownership *o,
 		return NULL;
 	r->o = o;
 	r->what = what;
-	for (int guard = 0; len > 0 && guard < MAX_PIECES; guard++) {
+	r->scale_num = r->scale_den = 1;
+	/* down to the disks a linear piece at a time, so that the owners
+	 * under a striped space are counted too; past MAX_PIECES pieces the
+	 * rest is walked in the striped spaces' own indexes (a run at a
+	 * time, without the owners under them: estimated) */
+	for (int guard = 0; len > 0 && guard < 2 * MAX_PIECES; guard++) {
 		size_t d;
 		uint64_t doff, run;
-		if (da_ownership_locate(o, dev, off, &d, &doff, &run) < 0) {
+		int at = guard < MAX_PIECES
+			? da_ownership_locate(o, dev, off, &d, &doff, &run)
+			: da_ownership_locate_index(o, dev, off, &d, &doff,
+						    &run);
+		if (guard >= MAX_PIECES && at == 0 &&
+		    !da_ownership_machine_disk(o, d)->is_disk)
+			r->estimated = true;
+		if (at < 0) {
 			run = da_device_contiguous(dev, off);
 			if (run == 0 || run > len)
 				run = len;
@@ -239,7 +304,7 @@ struct da_range *da_range_scan(const struct da_ownership *o,
 		} else {
 			if (run == 0 || run > len)
 				run = len;
-			walk_disk(r, d, doff, run);
+			walk_disk(r, d, doff, run, 0);
 		}
 		off += run;
 		len -= run;

@@ -68,6 +68,8 @@ static void print_json(FILE *f, const struct da_range *r, const char *where,
 		fputs(",\"roles_sampled\":true", f);
 	if (r->files_cut || r->owners_cut)
 		fputs(",\"incomplete\":true", f);
+	if (r->estimated)
+		fputs(",\"estimated\":true", f);
 	fputs("}\n", f);
 }
 
@@ -85,6 +87,10 @@ static void print_text(FILE *f, const struct da_range *r,
 	}
 	if (!r->nowners)
 		fputs("  no owner\n", f);
+	if (r->estimated)
+		fputs("  (estimated: past 65536 pieces the striped volumes' "
+		      "own indexes were walked, without the owners under "
+		      "them)\n", f);
 	for (size_t i = 0; i < r->nowners; i++) {
 		const struct da_range_owner *a = &r->owners[i];
 		da_human_size(a->bytes, hs, sizeof(hs));

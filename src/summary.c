@@ -69,11 +69,79 @@ static void acc_usage(struct da_cell *c, const struct da_claim *cl,
 		c->used += len;
 }
 
+static void summarize_disk(const struct da_ownership *o, size_t d,
+			   uint64_t off, uint64_t len, struct acc *a,
+			   size_t *hint, bool holes, int level);
+
+/* x * num / den without overflow (num <= den) */
+static uint64_t scale(uint64_t x, uint64_t num, uint64_t den)
+{
+	return (uint64_t)((unsigned __int128)x * num / den);
+}
+
+/* Pieces of a striped space a short range is walked in: past them, the
+ * range is summarised from the space's rows it comes from. */
+#define EXACT_PIECES 16
+
+/* [off, off+len) of a member's area of a striped space (claim via, whose
+ * owner offsets off counts in): its data as the space's index says, its
+ * parity as the member's own claim under it says (under, at under_off). */
+static void acc_through(const struct da_ownership *o,
+			const struct da_claim *via, const struct da_claim *under,
+			int parity_id, const struct da_region_info *reg,
+			uint64_t under_off,
+			uint64_t off, uint64_t len, struct acc *a, int level)
+{
+	struct da_cell *c = a->cell;
+	struct da_piece pc[EXACT_PIECES];
+	uint64_t done, parity;
+	size_t k = da_ownership_unstripe(o, via, off, len, pc, EXACT_PIECES,
+					 &done, &parity);
+	if (done == len) {
+		for (size_t i = 0; i < k; i++)
+			summarize_disk(o, (size_t)via->through, pc[i].off,
+				       pc[i].len, a, NULL, false, level + 1);
+	} else {
+		uint64_t h0, h1, data;
+		if (da_ownership_hull(o, via, off, len, &h0, &h1, &data) < 0 ||
+		    h1 <= h0) {
+			data = 0;
+		} else if (data) {
+			struct da_cell t;
+			struct acc ta;
+			memset(&t, 0, sizeof(t));
+			acc_init(&ta, &t);
+			summarize_disk(o, (size_t)via->through, h0, h1 - h0,
+				       &ta, NULL, false, level + 1);
+			uint64_t h = t.bytes ? t.bytes : 1;
+			for (int i = 0; i < ta.nids; i++)
+				acc_region(a, ta.ids[i],
+					   scale(ta.bytes[i], data, h));
+			c->used += scale(t.used, data, h);
+			c->free += scale(t.free, data, h);
+			c->metadata += scale(t.metadata, data, h);
+			c->pending += scale(t.pending, data, h);
+			c->unmapped += scale(t.unmapped, data, h);
+			c->conflict |= t.conflict;
+			c->estimated = true;
+			c->bytes += data;
+		}
+		parity = len - (data < len ? data : len);
+	}
+	if (parity) {
+		acc_region(a, parity_id, parity);
+		if (under && under->conflict)
+			c->conflict = true;
+		acc_usage(c, under, reg, under_off, parity);
+		c->bytes += parity;
+	}
+}
+
 /* *hint: the segment the last cell of a row ended in, so that a row of
  * cells walks the segments once instead of searching for each cell. */
 static void summarize_disk(const struct da_ownership *o, size_t d,
 			   uint64_t off, uint64_t len, struct acc *a,
-			   size_t *hint, bool holes)
+			   size_t *hint, bool holes, int level)
 {
 	size_t nsegs;
 	const struct da_claim *claims;
@@ -103,6 +171,18 @@ static void summarize_disk(const struct da_ownership *o, size_t d,
 			continue;
 		const struct da_claim *in = s->count
 			? &claims[s->first + s->count - 1] : NULL;
+		if (in && in->through >= 0 && level < 8) {
+			const struct da_claim *un = s->count > 1 ? in - 1 : NULL;
+			int pr = in->parity_region >= 0 ? in->parity_region
+				 : un ? un->region_id : -1;
+			acc_through(o, in, un, pr,
+				    pr >= 0 && (size_t)pr < nregs ? &regs[pr]
+								   : NULL,
+				    un ? un->owner_start + (a0 - s->start) : 0,
+				    in->owner_start + (a0 - s->start), a1 - a0,
+				    a, level);
+			continue;
+		}
 		acc_region(a, in ? in->region_id : -1, a1 - a0);
 		if (in && in->conflict)
 			c->conflict = true;
@@ -140,7 +220,7 @@ int da_summarize_disk(const struct da_ownership *o, size_t d, uint64_t off,
 	memset(out, 0, sizeof(*out));
 	struct acc a;
 	acc_init(&a, out);
-	summarize_disk(o, d, off, len, &a, NULL, true);
+	summarize_disk(o, d, off, len, &a, NULL, true, 0);
 	finish(&a);
 	return 0;
 }
@@ -165,7 +245,7 @@ static int locate_cached(const struct da_ownership *o, struct da_device *dev,
 		*run = lc->end - off;
 		return 0;
 	}
-	if (da_ownership_locate(o, dev, off, d, doff, run) < 0)
+	if (da_ownership_locate_index(o, dev, off, d, doff, run) < 0)
 		return -1;
 	if (lc) {
 		lc->dev = dev;
@@ -207,7 +287,7 @@ static void summarize_space(const struct da_ownership *o,
 			if (run > len)
 				run = len;
 			summarize_disk(o, d, doff, run, &a,
-				       lc ? &lc->seg : NULL, holes);
+				       lc ? &lc->seg : NULL, holes, 0);
 		}
 		off += run;
 		len -= run;
@@ -244,7 +324,7 @@ int da_summarize_cells(const struct da_ownership *o, struct da_device *dev,
 			struct acc a;
 			acc_init(&a, &out[i]);
 			summarize_disk(o, (size_t)disk, off, len, &a, &lc.seg,
-				       holes);
+				       holes, 0);
 			finish(&a);
 		} else {
 			summarize_space(o, dev, off, len, &out[i], &lc, holes);

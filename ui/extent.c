@@ -36,6 +36,83 @@ static int file_extent(struct ui *u, const struct da_owner *w, int dir)
 	return 0;
 }
 
+static bool add_run(struct run **runs, size_t *n, size_t *cap, uint64_t off,
+		    uint64_t len)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct run *p = realloc(*runs, c * sizeof(*p));
+		if (!p)
+			return false;
+		*runs = p;
+		*cap = c;
+	}
+	(*runs)[(*n)++] = (struct run){ off, len };
+	return true;
+}
+
+/* Chunks of striped spaces looked at for one search. */
+#define MEMBER_PIECES (1u << 20)
+
+/* The runs of region rid inside a member's area of a striped space (the
+ * segment sg, whose innermost claim via leads into it), at base in the
+ * view's offsets: its data where the space's index has rid, its parity
+ * where the member's own claim (under) is rid. */
+static bool member_runs(struct ui *u, const struct da_segment *sg,
+			const struct da_claim *via, const struct da_claim *under,
+			int rid, uint64_t base, struct run **runs, size_t *n,
+			size_t *cap, size_t *budget)
+{
+	bool parity_is = via->parity_region >= 0 ? via->parity_region == rid
+			 : under && under->region_id == rid;
+	uint64_t at = via->owner_start, left = sg->len, pos = 0;
+	while (left > 0 && *budget > 0) {
+		struct da_piece pc[64];
+		uint64_t done, parity;
+		size_t k = da_ownership_unstripe(u->o, via, at, left, pc, 64,
+						 &done, &parity);
+		if (done == 0)
+			break;
+		*budget = *budget > k ? *budget - k : 0;
+		for (size_t i = 0; i < k; i++) {
+			uint64_t from = (at - via->owner_start) + pc[i].from;
+			if (parity_is && from > pos &&
+			    !add_run(runs, n, cap, base + pos, from - pos))
+				return false;
+			pos = from + pc[i].len;
+			size_t ns;
+			const struct da_claim *cl;
+			const struct da_segment *ss = da_ownership_segments(
+				u->o, (size_t)via->through, &ns, &cl);
+			long j = da_ownership_find(u->o, (size_t)via->through,
+						   pc[i].off);
+			uint64_t end = pc[i].off + pc[i].len;
+			for (; j >= 0 && (size_t)j < ns && ss[j].start < end;
+			     j++) {
+				if (!ss[j].count ||
+				    cl[ss[j].first + ss[j].count - 1].region_id
+					    != rid)
+					continue;
+				uint64_t a = ss[j].start > pc[i].off
+					? ss[j].start : pc[i].off;
+				uint64_t b = ss[j].start + ss[j].len < end
+					? ss[j].start + ss[j].len : end;
+				if (!add_run(runs, n, cap,
+					     base + from + (a - pc[i].off), b - a))
+					return false;
+			}
+		}
+		uint64_t stop = (at - via->owner_start) + done;
+		if (parity_is && stop > pos &&
+		    !add_run(runs, n, cap, base + pos, stop - pos))
+			return false;
+		pos = stop;
+		at += done;
+		left -= done;
+	}
+	return true;
+}
+
 int extent_next(struct ui *u, int dir)
 {
 	struct view *v = view_cur(u);
@@ -49,30 +126,24 @@ int extent_next(struct ui *u, int dir)
 		if (in->has_info && in->info.inode >= 0 && in->node)
 			return file_extent(u, in, dir);
 	}
-	long si = da_ownership_find(u->o, at[0].disk, at[0].offset);
-	if (si < 0)
+	if (da_ownership_find(u->o, at[0].disk, at[0].offset) < 0)
 		return -1;
-	size_t nsegs;
-	const struct da_claim *claims;
-	const struct da_segment *segs = da_ownership_segments(u->o, at[0].disk,
-							      &nsegs, &claims);
-	const struct da_segment *cs = &segs[si];
-	int rid = cs->count ? claims[cs->first + cs->count - 1].region_id : -1;
+	int rid = da_ownership_region_at(u->o, at[0].disk, at[0].offset);
 
-	/* every run of that region, in the view's own offsets */
+	/* every run of that region, in the view's own offsets: the disks'
+	 * and the striped spaces' indexes, a member's area of one a chunk
+	 * at a time */
 	struct run *runs = NULL;
-	size_t nruns = 0, cap = 0;
-	for (size_t d = 0; d < u->m->ndisks; d++) {
+	size_t nruns = 0, cap = 0, nsegs, budget = MEMBER_PIECES;
+	for (size_t d = 0; d < da_ownership_nindexes(u->o); d++) {
 		if (v->disk >= 0 && (size_t)v->disk != d)
 			continue;
 		const struct da_claim *cl;
 		const struct da_segment *sg = da_ownership_segments(u->o, d,
 								    &nsegs, &cl);
 		for (size_t i = 0; i < nsegs; i++) {
-			int r = sg[i].count
-				? cl[sg[i].first + sg[i].count - 1].region_id : -1;
-			if (r != rid)
-				continue;
+			const struct da_claim *in = sg[i].count
+				? &cl[sg[i].first + sg[i].count - 1] : NULL;
 			uint64_t off = sg[i].start;
 			bool in_view = v->disk >= 0;
 			for (uint32_t q = 0; !in_view && q < sg[i].count; q++) {
@@ -83,16 +154,22 @@ int extent_next(struct ui *u, int dir)
 			}
 			if (!in_view)
 				continue;
-			if (nruns == cap) {
-				cap = cap ? cap * 2 : 64;
-				struct run *p = realloc(runs, cap * sizeof(*p));
-				if (!p) {
+			if (in && in->through >= 0) {
+				if (!member_runs(u, &sg[i], in,
+						 sg[i].count > 1 ? in - 1 : NULL,
+						 rid, off, &runs, &nruns, &cap,
+						 &budget)) {
 					free(runs);
 					return -1;
 				}
-				runs = p;
+				continue;
 			}
-			runs[nruns++] = (struct run){ off, sg[i].len };
+			if ((in ? in->region_id : -1) != rid)
+				continue;
+			if (!add_run(&runs, &nruns, &cap, off, sg[i].len)) {
+				free(runs);
+				return -1;
+			}
 		}
 	}
 	if (nruns > 1)   /* runs is NULL when there are none */

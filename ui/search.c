@@ -185,7 +185,8 @@ struct owner {
 	const char *kind, *name;
 	struct da_device *space;
 	struct da_node *node;
-	size_t disk;
+	size_t disk;               /* a disk it lies on */
+	size_t index;              /* the index it was last seen in */
 	uint64_t bytes, last_end;
 	uint32_t pieces;
 };
@@ -224,8 +225,16 @@ static const char *label_of(const struct labels *ls, const struct da_device *d)
 static size_t list_owners(struct ui *u, struct owner *ow, size_t max)
 {
 	size_t n = 0;
-	for (size_t d = 0; d < u->m->ndisks; d++) {
-		size_t nsegs;
+	/* the disks, then the striped spaces (a RAID5's or a striped LV's
+	 * owners are indexed in its own space: their bytes are its bytes,
+	 * and their disk the one its first byte lies on) */
+	for (size_t d = 0; d < da_ownership_nindexes(u->o); d++) {
+		size_t disk = d, nsegs;
+		uint64_t doff;
+		if (d >= u->m->ndisks &&
+		    da_ownership_locate(u->o, da_ownership_machine_disk(u->o, d),
+					0, &disk, &doff, NULL) < 0)
+			continue;
 		const struct da_claim *claims;
 		const struct da_segment *segs = da_ownership_segments(u->o, d,
 								      &nsegs,
@@ -233,7 +242,7 @@ static size_t list_owners(struct ui *u, struct owner *ow, size_t max)
 		for (size_t i = 0; i < nsegs; i++) {
 			for (uint32_t j = 0; j < segs[i].count; j++) {
 				const struct da_claim *c = &claims[segs[i].first + j];
-				if (!c->name)
+				if (!c->name || c->through >= 0)
 					continue;
 				size_t k;
 				for (k = 0; k < n; k++)
@@ -248,13 +257,13 @@ static size_t list_owners(struct ui *u, struct owner *ow, size_t max)
 					ow[n++] = (struct owner){
 						.kind = c->kind, .name = c->name,
 						.space = c->space, .node = c->node,
-						.disk = d };
+						.disk = disk, .index = d };
 				}
 				/* a piece per run of touching segments */
-				if (ow[k].pieces == 0 || ow[k].disk != d ||
+				if (ow[k].pieces == 0 || ow[k].index != d ||
 				    ow[k].last_end != segs[i].start)
 					ow[k].pieces++;
-				ow[k].disk = d;
+				ow[k].index = d;
 				ow[k].last_end = segs[i].start + segs[i].len;
 				ow[k].bytes += segs[i].len;
 			}

@@ -400,6 +400,34 @@ static void share_add(struct shares *s, int id, uint64_t bytes)
 	}
 }
 
+static void shares_disk(const struct ui *u, size_t d, uint64_t off,
+			uint64_t len, struct shares *s, int *budget);
+
+/* A member's area of a striped space (claim via, from at): its data's
+ * regions in the space's index, its parity the member's own claim's. */
+static void shares_member(const struct ui *u, const struct da_claim *via,
+			  const struct da_claim *under, uint64_t at,
+			  uint64_t len, struct shares *s, int *budget)
+{
+	while (len > 0 && *budget > 0) {
+		struct da_piece pc[16];
+		uint64_t done, parity;
+		size_t k = da_ownership_unstripe(u->o, via, at, len, pc, 16,
+						 &done, &parity);
+		if (done == 0)
+			return;
+		for (size_t i = 0; i < k && *budget > 0; i++)
+			shares_disk(u, (size_t)via->through, pc[i].off,
+				    pc[i].len, s, budget);
+		if (parity)
+			share_add(s, via->parity_region >= 0
+				  ? via->parity_region
+				  : under ? under->region_id : -1, parity);
+		at += done;
+		len -= done;
+	}
+}
+
 /* Innermost regions over [off, off+len) of disk d, bounded. */
 static void shares_disk(const struct ui *u, size_t d, uint64_t off,
 			uint64_t len, struct shares *s, int *budget)
@@ -419,9 +447,15 @@ static void shares_disk(const struct ui *u, size_t d, uint64_t off,
 			? segs[k].start + segs[k].len : end;
 		if (b <= a)
 			continue;
-		int id = segs[k].count
-			? claims[segs[k].first + segs[k].count - 1].region_id : -1;
-		share_add(s, id, b - a);
+		const struct da_claim *in = segs[k].count
+			? &claims[segs[k].first + segs[k].count - 1] : NULL;
+		if (in && in->through >= 0) {
+			shares_member(u, in, segs[k].count > 1 ? in - 1 : NULL,
+				      in->owner_start + (a - segs[k].start),
+				      b - a, s, budget);
+			continue;
+		}
+		share_add(s, in ? in->region_id : -1, b - a);
 	}
 }
 
@@ -436,7 +470,8 @@ static void shares_of(const struct ui *u, const struct view *v, uint64_t off,
 	for (int guard = 0; len > 0 && guard < 1024 && budget > 0; guard++) {
 		size_t d;
 		uint64_t doff, run;
-		if (da_ownership_locate(u->o, v->dev, off, &d, &doff, &run) < 0) {
+		if (da_ownership_locate_index(u->o, v->dev, off, &d, &doff,
+					      &run) < 0) {
 			run = da_device_contiguous(v->dev, off);
 			if (!run)
 				break;

@@ -831,13 +831,17 @@ static int ext_usage(struct da_node *n, uint64_t off, uint64_t len,
 	}
 	if (st < 0 || !p->used_ready)
 		return -1;
-	uint64_t b0 = off / p->bs, b1 = (off + len + p->bs - 1) / p->bs;
-	if (b1 > p->nblocks)
-		b1 = p->nblocks;
-	if (b0 >= b1) {
-		out->free += len;
-		return 0;
+	/* past the last block: free, and not a share of the blocks before
+	 * (a cell across the end would be scaled, and round) */
+	uint64_t end = p->nblocks * p->bs;
+	if (off + len > end) {
+		uint64_t past = off >= end ? len : off + len - end;
+		out->free += past;
+		len -= past;
+		if (len == 0)
+			return 0;
 	}
+	uint64_t b0 = off / p->bs, b1 = (off + len + p->bs - 1) / p->bs;
 	uint64_t blocks = b1 - b0;
 	uint64_t used = ext_used_count(p, b0, b1);
 	/* metadata is counted among the used blocks: none to look for in

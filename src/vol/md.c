@@ -21,6 +21,7 @@
 
 #define SECTOR 512u
 #define MAX_PARITY_REGIONS (1u << 16)
+#define MAX_PARITY_REGIONS_ASSEMBLED 1024u
 #define MAX_PARITY_STRIPES (1ull << 26)   /* looked at, one by one */
 
 static const char imsm_sig[] = "Intel Raid ISM Cfg Sig. ";
@@ -378,7 +379,8 @@ static size_t base_items(struct da_node *n, struct item *it)
 }
 
 void md_member_regions(struct da_node *n, int32_t level, uint32_t layout,
-		       uint32_t raid_disks, uint64_t chunk, uint64_t used)
+		       uint32_t raid_disks, uint64_t chunk, uint64_t used,
+		       bool assembled)
 {
 	struct md_member *mm = n->priv;
 	const struct md_sb *sb = &mm->sb;
@@ -389,8 +391,9 @@ void md_member_regions(struct da_node *n, int32_t level, uint32_t layout,
 		stripes = MAX_PARITY_STRIPES;
 	/* one region a run of data or parity chunks, while that stays
 	 * small; past it the rest is one data region, and a warning */
-	size_t cap = 4 + (stripes < MAX_PARITY_REGIONS ? stripes
-						       : MAX_PARITY_REGIONS);
+	size_t most = assembled ? MAX_PARITY_REGIONS_ASSEMBLED
+				: MAX_PARITY_REGIONS;
+	size_t cap = 4 + (stripes < most ? stripes : most);
 	struct item *it = malloc(cap * sizeof(*it));
 	if (!it)
 		return;
@@ -416,9 +419,10 @@ void md_member_regions(struct da_node *n, int32_t level, uint32_t layout,
 		if (s < used / chunk) {
 			it[k++] = (struct item){ sb->data_offset + s * chunk,
 						 used - s * chunk, "data" };
-			da_warn(n, "parity chunks past %llu bytes of the data "
-				"area are not told apart from data",
-				(unsigned long long)(s * chunk));
+			if (!assembled)
+				da_warn(n, "parity chunks past %llu bytes of "
+					"the data area are not told apart from "
+					"data", (unsigned long long)(s * chunk));
 		}
 	}
 	set_regions(n, it, k);
@@ -537,7 +541,7 @@ static struct da_node *md_scan(struct da_device *dev, da_error *err)
 	if (why)
 		da_warn(n, "md %s superblock: %s", version_str(&mm->sb), why);
 	/* the data area until assembly says what of it the array uses */
-	md_member_regions(n, 1, 0, 0, 0, why ? 0 : mm->sb.data_size);
+	md_member_regions(n, 1, 0, 0, 0, why ? 0 : mm->sb.data_size, false);
 	return n;
 }
 

@@ -59,9 +59,12 @@ void md_layout_name(int32_t level, uint32_t layout, char *buf, size_t len);
 /* mdadm's form of the array UUID: four groups of 8 hex digits by ':'. */
 void md_uuid_str(const struct md_sb *sb, char *buf);
 /* Rebuild a member's regions once its array is known (parity chunks of
- * RAID4/5/6 become "parity"). */
+ * RAID4/5/6 become "parity").  assembled: the array was built, and the
+ * ownership index tells its parity from data everywhere (the array's
+ * unmap), so only the first runs are itemised here. */
 void md_member_regions(struct da_node *n, int32_t level, uint32_t layout,
-		       uint32_t raid_disks, uint64_t chunk, uint64_t used);
+		       uint32_t raid_disks, uint64_t chunk, uint64_t used,
+		       bool assembled);
 
 extern const struct da_plugin da_plugin_md;
 int md_assemble(struct da_machine *m, da_error *err);

@@ -457,7 +457,7 @@ static int assemble_array(struct da_machine *m, struct node_list *all,
 			continue;
 		uint64_t used = ref->level >= 1 ? ref->size : dsz[r];
 		md_member_regions(role[r], ref->level, ref->layout, nd, chunk,
-				  used);
+				  used, added);
 		char act[40];
 		snprintf(act, sizeof(act), "active device %u", r);
 		da_obj_set_str(role[r]->props, "state", act);

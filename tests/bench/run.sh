@@ -140,9 +140,9 @@ if [ -f tests/bench/xfs.sh ]; then
 	sh tests/bench/xfs.sh
 fi
 
-# Striped volumes cost one owner run a chunk a member today (the ownership
-# index walks every claim down to the disks), so their memory grows with
-# the array; this row tracks it until volumes keep an index of their own.
+# Striped volumes keep an ownership index of their own address space (one
+# claim a member on the disks, not a run a chunk): this row shows that
+# their memory no longer grows with the array.
 echo "== md RAID5 at scale: three sparse members (tests/images/mdraid.py, 512 KiB chunks), an empty array, CPU time  [goal: memory that does not grow with the disk]"
 head -c 1048576 /dev/urandom >"$T/md-data"
 echo 0 >"$T/one"
