@@ -146,6 +146,10 @@ struct raid_priv {
 	uint64_t stride;           /* bytes between far copies */
 	size_t set, last_start, last_size;   /* far sets */
 	size_t missing;
+	/* RAID4/5/6: what member i holds in a stripe of rotation phase r,
+	 * as member_chunk answers, at inv[r * n + i] (NULL when the table
+	 * would be large: member_chunk searches then) */
+	int16_t *inv;
 };
 
 /* Every copy of array byte off (RAID10: near * far of them; parity
@@ -444,6 +448,7 @@ static void raid_close(struct da_device *dev)
 		da_device_unref(p->m[i]);
 	free(p->m);
 	free(p->offs);
+	free(p->inv);
 	free(p);
 }
 
@@ -469,14 +474,6 @@ static int raid_member(struct da_device *dev, size_t i, struct da_target *at,
 	return *len > 0;
 }
 
-static bool holds_parity(const struct raid_priv *p, size_t i, uint64_t s)
-{
-	size_t pd, dd;
-	int64_t qd;
-	parity_place(p->level, p->layout, p->n, s, -1, &pd, &qd, &dd);
-	return i == pd || (qd >= 0 && i == (size_t)qd);
-}
-
 /* Which chunk of stripe s member i holds: the data chunk number, or -1
  * for P and -2 for Q (a search over the stripe's data chunks: at most
  * 1,022 steps, once a piece). */
@@ -498,6 +495,30 @@ static int64_t member_chunk(const struct raid_priv *p, size_t i, uint64_t s)
 	return -1;
 }
 
+static size_t rotation(const struct raid_priv *p);
+
+/* member_chunk from the table, made once (lookups and map cells ask it
+ * for every chunk they cross) */
+static int64_t member_chunk_fast(const struct raid_priv *p, size_t i,
+				 uint64_t s)
+{
+	return p->inv ? p->inv[(s % rotation(p)) * p->n + i]
+		      : member_chunk(p, i, s);
+}
+
+static void make_inv(struct raid_priv *p)
+{
+	size_t per = rotation(p);
+	if (per * p->n > 65536)
+		return;
+	p->inv = malloc(per * p->n * sizeof(*p->inv));
+	if (!p->inv)
+		return;
+	for (size_t r = 0; r < per; r++)
+		for (size_t i = 0; i < p->n; i++)
+			p->inv[r * p->n + i] = (int16_t)member_chunk(p, i, r);
+}
+
 /* The parity rotation repeats every this many stripes: parity_place looks
  * only at s % n, or s % (n - 1) for RAID6's "-6" layouts. */
 static size_t rotation(const struct raid_priv *p)
@@ -514,7 +535,7 @@ static uint64_t data_rows(const struct raid_priv *p, size_t i, uint64_t s0,
 	size_t per = rotation(p);
 	uint64_t rows = s1 - s0, cycle = 0, k = 0;
 	for (size_t r = 0; r < per; r++) {
-		bool data = !holds_parity(p, i, s0 + r);
+		bool data = member_chunk_fast(p, i, s0 + r) >= 0;
 		cycle += data;
 		if (r < rows % per)
 			k += data;
@@ -531,7 +552,7 @@ static int raid_unmap(struct da_device *dev, size_t i, uint64_t off,
 		return -1;
 	size_t nd = p->n - (p->level == 6 ? 2 : 1);
 	uint64_t rel = off - p->offs[i], s = rel / p->chunk, in = rel % p->chunk;
-	int64_t k = member_chunk(p, i, s);
+	int64_t k = member_chunk_fast(p, i, s);
 	u->what = k >= 0 ? 'D' : k == -1 ? 'P' : 'Q';
 	u->off = k >= 0 ? (s * nd + (uint64_t)k) * p->chunk + in : 0;
 	u->run = p->chunk - in;
@@ -547,7 +568,7 @@ static int raid_unmap(struct da_device *dev, size_t i, uint64_t off,
 		return 0;
 	}
 	u->data = k >= 0 ? p->chunk - in : 0;
-	if (!holds_parity(p, i, s1))
+	if (member_chunk_fast(p, i, s1) >= 0)
 		u->data += end - s1 * p->chunk;
 	u->data += data_rows(p, i, s + 1, s1) * p->chunk;
 	return 0;
@@ -638,6 +659,8 @@ struct da_device *da_raid_device_new(const char *name,
 		p->offs[i] = member_off ? member_off[i] : 0;
 		p->missing += !members[i];
 	}
+	if (g->level != 10)
+		make_inv(p);
 	if (size_out)
 		*size_out = size;
 	return da_device_alloc(g->level == 10 ? &raid_ops : &raid_parity_ops,
