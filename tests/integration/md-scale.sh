@@ -85,3 +85,48 @@ print("%d answers checked against the layout, %d against the bytes" % (sum(1 for
 sys.exit(1 if bad else 0)
 EOF
 echo "ok: 3 x 2 TiB RAID5: 1,200 owners agree with the layout, peak $peak KiB"
+
+# RAID10, two near copies over four members: member i's chunk row r holds
+# array chunk (r * 4 + i) / 2
+for k in 0 1 2; do rm -f "$T/m$k.img"; done
+for k in 0 1 2 3; do truncate -s 2T "$T/r$k.img"; done
+python3 "$IMAGES/mdraid.py" --data "$T/data" --uuid 00112233445566778899aabbccddeeff \
+	--name test:r10 --level 10 --layout 258 --chunk 65536 "$T/r0.img" "$T/r1.img" "$T/r2.img" "$T/r3.img" ||
+	fail "mdraid.py (RAID10)"
+R="$T/r0.img $T/r1.img $T/r2.img $T/r3.img"
+# shellcheck disable=SC2086 # the members are four arguments
+"$DA" --list --json $R >"$T/list.json" || fail "--list (RAID10)"
+kib=$(mdadm --examine "$T/r0.img" | sed -n 's/^ *Array Size : \([0-9]*\) KiB.*/\1/p')
+check_eq "RAID10 size" "$(jq -r '.volumes[] | select(.name == "r10") | .size' "$T/list.json")" \
+	"$((kib * 1024))"
+{ sed 's/^m\([0-9]\)/r\1/' "$T/where"; sed -n 's/^m0/r3/p' "$T/where"; } >"$T/where10"
+# shellcheck disable=SC2086
+peak=$(/usr/bin/time -f %M "$DA" --lookup - --json $R <"$T/where10" 2>"$T/time" >"$T/owners" && tail -1 "$T/time")
+[ "$peak" -lt 32768 ] || fail "1,600 lookups on a 4 x 2 TiB RAID10 peaked at $peak KiB"
+jq -r '[.disk, .offset, ((.owners[] | select(.kind == "md_array") | .offset) // -1)] | @tsv' \
+	"$T/owners" >"$T/got"
+python3 - "$T" "$doff" <<'EOF' || fail "RAID10 owners differ from the layout or the bytes"
+import sys
+T, doff = sys.argv[1], int(sys.argv[2])
+chunk, n = 65536, 4
+data = open(T + "/data", "rb").read()
+bad = checked = 0
+for line in open(T + "/got"):
+    disk, off, aoff = line.split("\t")
+    k, off, aoff = int(disk[1]), int(off), int(aoff)
+    rel = off - doff
+    want = (rel // chunk * n + k) // 2 * chunk + rel % chunk
+    if aoff != want:
+        print("%s:%d: array offset %d, the layout says %d" % (disk, off, aoff, want))
+        bad += 1
+    elif want + 16 <= len(data):
+        with open("%s/r%d.img" % (T, k), "rb") as f:
+            f.seek(off)
+            if f.read(16) != data[want:want + 16]:
+                print("%s:%d: the bytes are not array byte %d" % (disk, off, want))
+                bad += 1
+        checked += 1
+print("RAID10: %d answers checked against the layout, %d against the bytes" % (sum(1 for _ in open(T + "/got")), checked))
+sys.exit(1 if bad else 0)
+EOF
+echo "ok: 4 x 2 TiB RAID10: 1,600 owners agree with the layout, peak $peak KiB"
