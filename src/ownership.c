@@ -50,11 +50,12 @@ struct raw_claim {
 /* A disk's index, or a striped space's. */
 struct disk_index {
 	struct da_device *dev;
-	/* a striped space with missing members: which of its bytes are on
-	 * a disk, for the regions' byte counts.  The layout repeats every
-	 * period bytes; present[k] is how many of the first k chunks of a
-	 * period are on a disk (NULL: estimated from the members). */
-	size_t members, missing;
+	/* a striped space: how many disk bytes hold each of its bytes, for
+	 * the regions' byte counts (RAID10 keeps copies, a missing member's
+	 * chunks are on no disk).  The layout repeats every period bytes;
+	 * with members missing, present[k] is how many copies of the first
+	 * k chunks of a period are on a disk (NULL: estimated). */
+	size_t members, missing, copies;
 	uint64_t chunk, period;
 	uint64_t *present;
 	bool parity;               /* its members hold parity chunks */
@@ -419,6 +420,20 @@ static int space_index(struct da_ownership *o, struct da_device *dev,
 	s = (int)o->nindex++;
 	o->disks[s] = (struct disk_index){ .dev = dev };
 	space_put(o->spaces, o->capspaces, dev, s);
+	/* copies (RAID10): the most targets among the first chunks, since
+	 * a missing member's copies are not targets */
+	int k0 = 1;
+	uint64_t step = da_device_contiguous(dev, 0);
+	for (uint64_t off = 0, i = 0; i < 64 && step && off < dev->size;
+	     i++, off += step) {
+		struct da_target t0[MAX_TARGETS];
+		int k = da_device_map_block(dev, off, t0, MAX_TARGETS);
+		if (k > k0)
+			k0 = k;
+	}
+	o->disks[s].copies = (size_t)k0;
+	if (k0 > 1)
+		o->fans_out = true;        /* copies: da_owners_copies asks */
 	/* members past 1,024 are refused by the devices themselves */
 	for (size_t i = 0; i < 1024; i++) {
 		struct da_target at;
@@ -654,9 +669,9 @@ static void learn_present(struct disk_index *di)
 	di->present[0] = 0;
 	for (uint64_t k = 0; k < n; k++) {
 		struct da_target t[MAX_TARGETS];
-		bool on = da_device_map_block(dev, k * di->chunk, t,
-					      MAX_TARGETS) > 0;
-		di->present[k + 1] = di->present[k] + on;
+		int on = da_device_map_block(dev, k * di->chunk, t,
+					     MAX_TARGETS);
+		di->present[k + 1] = di->present[k] + (on > 0 ? (uint64_t)on : 0);
 	}
 }
 
@@ -666,9 +681,9 @@ static uint64_t present_below(const struct disk_index *di, uint64_t x)
 	uint64_t n = di->period / di->chunk, in = x % di->period;
 	uint64_t k = in / di->chunk;
 	struct da_target t[MAX_TARGETS];
-	uint64_t part = in % di->chunk && da_device_map_block(
-		di->dev, x - in % di->chunk, t, MAX_TARGETS) > 0
-		? in % di->chunk : 0;
+	int on = in % di->chunk ? da_device_map_block(
+		di->dev, x - in % di->chunk, t, MAX_TARGETS) : 0;
+	uint64_t part = on > 0 ? in % di->chunk * (uint64_t)on : 0;
 	return (x / di->period * di->present[n] + di->present[k]) *
 	       di->chunk + part;
 }
@@ -678,10 +693,11 @@ static uint64_t bytes_on_disk(const struct disk_index *di, uint64_t s,
 			      uint64_t e)
 {
 	if (!di->missing)
-		return e - s;
+		return (e - s) * (di->copies ? di->copies : 1);
 	if (di->present)
 		return present_below(di, e) - present_below(di, s);
-	return (e - s) / di->members * (di->members - di->missing);
+	return (e - s) / di->members * (di->members - di->missing) *
+	       (di->copies ? di->copies : 1);
 }
 
 /* Bytes where a region is innermost.  A member's area of a striped space

@@ -146,6 +146,15 @@ struct raid_priv {
 	uint64_t stride;           /* bytes between far copies */
 	size_t set, last_start, last_size;   /* far sets */
 	size_t missing;
+	/* RAID4/5/6: what member i holds in a stripe of rotation phase r,
+	 * as member_chunk answers, at inv[r * n + i] (NULL when the table
+	 * would be large: member_chunk searches then) */
+	int16_t *inv;
+	/* RAID10: chunks a member holds, the array's chunks, and which base
+	 * device's f-th far copy lands on member i, at unshift[f * n + i]
+	 * (-1: none; NULL: searched) */
+	uint64_t mchunks, achunks;
+	int16_t *unshift;
 };
 
 /* Every copy of array byte off (RAID10: near * far of them; parity
@@ -444,6 +453,8 @@ static void raid_close(struct da_device *dev)
 		da_device_unref(p->m[i]);
 	free(p->m);
 	free(p->offs);
+	free(p->inv);
+	free(p->unshift);
 	free(p);
 }
 
@@ -469,14 +480,6 @@ static int raid_member(struct da_device *dev, size_t i, struct da_target *at,
 	return *len > 0;
 }
 
-static bool holds_parity(const struct raid_priv *p, size_t i, uint64_t s)
-{
-	size_t pd, dd;
-	int64_t qd;
-	parity_place(p->level, p->layout, p->n, s, -1, &pd, &qd, &dd);
-	return i == pd || (qd >= 0 && i == (size_t)qd);
-}
-
 /* Which chunk of stripe s member i holds: the data chunk number, or -1
  * for P and -2 for Q (a search over the stripe's data chunks: at most
  * 1,022 steps, once a piece). */
@@ -498,6 +501,30 @@ static int64_t member_chunk(const struct raid_priv *p, size_t i, uint64_t s)
 	return -1;
 }
 
+static size_t rotation(const struct raid_priv *p);
+
+/* member_chunk from the table, made once (lookups and map cells ask it
+ * for every chunk they cross) */
+static int64_t member_chunk_fast(const struct raid_priv *p, size_t i,
+				 uint64_t s)
+{
+	return p->inv ? p->inv[(s % rotation(p)) * p->n + i]
+		      : member_chunk(p, i, s);
+}
+
+static void make_inv(struct raid_priv *p)
+{
+	size_t per = rotation(p);
+	if (per * p->n > 65536)
+		return;
+	p->inv = malloc(per * p->n * sizeof(*p->inv));
+	if (!p->inv)
+		return;
+	for (size_t r = 0; r < per; r++)
+		for (size_t i = 0; i < p->n; i++)
+			p->inv[r * p->n + i] = (int16_t)member_chunk(p, i, r);
+}
+
 /* The parity rotation repeats every this many stripes: parity_place looks
  * only at s % n, or s % (n - 1) for RAID6's "-6" layouts. */
 static size_t rotation(const struct raid_priv *p)
@@ -514,7 +541,7 @@ static uint64_t data_rows(const struct raid_priv *p, size_t i, uint64_t s0,
 	size_t per = rotation(p);
 	uint64_t rows = s1 - s0, cycle = 0, k = 0;
 	for (size_t r = 0; r < per; r++) {
-		bool data = !holds_parity(p, i, s0 + r);
+		bool data = member_chunk_fast(p, i, s0 + r) >= 0;
 		cycle += data;
 		if (r < rows % per)
 			k += data;
@@ -531,7 +558,7 @@ static int raid_unmap(struct da_device *dev, size_t i, uint64_t off,
 		return -1;
 	size_t nd = p->n - (p->level == 6 ? 2 : 1);
 	uint64_t rel = off - p->offs[i], s = rel / p->chunk, in = rel % p->chunk;
-	int64_t k = member_chunk(p, i, s);
+	int64_t k = member_chunk_fast(p, i, s);
 	u->what = k >= 0 ? 'D' : k == -1 ? 'P' : 'Q';
 	u->off = k >= 0 ? (s * nd + (uint64_t)k) * p->chunk + in : 0;
 	u->run = p->chunk - in;
@@ -547,9 +574,148 @@ static int raid_unmap(struct da_device *dev, size_t i, uint64_t off,
 		return 0;
 	}
 	u->data = k >= 0 ? p->chunk - in : 0;
-	if (!holds_parity(p, i, s1))
+	if (member_chunk_fast(p, i, s1) >= 0)
 		u->data += end - s1 * p->chunk;
 	u->data += data_rows(p, i, s + 1, s1) * p->chunk;
+	return 0;
+}
+
+/* ---- RAID10 as a striped space: member i's chunk holds one copy of one
+ * array chunk; the inverse of raid_where, checked against it ---- */
+
+/* The device of the next far copy after device dn (raid_where's step). */
+static size_t far_shift(const struct raid_priv *p, size_t dn)
+{
+	size_t set = dn / p->set;
+	dn += p->near;
+	if (p->n % p->set && dn > p->last_start)
+		return (dn - p->last_start) % p->last_size + p->last_start;
+	return dn % p->set + p->set * set;
+}
+
+static void make_unshift(struct raid_priv *p)
+{
+	if (p->far * p->n > 65536)
+		return;
+	p->unshift = malloc(p->far * p->n * sizeof(*p->unshift));
+	if (!p->unshift)
+		return;
+	memset(p->unshift, 0xff, p->far * p->n * sizeof(*p->unshift));
+	for (size_t b = 0; b < p->n; b++) {
+		size_t d = b;
+		for (size_t f = 0; f < p->far; f++) {
+			if (f)
+				d = far_shift(p, d);
+			p->unshift[f * p->n + d] = (int16_t)b;
+		}
+	}
+}
+
+/* The base device whose f-th far copy is member i, or -1. */
+static int64_t base_of(const struct raid_priv *p, size_t f, size_t i)
+{
+	if (p->unshift)
+		return p->unshift[f * p->n + i];
+	for (size_t b = 0; b < p->n; b++) {
+		size_t d = b;
+		for (size_t k = 0; k < f; k++)
+			d = far_shift(p, d);
+		if (d == i)
+			return (int64_t)b;
+	}
+	return -1;
+}
+
+/* How many base rows of far section f of member i hold a copy. */
+static uint64_t used_rows(const struct raid_priv *p, size_t f, size_t i)
+{
+	int64_t b = base_of(p, f, i);
+	uint64_t pos = p->achunks * p->near;    /* positions in use */
+	if (b < 0 || pos <= (uint64_t)b)
+		return 0;
+	return (pos - (uint64_t)b + p->n - 1) / p->n;
+}
+
+/* Bytes of [0, x) of member i's area that hold a copy. */
+static uint64_t r10_used_below(const struct raid_priv *p, size_t i,
+			       uint64_t x)
+{
+	uint64_t sum = 0;
+	for (size_t f = 0; f < p->far; f++) {
+		uint64_t rows = used_rows(p, f, i);
+		if (!p->offset) {
+			uint64_t s = f * p->stride, e = s + rows * p->chunk;
+			if (e > s + p->stride)
+				e = s + p->stride;
+			if (x > s)
+				sum += (x < e ? x : e) - s;
+			continue;
+		}
+		/* offset: row r0 * far + f; whole rows below x, then a part */
+		uint64_t xr = x / p->chunk, part = x % p->chunk;
+		uint64_t below = xr > f ? (xr - f + p->far - 1) / p->far : 0;
+		sum += (below < rows ? below : rows) * p->chunk;
+		if (part && xr % p->far == f && xr / p->far < rows)
+			sum += part;
+	}
+	return sum;
+}
+
+static int raid10_member(struct da_device *dev, size_t i,
+			 struct da_target *at, uint64_t *len)
+{
+	const struct raid_priv *p = dev->priv;
+	if (i >= p->n)
+		return -1;
+	if (!p->m[i])
+		return 0;
+	*at = (struct da_target){ p->m[i], p->offs[i] };
+	*len = p->mchunks * p->chunk;
+	return *len > 0;
+}
+
+static int raid10_unmap(struct da_device *dev, size_t i, uint64_t off,
+			uint64_t len, struct da_unmapped *u)
+{
+	const struct raid_priv *p = dev->priv;
+	uint64_t area = p->mchunks * p->chunk;
+	if (i >= p->n || off < p->offs[i] || off - p->offs[i] >= area)
+		return -1;
+	uint64_t rel = off - p->offs[i], r = rel / p->chunk, in = rel % p->chunk;
+	uint64_t f, r0;
+	if (p->offset) {
+		f = r % p->far;
+		r0 = r / p->far;
+	} else {
+		f = p->stride ? rel / p->stride : 0;
+		r0 = (rel - f * p->stride) / p->chunk;
+	}
+	int64_t b = f < p->far ? base_of(p, (size_t)f, i) : -1;
+	if (b < 0)
+		return -1;
+	uint64_t c = (r0 * p->n + (uint64_t)b) / p->near;
+	if (c >= p->achunks)
+		return -1;
+	/* the forward map must agree (a copy of chunk c lies here) */
+	size_t mem[RAID_MAX_COPIES];
+	uint64_t moff[RAID_MAX_COPIES], left;
+	int k = raid_where(dev, c * p->chunk + in, mem, moff, RAID_MAX_COPIES,
+			   &left);
+	bool found = false;
+	for (int j = 0; j < k && !found; j++)
+		found = mem[j] == i && moff[j] == rel;
+	if (!found)
+		return -1;
+	u->what = 'D';
+	u->off = c * p->chunk + in;
+	u->run = p->chunk - in;
+	u->row_start = r0 * p->n / p->near * p->chunk;
+	u->row_end = ((r0 + 1) * p->n + p->near - 1) / p->near * p->chunk;
+	if (u->row_end > dev->size)
+		u->row_end = dev->size;
+	uint64_t end = len < area - rel ? rel + len : area;
+	u->data = r10_used_below(p, i, end) - r10_used_below(p, i, rel);
+	u->period = p->n * p->chunk <= dev->size ? p->n * p->chunk : 0;
 	return 0;
 }
 
@@ -559,6 +725,8 @@ static const struct da_device_ops raid_ops = {
 	.contiguous = raid_contiguous,
 	.extent = raid_extent,
 	.close = raid_close,
+	.member = raid10_member,
+	.unmap = raid10_unmap,
 };
 
 static const struct da_device_ops raid_parity_ops = {
@@ -606,6 +774,8 @@ struct da_device *da_raid_device_new(const char *name,
 		uint64_t ac = chunks / p->far * p->n / p->near;
 		uint64_t used = (ac * p->near * p->far + p->n - 1) / p->n;
 		p->stride = p->offset ? g->chunk : used / p->far * g->chunk;
+		p->mchunks = chunks;
+		p->achunks = ac;
 		if (!mul_ok(ac, g->chunk, &size))
 			size = 0;
 	} else {
@@ -638,6 +808,10 @@ struct da_device *da_raid_device_new(const char *name,
 		p->offs[i] = member_off ? member_off[i] : 0;
 		p->missing += !members[i];
 	}
+	if (g->level != 10)
+		make_inv(p);
+	else
+		make_unshift(p);
 	if (size_out)
 		*size_out = size;
 	return da_device_alloc(g->level == 10 ? &raid_ops : &raid_parity_ops,

@@ -98,9 +98,10 @@ static void acc_through(const struct da_ownership *o,
 	size_t k = da_ownership_unstripe(o, via, off, len, pc, EXACT_PIECES,
 					 &done, &parity);
 	if (done == len) {
+		size_t hint = 0;   /* the pieces come in the space's order */
 		for (size_t i = 0; i < k; i++)
 			summarize_disk(o, (size_t)via->through, pc[i].off,
-				       pc[i].len, a, NULL, false, level + 1);
+				       pc[i].len, a, &hint, false, level + 1);
 	} else {
 		uint64_t h0, h1, data;
 		if (da_ownership_hull(o, via, off, len, &h0, &h1, &data) < 0 ||

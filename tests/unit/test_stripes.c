@@ -50,6 +50,21 @@ static void owners_equal(const char *label, size_t d, uint64_t off,
 	struct da_owner a[16], b[16];
 	int na = da_owners_at(fast, d, off, a, 16, true);
 	int nb = da_owners_at(slow, d, off, b, 16, true);
+	/* a mirrored owner's copies (RAID10), as the side pane lists them */
+	struct da_location ca[8], cb[8];
+	int wa = -1, wb = -1;
+	int ka = na > 0 ? da_owners_copies(fast, a, na < 16 ? na : 16, &wa,
+					   ca, 8) : 0;
+	int kb = nb > 0 ? da_owners_copies(slow, b, nb < 16 ? nb : 16, &wb,
+					   cb, 8) : 0;
+	if (ka != kb || wa != wb)
+		fail_msg("%s disk %zu offset %llu: %d copies of owner %d, flat "
+			 "%d of %d", label, d, (unsigned long long)off, ka, wa,
+			 kb, wb);
+	for (int i = 0; i < ka && i < 8; i++)
+		if (ca[i].disk != cb[i].disk || ca[i].offset != cb[i].offset)
+			fail_msg("%s disk %zu offset %llu: copy %d differs",
+				 label, d, (unsigned long long)off, i);
 	if (na != nb)
 		fail_msg("%s disk %zu offset %llu: %d owners, flat %d", label,
 			 d, (unsigned long long)off, na, nb);
@@ -302,6 +317,22 @@ static void test_generated_arrays(void **state)
 		{ "raid6-18", "--level 6 --layout 18 --chunk 65536", 5, 4 },
 		{ "raid6-16", "--level 6 --layout 16 --chunk 32768", 5, 1 },
 		{ "raid6-20", "--level 6 --layout 20 --chunk 65536", 4, 2 },
+		/* RAID10: near, far, offset, over even and odd counts, three
+		 * copies, near and far together, far sets */
+		{ "raid10-n2", "--level 10 --layout 258 --chunk 65536", 4, 1 },
+		{ "raid10-n2-odd", "--level 10 --layout 258 --chunk 65536", 3, 0 },
+		{ "raid10-f2", "--level 10 --layout 513 --chunk 65536", 4, 3 },
+		{ "raid10-f2-odd", "--level 10 --layout 513 --chunk 65536", 3, 2 },
+		{ "raid10-o2", "--level 10 --layout 66049 --chunk 65536", 3, 0 },
+		{ "raid10-n3", "--level 10 --layout 259 --chunk 65536", 5, 2 },
+		{ "raid10-f3", "--level 10 --layout 769 --chunk 65536", 4, 1 },
+		{ "raid10-o3", "--level 10 --layout 66305 --chunk 32768", 4, 2 },
+		{ "raid10-n2f2", "--level 10 --layout 514 --chunk 65536", 5, 4 },
+		{ "raid10-n2o2", "--level 10 --layout 66050 --chunk 65536", 4, 3 },
+		{ "raid10-f2-sets", "--level 10 --layout 262657 --chunk 65536", 5, 4 },
+		{ "raid10-f2-sets1", "--level 10 --layout 131585 --chunk 65536", 5, 1 },
+		{ "raid10-o2-sets", "--level 10 --layout 328193 --chunk 65536", 5, 0 },
+		{ "raid10-f3-sets", "--level 10 --layout 262913 --chunk 65536", 7, -1 },
 	};
 	char cmd[2048], dir[128];
 	snprintf(dir, sizeof(dir), "%s/gen", tmpdir);
@@ -316,6 +347,7 @@ static void test_generated_arrays(void **state)
 	for (size_t a = 0; a < sizeof(arrays) / sizeof(*arrays); a++) {
 		char paths[8][192];
 		const char *specs[8];
+		assert_true(arrays[a].n <= 8);
 		int n = arrays[a].n;
 		size_t l = (size_t)snprintf(cmd, sizeof(cmd),
 			"python3 tests/images/mdraid.py --data %s/data "
@@ -347,7 +379,7 @@ static void test_generated_arrays(void **state)
 			unlink(paths[i]);
 	}
 	/* every one of them made a striped space */
-	assert_int_equal(striped - before, 14 + 12);
+	assert_int_equal(striped - before, 28 + 25);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 	print_message("%zu lookups, %zu cells (%zu estimated), %zu ranges "
