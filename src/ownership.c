@@ -67,18 +67,22 @@ struct disk_index {
 	size_t nraw, capraw;
 };
 
-struct dev_depth {
+/* A number for each device, hashed by the device's address (open
+ * addressing): the content depth of a device, the index of a space. */
+struct dev_slot {
 	struct da_device *dev;     /* NULL: an empty slot of the table */
-	int depth;
+	int v;
+};
+struct dev_map {
+	struct dev_slot *t;
+	size_t n, cap;
 };
 
 struct da_ownership {
 	struct da_machine *m;
 	struct disk_index *disks;  /* the machine's disks, then spaces */
 	size_t ndisks, nindex, capindex;
-	struct dev_depth *spaces;  /* index number of each striped space,
-				      hashed by its device's address */
-	size_t capspaces;
+	struct dev_map spaces;     /* index number of each striped space */
 	struct da_region_info *regions;
 	size_t nregions, capregions;
 	int *rhash;                /* region ids by (node, kind, name, role):
@@ -86,9 +90,8 @@ struct da_ownership {
 	size_t caprhash;
 	char **strings;            /* names we own */
 	size_t nstrings, capstrings;
-	struct dev_depth *depths;  /* content depth of each device, hashed
-				      by the device's address */
-	size_t ndepths, capdepths;
+	struct dev_map depths;     /* content depth of each device: volume_depth
+				      asks it for every volume (65,536 LVs) */
 	struct claim_tpl *tpls;
 	size_t ntpls, captpls;
 	size_t total_raw;
@@ -299,55 +302,62 @@ static void claim(struct da_ownership *o, struct da_device *dev,
 		map_down(o, dev, start, len, start, (uint32_t)t, 0);
 }
 
-/* The depth of a device's content, the first one noted for it: a hash
- * table, since volume_depth asks it for every volume (65,536 LVs). */
-static void depth_put(struct dev_depth *t, size_t cap, struct da_device *dev,
-		      int depth)
+static void slot_put(struct dev_slot *t, size_t cap, struct da_device *dev,
+		     int v)
 {
 	for (size_t i = ptr_hash(dev) & (cap - 1);; i = (i + 1) & (cap - 1)) {
 		if (t[i].dev == dev)
 			return;
 		if (!t[i].dev) {
-			t[i] = (struct dev_depth){ dev, depth };
+			t[i] = (struct dev_slot){ dev, v };
 			return;
 		}
 	}
+}
+
+/* Note v for dev, unless dev has one already (the first one stays);
+ * false when out of memory. */
+static bool map_put(struct dev_map *m, struct da_device *dev, int v)
+{
+	if (2 * (m->n + 1) > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct dev_slot *t = calloc(cap, sizeof(*t));
+		if (!t)
+			return false;
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->t[i].dev)
+				slot_put(t, cap, m->t[i].dev, m->t[i].v);
+		free(m->t);
+		m->t = t;
+		m->cap = cap;
+	}
+	m->n++;
+	slot_put(m->t, m->cap, dev, v);
+	return true;
+}
+
+/* dev's number, or -1. */
+static int map_get(const struct dev_map *m, const struct da_device *dev)
+{
+	if (!m->cap)
+		return -1;
+	size_t k = m->cap - 1;
+	for (size_t i = ptr_hash(dev) & k; m->t[i].dev; i = (i + 1) & k)
+		if (m->t[i].dev == dev)
+			return m->t[i].v;
+	return -1;
 }
 
 static void note_depth(struct da_ownership *o, struct da_device *dev,
 		       int depth)
 {
-	if (!dev)
-		return;
-	if (2 * (o->ndepths + 1) > o->capdepths) {
-		size_t cap = o->capdepths ? o->capdepths * 2 : 64;
-		struct dev_depth *t = calloc(cap, sizeof(*t));
-		if (!t) {
-			o->nomem = true;
-			return;
-		}
-		for (size_t i = 0; i < o->capdepths; i++)
-			if (o->depths[i].dev)
-				depth_put(t, cap, o->depths[i].dev,
-					  o->depths[i].depth);
-		free(o->depths);
-		o->depths = t;
-		o->capdepths = cap;
-	}
-	o->ndepths++;
-	depth_put(o->depths, o->capdepths, dev, depth);
+	if (dev && !map_put(&o->depths, dev, depth))
+		o->nomem = true;
 }
 
 static int depth_of(const struct da_ownership *o, const struct da_device *dev)
 {
-	if (!o->capdepths)
-		return -1;
-	size_t m = o->capdepths - 1;
-	for (size_t i = ptr_hash(dev) & m; o->depths[i].dev;
-	     i = (i + 1) & m)
-		if (o->depths[i].dev == dev)
-			return o->depths[i].depth;
-	return -1;
+	return map_get(&o->depths, dev);
 }
 
 /* The depth of the deepest node under byte off of dev (dev's own first). */
@@ -368,24 +378,9 @@ static int depth_under(const struct da_ownership *o, struct da_device *dev,
 	return 3;
 }
 
-static void space_put(struct dev_depth *t, size_t cap, struct da_device *dev,
-		      int index)
-{
-	size_t i = ptr_hash(dev) & (cap - 1);
-	while (t[i].dev)
-		i = (i + 1) & (cap - 1);
-	t[i] = (struct dev_depth){ dev, index };
-}
-
 static int space_find(const struct da_ownership *o, const struct da_device *dev)
 {
-	if (!o->capspaces)
-		return -1;
-	size_t m = o->capspaces - 1;
-	for (size_t i = ptr_hash(dev) & m; o->spaces[i].dev; i = (i + 1) & m)
-		if (o->spaces[i].dev == dev)
-			return o->spaces[i].depth;
-	return -1;
+	return map_get(&o->spaces, dev);
 }
 
 /* The index of striped device dev, made on first sight: a new index, and
@@ -402,24 +397,13 @@ static int space_index(struct da_ownership *o, struct da_device *dev,
 		o->nomem = true;
 		return -1;
 	}
-	if (2 * (o->nindex - o->ndisks + 1) > o->capspaces) {
-		size_t cap = o->capspaces ? o->capspaces * 2 : 16;
-		struct dev_depth *t = calloc(cap, sizeof(*t));
-		if (!t) {
-			o->nomem = true;
-			return -1;
-		}
-		for (size_t i = 0; i < o->capspaces; i++)
-			if (o->spaces[i].dev)
-				space_put(t, cap, o->spaces[i].dev,
-					  o->spaces[i].depth);
-		free(o->spaces);
-		o->spaces = t;
-		o->capspaces = cap;
+	s = (int)o->nindex;
+	if (!map_put(&o->spaces, dev, s)) {
+		o->nomem = true;
+		return -1;
 	}
-	s = (int)o->nindex++;
+	o->nindex++;
 	o->disks[s] = (struct disk_index){ .dev = dev };
-	space_put(o->spaces, o->capspaces, dev, s);
 	/* copies (RAID10): the most targets among the first chunks, since
 	 * a missing member's copies are not targets */
 	int k0 = 1;
@@ -1024,8 +1008,8 @@ void da_ownership_free(struct da_ownership *o)
 	for (size_t i = 0; i < o->nstrings; i++)
 		free(o->strings[i]);
 	free(o->strings);
-	free(o->depths);
-	free(o->spaces);
+	free(o->depths.t);
+	free(o->spaces.t);
 	free(o);
 }
 

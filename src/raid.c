@@ -467,6 +467,8 @@ static uint64_t parity_rows(const struct da_device *dev)
 	return dev->size / p->chunk / nd;
 }
 
+/* Member i's area: RAID10's whole data area (its copies), a parity
+ * level's chunk a stripe. */
 static int raid_member(struct da_device *dev, size_t i, struct da_target *at,
 		       uint64_t *len)
 {
@@ -476,7 +478,7 @@ static int raid_member(struct da_device *dev, size_t i, struct da_target *at,
 	if (!p->m[i])
 		return 0;
 	*at = (struct da_target){ p->m[i], p->offs[i] };
-	*len = parity_rows(dev) * p->chunk;   /* <= the array's size */
+	*len = (p->level == 10 ? p->mchunks : parity_rows(dev)) * p->chunk;
 	return *len > 0;
 }
 
@@ -661,19 +663,6 @@ static uint64_t r10_used_below(const struct raid_priv *p, size_t i,
 	return sum;
 }
 
-static int raid10_member(struct da_device *dev, size_t i,
-			 struct da_target *at, uint64_t *len)
-{
-	const struct raid_priv *p = dev->priv;
-	if (i >= p->n)
-		return -1;
-	if (!p->m[i])
-		return 0;
-	*at = (struct da_target){ p->m[i], p->offs[i] };
-	*len = p->mchunks * p->chunk;
-	return *len > 0;
-}
-
 static int raid10_unmap(struct da_device *dev, size_t i, uint64_t off,
 			uint64_t len, struct da_unmapped *u)
 {
@@ -725,7 +714,7 @@ static const struct da_device_ops raid_ops = {
 	.contiguous = raid_contiguous,
 	.extent = raid_extent,
 	.close = raid_close,
-	.member = raid10_member,
+	.member = raid_member,
 	.unmap = raid10_unmap,
 };
 

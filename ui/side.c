@@ -629,6 +629,9 @@ static void add_cell_summary(struct ui *u, const struct view *v, int width)
 		add(u, ROLE_TEXT, "   used %u%%  metadata %u%%  free %u%%", pu,
 		    pm, 100 - pu - pm > 100 ? 0 : 100 - pu - pm);
 	}
+	if (c.estimated)
+		add_wrapped(u, ROLE_DIM, "   ", "estimated from the striped "
+			    "volume's rows: too many chunks to walk", width);
 	if (c.hole)
 		add(u, ROLE_TEXT, "   never written %u%%",
 		    (unsigned)(c.hole * 100 / (c.bytes ? c.bytes : 1)));
