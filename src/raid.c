@@ -517,14 +517,34 @@ static int64_t member_chunk_fast(const struct raid_priv *p, size_t i,
 static void make_inv(struct raid_priv *p)
 {
 	size_t per = rotation(p);
-	if (per * p->n > 65536)
+	/* at most 1,024 x 1,024 entries (2 MiB): without the table a map
+	 * cell of a 1,024-member array would search a stripe a chunk */
+	if (per * p->n > (1u << 20))
 		return;
 	p->inv = malloc(per * p->n * sizeof(*p->inv));
 	if (!p->inv)
 		return;
-	for (size_t r = 0; r < per; r++)
+	/* each phase's data chunks placed, and its P and Q: one
+	 * parity_place a chunk, not a search a member */
+	size_t nd = p->n - (p->level == 6 ? 2 : 1);
+	for (size_t r = 0; r < per; r++) {
+		int16_t *row = p->inv + r * p->n;
+		size_t pd, dd;
+		int64_t qd;
 		for (size_t i = 0; i < p->n; i++)
-			p->inv[r * p->n + i] = (int16_t)member_chunk(p, i, r);
+			row[i] = -1;
+		for (size_t k = 0; k < nd; k++) {
+			parity_place(p->level, p->layout, p->n, r, (int64_t)k,
+				     &pd, &qd, &dd);
+			if (dd < p->n)
+				row[dd] = (int16_t)k;
+		}
+		parity_place(p->level, p->layout, p->n, r, -1, &pd, &qd, &dd);
+		if (pd < p->n)
+			row[pd] = -1;
+		if (qd >= 0 && (size_t)qd < p->n)
+			row[qd] = -2;
+	}
 }
 
 /* The parity rotation repeats every this many stripes: parity_place looks
@@ -597,7 +617,8 @@ static size_t far_shift(const struct raid_priv *p, size_t dn)
 
 static void make_unshift(struct raid_priv *p)
 {
-	if (p->far * p->n > 65536)
+	/* far <= 256 and n <= 1,024: at most 512 KiB */
+	if (p->far * p->n > (1u << 18))
 		return;
 	p->unshift = malloc(p->far * p->n * sizeof(*p->unshift));
 	if (!p->unshift)
