@@ -812,12 +812,18 @@ int da_ownership_locate(const struct da_ownership *o, struct da_device *dev,
 
 /* As da_ownership_locate, but stopping at the first striped space on the
  * way down (whose index number it then writes): what a summary of a
- * volume's range walks, a whole run at a time instead of a chunk.  A
- * space with a missing member is walked through, as by locate. */
+ * volume's range walks, a whole run at a time instead of a chunk.  In a
+ * degraded space some of the run is on no disk: see
+ * da_ownership_mapped_bytes. */
 int da_ownership_locate_index(const struct da_ownership *o,
 			      struct da_device *dev, uint64_t off,
 			      size_t *index, uint64_t *index_off,
 			      uint64_t *run);
+
+/* Of [off, off+len) of index d, the bytes that lie on a disk (a copy or
+ * more): len but in a striped space with a missing member. */
+uint64_t da_ownership_mapped_bytes(const struct da_ownership *o, size_t d,
+				   uint64_t off, uint64_t len);
 
 /* Where [off, off+len) of a claim c that leads into a striped space
  * (c->through >= 0; off in c's owner offsets) lies in that space: up to

@@ -58,6 +58,8 @@ struct disk_index {
 	size_t members, missing, copies;
 	uint64_t chunk, period;
 	uint64_t *present;
+	uint64_t *mapped;          /* the same, counting a chunk once when
+				      any copy of it is on a disk */
 	bool parity;               /* its members hold parity chunks */
 	struct da_segment *segs;
 	size_t nsegs;
@@ -648,28 +650,54 @@ static void learn_present(struct disk_index *di)
 	    di->period > dev->size)
 		return;
 	di->present = malloc((n + 1) * sizeof(*di->present));
-	if (!di->present)
+	di->mapped = malloc((n + 1) * sizeof(*di->mapped));
+	if (!di->present || !di->mapped) {
+		free(di->present);
+		free(di->mapped);
+		di->present = di->mapped = NULL;
 		return;
-	di->present[0] = 0;
+	}
+	di->present[0] = di->mapped[0] = 0;
 	for (uint64_t k = 0; k < n; k++) {
 		struct da_target t[MAX_TARGETS];
 		int on = da_device_map_block(dev, k * di->chunk, t,
 					     MAX_TARGETS);
 		di->present[k + 1] = di->present[k] + (on > 0 ? (uint64_t)on : 0);
+		di->mapped[k + 1] = di->mapped[k] + (on > 0);
 	}
 }
 
-/* Bytes of [0, x) of a striped space that are on a disk. */
-static uint64_t present_below(const struct disk_index *di, uint64_t x)
+/* Bytes of [0, x) of a striped space that are on a disk, from table t
+ * (present: a byte once a copy; mapped: once). */
+static uint64_t below(const struct disk_index *di, const uint64_t *t,
+		      uint64_t x)
 {
 	uint64_t n = di->period / di->chunk, in = x % di->period;
 	uint64_t k = in / di->chunk;
-	struct da_target t[MAX_TARGETS];
+	struct da_target tg[MAX_TARGETS];
 	int on = in % di->chunk ? da_device_map_block(
-		di->dev, x - in % di->chunk, t, MAX_TARGETS) : 0;
+		di->dev, x - in % di->chunk, tg, MAX_TARGETS) : 0;
+	if (on > 1 && t == di->mapped)
+		on = 1;
 	uint64_t part = on > 0 ? in % di->chunk * (uint64_t)on : 0;
-	return (x / di->period * di->present[n] + di->present[k]) *
-	       di->chunk + part;
+	return (x / di->period * t[n] + t[k]) * di->chunk + part;
+}
+
+static uint64_t present_below(const struct disk_index *di, uint64_t x)
+{
+	return below(di, di->present, x);
+}
+
+uint64_t da_ownership_mapped_bytes(const struct da_ownership *o, size_t d,
+				   uint64_t off, uint64_t len)
+{
+	if (d >= o->nindex || d < o->ndisks || !o->disks[d].missing)
+		return len;
+	const struct disk_index *di = &o->disks[d];
+	if (di->mapped)
+		return below(di, di->mapped, off + len) -
+		       below(di, di->mapped, off);
+	return len / di->members * (di->members - di->missing);
 }
 
 /* Of [s, e) of index di, the bytes on a disk. */
@@ -1000,6 +1028,7 @@ void da_ownership_free(struct da_ownership *o)
 		free(o->disks[d].claims);
 		free(o->disks[d].raw);
 		free(o->disks[d].present);
+		free(o->disks[d].mapped);
 	}
 	free(o->disks);
 	free(o->regions);
@@ -1177,10 +1206,6 @@ int da_ownership_locate_index(const struct da_ownership *o,
 	uint64_t r = UINT64_MAX;
 	for (int level = 0; level < 32; level++) {
 		int s = dev->is_disk ? disk_of(o, dev) : space_find(o, dev);
-		/* a degraded space's missing chunks are on no disk: those
-		 * are told apart a chunk at a time, as below */
-		if (s >= 0 && !dev->is_disk && o->disks[s].missing)
-			s = -1;
 		if (s >= 0) {
 			*index = (size_t)s;
 			*index_off = off;

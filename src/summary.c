@@ -258,6 +258,70 @@ static int locate_cached(const struct da_ownership *o, struct da_device *dev,
 	return 0;
 }
 
+/* Does [off, off+len) of dev cross at most EXACT_PIECES linear runs? */
+static bool few_runs(struct da_device *dev, uint64_t off, uint64_t len)
+{
+	for (int i = 0; i < EXACT_PIECES; i++) {
+		uint64_t c = da_device_contiguous(dev, off);
+		if (c == 0 || c >= len)
+			return true;
+		off += c;
+		len -= c;
+	}
+	return false;
+}
+
+/* [off, off+len) of dev a linear piece at a time down to the disks:
+ * where a degraded space's missing chunks must be told apart exactly. */
+static void summarize_down(const struct da_ownership *o,
+			   struct da_device *dev, uint64_t off, uint64_t len,
+			   struct acc *a, bool holes)
+{
+	struct da_cell *out = a->cell;
+	for (int guard = 0; len > 0 && guard < 4 * EXACT_PIECES; guard++) {
+		size_t d;
+		uint64_t doff, run;
+		if (da_ownership_locate(o, dev, off, &d, &doff, &run) < 0) {
+			run = da_device_contiguous(dev, off);
+			if (run == 0 || run > len)
+				run = len;
+			out->unmapped += run;
+			out->bytes += run;
+		} else {
+			if (run > len)
+				run = len;
+			summarize_disk(o, d, doff, run, a, NULL, holes, 0);
+		}
+		off += run;
+		len -= run;
+	}
+}
+
+/* [doff, doff+run) of a degraded striped space, too long to walk: its
+ * summary scaled to the bytes on a disk, the rest unmapped. */
+static void summarize_degraded(const struct da_ownership *o, size_t d,
+			       uint64_t doff, uint64_t run, uint64_t mapped,
+			       struct acc *a, bool holes)
+{
+	struct da_cell *c = a->cell, t;
+	struct acc ta;
+	memset(&t, 0, sizeof(t));
+	acc_init(&ta, &t);
+	summarize_disk(o, d, doff, run, &ta, NULL, holes, 0);
+	uint64_t h = t.bytes ? t.bytes : 1;
+	for (int i = 0; i < ta.nids; i++)
+		acc_region(a, ta.ids[i], scale(ta.bytes[i], mapped, h));
+	c->used += scale(t.used, mapped, h);
+	c->free += scale(t.free, mapped, h);
+	c->metadata += scale(t.metadata, mapped, h);
+	c->pending += scale(t.pending, mapped, h);
+	c->hole += scale(t.hole, mapped, h);
+	c->conflict |= t.conflict;
+	c->unmapped += run - mapped;
+	c->bytes += run;
+	c->estimated = true;
+}
+
 static void summarize_space(const struct da_ownership *o,
 			    struct da_device *dev, uint64_t off, uint64_t len,
 			    struct da_cell *out, struct locate_cache *lc,
@@ -287,8 +351,17 @@ static void summarize_space(const struct da_ownership *o,
 		} else {
 			if (run > len)
 				run = len;
-			summarize_disk(o, d, doff, run, &a,
-				       lc ? &lc->seg : NULL, holes, 0);
+			uint64_t mapped = da_ownership_mapped_bytes(o, d, doff,
+								    run);
+			struct da_device *sp = da_ownership_machine_disk(o, d);
+			if (mapped == run)
+				summarize_disk(o, d, doff, run, &a,
+					       lc ? &lc->seg : NULL, holes, 0);
+			else if (few_runs(sp, doff, run))
+				summarize_down(o, dev, off, run, &a, holes);
+			else
+				summarize_degraded(o, d, doff, run, mapped, &a,
+						   holes);
 		}
 		off += run;
 		len -= run;

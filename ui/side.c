@@ -470,8 +470,14 @@ static void shares_of(const struct ui *u, const struct view *v, uint64_t off,
 	for (int guard = 0; len > 0 && guard < 1024 && budget > 0; guard++) {
 		size_t d;
 		uint64_t doff, run;
-		if (da_ownership_locate_index(u->o, v->dev, off, &d, &doff,
-					      &run) < 0) {
+		int at = da_ownership_locate_index(u->o, v->dev, off, &d, &doff,
+						   &run);
+		uint64_t r = run < len ? run : len;
+		/* a degraded array's missing chunks: a chunk at a time */
+		if (at == 0 && da_ownership_mapped_bytes(u->o, d, doff, r) < r)
+			at = da_ownership_locate(u->o, v->dev, off, &d, &doff,
+						 &run);
+		if (at < 0) {
 			run = da_device_contiguous(v->dev, off);
 			if (!run)
 				break;

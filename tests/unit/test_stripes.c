@@ -112,7 +112,9 @@ static void cells_equal(const char *label, struct da_device *dev, long disk,
 				/* rows scaled to the cell: the same bytes,
 				 * usage near the chunk walk's */
 				uint64_t q = x->bytes / 4;
-				if (x->bytes != y->bytes || x->hole != y->hole ||
+				if (x->bytes != y->bytes ||
+				    x->unmapped != y->unmapped ||
+				    x->hole + q < y->hole || y->hole + q < x->hole ||
 				    x->used + q < y->used || y->used + q < x->used ||
 				    x->free + q < y->free || y->free + q < x->free)
 					fail_msg("%s %s: estimated cell %zu of %zu "
