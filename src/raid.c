@@ -729,6 +729,14 @@ static int raid10_unmap(struct da_device *dev, size_t i, uint64_t off,
 	return 0;
 }
 
+static int raid_unmap_any(struct da_device *dev, size_t i, uint64_t off,
+			  uint64_t len, struct da_unmapped *u)
+{
+	const struct raid_priv *p = dev->priv;
+	return p->level == 10 ? raid10_unmap(dev, i, off, len, u)
+			      : raid_unmap(dev, i, off, len, u);
+}
+
 static const struct da_device_ops raid_ops = {
 	.read = raid_read,
 	.map_block = raid_map,
@@ -736,17 +744,7 @@ static const struct da_device_ops raid_ops = {
 	.extent = raid_extent,
 	.close = raid_close,
 	.member = raid_member,
-	.unmap = raid10_unmap,
-};
-
-static const struct da_device_ops raid_parity_ops = {
-	.read = raid_read,
-	.map_block = raid_map,
-	.contiguous = raid_contiguous,
-	.extent = raid_extent,
-	.close = raid_close,
-	.member = raid_member,
-	.unmap = raid_unmap,
+	.unmap = raid_unmap_any,
 };
 
 struct da_device *da_raid_device_new(const char *name,
@@ -824,14 +822,13 @@ struct da_device *da_raid_device_new(const char *name,
 		make_unshift(p);
 	if (size_out)
 		*size_out = size;
-	return da_device_alloc(g->level == 10 ? &raid_ops : &raid_parity_ops,
-			       name, size, p);
+	return da_device_alloc(&raid_ops, name, size, p);
 }
 
 int da_raid_parity(struct da_device *dev, uint64_t off, struct da_target *out,
 		   char *which, int max)
 {
-	if (!dev || dev->ops != &raid_parity_ops || off >= dev->size)
+	if (!dev || dev->ops != &raid_ops || off >= dev->size)
 		return 0;
 	const struct raid_priv *p = dev->priv;
 	if (p->level == 10)

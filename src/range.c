@@ -26,7 +26,7 @@ static uint64_t sc(const struct da_range *r, uint64_t x)
 {
 	if (r->scale_num == r->scale_den)
 		return x;
-	return (uint64_t)((unsigned __int128)x * r->scale_num / r->scale_den);
+	return mul_div(x, r->scale_num, r->scale_den);
 }
 
 static bool same_owner(const struct da_claim *a, const struct da_claim *b)

@@ -73,10 +73,29 @@ static void summarize_disk(const struct da_ownership *o, size_t d,
 			   uint64_t off, uint64_t len, struct acc *a,
 			   size_t *hint, bool holes, int level);
 
-/* x * num / den without overflow (num <= den) */
-static uint64_t scale(uint64_t x, uint64_t num, uint64_t den)
+/* A striped space's [off, off+len) summarised on the side and added to
+ * a scaled to bytes of it (num <= len): the estimate for a range too long
+ * to walk a chunk at a time.  The caller counts the cell's bytes. */
+static void acc_scaled(const struct da_ownership *o, size_t d, uint64_t off,
+		       uint64_t len, uint64_t bytes, bool holes, int level,
+		       struct acc *a)
 {
-	return (uint64_t)((unsigned __int128)x * num / den);
+	struct da_cell *c = a->cell, t;
+	struct acc ta;
+	memset(&t, 0, sizeof(t));
+	acc_init(&ta, &t);
+	summarize_disk(o, d, off, len, &ta, NULL, holes, level);
+	uint64_t h = t.bytes ? t.bytes : 1;
+	for (int i = 0; i < ta.nids; i++)
+		acc_region(a, ta.ids[i], mul_div(ta.bytes[i], bytes, h));
+	c->used += mul_div(t.used, bytes, h);
+	c->free += mul_div(t.free, bytes, h);
+	c->metadata += mul_div(t.metadata, bytes, h);
+	c->pending += mul_div(t.pending, bytes, h);
+	c->hole += mul_div(t.hole, bytes, h);
+	c->unmapped += mul_div(t.unmapped, bytes, h);
+	c->conflict |= t.conflict;
+	c->estimated = true;
 }
 
 /* Pieces of a striped space a short range is walked in: past them, the
@@ -108,23 +127,8 @@ static void acc_through(const struct da_ownership *o,
 		    h1 <= h0) {
 			data = 0;
 		} else if (data) {
-			struct da_cell t;
-			struct acc ta;
-			memset(&t, 0, sizeof(t));
-			acc_init(&ta, &t);
-			summarize_disk(o, (size_t)via->through, h0, h1 - h0,
-				       &ta, NULL, false, level + 1);
-			uint64_t h = t.bytes ? t.bytes : 1;
-			for (int i = 0; i < ta.nids; i++)
-				acc_region(a, ta.ids[i],
-					   scale(ta.bytes[i], data, h));
-			c->used += scale(t.used, data, h);
-			c->free += scale(t.free, data, h);
-			c->metadata += scale(t.metadata, data, h);
-			c->pending += scale(t.pending, data, h);
-			c->unmapped += scale(t.unmapped, data, h);
-			c->conflict |= t.conflict;
-			c->estimated = true;
+			acc_scaled(o, (size_t)via->through, h0, h1 - h0, data,
+				   false, level + 1, a);
 			c->bytes += data;
 		}
 		parity = len - (data < len ? data : len);
@@ -303,23 +307,9 @@ static void summarize_degraded(const struct da_ownership *o, size_t d,
 			       uint64_t doff, uint64_t run, uint64_t mapped,
 			       struct acc *a, bool holes)
 {
-	struct da_cell *c = a->cell, t;
-	struct acc ta;
-	memset(&t, 0, sizeof(t));
-	acc_init(&ta, &t);
-	summarize_disk(o, d, doff, run, &ta, NULL, holes, 0);
-	uint64_t h = t.bytes ? t.bytes : 1;
-	for (int i = 0; i < ta.nids; i++)
-		acc_region(a, ta.ids[i], scale(ta.bytes[i], mapped, h));
-	c->used += scale(t.used, mapped, h);
-	c->free += scale(t.free, mapped, h);
-	c->metadata += scale(t.metadata, mapped, h);
-	c->pending += scale(t.pending, mapped, h);
-	c->hole += scale(t.hole, mapped, h);
-	c->conflict |= t.conflict;
-	c->unmapped += run - mapped;
-	c->bytes += run;
-	c->estimated = true;
+	acc_scaled(o, d, doff, run, mapped, holes, 0, a);
+	a->cell->unmapped += run - mapped;
+	a->cell->bytes += run;
 }
 
 static void summarize_space(const struct da_ownership *o,

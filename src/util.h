@@ -64,6 +64,13 @@ static inline bool add_ok(uint64_t a, uint64_t b, uint64_t *out)
 	return !__builtin_add_overflow(a, b, out);
 }
 /* [off, off+len) inside [0, size)? */
+/* x * num / den without overflow in between (num <= den: no overflow
+ * after either) */
+static inline uint64_t mul_div(uint64_t x, uint64_t num, uint64_t den)
+{
+	return (uint64_t)((unsigned __int128)x * num / den);
+}
+
 static inline bool range_ok(uint64_t off, uint64_t len, uint64_t size)
 {
 	return off <= size && len <= size - off;
