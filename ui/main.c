@@ -153,7 +153,9 @@ static int answer(struct da_ownership *o, struct da_machine *m,
 	struct da_where w;
 	size_t d;
 	uint64_t off;
-	da_error err = { 0 };
+	da_error err;          /* set on failure: not cleared a line */
+	err.code = 0;
+	err.msg[0] = '\0';
 	if (da_where_parse(m, where, wopts, &w, &err) < 0 ||
 	    (!w.range && da_where_locate(o, where, &w, &d, &off, &err) < 0)) {
 		if (!stream)
