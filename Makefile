@@ -64,12 +64,18 @@ build/libdiskatlas.a: $(ENGINE_OBJ)
 	@echo '  AR      $@'
 	@ar rcs $@-t $^ && mv $@-t $@
 
-diskatlas: $(UI_OBJ) build/libdiskatlas.a
+# the libraries linked, rewritten only when they change (STATIC=0 and
+# back): what links them links again
+build/link-libs: FORCE
+	@mkdir -p build
+	@echo '$(ENGINE_LIBS) $(UI_LIBS)' | cmp -s - $@ || echo '$(ENGINE_LIBS) $(UI_LIBS)' > $@
+
+diskatlas: $(UI_OBJ) build/libdiskatlas.a build/link-libs
 	@echo '  LD      $@'
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@-t $(UI_OBJ) build/libdiskatlas.a $(ENGINE_LIBS) $(UI_LIBS)
 	@mv $@-t $@
 
-build/tests/unit/%: tests/unit/%.c build/libdiskatlas.a $(HDRS) $(wildcard tests/unit/*.h)
+build/tests/unit/%: tests/unit/%.c build/libdiskatlas.a build/link-libs $(HDRS) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	@echo '  CC      $<'
 	@$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $< build/libdiskatlas.a $(ENGINE_LIBS) $(TEST_LIBS)
@@ -125,4 +131,4 @@ clean:
 	[ ! -d build ] || find build -mindepth 1 -maxdepth 1 ! -name bench-images -exec rm -rf {} +
 	rm -rf diskatlas diskatlas-t tests/out
 
-.PHONY: all unit deps check demo bench fuzz install clean
+.PHONY: all unit deps check demo bench fuzz install clean FORCE
