@@ -105,7 +105,11 @@ int da_where_parse(struct da_machine *m, const char *where,
 		   da_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	const char *colon = strrchr(where, ':');
+	/* a bare decimal offset (most of --lookup -) has no name and no
+	 * range: it is read once, here */
+	uint64_t plain;
+	bool is_plain = plain_decimal(where, &plain);
+	const char *colon = is_plain ? NULL : strrchr(where, ':');
 	const char *num = where;
 	out->name = m->ndisks ? m->disks[0].name : "";
 	out->dev = m->ndisks ? m->disks[0].dev : NULL;
@@ -138,7 +142,7 @@ int da_where_parse(struct da_machine *m, const char *where,
 			   opts ? opts->sector_size : 0 };
 	/* a range: START-END (END not included) or START+LENGTH */
 	char first[72];
-	const char *sep = strpbrk(num, "-+");
+	const char *sep = is_plain ? NULL : strpbrk(num, "-+");
 	const char *second = NULL;
 	if (sep) {
 		size_t l = (size_t)(sep - num);
@@ -150,7 +154,8 @@ int da_where_parse(struct da_machine *m, const char *where,
 		second = sep + 1;
 		num = first;
 	}
-	if (parse_number(num, &u, &out->off) < 0)
+	if (is_plain ? !mul_ok(plain, bare_bytes(&u), &out->off)
+		     : parse_number(num, &u, &out->off) < 0)
 		return da_error_set(err, EINVAL, "%s: not an offset (try "
 				    "1048576, 0x100000, 1M or 2048s)", where);
 	if (out->off >= out->dev->size)
