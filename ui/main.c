@@ -238,7 +238,7 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 	ssize_t len;
 	int status = 0;
 	/* 16 KiB: each page of it is a page fault (1-4 us on a VM) and each
-	 * write far less; 64 KiB cost 12 more faults for 1,000 answers */
+	 * write far less; 64 KiB cost 8-12 more faults for 1,000 answers */
 	static char outbuf[1 << 14];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	while (!stdout_failed() && (len = next_line(&in, &line)) >= 0) {
