@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -57,20 +58,59 @@ int da_parse_offset(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* What printf("%.1f") or ("%.0f") makes of d / 2^shift (d an integer, so
+ * the value is exact): rounded to the nearest, a tie to even, as glibc's
+ * printf does, in integers (the explorer and --lookup call this for every
+ * line). */
+static uint64_t round_shift(unsigned __int128 d, int shift)
+{
+	unsigned __int128 half = (unsigned __int128)1 << (shift - 1);
+	unsigned __int128 r = d & ((half << 1) - 1);
+	uint64_t q = (uint64_t)(d >> shift);
+	return q + (r > half || (r == half && (q & 1)));
+}
+
+static char *put_dec(char *p, uint64_t v)
+{
+	char t[20];
+	int n = 0;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	while (n)
+		*p++ = t[--n];
+	return p;
+}
+
 void da_human_size(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
 					     "PiB", "EiB" };
+	/* the size as a double (53 bits, as it used to be printed), an exact
+	 * integer: its value in unit u is d / 2^(10u) */
+	unsigned __int128 d = (unsigned __int128)(double)bytes;
 	int u = 0;
-	double v = (double)bytes;
-	while (v >= 1024 && u < 6) {
-		v /= 1024;
+	while (u < 6 && d >> (10 * (u + 1)))
 		u++;
+	char t[48], *p = t;
+	int shift = 10 * u;
+	if (u == 0) {
+		p = put_dec(p, bytes);
+	} else if (d >> shift < 10 && (d & (((unsigned __int128)1 << shift) - 1))) {
+		/* below 10 with a fraction: one decimal */
+		uint64_t tenths = round_shift(d * 10, shift);
+		p = put_dec(p, tenths / 10);
+		*p++ = '.';
+		*p++ = (char)('0' + tenths % 10);
+	} else {
+		p = put_dec(p, round_shift(d, shift));
 	}
-	if (u == 0)
-		snprintf(buf, len, "%llu B", (unsigned long long)bytes);
-	else if (v < 10 && v != (double)(uint64_t)v)
-		snprintf(buf, len, "%.1f %s", v, units[u]);
-	else
-		snprintf(buf, len, "%.0f %s", v, units[u]);
+	*p++ = ' ';
+	for (const char *s = units[u]; *s; s++)
+		*p++ = *s;
+	if (!len)
+		return;
+	size_t n = (size_t)(p - t) < len - 1 ? (size_t)(p - t) : len - 1;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
 }

@@ -360,8 +360,9 @@ static const char *owner_governs(const struct da_owner *x, char *buf,
 {
 	if (x->has_info && x->info.governs[0])
 		return x->info.governs;
-	if (x->node && x->role && (!strcmp(x->role, "metadata") ||
-				   !strcmp(x->role, "label"))) {
+	/* most owners have neither role: their first letter says so */
+	if (x->node && x->role && (x->role[0] == 'm' || x->role[0] == 'l') &&
+	    (!strcmp(x->role, "metadata") || !strcmp(x->role, "label"))) {
 		struct da_value *vg = da_obj_get(x->node->props, "vg");
 		if (vg && vg->type == DA_V_STR) {
 			snprintf(buf, len, "volume group %s", vg->u.s);
@@ -436,14 +437,54 @@ static void ob_c(struct obuf *o, char c)
 	o->b[o->n++] = c;
 }
 
+/* Two digits a step: "00" to "99". */
+static const char digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233"
+	"34353637383940414243444546474849505152535455565758596061626364656667"
+	"6869707172737475767778798081828384858687888990919293949596979899";
+
+/* The decimal digits of v: from its bit length (1233/4096 is just over
+ * log10(2)), one compare to correct. */
+static int dec_digits(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull };
+	if (v < 10)
+		return 1;
+	int bits = 64 - __builtin_clzll(v);
+	int n = (bits * 1233) >> 12;
+	return n + (v >= pow10[n]);
+}
+
+/* v in decimal, written backwards into its place in the buffer. */
 static void ob_u64(struct obuf *o, uint64_t v)
 {
-	char t[20];
-	int i = 20;
-	do
-		t[--i] = (char)('0' + v % 10);
-	while (v /= 10);
-	ob_mem(o, t + i, (size_t)(20 - i));
+	if (sizeof(o->b) - o->n < 20)
+		ob_flush(o);
+	int len = dec_digits(v);
+	char *p = o->b + o->n + len;
+	o->n += (size_t)len;
+	while (v > UINT32_MAX) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * (v % 100), 2);
+		v /= 100;
+	}
+	/* most numbers are done in 32 bits, where dividing is cheaper */
+	uint32_t w = (uint32_t)v;
+	while (w >= 100) {
+		p -= 2;
+		memcpy(p, digits2 + 2 * (w % 100), 2);
+		w /= 100;
+	}
+	if (w >= 10)
+		memcpy(p - 2, digits2 + 2 * w, 2);
+	else
+		p[-1] = (char)('0' + w);
 }
 
 static void ob_i64(struct obuf *o, int64_t v)
@@ -472,60 +513,94 @@ static void ob_pad(struct obuf *o, int n)
 		ob_c(o, ' ');
 }
 
-/* The length of s when it is printable ASCII without a or b, else -1. */
-static long plain_len(const char *s, char a, char b)
+/* The bytes a string cannot be copied with: 1 for JSON (controls, DEL
+ * and above, '"' and backslash), 2 for text (the same but '"'), so that a
+ * test is one load a byte; NUL (3) ends a string. */
+static const unsigned char escapes[256] = {
+	[0] = 3,
+	[1 ... 0x1f] = 3, ['"'] = 1, ['\\'] = 3, [0x7f ... 0xff] = 3,
+};
+
+/* The longest string copied on the fast path (room is made for it). */
+#define FAST_LEN 256
+
+/* s copied while no byte of it is in class cls (1: JSON, 2: text), at
+ * most FAST_LEN bytes, to d; how many. */
+static inline size_t copy_plain(char *d, const char *s, unsigned cls)
 {
-	long n = 0;
-	for (; s[n]; n++)
-		if ((unsigned char)s[n] < 0x20 || (unsigned char)s[n] > 0x7e ||
-		    s[n] == a || s[n] == b)
-			return -1;
-	return n;
+	size_t i = 0;
+	unsigned char c;
+	/* four bytes a step, the bound tested once (FAST_LEN is a multiple
+	 * of 4); each byte is read only when the ones before it were not
+	 * the end */
+#define COPY_ONE                                                        \
+	if (escapes[c = (unsigned char)s[i]] & cls)                     \
+		return i;                                               \
+	d[i++] = (char)c;
+	do {
+		COPY_ONE COPY_ONE COPY_ONE COPY_ONE
+	} while (i < FAST_LEN);
+#undef COPY_ONE
+	return i;
 }
 
+/* What copy_plain stopped in after n bytes: an escape (the whole string
+ * then goes through the escaping writer), or a plain string longer than
+ * FAST_LEN. */
+static void __attribute__((noinline))
+ob_str_slow(struct obuf *o, const char *s, size_t n, unsigned cls, bool json)
+{
+	size_t len = n + strlen(s + n);
+	bool plain = true;
+	for (size_t i = n; i < len && plain; i++)
+		plain = !(escapes[(unsigned char)s[i]] & cls);
+	if (!plain) {
+		ob_flush(o);
+		if (json)
+			da_json_string(o->f, s);
+		else
+			da_text_string(o->f, s);
+		return;
+	}
+	if (json)
+		ob_c(o, '"');
+	ob_mem(o, s, len);
+	if (json)
+		ob_c(o, '"');
+}
+
+/* s as a JSON string: plain ASCII (names, kinds, roles, most paths) is
+ * copied, any other goes through the one escaping writer. */
 static void ob_json(struct obuf *o, const char *s)
 {
 	if (!s)
 		s = "";
-	/* one pass: copied while plain ASCII and while it fits with its
-	 * quotes; anything else starts again on the slow path */
-	size_t room = sizeof(o->b) - o->n;
-	char *d = o->b + o->n;
-	if (room >= 2) {
-		d[0] = '"';
-		for (size_t i = 0;; i++) {
-			unsigned char c = (unsigned char)s[i];
-			if (c == 0) {
-				d[i + 1] = '"';
-				o->n += i + 2;
-				return;
-			}
-			if (c - 0x20u > 0x7eu - 0x20u || c == '"' ||
-			    c == '\\' || i + 3 > room)
-				break;
-			d[i + 1] = (char)c;
-		}
-	}
-	long n = plain_len(s, '"', '\\');
-	if (n < 0) {
+	if (sizeof(o->b) - o->n < FAST_LEN + 2)
 		ob_flush(o);
-		da_json_string(o->f, s);
+	char *d = o->b + o->n;
+	d[0] = '"';
+	size_t n = copy_plain(d + 1, s, 1);
+	if (s[n]) {
+		ob_str_slow(o, s, n, 1, true);
 		return;
 	}
-	ob_c(o, '"');
-	ob_mem(o, s, (size_t)n);
-	ob_c(o, '"');
+	d[n + 1] = '"';
+	o->n += n + 2;
 }
 
+/* s for a terminal, the same way (see da_text_string). */
 static void ob_text(struct obuf *o, const char *s)
 {
-	long n = plain_len(s ? s : "", '\\', '\\');
-	if (n < 0) {
+	if (!s)
+		s = "";
+	if (sizeof(o->b) - o->n < FAST_LEN)
 		ob_flush(o);
-		da_text_string(o->f, s);
+	size_t n = copy_plain(o->b + o->n, s, 2);
+	if (s[n]) {
+		ob_str_slow(o, s, n, 2, false);
 		return;
 	}
-	ob_mem(o, s ? s : "", (size_t)n);
+	o->n += n;
 }
 
 static void lookup_json(struct obuf *b, struct da_machine *m, const struct da_owner *w, int n,

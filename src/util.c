@@ -56,28 +56,40 @@ void da_trace(const char *fmt, ...)
 	va_end(ap);
 }
 
-static uint32_t crc_table[256];
+static uint32_t crc_table[8][256];
 
-/* the reflected IEEE polynomial, one entry per byte value */
+/* the reflected IEEE polynomial, one entry per byte value; table k is a
+ * byte followed by k zero bytes, so that eight bytes take one step */
 static void crc_init(void)
 {
 	for (uint32_t i = 0; i < 256; i++) {
 		uint32_t c = i;
 		for (int k = 0; k < 8; k++)
 			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
+		crc_table[0][i] = c;
 	}
+	for (int k = 1; k < 8; k++)
+		for (int i = 0; i < 256; i++)
+			crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^
+				crc_table[0][crc_table[k - 1][i] & 0xff];
 }
 
 uint32_t da_crc32(uint32_t crc, const void *buf, size_t len)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, crc_init);
-	const uint32_t *table = crc_table;
+	const uint32_t (*t)[256] = crc_table;
 	const uint8_t *p = buf;
 	crc = ~crc;
+	for (; len >= 8; len -= 8, p += 8) {
+		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+				     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+		crc = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^
+		      t[5][(lo >> 16) & 0xff] ^ t[4][lo >> 24] ^
+		      t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+	}
 	while (len--)
-		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+		crc = t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
 

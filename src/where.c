@@ -26,11 +26,56 @@ uint32_t da_machine_sector_size(const struct da_machine *m,
 	return 512;
 }
 
-/* A number with its unit: a trailing s is sectors of `sector` bytes, a
- * bare number is `bare` bytes each, K/M/G/T are powers of 1024. */
-static int parse_number(const char *s, uint64_t bare, uint64_t sector,
-			uint64_t *out)
+/* What a number in a WHERE counts: the sector size is looked up only when
+ * a number asks for it (a trailing s, --unit sector), as most never do. */
+struct units {
+	struct da_machine *m;
+	const struct da_device *dev;
+	enum da_unit unit;
+	uint64_t sector;           /* 0 until looked up */
+};
+
+static uint64_t sector_bytes(struct units *u)
 {
+	if (!u->sector)
+		u->sector = da_machine_sector_size(u->m, u->dev);
+	return u->sector;
+}
+
+/* The bytes a bare number counts, as --unit says. */
+static uint64_t bare_bytes(struct units *u)
+{
+	if (u->unit == DA_UNIT_SECTOR)
+		return sector_bytes(u);
+	if (u->unit == DA_UNIT_BLOCK)
+		return u->dev->block_size ? u->dev->block_size : 512;
+	return 1;
+}
+
+/* s when it is only decimal digits, at most 19 of them (no overflow):
+ * the common case of --lookup -, read without copying or suffixes. */
+static bool plain_decimal(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		if (i == 19)
+			return false;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (i == 0 || s[i])
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A number with its unit: a trailing s is sectors, a bare number is
+ * bare_bytes each, K/M/G/T are powers of 1024. */
+static int parse_number(const char *s, struct units *u, uint64_t *out)
+{
+	uint64_t v;
+	if (plain_decimal(s, &v))
+		return mul_ok(v, bare_bytes(u), out) ? 0 : -1;
 	size_t n = strlen(s);
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		n--;
@@ -44,12 +89,11 @@ static int parse_number(const char *s, uint64_t bare, uint64_t sector,
 	uint64_t mult = 1;
 	if ((last == 's' || last == 'S')) {
 		buf[n - 1] = '\0';
-		mult = sector;
+		mult = sector_bytes(u);
 	} else if (isdigit((unsigned char)last) ||
 		   (hex && isxdigit((unsigned char)last))) {
-		mult = bare;
+		mult = bare_bytes(u);
 	}
-	uint64_t v;
 	if (da_parse_offset(buf, &v) < 0 || !mul_ok(v, mult, &v))
 		return -1;
 	*out = v;
@@ -61,7 +105,11 @@ int da_where_parse(struct da_machine *m, const char *where,
 		   da_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	const char *colon = strrchr(where, ':');
+	/* a bare decimal offset (most of --lookup -) has no name and no
+	 * range: it is read once, here */
+	uint64_t plain;
+	bool is_plain = plain_decimal(where, &plain);
+	const char *colon = is_plain ? NULL : strrchr(where, ':');
 	const char *num = where;
 	out->name = m->ndisks ? m->disks[0].name : "";
 	out->dev = m->ndisks ? m->disks[0].dev : NULL;
@@ -90,17 +138,11 @@ int da_where_parse(struct da_machine *m, const char *where,
 	}
 	if (!out->dev)
 		return da_error_set(err, EINVAL, "%s: no disk", where);
-	uint64_t sector = opts && opts->sector_size
-				  ? opts->sector_size
-				  : da_machine_sector_size(m, out->dev);
-	uint64_t bare = 1;
-	if (opts && opts->unit == DA_UNIT_SECTOR)
-		bare = sector;
-	else if (opts && opts->unit == DA_UNIT_BLOCK)
-		bare = out->dev->block_size ? out->dev->block_size : 512;
+	struct units u = { m, out->dev, opts ? opts->unit : DA_UNIT_BYTE,
+			   opts ? opts->sector_size : 0 };
 	/* a range: START-END (END not included) or START+LENGTH */
 	char first[72];
-	const char *sep = strpbrk(num, "-+");
+	const char *sep = is_plain ? NULL : strpbrk(num, "-+");
 	const char *second = NULL;
 	if (sep) {
 		size_t l = (size_t)(sep - num);
@@ -112,7 +154,8 @@ int da_where_parse(struct da_machine *m, const char *where,
 		second = sep + 1;
 		num = first;
 	}
-	if (parse_number(num, bare, sector, &out->off) < 0)
+	if (is_plain ? !mul_ok(plain, bare_bytes(&u), &out->off)
+		     : parse_number(num, &u, &out->off) < 0)
 		return da_error_set(err, EINVAL, "%s: not an offset (try "
 				    "1048576, 0x100000, 1M or 2048s)", where);
 	if (out->off >= out->dev->size)
@@ -124,7 +167,7 @@ int da_where_parse(struct da_machine *m, const char *where,
 	if (!second)
 		return 0;
 	uint64_t v;
-	if (parse_number(second, bare, sector, &v) < 0)
+	if (parse_number(second, &u, &v) < 0)
 		return da_error_set(err, EINVAL, "%s: not a range (try 1M-2M "
 				    "or 1M+4K)", where);
 	out->range = true;

@@ -153,7 +153,9 @@ static int answer(struct da_ownership *o, struct da_machine *m,
 	struct da_where w;
 	size_t d;
 	uint64_t off;
-	da_error err = { 0 };
+	da_error err;          /* set on failure: not cleared a line */
+	err.code = 0;
+	err.msg[0] = '\0';
 	if (da_where_parse(m, where, wopts, &w, &err) < 0 ||
 	    (!w.range && da_where_locate(o, where, &w, &d, &off, &err) < 0)) {
 		if (!stream)
@@ -170,6 +172,60 @@ static int answer(struct da_ownership *o, struct da_machine *m,
 	return 0;
 }
 
+/* Standard input a line at a time, read in large blocks into one buffer
+ * that grows for a longer line: getline's locking and copying were 3% of
+ * --lookup -'s instructions.  A line is answered the same either way. */
+struct line_reader {
+	char *buf;
+	size_t cap, start, end;    /* the bytes not yet returned */
+	bool eof;
+	int error;                 /* errno of a failed read, or 0 */
+};
+
+/* The next line, its newline replaced by a NUL, and its length (0 for an
+ * empty line); the last one without a newline too.  -1 at the end of the
+ * input or after a read error (r->error). */
+static ssize_t next_line(struct line_reader *r, char **line)
+{
+	for (;;) {
+		char *s = r->buf + r->start;
+		size_t have = r->end - r->start;
+		char *nl = have ? memchr(s, '\n', have) : NULL;
+		if (nl || ((r->eof || r->error) && have)) {
+			size_t len = nl ? (size_t)(nl - s) : have;
+			s[len] = '\0';    /* room is kept past end for it */
+			r->start += len + (nl != NULL);
+			*line = s;
+			return (ssize_t)len;
+		}
+		if (r->eof || r->error)
+			return -1;
+		if (r->start) {
+			memmove(r->buf, s, have);
+			r->start = 0;
+			r->end = have;
+		}
+		if (r->cap - r->end < 4096 + 1) {
+			size_t cap = r->cap ? r->cap * 2 : 1 << 16;
+			char *b = cap > r->cap ? realloc(r->buf, cap) : NULL;
+			if (!b)
+				da_out_of_memory();
+			r->buf = b;
+			r->cap = cap;
+		}
+		ssize_t n = read(STDIN_FILENO, r->buf + r->end,
+				 r->cap - r->end - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r->error = errno ? errno : EIO;
+		else if (n == 0)
+			r->eof = true;
+		else
+			r->end += (size_t)n;
+	}
+}
+
 /* --lookup -: exactly one answer line for each input line (the last one
  * too when it has no newline).  A final CR (CRLF input) and blanks at
  * both ends are dropped; a line left empty, or one with a NUL byte in
@@ -177,16 +233,15 @@ static int answer(struct da_ownership *o, struct da_machine *m,
 static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 			 const struct da_where_opts *wopts, bool json)
 {
-	char *line = NULL;
-	size_t cap = 0;
+	struct line_reader in = { NULL, 0, 0, 0, false, 0 };
+	char *line;
 	ssize_t len;
 	int status = 0;
-	static char outbuf[1 << 16];
+	/* 16 KiB: each page of it is a page fault (1-4 us on a VM) and each
+	 * write far less; 64 KiB cost 8-12 more faults for 1,000 answers */
+	static char outbuf[1 << 14];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	while (!stdout_failed() &&
-	       (errno = 0, len = getline(&line, &cap, stdin)) > 0) {
-		if (line[len - 1] == '\n')
-			line[--len] = '\0';
+	while (!stdout_failed() && (len = next_line(&in, &line)) >= 0) {
 		if (len > 0 && line[len - 1] == '\r')
 			line[--len] = '\0';
 		size_t nul = strlen(line);
@@ -225,11 +280,9 @@ static int lookup_stream(struct da_ownership *o, struct da_machine *m,
 		if (answer(o, m, w, wopts, json, true))
 			status = 1;
 	}
-	int code = errno;
-	bool in_error = ferror(stdin);
-	free(line);
-	if (in_error)
-		return stream_error("standard input", code);
+	free(in.buf);
+	if (in.error)
+		return stream_error("standard input", in.error);
 	return status;
 }
 

@@ -50,6 +50,17 @@ static void test_human_size(void **state)
 	assert_string_equal(b, "1.5 KiB");
 	da_human_size(64ull << 20, b, sizeof(b));
 	assert_string_equal(b, "64 MiB");
+	/* as printf's %.1f and %.0f round: a tie to even, 1023.999 up */
+	da_human_size(1280, b, sizeof(b));
+	assert_string_equal(b, "1.2 KiB");
+	da_human_size(1331, b, sizeof(b));
+	assert_string_equal(b, "1.3 KiB");
+	da_human_size(1048575, b, sizeof(b));
+	assert_string_equal(b, "1024 KiB");
+	da_human_size(UINT64_MAX, b, sizeof(b));
+	assert_string_equal(b, "16 EiB");
+	da_human_size(1536, b, 4);
+	assert_string_equal(b, "1.5");
 }
 
 static void test_json(void **state)
