@@ -66,6 +66,8 @@ struct da_fileindex {
 				      the order given (the first is the one
 				      its children's paths use) */
 	size_t hint_files, hint_runs;  /* da_fi_reserve's */
+	/* bytes of the mapping a table lives in (0: it was malloc'd) */
+	size_t map_files, map_names, map_text, map_runs;
 	char *text;
 	size_t ntext, captext;
 	struct da_fi_run *runs;
@@ -74,7 +76,9 @@ struct da_fileindex {
 	uint32_t *maxrun;          /* which run reaches it */
 	uint64_t *top;             /* the start of every FI_TOP-th run */
 	size_t ntop;
-	uint32_t *byfile;          /* run numbers by (file, meta, file_off) */
+	uint32_t *byfile;          /* run numbers by (file, meta, file_off),
+				      made when first asked for (byfile_get) */
+	pthread_mutex_t lazy;      /* held while it is made */
 	uint64_t root_id;
 	uint32_t root;             /* file number, UINT32_MAX if unknown */
 	uint64_t conflict_bytes, shared_bytes;
@@ -84,7 +88,9 @@ struct da_fileindex {
 };
 
 /* An index that could not be made at all: what readers get then. */
-static struct da_fileindex empty_index = { .root = UINT32_MAX };
+static struct da_fileindex empty_index = {
+	.root = UINT32_MAX, .lazy = PTHREAD_MUTEX_INITIALIZER,
+};
 
 /* ---- building -------------------------------------------------------- */
 
@@ -94,6 +100,10 @@ struct da_fileindex *da_fi_new(bool case_insensitive)
 	if (!x)
 		return NULL;
 	x->ci = case_insensitive;
+	if (pthread_mutex_init(&x->lazy, NULL) != 0) {
+		free(x);
+		return NULL;
+	}
 	x->root = UINT32_MAX;
 	x->root_id = UINT64_MAX;
 	return x;
@@ -147,11 +157,75 @@ static void *fi_realloc(void *p, size_t had, size_t bytes)
 	return q;
 }
 
+/* A table past FI_HUGE moves once into a mapping of address space for
+ * its largest size (max items, and one more for the files' closing
+ * entry), 2 MiB aligned and hinted for huge pages, and then fills it in
+ * place: growing by doubling copied every table twice over and faulted
+ * its pages in twice (a third of an index build of a million extents was
+ * the kernel clearing pages).  Untouched pages are never made, so memory
+ * is what the table holds.  False when the mapping cannot be made (a
+ * limit on address space, strict overcommit): the table then grows as
+ * before. */
+static bool map_table(void **v, size_t *cap, size_t *mapped, size_t n,
+		      size_t size, size_t max)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (max > SIZE_MAX / size - 1)
+		return false;
+	size_t bytes = ((max + 1) * size + huge - 1) & ~(huge - 1);
+	if (bytes > SIZE_MAX - huge)
+		return false;
+	char *m = mmap(NULL, bytes + huge, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return false;
+	char *a = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
+	if (a > m)
+		munmap(m, (size_t)(a - m));
+	if (a + bytes < m + bytes + huge)
+		munmap(a + bytes, (size_t)(m + bytes + huge - (a + bytes)));
+	madvise(a, bytes, MADV_HUGEPAGE);
+	if (n)
+		memcpy(a, *v, n * size);
+	free(*v);
+	*v = a;
+	*cap = max;
+	*mapped = bytes;
+	return true;
+}
+
+static void table_free(void *p, size_t mapped)
+{
+	if (mapped)
+		munmap(p, mapped);
+	else
+		free(p);
+}
+
+/* Make *v (of *cap items of size, n of them in use) hold c items (up to
+ * max); false when it cannot. */
+static bool table_resize(void **v, size_t *cap, size_t *mapped, size_t n,
+			 size_t size, size_t c, size_t max)
+{
+	if (*mapped || c <= *cap)
+		return c <= *cap;
+	if (c > max)
+		c = max;
+	if (c * size >= FI_HUGE && map_table(v, cap, mapped, n, size, max))
+		return true;
+	void *p = fi_realloc(*v, n * size, c * size);
+	if (!p)
+		return false;
+	*v = p;
+	*cap = c;
+	return true;
+}
+
 /* Grow *v (of *cap items of size) to hold one more; false when it cannot
  * or when max items are reached.  Past an estimate (hint) the table grows
  * an eighth at a time, up to twice it: the estimate was near. */
-static bool grow(void **v, size_t *cap, size_t n, size_t size, size_t max,
-		 size_t hint)
+static bool grow(void **v, size_t *cap, size_t *mapped, size_t n, size_t size,
+		 size_t max, size_t hint)
 {
 	if (n < *cap)
 		return true;
@@ -160,14 +234,7 @@ static bool grow(void **v, size_t *cap, size_t n, size_t size, size_t max,
 	size_t c = *cap ? *cap * 2 : 256;
 	if (hint && *cap >= hint && *cap < 2 * hint)
 		c = *cap + *cap / 8 + 256;
-	if (c > max)
-		c = max;
-	void *p = fi_realloc(*v, *cap * size, c * size);
-	if (!p)
-		return false;
-	*v = p;
-	*cap = c;
-	return true;
+	return table_resize(v, cap, mapped, n, size, c, max);
 }
 
 void da_fi_reserve(struct da_fileindex *x, size_t files, size_t runs)
@@ -180,32 +247,14 @@ void da_fi_reserve(struct da_fileindex *x, size_t files, size_t runs)
 		runs = FI_MAX_RUNS;
 	x->hint_files = files;
 	x->hint_runs = runs;
-	/* a wrong estimate costs a realloc, never an answer */
-	if (files > x->capfiles) {
-		void *f = fi_realloc(x->files, x->nfiles * sizeof(*x->files),
-				     files * sizeof(*x->files));
-		if (f) {
-			x->files = f;
-			x->capfiles = files;
-		}
-	}
-	/* most files have one name */
-	if (files > x->capnames) {
-		void *m = fi_realloc(x->names, x->nnames * sizeof(*x->names),
-				     files * sizeof(*x->names));
-		if (m) {
-			x->names = m;
-			x->capnames = files;
-		}
-	}
-	if (runs > x->capruns) {
-		void *r = fi_realloc(x->runs, x->nruns * sizeof(*x->runs),
-				     runs * sizeof(*x->runs));
-		if (r) {
-			x->runs = r;
-			x->capruns = runs;
-		}
-	}
+	/* a wrong estimate costs a realloc, never an answer; most files
+	 * have one name */
+	table_resize((void **)&x->files, &x->capfiles, &x->map_files, x->nfiles,
+		     sizeof(*x->files), files, FI_MAX_FILES);
+	table_resize((void **)&x->names, &x->capnames, &x->map_names, x->nnames,
+		     sizeof(*x->names), files, FI_MAX_NAMES);
+	table_resize((void **)&x->runs, &x->capruns, &x->map_runs, x->nruns,
+		     sizeof(*x->runs), runs, FI_MAX_RUNS);
 }
 
 static void full(struct da_fileindex *x, const char *what)
@@ -220,7 +269,7 @@ uint32_t da_fi_add_file(struct da_fileindex *x, uint64_t id,
 {
 	if (!x || x->full ||
 	    (x->nfiles >= x->capfiles &&
-	     !grow((void **)&x->files, &x->capfiles, x->nfiles,
+	     !grow((void **)&x->files, &x->capfiles, &x->map_files, x->nfiles,
 		   sizeof(*x->files), FI_MAX_FILES, x->hint_files))) {
 		if (x)
 			full(x, "files");
@@ -243,7 +292,7 @@ int da_fi_add_name(struct da_fileindex *x, uint64_t id, uint64_t parent_id,
 	if (len > 4096)
 		len = 4096;
 	if ((x->nnames >= x->capnames &&
-	     !grow((void **)&x->names, &x->capnames, x->nnames,
+	     !grow((void **)&x->names, &x->capnames, &x->map_names, x->nnames,
 		   sizeof(*x->names), FI_MAX_NAMES, x->hint_files)) ||
 	    x->ntext + len + 1 > FI_MAX_NAME_BYTES) {
 		full(x, "names");
@@ -251,13 +300,11 @@ int da_fi_add_name(struct da_fileindex *x, uint64_t id, uint64_t parent_id,
 	}
 	while (x->ntext + len + 1 > x->captext) {
 		size_t c = x->captext ? x->captext * 2 : 65536;
-		char *t = fi_realloc(x->text, x->ntext, c);
-		if (!t) {
+		if (!table_resize((void **)&x->text, &x->captext, &x->map_text,
+				  x->ntext, 1, c, FI_MAX_NAME_BYTES)) {
 			full(x, "names");
 			return -1;
 		}
-		x->text = t;
-		x->captext = c;
 	}
 	x->names[x->nnames] = (struct fi_name){
 		.b = { id, parent_id }, .at = (uint32_t)x->ntext,
@@ -313,8 +360,8 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 	}
 	/* grow's test first, here: a call a run cost a tenth of a build */
 	if (x->nruns >= x->capruns &&
-	    !grow((void **)&x->runs, &x->capruns, x->nruns, sizeof(*x->runs),
-		  FI_MAX_RUNS, x->hint_runs)) {
+	    !grow((void **)&x->runs, &x->capruns, &x->map_runs, x->nruns,
+		  sizeof(*x->runs), FI_MAX_RUNS, x->hint_runs)) {
 		full(x, "runs");
 		return -1;
 	}
@@ -785,9 +832,11 @@ static uint32_t dense_find(const struct da_fileindex *x,
 
 /* Give back what growing left over (before the next arrays are made, so
  * that the peak is the table, not twice it). */
-static void shrink(void **v, size_t *cap, size_t n, size_t size)
+static void shrink(void **v, size_t *cap, size_t mapped, size_t n,
+		   size_t size)
 {
-	if (n == 0 || n >= *cap)
+	/* a mapping holds no more than its touched pages */
+	if (mapped || n == 0 || n >= *cap)
 		return;
 	void *p = realloc(*v, n * size);
 	if (p) {
@@ -798,9 +847,10 @@ static void shrink(void **v, size_t *cap, size_t n, size_t size)
 
 static int finish(struct da_fileindex *x)
 {
-	shrink((void **)&x->runs, &x->capruns, x->nruns, sizeof(*x->runs));
+	shrink((void **)&x->runs, &x->capruns, x->map_runs, x->nruns,
+	       sizeof(*x->runs));
 	/* one more file: the end of the last one's names and runs */
-	if (x->capfiles < x->nfiles + 1) {
+	if (!x->map_files && x->capfiles < x->nfiles + 1) {
 		struct fi_file *f = fi_realloc(x->files, x->nfiles * sizeof(*f),
 					    (x->nfiles + 1) * sizeof(*f));
 		if (!f)
@@ -808,17 +858,16 @@ static int finish(struct da_fileindex *x)
 		x->files = f;
 		x->capfiles = x->nfiles + 1;
 	}
-	shrink((void **)&x->files, &x->capfiles, x->nfiles + 1,
+	shrink((void **)&x->files, &x->capfiles, x->map_files, x->nfiles + 1,
 	       sizeof(*x->files));
 	x->files[x->nfiles] = (struct fi_file){ .id = UINT64_MAX };
 	sort_runs(x->runs, x->nruns);
 	x->maxend = fi_malloc((x->nruns + 1) * sizeof(*x->maxend));
 	x->maxrun = fi_malloc((x->nruns + 1) * sizeof(*x->maxrun));
-	x->byfile = fi_malloc((x->nruns + 1) * sizeof(*x->byfile));
 	x->by_id = fi_malloc((x->nfiles + 1) * sizeof(*x->by_id));
 	x->ntop = (x->nruns + FI_TOP - 1) / FI_TOP;
 	x->top = fi_malloc((x->ntop + 1) * sizeof(*x->top));
-	if (!x->maxend || !x->maxrun || !x->byfile || !x->by_id || !x->top)
+	if (!x->maxend || !x->maxrun || !x->by_id || !x->top)
 		return -1;
 	for (size_t i = 0; i < x->ntop; i++)
 		x->top[i] = x->runs[i * FI_TOP].start;
@@ -834,43 +883,6 @@ static int finish(struct da_fileindex *x)
 		x->maxrun[i] = mr;
 	}
 	find_overlaps(x);
-	/* the runs by file: a counting sort on the file, placed from each
-	 * file's end backwards: data runs first, then metadata, each in
-	 * disk order (a file laid out in order is then in file order
-	 * already); then each file's own by file offset */
-	/* one pass places both: name_first (not made yet) holds, for
-	 * now, the file's metadata runs, then where its data runs end */
-	for (size_t i = 0; i <= x->nfiles; i++)
-		x->files[i].run_first = x->files[i].name_first = 0;
-	for (size_t i = 0; i < x->nruns; i++) {
-		struct fi_file *f = &x->files[x->runs[i].file];
-		f->run_first++;
-		f->name_first += !!(x->runs[i].flags & DA_RUN_META);
-	}
-	uint32_t at = 0;
-	for (size_t i = 0; i <= x->nfiles; i++) {
-		at += x->files[i].run_first;
-		x->files[i].run_first = at;   /* the end, for now */
-		x->files[i].name_first = at - x->files[i].name_first;
-	}
-	for (size_t i = x->nruns; i-- > 0;) {
-		const struct da_fi_run *r = &x->runs[i];
-		struct fi_file *f = &x->files[r->file];
-		if (r->flags & DA_RUN_META)
-			x->byfile[--f->run_first] = (uint32_t)i;
-		else
-			x->byfile[--f->name_first] = (uint32_t)i;
-	}
-	/* each file's runs begin where its data runs do; its names are
-	 * counted from zero below (one pass over the files for both) */
-	for (size_t i = 0; i <= x->nfiles; i++) {
-		x->files[i].run_first = x->files[i].name_first;
-		x->files[i].name_first = 0;
-		if (i)
-			sort_byfile(x->byfile + x->files[i - 1].run_first,
-				    x->files[i].run_first -
-					    x->files[i - 1].run_first, x);
-	}
 	for (size_t i = 0; i < x->nfiles; i++)
 		x->by_id[i] = (uint32_t)i;
 	sort_by_id(x->by_id, x->nfiles, x);
@@ -895,15 +907,16 @@ static int finish(struct da_fileindex *x)
 	}
 	free(d.map);
 	x->nnames = k;
-	shrink((void **)&x->names, &x->capnames, x->nnames, sizeof(*x->names));
+	shrink((void **)&x->names, &x->capnames, x->map_names, x->nnames,
+	       sizeof(*x->names));
 	/* the names by file, a counting sort as for the runs: each file's
-	 * in the order given */
+	 * in the order given (name_first is 0 from da_fi_add_file) */
 	x->byname = fi_malloc((x->nnames + 1) * sizeof(*x->byname));
 	if (!x->byname)
 		return -1;
 	for (size_t i = 0; i < x->nnames; i++)
 		x->files[x->names[i].p.file].name_first++;
-	at = 0;
+	uint32_t at = 0;
 	for (size_t i = 0; i <= x->nfiles; i++) {
 		at += x->files[i].name_first;
 		x->files[i].name_first = at;
@@ -919,16 +932,17 @@ static void fi_free(struct da_fileindex *x)
 {
 	if (!x || x == &empty_index)
 		return;
-	free(x->files);
+	table_free(x->files, x->map_files);
 	free(x->by_id);
-	free(x->names);
+	table_free(x->names, x->map_names);
 	free(x->byname);
-	free(x->text);
-	free(x->runs);
+	table_free(x->text, x->map_text);
+	table_free(x->runs, x->map_runs);
 	free(x->maxend);
 	free(x->maxrun);
 	free(x->top);
 	free(x->byfile);
+	pthread_mutex_destroy(&x->lazy);
 	free(x);
 }
 
@@ -986,6 +1000,68 @@ void da_fi_node_free(struct da_node *n)
 	n->files = NULL;
 }
 
+/* The runs by file, made the first time a file's runs are asked for (a
+ * file's extents, the next extent, search): lookups and the map never
+ * ask, and the sort is a seventh of a build of a million extents.  A
+ * counting sort on the file, placed from each file's end backwards: data
+ * runs first, then metadata, each in disk order (a file laid out in order
+ * is then in file order already); then each file's own by file offset.
+ * NULL when there is no memory for it (the files then have no runs). */
+static uint32_t *make_byfile(struct da_fileindex *x)
+{
+	uint32_t *by = fi_malloc((x->nruns + 1) * sizeof(*by));
+	/* per file: where its metadata runs end, then where its data do */
+	uint32_t *mend = calloc(x->nfiles + 1, sizeof(*mend));
+	uint32_t *dend = calloc(x->nfiles + 1, sizeof(*dend));
+	if (!by || !mend || !dend) {
+		free(by), free(mend), free(dend);
+		return NULL;
+	}
+	for (size_t i = 0; i < x->nruns; i++) {
+		uint32_t f = x->runs[i].file;
+		mend[f]++;
+		dend[f] += !!(x->runs[i].flags & DA_RUN_META);
+	}
+	uint32_t at = 0;
+	for (size_t i = 0; i <= x->nfiles; i++) {
+		at += mend[i];
+		mend[i] = at;
+		dend[i] = at - dend[i];
+	}
+	for (size_t i = x->nruns; i-- > 0;) {
+		const struct da_fi_run *r = &x->runs[i];
+		if (r->flags & DA_RUN_META)
+			by[--mend[r->file]] = (uint32_t)i;
+		else
+			by[--dend[r->file]] = (uint32_t)i;
+	}
+	/* each file's runs begin where its data runs do */
+	for (size_t i = 0; i <= x->nfiles; i++) {
+		x->files[i].run_first = dend[i];
+		if (i && dend[i] - dend[i - 1] > 1)
+			sort_byfile(by + dend[i - 1], dend[i] - dend[i - 1], x);
+	}
+	free(mend);
+	free(dend);
+	return by;
+}
+
+static const uint32_t *byfile_get(const struct da_fileindex *cx)
+{
+	struct da_fileindex *x = (struct da_fileindex *)cx;
+	uint32_t *by = __atomic_load_n(&x->byfile, __ATOMIC_ACQUIRE);
+	if (by || x->nfiles == 0)
+		return by;
+	pthread_mutex_lock(&x->lazy);
+	by = x->byfile;
+	if (!by) {
+		by = make_byfile(x);
+		__atomic_store_n(&x->byfile, by, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&x->lazy);
+	return by;
+}
+
 /* ---- answers --------------------------------------------------------- */
 
 const struct da_fileindex *da_fi_get(const struct da_node *n)
@@ -1030,7 +1106,7 @@ int da_fi_file(const struct da_fileindex *x, uint32_t file,
 	*out = (struct da_fi_file){
 		.id = f->id, .kind = (enum da_file_kind)f->kind,
 		.size = f->size, .flags = f->flags, .nnames = file_nnames(f),
-		.nruns = file_nruns(f),
+		.nruns = byfile_get(x) ? file_nruns(f) : 0,
 	};
 	return 0;
 }
@@ -1164,9 +1240,10 @@ int da_fi_at(const struct da_fileindex *x, uint64_t off,
 int da_fi_file_run(const struct da_fileindex *x, uint32_t file, uint32_t k,
 		   struct da_fi_run *out)
 {
-	if (!x || file >= x->nfiles || k >= file_nruns(&x->files[file]))
+	const uint32_t *by = x ? byfile_get(x) : NULL;
+	if (!by || file >= x->nfiles || k >= file_nruns(&x->files[file]))
 		return -1;
-	*out = x->runs[x->byfile[x->files[file].run_first + k]];
+	*out = x->runs[by[x->files[file].run_first + k]];
 	return 0;
 }
 
@@ -1176,10 +1253,13 @@ int64_t da_fi_next_extent(const struct da_fileindex *x, uint64_t off,
 	struct da_fi_run here;
 	if (da_fi_at(x, off, &here, 1) < 1)
 		return -1;
+	const uint32_t *by = byfile_get(x);
+	if (!by)
+		return -1;
 	const struct fi_file *f = &x->files[here.file];
 	int64_t best = -1;
 	for (uint32_t k = 0, nr = file_nruns(f); k < nr; k++) {
-		const struct da_fi_run *r = &x->runs[x->byfile[f->run_first + k]];
+		const struct da_fi_run *r = &x->runs[by[f->run_first + k]];
 		if (dir > 0 && r->start >= here.start + here.len &&
 		    (best < 0 || r->start < (uint64_t)best))
 			best = (int64_t)r->start;
