@@ -32,21 +32,22 @@
 #define FI_TOP 16                  /* runs a top-level search entry */
 
 /* A file's names are byname[name_first, next file's name_first), its runs
- * byfile[run_first, next file's run_first): files[nfiles] closes both. */
+ * byfile[run_first[file], run_first[file + 1]): files[nfiles] closes the
+ * names, run_first[nfiles] the runs.  24 bytes a file. */
 struct fi_file {
 	uint64_t id;
 	uint64_t size;
 	uint32_t name_first;
-	uint32_t run_first;
 	uint8_t kind;
 	uint8_t flags;             /* DA_FILE_* */
 };
 
+/* 16 bytes a name: while building, its file's id (its directory's is in
+ * the dirs table: a directory's names come together); once published,
+ * file numbers. */
 struct fi_name {
 	union {
-		struct {
-			uint64_t id, parent_id;   /* while building */
-		} b;
+		uint64_t id;               /* while building */
 		struct {
 			uint32_t file, parent;    /* once published */
 		} p;
@@ -55,16 +56,25 @@ struct fi_name {
 	uint32_t len;
 };
 
+/* While building: names [first, next's first) are in directory id. */
+struct fi_dir {
+	uint64_t id;
+	size_t first;
+};
+
 struct da_fileindex {
 	bool ci;
 	struct fi_file *files;
 	size_t nfiles, capfiles;
-	uint32_t *by_id;           /* file numbers sorted by id */
+	uint32_t *by_id;           /* file numbers sorted by id (NULL: the
+				      files came in id order) */
 	struct fi_name *names;     /* in the order given */
 	size_t nnames, capnames;
 	uint32_t *byname;          /* name numbers by file, each file's in
 				      the order given (the first is the one
 				      its children's paths use) */
+	struct fi_dir *dirs;       /* while building */
+	size_t ndirs, capdirs, map_dirs;
 	size_t hint_files, hint_runs;  /* da_fi_reserve's */
 	/* bytes of the mapping a table lives in (0: it was malloc'd) */
 	size_t map_files, map_names, map_text, map_runs;
@@ -78,11 +88,13 @@ struct da_fileindex {
 	size_t ntop;
 	uint32_t *byfile;          /* run numbers by (file, meta, file_off),
 				      made when first asked for (byfile_get) */
+	uint32_t *run_first;       /* made with byfile */
 	pthread_mutex_t lazy;      /* held while it is made */
 	uint64_t root_id;
 	uint32_t root;             /* file number, UINT32_MAX if unknown */
 	uint64_t conflict_bytes, shared_bytes;
 	bool full;
+	bool published;            /* finish made the tables readers use */
 	unsigned nwarn;
 	char warning[300];
 };
@@ -306,29 +318,39 @@ int da_fi_add_name(struct da_fileindex *x, uint64_t id, uint64_t parent_id,
 			return -1;
 		}
 	}
+	if (!x->ndirs || x->dirs[x->ndirs - 1].id != parent_id) {
+		if (x->ndirs >= x->capdirs &&
+		    !grow((void **)&x->dirs, &x->capdirs, &x->map_dirs,
+			  x->ndirs, sizeof(*x->dirs), FI_MAX_NAMES, 0)) {
+			full(x, "names");
+			return -1;
+		}
+		x->dirs[x->ndirs++] = (struct fi_dir){ parent_id, x->nnames };
+	}
 	x->names[x->nnames] = (struct fi_name){
-		.b = { id, parent_id }, .at = (uint32_t)x->ntext,
-		.len = (uint32_t)len,
+		.id = id, .at = (uint32_t)x->ntext, .len = (uint32_t)len,
 	};
 	x->nnames++;
 	char *d = x->text + x->ntext;
-	/* a '/' inside a name would forge a path, a NUL cut it */
-	if (len <= 32) {
-		/* most names: a loop beats two library calls */
-		for (size_t i = 0; i < len; i++) {
-			char c = name[i];
-			d[i] = c == '/' ? '_' : c ? c : '?';
-		}
-	} else {
-		memcpy(d, name, len);
-		for (char *s = memchr(d, '/', len); s;
-		     s = memchr(s, '/', len - (size_t)(s - d)))
-			*s = '_';
-		for (char *s = memchr(d, '\0', len); s;
-		     s = memchr(s, '\0', len - (size_t)(s - d)))
-			*s = '?';
-	}
+	memcpy(d, name, len);
 	d[len] = '\0';
+	/* a '/' inside a name would forge a path, a NUL cut it: looked for
+	 * eight bytes at a time (a byte is zero where a word has one) */
+	const uint64_t ones = 0x0101010101010101u, highs = ones << 7;
+	const uint64_t slashes = ones * '/';
+	bool odd = false;
+	size_t i = 0;
+	for (; i + 8 <= len && !odd; i += 8) {
+		uint64_t w, s;
+		memcpy(&w, d + i, 8);
+		s = w ^ slashes;
+		odd = (((w - ones) & ~w) | ((s - ones) & ~s)) & highs;
+	}
+	for (; i < len && !odd; i++)
+		odd = d[i] == '/' || d[i] == '\0';
+	if (odd)
+		for (i = 0; i < len; i++)
+			d[i] = d[i] == '/' ? '_' : d[i] ? d[i] : '?';
 	x->ntext += len + 1;
 	return 0;
 }
@@ -737,20 +759,26 @@ static void sort_by_id(uint32_t *v, size_t n, const struct da_fileindex *x)
 	sort_in_place(v, n, sizeof(*v), cmp_by_id, x, NULL);
 }
 
+/* The file number i-th by id. */
+static uint32_t by_id(const struct da_fileindex *x, size_t i)
+{
+	return x->by_id ? x->by_id[i] : (uint32_t)i;
+}
+
 uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id)
 {
-	if (!x || !x->by_id)
+	if (!x || !x->published)
 		return UINT32_MAX;
 	size_t lo = 0, hi = x->nfiles;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (x->files[x->by_id[mid]].id < id)
+		if (x->files[by_id(x, mid)].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < x->nfiles && x->files[x->by_id[lo]].id == id
-		       ? x->by_id[lo] : UINT32_MAX;
+	return lo < x->nfiles && x->files[by_id(x, lo)].id == id
+		       ? by_id(x, lo) : UINT32_MAX;
 }
 
 /* Every overlap between runs of different files: legal sharing when both
@@ -805,8 +833,8 @@ static void dense_make(const struct da_fileindex *x, struct dense *d)
 	d->map = NULL;
 	if (x->nfiles < 1024 || x->nnames < 1024)
 		return;
-	d->lo = x->files[x->by_id[0]].id;
-	uint64_t span = x->files[x->by_id[x->nfiles - 1]].id - d->lo + 1;
+	d->lo = x->files[by_id(x, 0)].id;
+	uint64_t span = x->files[by_id(x, x->nfiles - 1)].id - d->lo + 1;
 	if (span == 0 || span / 4 > x->nfiles)
 		return;
 	d->n = span;
@@ -816,8 +844,8 @@ static void dense_make(const struct da_fileindex *x, struct dense *d)
 	memset(d->map, 0xff, span * sizeof(*d->map));
 	/* a repeated id answers as the search would: the first by id */
 	for (size_t i = x->nfiles; i-- > 0;) {
-		const struct fi_file *f = &x->files[x->by_id[i]];
-		d->map[f->id - d->lo] = x->by_id[i];
+		const struct fi_file *f = &x->files[by_id(x, i)];
+		d->map[f->id - d->lo] = by_id(x, i);
 	}
 }
 
@@ -864,10 +892,9 @@ static int finish(struct da_fileindex *x)
 	sort_runs(x->runs, x->nruns);
 	x->maxend = fi_malloc((x->nruns + 1) * sizeof(*x->maxend));
 	x->maxrun = fi_malloc((x->nruns + 1) * sizeof(*x->maxrun));
-	x->by_id = fi_malloc((x->nfiles + 1) * sizeof(*x->by_id));
 	x->ntop = (x->nruns + FI_TOP - 1) / FI_TOP;
 	x->top = fi_malloc((x->ntop + 1) * sizeof(*x->top));
-	if (!x->maxend || !x->maxrun || !x->by_id || !x->top)
+	if (!x->maxend || !x->maxrun || !x->top)
 		return -1;
 	for (size_t i = 0; i < x->ntop; i++)
 		x->top[i] = x->runs[i * FI_TOP].start;
@@ -883,29 +910,42 @@ static int finish(struct da_fileindex *x)
 		x->maxrun[i] = mr;
 	}
 	find_overlaps(x);
-	for (size_t i = 0; i < x->nfiles; i++)
-		x->by_id[i] = (uint32_t)i;
-	sort_by_id(x->by_id, x->nfiles, x);
-	/* names: ids to file numbers; names of unknown files are dropped */
+	/* the files by id: none needed when they came in id order (ext's
+	 * inodes do) */
+	size_t sorted = 1;
+	while (sorted < x->nfiles &&
+	       x->files[sorted - 1].id <= x->files[sorted].id)
+		sorted++;
+	if (sorted < x->nfiles) {
+		x->by_id = fi_malloc((x->nfiles + 1) * sizeof(*x->by_id));
+		if (!x->by_id)
+			return -1;
+		for (size_t i = 0; i < x->nfiles; i++)
+			x->by_id[i] = (uint32_t)i;
+		sort_by_id(x->by_id, x->nfiles, x);
+	}
+	x->published = true;
+	/* names: ids to file numbers; names of unknown files are dropped;
+	 * a directory's names come together: one search for them */
 	size_t k = 0;
-	uint64_t last_parent_id = UINT64_MAX;
-	uint32_t last_parent = UINT32_MAX;
 	struct dense d;
 	dense_make(x, &d);
-	for (size_t i = 0; i < x->nnames; i++) {
-		struct fi_name nm = x->names[i];
-		uint64_t id = nm.b.id, parent_id = nm.b.parent_id;
-		nm.p.file = dense_find(x, &d, id);
-		/* a directory's names come together: one search for them */
-		if (parent_id != last_parent_id) {
-			last_parent_id = parent_id;
-			last_parent = dense_find(x, &d, parent_id);
+	for (size_t dir = 0, i = 0; dir < x->ndirs; dir++) {
+		size_t end = dir + 1 < x->ndirs ? x->dirs[dir + 1].first
+						: x->nnames;
+		uint32_t parent = dense_find(x, &d, x->dirs[dir].id);
+		for (; i < end; i++) {
+			struct fi_name nm = x->names[i];
+			nm.p.file = dense_find(x, &d, x->names[i].id);
+			nm.p.parent = parent;
+			if (nm.p.file != UINT32_MAX)
+				x->names[k++] = nm;
 		}
-		nm.p.parent = last_parent;
-		if (nm.p.file != UINT32_MAX)
-			x->names[k++] = nm;
 	}
 	free(d.map);
+	table_free(x->dirs, x->map_dirs);
+	x->dirs = NULL;
+	x->ndirs = x->capdirs = x->map_dirs = 0;
 	x->nnames = k;
 	shrink((void **)&x->names, &x->capnames, x->map_names, x->nnames,
 	       sizeof(*x->names));
@@ -938,6 +978,8 @@ static void fi_free(struct da_fileindex *x)
 	free(x->byname);
 	table_free(x->text, x->map_text);
 	table_free(x->runs, x->map_runs);
+	table_free(x->dirs, x->map_dirs);
+	free(x->run_first);
 	free(x->maxend);
 	free(x->maxrun);
 	free(x->top);
@@ -1010,7 +1052,8 @@ void da_fi_node_free(struct da_node *n)
 static uint32_t *make_byfile(struct da_fileindex *x)
 {
 	uint32_t *by = fi_malloc((x->nruns + 1) * sizeof(*by));
-	/* per file: where its metadata runs end, then where its data do */
+	/* per file: where its metadata runs end, then where its data do
+	 * (which becomes where its runs begin) */
 	uint32_t *mend = calloc(x->nfiles + 1, sizeof(*mend));
 	uint32_t *dend = calloc(x->nfiles + 1, sizeof(*dend));
 	if (!by || !mend || !dend) {
@@ -1036,13 +1079,11 @@ static uint32_t *make_byfile(struct da_fileindex *x)
 			by[--dend[r->file]] = (uint32_t)i;
 	}
 	/* each file's runs begin where its data runs do */
-	for (size_t i = 0; i <= x->nfiles; i++) {
-		x->files[i].run_first = dend[i];
-		if (i && dend[i] - dend[i - 1] > 1)
+	for (size_t i = 1; i <= x->nfiles; i++)
+		if (dend[i] - dend[i - 1] > 1)
 			sort_byfile(by + dend[i - 1], dend[i] - dend[i - 1], x);
-	}
 	free(mend);
-	free(dend);
+	x->run_first = dend;
 	return by;
 }
 
@@ -1092,9 +1133,10 @@ static uint32_t file_nnames(const struct fi_file *f)
 	return f[1].name_first - f->name_first;
 }
 
-static uint32_t file_nruns(const struct fi_file *f)
+/* (after byfile_get) */
+static uint32_t file_nruns(const struct da_fileindex *x, uint32_t file)
 {
-	return f[1].run_first - f->run_first;
+	return x->run_first[file + 1] - x->run_first[file];
 }
 
 int da_fi_file(const struct da_fileindex *x, uint32_t file,
@@ -1106,7 +1148,7 @@ int da_fi_file(const struct da_fileindex *x, uint32_t file,
 	*out = (struct da_fi_file){
 		.id = f->id, .kind = (enum da_file_kind)f->kind,
 		.size = f->size, .flags = f->flags, .nnames = file_nnames(f),
-		.nruns = byfile_get(x) ? file_nruns(f) : 0,
+		.nruns = byfile_get(x) ? file_nruns(x, file) : 0,
 	};
 	return 0;
 }
@@ -1241,9 +1283,9 @@ int da_fi_file_run(const struct da_fileindex *x, uint32_t file, uint32_t k,
 		   struct da_fi_run *out)
 {
 	const uint32_t *by = x ? byfile_get(x) : NULL;
-	if (!by || file >= x->nfiles || k >= file_nruns(&x->files[file]))
+	if (!by || file >= x->nfiles || k >= file_nruns(x, file))
 		return -1;
-	*out = x->runs[by[x->files[file].run_first + k]];
+	*out = x->runs[by[x->run_first[file] + k]];
 	return 0;
 }
 
@@ -1256,10 +1298,10 @@ int64_t da_fi_next_extent(const struct da_fileindex *x, uint64_t off,
 	const uint32_t *by = byfile_get(x);
 	if (!by)
 		return -1;
-	const struct fi_file *f = &x->files[here.file];
 	int64_t best = -1;
-	for (uint32_t k = 0, nr = file_nruns(f); k < nr; k++) {
-		const struct da_fi_run *r = &x->runs[by[f->run_first + k]];
+	const uint32_t *mine = by + x->run_first[here.file];
+	for (uint32_t k = 0, nr = file_nruns(x, here.file); k < nr; k++) {
+		const struct da_fi_run *r = &x->runs[mine[k]];
 		if (dir > 0 && r->start >= here.start + here.len &&
 		    (best < 0 || r->start < (uint64_t)best))
 			best = (int64_t)r->start;
