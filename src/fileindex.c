@@ -781,15 +781,25 @@ uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id)
 		       ? by_id(x, lo) : UINT32_MAX;
 }
 
-/* Every overlap between runs of different files: legal sharing when both
- * runs are SHARED, else a conflict on both. */
-static void find_overlaps(struct da_fileindex *x)
+/* One pass over the sorted runs: the prefix maximum of their ends (and
+ * which run reaches it), and every overlap between runs of different
+ * files: legal sharing when both runs are SHARED, else a conflict on
+ * both. */
+static void scan_runs(struct da_fileindex *x)
 {
 	uint32_t active[FI_ACTIVE];
 	size_t na = 0;
 	bool capped = false;
+	uint64_t m = 0;
+	uint32_t mr = 0;
 	for (size_t i = 0; i < x->nruns; i++) {
 		struct da_fi_run *r = &x->runs[i];
+		if (r->start + r->len > m) {
+			m = r->start + r->len;
+			mr = (uint32_t)i;
+		}
+		x->maxend[i] = m;
+		x->maxrun[i] = mr;
 		size_t k = 0;
 		for (size_t j = 0; j < na; j++) {
 			struct da_fi_run *a = &x->runs[active[j]];
@@ -898,18 +908,7 @@ static int finish(struct da_fileindex *x)
 		return -1;
 	for (size_t i = 0; i < x->ntop; i++)
 		x->top[i] = x->runs[i * FI_TOP].start;
-	uint64_t m = 0;
-	uint32_t mr = 0;
-	for (size_t i = 0; i < x->nruns; i++) {
-		const struct da_fi_run *r = &x->runs[i];
-		if (r->start + r->len > m) {
-			m = r->start + r->len;
-			mr = (uint32_t)i;
-		}
-		x->maxend[i] = m;
-		x->maxrun[i] = mr;
-	}
-	find_overlaps(x);
+	scan_runs(x);
 	/* the files by id: none needed when they came in id order (ext's
 	 * inodes do) */
 	size_t sorted = 1;
