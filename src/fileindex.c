@@ -2,12 +2,14 @@
  *
  * Storage: runs sorted by start, with a prefix maximum of their ends (and
  * which run reaches that far), so that the runs holding a byte are found
- * with one binary search and, where runs overlap, a short walk back; a
- * second order of the runs by file; files sorted by id; the names in the
- * order given, with a second order by file.  48 bytes a run (32 for the
- * run, 16 for the prefix maximum and the order by file), sorted in place;
- * 32 bytes a file, 28 a name and its text.  The tables are sized from the
- * plugin's estimate (da_fi_reserve) where it gives one, not by doubling.
+ * with one binary search and, where runs overlap, a short walk back; files
+ * in id order (sorted by id when they did not come so); the names in the
+ * order given, with a second order by file; a second order of the runs by
+ * file, made when first asked for.  44 bytes a run (32 for the run, 12 for
+ * the prefix maximum; 4 more once the order by file is made), sorted in
+ * place; 24 bytes a file, 16 a name and its text.  The tables are sized
+ * from the plugin's estimate (da_fi_reserve) where it gives one, and past
+ * 4 MiB grow in place in a mapping (map_table), never by copying.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fnmatch.h>
