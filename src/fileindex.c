@@ -2,9 +2,9 @@
  *
  * Storage: runs sorted by start, with a prefix maximum of their ends (and
  * which run reaches that far), so that the runs holding a byte are found
- * with one binary search and, where runs overlap, a short walk back; files
- * in id order (sorted by id when they did not come so); the names in the
- * order given, with a second order by file; a second order of the runs by
+ * with one binary search and, where runs overlap, a short walk back; the
+ * files in the order given, with an order by id unless they came so; the
+ * names in the order given, with a second order by file; a second order of the runs by
  * file, made when first asked for.  44 bytes a run (32 for the run, 12 for
  * the prefix maximum; 4 more once the order by file is made), sorted in
  * place; 24 bytes a file, 16 a name and its text.  The tables are sized
