@@ -5,11 +5,12 @@
  * with one binary search and, where runs overlap, a short walk back; the
  * files in the order given, with an order by id unless they came so; the
  * names in the order given, with a second order by file; a second order
- * of the runs by file, made when first asked for.  44 bytes a run (32 for the run, 12 for
- * the prefix maximum; 4 more once the order by file is made), sorted in
- * place; 24 bytes a file, 16 a name and its text.  The tables are sized
- * from the plugin's estimate (da_fi_reserve) where it gives one, and past
- * 4 MiB grow in place in a mapping (map_table), never by copying.
+ * of the runs by file, made when first asked for.  44 bytes a run (32
+ * for the run, 12 for the prefix maximum; 4 more once the order by file
+ * is made), sorted in place; 24 bytes a file, 16 a name and its text.
+ * The tables are sized from the plugin's estimate (da_fi_reserve) where it
+ * gives one, and past 4 MiB grow in place in a mapping (map_table), never
+ * by copying.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fnmatch.h>
