@@ -1159,9 +1159,15 @@ int da_fi_file(const struct da_fileindex *x, uint32_t file,
 	*out = (struct da_fi_file){
 		.id = f->id, .kind = (enum da_file_kind)f->kind,
 		.size = f->size, .flags = f->flags, .nnames = file_nnames(f),
-		.nruns = byfile_get(x) ? file_nruns(x, file) : 0,
 	};
 	return 0;
+}
+
+uint32_t da_fi_file_nruns(const struct da_fileindex *x, uint32_t file)
+{
+	if (!x || file >= x->nfiles || !byfile_get(x))
+		return 0;
+	return file_nruns(x, file);
 }
 
 /* The first name of a file (the one the paths of its children use). */

@@ -349,9 +349,10 @@ static void test_against_naive(void **state)
 			want += v[i].file == f;
 		struct da_fi_file info;
 		assert_int_equal(da_fi_file(x, f, &info), 0);
-		assert_int_equal(info.nruns, want);
+		uint32_t nruns = da_fi_file_nruns(x, f);
+		assert_int_equal(nruns, want);
 		struct da_fi_run prev, r;
-		for (uint32_t k = 0; k < info.nruns; k++) {
+		for (uint32_t k = 0; k < nruns; k++) {
 			assert_int_equal(da_fi_file_run(x, f, k, &r), 0);
 			assert_int_equal(r.file, f);
 			if (k) {
@@ -364,7 +365,7 @@ static void test_against_naive(void **state)
 			}
 			prev = r;
 		}
-		assert_int_equal(da_fi_file_run(x, f, info.nruns, &r), -1);
+		assert_int_equal(da_fi_file_run(x, f, nruns, &r), -1);
 		assert_int_equal(da_fi_find_id(x, ids[f]), f);
 	}
 	assert_int_equal(da_fi_find_id(x, 1), UINT32_MAX);
@@ -415,8 +416,8 @@ static void test_nearly_sorted(void **state)
 	struct da_fi_run prev, cur;
 	struct da_fi_file info;
 	assert_int_equal(da_fi_file(x, 0, &info), 0);
-	assert_int_equal(info.nruns, RUNS + tree);
-	for (uint32_t k = 0; k < info.nruns; k++) {
+	assert_int_equal(da_fi_file_nruns(x, 0), RUNS + tree);
+	for (uint32_t k = 0; k < RUNS + tree; k++) {
 		assert_int_equal(da_fi_file_run(x, 0, k, &cur), 0);
 		if (k < RUNS)
 			assert_int_equal(cur.file_off, (uint64_t)k * B);
@@ -472,9 +473,9 @@ static void test_interleaved(void **state)
 		assert_int_equal(da_fi_at(x, 2 * HALF * B, r, 3), 0);
 		struct da_fi_file info;
 		assert_int_equal(da_fi_file(x, 2, &info), 0);
-		assert_int_equal(info.nruns, HALF / 10);
+		assert_int_equal(da_fi_file_nruns(x, 2), HALF / 10);
 		struct da_fi_run prev, cur;
-		for (uint32_t k = 0; k < info.nruns; k++) {
+		for (uint32_t k = 0; k < HALF / 10; k++) {
 			assert_int_equal(da_fi_file_run(x, 2, k, &cur), 0);
 			if (k)
 				assert_true(cur.file_off > prev.file_off);
@@ -748,7 +749,8 @@ static void *read_files(void *arg)
 	for (uint32_t f = 0; f < r->files; f++) {
 		struct da_fi_file info;
 		struct da_fi_run run;
-		if (da_fi_file(r->x, f, &info) < 0 || info.nruns != 3) {
+		if (da_fi_file(r->x, f, &info) < 0 ||
+		    da_fi_file_nruns(r->x, f) != 3) {
 			r->bad++;
 			continue;
 		}
