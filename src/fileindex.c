@@ -9,7 +9,7 @@
  * for the run, 12 for the prefix maximum; 4 more once the order by file
  * is made), sorted in place; 24 bytes a file, 16 a name and its text.
  * The tables are sized from the plugin's estimate (da_fi_reserve) where it
- * gives one, and past 4 MiB grow in place in a mapping (map_table), never
+ * gives one, and past 1 MiB grow in place in a mapping (map_table), never
  * by copying.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
@@ -141,6 +141,10 @@ void da_fi_warn(struct da_fileindex *x, const char *fmt, ...)
  * cost a fault every 2 MiB instead of every 4 KiB, which was a fifth of
  * an index build's time.  Only a hint: without it nothing changes. */
 #define FI_HUGE (4u << 20)
+/* and a growing table moves into its own mapping (map_table) past this:
+ * its first megabytes grown by doubling were most of the page faults of
+ * an index of a quarter million extents */
+#define FI_MAP (1u << 20)
 static void *huge_hint(void *p, size_t bytes)
 {
 	if (p && bytes >= FI_HUGE) {
@@ -172,7 +176,7 @@ static void *fi_realloc(void *p, size_t had, size_t bytes)
 	return q;
 }
 
-/* A table past FI_HUGE moves once into a mapping of address space for
+/* A table past FI_MAP moves once into a mapping of address space for
  * its largest size (max items, and one more for the files' closing
  * entry), 2 MiB aligned and hinted for huge pages, and then fills it in
  * place: growing by doubling copied every table twice over and faulted
@@ -226,7 +230,7 @@ static bool table_resize(void **v, size_t *cap, size_t *mapped, size_t n,
 		return c <= *cap;
 	if (c > max)
 		c = max;
-	if (c * size >= FI_HUGE && map_table(v, cap, mapped, n, size, max))
+	if (c * size >= FI_MAP && map_table(v, cap, mapped, n, size, max))
 		return true;
 	void *p = fi_realloc(*v, n * size, c * size);
 	if (!p)
