@@ -667,6 +667,65 @@ static int cmp_by_id(const void *a, const void *b, const void *ctx)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* One pass over the sorted runs, as far as they are in their places: the
+ * prefix maximum of their ends (and which run reaches it), the start of
+ * every FI_TOP-th, and every overlap between runs of different files:
+ * legal sharing when both runs are SHARED, else a conflict on both.  The
+ * radix sort calls it as each bucket is done, while its runs are in the
+ * cache. */
+struct scan {
+	struct da_fileindex *x;
+	size_t i;                  /* runs [0, i) are done */
+	uint64_t m;
+	uint32_t mr;
+	size_t na;
+	bool capped;
+	uint32_t active[FI_ACTIVE];
+};
+
+static void scan_upto(struct scan *sc, size_t end)
+{
+	struct da_fileindex *x = sc->x;
+	for (size_t i = sc->i; i < end; i++) {
+		struct da_fi_run *r = &x->runs[i];
+		if (r->start + r->len > sc->m) {
+			sc->m = r->start + r->len;
+			sc->mr = (uint32_t)i;
+		}
+		x->maxend[i] = sc->m;
+		x->maxrun[i] = sc->mr;
+		if (i % FI_TOP == 0)
+			x->top[i / FI_TOP] = r->start;
+		size_t k = 0;
+		for (size_t j = 0; j < sc->na; j++) {
+			struct da_fi_run *a = &x->runs[sc->active[j]];
+			if (a->start + a->len <= r->start)
+				continue;  /* ended: drop */
+			sc->active[k++] = sc->active[j];
+			if (a->file == r->file)
+				continue;
+			uint64_t e = a->start + a->len < r->start + r->len
+					     ? a->start + a->len
+					     : r->start + r->len;
+			if ((a->flags & DA_RUN_SHARED) &&
+			    (r->flags & DA_RUN_SHARED)) {
+				x->shared_bytes += e - r->start;
+			} else {
+				a->flags |= DA_RUN_CONFLICT;
+				r->flags |= DA_RUN_CONFLICT;
+				x->conflict_bytes += e - r->start;
+			}
+		}
+		sc->na = k;
+		if (sc->na < FI_ACTIVE)
+			sc->active[sc->na++] = (uint32_t)i;
+		else
+			sc->capped = true;
+	}
+	if (end > sc->i)
+		sc->i = end;
+}
+
 /* Runs far from disk order (a fragmented filesystem: files interleaved
  * on the disk come file by file) by an in-place radix sort on the start
  * (American flag sort: RADIX_BITS a pass from the highest bit that
@@ -677,13 +736,15 @@ static int cmp_by_id(const void *a, const void *b, const void *ctx)
 #define RADIX_AHEAD 16             /* runs: 512 bytes, 8 cache lines */
 
 static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
-		       int low, int bits_left)
+		       int low, int bits_left, struct scan *sc, size_t pos)
 {
 	if (n <= RADIX_SMALL || bits_left <= 0) {
 		int depth = 0;
 		for (size_t k = n; k; k >>= 1)
 			depth += 2;
 		intro_sort((char *)v, n, sizeof(*v), cmp_run, NULL, depth);
+		if (sc)
+			scan_upto(sc, pos + n);
 		return;
 	}
 	/* no more buckets than items: a bucket's counts are cleared and
@@ -707,7 +768,7 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 		end[b] = at;
 		if (count[b] == n) {
 			/* one bucket holds all: on to the next bits */
-			radix_runs(v, n, base, low, shift);
+			radix_runs(v, n, base, low, shift, sc, pos);
 			return;
 		}
 	}
@@ -731,14 +792,20 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 			}
 			v[head[b]++] = r;
 		}
-	for (size_t b = 0, first = 0; b < nb; first += count[b++])
+	for (size_t b = 0, first = 0; b < nb; first += count[b++]) {
 		if (count[b] > 1)
-			radix_runs(v + first, count[b], base, low, shift);
+			radix_runs(v + first, count[b], base, low, shift, sc,
+				   pos + first);
+		else if (sc)
+			scan_upto(sc, pos + first + count[b]);
+	}
 }
 
-static void sort_runs_far(void *p, size_t n)
+/* The range of the starts: the lowest, the bits below every start's
+ * lowest set bit (a block's bytes sort nothing), the bits that vary. */
+static void runs_span(const struct da_fi_run *v, size_t n, uint64_t *base,
+		      int *lowp, int *bitsp)
 {
-	struct da_fi_run *v = p;
 	uint64_t lo = UINT64_MAX, hi = 0, ored = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].start < lo)
@@ -747,8 +814,6 @@ static void sort_runs_far(void *p, size_t n)
 			hi = v[i].start;
 		ored |= v[i].start;
 	}
-	/* the bits below every start's lowest set bit (a block's bytes)
-	 * sort nothing */
 	int low = 0;
 	for (uint64_t o = ored | (uint64_t)1 << 63; !(o & 1); o >>= 1)
 		low++;
@@ -757,12 +822,44 @@ static void sort_runs_far(void *p, size_t n)
 	int bits = 0;
 	for (uint64_t span = (hi - lo) >> low; span; span >>= 1)
 		bits++;
-	radix_runs(v, n, lo, low, bits);
+	*base = lo;
+	*lowp = low;
+	*bitsp = bits;
 }
 
-static void sort_runs(struct da_fi_run *v, size_t n)
+static void sort_runs_far(void *p, size_t n)
 {
-	sort_in_place(v, n, sizeof(*v), cmp_run, NULL, sort_runs_far);
+	uint64_t base;
+	int low, bits;
+	runs_span(p, n, &base, &low, &bits);
+	radix_runs(p, n, base, low, bits, NULL, 0);
+}
+
+/* Sort x's runs by start and scan them (scan_upto).  Far from order (more
+ * than an eighth start below a run before them: files interleaved on the
+ * disk, each in order) the radix sort scans each bucket as it is done,
+ * and the in-place sort's test for a few out of place (a pass and a table
+ * aside before it gives up) is not made. */
+static void sort_runs(struct da_fileindex *x, struct scan *sc)
+{
+	struct da_fi_run *v = x->runs;
+	size_t n = x->nruns, behind = 0;
+	uint64_t top = n ? v[0].start : 0;
+	for (size_t k = 1; k < n && behind <= n / 8; k++) {
+		if (v[k].start < top)
+			behind++;
+		else
+			top = v[k].start;
+	}
+	if (n > 16 && behind > n / 8) {
+		uint64_t base;
+		int low, bits;
+		runs_span(v, n, &base, &low, &bits);
+		radix_runs(v, n, base, low, bits, sc, 0);
+	} else {
+		sort_in_place(v, n, sizeof(*v), cmp_run, NULL, sort_runs_far);
+	}
+	scan_upto(sc, n);
 }
 
 static void sort_byfile(uint32_t *v, size_t n, const struct da_fileindex *x)
@@ -797,55 +894,6 @@ uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id)
 		       ? by_id(x, lo) : UINT32_MAX;
 }
 
-/* One pass over the sorted runs: the prefix maximum of their ends (and
- * which run reaches it), and every overlap between runs of different
- * files: legal sharing when both runs are SHARED, else a conflict on
- * both. */
-static void scan_runs(struct da_fileindex *x)
-{
-	uint32_t active[FI_ACTIVE];
-	size_t na = 0;
-	bool capped = false;
-	uint64_t m = 0;
-	uint32_t mr = 0;
-	for (size_t i = 0; i < x->nruns; i++) {
-		struct da_fi_run *r = &x->runs[i];
-		if (r->start + r->len > m) {
-			m = r->start + r->len;
-			mr = (uint32_t)i;
-		}
-		x->maxend[i] = m;
-		x->maxrun[i] = mr;
-		size_t k = 0;
-		for (size_t j = 0; j < na; j++) {
-			struct da_fi_run *a = &x->runs[active[j]];
-			if (a->start + a->len <= r->start)
-				continue;  /* ended: drop */
-			active[k++] = active[j];
-			if (a->file == r->file)
-				continue;
-			uint64_t e = a->start + a->len < r->start + r->len
-					     ? a->start + a->len
-					     : r->start + r->len;
-			if ((a->flags & DA_RUN_SHARED) &&
-			    (r->flags & DA_RUN_SHARED)) {
-				x->shared_bytes += e - r->start;
-			} else {
-				a->flags |= DA_RUN_CONFLICT;
-				r->flags |= DA_RUN_CONFLICT;
-				x->conflict_bytes += e - r->start;
-			}
-		}
-		na = k;
-		if (na < FI_ACTIVE)
-			active[na++] = (uint32_t)i;
-		else
-			capped = true;
-	}
-	if (capped)
-		da_fi_warn(x, "more than %d runs overlap at once: conflicts "
-			   "past those are not all found", FI_ACTIVE);
-}
 
 /* Ids to file numbers while names are resolved: a direct table when the
  * ids are dense (inode numbers), else the binary search. */
@@ -915,16 +963,21 @@ static int finish(struct da_fileindex *x)
 	shrink((void **)&x->files, &x->capfiles, x->map_files, x->nfiles + 1,
 	       sizeof(*x->files));
 	x->files[x->nfiles] = (struct fi_file){ .id = UINT64_MAX };
-	sort_runs(x->runs, x->nruns);
 	x->maxend = fi_malloc((x->nruns + 1) * sizeof(*x->maxend));
 	x->maxrun = fi_malloc((x->nruns + 1) * sizeof(*x->maxrun));
 	x->ntop = (x->nruns + FI_TOP - 1) / FI_TOP;
 	x->top = fi_malloc((x->ntop + 1) * sizeof(*x->top));
-	if (!x->maxend || !x->maxrun || !x->top)
+	struct scan *sc = malloc(sizeof(*sc));
+	if (!x->maxend || !x->maxrun || !x->top || !sc) {
+		free(sc);
 		return -1;
-	for (size_t i = 0; i < x->ntop; i++)
-		x->top[i] = x->runs[i * FI_TOP].start;
-	scan_runs(x);
+	}
+	*sc = (struct scan){ .x = x };
+	sort_runs(x, sc);
+	if (sc->capped)
+		da_fi_warn(x, "more than %d runs overlap at once: conflicts "
+			   "past those are not all found", FI_ACTIVE);
+	free(sc);
 	/* the files by id: none needed when they came in id order (ext's
 	 * inodes do) */
 	size_t sorted = 1;
