@@ -71,11 +71,13 @@ struct da_fileindex {
 	size_t nfiles, capfiles;
 	uint32_t *by_id;           /* file numbers sorted by id (NULL: the
 				      files came in id order) */
+	size_t map_by_id;
 	struct fi_name *names;     /* in the order given */
 	size_t nnames, capnames;
 	uint32_t *byname;          /* name numbers by file, each file's in
 				      the order given (the first is the one
 				      its children's paths use) */
+	size_t map_byname;
 	struct fi_dir *dirs;       /* while building */
 	size_t ndirs, capdirs, map_dirs;
 	size_t hint_files, hint_runs;  /* da_fi_reserve's */
@@ -86,12 +88,15 @@ struct da_fileindex {
 	struct da_fi_run *runs;
 	size_t nruns, capruns;
 	uint64_t *maxend;          /* max end of runs[0..i] */
-	uint32_t *maxrun;          /* which run reaches it */
+	uint32_t *maxrun;          /* which run reaches it (in maxend's
+				      table, of map_maxend bytes) */
+	size_t map_maxend;
 	uint64_t *top;             /* the start of every FI_TOP-th run */
 	size_t ntop;
 	uint32_t *byfile;          /* run numbers by (file, meta, file_off),
 				      made when first asked for (byfile_get) */
 	uint32_t *run_first;       /* made with byfile */
+	size_t map_byfile, map_run_first;
 	pthread_mutex_t lazy;      /* held while it is made */
 	uint64_t root_id;
 	uint32_t root;             /* file number, UINT32_MAX if unknown */
@@ -185,25 +190,52 @@ static void *fi_realloc(void *p, size_t had, size_t bytes)
  * is what the table holds.  False when the mapping cannot be made (a
  * limit on address space, strict overcommit): the table then grows as
  * before. */
-static bool map_table(void **v, size_t *cap, size_t *mapped, size_t n,
-		      size_t size, size_t max)
+/* A mapping of at least want bytes (*bytes: how many, a whole number of
+ * 2 MiB), 2 MiB aligned and hinted for huge pages, or NULL. */
+static void *map_aligned(size_t want, size_t *bytes)
 {
 	const size_t huge = (size_t)2 << 20;
-	if (max > SIZE_MAX / size - 1)
-		return false;
-	size_t bytes = ((max + 1) * size + huge - 1) & ~(huge - 1);
-	if (bytes > SIZE_MAX - huge)
-		return false;
-	char *m = mmap(NULL, bytes + huge, PROT_READ | PROT_WRITE,
+	if (want > SIZE_MAX - 2 * huge)
+		return NULL;
+	size_t b = (want + huge - 1) & ~(huge - 1);
+	char *m = mmap(NULL, b + huge, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
-		return false;
+		return NULL;
 	char *a = (char *)(((uintptr_t)m + huge - 1) & ~(uintptr_t)(huge - 1));
 	if (a > m)
 		munmap(m, (size_t)(a - m));
-	if (a + bytes < m + bytes + huge)
-		munmap(a + bytes, (size_t)(m + bytes + huge - (a + bytes)));
-	madvise(a, bytes, MADV_HUGEPAGE);
+	if (a + b < m + b + huge)
+		munmap(a + b, (size_t)(m + b + huge - (a + b)));
+	madvise(a, b, MADV_HUGEPAGE);
+	*bytes = b;
+	return a;
+}
+
+/* A table made once at its size: past FI_MAP in a mapping of its own
+ * (*mapped its bytes: the pages of a malloc'd one past 4 MiB were mostly
+ * small, and a page fault costs microseconds), else malloc'd (*mapped
+ * 0).  Freed by table_free. */
+static void *table_new(size_t bytes, size_t *mapped)
+{
+	*mapped = 0;
+	if (bytes >= FI_MAP) {
+		void *p = map_aligned(bytes, mapped);
+		if (p)
+			return p;
+	}
+	return malloc(bytes);
+}
+
+static bool map_table(void **v, size_t *cap, size_t *mapped, size_t n,
+		      size_t size, size_t max)
+{
+	size_t bytes;
+	if (max > SIZE_MAX / size - 1)
+		return false;
+	char *a = map_aligned((max + 1) * size, &bytes);
+	if (!a)
+		return false;
 	if (n)
 		memcpy(a, *v, n * size);
 	free(*v);
@@ -900,11 +932,13 @@ uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id)
 struct dense {
 	uint32_t *map;
 	uint64_t lo, n;
+	size_t mapped;             /* table_new's */
 };
 
 static void dense_make(const struct da_fileindex *x, struct dense *d)
 {
 	d->map = NULL;
+	d->mapped = 0;
 	if (x->nfiles < 1024 || x->nnames < 1024)
 		return;
 	d->lo = x->files[by_id(x, 0)].id;
@@ -912,7 +946,7 @@ static void dense_make(const struct da_fileindex *x, struct dense *d)
 	if (span == 0 || span / 4 > x->nfiles)
 		return;
 	d->n = span;
-	d->map = fi_malloc(span * sizeof(*d->map));
+	d->map = table_new(span * sizeof(*d->map), &d->mapped);
 	if (!d->map)
 		return;
 	memset(d->map, 0xff, span * sizeof(*d->map));
@@ -963,8 +997,11 @@ static int finish(struct da_fileindex *x)
 	shrink((void **)&x->files, &x->capfiles, x->map_files, x->nfiles + 1,
 	       sizeof(*x->files));
 	x->files[x->nfiles] = (struct fi_file){ .id = UINT64_MAX };
-	x->maxend = fi_malloc((x->nruns + 1) * sizeof(*x->maxend));
-	x->maxrun = fi_malloc((x->nruns + 1) * sizeof(*x->maxrun));
+	/* maxend and maxrun: one table, 12 bytes a run */
+	x->maxend = table_new((x->nruns + 1) * (sizeof(*x->maxend) +
+						sizeof(*x->maxrun)),
+			      &x->map_maxend);
+	x->maxrun = x->maxend ? (uint32_t *)(x->maxend + x->nruns + 1) : NULL;
 	x->ntop = (x->nruns + FI_TOP - 1) / FI_TOP;
 	x->top = fi_malloc((x->ntop + 1) * sizeof(*x->top));
 	struct scan *sc = malloc(sizeof(*sc));
@@ -985,7 +1022,8 @@ static int finish(struct da_fileindex *x)
 	       x->files[sorted - 1].id <= x->files[sorted].id)
 		sorted++;
 	if (sorted < x->nfiles) {
-		x->by_id = fi_malloc((x->nfiles + 1) * sizeof(*x->by_id));
+		x->by_id = table_new((x->nfiles + 1) * sizeof(*x->by_id),
+				     &x->map_by_id);
 		if (!x->by_id)
 			return -1;
 		for (size_t i = 0; i < x->nfiles; i++)
@@ -1010,7 +1048,7 @@ static int finish(struct da_fileindex *x)
 				x->names[k++] = nm;
 		}
 	}
-	free(d.map);
+	table_free(d.map, d.mapped);
 	table_free(x->dirs, x->map_dirs);
 	x->dirs = NULL;
 	x->ndirs = x->capdirs = x->map_dirs = 0;
@@ -1019,7 +1057,8 @@ static int finish(struct da_fileindex *x)
 	       sizeof(*x->names));
 	/* the names by file, a counting sort as for the runs: each file's
 	 * in the order given (name_first is 0 from da_fi_add_file) */
-	x->byname = fi_malloc((x->nnames + 1) * sizeof(*x->byname));
+	x->byname = table_new((x->nnames + 1) * sizeof(*x->byname),
+			      &x->map_byname);
 	if (!x->byname)
 		return -1;
 	for (size_t i = 0; i < x->nnames; i++)
@@ -1041,17 +1080,16 @@ static void fi_free(struct da_fileindex *x)
 	if (!x || x == &empty_index)
 		return;
 	table_free(x->files, x->map_files);
-	free(x->by_id);
+	table_free(x->by_id, x->map_by_id);
 	table_free(x->names, x->map_names);
-	free(x->byname);
+	table_free(x->byname, x->map_byname);
 	table_free(x->text, x->map_text);
 	table_free(x->runs, x->map_runs);
 	table_free(x->dirs, x->map_dirs);
-	free(x->run_first);
-	free(x->maxend);
-	free(x->maxrun);
+	table_free(x->run_first, x->map_run_first);
+	table_free(x->maxend, x->map_maxend);
 	free(x->top);
-	free(x->byfile);
+	table_free(x->byfile, x->map_byfile);
 	pthread_mutex_destroy(&x->lazy);
 	free(x);
 }
@@ -1119,15 +1157,19 @@ void da_fi_node_free(struct da_node *n)
  * NULL when there is no memory for it (the files then have no runs). */
 static uint32_t *make_byfile(struct da_fileindex *x)
 {
-	uint32_t *by = fi_malloc((x->nruns + 1) * sizeof(*by));
+	size_t map_by, map_dend;
+	uint32_t *by = table_new((x->nruns + 1) * sizeof(*by), &map_by);
 	/* per file: where its metadata runs end, then where its data do
 	 * (which becomes where its runs begin) */
 	uint32_t *mend = calloc(x->nfiles + 1, sizeof(*mend));
-	uint32_t *dend = calloc(x->nfiles + 1, sizeof(*dend));
+	uint32_t *dend = table_new((x->nfiles + 1) * sizeof(*dend), &map_dend);
 	if (!by || !mend || !dend) {
-		free(by), free(mend), free(dend);
+		table_free(by, map_by);
+		free(mend);
+		table_free(dend, map_dend);
 		return NULL;
 	}
+	memset(dend, 0, (x->nfiles + 1) * sizeof(*dend));
 	for (size_t i = 0; i < x->nruns; i++) {
 		uint32_t f = x->runs[i].file;
 		mend[f]++;
@@ -1152,6 +1194,8 @@ static uint32_t *make_byfile(struct da_fileindex *x)
 			sort_byfile(by + dend[i - 1], dend[i] - dend[i - 1], x);
 	free(mend);
 	x->run_first = dend;
+	x->map_run_first = map_dend;
+	x->map_byfile = map_by;
 	return by;
 }
 
