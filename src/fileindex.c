@@ -97,15 +97,6 @@ static void *fi_realloc(void *p, size_t had, size_t bytes)
 	return q;
 }
 
-/* A table past FI_MAP moves once into a mapping of address space for
- * its largest size (max items, and one more for the files' closing
- * entry), 2 MiB aligned and hinted for huge pages, and then fills it in
- * place: growing by doubling copied every table twice over and faulted
- * its pages in twice (a third of an index build of a million extents was
- * the kernel clearing pages).  Untouched pages are never made, so memory
- * is what the table holds.  False when the mapping cannot be made (a
- * limit on address space, strict overcommit): the table then grows as
- * before. */
 /* A mapping of at least want bytes (*bytes: how many, a whole number of
  * 2 MiB), 2 MiB aligned and hinted for huge pages, or NULL. */
 static void *map_aligned(size_t want, size_t *bytes)
@@ -128,6 +119,14 @@ static void *map_aligned(size_t want, size_t *bytes)
 	return a;
 }
 
+static void table_free(void *p, size_t mapped)
+{
+	if (mapped)
+		munmap(p, mapped);
+	else
+		free(p);
+}
+
 /* A table made once at its size: past FI_MAP in a mapping of its own
  * (*mapped its bytes: the pages of a malloc'd one past 4 MiB were mostly
  * small, and a page fault costs microseconds), else malloc'd (*mapped
@@ -143,30 +142,39 @@ static void *table_new(size_t bytes, size_t *mapped)
 	return malloc(bytes);
 }
 
+/* A growing table past FI_MAP moves into a mapping of address space 8
+ * times what it needs (at least FI_ROOM, at most max items, and one more
+ * for the files' closing entry), 2 MiB aligned and hinted for huge pages,
+ * and fills it in place: growing by doubling copied every table twice
+ * over and faulted its pages in twice (a third of an index build of a
+ * million extents was the kernel clearing pages).  Pages never written
+ * are never made, so memory is what the table holds; the room is bounded
+ * so that strict overcommit, which counts it all, is not exhausted.  A
+ * table that outgrows its room moves again, to 8 times more.  False
+ * when the mapping cannot be made (a limit on address space): the table
+ * then grows by doubling. */
+#define FI_ROOM ((size_t)64 << 20)
 static bool map_table(void **v, size_t *cap, size_t *mapped, size_t n,
-		      size_t size, size_t max)
+		      size_t size, size_t c, size_t max)
 {
-	size_t bytes;
-	if (max > SIZE_MAX / size - 1)
+	size_t room = c > SIZE_MAX / 8 ? max : c * 8;
+	if (room < FI_ROOM / size)
+		room = FI_ROOM / size;
+	if (room > max)
+		room = max;
+	if (room > SIZE_MAX / size - 1)
 		return false;
-	char *a = map_aligned((max + 1) * size, &bytes);
+	size_t bytes;
+	char *a = map_aligned((room + 1) * size, &bytes);
 	if (!a)
 		return false;
 	if (n)
 		memcpy(a, *v, n * size);
-	free(*v);
+	table_free(*v, *mapped);
 	*v = a;
-	*cap = max;
+	*cap = room;
 	*mapped = bytes;
 	return true;
-}
-
-static void table_free(void *p, size_t mapped)
-{
-	if (mapped)
-		munmap(p, mapped);
-	else
-		free(p);
 }
 
 /* Make *v (of *cap items of size, n of them in use) hold c items (up to
@@ -174,12 +182,14 @@ static void table_free(void *p, size_t mapped)
 static bool table_resize(void **v, size_t *cap, size_t *mapped, size_t n,
 			 size_t size, size_t c, size_t max)
 {
-	if (*mapped || c <= *cap)
-		return c <= *cap;
+	if (c <= *cap)
+		return true;
 	if (c > max)
 		c = max;
-	if (c * size >= FI_MAP && map_table(v, cap, mapped, n, size, max))
+	if (c * size >= FI_MAP && map_table(v, cap, mapped, n, size, c, max))
 		return true;
+	if (*mapped)
+		return false;      /* no room for a bigger mapping */
 	void *p = fi_realloc(*v, n * size, c * size);
 	if (!p)
 		return false;

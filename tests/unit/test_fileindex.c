@@ -797,6 +797,37 @@ static void test_runs_by_file_at_once(void **state)
 	node_free(n);
 }
 
+/* A table that outgrows the room of its mapping (64 MiB of runs) moves
+ * to a bigger one: 2.3 million runs of three files written in turn, every
+ * one found where it was put. */
+static void test_table_outgrows_room(void **state)
+{
+	(void)state;
+	enum { FILES = 3, EACH = 770000 };
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	for (uint32_t f = 0; f < FILES; f++)
+		assert_int_equal(da_fi_add_file(x, 20 + (uint64_t)f,
+						DA_FILE_REGULAR, 0, 0), f);
+	for (uint32_t f = 0; f < FILES; f++)
+		for (uint64_t i = 0; i < EACH; i++)
+			assert_int_equal(da_fi_add_run(x, f,
+				(i * FILES + f) * 2 * B, B, i * B,
+				DA_ROLE_FILE_DATA, 0), 0);
+	da_fi_publish(n, x, NULL);
+	x = (struct da_fileindex *)da_fi_get(n);
+	assert_int_equal(da_fi_runs(x), (size_t)FILES * EACH);
+	assert_null(da_fi_reason(x));
+	struct da_fi_run r[2];
+	for (uint64_t b = 0; b < (uint64_t)FILES * EACH; b += 997) {
+		assert_int_equal(da_fi_at(x, b * 2 * B + 7, r, 2), 1);
+		assert_int_equal(r[0].file, b % FILES);
+		assert_int_equal(r[0].file_off, b / FILES * B);
+		assert_int_equal(da_fi_at(x, (b * 2 + 1) * B, r, 2), 0);
+	}
+	node_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -814,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_files_in_many),
 		cmocka_unit_test(test_name_bytes),
 		cmocka_unit_test(test_runs_by_file_at_once),
+		cmocka_unit_test(test_table_outgrows_room),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
