@@ -128,10 +128,13 @@ struct da_fi_file {
 	uint64_t size;
 	uint32_t flags;
 	uint32_t nnames;           /* names found in directories */
-	uint32_t nruns;
 };
 int da_fi_file(const struct da_fileindex *x, uint32_t file,
 	       struct da_fi_file *out);
+/* How many runs a file has (da_fi_file_run's k < this).  The first call
+ * of this, da_fi_file_run or da_fi_next_extent puts every file's runs in
+ * file order, once: lookups and the map never need it. */
+uint32_t da_fi_file_nruns(const struct da_fileindex *x, uint32_t file);
 /* The number of the file with this id, or UINT32_MAX. */
 uint32_t da_fi_find_id(const struct da_fileindex *x, uint64_t id);
 /* Its k-th path ("/a/b"; the root is "/"): every name of a hard-linked

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,9 +349,10 @@ static void test_against_naive(void **state)
 			want += v[i].file == f;
 		struct da_fi_file info;
 		assert_int_equal(da_fi_file(x, f, &info), 0);
-		assert_int_equal(info.nruns, want);
+		uint32_t nruns = da_fi_file_nruns(x, f);
+		assert_int_equal(nruns, want);
 		struct da_fi_run prev, r;
-		for (uint32_t k = 0; k < info.nruns; k++) {
+		for (uint32_t k = 0; k < nruns; k++) {
 			assert_int_equal(da_fi_file_run(x, f, k, &r), 0);
 			assert_int_equal(r.file, f);
 			if (k) {
@@ -363,7 +365,7 @@ static void test_against_naive(void **state)
 			}
 			prev = r;
 		}
-		assert_int_equal(da_fi_file_run(x, f, info.nruns, &r), -1);
+		assert_int_equal(da_fi_file_run(x, f, nruns, &r), -1);
 		assert_int_equal(da_fi_find_id(x, ids[f]), f);
 	}
 	assert_int_equal(da_fi_find_id(x, 1), UINT32_MAX);
@@ -414,8 +416,8 @@ static void test_nearly_sorted(void **state)
 	struct da_fi_run prev, cur;
 	struct da_fi_file info;
 	assert_int_equal(da_fi_file(x, 0, &info), 0);
-	assert_int_equal(info.nruns, RUNS + tree);
-	for (uint32_t k = 0; k < info.nruns; k++) {
+	assert_int_equal(da_fi_file_nruns(x, 0), RUNS + tree);
+	for (uint32_t k = 0; k < RUNS + tree; k++) {
 		assert_int_equal(da_fi_file_run(x, 0, k, &cur), 0);
 		if (k < RUNS)
 			assert_int_equal(cur.file_off, (uint64_t)k * B);
@@ -471,9 +473,9 @@ static void test_interleaved(void **state)
 		assert_int_equal(da_fi_at(x, 2 * HALF * B, r, 3), 0);
 		struct da_fi_file info;
 		assert_int_equal(da_fi_file(x, 2, &info), 0);
-		assert_int_equal(info.nruns, HALF / 10);
+		assert_int_equal(da_fi_file_nruns(x, 2), HALF / 10);
 		struct da_fi_run prev, cur;
-		for (uint32_t k = 0; k < info.nruns; k++) {
+		for (uint32_t k = 0; k < HALF / 10; k++) {
 			assert_int_equal(da_fi_file_run(x, 2, k, &cur), 0);
 			if (k)
 				assert_true(cur.file_off > prev.file_off);
@@ -685,6 +687,147 @@ static void test_files_in_many(void **state)
 	node_free(n);
 }
 
+/* A name's bytes as they are, but a '/' (which would forge a path) as
+ * '_' and a NUL (which would cut it) as '?', wherever they are in names
+ * of every length around the eight bytes looked at together; and a
+ * directory's names given in two groups with another's between. */
+static void test_name_bytes(void **state)
+{
+	(void)state;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	da_fi_set_root(x, 2);
+	da_fi_add_file(x, 2, DA_FILE_DIR, 0, 0);
+	da_fi_add_file(x, 3, DA_FILE_DIR, 0, 0);
+	da_fi_add_name(x, 3, 2, "d", 1);
+	enum { LENS = 40 };
+	uint64_t id = 100;
+	for (size_t len = 1; len <= LENS; len++)
+		for (size_t at = 0; at <= len; at++)
+			for (int bad = 0; bad < 2; bad++, id++) {
+				char name[LENS];
+				for (size_t i = 0; i < len; i++)
+					name[i] = (char)('a' + (i + id) % 26);
+				if (at < len)
+					name[at] = bad ? '\0' : '/';
+				da_fi_add_file(x, id, DA_FILE_REGULAR, 0, 0);
+				/* every other name in the root, between d's */
+				da_fi_add_name(x, id, id % 2 ? 2 : 3, name, len);
+			}
+	da_fi_publish(n, x, NULL);
+	const struct da_fileindex *ix = da_fi_get(n);
+	id = 100;
+	for (size_t len = 1; len <= LENS; len++)
+		for (size_t at = 0; at <= len; at++)
+			for (int bad = 0; bad < 2; bad++, id++) {
+				char want[LENS + 8], got[LENS + 8];
+				size_t o = (size_t)sprintf(want, "%s",
+							   id % 2 ? "/" : "/d/");
+				for (size_t i = 0; i < len; i++)
+					want[o + i] = (char)('a' + (i + id) % 26);
+				if (at < len)
+					want[o + at] = bad ? '?' : '_';
+				want[o + len] = '\0';
+				uint32_t f = da_fi_find_id(ix, id);
+				assert_int_not_equal(f, UINT32_MAX);
+				assert_int_equal(da_fi_path(ix, f, 0, got,
+							    sizeof(got)), 0);
+				assert_string_equal(got, want);
+			}
+	node_free(n);
+}
+
+struct byfile_reader {
+	const struct da_fileindex *x;
+	uint32_t files;
+	int bad;
+};
+
+static void *read_files(void *arg)
+{
+	struct byfile_reader *r = arg;
+	for (uint32_t f = 0; f < r->files; f++) {
+		struct da_fi_file info;
+		struct da_fi_run run;
+		if (da_fi_file(r->x, f, &info) < 0 ||
+		    da_fi_file_nruns(r->x, f) != 3) {
+			r->bad++;
+			continue;
+		}
+		for (uint32_t k = 0; k < 3; k++)
+			if (da_fi_file_run(r->x, f, k, &run) < 0 ||
+			    run.file != f || run.file_off != k * B)
+				r->bad++;
+	}
+	return NULL;
+}
+
+/* A file's runs are put in file order the first time they are asked
+ * for: four readers asking at once all get the whole answer. */
+static void test_runs_by_file_at_once(void **state)
+{
+	(void)state;
+	enum { FILES = 20000, READERS = 4 };
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	for (uint32_t f = 0; f < FILES; f++)
+		assert_int_equal(da_fi_add_file(x, 10 + (uint64_t)f,
+						DA_FILE_REGULAR, 3 * B, 0), f);
+	/* three runs a file, interleaved on the disk, last offset first */
+	for (uint32_t k = 3; k-- > 0;)
+		for (uint32_t f = 0; f < FILES; f++)
+			assert_int_equal(da_fi_add_run(x, f,
+				((uint64_t)k * FILES + f) * 2 * B, B, k * B,
+				DA_ROLE_FILE_DATA, 0), 0);
+	da_fi_publish(n, x, NULL);
+	struct byfile_reader r[READERS];
+	pthread_t t[READERS];
+	for (int i = 0; i < READERS; i++) {
+		r[i] = (struct byfile_reader){ da_fi_get(n), FILES, 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, read_files, &r[i]),
+				 0);
+	}
+	for (int i = 0; i < READERS; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(r[i].bad, 0);
+	}
+	/* the next extent of a file, through the same order */
+	assert_int_equal(da_fi_next_extent(da_fi_get(n), 2 * B * 7 + 1, 1),
+			 (int64_t)((FILES + 7) * 2 * B));
+	node_free(n);
+}
+
+/* A table that outgrows the room of its mapping (64 MiB of runs) moves
+ * to a bigger one: 2.3 million runs of three files written in turn, every
+ * one found where it was put. */
+static void test_table_outgrows_room(void **state)
+{
+	(void)state;
+	enum { FILES = 3, EACH = 770000 };
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	for (uint32_t f = 0; f < FILES; f++)
+		assert_int_equal(da_fi_add_file(x, 20 + (uint64_t)f,
+						DA_FILE_REGULAR, 0, 0), f);
+	for (uint32_t f = 0; f < FILES; f++)
+		for (uint64_t i = 0; i < EACH; i++)
+			assert_int_equal(da_fi_add_run(x, f,
+				(i * FILES + f) * 2 * B, B, i * B,
+				DA_ROLE_FILE_DATA, 0), 0);
+	da_fi_publish(n, x, NULL);
+	x = (struct da_fileindex *)da_fi_get(n);
+	assert_int_equal(da_fi_runs(x), (size_t)FILES * EACH);
+	assert_null(da_fi_reason(x));
+	struct da_fi_run r[2];
+	for (uint64_t b = 0; b < (uint64_t)FILES * EACH; b += 997) {
+		assert_int_equal(da_fi_at(x, b * 2 * B + 7, r, 2), 1);
+		assert_int_equal(r[0].file, b % FILES);
+		assert_int_equal(r[0].file_off, b / FILES * B);
+		assert_int_equal(da_fi_at(x, (b * 2 + 1) * B, r, 2), 0);
+	}
+	node_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -700,6 +843,9 @@ int main(void)
 		cmocka_unit_test(test_names_by_file),
 		cmocka_unit_test(test_roles_in),
 		cmocka_unit_test(test_files_in_many),
+		cmocka_unit_test(test_name_bytes),
+		cmocka_unit_test(test_runs_by_file_at_once),
+		cmocka_unit_test(test_table_outgrows_room),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

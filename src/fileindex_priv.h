@@ -1,0 +1,102 @@
+/* The shared file index's own: its tables (fileindex.c builds them,
+ * fileindex_answers.c answers from them).  Not for plugins: they use
+ * fileindex.h.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef DA_FILEINDEX_PRIV_H
+#define DA_FILEINDEX_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fileindex.h"
+
+/* Bounds on what a hostile filesystem can make us hold. */
+#define FI_MAX_FILES (64u << 20)
+#define FI_MAX_RUNS (64u << 20)
+#define FI_MAX_NAMES (64u << 20)
+#define FI_MAX_NAME_BYTES (1u << 31)
+#define FI_MAX_DEPTH 4096          /* directories above a file */
+#define FI_WALK 4096               /* runs walked back over an overlap */
+#define FI_ACTIVE 4096             /* overlapping runs checked at once */
+#define FI_TOP 16                  /* runs a top-level search entry */
+
+/* A file's names are byname[name_first, next file's name_first), its runs
+ * byfile[run_first[file], run_first[file + 1]): files[nfiles] closes the
+ * names, run_first[nfiles] the runs.  24 bytes a file. */
+struct fi_file {
+	uint64_t id;
+	uint64_t size;
+	uint32_t name_first;
+	uint8_t kind;
+	uint8_t flags;             /* DA_FILE_* */
+};
+
+/* 16 bytes a name: while building, its file's id (its directory's is in
+ * the dirs table: a directory's names come together); once published,
+ * file numbers. */
+struct fi_name {
+	union {
+		uint64_t id;               /* while building */
+		struct {
+			uint32_t file, parent;    /* once published */
+		} p;
+	};
+	uint32_t at;               /* into text */
+	uint32_t len;
+};
+
+/* While building: names [first, next's first) are in directory id. */
+struct fi_dir {
+	uint64_t id;
+	size_t first;
+};
+
+struct da_fileindex {
+	bool ci;
+	struct fi_file *files;
+	size_t nfiles, capfiles;
+	uint32_t *by_id;           /* file numbers sorted by id (NULL: the
+				      files came in id order) */
+	size_t map_by_id;
+	struct fi_name *names;     /* in the order given */
+	size_t nnames, capnames;
+	uint32_t *byname;          /* name numbers by file, each file's in
+				      the order given (the first is the one
+				      its children's paths use) */
+	size_t map_byname;
+	struct fi_dir *dirs;       /* while building */
+	size_t ndirs, capdirs, map_dirs;
+	size_t hint_files, hint_runs;  /* da_fi_reserve's */
+	/* bytes of the mapping a table lives in (0: it was malloc'd) */
+	size_t map_files, map_names, map_text, map_runs;
+	char *text;
+	size_t ntext, captext;
+	struct da_fi_run *runs;
+	size_t nruns, capruns;
+	uint64_t *maxend;          /* max end of runs[0..i] */
+	uint32_t *maxrun;          /* which run reaches it (in maxend's
+				      table, of map_maxend bytes) */
+	size_t map_maxend;
+	uint64_t *top;             /* the start of every FI_TOP-th run */
+	size_t ntop;
+	uint32_t *byfile;          /* run numbers by (file, meta, file_off),
+				      made when first asked for (byfile_get) */
+	uint32_t *run_first;       /* made with byfile */
+	size_t map_byfile, map_run_first;
+	pthread_mutex_t lazy;      /* held while it is made */
+	uint64_t root_id;
+	uint32_t root;             /* file number, UINT32_MAX if unknown */
+	uint64_t conflict_bytes, shared_bytes;
+	bool full;
+	bool published;            /* finish made the tables readers use */
+	unsigned nwarn;
+	char warning[300];
+};
+
+/* The run numbers of every file's runs in file order, files' runs from
+ * x->run_first[file]: made the first time they are asked for (under a
+ * lock, once), NULL when there is no memory for them. */
+const uint32_t *fi_byfile(const struct da_fileindex *x);
+
+#endif
