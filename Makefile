@@ -95,7 +95,8 @@ demo: deps
 
 # make bench's instruments (tests/bench): a CPU-time runner, the CPU clock
 # preloaded into the explorer, a bare libext2fs scan to compare with
-BENCH_BIN = build/bench/rus build/bench/cpuclock.so build/bench/e2scan
+BENCH_BIN = build/bench/rus build/bench/cpuclock.so build/bench/e2scan \
+	build/bench/diskatlas-ncshared
 BENCH_CFLAGS = -O2 -g $(WARN)
 
 build/bench/rus: tests/bench/rus.c
@@ -107,6 +108,14 @@ build/bench/cpuclock.so: tests/bench/cpuclock.c
 	@mkdir -p $(dir $@)
 	@echo '  CC      $<'
 	@$(CC) $(BENCH_CFLAGS) -shared -fPIC -o $@ $< -ldl
+
+# the explorer with ncurses linked shared, for the measures that wrap its
+# wrefresh and wget_wch (cpuclock.so: the first frame, key to paint),
+# which a static ncurses keeps to itself; the same objects as diskatlas
+build/bench/diskatlas-ncshared: $(UI_OBJ) build/libdiskatlas.a build/link-libs
+	@mkdir -p $(dir $@)
+	@echo '  LD      $@'
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UI_OBJ) build/libdiskatlas.a $(ENGINE_LIBS) $(shell $(PKG_CONFIG) --libs $(UI_PKGS) 2>/dev/null)
 
 build/bench/e2scan: tests/bench/e2scan.c
 	@mkdir -p $(dir $@)
