@@ -39,8 +39,17 @@ struct ext_bmap_slot {
 /* At most this many groups are read (a descriptor table of 1 GiB, 2 PiB
  * of 4 KiB blocks) */
 #define EXT_MAX_GROUPS (UINT64_C(1) << 24)
-/* At most this many groups' used counts are kept (8 MiB) */
+/* At most this many groups' used counts are kept (8 MiB where they
+ * vary most) */
 #define EXT_MAX_COUNTED_GROUPS (UINT64_C(1) << 22)
+/* Groups a block of the counts table (a bit each in its mask) */
+#define EXT_COUNT_BLOCK 64
+struct ext_count_block {
+	uint64_t mask;             /* groups that count c[1], else c[0] */
+	uint16_t c[2];
+	uint8_t seen;              /* how many of c are given */
+	uint16_t *own;             /* a third count came: every group's */
+};
 #define EXT_GD_SLOTS 4
 struct ext_gd_slot {
 	uint64_t chunk;            /* descriptor blocks chunk * EXT_GD_CHUNK.. */
@@ -109,8 +118,12 @@ struct ext_priv {
 	 * after groups_ok are not counted so */
 	bool used_ready;
 	uint64_t *used_before, used_sum;
-	/* and every group's, 2 bytes each */
-	uint16_t *counts;
+	/* and every group's (ext_count), by blocks of EXT_COUNT_BLOCK
+	 * groups: most blocks hold at most two counts (a lazily made
+	 * filesystem's groups count their metadata: the flex group's first
+	 * its tables, the others none), kept as two and a mask, 160 KiB for
+	 * 64 TiB where a count a group was 1 MiB; NULL when none are kept */
+	struct ext_count_block *counts;
 	uint64_t groups_ok;        /* groups that lie wholly on the device */
 	pthread_mutex_t bmap_lock;
 	struct ext_bmap_slot bmap[EXT_BMAP_SLOTS];

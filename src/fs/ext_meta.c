@@ -727,6 +727,8 @@ static uint64_t used_by_desc(struct ext_priv *p, uint64_t g,
 	return free_ < blocks ? blocks - free_ : 0;
 }
 
+static void count_drop(struct ext_priv *p);
+
 int ext_used_init(struct ext_priv *p)
 {
 	uint64_t ng = ngroups(p);
@@ -743,15 +745,65 @@ int ext_used_init(struct ext_priv *p)
 	p->used_before = malloc((ok / USED_STEP + 1) * sizeof(uint64_t));
 	if (!p->used_before)
 		return -1;
-	/* every group's used count, 2 bytes each (1 MiB for 64 TiB of
-	 * 4 KiB blocks): a map cell over a large filesystem covers dozens
-	 * of groups, and a frame sweeps hundreds of thousands, far more
-	 * than the descriptor cache holds.  Without it (a count that does
-	 * not fit, too many groups) the descriptors are read. */
+	/* every group's used count (ext_count): a map cell over a large
+	 * filesystem covers dozens of groups, and a frame sweeps hundreds
+	 * of thousands, far more than the descriptor cache holds.  Without
+	 * it (a count that does not fit, too many groups) the descriptors
+	 * are read. */
 	if (EXT2_BLOCKS_PER_GROUP(p->fs->super) <= UINT16_MAX &&
 	    ok <= EXT_MAX_COUNTED_GROUPS)
-		p->counts = malloc((ok + 1) * sizeof(uint16_t));
+		p->counts = calloc(ok / EXT_COUNT_BLOCK + 1,
+				   sizeof(*p->counts));
 	return 0;
+}
+
+/* Forget the counts (no memory for a block's own): the descriptors
+ * answer instead. */
+static void count_drop(struct ext_priv *p)
+{
+	if (p->counts)
+		for (uint64_t b = 0; b <= p->groups_ok / EXT_COUNT_BLOCK; b++)
+			free(p->counts[b].own);
+	free(p->counts);
+	p->counts = NULL;
+}
+
+/* Group g's used count is v (each group's given once, by the pass). */
+static void count_set(struct ext_priv *p, uint64_t g, uint16_t v)
+{
+	struct ext_count_block *k = &p->counts[g / EXT_COUNT_BLOCK];
+	unsigned i = (unsigned)(g % EXT_COUNT_BLOCK);
+	if (k->own) {
+		k->own[i] = v;
+		return;
+	}
+	if (k->seen == 0 || v == k->c[0]) {
+		k->c[0] = v;
+		k->seen = k->seen ? k->seen : 1;
+		return;
+	}
+	if (k->seen == 1 || v == k->c[1]) {
+		k->c[1] = v;
+		k->seen = 2;
+		k->mask |= (uint64_t)1 << i;
+		return;
+	}
+	k->own = malloc(EXT_COUNT_BLOCK * sizeof(*k->own));
+	if (!k->own) {
+		count_drop(p);
+		return;
+	}
+	for (unsigned j = 0; j < EXT_COUNT_BLOCK; j++)
+		k->own[j] = k->c[k->mask >> j & 1];
+	k->own[i] = v;
+}
+
+/* Group g's used count (counts kept, g < groups_ok). */
+static uint16_t ext_count(const struct ext_priv *p, uint64_t g)
+{
+	const struct ext_count_block *k = &p->counts[g / EXT_COUNT_BLOCK];
+	unsigned i = (unsigned)(g % EXT_COUNT_BLOCK);
+	return k->own ? k->own[i] : k->c[k->mask >> i & 1];
 }
 
 void ext_used_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
@@ -764,7 +816,7 @@ void ext_used_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
 		.free_blocks = 0 });
 	p->used_sum += used;
 	if (p->counts)
-		p->counts[g] = (uint16_t)used;
+		count_set(p, g, (uint16_t)used);
 	if (g + 1 == p->groups_ok && p->groups_ok % USED_STEP == 0)
 		p->used_before[p->groups_ok / USED_STEP] = p->used_sum;
 }
@@ -785,8 +837,7 @@ void ext_used_free(struct ext_priv *p)
 		free(p->bmap[i].bits);
 	free(p->used_before);
 	p->used_before = NULL;
-	free(p->counts);
-	p->counts = NULL;
+	count_drop(p);
 	pthread_mutex_destroy(&p->bmap_lock);
 }
 
@@ -1019,9 +1070,9 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 	 * The descriptor is trusted as it is for whole groups. */
 	if (cb == 0 && p->counts && g < p->groups_ok) {
 		uint64_t gs = group_first(p, g), ge = group_end(p, g);
-		if (p->counts[g] == ge - gs)
+		if (ext_count(p, g) == ge - gs)
 			return e - a;
-		if (p->counts[g] == ext_meta_count(p, gs, ge))
+		if (ext_count(p, g) == ext_meta_count(p, gs, ge))
 			return ext_meta_count(p, a, e);
 	}
 	pthread_mutex_lock(&p->bmap_lock);
@@ -1051,7 +1102,7 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 /* Used blocks of whole groups [g, h) (h at most groups_ok). */
 static uint64_t groups_used(struct ext_priv *p, uint64_t g, uint64_t h)
 {
-	const uint16_t *a = p->counts;
+	const bool counted = p->counts != NULL;
 	const uint64_t *pre = used_prefix(p);
 	uint64_t used = 0;
 	while (g < h) {
@@ -1060,8 +1111,8 @@ static uint64_t groups_used(struct ext_priv *p, uint64_t g, uint64_t h)
 			g += USED_STEP;
 			continue;
 		}
-		if (a) {
-			used += a[g++];
+		if (counted) {
+			used += ext_count(p, g++);
 			continue;
 		}
 		/* a cached chunk's descriptors at a time, under one lock */
