@@ -311,6 +311,18 @@ int da_fi_add_name(struct da_fileindex *x, uint64_t id, uint64_t parent_id,
 		s = w ^ slashes;
 		odd = (((w - ones) & ~w) | ((s - ones) & ~s)) & highs;
 	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* the last few bytes as one word too, where the text table holds
+	 * eight from here: the bytes past the name count as neither */
+	if (i < len && !odd && x->ntext + i + 8 <= x->captext) {
+		uint64_t w, s, past = ~(((uint64_t)1 << (8 * (len - i))) - 1);
+		memcpy(&w, d + i, 8);
+		s = (w ^ slashes) | past;
+		w |= past;
+		odd = (((w - ones) & ~w) | ((s - ones) & ~s)) & highs;
+		i = len;
+	}
+#endif
 	for (; i < len && !odd; i++)
 		odd = d[i] == '/' || d[i] == '\0';
 	if (odd)
