@@ -814,14 +814,18 @@ static void sort_runs(struct da_fileindex *x, struct scan *sc)
 {
 	struct da_fi_run *v = x->runs;
 	size_t n = x->nruns, behind = 0;
+	bool sorted = true;        /* in order already (most come so) */
 	uint64_t top = n ? v[0].start : 0;
 	for (size_t k = 1; k < n && behind <= n / 8; k++) {
+		sorted = sorted && cmp_run(&v[k - 1], &v[k], NULL) <= 0;
 		if (v[k].start < top)
 			behind++;
 		else
 			top = v[k].start;
 	}
-	if (n > 16 && behind > n / 8) {
+	if (sorted) {
+		/* nothing to move */
+	} else if (n > 16 && behind > n / 8) {
 		uint64_t base;
 		int low, bits;
 		runs_span(v, n, &base, &low, &bits);

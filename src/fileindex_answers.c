@@ -43,7 +43,7 @@ static uint32_t file_nnames(const struct fi_file *f)
 	return f[1].name_first - f->name_first;
 }
 
-/* (after byfile_get) */
+/* (after fi_byfile) */
 static uint32_t file_nruns(const struct da_fileindex *x, uint32_t file)
 {
 	return x->run_first[file + 1] - x->run_first[file];

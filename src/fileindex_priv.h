@@ -81,7 +81,7 @@ struct da_fileindex {
 	uint64_t *top;             /* the start of every FI_TOP-th run */
 	size_t ntop;
 	uint32_t *byfile;          /* run numbers by (file, meta, file_off),
-				      made when first asked for (byfile_get) */
+				      made when first asked for (fi_byfile) */
 	uint32_t *run_first;       /* made with byfile */
 	size_t map_byfile, map_run_first;
 	pthread_mutex_t lazy;      /* held while it is made */

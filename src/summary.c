@@ -277,6 +277,19 @@ static bool few_runs(struct da_device *dev, uint64_t off, uint64_t len)
 
 /* [off, off+len) of dev a linear piece at a time down to the disks:
  * where a degraded space's missing chunks must be told apart exactly. */
+/* The bytes at off that nothing maps, as far as they stay linear (up to
+ * len), counted unmapped into out; how many. */
+static uint64_t count_unmapped(struct da_cell *out, struct da_device *dev,
+			       uint64_t off, uint64_t len)
+{
+	uint64_t run = da_device_contiguous(dev, off);
+	if (run == 0 || run > len)
+		run = len;
+	out->unmapped += run;
+	out->bytes += run;
+	return run;
+}
+
 static void summarize_down(const struct da_ownership *o,
 			   struct da_device *dev, uint64_t off, uint64_t len,
 			   struct acc *a, bool holes)
@@ -286,11 +299,7 @@ static void summarize_down(const struct da_ownership *o,
 		size_t d;
 		uint64_t doff, run;
 		if (da_ownership_locate(o, dev, off, &d, &doff, &run) < 0) {
-			run = da_device_contiguous(dev, off);
-			if (run == 0 || run > len)
-				run = len;
-			out->unmapped += run;
-			out->bytes += run;
+			run = count_unmapped(out, dev, off, len);
 		} else {
 			if (run > len)
 				run = len;
@@ -331,13 +340,7 @@ static void summarize_space(const struct da_ownership *o,
 		size_t d;
 		uint64_t doff, run;
 		if (locate_cached(o, dev, off, &d, &doff, &run, lc) < 0) {
-			run = da_device_contiguous(dev, off);
-			if (run == 0)
-				run = len;
-			if (run > len)
-				run = len;
-			out->unmapped += run;
-			out->bytes += run;
+			run = count_unmapped(out, dev, off, len);
 		} else {
 			if (run > len)
 				run = len;
