@@ -1,13 +1,14 @@
 /* The shared file index (see fileindex.h for the contract).
  *
- * Storage: runs sorted by start, with a prefix maximum of their ends (and
- * which run reaches that far), so that the runs holding a byte are found
- * with one binary search and, where runs overlap, a short walk back; the
- * files in the order given, with an order by id unless they came so; the
- * names in the order given, with a second order by file; a second order
- * of the runs by file, made when first asked for.  44 bytes a run (32
- * for the run, 12 for the prefix maximum; 4 more once the order by file
- * is made), sorted in place; 24 bytes a file, 16 a name and its text.
+ * Storage: runs sorted by start, with (where some overlap) a prefix
+ * maximum of their ends and which run reaches that far, so that the runs
+ * holding a byte are found with one binary search and, where runs
+ * overlap, a short walk back; the files in the order given, with an
+ * order by id unless they came so; the names in the order given, with a
+ * second order by file; a second order of the runs by file, made when
+ * first asked for.  32 bytes a run (12 more for the prefix maximum where
+ * runs overlap; 4 more once the order by file is made), sorted in place;
+ * 24 bytes a file, 16 a name and its text.
  * The tables are sized from the plugin's estimate (da_fi_reserve) where it
  * gives one, and past 1 MiB grow in place in a mapping (map_table), never
  * by copying.
@@ -646,10 +647,9 @@ static int cmp_by_id(const void *a, const void *b, const void *ctx)
 struct scan {
 	struct da_fileindex *x;
 	size_t i;                  /* runs [0, i) are done */
-	uint64_t m;
-	uint32_t mr;
+	uint64_t m;                /* the farthest end of runs [0, i) */
 	size_t na;
-	bool capped;
+	bool capped, overlaps;
 	uint32_t active[FI_ACTIVE];
 };
 
@@ -658,12 +658,10 @@ static void scan_upto(struct scan *sc, size_t end)
 	struct da_fileindex *x = sc->x;
 	for (size_t i = sc->i; i < end; i++) {
 		struct da_fi_run *r = &x->runs[i];
-		if (r->start + r->len > sc->m) {
+		if (r->start < sc->m)
+			sc->overlaps = true;
+		if (r->start + r->len > sc->m)
 			sc->m = r->start + r->len;
-			sc->mr = (uint32_t)i;
-		}
-		x->maxend[i] = sc->m;
-		x->maxrun[i] = sc->mr;
 		if (i % FI_TOP == 0)
 			x->top[i / FI_TOP] = r->start;
 		size_t k = 0;
@@ -705,8 +703,50 @@ static void scan_upto(struct scan *sc, size_t end)
 #define RADIX_SMALL 24
 #define RADIX_AHEAD 16             /* runs: 512 bytes, 8 cache lines */
 
+/* A bucket that fits in the cache (at most RADIX_LSD runs), by radix
+ * from its starts' lowest digit, through tmp: each pass is a count and a
+ * copy, where the recursion below made a thousand buckets of one or two
+ * for it and visited each (two thirds of the sort of a million runs).
+ * Its starts differ in bits [low, low + bits) of start - base only (the
+ * bits above are the bucket's).  Stable: runs of one start keep their
+ * order, and an insertion sort, one pass when nothing ties, puts them by
+ * file. */
+#define RADIX_LSD 8192
+
+static void sort_small(struct da_fi_run *v, size_t n, uint64_t base, int low,
+		       int bits, struct da_fi_run *tmp)
+{
+	int passes = (bits + RADIX_BITS - 1) / RADIX_BITS;
+	int digit = passes ? (bits + passes - 1) / passes : 0;
+	struct da_fi_run *src = v, *dst = tmp;
+	uint32_t count[1 << RADIX_BITS];
+	for (int p = 0; p < passes; p++) {
+		int shift = low + p * digit;
+		size_t nb = (size_t)1 << digit, mask = nb - 1;
+		memset(count, 0, nb * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[((src[i].start - base) >> shift) & mask]++;
+		uint32_t at = 0;
+		for (size_t b = 0; b < nb; b++) {
+			uint32_t c = count[b];
+			count[b] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[((src[i].start - base) >> shift) & mask]++] =
+				src[i];
+		struct da_fi_run *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	insertion_sort((char *)v, n, sizeof(*v), cmp_run, NULL);
+}
+
 static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
-		       int low, int bits_left, struct scan *sc, size_t pos)
+		       int low, int bits_left, struct scan *sc, size_t pos,
+		       struct da_fi_run *tmp)
 {
 	if (n <= RADIX_SMALL || bits_left <= 0) {
 		int depth = 0;
@@ -738,7 +778,7 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 		end[b] = at;
 		if (count[b] == n) {
 			/* one bucket holds all: on to the next bits */
-			radix_runs(v, n, base, low, shift, sc, pos);
+			radix_runs(v, n, base, low, shift, sc, pos, tmp);
 			return;
 		}
 	}
@@ -763,10 +803,13 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 			v[head[b]++] = r;
 		}
 	for (size_t b = 0, first = 0; b < nb; first += count[b++]) {
-		if (count[b] > 1)
+		if (count[b] > RADIX_SMALL && count[b] <= RADIX_LSD && tmp)
+			sort_small(v + first, count[b], base, low, shift,
+				   tmp);
+		else if (count[b] > 1)
 			radix_runs(v + first, count[b], base, low, shift, sc,
-				   pos + first);
-		else if (sc)
+				   pos + first, tmp);
+		if (sc)
 			scan_upto(sc, pos + first + count[b]);
 	}
 }
@@ -802,7 +845,9 @@ static void sort_runs_far(void *p, size_t n)
 	uint64_t base;
 	int low, bits;
 	runs_span(p, n, &base, &low, &bits);
-	radix_runs(p, n, base, low, bits, NULL, 0);
+	struct da_fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
+	radix_runs(p, n, base, low, bits, NULL, 0, tmp);
+	free(tmp);
 }
 
 /* Sort x's runs by start and scan them (scan_upto).  Far from order (more
@@ -829,7 +874,9 @@ static void sort_runs(struct da_fileindex *x, struct scan *sc)
 		uint64_t base;
 		int low, bits;
 		runs_span(v, n, &base, &low, &bits);
-		radix_runs(v, n, base, low, bits, sc, 0);
+		struct da_fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
+		radix_runs(v, n, base, low, bits, sc, 0, tmp);
+		free(tmp);
 	} else {
 		sort_in_place(v, n, sizeof(*v), cmp_run, NULL, sort_runs_far);
 	}
@@ -923,6 +970,34 @@ static void shrink(void **v, size_t *cap, size_t mapped, size_t n,
 	}
 }
 
+/* Where runs overlap, lookups walk back from the last run starting at or
+ * before an offset while an earlier run reaches past it: the prefix
+ * maximum of the runs' ends, and which run reaches it.  Without overlaps
+ * that is each run's own end, and the table (12 bytes a run, pages the
+ * kernel clears: a tenth of an index build of a million runs) is not
+ * made. */
+static int make_maxend(struct da_fileindex *x)
+{
+	x->maxend = table_new((x->nruns + 1) * (sizeof(*x->maxend) +
+						sizeof(*x->maxrun)),
+			      &x->map_maxend);
+	if (!x->maxend)
+		return -1;
+	x->maxrun = (uint32_t *)(x->maxend + x->nruns + 1);
+	uint64_t m = 0;
+	uint32_t mr = 0;
+	for (size_t i = 0; i < x->nruns; i++) {
+		const struct da_fi_run *r = &x->runs[i];
+		if (r->start + r->len > m) {
+			m = r->start + r->len;
+			mr = (uint32_t)i;
+		}
+		x->maxend[i] = m;
+		x->maxrun[i] = mr;
+	}
+	return 0;
+}
+
 static int finish(struct da_fileindex *x)
 {
 	shrink((void **)&x->runs, &x->capruns, x->map_runs, x->nruns,
@@ -939,15 +1014,10 @@ static int finish(struct da_fileindex *x)
 	shrink((void **)&x->files, &x->capfiles, x->map_files, x->nfiles + 1,
 	       sizeof(*x->files));
 	x->files[x->nfiles] = (struct fi_file){ .id = UINT64_MAX };
-	/* maxend and maxrun: one table, 12 bytes a run */
-	x->maxend = table_new((x->nruns + 1) * (sizeof(*x->maxend) +
-						sizeof(*x->maxrun)),
-			      &x->map_maxend);
-	x->maxrun = x->maxend ? (uint32_t *)(x->maxend + x->nruns + 1) : NULL;
 	x->ntop = (x->nruns + FI_TOP - 1) / FI_TOP;
 	x->top = fi_malloc((x->ntop + 1) * sizeof(*x->top));
 	struct scan *sc = malloc(sizeof(*sc));
-	if (!x->maxend || !x->maxrun || !x->top || !sc) {
+	if (!x->top || !sc) {
 		free(sc);
 		return -1;
 	}
@@ -956,7 +1026,10 @@ static int finish(struct da_fileindex *x)
 	if (sc->capped)
 		da_fi_warn(x, "more than %d runs overlap at once: conflicts "
 			   "past those are not all found", FI_ACTIVE);
+	bool overlaps = sc->overlaps;
 	free(sc);
+	if (overlaps && make_maxend(x) < 0)
+		return -1;
 	/* the files by id: none needed when they came in id order (ext's
 	 * inodes do) */
 	size_t sorted = 1;

@@ -174,9 +174,9 @@ int da_fi_at(const struct da_fileindex *x, uint64_t off,
 	int n = 0;
 	/* walk back while some earlier run still reaches past off; past
 	 * the bound, jump to the run that reaches farthest */
-	for (int steps = 0; i >= 0 && x->maxend[i] > off; steps++) {
+	for (int steps = 0; i >= 0 && fi_maxend(x, (size_t)i) > off; steps++) {
 		if (steps >= FI_WALK)
-			i = x->maxrun[i];
+			i = (long)fi_maxrun(x, (size_t)i);
 		const struct da_fi_run *r = &x->runs[i];
 		if (holds(r, off)) {
 			if (n < max) {
@@ -306,7 +306,8 @@ size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 	size_t distinct = 0;
 	/* from the first run that may reach off */
 	long i = last_at_or_before(x, off);
-	for (int steps = 0; i > 0 && x->maxend[i - 1] > off && steps < FI_WALK;
+	for (int steps = 0;
+	     i > 0 && fi_maxend(x, (size_t)i - 1) > off && steps < FI_WALK;
 	     steps++)
 		i--;
 	if (i < 0)
@@ -406,7 +407,7 @@ int da_fi_roles_in(const struct da_fileindex *x, uint64_t off, uint64_t len,
 	 * run that starts at or before it while an earlier one reaches
 	 * past it */
 	long last = last_at_or_before(x, off);
-	for (long i = last; i >= 0 && x->maxend[i] > off; i--) {
+	for (long i = last; i >= 0 && fi_maxend(x, (size_t)i) > off; i--) {
 		if (0)
 			return -1;         /* da_fi_at would jump here */
 		if (!holds(&x->runs[i], off))

@@ -74,7 +74,8 @@ struct da_fileindex {
 	size_t ntext, captext;
 	struct da_fi_run *runs;
 	size_t nruns, capruns;
-	uint64_t *maxend;          /* max end of runs[0..i] */
+	uint64_t *maxend;          /* max end of runs[0..i]; NULL where no
+				      runs overlap (fi_maxend) */
 	uint32_t *maxrun;          /* which run reaches it (in maxend's
 				      table, of map_maxend bytes) */
 	size_t map_maxend;
@@ -93,6 +94,18 @@ struct da_fileindex {
 	unsigned nwarn;
 	char warning[300];
 };
+
+/* The farthest end of runs [0, i], and the run that reaches it: the run
+ * itself where no runs overlap. */
+static inline uint64_t fi_maxend(const struct da_fileindex *x, size_t i)
+{
+	return x->maxend ? x->maxend[i] : x->runs[i].start + x->runs[i].len;
+}
+
+static inline size_t fi_maxrun(const struct da_fileindex *x, size_t i)
+{
+	return x->maxrun ? x->maxrun[i] : i;
+}
 
 /* The run numbers of every file's runs in file order, files' runs from
  * x->run_first[file]: made the first time they are asked for (under a
