@@ -13,6 +13,7 @@
 
 #include "diskatlas.h"
 #include "fileindex.h"
+#include "fileindex_priv.h"  /* whether the prefix maximum was made */
 
 #define B 4096ull                  /* a block, for readable numbers */
 
@@ -370,6 +371,120 @@ static void test_against_naive(void **state)
 	}
 	assert_int_equal(da_fi_find_id(x, 1), UINT32_MAX);
 	node_free(n);
+}
+
+/* A fragmented filesystem's worth of runs (files of random extents
+ * interleaved on the disk, given file by file: the radix sort, whose
+ * buckets are sorted by their low digits), against what every block
+ * should answer.  Without overlaps no prefix maximum is made; then with
+ * runs of a second file at the same start as a first's (ties, put by
+ * file) and runs starting inside others, a block's last byte has every
+ * owner.  unit: the filesystem's block (512: low digits that a
+ * 4 KiB block would leave out). */
+static void check_buckets(uint64_t unit, bool overlap)
+{
+	enum { BLOCKS = 300000, FILES = 700 };
+	uint8_t *count = calloc(BLOCKS, 1);
+	uint32_t *lowest = malloc(BLOCKS * sizeof(*lowest));
+	uint64_t *fo = malloc(BLOCKS * sizeof(*fo));
+	uint32_t *order = malloc(BLOCKS * sizeof(*order));
+	assert_non_null(count);
+	assert_non_null(lowest);
+	assert_non_null(fo);
+	assert_non_null(order);
+	/* every block goes to a random file; a file's extents are its
+	 * blocks in disk order, merged where they touch */
+	srand(unit == 512 ? 7 : 8);
+	for (uint32_t b = 0; b < BLOCKS; b++)
+		order[b] = (uint32_t)rand() % FILES;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	for (uint32_t f = 0; f < FILES; f++)
+		assert_int_equal(da_fi_add_file(x, f + 11, DA_FILE_REGULAR, 0, 0),
+				 f);
+	size_t runs = 0;
+	for (uint32_t f = 0; f < FILES; f++) {
+		uint64_t at = 0;
+		for (uint32_t b = 0; b < BLOCKS;) {
+			if (order[b] != f) {
+				b++;
+				continue;
+			}
+			uint32_t e = b;
+			while (e < BLOCKS && order[e] == f)
+				e++;
+			assert_int_equal(da_fi_add_run(x, f, b * unit,
+						       (e - b) * unit, at,
+						       DA_ROLE_FILE_DATA, 0), 0);
+			for (uint32_t k = b; k < e; k++) {
+				count[k] = 1;
+				lowest[k] = f;
+				fo[k] = at + (k - b) * unit;
+			}
+			at += (e - b) * unit + unit;  /* never merges */
+			runs++;
+			b = e;
+		}
+	}
+	if (overlap) {
+		/* a tie on every 97th block's start, a run from the middle
+		 * of a block's run over the next 3 on every 1009th */
+		for (uint32_t b = 0; b < BLOCKS; b += 97) {
+			if (b && order[b - 1] == order[b])
+				continue;  /* not a run's start */
+			uint32_t f = (order[b] + 1) % FILES;
+			assert_int_equal(da_fi_add_run(x, f, b * unit, unit,
+						       7 * unit,
+						       DA_ROLE_FILE_DATA, 0), 0);
+			count[b]++;
+			if (f < lowest[b])
+				lowest[b] = f;
+			runs++;
+		}
+		for (uint32_t b = 5; b + 3 < BLOCKS; b += 1009) {
+			uint32_t f = (order[b] + 3) % FILES;
+			assert_int_equal(da_fi_add_run(x, f, b * unit + unit / 2,
+						       3 * unit, 0,
+						       DA_ROLE_FILE_DATA, 0), 0);
+			/* the blocks whose last byte it holds */
+			for (uint32_t k = b; k < b + 3; k++) {
+				count[k]++;
+				if (f < lowest[k])
+					lowest[k] = f;
+			}
+			runs++;
+		}
+	}
+	da_fi_publish(n, x, NULL);
+	x = (struct da_fileindex *)da_fi_get(n);
+	assert_int_equal(da_fi_runs(x), runs);
+	assert_true((x->maxend != NULL) == overlap);
+	struct da_fi_run r[4];
+	for (uint32_t b = 0; b < BLOCKS; b++) {
+		uint64_t o = b * unit + unit - 1;
+		int got = da_fi_at(x, o, r, 4);
+		if (got != count[b])
+			fail_msg("block %u: %d owners, want %u", b, got, count[b]);
+		assert_int_equal(r[0].file, lowest[b]);
+		if (count[b] == 1)
+			assert_int_equal(r[0].file_off + (o - r[0].start),
+					 fo[b] + unit - 1);
+	}
+	assert_int_equal(da_fi_at(x, (uint64_t)BLOCKS * unit, r, 4), 0);
+	node_free(n);
+	free(count);
+	free(lowest);
+	free(fo);
+	free(order);
+}
+
+static void test_buckets(void **state)
+{
+	(void)state;
+	check_buckets(B, false);
+	check_buckets(512, false);
+	check_buckets(B, true);
+	check_buckets(512, true);
 }
 
 /* Runs that come almost in disk order (a file's data, with its tree
@@ -840,6 +955,7 @@ int main(void)
 		cmocka_unit_test(test_against_naive),
 		cmocka_unit_test(test_nearly_sorted),
 		cmocka_unit_test(test_interleaved),
+		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_names_by_file),
 		cmocka_unit_test(test_roles_in),
 		cmocka_unit_test(test_files_in_many),
