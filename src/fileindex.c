@@ -339,6 +339,34 @@ void da_fi_set_root(struct da_fileindex *x, uint64_t root_id)
 		x->root_id = root_id;
 }
 
+/* The order of the runs as added (struct fi_order): the new run is the
+ * last.  The count's buckets are halved (their neighbours added) when a
+ * start is past them: at most 64 times an index. */
+static void order_add(struct da_fileindex *x, uint64_t start, uint32_t file)
+{
+	struct fi_order *o = &x->order;
+	if (x->nruns > 1) {
+		const struct da_fi_run *p = &x->runs[x->nruns - 2];
+		if (start < p->start || (start == p->start && file < p->file))
+			o->unsorted = true;
+		if (start < o->top)
+			o->behind++;
+		else
+			o->top = start;
+	} else {
+		o->top = start;
+	}
+	o->ored |= start;
+	enum { NB = 1 << FI_HIST_BITS };
+	while (start >> o->shift >= NB) {
+		for (size_t b = 0; b < NB / 2; b++)
+			o->count[b] = o->count[2 * b] + o->count[2 * b + 1];
+		memset(o->count + NB / 2, 0, NB / 2 * sizeof(*o->count));
+		o->shift++;
+	}
+	o->count[start >> o->shift]++;
+}
+
 int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 		  uint64_t len, uint64_t file_off, enum da_role role,
 		  uint32_t flags)
@@ -370,6 +398,7 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 		.file_off = (flags & DA_RUN_META) ? 0 : file_off,
 		.file = file, .role = (uint16_t)role, .flags = (uint16_t)flags,
 	};
+	order_add(x, start, file);
 	return 0;
 }
 
@@ -699,7 +728,7 @@ static void scan_upto(struct scan *sc, size_t end)
  * (American flag sort: RADIX_BITS a pass from the highest bit that
  * differs, each item moved to its bucket by cycles), buckets of a few
  * finished by comparison: linear where the introsort was n log n. */
-#define RADIX_BITS 11
+#define RADIX_BITS FI_HIST_BITS
 #define RADIX_SMALL 24
 #define RADIX_AHEAD 16             /* runs: 512 bytes, 8 cache lines */
 
@@ -746,7 +775,7 @@ static void sort_small(struct da_fi_run *v, size_t n, uint64_t base, int low,
 
 static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 		       int low, int bits_left, struct scan *sc, size_t pos,
-		       struct da_fi_run *tmp)
+		       struct da_fi_run *tmp, const uint32_t *counted)
 {
 	if (n <= RADIX_SMALL || bits_left <= 0) {
 		int depth = 0;
@@ -768,9 +797,13 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 	size_t nb = (size_t)1 << bits, mask = nb - 1;
 	uint32_t count[1 << RADIX_BITS], head[1 << RADIX_BITS],
 		end[1 << RADIX_BITS];
-	memset(count, 0, nb * sizeof(*count));
-	for (size_t i = 0; i < n; i++)
-		count[((v[i].start - base) >> (low + shift)) & mask]++;
+	if (counted) {
+		memcpy(count, counted, nb * sizeof(*count));
+	} else {
+		memset(count, 0, nb * sizeof(*count));
+		for (size_t i = 0; i < n; i++)
+			count[((v[i].start - base) >> (low + shift)) & mask]++;
+	}
 	uint32_t at = 0;
 	for (size_t b = 0; b < nb; b++) {
 		head[b] = at;
@@ -778,7 +811,7 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 		end[b] = at;
 		if (count[b] == n) {
 			/* one bucket holds all: on to the next bits */
-			radix_runs(v, n, base, low, shift, sc, pos, tmp);
+			radix_runs(v, n, base, low, shift, sc, pos, tmp, NULL);
 			return;
 		}
 	}
@@ -808,7 +841,7 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 				   tmp);
 		else if (count[b] > 1)
 			radix_runs(v + first, count[b], base, low, shift, sc,
-				   pos + first, tmp);
+				   pos + first, tmp, NULL);
 		if (sc)
 			scan_upto(sc, pos + first + count[b]);
 	}
@@ -846,7 +879,7 @@ static void sort_runs_far(void *p, size_t n)
 	int low, bits;
 	runs_span(p, n, &base, &low, &bits);
 	struct da_fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
-	radix_runs(p, n, base, low, bits, NULL, 0, tmp);
+	radix_runs(p, n, base, low, bits, NULL, 0, tmp, NULL);
 	free(tmp);
 }
 
@@ -858,24 +891,27 @@ static void sort_runs_far(void *p, size_t n)
 static void sort_runs(struct da_fileindex *x, struct scan *sc)
 {
 	struct da_fi_run *v = x->runs;
-	size_t n = x->nruns, behind = 0;
-	bool sorted = true;        /* in order already (most come so) */
-	uint64_t top = n ? v[0].start : 0;
-	for (size_t k = 1; k < n && behind <= n / 8; k++) {
-		sorted = sorted && cmp_run(&v[k - 1], &v[k], NULL) <= 0;
-		if (v[k].start < top)
-			behind++;
-		else
-			top = v[k].start;
-	}
-	if (sorted) {
-		/* nothing to move */
-	} else if (n > 16 && behind > n / 8) {
-		uint64_t base;
-		int low, bits;
-		runs_span(v, n, &base, &low, &bits);
+	size_t n = x->nruns;
+	const struct fi_order *o = &x->order;
+	/* the starts' low zero bits, which sort nothing */
+	int low = 0;
+	for (uint64_t b = o->ored | (uint64_t)1 << 63; !(b & 1); b >>= 1)
+		low++;
+	if (!o->unsorted) {
+		/* nothing to move (most come so) */
+	} else if (n > 16 && o->behind > n / 8) {
 		struct da_fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
-		radix_runs(v, n, base, low, bits, sc, 0, tmp);
+		if (n >= (1u << RADIX_BITS) && o->shift >= low) {
+			/* the first digit counted as they came: start >>
+			 * shift, below 1 << RADIX_BITS */
+			radix_runs(v, n, 0, low, o->shift - low + RADIX_BITS, sc,
+				   0, tmp, o->count);
+		} else {
+			uint64_t base;
+			int bits;
+			runs_span(v, n, &base, &low, &bits);
+			radix_runs(v, n, base, low, bits, sc, 0, tmp, NULL);
+		}
 		free(tmp);
 	} else {
 		sort_in_place(v, n, sizeof(*v), cmp_run, NULL, sort_runs_far);

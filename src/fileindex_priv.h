@@ -20,6 +20,19 @@
 #define FI_WALK 4096               /* runs walked back over an overlap */
 #define FI_ACTIVE 4096             /* overlapping runs checked at once */
 #define FI_TOP 16                  /* runs a top-level search entry */
+#define FI_HIST_BITS 11            /* the radix sort's first digit */
+
+/* What the sort of the runs needs to know of their order, kept as they
+ * are added (each a few instructions on a run already in the cache)
+ * instead of in three more passes over the table before it. */
+struct fi_order {
+	uint64_t top;              /* the highest start so far */
+	size_t behind;             /* runs that started below top */
+	bool unsorted;             /* a run came before the one added last */
+	uint64_t ored;             /* every start or'ed: their low zero bits */
+	int shift;                 /* count[b]: runs with start >> shift == b */
+	uint32_t count[1 << FI_HIST_BITS];
+};
 
 /* A file's names are byname[name_first, next file's name_first), its runs
  * byfile[run_first[file], run_first[file + 1]): files[nfiles] closes the
@@ -74,6 +87,7 @@ struct da_fileindex {
 	size_t ntext, captext;
 	struct da_fi_run *runs;
 	size_t nruns, capruns;
+	struct fi_order order;     /* of runs as added */
 	uint64_t *maxend;          /* max end of runs[0..i]; NULL where no
 				      runs overlap (fi_maxend) */
 	uint32_t *maxrun;          /* which run reaches it (in maxend's
