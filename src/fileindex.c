@@ -685,25 +685,34 @@ struct scan {
 static void scan_upto(struct scan *sc, size_t end)
 {
 	struct da_fileindex *x = sc->x;
+	uint64_t m = sc->m;
+	size_t na = sc->na;
 	for (size_t i = sc->i; i < end; i++) {
 		struct da_fi_run *r = &x->runs[i];
-		if (r->start < sc->m)
-			sc->overlaps = true;
-		if (r->start + r->len > sc->m)
-			sc->m = r->start + r->len;
+		uint64_t r_end = r->start + r->len;
 		if (i % FI_TOP == 0)
 			x->top[i / FI_TOP] = r->start;
+		if (r->start >= m) {
+			/* past the end of every run before it (most are):
+			 * nothing to compare */
+			m = r_end;
+			sc->active[0] = (uint32_t)i;
+			na = 1;
+			continue;
+		}
+		sc->overlaps = true;
+		if (r_end > m)
+			m = r_end;
 		size_t k = 0;
-		for (size_t j = 0; j < sc->na; j++) {
+		for (size_t j = 0; j < na; j++) {
 			struct da_fi_run *a = &x->runs[sc->active[j]];
 			if (a->start + a->len <= r->start)
 				continue;  /* ended: drop */
 			sc->active[k++] = sc->active[j];
 			if (a->file == r->file)
 				continue;
-			uint64_t e = a->start + a->len < r->start + r->len
-					     ? a->start + a->len
-					     : r->start + r->len;
+			uint64_t e = a->start + a->len < r_end ? a->start + a->len
+							       : r_end;
 			if ((a->flags & DA_RUN_SHARED) &&
 			    (r->flags & DA_RUN_SHARED)) {
 				x->shared_bytes += e - r->start;
@@ -713,12 +722,14 @@ static void scan_upto(struct scan *sc, size_t end)
 				x->conflict_bytes += e - r->start;
 			}
 		}
-		sc->na = k;
-		if (sc->na < FI_ACTIVE)
-			sc->active[sc->na++] = (uint32_t)i;
+		na = k;
+		if (na < FI_ACTIVE)
+			sc->active[na++] = (uint32_t)i;
 		else
 			sc->capped = true;
 	}
+	sc->m = m;
+	sc->na = na;
 	if (end > sc->i)
 		sc->i = end;
 }
@@ -738,8 +749,7 @@ static void scan_upto(struct scan *sc, size_t end)
  * for it and visited each (two thirds of the sort of a million runs).
  * Its starts differ in bits [low, low + bits) of start - base only (the
  * bits above are the bucket's).  Stable: runs of one start keep their
- * order, and an insertion sort, one pass when nothing ties, puts them by
- * file. */
+ * order, and where some tie an insertion sort puts them by file. */
 #define RADIX_LSD 8192
 
 static void sort_small(struct da_fi_run *v, size_t n, uint64_t base, int low,
@@ -768,9 +778,15 @@ static void sort_small(struct da_fi_run *v, size_t n, uint64_t base, int low,
 		src = dst;
 		dst = t;
 	}
-	if (src != v)
-		memcpy(v, src, n * sizeof(*v));
-	insertion_sort((char *)v, n, sizeof(*v), cmp_run, NULL);
+	/* in order of start now; runs of one start (rare) by file */
+	bool tie = false;
+	for (size_t i = 0; i < n; i++) {
+		if (src != v)
+			v[i] = src[i];
+		tie |= i && src[i].start == src[i - 1].start;
+	}
+	if (tie)
+		insertion_sort((char *)v, n, sizeof(*v), cmp_run, NULL);
 }
 
 static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
