@@ -20,7 +20,7 @@
 #define FI_WALK 4096               /* runs walked back over an overlap */
 #define FI_ACTIVE 4096             /* overlapping runs checked at once */
 #define FI_TOP 16                  /* runs a top-level search entry */
-#define FI_HIST_BITS 11            /* the radix sort's first digit */
+#define FI_HIST_BITS 13            /* the radix sort's first digit */
 
 /* What the sort of the runs needs to know of their order, kept as they
  * are added (each a few instructions on a run already in the cache)
