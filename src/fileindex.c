@@ -6,9 +6,11 @@
  * overlap, a short walk back; the files in the order given, with an
  * order by id unless they came so; the names in the order given, with a
  * second order by file; a second order of the runs by file, made when
- * first asked for.  32 bytes a run (12 more for the prefix maximum where
- * runs overlap; 4 more once the order by file is made), sorted in place;
- * 24 bytes a file, 16 a name and its text.
+ * first asked for.  32 bytes a run: its start and length (16 bytes,
+ * sorted in place) and the rest of it (file, offset in the file, role,
+ * flags: 16 bytes, in the order added, never moved); 12 more for the
+ * prefix maximum where runs overlap, 4 more once the order by file is
+ * made; 24 bytes a file, 16 a name and its text.
  * The tables are sized from the plugin's estimate (da_fi_reserve) where it
  * gives one, and past 1 MiB grow in place in a mapping (map_table), never
  * by copying.
@@ -233,6 +235,8 @@ void da_fi_reserve(struct da_fileindex *x, size_t files, size_t runs)
 		     sizeof(*x->names), files, FI_MAX_NAMES);
 	table_resize((void **)&x->runs, &x->capruns, &x->map_runs, x->nruns,
 		     sizeof(*x->runs), runs, FI_MAX_RUNS);
+	table_resize((void **)&x->rest, &x->caprest, &x->map_rest, x->nruns,
+		     sizeof(*x->rest), runs, FI_MAX_RUNS);
 }
 
 static void full(struct da_fileindex *x, const char *what)
@@ -342,12 +346,14 @@ void da_fi_set_root(struct da_fileindex *x, uint64_t root_id)
 /* The order of the runs as added (struct fi_order): the new run is the
  * last.  The count's buckets are halved (their neighbours added) when a
  * start is past them: at most 64 times an index. */
-static void order_add(struct da_fileindex *x, uint64_t start, uint32_t file)
+static inline void order_add(struct da_fileindex *x, uint64_t start,
+			     uint32_t file)
 {
 	struct fi_order *o = &x->order;
 	if (x->nruns > 1) {
-		const struct da_fi_run *p = &x->runs[x->nruns - 2];
-		if (start < p->start || (start == p->start && file < p->file))
+		const struct fi_run *p = &x->runs[x->nruns - 2];
+		if (start < p->start ||
+		    (start == p->start && file < fi_rest(x, p)->file))
 			o->unsorted = true;
 		if (start < o->top)
 			o->behind++;
@@ -367,6 +373,51 @@ static void order_add(struct da_fileindex *x, uint64_t start, uint32_t file)
 	o->count[start >> o->shift]++;
 }
 
+
+/* One run of at most FI_MAX_LEN bytes, merged with the last where it
+ * continues it. */
+static inline __attribute__((always_inline)) int
+add_piece(struct da_fileindex *x, uint32_t file, uint64_t start, uint64_t len,
+	  uint64_t file_off, uint8_t role, uint8_t flags)
+{
+	if (x->nruns) {
+		struct fi_run *r = &x->runs[x->nruns - 1];
+		struct fi_rest *t = &x->rest[x->nruns - 1];
+		uint64_t had = fi_len(x, r);
+		if (t->file == file && t->role == role && t->flags == flags &&
+		    r->start + had == start && len <= FI_MAX_LEN - had &&
+		    ((flags & DA_RUN_META) || t->file_off + had == file_off)) {
+			len += had;
+			r->len = (uint32_t)len;
+			r->at = (r->at & FI_AT) | (len >> 32 ? FI_LONG : 0);
+			t->len_hi = (uint16_t)(len >> 32);
+			return 0;
+		}
+	}
+	/* grow's test first, here: a call a run cost a tenth of a build */
+	if ((x->nruns >= x->capruns &&
+	     !grow((void **)&x->runs, &x->capruns, &x->map_runs, x->nruns,
+		   sizeof(*x->runs), FI_MAX_RUNS, x->hint_runs)) ||
+	    (x->nruns >= x->caprest &&
+	     !grow((void **)&x->rest, &x->caprest, &x->map_rest, x->nruns,
+		   sizeof(*x->rest), FI_MAX_RUNS, x->hint_runs))) {
+		full(x, "runs");
+		return -1;
+	}
+	size_t i = x->nruns++;
+	x->runs[i] = (struct fi_run){
+		.start = start, .len = (uint32_t)len,
+		.at = (uint32_t)i | (len >> 32 ? FI_LONG : 0),
+	};
+	x->rest[i] = (struct fi_rest){
+		.file_off = (flags & DA_RUN_META) ? 0 : file_off,
+		.file = file, .role = role, .flags = flags,
+		.len_hi = (uint16_t)(len >> 32),
+	};
+	order_add(x, start, file);
+	return 0;
+}
+
 int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 		  uint64_t len, uint64_t file_off, enum da_role role,
 		  uint32_t flags)
@@ -375,31 +426,20 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 		return x && !x->full && len == 0 ? 0 : -1;
 	if (start + len < start)
 		len = UINT64_MAX - start;
-	flags &= ~(uint32_t)DA_RUN_CONFLICT;
-	if (x->nruns) {
-		struct da_fi_run *r = &x->runs[x->nruns - 1];
-		if (r->file == file && r->role == role && r->flags == flags &&
-		    r->start + r->len == start &&
-		    ((flags & DA_RUN_META) ||
-		     r->file_off + r->len == file_off)) {
-			r->len += len;
-			return 0;
-		}
+	if ((unsigned)role >= DA_ROLE_COUNT)
+		role = DA_ROLE_NONE;
+	flags &= 0xff & ~(uint32_t)DA_RUN_CONFLICT;
+	/* longer than a run holds (256 TiB): in pieces, one after another */
+	while (len > FI_MAX_LEN) {
+		if (add_piece(x, file, start, FI_MAX_LEN, file_off,
+			      (uint8_t)role, (uint8_t)flags) < 0)
+			return -1;
+		start += FI_MAX_LEN;
+		file_off += FI_MAX_LEN;
+		len -= FI_MAX_LEN;
 	}
-	/* grow's test first, here: a call a run cost a tenth of a build */
-	if (x->nruns >= x->capruns &&
-	    !grow((void **)&x->runs, &x->capruns, &x->map_runs, x->nruns,
-		  sizeof(*x->runs), FI_MAX_RUNS, x->hint_runs)) {
-		full(x, "runs");
-		return -1;
-	}
-	x->runs[x->nruns++] = (struct da_fi_run){
-		.start = start, .len = len,
-		.file_off = (flags & DA_RUN_META) ? 0 : file_off,
-		.file = file, .role = (uint16_t)role, .flags = (uint16_t)flags,
-	};
-	order_add(x, start, file);
-	return 0;
+	return add_piece(x, file, start, len, file_off, (uint8_t)role,
+			 (uint8_t)flags);
 }
 
 /* ---- publishing ------------------------------------------------------ */
@@ -588,7 +628,7 @@ sort_nearly(char *v, size_t n, size_t size, fi_cmp cmp, const void *ctx)
 }
 
 /* What sorts a table far from order (NULL: the introsort). */
-typedef void (*fi_sort_far)(void *v, size_t n);
+typedef void (*fi_sort_far)(void *v, size_t n, const void *ctx);
 
 static ALWAYS_INLINE void
 sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx,
@@ -610,7 +650,7 @@ sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx,
 		if (sort_nearly(v, n, size, cmp, ctx))
 			return;
 		if (far)
-			far(v, n);
+			far(v, n, ctx);
 		else
 			intro_sort(v, n, size, cmp, ctx, depth);
 		return;
@@ -635,27 +675,29 @@ sort_in_place(void *v, size_t n, size_t size, fi_cmp cmp, const void *ctx,
 	}
 }
 
+/* By start, then by file (ctx: the index, where the files are). */
 static int cmp_run(const void *a, const void *b, const void *ctx)
 {
-	(void)ctx;
-	const struct da_fi_run *x = a, *y = b;
+	const struct fi_run *x = a, *y = b;
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
-	return x->file < y->file ? -1 : x->file > y->file;
+	uint32_t fx = fi_rest(ctx, x)->file, fy = fi_rest(ctx, y)->file;
+	return fx < fy ? -1 : fx > fy;
 }
 
 static int cmp_byfile(const void *a, const void *b, const void *ctx)
 {
 	const struct da_fileindex *fi = ctx;
-	const struct da_fi_run *x = &fi->runs[*(const uint32_t *)a];
-	const struct da_fi_run *y = &fi->runs[*(const uint32_t *)b];
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	int mx = !!(x->flags & DA_RUN_META), my = !!(y->flags & DA_RUN_META);
+	const struct fi_run *x = &fi->runs[*(const uint32_t *)a];
+	const struct fi_run *y = &fi->runs[*(const uint32_t *)b];
+	const struct fi_rest *tx = fi_rest(fi, x), *ty = fi_rest(fi, y);
+	if (tx->file != ty->file)
+		return tx->file < ty->file ? -1 : 1;
+	int mx = !!(tx->flags & DA_RUN_META), my = !!(ty->flags & DA_RUN_META);
 	if (mx != my)
 		return mx - my;
-	uint64_t kx = mx ? x->start : x->file_off;
-	uint64_t ky = my ? y->start : y->file_off;
+	uint64_t kx = mx ? x->start : tx->file_off;
+	uint64_t ky = my ? y->start : ty->file_off;
 	return kx < ky ? -1 : kx > ky;
 }
 
@@ -688,8 +730,8 @@ static void scan_upto(struct scan *sc, size_t end)
 	uint64_t m = sc->m;
 	size_t na = sc->na;
 	for (size_t i = sc->i; i < end; i++) {
-		struct da_fi_run *r = &x->runs[i];
-		uint64_t r_end = r->start + r->len;
+		const struct fi_run *r = &x->runs[i];
+		uint64_t r_end = fi_end(x, r);
 		if (i % FI_TOP == 0)
 			x->top[i / FI_TOP] = r->start;
 		if (r->start >= m) {
@@ -704,21 +746,23 @@ static void scan_upto(struct scan *sc, size_t end)
 		if (r_end > m)
 			m = r_end;
 		size_t k = 0;
+		struct fi_rest *rt = &x->rest[r->at & FI_AT];
 		for (size_t j = 0; j < na; j++) {
-			struct da_fi_run *a = &x->runs[sc->active[j]];
-			if (a->start + a->len <= r->start)
+			const struct fi_run *a = &x->runs[sc->active[j]];
+			uint64_t a_end = fi_end(x, a);
+			if (a_end <= r->start)
 				continue;  /* ended: drop */
 			sc->active[k++] = sc->active[j];
-			if (a->file == r->file)
+			struct fi_rest *at = &x->rest[a->at & FI_AT];
+			if (at->file == rt->file)
 				continue;
-			uint64_t e = a->start + a->len < r_end ? a->start + a->len
-							       : r_end;
-			if ((a->flags & DA_RUN_SHARED) &&
-			    (r->flags & DA_RUN_SHARED)) {
+			uint64_t e = a_end < r_end ? a_end : r_end;
+			if ((at->flags & DA_RUN_SHARED) &&
+			    (rt->flags & DA_RUN_SHARED)) {
 				x->shared_bytes += e - r->start;
 			} else {
-				a->flags |= DA_RUN_CONFLICT;
-				r->flags |= DA_RUN_CONFLICT;
+				at->flags |= DA_RUN_CONFLICT;
+				rt->flags |= DA_RUN_CONFLICT;
 				x->conflict_bytes += e - r->start;
 			}
 		}
@@ -752,12 +796,13 @@ static void scan_upto(struct scan *sc, size_t end)
  * order, and where some tie an insertion sort puts them by file. */
 #define RADIX_LSD 8192
 
-static void sort_small(struct da_fi_run *v, size_t n, uint64_t base, int low,
-		       int bits, struct da_fi_run *tmp)
+static void sort_small(const struct da_fileindex *x, struct fi_run *v,
+		       size_t n, uint64_t base, int low, int bits,
+		       struct fi_run *tmp)
 {
 	int passes = (bits + RADIX_BITS - 1) / RADIX_BITS;
 	int digit = passes ? (bits + passes - 1) / passes : 0;
-	struct da_fi_run *src = v, *dst = tmp;
+	struct fi_run *src = v, *dst = tmp;
 	uint32_t count[1 << RADIX_BITS];
 	for (int p = 0; p < passes; p++) {
 		int shift = low + p * digit;
@@ -774,7 +819,7 @@ static void sort_small(struct da_fi_run *v, size_t n, uint64_t base, int low,
 		for (size_t i = 0; i < n; i++)
 			dst[count[((src[i].start - base) >> shift) & mask]++] =
 				src[i];
-		struct da_fi_run *t = src;
+		struct fi_run *t = src;
 		src = dst;
 		dst = t;
 	}
@@ -786,18 +831,19 @@ static void sort_small(struct da_fi_run *v, size_t n, uint64_t base, int low,
 		tie |= i && src[i].start == src[i - 1].start;
 	}
 	if (tie)
-		insertion_sort((char *)v, n, sizeof(*v), cmp_run, NULL);
+		insertion_sort((char *)v, n, sizeof(*v), cmp_run, x);
 }
 
-static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
-		       int low, int bits_left, struct scan *sc, size_t pos,
-		       struct da_fi_run *tmp, const uint32_t *counted)
+static void radix_runs(const struct da_fileindex *x, struct fi_run *v,
+		       size_t n, uint64_t base, int low, int bits_left,
+		       struct scan *sc, size_t pos, struct fi_run *tmp,
+		       const uint32_t *counted)
 {
 	if (n <= RADIX_SMALL || bits_left <= 0) {
 		int depth = 0;
 		for (size_t k = n; k; k >>= 1)
 			depth += 2;
-		intro_sort((char *)v, n, sizeof(*v), cmp_run, NULL, depth);
+		intro_sort((char *)v, n, sizeof(*v), cmp_run, x, depth);
 		if (sc)
 			scan_upto(sc, pos + n);
 		return;
@@ -827,16 +873,17 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 		end[b] = at;
 		if (count[b] == n) {
 			/* one bucket holds all: on to the next bits */
-			radix_runs(v, n, base, low, shift, sc, pos, tmp, NULL);
+			radix_runs(x, v, n, base, low, shift, sc, pos, tmp,
+				   NULL);
 			return;
 		}
 	}
 	for (size_t b = 0; b < nb; b++)
 		while (head[b] < end[b]) {
-			struct da_fi_run r = v[head[b]];
+			struct fi_run r = v[head[b]];
 			size_t d = ((r.start - base) >> (low + shift)) & mask;
 			while (d != b) {
-				struct da_fi_run o = v[head[d]];
+				struct fi_run o = v[head[d]];
 				v[head[d]++] = r;
 				/* the chain comes back to bucket d some
 				 * thousand moves later: its slots are asked
@@ -853,11 +900,11 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 		}
 	for (size_t b = 0, first = 0; b < nb; first += count[b++]) {
 		if (count[b] > RADIX_SMALL && count[b] <= RADIX_LSD && tmp)
-			sort_small(v + first, count[b], base, low, shift,
+			sort_small(x, v + first, count[b], base, low, shift,
 				   tmp);
 		else if (count[b] > 1)
-			radix_runs(v + first, count[b], base, low, shift, sc,
-				   pos + first, tmp, NULL);
+			radix_runs(x, v + first, count[b], base, low, shift,
+				   sc, pos + first, tmp, NULL);
 		if (sc)
 			scan_upto(sc, pos + first + count[b]);
 	}
@@ -865,7 +912,7 @@ static void radix_runs(struct da_fi_run *v, size_t n, uint64_t base,
 
 /* The range of the starts: the lowest, the bits below every start's
  * lowest set bit (a block's bytes sort nothing), the bits that vary. */
-static void runs_span(const struct da_fi_run *v, size_t n, uint64_t *base,
+static void runs_span(const struct fi_run *v, size_t n, uint64_t *base,
 		      int *lowp, int *bitsp)
 {
 	uint64_t lo = UINT64_MAX, hi = 0, ored = 0;
@@ -889,13 +936,13 @@ static void runs_span(const struct da_fi_run *v, size_t n, uint64_t *base,
 	*bitsp = bits;
 }
 
-static void sort_runs_far(void *p, size_t n)
+static void sort_runs_far(void *p, size_t n, const void *ctx)
 {
 	uint64_t base;
 	int low, bits;
 	runs_span(p, n, &base, &low, &bits);
-	struct da_fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
-	radix_runs(p, n, base, low, bits, NULL, 0, tmp, NULL);
+	struct fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
+	radix_runs(ctx, p, n, base, low, bits, NULL, 0, tmp, NULL);
 	free(tmp);
 }
 
@@ -906,7 +953,7 @@ static void sort_runs_far(void *p, size_t n)
  * aside before it gives up) is not made. */
 static void sort_runs(struct da_fileindex *x, struct scan *sc)
 {
-	struct da_fi_run *v = x->runs;
+	struct fi_run *v = x->runs;
 	size_t n = x->nruns;
 	const struct fi_order *o = &x->order;
 	/* the starts' low zero bits, which sort nothing */
@@ -916,21 +963,21 @@ static void sort_runs(struct da_fileindex *x, struct scan *sc)
 	if (!o->unsorted) {
 		/* nothing to move (most come so) */
 	} else if (n > 16 && o->behind > n / 8) {
-		struct da_fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
+		struct fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
 		if (n >= (1u << RADIX_BITS) && o->shift >= low) {
 			/* the first digit counted as they came: start >>
 			 * shift, below 1 << RADIX_BITS */
-			radix_runs(v, n, 0, low, o->shift - low + RADIX_BITS, sc,
-				   0, tmp, o->count);
+			radix_runs(x, v, n, 0, low, o->shift - low + RADIX_BITS,
+				   sc, 0, tmp, o->count);
 		} else {
 			uint64_t base;
 			int bits;
 			runs_span(v, n, &base, &low, &bits);
-			radix_runs(v, n, base, low, bits, sc, 0, tmp, NULL);
+			radix_runs(x, v, n, base, low, bits, sc, 0, tmp, NULL);
 		}
 		free(tmp);
 	} else {
-		sort_in_place(v, n, sizeof(*v), cmp_run, NULL, sort_runs_far);
+		sort_in_place(v, n, sizeof(*v), cmp_run, x, sort_runs_far);
 	}
 	scan_upto(sc, n);
 }
@@ -1039,9 +1086,9 @@ static int make_maxend(struct da_fileindex *x)
 	uint64_t m = 0;
 	uint32_t mr = 0;
 	for (size_t i = 0; i < x->nruns; i++) {
-		const struct da_fi_run *r = &x->runs[i];
-		if (r->start + r->len > m) {
-			m = r->start + r->len;
+		uint64_t e = fi_end(x, &x->runs[i]);
+		if (e > m) {
+			m = e;
 			mr = (uint32_t)i;
 		}
 		x->maxend[i] = m;
@@ -1054,6 +1101,8 @@ static int finish(struct da_fileindex *x)
 {
 	shrink((void **)&x->runs, &x->capruns, x->map_runs, x->nruns,
 	       sizeof(*x->runs));
+	shrink((void **)&x->rest, &x->caprest, x->map_rest, x->nruns,
+	       sizeof(*x->rest));
 	/* one more file: the end of the last one's names and runs */
 	if (!x->map_files && x->capfiles < x->nfiles + 1) {
 		struct fi_file *f = fi_realloc(x->files, x->nfiles * sizeof(*f),
@@ -1152,6 +1201,7 @@ static void fi_free(struct da_fileindex *x)
 	table_free(x->byname, x->map_byname);
 	table_free(x->text, x->map_text);
 	table_free(x->runs, x->map_runs);
+	table_free(x->rest, x->map_rest);
 	table_free(x->dirs, x->map_dirs);
 	table_free(x->run_first, x->map_run_first);
 	table_free(x->maxend, x->map_maxend);
@@ -1238,9 +1288,9 @@ static uint32_t *make_byfile(struct da_fileindex *x)
 	}
 	memset(dend, 0, (x->nfiles + 1) * sizeof(*dend));
 	for (size_t i = 0; i < x->nruns; i++) {
-		uint32_t f = x->runs[i].file;
+		uint32_t f = x->rest[i].file;
 		mend[f]++;
-		dend[f] += !!(x->runs[i].flags & DA_RUN_META);
+		dend[f] += !!(x->rest[i].flags & DA_RUN_META);
 	}
 	uint32_t at = 0;
 	for (size_t i = 0; i <= x->nfiles; i++) {
@@ -1249,11 +1299,11 @@ static uint32_t *make_byfile(struct da_fileindex *x)
 		dend[i] = at - dend[i];
 	}
 	for (size_t i = x->nruns; i-- > 0;) {
-		const struct da_fi_run *r = &x->runs[i];
-		if (r->flags & DA_RUN_META)
-			by[--mend[r->file]] = (uint32_t)i;
+		const struct fi_rest *t = fi_rest(x, &x->runs[i]);
+		if (t->flags & DA_RUN_META)
+			by[--mend[t->file]] = (uint32_t)i;
 		else
-			by[--dend[r->file]] = (uint32_t)i;
+			by[--dend[t->file]] = (uint32_t)i;
 	}
 	/* each file's runs begin where its data runs do */
 	for (size_t i = 1; i <= x->nfiles; i++)

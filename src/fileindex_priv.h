@@ -34,6 +34,29 @@ struct fi_order {
 	uint32_t count[1 << FI_HIST_BITS];
 };
 
+/* A run, as the sort moves it and lookups search it: 16 bytes, sorted by
+ * start.  The rest of it stays in the order the runs were added
+ * (rest[at & FI_AT]): the sort moves half the bytes it would move with
+ * whole runs, and a binary search reads twice as many starts a line. */
+struct fi_run {
+	uint64_t start;
+	uint32_t len;              /* bits 0-31 of the length */
+	uint32_t at;               /* its rest; FI_LONG: the length has more
+				      bits, in the rest's len_hi */
+};
+#define FI_LONG 0x80000000u
+#define FI_AT 0x7fffffffu
+#define FI_MAX_LEN (((uint64_t)1 << 48) - 4096)  /* longer: in pieces */
+
+struct fi_rest {
+	uint64_t file_off;
+	uint32_t file;
+	uint8_t role;              /* enum da_role */
+	uint8_t flags;             /* DA_RUN_* */
+	uint16_t len_hi;           /* bits 32-47 of the length */
+};
+_Static_assert(DA_ROLE_COUNT <= 256, "a run's role is a byte");
+
 /* A file's names are byname[name_first, next file's name_first), its runs
  * byfile[run_first[file], run_first[file + 1]): files[nfiles] closes the
  * names, run_first[nfiles] the runs.  24 bytes a file. */
@@ -85,8 +108,9 @@ struct da_fileindex {
 	size_t map_files, map_names, map_text, map_runs;
 	char *text;
 	size_t ntext, captext;
-	struct da_fi_run *runs;
-	size_t nruns, capruns;
+	struct fi_run *runs;       /* sorted by start once published */
+	struct fi_rest *rest;      /* in the order added */
+	size_t nruns, capruns, caprest, map_rest;
 	struct fi_order order;     /* of runs as added */
 	uint64_t *maxend;          /* max end of runs[0..i]; NULL where no
 				      runs overlap (fi_maxend) */
@@ -109,11 +133,50 @@ struct da_fileindex {
 	char warning[300];
 };
 
+static inline const struct fi_rest *fi_rest(const struct da_fileindex *x,
+					    const struct fi_run *r)
+{
+	return &x->rest[r->at & FI_AT];
+}
+
+static inline uint64_t fi_len(const struct da_fileindex *x,
+			      const struct fi_run *r)
+{
+	if (r->at & FI_LONG)
+		return (uint64_t)fi_rest(x, r)->len_hi << 32 | r->len;
+	return r->len;
+}
+
+static inline uint64_t fi_end(const struct da_fileindex *x,
+			      const struct fi_run *r)
+{
+	return r->start + fi_len(x, r);
+}
+
+static inline bool fi_holds(const struct da_fileindex *x,
+			    const struct fi_run *r, uint64_t off)
+{
+	return off >= r->start && off - r->start < fi_len(x, r);
+}
+
+/* Run i (in start order) as readers get it. */
+static inline struct da_fi_run fi_run_get(const struct da_fileindex *x,
+					  size_t i)
+{
+	const struct fi_run *r = &x->runs[i];
+	const struct fi_rest *t = fi_rest(x, r);
+	return (struct da_fi_run){
+		.start = r->start, .len = fi_len(x, r),
+		.file_off = t->file_off, .file = t->file, .role = t->role,
+		.flags = t->flags,
+	};
+}
+
 /* The farthest end of runs [0, i], and the run that reaches it: the run
  * itself where no runs overlap. */
 static inline uint64_t fi_maxend(const struct da_fileindex *x, size_t i)
 {
-	return x->maxend ? x->maxend[i] : x->runs[i].start + x->runs[i].len;
+	return x->maxend ? x->maxend[i] : fi_end(x, &x->runs[i]);
 }
 
 static inline size_t fi_maxrun(const struct da_fileindex *x, size_t i)

@@ -487,6 +487,60 @@ static void test_buckets(void **state)
 	check_buckets(512, true);
 }
 
+/* Lengths past 32 bits (kept in a run's rest) and past 48 (in pieces):
+ * two 3 GiB runs that continue each other merge into one of 6 GiB; a
+ * 300 TiB run is two pieces, one after the other, whose bytes have the
+ * right offsets in their file. */
+static void test_long_runs(void **state)
+{
+	(void)state;
+	const uint64_t G = 1ull << 30, T = 1ull << 40;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	assert_int_equal(da_fi_add_file(x, 20, DA_FILE_REGULAR, 0, 0), 0);
+	assert_int_equal(da_fi_add_file(x, 21, DA_FILE_REGULAR, 0, 0), 1);
+	assert_int_equal(da_fi_add_run(x, 1, 400 * T, 300 * T, 5 * B,
+				       DA_ROLE_FILE_DATA, 0), 0);
+	assert_int_equal(da_fi_add_run(x, 0, 10 * G, 3 * G, 0,
+				       DA_ROLE_FILE_DATA, 0), 0);
+	assert_int_equal(da_fi_add_run(x, 0, 13 * G, 3 * G, 3 * G,
+				       DA_ROLE_FILE_DATA, 0), 0);
+	assert_int_equal(da_fi_add_run(x, 0, 4 * G, B, 0,
+				       DA_ROLE_EXTENT_TREE, DA_RUN_META), 0);
+	da_fi_publish(n, x, NULL);
+	x = (struct da_fileindex *)da_fi_get(n);
+	assert_int_equal(da_fi_runs(x), 4);
+	struct da_fi_run r;
+	assert_int_equal(da_fi_at(x, 16 * G - 1, &r, 1), 1);
+	assert_int_equal(r.file, 0);
+	assert_int_equal(r.start, 10 * G);
+	assert_int_equal(r.len, 6 * G);
+	assert_int_equal(r.file_off, 0);
+	assert_int_equal(da_fi_at(x, 16 * G, &r, 1), 0);
+	assert_int_equal(da_fi_at(x, 4 * G + 7, &r, 1), 1);
+	assert_int_equal(r.role, DA_ROLE_EXTENT_TREE);
+	assert_true(r.flags & DA_RUN_META);
+	/* the pieces of the long run */
+	assert_int_equal(da_fi_file_nruns(x, 1), 2);
+	uint64_t at = 400 * T, fo = 5 * B;
+	for (uint32_t k = 0; k < 2; k++) {
+		assert_int_equal(da_fi_file_run(x, 1, k, &r), 0);
+		assert_int_equal(r.start, at);
+		assert_int_equal(r.file_off, fo);
+		at += r.len;
+		fo += r.len;
+	}
+	assert_int_equal(at, 700 * T);
+	uint64_t o = 650 * T + 12345;
+	assert_int_equal(da_fi_at(x, o, &r, 1), 1);
+	assert_int_equal(r.file, 1);
+	assert_int_equal(r.file_off + (o - r.start), 5 * B + 250 * T + 12345);
+	assert_int_equal(da_fi_at(x, 700 * T, &r, 1), 0);
+	assert_int_equal(da_fi_next_extent(x, 11 * G, 1), -1);
+	assert_int_equal(da_fi_next_extent(x, 11 * G, -1), (int64_t)(4 * G));
+	node_free(n);
+}
+
 /* Runs that come almost in disk order (a file's data, with its tree
  * blocks far away now and then, and a few that come early): the sort
  * that sets the few aside must give the same answers as any. */
@@ -956,6 +1010,7 @@ int main(void)
 		cmocka_unit_test(test_nearly_sorted),
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_buckets),
+		cmocka_unit_test(test_long_runs),
 		cmocka_unit_test(test_names_by_file),
 		cmocka_unit_test(test_roles_in),
 		cmocka_unit_test(test_files_in_many),
