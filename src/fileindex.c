@@ -343,17 +343,17 @@ void da_fi_set_root(struct da_fileindex *x, uint64_t root_id)
 		x->root_id = root_id;
 }
 
-/* The order of the runs as added (struct fi_order): the new run is the
- * last.  The count's buckets are halved (their neighbours added) when a
- * start is past them: at most 64 times an index. */
-static inline void order_add(struct da_fileindex *x, uint64_t start,
-			     uint32_t file)
+/* The order of the runs as added (struct fi_order) with a new run at
+ * start, of file, after prev (NULL: the first).  The count's buckets are
+ * halved (their neighbours added) when a start is past them: at most 64
+ * times an index. */
+static inline __attribute__((always_inline)) void
+order_add(struct fi_order *o, uint32_t *count, uint64_t start, uint32_t file,
+	  const struct fi_run *prev, uint32_t prev_file)
 {
-	struct fi_order *o = &x->order;
-	if (x->nruns > 1) {
-		const struct fi_run *p = &x->runs[x->nruns - 2];
-		if (start < p->start ||
-		    (start == p->start && file < fi_rest(x, p)->file))
+	if (prev) {
+		if (start < prev->start ||
+		    (start == prev->start && file < prev_file))
 			o->unsorted = true;
 		if (start < o->top)
 			o->behind++;
@@ -366,23 +366,25 @@ static inline void order_add(struct da_fileindex *x, uint64_t start,
 	enum { NB = 1 << FI_HIST_BITS };
 	while (start >> o->shift >= NB) {
 		for (size_t b = 0; b < NB / 2; b++)
-			o->count[b] = o->count[2 * b] + o->count[2 * b + 1];
-		memset(o->count + NB / 2, 0, NB / 2 * sizeof(*o->count));
+			count[b] = count[2 * b] + count[2 * b + 1];
+		memset(count + NB / 2, 0, NB / 2 * sizeof(*count));
 		o->shift++;
 	}
-	o->count[start >> o->shift]++;
+	count[start >> o->shift]++;
 }
 
-
 /* One run of at most FI_MAX_LEN bytes, merged with the last where it
- * continues it. */
-static inline __attribute__((always_inline)) int
-add_piece(struct da_fileindex *x, uint32_t file, uint64_t start, uint64_t len,
-	  uint64_t file_off, uint8_t role, uint8_t flags)
+ * continues it, into tables with room for it; o: the order so far (x's,
+ * or a batch's copy of it). */
+static inline __attribute__((always_inline)) void
+add_piece(struct da_fileindex *x, struct fi_order *o, uint32_t file,
+	  uint64_t start, uint64_t len, uint64_t file_off, uint8_t role,
+	  uint8_t flags)
 {
-	if (x->nruns) {
-		struct fi_run *r = &x->runs[x->nruns - 1];
-		struct fi_rest *t = &x->rest[x->nruns - 1];
+	size_t i = x->nruns;
+	if (i) {
+		struct fi_run *r = &x->runs[i - 1];
+		struct fi_rest *t = &x->rest[i - 1];
 		uint64_t had = fi_len(x, r);
 		if (t->file == file && t->role == role && t->flags == flags &&
 		    r->start + had == start && len <= FI_MAX_LEN - had &&
@@ -391,20 +393,9 @@ add_piece(struct da_fileindex *x, uint32_t file, uint64_t start, uint64_t len,
 			r->len = (uint32_t)len;
 			r->at = (r->at & FI_AT) | (len >> 32 ? FI_LONG : 0);
 			t->len_hi = (uint16_t)(len >> 32);
-			return 0;
+			return;
 		}
 	}
-	/* grow's test first, here: a call a run cost a tenth of a build */
-	if ((x->nruns >= x->capruns &&
-	     !grow((void **)&x->runs, &x->capruns, &x->map_runs, x->nruns,
-		   sizeof(*x->runs), FI_MAX_RUNS, x->hint_runs)) ||
-	    (x->nruns >= x->caprest &&
-	     !grow((void **)&x->rest, &x->caprest, &x->map_rest, x->nruns,
-		   sizeof(*x->rest), FI_MAX_RUNS, x->hint_runs))) {
-		full(x, "runs");
-		return -1;
-	}
-	size_t i = x->nruns++;
 	x->runs[i] = (struct fi_run){
 		.start = start, .len = (uint32_t)len,
 		.at = (uint32_t)i | (len >> 32 ? FI_LONG : 0),
@@ -414,8 +405,39 @@ add_piece(struct da_fileindex *x, uint32_t file, uint64_t start, uint64_t len,
 		.file = file, .role = role, .flags = flags,
 		.len_hi = (uint16_t)(len >> 32),
 	};
-	order_add(x, start, file);
-	return 0;
+	order_add(o, x->count, start, file, i ? &x->runs[i - 1] : NULL,
+		  i ? x->rest[i - 1].file : 0);
+	x->nruns = i + 1;
+}
+
+/* Make *v (of *cap items, used of them in use) hold want runs, growing
+ * as grow does; false when it cannot. */
+static bool runs_table_room(void **v, size_t *cap, size_t *mapped,
+			    size_t used, size_t size, size_t want, size_t hint)
+{
+	if (want <= *cap)
+		return true;
+	if (want > FI_MAX_RUNS)
+		return false;
+	size_t c = *cap ? *cap * 2 : 256;
+	if (hint && *cap >= hint && *cap < 2 * hint)
+		c = *cap + *cap / 8 + 256;
+	if (c < want)
+		c = want;
+	return table_resize(v, cap, mapped, used, size, c, FI_MAX_RUNS) &&
+	       *cap >= want;
+}
+
+/* Room for n more runs in both tables. */
+static bool runs_room(struct da_fileindex *x, size_t n)
+{
+	size_t want = x->nruns + n;
+	return runs_table_room((void **)&x->runs, &x->capruns, &x->map_runs,
+			       x->nruns, sizeof(*x->runs), want,
+			       x->hint_runs) &&
+	       runs_table_room((void **)&x->rest, &x->caprest, &x->map_rest,
+			       x->nruns, sizeof(*x->rest), want,
+			       x->hint_runs);
 }
 
 int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
@@ -430,16 +452,67 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 		role = DA_ROLE_NONE;
 	flags &= 0xff & ~(uint32_t)DA_RUN_CONFLICT;
 	/* longer than a run holds (256 TiB): in pieces, one after another */
-	while (len > FI_MAX_LEN) {
-		if (add_piece(x, file, start, FI_MAX_LEN, file_off,
-			      (uint8_t)role, (uint8_t)flags) < 0)
+	for (;;) {
+		uint64_t piece = len > FI_MAX_LEN ? FI_MAX_LEN : len;
+		/* the test first, here: a call a run cost a tenth of a
+		 * build */
+		if ((x->nruns >= x->capruns || x->nruns >= x->caprest) &&
+		    !runs_room(x, 1)) {
+			full(x, "runs");
 			return -1;
-		start += FI_MAX_LEN;
-		file_off += FI_MAX_LEN;
-		len -= FI_MAX_LEN;
+		}
+		add_piece(x, &x->order, file, start, piece, file_off,
+			  (uint8_t)role, (uint8_t)flags);
+		if (piece == len)
+			return 0;
+		start += piece;
+		file_off += piece;
+		len -= piece;
 	}
-	return add_piece(x, file, start, len, file_off, (uint8_t)role,
-			 (uint8_t)flags);
+}
+
+/* Runs one at a time: up to where the index is full. */
+static int add_runs_slow(struct da_fileindex *x, uint32_t file,
+			 enum da_role role, const struct da_fi_piece *v,
+			 size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (da_fi_add_run(x, file, v[k].start, v[k].len, v[k].file_off,
+				  role, v[k].flags) < 0)
+			return -1;
+	return 0;
+}
+
+int da_fi_add_runs(struct da_fileindex *x, uint32_t file, enum da_role role,
+		   const struct da_fi_piece *v, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (!x || x->full || file >= x->nfiles)
+		return -1;
+	if ((x->nruns + n > x->capruns || x->nruns + n > x->caprest) &&
+	    !runs_room(x, n))
+		return add_runs_slow(x, file, role, v, n);
+	if ((unsigned)role >= DA_ROLE_COUNT)
+		role = DA_ROLE_NONE;
+	/* the order in registers for the batch (a call a run, with the
+	 * order in memory, was a fifth of an index of a million runs) */
+	struct fi_order o = x->order;
+	for (size_t k = 0; k < n; k++) {
+		uint64_t start = v[k].start, len = v[k].len;
+		uint32_t flags = v[k].flags & 0xff & ~(uint32_t)DA_RUN_CONFLICT;
+		if (len == 0)
+			continue;
+		if (len > FI_MAX_LEN || start + len < start) {
+			/* the long way, in pieces (rare), then the rest */
+			x->order = o;
+			return add_runs_slow(x, file, role, v + k, n - k);
+		}
+		add_piece(x, &o, file, start, len, v[k].file_off,
+			  (uint8_t)role, (uint8_t)flags);
+	}
+	x->order = o;
+	return 0;
 }
 
 /* ---- publishing ------------------------------------------------------ */
@@ -968,7 +1041,7 @@ static void sort_runs(struct da_fileindex *x, struct scan *sc)
 			/* the first digit counted as they came: start >>
 			 * shift, below 1 << RADIX_BITS */
 			radix_runs(x, v, n, 0, low, o->shift - low + RADIX_BITS,
-				   sc, 0, tmp, o->count);
+				   sc, 0, tmp, x->count);
 		} else {
 			uint64_t base;
 			int bits;

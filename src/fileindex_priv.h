@@ -31,7 +31,6 @@ struct fi_order {
 	bool unsorted;             /* a run came before the one added last */
 	uint64_t ored;             /* every start or'ed: their low zero bits */
 	int shift;                 /* count[b]: runs with start >> shift == b */
-	uint32_t count[1 << FI_HIST_BITS];
 };
 
 /* A run, as the sort moves it and lookups search it: 16 bytes, sorted by
@@ -112,6 +111,7 @@ struct da_fileindex {
 	struct fi_rest *rest;      /* in the order added */
 	size_t nruns, capruns, caprest, map_rest;
 	struct fi_order order;     /* of runs as added */
+	uint32_t count[1 << FI_HIST_BITS];  /* order's count */
 	uint64_t *maxend;          /* max end of runs[0..i]; NULL where no
 				      runs overlap (fi_maxend) */
 	uint32_t *maxrun;          /* which run reaches it (in maxend's
