@@ -541,6 +541,79 @@ static void test_long_runs(void **state)
 	node_free(n);
 }
 
+/* da_fi_add_runs gives the index da_fi_add_run gives, piece by piece:
+ * batches of random size with empty pieces, pieces that continue the
+ * one before (merged, across batches too) and one past 256 TiB (in
+ * pieces); the same runs, the same owners at every sampled byte. */
+static void test_batches(void **state)
+{
+	(void)state;
+	enum { FILES = 40, PIECES = 6000 };
+	static struct da_fi_piece v[PIECES];
+	static uint32_t file[PIECES];
+	srand(21);
+	uint64_t at = 0;
+	for (int i = 0; i < PIECES; i++) {
+		file[i] = i ? file[i - 1] : 0;
+		if (rand() % 5 == 0)
+			file[i] = (uint32_t)rand() % FILES;
+		uint64_t len = rand() % 13 == 0 ? 0 : (uint64_t)(1 + rand() % 4) * B;
+		if (i == PIECES / 2)
+			len = 300ull << 40;
+		/* most continue the last piece on the disk, some jump */
+		if (rand() % 3 == 0)
+			at = (uint64_t)(rand() % 100000) * B;
+		v[i] = (struct da_fi_piece){ .start = at, .len = len,
+					     .file_off = at / 2,
+					     .flags = rand() % 7 == 0 ? DA_RUN_UNWRITTEN : 0 };
+		at += len;
+	}
+	struct da_node *n1 = node_new(), *n2 = node_new();
+	struct da_fileindex *x1 = da_fi_new(false), *x2 = da_fi_new(false);
+	for (uint32_t f = 0; f < FILES; f++) {
+		assert_int_equal(da_fi_add_file(x1, f, DA_FILE_REGULAR, 0, 0), f);
+		assert_int_equal(da_fi_add_file(x2, f, DA_FILE_REGULAR, 0, 0), f);
+	}
+	for (int i = 0; i < PIECES;) {
+		/* a batch: pieces of one file, up to 50 */
+		int e = i + 1;
+		while (e < PIECES && e - i < 1 + rand() % 50 && file[e] == file[i])
+			e++;
+		assert_int_equal(da_fi_add_runs(x2, file[i], DA_ROLE_FILE_DATA,
+						v + i, (size_t)(e - i)), 0);
+		for (int k = i; k < e; k++)
+			assert_int_equal(da_fi_add_run(x1, file[k], v[k].start,
+						       v[k].len, v[k].file_off,
+						       DA_ROLE_FILE_DATA,
+						       v[k].flags), 0);
+		i = e;
+	}
+	da_fi_publish(n1, x1, NULL);
+	da_fi_publish(n2, x2, NULL);
+	x1 = (struct da_fileindex *)da_fi_get(n1);
+	x2 = (struct da_fileindex *)da_fi_get(n2);
+	assert_true(da_fi_runs(x1) > PIECES / 2);
+	assert_int_equal(da_fi_runs(x2), da_fi_runs(x1));
+	assert_int_equal(da_fi_conflict_bytes(x2), da_fi_conflict_bytes(x1));
+	for (int k = 0; k < 30000; k++) {
+		uint64_t o = k < 20000 ? (uint64_t)(rand() % 110000) * B + 5
+				       : v[PIECES / 2].start +
+						 (uint64_t)rand() * 4096 * 4096;
+		struct da_fi_run a[4], b[4];
+		int na = da_fi_at(x1, o, a, 4), nb = da_fi_at(x2, o, b, 4);
+		assert_int_equal(nb, na);
+		for (int j = 0; j < na && j < 4; j++) {
+			assert_int_equal(b[j].start, a[j].start);
+			assert_int_equal(b[j].len, a[j].len);
+			assert_int_equal(b[j].file, a[j].file);
+			assert_int_equal(b[j].file_off, a[j].file_off);
+			assert_int_equal(b[j].flags, a[j].flags);
+		}
+	}
+	node_free(n1);
+	node_free(n2);
+}
+
 /* Runs that come almost in disk order (a file's data, with its tree
  * blocks far away now and then, and a few that come early): the sort
  * that sets the few aside must give the same answers as any. */
@@ -1011,6 +1084,7 @@ int main(void)
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_long_runs),
+		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_names_by_file),
 		cmocka_unit_test(test_roles_in),
 		cmocka_unit_test(test_files_in_many),
