@@ -858,7 +858,7 @@ static void scan_upto(struct scan *sc, size_t end)
  * finished by comparison: linear where the introsort was n log n. */
 #define RADIX_BITS FI_HIST_BITS
 #define RADIX_SMALL 24
-#define RADIX_AHEAD 16             /* runs: 512 bytes, 8 cache lines */
+#define RADIX_AHEAD 16             /* runs: 256 bytes, 4 cache lines */
 
 /* A bucket that fits in the cache (at most RADIX_LSD runs), by radix
  * from its starts' lowest digit, through tmp: each pass is a count and a
