@@ -854,8 +854,11 @@ static void scan_upto(struct scan *sc, size_t end)
 /* Runs far from disk order (a fragmented filesystem: files interleaved
  * on the disk come file by file) by an in-place radix sort on the start
  * (American flag sort: RADIX_BITS a pass from the highest bit that
- * differs, each item moved to its bucket by cycles), buckets of a few
- * finished by comparison: linear where the introsort was n log n. */
+ * differs, each item moved to its bucket by cycles), buckets that fit in
+ * the cache by their low digits (sort_small), buckets of a few by
+ * comparison: linear where the introsort was n log n.  13 bits: 8192
+ * buckets of about 128 runs for a million runs over 12 GiB, sorted in
+ * the first level of the cache (11 bits were 2.5 ms slower there). */
 #define RADIX_BITS FI_HIST_BITS
 #define RADIX_SMALL 24
 #define RADIX_AHEAD 16             /* runs: 256 bytes, 4 cache lines */
