@@ -82,6 +82,15 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 		  uint64_t len, uint64_t file_off, enum da_role role,
 		  uint32_t flags);
 
+/* Runs of one file and one role, as found (a leaf of an extent tree):
+ * what da_fi_add_run does for each, in one call. */
+struct da_fi_piece {
+	uint64_t start, len, file_off;
+	uint32_t flags;
+};
+int da_fi_add_runs(struct da_fileindex *x, uint32_t file, enum da_role role,
+		   const struct da_fi_piece *v, size_t n);
+
 /* Why the index is partial (the first reason is kept; later ones count).
  * Shown as the node's "file index: ..." warning. */
 void da_fi_warn(struct da_fileindex *x, const char *fmt, ...)

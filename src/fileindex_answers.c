@@ -160,11 +160,6 @@ static long last_at_or_before(const struct da_fileindex *x, uint64_t off)
 	return (long)lo - 1;
 }
 
-static bool holds(const struct da_fi_run *r, uint64_t off)
-{
-	return off >= r->start && off - r->start < r->len;
-}
-
 int da_fi_at(const struct da_fileindex *x, uint64_t off,
 	     struct da_fi_run *out, int max)
 {
@@ -174,13 +169,12 @@ int da_fi_at(const struct da_fileindex *x, uint64_t off,
 	int n = 0;
 	/* walk back while some earlier run still reaches past off; past
 	 * the bound, jump to the run that reaches farthest */
-	for (int steps = 0; i >= 0 && x->maxend[i] > off; steps++) {
+	for (int steps = 0; i >= 0 && fi_maxend(x, (size_t)i) > off; steps++) {
 		if (steps >= FI_WALK)
-			i = x->maxrun[i];
-		const struct da_fi_run *r = &x->runs[i];
-		if (holds(r, off)) {
+			i = (long)fi_maxrun(x, (size_t)i);
+		if (fi_holds(x, &x->runs[i], off)) {
 			if (n < max) {
-				out[n] = *r;
+				out[n] = fi_run_get(x, (size_t)i);
 				/* the lowest file number first */
 				if (n > 0 && out[n].file < out[0].file) {
 					struct da_fi_run t = out[0];
@@ -201,7 +195,7 @@ int da_fi_file_run(const struct da_fileindex *x, uint32_t file, uint32_t k,
 	const uint32_t *by = x ? fi_byfile(x) : NULL;
 	if (!by || file >= x->nfiles || k >= file_nruns(x, file))
 		return -1;
-	*out = x->runs[by[x->run_first[file] + k]];
+	*out = fi_run_get(x, by[x->run_first[file] + k]);
 	return 0;
 }
 
@@ -217,11 +211,11 @@ int64_t da_fi_next_extent(const struct da_fileindex *x, uint64_t off,
 	int64_t best = -1;
 	const uint32_t *mine = by + x->run_first[here.file];
 	for (uint32_t k = 0, nr = file_nruns(x, here.file); k < nr; k++) {
-		const struct da_fi_run *r = &x->runs[mine[k]];
+		const struct fi_run *r = &x->runs[mine[k]];
 		if (dir > 0 && r->start >= here.start + here.len &&
 		    (best < 0 || r->start < (uint64_t)best))
 			best = (int64_t)r->start;
-		if (dir < 0 && r->start + r->len <= here.start &&
+		if (dir < 0 && fi_end(x, r) <= here.start &&
 		    (best < 0 || r->start > (uint64_t)best))
 			best = (int64_t)r->start;
 	}
@@ -306,7 +300,8 @@ size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 	size_t distinct = 0;
 	/* from the first run that may reach off */
 	long i = last_at_or_before(x, off);
-	for (int steps = 0; i > 0 && x->maxend[i - 1] > off && steps < FI_WALK;
+	for (int steps = 0;
+	     i > 0 && fi_maxend(x, (size_t)i - 1) > off && steps < FI_WALK;
 	     steps++)
 		i--;
 	if (i < 0)
@@ -318,13 +313,15 @@ size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 				*sampled = true;
 			break;
 		}
-		const struct da_fi_run *r = &x->runs[k];
+		const struct fi_run *r = &x->runs[k];
 		uint64_t a = r->start > off ? r->start : off;
-		uint64_t b = r->start + r->len < end ? r->start + r->len : end;
+		uint64_t r_end = fi_end(x, r);
+		uint64_t b = r_end < end ? r_end : end;
 		if (b <= a)
 			continue;
-		size_t w = (r->file * 2654435761u) % SHARE_WHERE, s;
-		while (where_file[w] && where_file[w] != r->file + 1)
+		const struct fi_rest *t = fi_rest(x, r);
+		size_t w = (t->file * 2654435761u) % SHARE_WHERE, s;
+		while (where_file[w] && where_file[w] != t->file + 1)
 			w = (w + 1) % SHARE_WHERE;
 		if (where_file[w]) {
 			s = where_slot[w];
@@ -334,22 +331,22 @@ size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 			continue;
 		} else {
 			/* a new file: the first free slot from its hash */
-			s = (r->file * 2654435761u) % SHARE_SLOTS;
+			s = (t->file * 2654435761u) % SHARE_SLOTS;
 			while (used[s])
 				s = (s + 1) % SHARE_SLOTS;
 			used[s] = true;
-			slot[s] = (struct da_fi_share){ r->file, 0, UINT64_MAX,
+			slot[s] = (struct da_fi_share){ t->file, 0, UINT64_MAX,
 							-1 };
 			distinct++;
-			where_file[w] = r->file + 1;
+			where_file[w] = t->file + 1;
 			where_slot[w] = (uint16_t)s;
 		}
 		slot[s].bytes += b - a;
 		if (a < slot[s].first) {
 			slot[s].first = a;
-			slot[s].file_off = (r->flags & DA_RUN_META)
+			slot[s].file_off = (t->flags & DA_RUN_META)
 				? -1
-				: (int64_t)(r->file_off + (a - r->start));
+				: (int64_t)(t->file_off + (a - r->start));
 		}
 	}
 	/* the biggest max, by selection: max is small */
@@ -376,13 +373,13 @@ size_t da_fi_files_in(const struct da_fileindex *x, uint64_t off,
 /* The run da_fi_describe names among the holders of a byte (run
  * numbers in act[0..n)): da_fi_at lists them from the highest number
  * down and puts the lowest file first, the first listed on a tie. */
-static const struct da_fi_run *named_run(const struct da_fileindex *x,
-					 const uint32_t *act, int n)
+static const struct fi_rest *named_run(const struct da_fileindex *x,
+				       const uint32_t *act, int n)
 {
-	const struct da_fi_run *best = NULL;
+	const struct fi_rest *best = NULL;
 	uint32_t best_i = 0;
 	for (int i = 0; i < n; i++) {
-		const struct da_fi_run *r = &x->runs[act[i]];
+		const struct fi_rest *r = fi_rest(x, &x->runs[act[i]]);
 		if (!best || r->file < best->file ||
 		    (r->file == best->file && act[i] > best_i)) {
 			best = r;
@@ -406,10 +403,10 @@ int da_fi_roles_in(const struct da_fileindex *x, uint64_t off, uint64_t len,
 	 * run that starts at or before it while an earlier one reaches
 	 * past it */
 	long last = last_at_or_before(x, off);
-	for (long i = last; i >= 0 && x->maxend[i] > off; i--) {
+	for (long i = last; i >= 0 && fi_maxend(x, (size_t)i) > off; i--) {
 		if (0)
 			return -1;         /* da_fi_at would jump here */
-		if (!holds(&x->runs[i], off))
+		if (!fi_holds(x, &x->runs[i], off))
 			continue;
 		if (nact == ROLES_HOLDERS)
 			return -1;         /* more than it looks at */
@@ -426,9 +423,9 @@ int da_fi_roles_in(const struct da_fileindex *x, uint64_t off, uint64_t len,
 		if (k < x->nruns && x->runs[k].start < next)
 			next = x->runs[k].start;
 		for (int i = 0; i < nact; i++) {
-			const struct da_fi_run *r = &x->runs[act[i]];
-			if (r->start + r->len < next)
-				next = r->start + r->len;
+			uint64_t e = fi_end(x, &x->runs[act[i]]);
+			if (e < next)
+				next = e;
 		}
 		const char *role = nact ? da_role_name((enum da_role)
 					  named_run(x, act, nact)->role) : NULL;
@@ -447,15 +444,13 @@ int da_fi_roles_in(const struct da_fileindex *x, uint64_t off, uint64_t len,
 		pos = next;
 		/* runs that end here leave, runs that start here come in */
 		int j = 0;
-		for (int i = 0; i < nact; i++) {
-			const struct da_fi_run *r = &x->runs[act[i]];
-			if (r->start + r->len > pos)
+		for (int i = 0; i < nact; i++)
+			if (fi_end(x, &x->runs[act[i]]) > pos)
 				act[j++] = act[i];
-		}
 		nact = j;
 		for (; pos < end && k < x->nruns && x->runs[k].start <= pos;
 		     k++) {
-			if (!holds(&x->runs[k], pos))
+			if (!fi_holds(x, &x->runs[k], pos))
 				continue;
 			if (nact == ROLES_HOLDERS)
 				return -1;

@@ -20,6 +20,41 @@
 #define FI_WALK 4096               /* runs walked back over an overlap */
 #define FI_ACTIVE 4096             /* overlapping runs checked at once */
 #define FI_TOP 16                  /* runs a top-level search entry */
+#define FI_HIST_BITS 13            /* the radix sort's first digit */
+
+/* What the sort of the runs needs to know of their order, kept as they
+ * are added (each a few instructions on a run already in the cache)
+ * instead of in three more passes over the table before it. */
+struct fi_order {
+	uint64_t top;              /* the highest start so far */
+	size_t behind;             /* runs that started below top */
+	bool unsorted;             /* a run came before the one added last */
+	uint64_t ored;             /* every start or'ed: their low zero bits */
+	int shift;                 /* count[b]: runs with start >> shift == b */
+};
+
+/* A run, as the sort moves it and lookups search it: 16 bytes, sorted by
+ * start.  The rest of it stays in the order the runs were added
+ * (rest[at & FI_AT]): the sort moves half the bytes it would move with
+ * whole runs, and a binary search reads twice as many starts a line. */
+struct fi_run {
+	uint64_t start;
+	uint32_t len;              /* bits 0-31 of the length */
+	uint32_t at;               /* its rest; FI_LONG: the length has more
+				      bits, in the rest's len_hi */
+};
+#define FI_LONG 0x80000000u
+#define FI_AT 0x7fffffffu
+#define FI_MAX_LEN (((uint64_t)1 << 48) - 4096)  /* longer: in pieces */
+
+struct fi_rest {
+	uint64_t file_off;
+	uint32_t file;
+	uint8_t role;              /* enum da_role */
+	uint8_t flags;             /* DA_RUN_* */
+	uint16_t len_hi;           /* bits 32-47 of the length */
+};
+_Static_assert(DA_ROLE_COUNT <= 256, "a run's role is a byte");
 
 /* A file's names are byname[name_first, next file's name_first), its runs
  * byfile[run_first[file], run_first[file + 1]): files[nfiles] closes the
@@ -72,9 +107,13 @@ struct da_fileindex {
 	size_t map_files, map_names, map_text, map_runs;
 	char *text;
 	size_t ntext, captext;
-	struct da_fi_run *runs;
-	size_t nruns, capruns;
-	uint64_t *maxend;          /* max end of runs[0..i] */
+	struct fi_run *runs;       /* sorted by start once published */
+	struct fi_rest *rest;      /* in the order added */
+	size_t nruns, capruns, caprest, map_rest;
+	struct fi_order order;     /* of runs as added */
+	uint32_t count[1 << FI_HIST_BITS];  /* order's count */
+	uint64_t *maxend;          /* max end of runs[0..i]; NULL where no
+				      runs overlap (fi_maxend) */
 	uint32_t *maxrun;          /* which run reaches it (in maxend's
 				      table, of map_maxend bytes) */
 	size_t map_maxend;
@@ -93,6 +132,57 @@ struct da_fileindex {
 	unsigned nwarn;
 	char warning[300];
 };
+
+static inline const struct fi_rest *fi_rest(const struct da_fileindex *x,
+					    const struct fi_run *r)
+{
+	return &x->rest[r->at & FI_AT];
+}
+
+static inline uint64_t fi_len(const struct da_fileindex *x,
+			      const struct fi_run *r)
+{
+	if (r->at & FI_LONG)
+		return (uint64_t)fi_rest(x, r)->len_hi << 32 | r->len;
+	return r->len;
+}
+
+static inline uint64_t fi_end(const struct da_fileindex *x,
+			      const struct fi_run *r)
+{
+	return r->start + fi_len(x, r);
+}
+
+static inline bool fi_holds(const struct da_fileindex *x,
+			    const struct fi_run *r, uint64_t off)
+{
+	return off >= r->start && off - r->start < fi_len(x, r);
+}
+
+/* Run i (in start order) as readers get it. */
+static inline struct da_fi_run fi_run_get(const struct da_fileindex *x,
+					  size_t i)
+{
+	const struct fi_run *r = &x->runs[i];
+	const struct fi_rest *t = fi_rest(x, r);
+	return (struct da_fi_run){
+		.start = r->start, .len = fi_len(x, r),
+		.file_off = t->file_off, .file = t->file, .role = t->role,
+		.flags = t->flags,
+	};
+}
+
+/* The farthest end of runs [0, i], and the run that reaches it: the run
+ * itself where no runs overlap. */
+static inline uint64_t fi_maxend(const struct da_fileindex *x, size_t i)
+{
+	return x->maxend ? x->maxend[i] : fi_end(x, &x->runs[i]);
+}
+
+static inline size_t fi_maxrun(const struct da_fileindex *x, size_t i)
+{
+	return x->maxrun ? x->maxrun[i] : i;
+}
 
 /* The run numbers of every file's runs in file order, files' runs from
  * x->run_first[file]: made the first time they are asked for (under a

@@ -191,6 +191,51 @@ static void leaf_extent(struct collect *c, const uint8_t *e)
 		    le32(e), PIECE_DATA, flags);
 }
 
+/* n leaf extents at e.  Into the index, a batch at a time
+ * (da_fi_add_runs: a call an extent was a fifth of an index of a million
+ * extents); a directory's (its blocks are kept for its names too), and
+ * those for the metadata table, one at a time through collect_add. */
+#define LEAF_BATCH 128
+
+static void leaf_extents(struct collect *c, const uint8_t *e, unsigned n)
+{
+	if (!c->x || c->dir) {
+		for (unsigned i = 0; i < n && !c->p->overflow; i++)
+			leaf_extent(c, e + 12 * (size_t)i);
+		return;
+	}
+	struct ext_priv *p = c->p;
+	struct da_fi_piece v[LEAF_BATCH];
+	unsigned k = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *x = e + 12 * (size_t)i;
+		uint64_t len = le16(x + 4);
+		uint32_t flags = 0;
+		/* past 32768, an unwritten extent of len - 32768 */
+		if (len > 32768) {
+			len -= 32768;
+			flags = DA_RUN_UNWRITTEN;
+		}
+		uint64_t start = (uint64_t)le16(x + 6) << 32 | le32(x + 8);
+		if (start < p->nblocks && len) {
+			if (len > p->nblocks - start)
+				len = p->nblocks - start;
+			v[k++] = (struct da_fi_piece){
+				.start = start * p->bs, .len = len * p->bs,
+				.file_off = (uint64_t)le32(x) * p->bs,
+				.flags = flags,
+			};
+		}
+		if (k == LEAF_BATCH || (k && i + 1 == n)) {
+			if (da_fi_add_runs(c->x, c->file, c->data_role, v, k) < 0) {
+				p->overflow = true;
+				return;
+			}
+			k = 0;
+		}
+	}
+}
+
 /* The entries of one node at level (the leaves at depth), depth first in
  * file order, as libext2fs's extent handle visits them: an index entry's
  * block is claimed before it is read, and the walk ends (-1) at the
@@ -199,6 +244,21 @@ static int walk_tree(struct collect *c, const uint8_t *node, unsigned level,
 		     unsigned depth, uint32_t *steps)
 {
 	unsigned entries = le16(node + 2);
+	if (level == depth && c->x && !c->dir) {
+		/* a file's leaf in batches: as many entries as the steps
+		 * left allow, as the loop below would take them */
+		uint32_t left = *steps < TREE_STEPS ? TREE_STEPS - *steps : 0;
+		unsigned n = entries < left ? entries : left;
+		if (c->p->overflow)
+			return -1;
+		leaf_extents(c, node + 12, n);
+		*steps += n;
+		if (n < entries) {
+			*steps = TREE_STEPS + 1;
+			return -1;
+		}
+		return c->p->overflow ? -1 : 0;
+	}
 	for (unsigned i = 0; i < entries; i++) {
 		const uint8_t *e = node + 12 + 12 * (size_t)i;
 		if (++*steps > TREE_STEPS || c->p->overflow)
@@ -240,8 +300,7 @@ static int collect_extents(struct collect *c, const uint8_t *inode)
 	 * would refuse max < 2; every version of this index took it */
 	if (le16(h) == 0xf30a && depth == 0 && max != 0 && max <= 4 &&
 	    entries <= max) {
-		for (unsigned i = 0; i < entries && !c->p->overflow; i++)
-			leaf_extent(c, h + 12 + 12 * i);
+		leaf_extents(c, h + 12, entries);
 		return 0;
 	}
 	if (!tree_header_ok(h, 60) || depth > TREE_DEPTH)

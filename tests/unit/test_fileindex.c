@@ -13,6 +13,7 @@
 
 #include "diskatlas.h"
 #include "fileindex.h"
+#include "fileindex_priv.h"  /* whether the prefix maximum was made */
 
 #define B 4096ull                  /* a block, for readable numbers */
 
@@ -370,6 +371,247 @@ static void test_against_naive(void **state)
 	}
 	assert_int_equal(da_fi_find_id(x, 1), UINT32_MAX);
 	node_free(n);
+}
+
+/* A fragmented filesystem's worth of runs (files of random extents
+ * interleaved on the disk, given file by file: the radix sort, whose
+ * buckets are sorted by their low digits), against what every block
+ * should answer.  Without overlaps no prefix maximum is made; then with
+ * runs of a second file at the same start as a first's (ties, put by
+ * file) and runs starting inside others, a block's last byte has every
+ * owner.  unit: the filesystem's block (512: low digits that a
+ * 4 KiB block would leave out). */
+static void check_buckets(uint64_t unit, bool overlap)
+{
+	enum { BLOCKS = 300000, FILES = 700 };
+	uint8_t *count = calloc(BLOCKS, 1);
+	uint32_t *lowest = malloc(BLOCKS * sizeof(*lowest));
+	uint64_t *fo = malloc(BLOCKS * sizeof(*fo));
+	uint32_t *order = malloc(BLOCKS * sizeof(*order));
+	assert_non_null(count);
+	assert_non_null(lowest);
+	assert_non_null(fo);
+	assert_non_null(order);
+	/* every block goes to a random file; a file's extents are its
+	 * blocks in disk order, merged where they touch */
+	srand(unit == 512 ? 7 : 8);
+	for (uint32_t b = 0; b < BLOCKS; b++)
+		order[b] = (uint32_t)rand() % FILES;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	for (uint32_t f = 0; f < FILES; f++)
+		assert_int_equal(da_fi_add_file(x, f + 11, DA_FILE_REGULAR, 0, 0),
+				 f);
+	size_t runs = 0;
+	for (uint32_t f = 0; f < FILES; f++) {
+		uint64_t at = 0;
+		for (uint32_t b = 0; b < BLOCKS;) {
+			if (order[b] != f) {
+				b++;
+				continue;
+			}
+			uint32_t e = b;
+			while (e < BLOCKS && order[e] == f)
+				e++;
+			assert_int_equal(da_fi_add_run(x, f, b * unit,
+						       (e - b) * unit, at,
+						       DA_ROLE_FILE_DATA, 0), 0);
+			for (uint32_t k = b; k < e; k++) {
+				count[k] = 1;
+				lowest[k] = f;
+				fo[k] = at + (k - b) * unit;
+			}
+			at += (e - b) * unit + unit;  /* never merges */
+			runs++;
+			b = e;
+		}
+	}
+	if (overlap) {
+		/* a tie on every 97th block's start, a run from the middle
+		 * of a block's run over the next 3 on every 1009th */
+		for (uint32_t b = 0; b < BLOCKS; b += 97) {
+			if (b && order[b - 1] == order[b])
+				continue;  /* not a run's start */
+			uint32_t f = (order[b] + 1) % FILES;
+			assert_int_equal(da_fi_add_run(x, f, b * unit, unit,
+						       7 * unit,
+						       DA_ROLE_FILE_DATA, 0), 0);
+			count[b]++;
+			if (f < lowest[b])
+				lowest[b] = f;
+			runs++;
+		}
+		for (uint32_t b = 5; b + 3 < BLOCKS; b += 1009) {
+			uint32_t f = (order[b] + 3) % FILES;
+			assert_int_equal(da_fi_add_run(x, f, b * unit + unit / 2,
+						       3 * unit, 0,
+						       DA_ROLE_FILE_DATA, 0), 0);
+			/* the blocks whose last byte it holds */
+			for (uint32_t k = b; k < b + 3; k++) {
+				count[k]++;
+				if (f < lowest[k])
+					lowest[k] = f;
+			}
+			runs++;
+		}
+	}
+	da_fi_publish(n, x, NULL);
+	x = (struct da_fileindex *)da_fi_get(n);
+	assert_int_equal(da_fi_runs(x), runs);
+	assert_true((x->maxend != NULL) == overlap);
+	struct da_fi_run r[4];
+	for (uint32_t b = 0; b < BLOCKS; b++) {
+		uint64_t o = b * unit + unit - 1;
+		int got = da_fi_at(x, o, r, 4);
+		if (got != count[b])
+			fail_msg("block %u: %d owners, want %u", b, got, count[b]);
+		assert_int_equal(r[0].file, lowest[b]);
+		if (count[b] == 1)
+			assert_int_equal(r[0].file_off + (o - r[0].start),
+					 fo[b] + unit - 1);
+	}
+	assert_int_equal(da_fi_at(x, (uint64_t)BLOCKS * unit, r, 4), 0);
+	node_free(n);
+	free(count);
+	free(lowest);
+	free(fo);
+	free(order);
+}
+
+static void test_buckets(void **state)
+{
+	(void)state;
+	check_buckets(B, false);
+	check_buckets(512, false);
+	check_buckets(B, true);
+	check_buckets(512, true);
+}
+
+/* Lengths past 32 bits (kept in a run's rest) and past 48 (in pieces):
+ * two 3 GiB runs that continue each other merge into one of 6 GiB; a
+ * 300 TiB run is two pieces, one after the other, whose bytes have the
+ * right offsets in their file. */
+static void test_long_runs(void **state)
+{
+	(void)state;
+	const uint64_t G = 1ull << 30, T = 1ull << 40;
+	struct da_node *n = node_new();
+	struct da_fileindex *x = da_fi_new(false);
+	assert_int_equal(da_fi_add_file(x, 20, DA_FILE_REGULAR, 0, 0), 0);
+	assert_int_equal(da_fi_add_file(x, 21, DA_FILE_REGULAR, 0, 0), 1);
+	assert_int_equal(da_fi_add_run(x, 1, 400 * T, 300 * T, 5 * B,
+				       DA_ROLE_FILE_DATA, 0), 0);
+	assert_int_equal(da_fi_add_run(x, 0, 10 * G, 3 * G, 0,
+				       DA_ROLE_FILE_DATA, 0), 0);
+	assert_int_equal(da_fi_add_run(x, 0, 13 * G, 3 * G, 3 * G,
+				       DA_ROLE_FILE_DATA, 0), 0);
+	assert_int_equal(da_fi_add_run(x, 0, 4 * G, B, 0,
+				       DA_ROLE_EXTENT_TREE, DA_RUN_META), 0);
+	da_fi_publish(n, x, NULL);
+	x = (struct da_fileindex *)da_fi_get(n);
+	assert_int_equal(da_fi_runs(x), 4);
+	struct da_fi_run r;
+	assert_int_equal(da_fi_at(x, 16 * G - 1, &r, 1), 1);
+	assert_int_equal(r.file, 0);
+	assert_int_equal(r.start, 10 * G);
+	assert_int_equal(r.len, 6 * G);
+	assert_int_equal(r.file_off, 0);
+	assert_int_equal(da_fi_at(x, 16 * G, &r, 1), 0);
+	assert_int_equal(da_fi_at(x, 4 * G + 7, &r, 1), 1);
+	assert_int_equal(r.role, DA_ROLE_EXTENT_TREE);
+	assert_true(r.flags & DA_RUN_META);
+	/* the pieces of the long run */
+	assert_int_equal(da_fi_file_nruns(x, 1), 2);
+	uint64_t at = 400 * T, fo = 5 * B;
+	for (uint32_t k = 0; k < 2; k++) {
+		assert_int_equal(da_fi_file_run(x, 1, k, &r), 0);
+		assert_int_equal(r.start, at);
+		assert_int_equal(r.file_off, fo);
+		at += r.len;
+		fo += r.len;
+	}
+	assert_int_equal(at, 700 * T);
+	uint64_t o = 650 * T + 12345;
+	assert_int_equal(da_fi_at(x, o, &r, 1), 1);
+	assert_int_equal(r.file, 1);
+	assert_int_equal(r.file_off + (o - r.start), 5 * B + 250 * T + 12345);
+	assert_int_equal(da_fi_at(x, 700 * T, &r, 1), 0);
+	assert_int_equal(da_fi_next_extent(x, 11 * G, 1), -1);
+	assert_int_equal(da_fi_next_extent(x, 11 * G, -1), (int64_t)(4 * G));
+	node_free(n);
+}
+
+/* da_fi_add_runs gives the index da_fi_add_run gives, piece by piece:
+ * batches of random size with empty pieces, pieces that continue the
+ * one before (merged, across batches too) and one past 256 TiB (in
+ * pieces); the same runs, the same owners at every sampled byte. */
+static void test_batches(void **state)
+{
+	(void)state;
+	enum { FILES = 40, PIECES = 6000 };
+	static struct da_fi_piece v[PIECES];
+	static uint32_t file[PIECES];
+	srand(21);
+	uint64_t at = 0;
+	for (int i = 0; i < PIECES; i++) {
+		file[i] = i ? file[i - 1] : 0;
+		if (rand() % 5 == 0)
+			file[i] = (uint32_t)rand() % FILES;
+		uint64_t len = rand() % 13 == 0 ? 0 : (uint64_t)(1 + rand() % 4) * B;
+		if (i == PIECES / 2)
+			len = 300ull << 40;
+		/* most continue the last piece on the disk, some jump */
+		if (rand() % 3 == 0)
+			at = (uint64_t)(rand() % 100000) * B;
+		v[i] = (struct da_fi_piece){ .start = at, .len = len,
+					     .file_off = at / 2,
+					     .flags = rand() % 7 == 0 ? DA_RUN_UNWRITTEN : 0 };
+		at += len;
+	}
+	struct da_node *n1 = node_new(), *n2 = node_new();
+	struct da_fileindex *x1 = da_fi_new(false), *x2 = da_fi_new(false);
+	for (uint32_t f = 0; f < FILES; f++) {
+		assert_int_equal(da_fi_add_file(x1, f, DA_FILE_REGULAR, 0, 0), f);
+		assert_int_equal(da_fi_add_file(x2, f, DA_FILE_REGULAR, 0, 0), f);
+	}
+	for (int i = 0; i < PIECES;) {
+		/* a batch: pieces of one file, up to 50 */
+		int e = i + 1;
+		while (e < PIECES && e - i < 1 + rand() % 50 && file[e] == file[i])
+			e++;
+		assert_int_equal(da_fi_add_runs(x2, file[i], DA_ROLE_FILE_DATA,
+						v + i, (size_t)(e - i)), 0);
+		for (int k = i; k < e; k++)
+			assert_int_equal(da_fi_add_run(x1, file[k], v[k].start,
+						       v[k].len, v[k].file_off,
+						       DA_ROLE_FILE_DATA,
+						       v[k].flags), 0);
+		i = e;
+	}
+	da_fi_publish(n1, x1, NULL);
+	da_fi_publish(n2, x2, NULL);
+	x1 = (struct da_fileindex *)da_fi_get(n1);
+	x2 = (struct da_fileindex *)da_fi_get(n2);
+	assert_true(da_fi_runs(x1) > PIECES / 2);
+	assert_int_equal(da_fi_runs(x2), da_fi_runs(x1));
+	assert_int_equal(da_fi_conflict_bytes(x2), da_fi_conflict_bytes(x1));
+	for (int k = 0; k < 30000; k++) {
+		uint64_t o = k < 20000 ? (uint64_t)(rand() % 110000) * B + 5
+				       : v[PIECES / 2].start +
+						 (uint64_t)rand() * 4096 * 4096;
+		struct da_fi_run a[4], b[4];
+		int na = da_fi_at(x1, o, a, 4), nb = da_fi_at(x2, o, b, 4);
+		assert_int_equal(nb, na);
+		for (int j = 0; j < na && j < 4; j++) {
+			assert_int_equal(b[j].start, a[j].start);
+			assert_int_equal(b[j].len, a[j].len);
+			assert_int_equal(b[j].file, a[j].file);
+			assert_int_equal(b[j].file_off, a[j].file_off);
+			assert_int_equal(b[j].flags, a[j].flags);
+		}
+	}
+	node_free(n1);
+	node_free(n2);
 }
 
 /* Runs that come almost in disk order (a file's data, with its tree
@@ -840,6 +1082,9 @@ int main(void)
 		cmocka_unit_test(test_against_naive),
 		cmocka_unit_test(test_nearly_sorted),
 		cmocka_unit_test(test_interleaved),
+		cmocka_unit_test(test_buckets),
+		cmocka_unit_test(test_long_runs),
+		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_names_by_file),
 		cmocka_unit_test(test_roles_in),
 		cmocka_unit_test(test_files_in_many),
