@@ -853,15 +853,15 @@ static void scan_upto(struct scan *sc, size_t end)
 
 /* Runs far from disk order (a fragmented filesystem: files interleaved
  * on the disk come file by file) by an in-place radix sort on the start
- * (American flag sort: RADIX_BITS a pass from the highest bit that
- * differs, each item moved to its bucket by cycles), buckets that fit in
+ * (RADIX_BITS a pass from the highest bit that differs, each item
+ * swapped into its bucket in place), buckets that fit in
  * the cache by their low digits (sort_small), buckets of a few by
  * comparison: linear where the introsort was n log n.  13 bits: 8192
  * buckets of about 128 runs for a million runs over 12 GiB, sorted in
  * the first level of the cache (11 bits were 2.5 ms slower there). */
 #define RADIX_BITS FI_HIST_BITS
 #define RADIX_SMALL 24
-#define RADIX_AHEAD 16             /* runs: 256 bytes, 4 cache lines */
+#define RADIX_ROUNDS 40
 
 /* A bucket that fits in the cache (at most RADIX_LSD runs), by radix
  * from its starts' lowest digit, through tmp: each pass is a count and a
@@ -954,21 +954,40 @@ static void radix_runs(const struct da_fileindex *x, struct fi_run *v,
 			return;
 		}
 	}
-	for (size_t b = 0; b < nb; b++)
+	/* Each bucket's slots not yet placed, [head[b], end[b]), are walked
+	 * in order: each run there is swapped with the next free slot of
+	 * its bucket (placed for good), and what comes back waits for the
+	 * next round.  The slots the swaps reach are independent of each
+	 * other, so their cache misses overlap, where a chain of moves
+	 * (each destination read from the run the last one displaced)
+	 * waited on them one by one: a million runs of f, 1.4 ms less.
+	 * Every swap places one run; the unplaced about halve a round (15
+	 * rounds for f), and past RADIX_ROUNDS the chains place the rest,
+	 * so that no order of runs makes rounds of a few swaps each. */
+	bool more = true;
+	for (int round = 0; more && round < RADIX_ROUNDS; round++) {
+		more = false;
+		for (size_t b = 0; b < nb; b++) {
+			size_t i = head[b], e = end[b];
+			for (; i < e; i++) {
+				size_t d = ((v[i].start - base) >> (low + shift)) &
+					   mask;
+				size_t to = head[d]++;
+				struct fi_run t = v[to];
+				v[to] = v[i];
+				v[i] = t;
+			}
+			if (head[b] < end[b])
+				more = true;
+		}
+	}
+	for (size_t b = 0; more && b < nb; b++)
 		while (head[b] < end[b]) {
 			struct fi_run r = v[head[b]];
 			size_t d = ((r.start - base) >> (low + shift)) & mask;
 			while (d != b) {
 				struct fi_run o = v[head[d]];
 				v[head[d]++] = r;
-				/* the chain comes back to bucket d some
-				 * thousand moves later: its slots are asked
-				 * for now, to be in the cache then (each
-				 * move waited on memory: the sort was a third
-				 * of an index build of a million extents) */
-				if (head[d] + RADIX_AHEAD < end[d])
-					__builtin_prefetch(&v[head[d] +
-							      RADIX_AHEAD], 1);
 				r = o;
 				d = ((r.start - base) >> (low + shift)) & mask;
 			}
