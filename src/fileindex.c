@@ -889,7 +889,9 @@ static void scan_upto(struct scan *sc, size_t end)
  * the first level of the cache (11 bits were 2.5 ms slower there). */
 #define RADIX_BITS FI_HIST_BITS
 #define RADIX_SMALL 24
-#define RADIX_ROUNDS 40
+/* the rounds of swaps before chains place the rest (a variable: the
+ * tests run the chains from a half-placed table with fewer) */
+int fi_radix_rounds = 40;
 
 /* A bucket that fits in the cache (at most RADIX_LSD runs), by radix
  * from its starts' lowest digit, through tmp: each pass is a count and a
@@ -990,10 +992,10 @@ static void radix_runs(const struct da_fileindex *x, struct fi_run *v,
 	 * (each destination read from the run the last one displaced)
 	 * waited on them one by one: a million runs of f, 1.4 ms less.
 	 * Every swap places one run; the unplaced about halve a round (15
-	 * rounds for f), and past RADIX_ROUNDS the chains place the rest,
+	 * rounds for f), and past fi_radix_rounds the chains place the rest,
 	 * so that no order of runs makes rounds of a few swaps each. */
 	bool more = true;
-	for (int round = 0; more && round < RADIX_ROUNDS; round++) {
+	for (int round = 0; more && round < fi_radix_rounds; round++) {
 		more = false;
 		for (size_t b = 0; b < nb; b++) {
 			size_t i = head[b], e = end[b];

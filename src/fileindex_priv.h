@@ -184,6 +184,10 @@ static inline size_t fi_maxrun(const struct da_fileindex *x, size_t i)
 	return x->maxrun ? x->maxrun[i] : i;
 }
 
+/* Rounds of swaps in the radix sort's first pass before chains of moves
+ * place the rest (40; tests set fewer). */
+extern int fi_radix_rounds;
+
 /* The run numbers of every file's runs in file order, files' runs from
  * x->run_first[file]: made the first time they are asked for (under a
  * lock, once), NULL when there is no memory for them. */

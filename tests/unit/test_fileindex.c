@@ -485,6 +485,15 @@ static void test_buckets(void **state)
 	check_buckets(512, false);
 	check_buckets(B, true);
 	check_buckets(512, true);
+	/* the chains of moves that finish what rounds of swaps left, from
+	 * a table one round placed in part, and from the start */
+	int rounds = fi_radix_rounds;
+	for (int r = 0; r < 2; r++) {
+		fi_radix_rounds = r;
+		check_buckets(B, true);
+		check_buckets(512, false);
+	}
+	fi_radix_rounds = rounds;
 }
 
 /* Lengths past 32 bits (kept in a run's rest) and past 48 (in pieces):
