@@ -201,20 +201,31 @@ static bool table_resize(void **v, size_t *cap, size_t *mapped, size_t n,
 	return true;
 }
 
-/* Grow *v (of *cap items of size) to hold one more; false when it cannot
- * or when max items are reached.  Past an estimate (hint) the table grows
- * an eighth at a time, up to twice it: the estimate was near. */
-static bool grow(void **v, size_t *cap, size_t *mapped, size_t n, size_t size,
-		 size_t max, size_t hint)
+/* Make *v (of *cap items of size, used of them in use) hold want items;
+ * false when it cannot or when that is more than max.  It doubles, but
+ * past an estimate (hint) grows an eighth at a time, up to twice it: the
+ * estimate was near. */
+static bool table_room(void **v, size_t *cap, size_t *mapped, size_t used,
+		       size_t size, size_t want, size_t max, size_t hint)
 {
-	if (n < *cap)
+	if (want <= *cap)
 		return true;
-	if (n >= max)
+	if (want > max)
 		return false;
 	size_t c = *cap ? *cap * 2 : 256;
 	if (hint && *cap >= hint && *cap < 2 * hint)
 		c = *cap + *cap / 8 + 256;
-	return table_resize(v, cap, mapped, n, size, c, max);
+	if (c < want)
+		c = want;
+	return table_resize(v, cap, mapped, used, size, c, max) &&
+	       *cap >= want;
+}
+
+/* Room for one more than n. */
+static bool grow(void **v, size_t *cap, size_t *mapped, size_t n, size_t size,
+		 size_t max, size_t hint)
+{
+	return table_room(v, cap, mapped, n, size, n + 1, max, hint);
 }
 
 void da_fi_reserve(struct da_fileindex *x, size_t files, size_t runs)
@@ -435,34 +446,16 @@ add_piece(struct fi_cursor *c, uint32_t file, uint64_t start, uint64_t len,
 	c->n = i + 1;
 }
 
-/* Make *v (of *cap items, used of them in use) hold want runs, growing
- * as grow does; false when it cannot. */
-static bool runs_table_room(void **v, size_t *cap, size_t *mapped,
-			    size_t used, size_t size, size_t want, size_t hint)
-{
-	if (want <= *cap)
-		return true;
-	if (want > FI_MAX_RUNS)
-		return false;
-	size_t c = *cap ? *cap * 2 : 256;
-	if (hint && *cap >= hint && *cap < 2 * hint)
-		c = *cap + *cap / 8 + 256;
-	if (c < want)
-		c = want;
-	return table_resize(v, cap, mapped, used, size, c, FI_MAX_RUNS) &&
-	       *cap >= want;
-}
-
 /* Room for n more runs in both tables. */
 static bool runs_room(struct da_fileindex *x, size_t n)
 {
 	size_t want = x->nruns + n;
-	return runs_table_room((void **)&x->runs, &x->capruns, &x->map_runs,
-			       x->nruns, sizeof(*x->runs), want,
-			       x->hint_runs) &&
-	       runs_table_room((void **)&x->rest, &x->caprest, &x->map_rest,
-			       x->nruns, sizeof(*x->rest), want,
-			       x->hint_runs);
+	return table_room((void **)&x->runs, &x->capruns, &x->map_runs,
+			  x->nruns, sizeof(*x->runs), want, FI_MAX_RUNS,
+			  x->hint_runs) &&
+	       table_room((void **)&x->rest, &x->caprest, &x->map_rest,
+			  x->nruns, sizeof(*x->rest), want, FI_MAX_RUNS,
+			  x->hint_runs);
 }
 
 int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
@@ -1000,8 +993,8 @@ static void radix_runs(const struct da_fileindex *x, struct fi_run *v,
 		for (size_t b = 0; b < nb; b++) {
 			size_t i = head[b], e = end[b];
 			for (; i < e; i++) {
-				size_t d = ((v[i].start - base) >> (low + shift)) &
-					   mask;
+				size_t d = ((v[i].start - base) >>
+					    (low + shift)) & mask;
 				size_t to = head[d]++;
 				struct fi_run t = v[to];
 				v[to] = v[i];

@@ -227,7 +227,8 @@ static void leaf_extents(struct collect *c, const uint8_t *e, unsigned n)
 			};
 		}
 		if (k == LEAF_BATCH || (k && i + 1 == n)) {
-			if (da_fi_add_runs(c->x, c->file, c->data_role, v, k) < 0) {
+			if (da_fi_add_runs(c->x, c->file, c->data_role, v,
+					   k) < 0) {
 				p->overflow = true;
 				return;
 			}
