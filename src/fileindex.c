@@ -354,10 +354,25 @@ void da_fi_set_root(struct da_fileindex *x, uint64_t root_id)
 		x->root_id = root_id;
 }
 
+/* The count of the first digit, with start: its buckets are halved
+ * (their neighbours added) when a start is past them, at most 64 times
+ * an index. */
+static inline __attribute__((always_inline)) void
+count_add(struct fi_order *o, uint32_t *count, uint64_t start)
+{
+	enum { NB = 1 << FI_HIST_BITS };
+	while (start >> o->shift >= NB) {
+		for (size_t b = 0; b < NB / 2; b++)
+			count[b] = count[2 * b] + count[2 * b + 1];
+		memset(count + NB / 2, 0, NB / 2 * sizeof(*count));
+		o->shift++;
+	}
+	count[start >> o->shift]++;
+}
+
 /* The order of the runs as added (struct fi_order) with a new run at
- * start, of file, after prev (NULL: the first).  The count's buckets are
- * halved (their neighbours added) when a start is past them: at most 64
- * times an index. */
+ * start, of file, after prev (NULL: the first); count: the first
+ * digit's, where it is kept. */
 static inline __attribute__((always_inline)) void
 order_add(struct fi_order *o, uint32_t *count, uint64_t start, uint32_t file,
 	  const struct fi_run *prev, uint32_t prev_file)
@@ -374,14 +389,8 @@ order_add(struct fi_order *o, uint32_t *count, uint64_t start, uint32_t file,
 		o->top = start;
 	}
 	o->ored |= start;
-	enum { NB = 1 << FI_HIST_BITS };
-	while (start >> o->shift >= NB) {
-		for (size_t b = 0; b < NB / 2; b++)
-			count[b] = count[2 * b] + count[2 * b + 1];
-		memset(count + NB / 2, 0, NB / 2 * sizeof(*count));
-		o->shift++;
-	}
-	count[start >> o->shift]++;
+	if (count)
+		count_add(o, count, start);
 }
 
 /* Where runs are added: x's tables, how many, and the order so far, in
@@ -407,6 +416,18 @@ static inline void cursor_done(struct da_fileindex *x,
 {
 	x->nruns = c->n;
 	x->order = c->o;
+	x->count = c->count;
+}
+
+/* The count of the first digit, made when the runs are enough to be
+ * sorted by it (a small index has none: 32 KiB of pages a filesystem),
+ * with the runs so far. */
+static uint32_t *count_make(struct fi_cursor *c)
+{
+	uint32_t *count = calloc((size_t)1 << FI_HIST_BITS, sizeof(*count));
+	for (size_t i = 0; count && i < c->n; i++)
+		count_add(&c->o, count, c->runs[i].start);
+	return count;
 }
 
 /* One run of at most FI_MAX_LEN bytes, merged with the last where it
@@ -441,6 +462,8 @@ add_piece(struct fi_cursor *c, uint32_t file, uint64_t start, uint64_t len,
 		.file = file, .role = role, .flags = flags,
 		.len_hi = (uint16_t)(len >> 32),
 	};
+	if (!c->count && i + 1 == FI_COUNT_FROM)
+		c->count = count_make(c);
 	order_add(&c->o, c->count, start, file, i ? &c->runs[i - 1] : NULL,
 		  i ? c->rest[i - 1].file : 0);
 	c->n = i + 1;
@@ -1082,7 +1105,7 @@ static void sort_runs(struct da_fileindex *x, struct scan *sc)
 		/* nothing to move (most come so) */
 	} else if (n > 16 && o->behind > n / 8) {
 		struct fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
-		if (n >= (1u << RADIX_BITS) && o->shift >= low) {
+		if (n >= (1u << RADIX_BITS) && x->count && o->shift >= low) {
 			/* the first digit counted as they came: start >>
 			 * shift, below 1 << RADIX_BITS */
 			radix_runs(x, v, n, 0, low, o->shift - low + RADIX_BITS,
@@ -1320,6 +1343,7 @@ static void fi_free(struct da_fileindex *x)
 	table_free(x->text, x->map_text);
 	table_free(x->runs, x->map_runs);
 	table_free(x->rest, x->map_rest);
+	free(x->count);
 	table_free(x->dirs, x->map_dirs);
 	table_free(x->run_first, x->map_run_first);
 	table_free(x->maxend, x->map_maxend);

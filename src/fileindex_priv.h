@@ -21,6 +21,7 @@
 #define FI_ACTIVE 4096             /* overlapping runs checked at once */
 #define FI_TOP 16                  /* runs a top-level search entry */
 #define FI_HIST_BITS 13            /* the radix sort's first digit */
+#define FI_COUNT_FROM (1u << FI_HIST_BITS)  /* fewer runs sort without it */
 
 /* What the sort of the runs needs to know of their order, kept as they
  * are added (each a few instructions on a run already in the cache)
@@ -111,7 +112,9 @@ struct da_fileindex {
 	struct fi_rest *rest;      /* in the order added */
 	size_t nruns, capruns, caprest, map_rest;
 	struct fi_order order;     /* of runs as added */
-	uint32_t count[1 << FI_HIST_BITS];  /* order's count */
+	uint32_t *count;           /* order's count, 1 << FI_HIST_BITS of
+				      them, made at the FI_COUNT_FROMth run
+				      (NULL before, or without memory) */
 	uint64_t *maxend;          /* max end of runs[0..i]; NULL where no
 				      runs overlap (fi_maxend) */
 	uint32_t *maxrun;          /* which run reaches it (in maxend's
