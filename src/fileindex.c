@@ -481,6 +481,17 @@ static bool runs_room(struct da_fileindex *x, size_t n)
 			  x->hint_runs);
 }
 
+/* A run's role and flags as kept: a byte each, CONFLICT the index's own. */
+static uint8_t run_role(enum da_role role)
+{
+	return (unsigned)role < DA_ROLE_COUNT ? (uint8_t)role : DA_ROLE_NONE;
+}
+
+static uint8_t run_flags(uint32_t flags)
+{
+	return (uint8_t)(flags & 0xff & ~(uint32_t)DA_RUN_CONFLICT);
+}
+
 int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 		  uint64_t len, uint64_t file_off, enum da_role role,
 		  uint32_t flags)
@@ -489,9 +500,6 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 		return x && !x->full && len == 0 ? 0 : -1;
 	if (start + len < start)
 		len = UINT64_MAX - start;
-	if ((unsigned)role >= DA_ROLE_COUNT)
-		role = DA_ROLE_NONE;
-	flags &= 0xff & ~(uint32_t)DA_RUN_CONFLICT;
 	/* longer than a run holds (256 TiB): in pieces, one after another */
 	for (;;) {
 		uint64_t piece = len > FI_MAX_LEN ? FI_MAX_LEN : len;
@@ -503,8 +511,8 @@ int da_fi_add_run(struct da_fileindex *x, uint32_t file, uint64_t start,
 			return -1;
 		}
 		struct fi_cursor c = cursor_of(x);
-		add_piece(&c, file, start, piece, file_off, (uint8_t)role,
-			  (uint8_t)flags);
+		add_piece(&c, file, start, piece, file_off, run_role(role),
+			  run_flags(flags));
 		cursor_done(x, &c);
 		if (piece == len)
 			return 0;
@@ -536,15 +544,12 @@ int da_fi_add_runs(struct da_fileindex *x, uint32_t file, enum da_role role,
 	if ((x->nruns + n > x->capruns || x->nruns + n > x->caprest) &&
 	    !runs_room(x, n))
 		return add_runs_slow(x, file, role, v, n);
-	if ((unsigned)role >= DA_ROLE_COUNT)
-		role = DA_ROLE_NONE;
 	/* the tables and the order in registers for the batch (a call a
 	 * run, with the order in memory, was a fifth of an index of a
 	 * million runs) */
 	struct fi_cursor c = cursor_of(x);
 	for (size_t k = 0; k < n; k++) {
 		uint64_t start = v[k].start, len = v[k].len;
-		uint32_t flags = v[k].flags & 0xff & ~(uint32_t)DA_RUN_CONFLICT;
 		if (len == 0)
 			continue;
 		if (len > FI_MAX_LEN || start + len < start) {
@@ -552,8 +557,8 @@ int da_fi_add_runs(struct da_fileindex *x, uint32_t file, enum da_role role,
 			cursor_done(x, &c);
 			return add_runs_slow(x, file, role, v + k, n - k);
 		}
-		add_piece(&c, file, start, len, v[k].file_off, (uint8_t)role,
-			  (uint8_t)flags);
+		add_piece(&c, file, start, len, v[k].file_off, run_role(role),
+			  run_flags(v[k].flags));
 	}
 	cursor_done(x, &c);
 	return 0;
@@ -1051,8 +1056,15 @@ static void radix_runs(const struct da_fileindex *x, struct fi_run *v,
 	}
 }
 
-/* The range of the starts: the lowest, the bits below every start's
- * lowest set bit (a block's bytes sort nothing), the bits that vary. */
+/* The zero bits below the lowest set bit of every start or'ed (a
+ * block's bytes sort nothing); 63 at most. */
+static int low_zeros(uint64_t ored)
+{
+	return __builtin_ctzll(ored | (uint64_t)1 << 63);
+}
+
+/* The range of the starts: the lowest, the low zero bits, the bits that
+ * vary. */
 static void runs_span(const struct fi_run *v, size_t n, uint64_t *base,
 		      int *lowp, int *bitsp)
 {
@@ -1064,9 +1076,7 @@ static void runs_span(const struct fi_run *v, size_t n, uint64_t *base,
 			hi = v[i].start;
 		ored |= v[i].start;
 	}
-	int low = 0;
-	for (uint64_t o = ored | (uint64_t)1 << 63; !(o & 1); o >>= 1)
-		low++;
+	int low = low_zeros(ored);
 	while (low > 0 && (lo & (((uint64_t)1 << low) - 1)))
 		low--;
 	int bits = 0;
@@ -1077,14 +1087,33 @@ static void runs_span(const struct fi_run *v, size_t n, uint64_t *base,
 	*bitsp = bits;
 }
 
-static void sort_runs_far(void *p, size_t n, const void *ctx)
+/* All of x's runs by radix, each bucket scanned as it is sorted where sc
+ * is given.  The first digit is the one counted as runs were added
+ * (start >> shift, below 1 << RADIX_BITS) where there is that count,
+ * else the starts' span is found first. */
+static void radix_all(const struct da_fileindex *x, struct scan *sc)
 {
-	uint64_t base;
-	int low, bits;
-	runs_span(p, n, &base, &low, &bits);
-	struct fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
-	radix_runs(ctx, p, n, base, low, bits, NULL, 0, tmp, NULL);
+	struct fi_run *v = x->runs, *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
+	size_t n = x->nruns;
+	const struct fi_order *o = &x->order;
+	int low = low_zeros(o->ored);
+	if (n >= (1u << RADIX_BITS) && x->count && o->shift >= low) {
+		radix_runs(x, v, n, 0, low, o->shift - low + RADIX_BITS, sc, 0,
+			   tmp, x->count);
+	} else {
+		uint64_t base;
+		int bits;
+		runs_span(v, n, &base, &low, &bits);
+		radix_runs(x, v, n, base, low, bits, sc, 0, tmp, NULL);
+	}
 	free(tmp);
+}
+
+/* For sort_in_place: v and n are all of ctx's runs (sort_runs). */
+static void sort_runs_far(void *v, size_t n, const void *ctx)
+{
+	(void)v, (void)n;
+	radix_all(ctx, NULL);
 }
 
 /* Sort x's runs by start and scan them (scan_upto).  Far from order (more
@@ -1094,31 +1123,15 @@ static void sort_runs_far(void *p, size_t n, const void *ctx)
  * aside before it gives up) is not made. */
 static void sort_runs(struct da_fileindex *x, struct scan *sc)
 {
-	struct fi_run *v = x->runs;
 	size_t n = x->nruns;
 	const struct fi_order *o = &x->order;
-	/* the starts' low zero bits, which sort nothing */
-	int low = 0;
-	for (uint64_t b = o->ored | (uint64_t)1 << 63; !(b & 1); b >>= 1)
-		low++;
 	if (!o->unsorted) {
 		/* nothing to move (most come so) */
 	} else if (n > 16 && o->behind > n / 8) {
-		struct fi_run *tmp = fi_malloc(RADIX_LSD * sizeof(*tmp));
-		if (n >= (1u << RADIX_BITS) && x->count && o->shift >= low) {
-			/* the first digit counted as they came: start >>
-			 * shift, below 1 << RADIX_BITS */
-			radix_runs(x, v, n, 0, low, o->shift - low + RADIX_BITS,
-				   sc, 0, tmp, x->count);
-		} else {
-			uint64_t base;
-			int bits;
-			runs_span(v, n, &base, &low, &bits);
-			radix_runs(x, v, n, base, low, bits, sc, 0, tmp, NULL);
-		}
-		free(tmp);
+		radix_all(x, sc);
 	} else {
-		sort_in_place(v, n, sizeof(*v), cmp_run, x, sort_runs_far);
+		sort_in_place(x->runs, n, sizeof(*x->runs), cmp_run, x,
+			      sort_runs_far);
 	}
 	scan_upto(sc, n);
 }

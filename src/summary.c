@@ -275,8 +275,6 @@ static bool few_runs(struct da_device *dev, uint64_t off, uint64_t len)
 	return false;
 }
 
-/* [off, off+len) of dev a linear piece at a time down to the disks:
- * where a degraded space's missing chunks must be told apart exactly. */
 /* The bytes at off that nothing maps, as far as they stay linear (up to
  * len), counted unmapped into out; how many. */
 static uint64_t count_unmapped(struct da_cell *out, struct da_device *dev,
@@ -289,6 +287,9 @@ static uint64_t count_unmapped(struct da_cell *out, struct da_device *dev,
 	out->bytes += run;
 	return run;
 }
+
+/* [off, off+len) of dev a linear piece at a time down to the disks:
+ * where a degraded space's missing chunks must be told apart exactly. */
 
 static void summarize_down(const struct da_ownership *o,
 			   struct da_device *dev, uint64_t off, uint64_t len,

@@ -133,16 +133,25 @@ static void push_piece(struct walk *w, uint32_t ino, uint8_t kind,
 	};
 }
 
+/* Blocks [start, start + *len) cut to the filesystem's (*len made
+ * shorter); false when none of them lie in it. */
+static bool in_fs(const struct ext_priv *p, uint64_t start, uint64_t *len)
+{
+	if (start >= p->nblocks || *len == 0)
+		return false;
+	if (*len > p->nblocks - start)
+		*len = p->nblocks - start;
+	return true;
+}
+
 static void collect_add(struct collect *c, uint64_t start, uint64_t len,
 			uint64_t lblk, enum piece kind, uint32_t flags)
 {
 	struct ext_priv *p = c->p;
 	if (c->dir && kind == PIECE_DATA && len)
 		push_piece(c->w, c->ino, DP_BLOCKS, start, len);
-	if (start >= p->nblocks || len == 0)
+	if (!in_fs(p, start, &len))
 		return;
-	if (len > p->nblocks - start)
-		len = p->nblocks - start;
 	if (!c->x) {
 		ext_add_meta(p, start, len, da_role_name(c->data_role), c->ino);
 		return;
@@ -179,16 +188,29 @@ static bool tree_header_ok(const uint8_t *h, size_t size)
 	       max + 2 >= room;
 }
 
+/* A leaf extent (12 bytes at e): its first block, how many, the first
+ * block of the file there; past 32768, an unwritten extent of
+ * len - 32768. */
+struct leaf {
+	uint64_t start, len;
+	uint32_t lblk, flags;
+};
+
+static struct leaf leaf_decode(const uint8_t *e)
+{
+	struct leaf l = { .start = (uint64_t)le16(e + 6) << 32 | le32(e + 8),
+			  .len = le16(e + 4), .lblk = le32(e) };
+	if (l.len > 32768) {
+		l.len -= 32768;
+		l.flags = DA_RUN_UNWRITTEN;
+	}
+	return l;
+}
+
 static void leaf_extent(struct collect *c, const uint8_t *e)
 {
-	uint32_t len = le16(e + 4), flags = 0;
-	/* past 32768, an unwritten extent of len - 32768 */
-	if (len > 32768) {
-		len -= 32768;
-		flags = DA_RUN_UNWRITTEN;
-	}
-	collect_add(c, (uint64_t)le16(e + 6) << 32 | le32(e + 8), len,
-		    le32(e), PIECE_DATA, flags);
+	struct leaf l = leaf_decode(e);
+	collect_add(c, l.start, l.len, l.lblk, PIECE_DATA, l.flags);
 }
 
 /* n leaf extents at e.  Into the index, a batch at a time
@@ -208,24 +230,13 @@ static void leaf_extents(struct collect *c, const uint8_t *e, unsigned n)
 	struct da_fi_piece v[LEAF_BATCH];
 	unsigned k = 0;
 	for (unsigned i = 0; i < n; i++) {
-		const uint8_t *x = e + 12 * (size_t)i;
-		uint64_t len = le16(x + 4);
-		uint32_t flags = 0;
-		/* past 32768, an unwritten extent of len - 32768 */
-		if (len > 32768) {
-			len -= 32768;
-			flags = DA_RUN_UNWRITTEN;
-		}
-		uint64_t start = (uint64_t)le16(x + 6) << 32 | le32(x + 8);
-		if (start < p->nblocks && len) {
-			if (len > p->nblocks - start)
-				len = p->nblocks - start;
+		struct leaf l = leaf_decode(e + 12 * (size_t)i);
+		if (in_fs(p, l.start, &l.len))
 			v[k++] = (struct da_fi_piece){
-				.start = start * p->bs, .len = len * p->bs,
-				.file_off = (uint64_t)le32(x) * p->bs,
-				.flags = flags,
+				.start = l.start * p->bs, .len = l.len * p->bs,
+				.file_off = (uint64_t)l.lblk * p->bs,
+				.flags = l.flags,
 			};
-		}
 		if (k == LEAF_BATCH || (k && i + 1 == n)) {
 			if (da_fi_add_runs(c->x, c->file, c->data_role, v,
 					   k) < 0) {

@@ -779,7 +779,8 @@ static void count_set(struct ext_priv *p, uint64_t g, uint16_t v)
 	}
 	if (k->seen == 0 || v == k->c[0]) {
 		k->c[0] = v;
-		k->seen = k->seen ? k->seen : 1;
+		if (k->seen == 0)
+			k->seen = 1;
 		return;
 	}
 	if (k->seen == 1 || v == k->c[1]) {
@@ -1070,9 +1071,10 @@ static uint64_t group_used(struct ext_priv *p, uint64_t g, uint64_t a,
 	 * The descriptor is trusted as it is for whole groups. */
 	if (cb == 0 && p->counts && g < p->groups_ok) {
 		uint64_t gs = group_first(p, g), ge = group_end(p, g);
-		if (ext_count(p, g) == ge - gs)
+		uint16_t counted = ext_count(p, g);
+		if (counted == ge - gs)
 			return e - a;
-		if (ext_count(p, g) == ext_meta_count(p, gs, ge))
+		if (counted == ext_meta_count(p, gs, ge))
 			return ext_meta_count(p, a, e);
 	}
 	pthread_mutex_lock(&p->bmap_lock);
