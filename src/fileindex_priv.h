@@ -187,6 +187,28 @@ static inline size_t fi_maxrun(const struct da_fileindex *x, size_t i)
 	return x->maxrun ? x->maxrun[i] : i;
 }
 
+/* fileindex.c's malloc, with a hint for huge pages for a big table */
+void *fi_malloc(size_t bytes);
+
+/* The pass over the runs in order of start (fileindex_sort.c), as far as
+ * they are in their places: the farthest end so far, the start of every
+ * FI_TOP-th run (top), and every overlap between runs of different
+ * files: legal sharing when both runs are SHARED, else a conflict on
+ * both.  The radix sort makes it as each bucket is done, while its runs
+ * are in the cache. */
+struct fi_scan {
+	struct da_fileindex *x;
+	size_t i;                  /* runs [0, i) are done */
+	uint64_t m;                /* the farthest end of runs [0, i) */
+	size_t na;
+	bool capped, overlaps;     /* more than FI_ACTIVE at once; any */
+	uint32_t active[FI_ACTIVE];
+};
+
+/* x's runs sorted by start (then by file), and the pass made over all of
+ * them (sc: zeroed but for x). */
+void fi_sort_runs(struct da_fileindex *x, struct fi_scan *sc);
+
 /* Rounds of swaps in the radix sort's first pass before chains of moves
  * place the rest (40; tests set fewer). */
 extern int fi_radix_rounds;
