@@ -401,11 +401,14 @@ int da_fi_roles_in(const struct da_fileindex *x, uint64_t off, uint64_t len,
 	int nact = 0;
 	/* the holders of off, as da_fi_at finds them: back from the last
 	 * run that starts at or before it while an earlier one reaches
-	 * past it */
+	 * past it; where da_fi_at would jump (FI_WALK runs back), the run
+	 * that reaches past off holds it and lies farther back than the
+	 * walk below accepts, so the range is declined here, not after a
+	 * walk back over every run of the index */
 	long last = last_at_or_before(x, off);
 	for (long i = last; i >= 0 && fi_maxend(x, (size_t)i) > off; i--) {
-		if (0)
-			return -1;         /* da_fi_at would jump here */
+		if (last - i >= FI_WALK)
+			return -1;
 		if (!fi_holds(x, &x->runs[i], off))
 			continue;
 		if (nact == ROLES_HOLDERS)
