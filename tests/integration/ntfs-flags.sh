@@ -57,7 +57,12 @@ int main(int argc, char **argv)
 }
 EOF
 cd "$TOP"
-cc -std=c11 -D_GNU_SOURCE -Isrc -o "$T/flags" "$T/flags.c" build/libdiskatlas.a \
+# with the library's sanitizers where make check SAN=1 built it with them
+san=
+if nm build/libdiskatlas.a 2>/dev/null | grep -q __asan_init; then
+	san=-fsanitize=address,undefined
+fi
+cc -std=c11 -D_GNU_SOURCE -Isrc $san -o "$T/flags" "$T/flags.c" build/libdiskatlas.a \
 	$(pkg-config --libs $(engine_pkgs)) -lpthread || fail "the helper does not build"
 
 ino() { ntfsls -R -a -i "$fs" 2>/dev/null | awk -v want="$1" '
