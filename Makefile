@@ -35,7 +35,8 @@ TEST_CFLAGS = $(WARN) -D_GNU_SOURCE -Isrc $(shell $(PKG_CONFIG) --cflags cmocka 
 TEST_LIBS = $(shell $(PKG_CONFIG) --libs cmocka zlib 2>/dev/null)
 
 ifeq ($(SAN),1)
-CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
