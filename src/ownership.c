@@ -80,6 +80,7 @@ static const char *node_kind(const struct da_node *n)
 /* The name an owner goes by in lookups and the legend. */
 static const char *node_name(struct da_ownership *o, const struct da_node *n)
 {
+	(void)o;
 	const char *s;
 	switch (n->type) {
 	case DA_NODE_PARTITIONS:
@@ -107,7 +108,6 @@ static const char *node_name(struct da_ownership *o, const struct da_node *n)
 	default:
 		return node_kind(n);
 	}
-	(void)o;
 }
 
 int ownership_disk_of(const struct da_ownership *o,
