@@ -442,9 +442,7 @@ add_piece(struct fi_cursor *c, uint32_t file, uint64_t start, uint64_t len,
 	if (i) {
 		struct fi_run *r = &c->runs[i - 1];
 		struct fi_rest *t = &c->rest[i - 1];
-		uint64_t had = r->len;
-		if (r->at & FI_LONG)
-			had |= (uint64_t)t->len_hi << 32;
+		uint64_t had = fi_len_of(r, t);
 		if (t->file == file && t->role == role && t->flags == flags &&
 		    r->start + had == start && len <= FI_MAX_LEN - had &&
 		    ((flags & DA_RUN_META) || t->file_off + had == file_off)) {

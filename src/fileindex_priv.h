@@ -142,12 +142,20 @@ static inline const struct fi_rest *fi_rest(const struct da_fileindex *x,
 	return &x->rest[r->at & FI_AT];
 }
 
+/* A run's length from its two halves (t: its rest, read only where the
+ * length has more than 32 bits). */
+static inline uint64_t fi_len_of(const struct fi_run *r,
+				 const struct fi_rest *t)
+{
+	if (r->at & FI_LONG)
+		return (uint64_t)t->len_hi << 32 | r->len;
+	return r->len;
+}
+
 static inline uint64_t fi_len(const struct da_fileindex *x,
 			      const struct fi_run *r)
 {
-	if (r->at & FI_LONG)
-		return (uint64_t)fi_rest(x, r)->len_hi << 32 | r->len;
-	return r->len;
+	return fi_len_of(r, fi_rest(x, r));
 }
 
 static inline uint64_t fi_end(const struct da_fileindex *x,

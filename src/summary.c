@@ -290,7 +290,6 @@ static uint64_t count_unmapped(struct da_cell *out, struct da_device *dev,
 
 /* [off, off+len) of dev a linear piece at a time down to the disks:
  * where a degraded space's missing chunks must be told apart exactly. */
-
 static void summarize_down(const struct da_ownership *o,
 			   struct da_device *dev, uint64_t off, uint64_t len,
 			   struct acc *a, bool holes)

@@ -256,9 +256,9 @@ static int walk_tree(struct collect *c, const uint8_t *node, unsigned level,
 		     unsigned depth, uint32_t *steps)
 {
 	unsigned entries = le16(node + 2);
-	if (level == depth && c->x && !c->dir) {
-		/* a file's leaf in batches: as many entries as the steps
-		 * left allow, as the loop below would take them */
+	if (level == depth) {
+		/* a leaf: as many entries as the steps left allow, as the
+		 * loop below takes an index node's */
 		uint32_t left = *steps < TREE_STEPS ? TREE_STEPS - *steps : 0;
 		unsigned n = entries < left ? entries : left;
 		if (c->p->overflow)
@@ -275,10 +275,6 @@ static int walk_tree(struct collect *c, const uint8_t *node, unsigned level,
 		const uint8_t *e = node + 12 + 12 * (size_t)i;
 		if (++*steps > TREE_STEPS || c->p->overflow)
 			return -1;
-		if (level == depth) {
-			leaf_extent(c, e);
-			continue;
-		}
 		uint64_t blk = le32(e + 4) | (uint64_t)le16(e + 8) << 32;
 		collect_add(c, blk, 1, 0, PIECE_TREE, 0);
 		uint8_t *child = c->b->tree[level + 1];
