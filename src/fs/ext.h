@@ -246,6 +246,10 @@ void ext_used_group(struct ext_priv *p, uint64_t g,
 void ext_used_ready(struct ext_priv *p);
 uint64_t ext_used_count(struct ext_priv *p, uint64_t b0, uint64_t b1);
 bool ext_used_test(struct ext_priv *p, uint64_t b);
+/* ext_used_count's walk; by_desc false: each group by its bitmap, as
+ * ext_used_test sees blocks one at a time (ext_range_roles asks so). */
+uint64_t ext_used_walk(struct ext_priv *p, uint64_t b0, uint64_t b1,
+		       bool by_desc);
 void ext_used_free(struct ext_priv *p);
 /* The plugin's range_roles: describe_block's roles of a range, from the
  * metadata runs, the file index's runs and the bitmaps. */
