@@ -1,5 +1,6 @@
 /* libFuzzer target: the whole engine on one hostile disk image — scan,
- * ownership, file indexes, lookups, list and map.
+ * ownership, file indexes, lookups (of offsets and of ranges), list,
+ * map and search.
  *
  * Two things make the seeds reach further than one image alone would:
  *  - a fixed passphrase (FUZZ_KEY) is offered to every LUKS volume, so
@@ -83,6 +84,77 @@ static void usage(struct da_node *n, void *arg)
 		if (ext_meta_crosscheck(n->priv, 1u << 22, why, sizeof(why)) < 0)
 			fprintf(stderr, "ext placement model: %s\n", why);
 	}
+}
+
+/* what the side pane asks of a cell and --lookup START-END of a range:
+ * every owner, role and file of [off, off+len) of a space, a file's
+ * path, and where the range lies on the disks (the search's placing) */
+static void range_of(const struct da_ownership *o, struct da_device *dev,
+		     uint64_t off, uint64_t len, FILE *out, bool json)
+{
+	struct da_where w = { dev, dev->name, off, len, true };
+	da_report_range(out, o, NULL, "fuzz", &w, json);
+	struct da_range *r = da_range_scan(o, dev, off, len, DA_RANGE_FILES);
+	if (r) {
+		char path[1024];
+		for (size_t i = 0; i < r->nfiles && i < 4; i++)
+			da_range_file_path(&r->files[i], path, sizeof(path));
+		da_range_free(r);
+	}
+}
+
+static void count_place(void *arg, struct da_device *to, uint64_t from_off,
+			uint64_t to_off, uint64_t len)
+{
+	(void)to;
+	(void)from_off;
+	(void)to_off;
+	*(uint64_t *)arg += len;
+}
+
+static void spaces(const struct da_ownership *o, struct da_device *dev,
+		   FILE *out)
+{
+	uint64_t size = dev->size;
+	if (size == 0)
+		return;
+	uint64_t r[][2] = { { 0, size }, { size / 3, 4096 }, { 0, 512 },
+			    { size - 1, 1 }, { size / 2, size - size / 2 } };
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		uint64_t len = r[i][1];
+		if (r[i][0] + len > size)
+			len = size - r[i][0];
+		if (len)
+			range_of(o, dev, r[i][0], len, out, i % 2 == 0);
+	}
+	uint64_t placed = 0;
+	da_space_place(dev, 0, size, NULL, 64, count_place, &placed);
+}
+
+struct node_ranges {
+	const struct da_ownership *o;
+	FILE *out;
+	int left;                  /* filesystems still to ask */
+};
+
+/* a filesystem's own space (the explorer's view inside it) and the
+ * search over its names; a few filesystems an input (nested tables make
+ * thousands of nodes, each walk a whole stack: the harness's time, not
+ * one question's) */
+static void node_ranges(struct da_node *n, void *arg)
+{
+	struct node_ranges *a = arg;
+	if (!n->plugin || !n->dev || n->type != DA_NODE_FILESYSTEM ||
+	    a->left <= 0)
+		return;
+	a->left--;
+	spaces(a->o, n->dev, a->out);
+	static const char *const patterns[] = { "/", "a", "*", "*[a-z]?",
+						"\xff" };
+	char path[256];
+	uint64_t first;
+	for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++)
+		da_fs_find(n, patterns[i], &first, path, sizeof(path));
 }
 
 /* what the explorer's first frames ask of a node not settled yet */
@@ -217,6 +289,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 							   &cell);
 			da_machine_each_node(m, units, NULL);
 			da_machine_each_node(m, usage, NULL);
+			for (size_t d = 0; d < m->ndisks; d++)
+				spaces(o, m->disks[d].dev, null);
+			for (size_t v = 0; v < m->nvolumes && v < 8; v++)
+				if (m->volumes[v].dev)
+					spaces(o, m->volumes[v].dev, null);
+			struct node_ranges nr = { o, null, 8 };
+			da_machine_each_node(m, node_ranges, &nr);
 			da_ownership_free(o);
 		}
 		fclose(null);
