@@ -16,11 +16,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -88,8 +88,8 @@ static void usage(struct da_node *n, void *arg)
 }
 
 /* what the side pane asks of a cell and --lookup START-END of a range:
- * every owner, role and file of [off, off+len) of a space, a file's
- * path, and where the range lies on the disks (the search's placing) */
+ * every owner, role and file of [off, off+len) of a space, and a file's
+ * path */
 static void range_of(const struct da_ownership *o, struct da_device *dev,
 		     uint64_t off, uint64_t len, FILE *out, bool json)
 {
@@ -113,6 +113,8 @@ static void count_place(void *arg, struct da_device *to, uint64_t from_off,
 	*(uint64_t *)arg += len;
 }
 
+/* a space's ranges (whole, a cell, a sector, the last byte, the second
+ * half), and where it lies on the disks (what the search places) */
 static void spaces(const struct da_ownership *o, struct da_device *dev,
 		   FILE *out)
 {
