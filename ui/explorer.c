@@ -114,6 +114,8 @@ int explorer_run(struct da_machine *m, struct da_ownership *o)
 		timeout(learning ? 0 : 100);
 		int r = get_wch(&ch);
 		if (r == ERR) {
+			if (ui_input_gone())
+				continue;      /* ends as SIGHUP would */
 			if (learning && holes_step(&u))
 				dirty = true;
 			/* a tick: redraw when the index moved on (the

@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +51,23 @@ void ui_end(void)
 static void on_stop(int sig)
 {
 	ui_signal = sig;
+}
+
+/* Has the terminal gone (its window closed, the connection dropped)?
+ * curses then reads end of file, which get_wch answers as it answers a
+ * timeout, so a loop that waits for keys would go on for ever, a core
+ * busy.  The kernel's SIGHUP does not always come: it goes to the
+ * session's leader, and a leader that waits for us (make, for one)
+ * never passes it on.  Then the end is as if SIGHUP had come. */
+bool ui_input_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	if (poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+		ui_signal = SIGHUP;
+		return true;
+	}
+	return false;
 }
 
 /* A crash must not leave the terminal raw: restore, then die as before. */

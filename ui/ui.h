@@ -199,6 +199,9 @@ static inline bool index_ready(struct ui *u)
 extern volatile sig_atomic_t ui_signal;
 int ui_init(struct ui *u, FILE *out, FILE *in);
 void ui_end(void);
+/* After get_wch's ERR: true (and ui_signal set to SIGHUP) when the
+ * terminal has hung up, not merely timed out. */
+bool ui_input_gone(void);
 void ui_locale(struct ui *u);
 
 /* view.c: address-space math */

@@ -50,7 +50,7 @@ static int read_passphrase(struct ui *u, const char *what, char *buf,
 		wint_t ch;
 		int r = get_wch(&ch);
 		if (r == ERR) {
-			if (ui_signal)
+			if (ui_signal || ui_input_gone())
 				return -1;
 			continue;              /* the input timeout's tick */
 		}

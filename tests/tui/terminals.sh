@@ -1,7 +1,8 @@
 #!/bin/sh
 # The explorer in awkward terminals: resized below 40x10 and back, TERM=dumb,
 # NO_COLOR, the C locale, 8 colours, and a SIGTERM: each gives a usable
-# screen without escape garbage and gives the terminal back.
+# screen without escape garbage and gives the terminal back; and a
+# terminal that closes under make ends the explorer.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/tui/common.inc"
 requires mkswap sfdisk
@@ -125,4 +126,27 @@ wait_for '^EXIT=' || fail "SIGTERM: the explorer did not exit: $(screen)"
 screen | grep -q '^EXIT=143$' || fail "SIGTERM: exit status $(screen | grep EXIT=)"
 check_eq "alternate screen after SIGTERM" "$(tmux_ display -p '#{alternate_on}')" 0
 check_eq "mouse reporting after SIGTERM" "$(tmux_ display -p '#{mouse_any_flag}')" 0
+tui_stop
+
+echo "== the terminal closes under make (make demo's case): the explorer ends"
+# the window closed: the kernel sends SIGHUP to the session's leader
+# only, and make waits for its recipe instead of passing it on; the
+# explorer reads end of file from then on, and must not spin on it
+printf 'run:\n\t@%s %s; echo $$? >%s\n' "$DA" "$IMG" "$T/hup.rc" >"$T/Makefile"
+tmux_ -f /dev/null new-session -d -x "$TUI_W" -y "$TUI_H" \
+	"env -u LC_ALL -u LC_CTYPE LANG=C.UTF-8 TERM=xterm-256color make -s -f '$T/Makefile'"
+wait_for '^legend' || fail "the explorer did not start under make: $(screen)"
+da=$(pgrep -f "^$DA $IMG\$" | head -1)
+[ -n "$da" ] || fail "cannot find the explorer's process under make"
+tmux_ kill-server
+i=0
+while kill -0 "$da" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 "$da" 2>/dev/null; then
+	cpu=$(ps -o %cpu= -p "$da")
+	kill -KILL "$da"
+	fail "the explorer still runs 5 s after its terminal closed (${cpu}% CPU)"
+fi
+i=0
+while [ ! -s "$T/hup.rc" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check_eq "exit status after the terminal closed" "$(cat "$T/hup.rc" 2>/dev/null)" 129
 echo ok
