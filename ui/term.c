@@ -16,6 +16,7 @@
 volatile sig_atomic_t ui_signal;
 
 static SCREEN *screen;
+static int input_fd = STDIN_FILENO;   /* the terminal ui_init reads */
 static bool active;
 static bool atexit_done;
 
@@ -61,7 +62,7 @@ static void on_stop(int sig)
  * never passes it on.  Then the end is as if SIGHUP had come. */
 bool ui_input_gone(void)
 {
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct pollfd p = { .fd = input_fd, .events = POLLIN };
 	if (poll(&p, 1, 0) == 1 &&
 	    (p.revents & (POLLHUP | POLLERR | POLLNVAL))) {
 		ui_signal = SIGHUP;
@@ -87,6 +88,7 @@ int ui_init(struct ui *u, FILE *out, FILE *in)
 	screen = newterm(NULL, out, in);
 	if (!screen)
 		return -1;
+	input_fd = fileno(in);
 	set_term(screen);
 	active = true;
 	if (!atexit_done) {
