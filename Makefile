@@ -95,15 +95,21 @@ demo: deps
 	@sh docs/samples/demo.sh
 
 # make bench's instruments (tests/bench): a CPU-time runner, the CPU clock
-# preloaded into the explorer, a bare libext2fs scan to compare with
+# preloaded into the explorer, a bare libext2fs scan to compare with, a
+# program that does nothing (the floor under whole-process figures)
 BENCH_BIN = build/bench/rus build/bench/cpuclock.so build/bench/e2scan \
-	build/bench/diskatlas-ncshared
+	build/bench/diskatlas-ncshared build/bench/nothing
 BENCH_CFLAGS = -O2 -g $(WARN)
 
 build/bench/rus: tests/bench/rus.c
 	@mkdir -p $(dir $@)
 	@echo '  CC      $<'
 	@$(CC) $(BENCH_CFLAGS) -o $@ $< -lutil
+
+build/bench/nothing: tests/bench/nothing.c
+	@mkdir -p $(dir $@)
+	@echo '  CC      $<'
+	@$(CC) $(BENCH_CFLAGS) -o $@ $<
 
 build/bench/cpuclock.so: tests/bench/cpuclock.c
 	@mkdir -p $(dir $@)

@@ -142,6 +142,9 @@ measure() {
 		# shellcheck disable=SC2086 # the block list is one argument
 		set -- $(cpu_rss -n 5 debugfs -R "icheck $blocks" "$IMG?offset=$OFF")
 		put "$name" k_icheck_s "$1"
+		# the floor under both: a program that does nothing
+		set -- $(cpu_rss -n 5 "$BIN/nothing")
+		put "$name" k_floor_s "$1"
 		if command -v ifind >/dev/null 2>&1; then
 			for b in $(head -3 "$T/$name.truth" | cut -d' ' -f2); do
 				cpu_rss ifind -f ext4 -o $((OFF / 512)) -d "$b" "$IMG" | cut -d' ' -f1
@@ -185,6 +188,8 @@ line() {
 for n in $IMAGES; do
 	put "$n" k_ratio "$(awk -v a="$(get "$n" k_da_s)" -v b="$(get "$n" k_icheck_s)" 'BEGIN {
 		if (a + 0 > 0 && b + 0 > 0) printf "%.2f", b / a; else print "-" }')"
+	put "$n" k_above "$(awk -v a="$(get "$n" k_da_s)" -v b="$(get "$n" k_icheck_s)" -v f="$(get "$n" k_floor_s)" 'BEGIN {
+		if (a + 0 > f + 0 && b + 0 > f + 0 && f + 0 > 0) printf "%.2f", (b - f) / (a - f); else print "-" }')"
 	# the frame benchmark prints whole milliseconds: below 10 the ratio says little
 	put "$n" index_ratio "$(awk -v a="$(get "$n" index_ms)" -v b="$(get "$n" bare_s)" 'BEGIN {
 		if (a == "" || b + 0 <= 0) print "-"; else if (a < 10) print "(<10ms)"; else printf "%.2f", a / 1000 / b }')"
@@ -207,11 +212,16 @@ line "key to paint median ms" key_med
 line "key to paint worst ms" key_worst
 echo
 echo "-- lookups at offsets inside files: $NLOOK in one --lookup - --json, less a one-line run; 1,000 blocks, whole process"
+echo "   (floor: the CPU of a program that does nothing, under every whole-process figure; on a virtual"
+echo "   machine glibc's start-up can be most of it: it asks the CPU's cache sizes with tens of CPUID"
+echo "   instructions, and each traps to the hypervisor)"
 hdr
 line "lookups/s" lookups_s
 line "1,000: diskatlas ms" k_da_s ms
 line "1,000: debugfs icheck ms" k_icheck_s ms
 line "icheck / diskatlas" k_ratio ratio
+line "1,000: floor ms (no-op run)" k_floor_s ms
+line "icheck / diskatlas - floor" k_above ratio
 line "1,000: TSK ifind s (from 3)" k_ifind_s
 line "answers = icheck's inode" agree per1000
 line "answers = path written" agree_path per1000
@@ -331,6 +341,9 @@ for n in $IMAGES; do v=$(get "$n" k_ratio); [ "$v" = - ] || echo "$v $n"; done |
 set -- $(cat "$T/w") "" ""
 goal "4. 1,000 lookups at least 5x faster than icheck, every image" "${1:--}x (${2:--})" \
 	"$(awk -v v="$1" 'BEGIN { print v == "" ? "-" : (v >= 5) }')"
+for n in $IMAGES; do v=$(get "$n" k_above); [ "$v" = - ] || echo "$v $n"; done | sort -g | head -1 >"$T/w"
+set -- $(cat "$T/w") "" ""
+printf '  %-62s %-22s %s\n' "   (the same, less a no-op program's CPU from both)" "${1:--}x (${2:--})" "a figure, not a goal" >>"$GOALS"
 for n in $IMAGES; do v=$(get "$n" index_ratio); case $v in [0-9]*) echo "$v $n" ;; esac; done | sort -g | tail -1 >"$T/w"
 set -- $(cat "$T/w") "" ""
 goal "5. file index within 1.5x of a bare libext2fs scan" "${1:--}x (${2:--})" \
