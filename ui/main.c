@@ -213,6 +213,10 @@ static ssize_t next_line(struct line_reader *r, char **line)
 			r->buf = b;
 			r->cap = cap;
 		}
+		/* the answers so far go out before a read that may wait:
+		 * a program that writes a WHERE and then reads its answer
+		 * (a coprocess) would wait for ever for one held here */
+		fflush(stdout);
 		ssize_t n = read(STDIN_FILENO, r->buf + r->end,
 				 r->cap - r->end - 1);
 		if (n < 0 && errno == EINTR)
