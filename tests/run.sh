@@ -48,16 +48,32 @@ trap 'rm -rf "$R"' EXIT
 name_of() { n=${1#tests/}; echo "${n%.sh}"; }
 log_of() { echo "tests/out/$(name_of "$1" | tr / _).log"; }
 
-# run K SCRIPT: in the background; $R/K.done says "STATUS SECONDS" at the end
+# run K SCRIPT: in the background, in a process group of its own, led by
+# the pid $! gives (setsid forks only a group's leader, which a background
+# command of a script is not); $R/K.done says "STATUS SECONDS" at the end
+pids=""
+setsid=""
+command -v setsid >/dev/null 2>&1 && setsid=setsid
 run() {
-	(
-		t0=$(date +%s)
-		sh "$2" >"$(log_of "$2")" 2>&1
+	$setsid sh -c 't0=$(date +%s)
+		sh "$1" >"$2" 2>&1
 		rc=$?
-		echo "$rc $(($(date +%s) - t0))" >"$R/$1.t"
-		mv "$R/$1.t" "$R/$1.done"
-	) &
+		echo "$rc $(($(date +%s) - t0))" >"$3.t"
+		mv "$3.t" "$3.done"' sh "$2" "$(log_of "$2")" "$R/$1" &
+	pids="$pids $!"
 }
+# Ctrl-C: a script's background commands ignore SIGINT, so the scripts
+# still running are ended with SIGTERM, each with what it started, as
+# Ctrl-C ended the one running; STATUS, 130 by default
+stop() {
+	trap - INT TERM
+	for pid in $pids; do
+		kill -TERM "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+	done
+	wait
+	exit "${1:-130}"
+}
+trap stop INT TERM
 
 # the results ready, in the scripts' order
 printed=0
@@ -82,6 +98,7 @@ started=0
 running() { echo $((started - $(find "$R" -name '*.done' | wc -l))); }
 settle() {
 	while [ "$(running)" -gt "$1" ]; do
+		[ -d "$R" ] || { echo "tests/run.sh: $R went away" >&2; stop 1; }
 		report
 		sleep 0.1
 	done
