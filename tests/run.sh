@@ -4,6 +4,10 @@
 # says why), and fails otherwise.  Ends with "N passed, N failed[, N skipped]".
 # Usage: tests/run.sh [PATTERN...]   (substring filters on test names)
 # A script's line gives its wall-clock seconds, to find the slow ones.
+#
+# Scripts run TEST_JOBS at a time (default: one a CPU); their lines are
+# printed in the scripts' order all the same.  A script with a line
+# "# alone: WHY" runs by itself (loop devices, LVM's lock and state).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 mkdir -p tests/out
@@ -35,23 +39,87 @@ for bin in build/tests/unit/test_*; do
 	fi
 done
 
+jobs=${TEST_JOBS:-$(nproc 2>/dev/null || echo 1)}
+case $jobs in ''|*[!0-9]*|0) jobs=1 ;; esac
+R=$(mktemp -d "${TMPDIR:-/tmp}/da-run.XXXXXX") || exit 1
+trap 'rm -rf "$R"' EXIT
+
+# script K's name and log
+name_of() { n=${1#tests/}; echo "${n%.sh}"; }
+log_of() { echo "tests/out/$(name_of "$1" | tr / _).log"; }
+
+# run K SCRIPT: in the background, in a process group of its own, led by
+# the pid $! gives (setsid forks only a group's leader, which a background
+# command of a script is not); $R/K.done says "STATUS SECONDS" at the end
+pids=""
+setsid=""
+command -v setsid >/dev/null 2>&1 && setsid=setsid
+run() {
+	$setsid sh -c 't0=$(date +%s)
+		sh "$1" >"$2" 2>&1
+		rc=$?
+		echo "$rc $(($(date +%s) - t0))" >"$3.t"
+		mv "$3.t" "$3.done"' sh "$2" "$(log_of "$2")" "$R/$1" &
+	pids="$pids $!"
+}
+# Ctrl-C: a script's background commands ignore SIGINT, so the scripts
+# still running are ended with SIGTERM, each with what it started, as
+# Ctrl-C ended the one running; STATUS, 130 by default
+stop() {
+	trap - INT TERM
+	for pid in $pids; do
+		kill -TERM "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
+	done
+	wait
+	exit "${1:-130}"
+}
+trap stop INT TERM
+
+# the results ready, in the scripts' order
+printed=0
+report() {
+	while [ -f "$R/$((printed + 1)).done" ]; do
+		printed=$((printed + 1))
+		_t=$(cat "$R/$printed.script")
+		_name=$(name_of "$_t"); _log=$(log_of "$_t")
+		read -r _rc _secs <"$R/$printed.done"
+		case $_rc in
+		0) pass=$((pass + 1)); echo "PASS $_name (${_secs} s)" ;;
+		77) skip=$((skip + 1)); _why=$(tail -1 "$_log" | sed "s/^SKIP: //"); echo "SKIP $_name: $_why"
+		    skips="$skips; $_name: $_why" ;;
+		*) fail=$((fail + 1)); echo "FAIL $_name (exit $_rc after ${_secs} s; see $_log)"; tail -5 "$_log" | sed 's/^/    /'
+		   failed="$failed $_name" ;;
+		esac
+	done
+}
+
+# wait until at most N scripts run, printing what ends meanwhile
+started=0
+running() { echo $((started - $(find "$R" -name '*.done' | wc -l))); }
+settle() {
+	while [ "$(running)" -gt "$1" ]; do
+		[ -d "$R" ] || { echo "tests/run.sh: $R went away" >&2; stop 1; }
+		report
+		sleep 0.1
+	done
+	report
+}
+
 for t in tests/integration/*.sh tests/tui/*.sh; do
 	[ -f "$t" ] || continue
 	want "$t" $filters || continue
-	name=${t#tests/}; name=${name%.sh}
-	log=tests/out/$(echo "$name" | tr / _).log
-	t0=$(date +%s)
-	sh "$t" >"$log" 2>&1
-	rc=$?
-	secs=$(($(date +%s) - t0))
-	case $rc in
-	0) pass=$((pass + 1)); echo "PASS $name (${secs} s)" ;;
-	77) skip=$((skip + 1)); why=$(tail -1 "$log" | sed "s/^SKIP: //"); echo "SKIP $name: $why"
-	    skips="$skips; $name: $why" ;;
-	*) fail=$((fail + 1)); echo "FAIL $name (exit $rc after ${secs} s; see $log)"; tail -5 "$log" | sed 's/^/    /'
-	   failed="$failed $name" ;;
-	esac
+	if grep -q '^# alone:' "$t"; then
+		settle 0
+	else
+		settle $((jobs - 1))
+	fi
+	started=$((started + 1))
+	echo "$t" >"$R/$started.script"
+	run "$started" "$t"
+	grep -q '^# alone:' "$t" && settle 0
 done
+settle 0
+wait
 
 [ -n "$failed" ] && echo "failed:$failed"
 if [ "$skip" -gt 0 ]; then

@@ -5,6 +5,7 @@
 # answer kept beside the image); the table's sectors, the gaps and the
 # backup are owned as sfdisk's LBAs say; the FAT with 4 KiB sectors
 # inside agrees with mtools (mshowfat, minfo) and the ext4 with debugfs.
+# alone: attaches loop devices (losetup -f), which scripts running at once would race for
 . "$(dirname "$0")/../lib.sh"
 requires jq xz mshowfat minfo debugfs
 export MTOOLS_SKIP_CHECK=1

@@ -5,6 +5,7 @@
 # owned by the LV at the same offset, with the file debugfs names for that
 # block (debugfs reads each copy, cut out of its disk, on its own); the
 # extents of the raid metadata sub-LVs have their own role.
+# alone: attaches loop devices (losetup -f), which scripts running at once would race for
 . "$(dirname "$0")/../lib.sh"
 requires jq xz debugfs
 . "$IMAGES/lvm-check.sh"

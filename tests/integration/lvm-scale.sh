@@ -5,6 +5,7 @@
 # the LV at the offset that lvs' segment (its stripes' PE ranges, stripe
 # size) and pvs' pe_start give, and the peak memory of those lookups
 # stays far below a run a chunk (the LV keeps an index of its own).
+# alone: attaches loop devices (losetup -f), which scripts running at once would race for
 . "$(dirname "$0")/../lib.sh"
 requires jq lvm losetup python3
 can_loop || skip "loop devices cannot be attached here"

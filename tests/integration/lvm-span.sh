@@ -2,6 +2,7 @@
 # One VG over two disks (an MBR partition and a whole disk): an ext4 LV
 # that starts on one disk and ends on the other.  Both disks are given;
 # lookups on each must find the LV at the right offset.
+# alone: attaches loop devices (losetup -f), which scripts running at once would race for
 . "$(dirname "$0")/../lib.sh"
 requires jq xz
 . "$IMAGES/lvm-check.sh"
