@@ -7,7 +7,7 @@
 #
 # Scripts run TEST_JOBS at a time (default: one a CPU); their lines are
 # printed in the scripts' order all the same.  A script with a line
-# "# alone: WHY" runs by itself (loop devices, LVM's lock and state).
+# "# alone: WHY" runs by itself (loop devices, which two would race for).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 mkdir -p tests/out
@@ -108,15 +108,14 @@ settle() {
 for t in tests/integration/*.sh tests/tui/*.sh; do
 	[ -f "$t" ] || continue
 	want "$t" $filters || continue
-	if grep -q '^# alone:' "$t"; then
-		settle 0
-	else
-		settle $((jobs - 1))
-	fi
+	# room for it: every slot for a script that runs alone, else one
+	room=$((jobs - 1))
+	grep -q '^# alone:' "$t" && room=0
+	settle "$room"
 	started=$((started + 1))
 	echo "$t" >"$R/$started.script"
 	run "$started" "$t"
-	grep -q '^# alone:' "$t" && settle 0
+	[ "$room" -eq 0 ] && settle 0
 done
 settle 0
 wait
