@@ -222,13 +222,14 @@ static bool cluster_bad(const struct fat_priv *p, uint32_t k)
 	return false;
 }
 
-/* Cluster k (k + 2 on disk) has entry v: the bitmap's runs, the free
- * and bad counts. */
+/* The used clusters' run in hand, as the pass gives them in order. */
 struct bitmap_build {
 	uint32_t run_start, run_len;
 	bool oom;
 };
 
+/* Cluster k (k + 2 on disk) has entry v: the bitmap's runs, the free
+ * and bad counts. */
 static void count_entry(struct fat_priv *p, struct bitmap_build *b,
 			uint32_t k, uint32_t v)
 {
@@ -282,10 +283,10 @@ static int fat_pass(struct fat_priv *p, struct da_device *dev, bool compare,
 		return da_error_set(err, ENOMEM, "no memory for the FAT");
 	}
 	struct bitmap_build bb = { 0 };
+	uint64_t at = base + (uint64_t)g->active * g->fat_sectors * g->bps;
 	int rc = 0;
 	for (uint64_t done = 0; done < len && rc == 0; done += PIECE) {
 		size_t n = len - done > PIECE ? PIECE : (size_t)(len - done);
-		uint64_t at = base + (uint64_t)g->active * g->fat_sectors * g->bps;
 		if (da_device_read(dev, act, n, at + done, err) < 0) {
 			rc = -1;
 			break;
