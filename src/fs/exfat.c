@@ -420,6 +420,9 @@ static void check_upcase(struct da_device *dev, const struct exfat_priv *p,
 		if (sum != want)
 			da_warn(n, "up-case table checksum %08X, its entry "
 				"says %08X", sum, want);
+	} else {
+		da_warn(n, "up-case table at cluster %u cannot be read",
+			m->first);
 	}
 	free(t);
 }

@@ -80,6 +80,7 @@ struct fat_priv {
  * bits; -1 when it cannot be read. */
 int fat_entry(struct fat_table *t, const struct fat_geom *g, uint32_t c,
 	      uint32_t *v);
+/* The active FAT as a table read on demand; NULL without memory. */
 struct fat_table *fat_table_open_active(struct da_device *dev,
 					const struct fat_geom *g);
 
