@@ -163,40 +163,7 @@ static int read_region(struct da_device *dev, uint32_t first, uint8_t *buf,
 	return 0;
 }
 
-/* ---- FAT, names ------------------------------------------------------ */
-
-uint8_t *exfat_fat_load(struct da_device *dev, const struct exfat_geom *g,
-			da_error *err)
-{
-	uint64_t len = ((uint64_t)g->clusters + 2) * 4;
-	if (len > EXFAT_MAX_FAT_BYTES) {
-		da_error_set(err, EFBIG, "FAT of %llu bytes is too large",
-			     (unsigned long long)len);
-		return NULL;
-	}
-	if (!range_ok(g->fat_off, len, dev->size)) {
-		da_error_set(err, EINVAL, "the FAT runs past the end of the "
-			     "device");
-		return NULL;
-	}
-	uint8_t *fat = malloc(len);
-	if (!fat) {
-		da_error_set(err, ENOMEM, "no memory for a FAT of %llu bytes",
-			     (unsigned long long)len);
-		return NULL;
-	}
-	for (uint64_t done = 0; done < len;) {
-		size_t chunk = len - done > (1u << 20) ? (1u << 20)
-						       : (size_t)(len - done);
-		if (da_device_read(dev, fat + done, chunk, g->fat_off + done,
-				   err) < 0) {
-			free(fat);
-			return NULL;
-		}
-		done += chunk;
-	}
-	return fat;
-}
+/* ---- names ----------------------------------------------------------- */
 
 size_t exfat_utf8(const uint16_t *u, size_t len, char *out, size_t cap)
 {
@@ -306,11 +273,62 @@ static void read_root(struct da_device *dev, struct exfat_priv *p,
 	free(buf);
 }
 
-/* The allocation bitmap (read contiguously, as the Linux driver does):
- * fills p->used and p->free_clusters. */
+/* The used clusters' runs, given in order. */
+struct runs_build {
+	struct da_bitmap *used;
+	uint64_t start, len;
+	bool oom;
+};
+
+static void used_run(struct runs_build *r, uint64_t k, uint64_t n)
+{
+	if (r->len && r->start + r->len == k) {
+		r->len += n;
+		return;
+	}
+	if (r->len && da_bitmap_set_run(r->used, r->start, r->len) < 0)
+		r->oom = true;
+	r->start = k;
+	r->len = n;
+}
+
+/* Clusters [k0, k0 + n) from the bitmap bytes b (bit k0 is bit 0 of
+ * b[0]): the used ones' runs, the free ones counted.  Eight bytes at a
+ * time where they are all free or all used (most of a large disk). */
+static void bitmap_piece(struct exfat_priv *p, struct runs_build *r,
+			 const uint8_t *b, uint64_t k0, uint64_t n)
+{
+	uint64_t i = 0;
+	while (i < n) {
+		if (i % 64 == 0 && n - i >= 64) {
+			uint64_t w;
+			memcpy(&w, b + i / 8, 8);
+			if (w == 0) {
+				p->free_clusters += 64;
+				i += 64;
+				continue;
+			}
+			if (w == UINT64_MAX) {
+				used_run(r, k0 + i, 64);
+				i += 64;
+				continue;
+			}
+		}
+		if (b[i / 8] >> (i % 8) & 1)
+			used_run(r, k0 + i, 1);
+		else
+			p->free_clusters++;
+		i++;
+	}
+}
+
+/* The allocation bitmap (read contiguously, as the Linux driver does,
+ * a piece at a time): fills p->used and p->free_clusters.  Clusters past
+ * the bitmap's bytes count as used. */
 static int load_bitmap(struct da_device *dev, struct exfat_priv *p,
 		       struct da_node *n, da_error *err)
 {
+	enum { PIECE = 1 << 20 };
 	const struct exfat_geom *g = &p->g;
 	p->used = da_bitmap_new(g->clusters);
 	if (!p->used)
@@ -338,39 +356,40 @@ static int load_bitmap(struct da_device *dev, struct exfat_priv *p,
 			m->first);
 		len = 0;
 	}
-	uint8_t *bm = malloc(len ? len : 1);
+	uint8_t *bm = malloc(PIECE);
 	if (!bm)
 		return da_error_set(err, ENOMEM, "no memory for the bitmap");
-	if (len && da_device_read(dev, bm, len, exfat_cluster_off(g, m->first),
-				  NULL) < 0) {
-		da_warn(n, "allocation bitmap unreadable: every cluster "
-			"counted as used");
-		len = 0;
-	}
-	uint64_t run_start = 0, run_len = 0;
-	for (uint64_t k = 0; k < g->clusters; k++) {
-		bool used = k / 8 >= len || (bm[k / 8] >> (k % 8) & 1);
-		if (!used) {
-			p->free_clusters++;
-			continue;
+	struct runs_build r = { .used = p->used };
+	uint64_t at = exfat_cluster_off(g, m->first);
+	for (uint64_t done = 0; done < len; done += PIECE) {
+		size_t nb = len - done > PIECE ? PIECE : (size_t)(len - done);
+		if (da_device_read(dev, bm, nb, at + done, NULL) < 0) {
+			/* as if none of it had been read */
+			da_warn(n, "allocation bitmap unreadable: every cluster "
+				"counted as used");
+			da_bitmap_free(p->used);
+			p->used = da_bitmap_new(g->clusters);
+			p->free_clusters = 0;
+			r = (struct runs_build){ .used = p->used };
+			len = 0;
+			break;
 		}
-		if (run_len && run_start + run_len == k) {
-			run_len++;
-			continue;
-		}
-		if (run_len && da_bitmap_set_run(p->used, run_start, run_len) < 0)
-			goto oom;
-		run_start = k;
-		run_len = 1;
+		uint64_t k0 = done * 8, nk = (uint64_t)nb * 8;
+		if (nk > g->clusters - k0)
+			nk = g->clusters - k0;
+		bitmap_piece(p, &r, bm, k0, nk);
 	}
-	if (run_len && da_bitmap_set_run(p->used, run_start, run_len) < 0)
-		goto oom;
+	free(bm);
+	if (!p->used)
+		return da_error_set(err, ENOMEM, "no memory for the bitmap");
+	/* clusters the bitmap's bytes do not reach */
+	if (len * 8 < g->clusters)
+		used_run(&r, len * 8, g->clusters - len * 8);
+	used_run(&r, UINT64_MAX, 0);   /* the last run */
+	if (r.oom)
+		return da_error_set(err, ENOMEM, "no memory for the bitmap");
 	da_bitmap_finish(p->used);
-	free(bm);
 	return 0;
-oom:
-	free(bm);
-	return da_error_set(err, ENOMEM, "no memory for the bitmap");
 }
 
 /* The up-case table's checksum, as its directory entry gives it. */
@@ -401,6 +420,9 @@ static void check_upcase(struct da_device *dev, const struct exfat_priv *p,
 		if (sum != want)
 			da_warn(n, "up-case table checksum %08X, its entry "
 				"says %08X", sum, want);
+	} else {
+		da_warn(n, "up-case table at cluster %u cannot be read",
+			m->first);
 	}
 	free(t);
 }

@@ -7,7 +7,6 @@
 
 #include "util.h"
 
-#define EXFAT_MAX_FAT_BYTES (1024ull << 20)
 #define EXFAT_MAX_DIR_BYTES (256u << 20)   /* the spec's directory limit */
 #define EXFAT_MAX_DEPTH 128
 
@@ -54,9 +53,6 @@ static inline bool exfat_cluster_ok(const struct exfat_geom *g, uint32_t c)
 {
 	return c >= 2 && c <= g->clusters + 1;
 }
-/* The active FAT's entries 0 .. clusters+1, little-endian words. */
-uint8_t *exfat_fat_load(struct da_device *dev, const struct exfat_geom *g,
-			da_error *err);
 /* UTF-16 to UTF-8 (a '/' becomes '_': a name must not forge a path);
  * returns the length written, NUL-terminated. */
 size_t exfat_utf8(const uint16_t *u, size_t n, char *out, size_t cap);

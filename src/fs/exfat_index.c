@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "exfat.h"
+#include "fat_table.h"
 #include "fileindex.h"
 
 #define T_FILE 0x85
@@ -43,7 +44,7 @@ struct walk {
 	const struct exfat_geom *g;
 	const struct exfat_priv *p;
 	struct da_fileindex *x;
-	const uint8_t *fat;
+	struct fat_table *fat;     /* the active FAT, read as chains ask */
 	uint8_t *visited;          /* clusters of the chain being followed */
 	uint8_t *entered;          /* first clusters of directories queued */
 	uint8_t *parsed;           /* clusters whose entries were read */
@@ -131,7 +132,12 @@ static uint64_t clusters_of(struct walk *w, const char *name, uint32_t first,
 		if (push_run(w, c, 1) < 0)
 			break;
 		got++;
-		uint32_t v = le32(w->fat + 4 * (size_t)c);
+		uint32_t v;
+		if (fat_table_get(w->fat, c, &v) < 0) {
+			da_fi_warn(w->x, "%s: the FAT entry of cluster %u cannot "
+				   "be read", name, c);
+			break;
+		}
 		if (v >= 0xFFFFFFF8u) {
 			if (got < want && want != UINT64_MAX)
 				da_fi_warn(w->x, "%s: chain ends after %llu of "
@@ -399,18 +405,24 @@ int exfat_build_index(struct da_node *n, da_error *err)
 		da_fi_publish(n, NULL, "no memory for the file index");
 		return da_error_set(err, ENOMEM, "no memory for the file index");
 	}
-	da_error e = { 0 };
-	uint8_t *fat = exfat_fat_load(n->dev, g, &e);
+	/* the FAT is read as chains ask it: a file stored contiguously
+	 * (NoFatChain) never does */
+	uint64_t fat_len = ((uint64_t)g->clusters + 2) * 4;
+	struct fat_table *fat = NULL;
 	size_t bits = ((size_t)g->clusters + 7) / 8 + 1;
+	int rc = 0;
+	if (!range_ok(g->fat_off, fat_len, n->dev->size)) {
+		da_fi_warn(w.x, "FAT: the FAT runs past the end of the device");
+		rc = da_error_set(err, EINVAL, "the FAT runs past the end of "
+				  "the device");
+		goto publish;
+	}
+	fat = fat_table_open(n->dev, g->fat_off, fat_len, 32);
 	w.visited = calloc(1, bits);
 	w.entered = calloc(1, bits);
 	w.parsed = calloc(1, bits);
-	int rc = 0;
 	if (!fat || !w.visited || !w.entered || !w.parsed) {
-		if (!fat)
-			da_fi_warn(w.x, "FAT: %s", e.msg);
-		rc = da_error_set(err, fat ? ENOMEM : e.code, "%s",
-				  fat ? "no memory for the file index" : e.msg);
+		rc = da_error_set(err, ENOMEM, "no memory for the file index");
 		goto publish;
 	}
 	w.fat = fat;
@@ -438,7 +450,7 @@ int exfat_build_index(struct da_node *n, da_error *err)
 			   "allocation bitmap",
 			   (unsigned long long)w.free_claims);
 publish:
-	free(fat);
+	fat_table_close(fat);
 	free(w.visited);
 	free(w.entered);
 	free(w.parsed);

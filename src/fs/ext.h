@@ -70,6 +70,7 @@ struct ext_priv {
 	uint64_t blocks_total;     /* the superblock's, not cut to the device */
 	bool flex_bg;
 	uint32_t desc_size, desc_per_block;
+	bool wide_desc;            /* 64-bit descriptors: the high halves too */
 	pthread_mutex_t gd_lock;
 	uint64_t gd_clock;
 	uint64_t gd_reads;         /* device reads of descriptor blocks */
@@ -109,6 +110,7 @@ struct ext_priv {
 	struct ext_model_scan {    /* the model, checked group by group */
 		bool ok;
 		uint64_t first[3], prev_end[3];
+		uint64_t next[3];  /* where the group in hand's items should be */
 		/* the last 4 flex groups' runs, start and end */
 		uint64_t ring_s[4][3], ring_e[4][3];
 		int nring, ring_at;

@@ -44,6 +44,8 @@ void ext_groups_init(struct ext_priv *p)
 	p->flex_bg = ext2fs_has_feature_flex_bg(fs->super);
 	p->desc_size = EXT2_DESC_SIZE(fs->super);
 	p->desc_per_block = p->desc_size ? p->bs / p->desc_size : 0;
+	p->wide_desc = ext2fs_has_feature_64bit(fs->super) &&
+		       p->desc_size >= EXT2_MIN_DESC_SIZE_64BIT;
 	p->desc_blocks = p->desc_per_block
 				 ? (p->ngroups + p->desc_per_block - 1) /
 					   p->desc_per_block
@@ -111,8 +113,7 @@ static void read_desc_blocks(struct ext_priv *p, uint64_t i0, unsigned n,
 void ext_group_decode(const struct ext_priv *p, const uint8_t *d,
 		      struct ext_group *out)
 {
-	bool wide = ext2fs_has_feature_64bit(p->fs->super) &&
-		    p->desc_size >= EXT2_MIN_DESC_SIZE_64BIT;
+	bool wide = p->wide_desc;
 	out->block_bitmap = le32(d);
 	out->inode_bitmap = le32(d + 4);
 	out->inode_table = le32(d + 8);
@@ -157,49 +158,21 @@ static uint16_t crc16(uint16_t crc, const uint8_t *b, size_t len)
 /* crc32c as ext4 uses it (no inversion before or after): SSE4.2's
  * instruction where the processor has it, a tenth of libext2fs's table
  * walk, which a pass over every descriptor of a large filesystem
- * would otherwise spend most of its time in.  n streams of len bytes
- * side by side (crc[k] in and out): one crc32 instruction takes three
- * cycles to give its result but can start every cycle, so three
- * independent streams cost about what one does.  Inlined where n is a
- * constant, so that the streams' loop unrolls. */
+ * would otherwise spend most of its time in. */
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"), always_inline)) static inline void
-crc32c_streams(size_t n, const uint8_t *const b[], size_t len, uint32_t crc[])
-{
-	uint64_t c[3];
-#pragma GCC unroll 3
-	for (size_t k = 0; k < n; k++)
-		c[k] = crc[k];
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8)
-#pragma GCC unroll 3
-		for (size_t k = 0; k < n; k++) {
-			uint64_t v;
-			memcpy(&v, b[k] + i, 8);
-			c[k] = _mm_crc32_u64(c[k], v);
-		}
-#pragma GCC unroll 3
-	for (size_t k = 0; k < n; k++)
-		crc[k] = (uint32_t)c[k];
-	if (i + 4 <= len) {
-#pragma GCC unroll 3
-		for (size_t k = 0; k < n; k++) {
-			uint32_t v;
-			memcpy(&v, b[k] + i, 4);
-			crc[k] = _mm_crc32_u32(crc[k], v);
-		}
-		i += 4;
-	}
-	for (; i < len; i++)
-#pragma GCC unroll 3
-		for (size_t k = 0; k < n; k++)
-			crc[k] = _mm_crc32_u8(crc[k], b[k][i]);
-}
-
 __attribute__((target("sse4.2"))) static uint32_t
 crc32c_hw(uint32_t crc, const uint8_t *b, size_t len)
 {
-	crc32c_streams(1, &b, len, &crc);
+	uint64_t c = crc;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t v;
+		memcpy(&v, b + i, 8);
+		c = _mm_crc32_u64(c, v);
+	}
+	crc = (uint32_t)c;
+	for (; i < len; i++)
+		crc = _mm_crc32_u8(crc, b[i]);
 	return crc;
 }
 
@@ -272,17 +245,32 @@ bool ext_group_csum_ok(const struct ext_priv *p, uint64_t g, const uint8_t *d)
 	return got == want;
 }
 
-/* Three metadata_csum descriptors' crc32c at once (crc32c_streams):
- * b[k] holds the group number and descriptor k (its checksum zeroed),
- * len bytes each. */
+/* Three metadata_csum descriptors' crc32c at once, read where they lie:
+ * the group number, then the descriptor eight bytes at a time with its
+ * checksum (bytes 30 and 31, the top of the fourth word) taken as zero.
+ * One crc32 instruction takes three cycles to give its result but can
+ * start every cycle, so three independent streams cost about what one
+ * does.  size: a multiple of 8, at least 32. */
 #if defined(__x86_64__)
 __attribute__((target("sse4.2"))) static void
-crc32c_hw3(uint32_t seed, uint8_t b[3][4 + EXT2_MAX_DESC_SIZE], size_t len,
-	   uint32_t out[3])
+desc_crc3(uint32_t seed, uint64_t g, const uint8_t *d, size_t size,
+	  uint32_t out[3])
 {
-	const uint8_t *const s[3] = { b[0], b[1], b[2] };
-	out[0] = out[1] = out[2] = seed;
-	crc32c_streams(3, s, len, out);
+	uint64_t c[3];
+	for (size_t k = 0; k < 3; k++)
+		c[k] = _mm_crc32_u32(seed, (uint32_t)(g + k));
+	for (size_t i = 0; i < size; i += 8) {
+		uint64_t keep = i == 24 ? UINT64_C(0x0000ffffffffffff)
+					: UINT64_MAX;
+#pragma GCC unroll 3
+		for (size_t k = 0; k < 3; k++) {
+			uint64_t v;
+			memcpy(&v, d + k * size + i, 8);
+			c[k] = _mm_crc32_u64(c[k], v & keep);
+		}
+	}
+	for (size_t k = 0; k < 3; k++)
+		out[k] = (uint32_t)c[k];
 }
 #endif
 
@@ -290,18 +278,15 @@ void ext_group_csum_run(const struct ext_priv *p, uint64_t g,
 			const uint8_t *d, size_t n, uint8_t *ok)
 {
 	size_t size = p->desc_size, i = 0;
-#if defined(__x86_64__)
+#if defined(__x86_64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	ext2_filsys fs = p->fs;
 	pthread_once(&crc_hw_once, crc_hw_init);
 	if (have_crc_hw && ext2fs_has_feature_metadata_csum(fs->super) &&
-	    size <= EXT2_MAX_DESC_SIZE && size >= 32) {
-		uint8_t b[3][4 + EXT2_MAX_DESC_SIZE];
+	    size <= EXT2_MAX_DESC_SIZE && size >= 32 && size % 8 == 0) {
 		for (; i + 3 <= n; i += 3) {
-			for (size_t k = 0; k < 3; k++)
-				csum_input(b[k], g + i + k, d + (i + k) * size,
-					   size);
 			uint32_t got[3];
-			crc32c_hw3(fs->csum_seed, b, 4 + size, got);
+			desc_crc3(fs->csum_seed, g + i, d + i * size, size,
+				  got);
 			for (size_t k = 0; k < 3; k++)
 				ok[i + k] = (uint16_t)got[k] ==
 					    le16(d + (i + k) * size + 30);

@@ -245,16 +245,26 @@ void ext_model_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
 		m->ok = false;
 		return;
 	}
-	uint64_t F = p->flex, f = g / F, h = g % F;
+	/* a flex group is a power of two groups, or every group (F = the
+	 * group count): then g < F */
+	uint64_t F = p->flex;
+	uint64_t f = F & (F - 1) ? g / F : g >> p->flex_shift;
+	uint64_t h = F & (F - 1) ? g % F : g & (F - 1);
+	if (h) {
+		/* the common case, one group after another: each item where
+		 * the one before it ends */
+		for (int k = 0; k < NKINDS; k++)
+			m->next[k] += item_len(p, k);
+		if (d->block_bitmap != m->next[K_BB] ||
+		    d->inode_bitmap != m->next[K_IB] ||
+		    d->inode_table != m->next[K_IT])
+			m->ok = false;
+		return;
+	}
 	uint64_t fblocks = F * EXT2_BLOCKS_PER_GROUP(p->fs->super);
 	uint64_t base = p->fs->super->s_first_data_block + f * fblocks;
 	for (int k = 0; k < NKINDS; k++) {
 		uint64_t loc = desc_loc(d, k), sz = item_len(p, k);
-		if (h) {
-			if (loc != m->first[k] + h * sz)
-				m->ok = false;
-			continue;
-		}
 		uint64_t n = ngroups(p) - g, end;
 		if (n > F)
 			n = F;
@@ -268,7 +278,7 @@ void ext_model_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
 			p->local = false;
 		else if (end - base > p->reach)
 			p->reach = end - base;
-		m->first[k] = loc;
+		m->first[k] = m->next[k] = loc;
 		m->prev_end[k] = end;
 		/* regular: every flex group but the first and the last has
 		 * its runs at one offset from its start */
@@ -281,7 +291,7 @@ void ext_model_group(struct ext_priv *p, uint64_t g, const struct ext_group *d)
 		else if (f >= 1 && loc != base + p->reg_off[k])
 			p->regular = false;
 	}
-	if (!h && p->local)
+	if (p->local)
 		model_window(p, m->first, m->prev_end);
 }
 

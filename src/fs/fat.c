@@ -119,12 +119,6 @@ static int parse_bpb(const uint8_t *bs, uint64_t dev_size, struct fat_geom *g,
 	return 0;
 }
 
-/* Bytes of one FAT that entries 0 .. n-1 take. */
-static uint64_t fat_bytes_for(int type, uint64_t n)
-{
-	return type == 12 ? (n * 3 + 1) / 2 : type == 16 ? n * 2 : n * 4;
-}
-
 /* Clamp the clusters to what the FAT can describe and the device holds;
  * returns a warning or NULL. */
 static const char *clamp_geom(struct fat_geom *g, uint64_t dev_size,
@@ -182,50 +176,25 @@ static enum da_probe fat_probe(struct da_device *dev, da_error *err)
 
 /* ---- the FAT --------------------------------------------------------- */
 
-uint32_t fat_get(const struct fat_geom *g, const uint8_t *fat, uint32_t c)
+int fat_entry(struct fat_table *t, const struct fat_geom *g, uint32_t c,
+	      uint32_t *v)
 {
-	if (g->type == 12) {
-		uint32_t o = c + c / 2;
-		uint32_t v = le16(fat + o);
-		return c & 1 ? v >> 4 : v & 0xFFF;
-	}
-	if (g->type == 16)
-		return le16(fat + 2 * (size_t)c);
-	return le32(fat + 4 * (size_t)c) & 0x0FFFFFFF;
+	if (fat_table_get(t, c, v) < 0)
+		return -1;
+	if (g->type == 32)
+		*v &= 0x0FFFFFFF;
+	return 0;
 }
 
-/* Read the active FAT's entries 0 .. clusters+1 (one spare byte of zeros
- * so that FAT12's last entry reads two bytes). */
-uint8_t *fat_load(struct da_device *dev, const struct fat_geom *g,
-		  da_error *err)
+struct fat_table *fat_table_open_active(struct da_device *dev,
+					const struct fat_geom *g)
 {
-	uint64_t len = fat_bytes_for(g->type, (uint64_t)g->clusters + 2);
-	if (len > FAT_MAX_FAT_BYTES) {
-		da_error_set(err, EFBIG, "FAT of %llu bytes is too large",
-			     (unsigned long long)len);
-		return NULL;
-	}
-	uint8_t *fat = calloc(1, len + 2);
-	if (!fat) {
-		da_error_set(err, ENOMEM, "no memory for a FAT of %llu bytes",
-			     (unsigned long long)len);
-		return NULL;
-	}
-	uint64_t off = g->fat_off + (uint64_t)g->active * g->fat_sectors *
-		       g->bps;
-	for (uint64_t done = 0; done < len;) {
-		size_t chunk = len - done > (1u << 20) ? (1u << 20)
-						       : (size_t)(len - done);
-		if (da_device_read(dev, fat + done, chunk, off + done, err) < 0) {
-			free(fat);
-			return NULL;
-		}
-		done += chunk;
-	}
-	return fat;
+	uint64_t len = fat_table_bytes((unsigned)g->type,
+				       (uint64_t)g->clusters + 2);
+	uint64_t off = g->fat_off +
+		       (uint64_t)g->active * g->fat_sectors * g->bps;
+	return fat_table_open(dev, off, len, (unsigned)g->type);
 }
-
-/* ---- the other copies ------------------------------------------------ */
 
 /* Entry i of a FAT piece that starts at an even entry (FAT12 packs two
  * entries in three bytes), with every bit the disk holds. */
@@ -244,70 +213,6 @@ struct fat_mismatch {
 	bool unreadable;
 };
 
-/* Compares copy k of the FAT with the one read (fat), entry by entry, as
- * fsck.fat does before it chooses one: a piece at a time, so that a
- * large FAT costs one bounded buffer. */
-static void compare_copy(struct da_device *dev, const struct fat_geom *g,
-			 const uint8_t *fat, uint32_t k, struct fat_mismatch *m)
-{
-	enum { PIECE = 3 << 18 };  /* whole entries of every width */
-	uint64_t len = fat_bytes_for(g->type, (uint64_t)g->clusters + 2);
-	uint64_t off = g->fat_off + (uint64_t)k * g->fat_sectors * g->bps;
-	uint8_t *buf = malloc(PIECE + 2);
-	*m = (struct fat_mismatch){ 0 };
-	if (!buf) {
-		m->unreadable = true;
-		return;
-	}
-	for (uint64_t done = 0; done < len; done += PIECE) {
-		size_t n = len - done > PIECE ? PIECE : (size_t)(len - done);
-		if (da_device_read(dev, buf, n, off + done, NULL) < 0) {
-			m->unreadable = true;
-			break;
-		}
-		if (!memcmp(buf, fat + done, n))
-			continue;
-		buf[n] = buf[n + 1] = 0;
-		/* the piece's entries: 2 a 3 bytes (FAT12), 1 a 2 or 4 */
-		uint64_t first = g->type == 12 ? done / 3 * 2 : done / (g->type / 8);
-		uint64_t count = g->type == 12 ? (n * 2 + 2) / 3 : n / (g->type / 8);
-		for (uint64_t i = 0; i < count && first + i < (uint64_t)g->clusters + 2; i++) {
-			uint32_t ours = raw_entry(g->type, fat + done, (size_t)i);
-			if (raw_entry(g->type, buf, (size_t)i) == ours)
-				continue;
-			if (!m->entries++)
-				m->first = (uint32_t)(first + i);
-		}
-	}
-	free(buf);
-}
-
-/* Says which copies of the FAT differ from the one read.  A FAT32 with
- * mirroring turned off (the extended flags' bit 7) keeps one live copy,
- * and the others may differ by design. */
-static void check_copies(struct da_node *n, const struct fat_geom *g,
-			 const uint8_t *fat, const uint8_t *bs)
-{
-	if (g->type == 32 && (le16(bs + 40) & 0x80))
-		return;
-	for (uint32_t k = 0; k < g->nfats; k++) {
-		if (k == g->active)
-			continue;
-		struct fat_mismatch m;
-		compare_copy(n->dev, g, fat, k, &m);
-		if (m.unreadable)
-			da_warn(n, "FAT %u could not be read to compare it with FAT %u",
-				k + 1, g->active + 1);
-		else if (m.entries)
-			da_warn(n, "FAT %u differs from FAT %u (the copy read) in "
-				"%llu entr%s, the first for cluster %u", k + 1,
-				g->active + 1, (unsigned long long)m.entries,
-				m.entries == 1 ? "y" : "ies", m.first);
-	}
-}
-
-/* ---- scan ------------------------------------------------------------ */
-
 static bool cluster_bad(const struct fat_priv *p, uint32_t k)
 {
 	for (size_t i = 0; i < p->nbad_runs; i++)
@@ -317,44 +222,139 @@ static bool cluster_bad(const struct fat_priv *p, uint32_t k)
 	return false;
 }
 
-/* The used/free bitmap from the FAT, and the bad clusters. */
-static int build_bitmap(struct fat_priv *p, const uint8_t *fat, da_error *err)
+/* The used clusters' run in hand, as the pass gives them in order. */
+struct bitmap_build {
+	uint32_t run_start, run_len;
+	bool oom;
+};
+
+/* Cluster k (k + 2 on disk) has entry v: the bitmap's runs, the free
+ * and bad counts. */
+static void count_entry(struct fat_priv *p, struct bitmap_build *b,
+			uint32_t k, uint32_t v)
 {
 	const struct fat_geom *g = &p->g;
-	p->used = da_bitmap_new(g->clusters);
-	if (!p->used)
-		return da_error_set(err, ENOMEM, "no memory for the bitmap");
-	uint32_t run_start = 0, run_len = 0;
-	for (uint32_t k = 0; k < g->clusters; k++) {
-		uint32_t v = fat_get(g, fat, k + 2);
-		if (v == 0) {
-			p->free_clusters++;
-			continue;
+	if (v == 0) {
+		p->free_clusters++;
+		return;
+	}
+	if (v == g->bad) {
+		p->bad_clusters++;
+		size_t n = p->nbad_runs;
+		if (n && p->bad_runs[n - 1][0] + p->bad_runs[n - 1][1] == k)
+			p->bad_runs[n - 1][1]++;
+		else if (n < FAT_MAX_BAD) {
+			p->bad_runs[n][0] = k;
+			p->bad_runs[n][1] = 1;
+			p->nbad_runs++;
 		}
-		if (v == g->bad) {
-			p->bad_clusters++;
-			size_t b = p->nbad_runs;
-			if (b && p->bad_runs[b - 1][0] + p->bad_runs[b - 1][1] == k)
-				p->bad_runs[b - 1][1]++;
-			else if (b < FAT_MAX_BAD) {
-				p->bad_runs[b][0] = k;
-				p->bad_runs[b][1] = 1;
-				p->nbad_runs++;
+	}
+	if (b->run_len && b->run_start + b->run_len == k) {
+		b->run_len++;
+		return;
+	}
+	if (b->run_len &&
+	    da_bitmap_set_run(p->used, b->run_start, b->run_len) < 0)
+		b->oom = true;
+	b->run_start = k;
+	b->run_len = 1;
+}
+
+/* One pass over the active FAT, a piece at a time, so that a FAT of any
+ * size costs two bounded buffers: the used/free bitmap and the bad
+ * clusters, entry 0 (*media), and, when compare is set, each other copy
+ * against it entry by entry (m[k] for copy k), as fsck.fat compares
+ * them before it chooses one.  -1 (err set) when the active FAT cannot
+ * be read or there is no memory. */
+static int fat_pass(struct fat_priv *p, struct da_device *dev, bool compare,
+		    struct fat_mismatch *m, uint32_t *media, da_error *err)
+{
+	enum { PIECE = 3 << 18 };  /* whole entries of every width */
+	const struct fat_geom *g = &p->g;
+	uint64_t len = fat_table_bytes((unsigned)g->type,
+				       (uint64_t)g->clusters + 2);
+	uint64_t base = g->fat_off;
+	uint64_t end = (uint64_t)g->clusters + 2;
+	p->used = da_bitmap_new(g->clusters);
+	uint8_t *act = malloc(PIECE + 2), *cp = malloc(PIECE + 2);
+	if (!p->used || !act || !cp) {
+		free(act);
+		free(cp);
+		return da_error_set(err, ENOMEM, "no memory for the FAT");
+	}
+	struct bitmap_build bb = { 0 };
+	uint64_t at = base + (uint64_t)g->active * g->fat_sectors * g->bps;
+	int rc = 0;
+	for (uint64_t done = 0; done < len && rc == 0; done += PIECE) {
+		size_t n = len - done > PIECE ? PIECE : (size_t)(len - done);
+		if (da_device_read(dev, act, n, at + done, err) < 0) {
+			rc = -1;
+			break;
+		}
+		act[n] = act[n + 1] = 0;
+		/* the piece's entries: 2 a 3 bytes (FAT12), 1 a 2 or 4 */
+		uint64_t first = g->type == 12 ? done / 3 * 2
+					       : done / (uint64_t)(g->type / 8);
+		uint64_t count = g->type == 12 ? ((uint64_t)n * 2 + 2) / 3
+					       : n / (uint64_t)(g->type / 8);
+		if (count > end - first)
+			count = end - first;
+		if (done == 0)
+			*media = raw_entry(g->type, act, 0) & 0xFF;
+		for (uint64_t i = first < 2 ? 2 - first : 0; i < count; i++) {
+			uint32_t v = raw_entry(g->type, act, (size_t)i);
+			if (g->type == 32)
+				v &= 0x0FFFFFFF;
+			count_entry(p, &bb, (uint32_t)(first + i - 2), v);
+		}
+		for (uint32_t k = 0; compare && k < g->nfats; k++) {
+			if (k == g->active || m[k].unreadable)
+				continue;
+			uint64_t o = base + (uint64_t)k * g->fat_sectors * g->bps;
+			if (da_device_read(dev, cp, n, o + done, NULL) < 0) {
+				m[k].unreadable = true;
+				continue;
+			}
+			if (!memcmp(cp, act, n))
+				continue;
+			cp[n] = cp[n + 1] = 0;
+			for (uint64_t i = 0; i < count; i++) {
+				if (raw_entry(g->type, cp, (size_t)i) ==
+				    raw_entry(g->type, act, (size_t)i))
+					continue;
+				if (!m[k].entries++)
+					m[k].first = (uint32_t)(first + i);
 			}
 		}
-		if (run_len && run_start + run_len == k) {
-			run_len++;
-			continue;
-		}
-		if (run_len && da_bitmap_set_run(p->used, run_start, run_len) < 0)
-			return da_error_set(err, ENOMEM, "no memory for the bitmap");
-		run_start = k;
-		run_len = 1;
 	}
-	if (run_len && da_bitmap_set_run(p->used, run_start, run_len) < 0)
-		return da_error_set(err, ENOMEM, "no memory for the bitmap");
-	da_bitmap_finish(p->used);
-	return 0;
+	if (rc == 0 && bb.run_len &&
+	    da_bitmap_set_run(p->used, bb.run_start, bb.run_len) < 0)
+		bb.oom = true;
+	free(act);
+	free(cp);
+	if (rc == 0 && bb.oom)
+		rc = da_error_set(err, ENOMEM, "no memory for the bitmap");
+	if (rc == 0)
+		da_bitmap_finish(p->used);
+	return rc;
+}
+
+/* Says which copies of the FAT differ from the one read. */
+static void warn_copies(struct da_node *n, const struct fat_geom *g,
+			const struct fat_mismatch *m)
+{
+	for (uint32_t k = 0; k < g->nfats; k++) {
+		if (k == g->active)
+			continue;
+		if (m[k].unreadable)
+			da_warn(n, "FAT %u could not be read to compare it with FAT %u",
+				k + 1, g->active + 1);
+		else if (m[k].entries)
+			da_warn(n, "FAT %u differs from FAT %u (the copy read) in "
+				"%llu entr%s, the first for cluster %u", k + 1,
+				g->active + 1, (unsigned long long)m[k].entries,
+				m[k].entries == 1 ? "y" : "ies", m[k].first);
+	}
 }
 
 static void trim_copy(char *dst, const uint8_t *src, size_t n)
@@ -396,25 +396,23 @@ static struct da_node *fat_scan(struct da_device *dev, da_error *err)
 		free(p);
 		return NULL;
 	}
-	uint8_t *fat = fat_load(dev, g, err);
-	if (!fat) {
-		free(p);
-		return NULL;
-	}
-	if (build_bitmap(p, fat, err) < 0) {
-		free(fat);
+	/* a FAT32 with mirroring turned off (the extended flags' bit 7)
+	 * keeps one live copy, and the others may differ by design */
+	bool compare = !(g->type == 32 && (le16(bs + 40) & 0x80));
+	struct fat_mismatch m[4] = { { 0 } };  /* parse_bpb: at most 4 FATs */
+	uint32_t media_entry = 0;
+	if (fat_pass(p, dev, compare, m, &media_entry, err) < 0) {
 		da_bitmap_free(p->used);
 		free(p);
 		return NULL;
 	}
 	char dir_label[64] = "";
-	fat_root_label(dev, g, fat, dir_label, sizeof(dir_label));
-	uint32_t media_entry = fat_get(g, fat, 0) & 0xFF;
+	fat_root_label(dev, g, dir_label, sizeof(dir_label));
 
 	struct da_node *n = da_node_new(DA_NODE_FILESYSTEM, &da_plugin_fat, dev);
 	n->priv = p;
-	check_copies(n, g, fat, bs);
-	free(fat);
+	if (compare)
+		warn_copies(n, g, m);
 	struct da_value *v = n->props;
 	char buf[64];
 	snprintf(buf, sizeof(buf), "fat%d", g->type);

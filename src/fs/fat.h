@@ -6,11 +6,11 @@
 #define DA_FAT_H
 
 #include "util.h"
+#include "fat_table.h"
 
 #define FAT_MAX_DIR_BYTES (65536u * 32u)   /* a directory holds <= 65536 entries */
 #define FAT_MAX_DEPTH 128
 #define FAT_MAX_FILES (16u << 20)
-#define FAT_MAX_FAT_BYTES (1024ull << 20)
 #define FAT_MAX_BAD 4096                    /* bad runs kept for roles */
 
 extern const struct da_plugin da_plugin_fat;
@@ -62,7 +62,7 @@ struct fat_index {
 	size_t nruns, rcap;
 	uint64_t conflicts;        /* clusters claimed twice */
 	uint8_t *visited, *owned;  /* bit arrays over clusters (build only) */
-	const uint8_t *fat;        /* (build only) */
+	struct fat_table *fat;     /* (build only) */
 	uint64_t budget;           /* chain steps left (build only) */
 	char warning[256];
 };
@@ -76,14 +76,18 @@ struct fat_priv {
 };
 
 /* fat.c */
-uint32_t fat_get(const struct fat_geom *g, const uint8_t *fat, uint32_t c);
-uint8_t *fat_load(struct da_device *dev, const struct fat_geom *g,
-		  da_error *err);
+/* Entry c of the FAT t (read by fat_table_open_active), its meaningful
+ * bits; -1 when it cannot be read. */
+int fat_entry(struct fat_table *t, const struct fat_geom *g, uint32_t c,
+	      uint32_t *v);
+/* The active FAT as a table read on demand; NULL without memory. */
+struct fat_table *fat_table_open_active(struct da_device *dev,
+					const struct fat_geom *g);
 
 /* fat_index.c */
 int fat_build_index(struct da_node *n, da_error *err);
 void fat_index_free(struct fat_index *x);
 void fat_root_label(struct da_device *dev, const struct fat_geom *g,
-		    const uint8_t *fat, char *label, size_t len);
+		    char *label, size_t len);
 
 #endif

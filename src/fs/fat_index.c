@@ -218,7 +218,12 @@ static int follow_chain(struct fat_index *x, const struct fat_geom *g,
 			rc = -1;
 			break;
 		}
-		uint32_t v = fat_get(g, x->fat, c);
+		uint32_t v;
+		if (fat_entry(x->fat, g, c, &v) < 0) {
+			idx_warn(x, "%s: the FAT entry of cluster %u cannot be "
+				 "read", x->files[file].name, c);
+			break;
+		}
 		if (v >= g->eoc)
 			break;
 		if (v < 2 || v > last) {
@@ -475,15 +480,13 @@ int fat_build_index(struct da_node *n, da_error *err)
 	struct fat_index *x = calloc(1, sizeof(*x));
 	if (!x)
 		return da_error_set(err, ENOMEM, "no memory for the file index");
-	uint8_t *fat = fat_load(n->dev, g, err);
+	struct fat_table *fat = fat_table_open_active(n->dev, g);
 	size_t bits = ((size_t)g->clusters + 7) / 8 + 1;
 	x->visited = calloc(1, bits);
 	x->owned = calloc(1, bits);
 	int rc = 0;
 	if (!fat || !x->visited || !x->owned) {
-		if (fat)
-			da_error_set(err, ENOMEM, "no memory for the file index");
-		rc = -1;
+		rc = da_error_set(err, ENOMEM, "no memory for the file index");
 		goto publish;
 	}
 	x->fat = fat;
@@ -528,7 +531,7 @@ int fat_build_index(struct da_node *n, da_error *err)
 		}
 	}
 publish:
-	free(fat);
+	fat_table_close(fat);
 	x->fat = NULL;
 	free(x->visited);
 	free(x->owned);
@@ -543,17 +546,18 @@ publish:
 
 /* The label in the root directory: read its first clusters only. */
 void fat_root_label(struct da_device *dev, const struct fat_geom *g,
-		    const uint8_t *fat, char *label, size_t len)
+		    char *label, size_t len)
 {
 	struct fat_index x;
 	memset(&x, 0, sizeof(x));
 	size_t bits = ((size_t)g->clusters + 7) / 8 + 1;
 	x.visited = calloc(1, bits);
 	x.owned = calloc(1, bits);
-	x.fat = fat;
+	x.fat = fat_table_open_active(dev, g);
 	x.budget = 64;             /* the label is near the start */
 	da_error e = { 0 };
-	if (x.visited && x.owned && add_file(&x, "/", 0, NULL, 0, g) == 0 &&
+	if (x.fat && x.visited && x.owned &&
+	    add_file(&x, "/", 0, NULL, 0, g) == 0 &&
 	    (g->type != 32 || follow_chain(&x, g, 0, g->root_cluster) == 0)) {
 		/* walk_dir adds the children too: cheap for one directory,
 		 * and it shares the entry parser with the index */
@@ -566,4 +570,5 @@ void fat_root_label(struct da_device *dev, const struct fat_geom *g,
 	free(x.runs);
 	free(x.visited);
 	free(x.owned);
+	fat_table_close(x.fat);
 }

@@ -95,6 +95,8 @@ static void data_block(struct xfs_ictx *c, const struct xfs_inode *ip,
 			pos += l;
 			continue;
 		}
+		if (pos + 9 > end)      /* the name's length byte */
+			goto bad;
 		uint64_t child = be64(b + pos);
 		uint32_t nlen = b[pos + 8];
 		uint32_t esz = (8 + 1 + nlen + (g->ftype ? 1 : 0) + 2 + 7) & ~7u;

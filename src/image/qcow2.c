@@ -393,6 +393,17 @@ static int classify(struct qcow2 *q, uint64_t off, enum qcow2_kind *kind,
 {
 	uint64_t c = off >> q->cluster_bits, in = off & (q->cluster_size - 1);
 	uint64_t entry, bitmap;
+	/* no L2 table: every cluster it would map is unallocated, in one
+	 * answer (a 64 TiB image with nothing written is 131,072 of them,
+	 * where a cluster at a time was a billion) */
+	uint64_t l1i = c >> q->l2_bits;
+	if (l1i >= q->l1_size || !(q->l1[l1i] & QCOW2_OFFSET_MASK)) {
+		*entry_out = 0;
+		*host = 0;
+		*kind = Q_UNALLOC;
+		*run = ((l1i + 1) << (q->l2_bits + q->cluster_bits)) - off;
+		return 0;
+	}
 	if (qcow2_entry(q, c, &entry, &bitmap, err) < 0)
 		return -1;
 	*entry_out = entry;
@@ -599,8 +610,15 @@ static int qdev_extent(struct da_device *dev, uint64_t off, uint64_t *run)
 		}
 		int a = k == Q_DATA || k == Q_COMPRESSED;
 		if (k == Q_UNALLOC && q->backing && off < q->backing->size) {
-			uint64_t br;
-			a = da_device_extent(q->backing, off, &br) == 1;
+			if (!(off >= q->bk_off && off - q->bk_off < q->bk_run)) {
+				uint64_t br;
+				q->bk_answer = da_device_extent(q->backing, off,
+								&br) == 1;
+				q->bk_off = off;
+				q->bk_run = br ? br : 1;
+			}
+			a = q->bk_answer;
+			uint64_t br = q->bk_run - (off - q->bk_off);
 			if (br < r)
 				r = br;
 		}

@@ -62,6 +62,11 @@ struct qcow2 {
 	uint32_t nb_bitmaps;
 	uint64_t data_file_ext;    /* external data file name present */
 	struct da_device *backing; /* the next link of the chain, or NULL */
+	/* the backing file's last extent answer, [bk_off, bk_off + bk_run)
+	 * data (1) or hole (0): the walk over this file's unallocated
+	 * clusters asks the backing file cluster by cluster (under lock) */
+	uint64_t bk_off, bk_run;
+	int bk_answer;
 	char *chain_desc;          /* "a.qcow2 -> base.qcow2 (raw)" */
 
 	pthread_mutex_t lock;

@@ -175,3 +175,41 @@ if python3 tests/images/mdraid.py --data "$T/md-data" --uuid 0011223344556677889
 	printf '  RAID10, 4 x 2T %s; one lookup %s s, peak %s KiB\n' "$list" "$1" "$2"
 fi
 rm -f "$T"/r?.img
+
+echo "== FAT32, exFAT and qcow2 at scale: empty or nearly, sparse, CPU time  [goal: memory that does not grow with the disk]"
+# the FATs and the exFAT allocation bitmap are read a piece at a time and
+# not kept; an exFAT's FAT is read only as chains ask it; a qcow2's holes
+# are an answer per empty L1 entry, and an overlay keeps its backing
+# file's last answer
+scale() { # LABEL FILE: --list and --map, CPU and peak
+	set -- "$1" $(rus "$DA" --list "$2") $(rus "$DA" --map "$2")
+	printf '  %-26s --list %s s, peak %s KiB; --map %s s, peak %s KiB\n' "$1" "$2" "$3" "$4" "$5"
+}
+rm -f "$T/fat.img" && truncate -s 2047G "$T/fat.img"
+if mkfs.fat -F 32 -s 64 "$T/fat.img" >/dev/null 2>&1; then
+	scale "FAT32 2 TiB (256 MiB FAT)" "$T/fat.img"
+else
+	echo "  FAT32: skipped: mkfs.fat could not make 2 TiB here"
+fi
+rm -f "$T/fat.img"
+for size in 1T 8T; do
+	rm -f "$T/exfat.img" && truncate -s "$size" "$T/exfat.img"
+	if mkfs.exfat "$T/exfat.img" >/dev/null 2>&1; then
+		scale "exFAT $size" "$T/exfat.img"
+	else
+		echo "  exFAT $size: skipped: mkfs.exfat could not make it here"
+	fi
+done
+rm -f "$T/exfat.img"
+if command -v qemu-img >/dev/null 2>&1 && command -v qemu-io >/dev/null 2>&1; then
+	qemu-img create -q -f qcow2 "$T/q.qcow2" 64T
+	scale "qcow2 64 TiB, empty" "$T/q.qcow2"
+	qemu-img create -q -f qcow2 "$T/base.qcow2" 16G
+	qemu-io -f qcow2 -c "write -P 0x11 2G 2M" -c "write -P 0x12 9G 64k" "$T/base.qcow2" >/dev/null
+	qemu-img create -q -f qcow2 -b "$T/base.qcow2" -F qcow2 "$T/top.qcow2" 16G
+	qemu-io -f qcow2 -c "write -P 0x22 3G 64k" "$T/top.qcow2" >/dev/null
+	scale "qcow2 16 GiB overlay" "$T/top.qcow2"
+	rm -f "$T"/*.qcow2
+else
+	echo "  qcow2: skipped: qemu-img or qemu-io is missing"
+fi

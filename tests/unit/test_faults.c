@@ -314,6 +314,14 @@ static void test_fat(void **state)
 	check_case(&(struct fcase){ "fat-12", "fat", -1 });
 }
 
+/* exFAT's index reads its FAT as chains ask it: a FAT entry that cannot
+ * be read ends its chain with a warning */
+static void test_exfat(void **state)
+{
+	(void)state;
+	check_case(&(struct fcase){ "exfat-card", "exfat", 0 });
+}
+
 static void test_swap(void **state)
 {
 	(void)state;
@@ -447,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_lvm2),
 		cmocka_unit_test(test_ext),
 		cmocka_unit_test(test_fat),
+		cmocka_unit_test(test_exfat),
 		cmocka_unit_test(test_swap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

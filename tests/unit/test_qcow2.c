@@ -145,6 +145,50 @@ static void test_guest(void **state)
 	da_machine_close(m);
 }
 
+/* A guest of four L2 tables' reach (64 clusters each) with the second
+ * and fourth L1 entries empty: what no L2 table maps is unallocated, in
+ * one answer however far it reaches, with the same holes and bytes as
+ * a cluster at a time. */
+static void test_no_l2(void **state)
+{
+	(void)state;
+	build();
+	const uint64_t reach = 64 * CS;   /* an L2 table's: CS / 8 entries */
+	put64(img + 24, 4 * reach);        /* guest size */
+	put32(img + 36, 4);                /* L1 entries */
+	put64(img + CS + 16, 3 * CS | 1ULL << 63);   /* L1[2]: the same L2 */
+	write_img(img, sizeof(img));
+	da_error err = { 0 };
+	struct da_machine *m = open_img(&err);
+	if (!m)
+		fail_msg("%s", err.msg);
+	struct da_device *g = m->disks[0].dev;
+	assert_int_equal(g->size, 4 * reach);
+	uint64_t run;
+	/* from guest cluster 5: unallocated to the end of L1[0]'s reach,
+	 * then L1[1] has no table; data again at L1[2]'s first cluster */
+	assert_int_equal(da_device_extent(g, 5 * CS, &run), 0);
+	assert_int_equal(run, 2 * reach - 5 * CS);
+	assert_int_equal(da_device_extent(g, reach + 100, &run), 0);
+	assert_int_equal(run, reach - 100);
+	assert_int_equal(da_device_extent(g, 2 * reach, &run), 1);
+	assert_int_equal(run, CS);
+	/* L1[3]: no table, to the end of the guest */
+	assert_int_equal(da_device_extent(g, 3 * reach + 7, &run), 0);
+	assert_int_equal(run, reach - 7);
+	/* bytes across a reach with no table: zeros, then L1[2]'s data */
+	uint8_t buf[3 * CS];
+	memset(buf, 0xAA, sizeof(buf));
+	assert_int_equal(da_device_read(g, buf, sizeof(buf),
+					2 * reach - 2 * CS, &err), 0);
+	for (size_t i = 0; i < CS; i++) {
+		assert_int_equal(buf[i], 0);
+		assert_int_equal(buf[CS + i], 0);
+		assert_int_equal(buf[2 * CS + i], pat(0, i));
+	}
+	da_machine_close(m);
+}
+
 static void test_host_view(void **state)
 {
 	(void)state;
@@ -275,6 +319,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_guest),
+		cmocka_unit_test(test_no_l2),
 		cmocka_unit_test(test_host_view),
 		cmocka_unit_test(test_damage),
 	};

@@ -7,7 +7,8 @@ the device, of the wrong height, blocks with wrong magic, level, record
 counts or CRC, inodes with wrong magic, version, CRC, fork offset or
 extent counts, extents outside the AG, a bmbt whose root, pointers,
 blocks, owner and levels are wrong, directories whose short form or data
-blocks do not fit, and a directory that contains itself.  CRCs are
+blocks do not fit (one whose last entry would start 8 bytes before its
+end), and a directory that contains itself.  CRCs are
 recomputed after each damage (unless the damage is the CRC), so that the
 damage alone is what the parser meets.
 Usage: xfs_damage.py SEED OUTDIR   (writes OUTDIR/SEED-dmg-*)"""
@@ -396,6 +397,19 @@ variant('dir-block-nlen', dblock(lambda b, o: b.__setitem__(
 variant('dir-block-unused', dblock(lambda b, o: (put16(
     b, o + (64 if v5 else 16) + 8 * 4, 0xFFFF), put16(
     b, o + (64 if v5 else 16) + 8 * 4 + 2, 3))))
+
+
+def data_form_tail(b, o):
+    """The block as a data-form block (no leaf at its end), its first
+    entry turned into unused space up to the block's last 8 bytes: the
+    next entry would start there, its name's length past the block."""
+    put32(b, o, 0x58444433 if v5 else 0x58443244)   # XDD3 / XD2D
+    first = o + (64 if v5 else 16)
+    put16(b, first, 0xFFFF)
+    put16(b, first + 2, o + dirbs - 8 - first)
+
+
+variant('dir-data-tail', dblock(data_form_tail))
 variant('dir-size-huge', ino(blockdir, lambda b, o: (
     put32(b, o + CORE + 8, (be32(b, o + CORE + 8) & ~0x1FFFFF) |
           min(0x1FFFFF, agblocks)))))
