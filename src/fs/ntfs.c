@@ -261,6 +261,18 @@ static int read_bitmap(struct ntfs_priv *p)
 			break;
 		}
 		for (s64 i = 0; i < got; i++) {
+			/* eight bytes a step while they continue the run in
+			 * hand, used or free (most of a large volume) */
+			while (i + 8 <= got &&
+			       (at + (uint64_t)i + 8) * 8 <= p->nclusters) {
+				uint64_t w;
+				memcpy(&w, buf + i, 8);
+				if (w != (in_run ? UINT64_MAX : 0))
+					break;
+				i += 8;
+			}
+			if (i >= got)
+				break;
 			uint8_t v = buf[i];
 			if ((v == 0 && !in_run) || (v == 0xff && in_run))
 				continue;
