@@ -18,16 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../crc32c.h"
 #include "../util.h"
 #include "ext.h"
 
 #if defined(__x86_64__)
 #include <nmmintrin.h>
-#if __has_include(<sys/platform/x86.h>)
-#include <sys/platform/x86.h>      /* glibc 2.33 and later */
-#else
-#include <cpuid.h>
-#endif
 #endif
 
 /* ---- geometry ---------------------------------------------------------- */
@@ -155,55 +151,6 @@ static uint16_t crc16(uint16_t crc, const uint8_t *b, size_t len)
 	return crc;
 }
 
-/* crc32c as ext4 uses it (no inversion before or after): SSE4.2's
- * instruction where the processor has it, a tenth of libext2fs's table
- * walk, which a pass over every descriptor of a large filesystem
- * would otherwise spend most of its time in. */
-#if defined(__x86_64__)
-__attribute__((target("sse4.2"))) static uint32_t
-crc32c_hw(uint32_t crc, const uint8_t *b, size_t len)
-{
-	uint64_t c = crc;
-	size_t i = 0;
-	for (; i + 8 <= len; i += 8) {
-		uint64_t v;
-		memcpy(&v, b + i, 8);
-		c = _mm_crc32_u64(c, v);
-	}
-	crc = (uint32_t)c;
-	for (; i < len; i++)
-		crc = _mm_crc32_u8(crc, b[i]);
-	return crc;
-}
-
-static bool have_crc_hw;
-static pthread_once_t crc_hw_once = PTHREAD_ONCE_INIT;
-
-/* Asked here, once, when a checksum is first needed: with
- * __builtin_cpu_supports every start of the program would pay libgcc's
- * constructor and its CPUID instructions (each a trap on a VM, 16 us).
- * glibc has asked already: its answer costs no CPUID at all. */
-static void crc_hw_init(void)
-{
-#ifdef CPU_FEATURE_ACTIVE
-	have_crc_hw = CPU_FEATURE_ACTIVE(SSE4_2);
-#else
-	unsigned a, b, c, d;
-	have_crc_hw = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_SSE4_2);
-#endif
-}
-#endif
-
-static uint32_t crc32c(uint32_t crc, const uint8_t *b, size_t len)
-{
-#if defined(__x86_64__)
-	pthread_once(&crc_hw_once, crc_hw_init);
-	if (have_crc_hw)
-		return crc32c_hw(crc, b, len);
-#endif
-	return ext2fs_crc32c_le(crc, b, len);
-}
-
 /* What a metadata_csum descriptor's crc32c covers, into buf (4 + size
  * bytes): the group number, then descriptor d with its checksum zeroed,
  * in one run. */
@@ -232,7 +179,7 @@ bool ext_group_csum_ok(const struct ext_priv *p, uint64_t g, const uint8_t *d)
 		if (size > EXT2_MAX_DESC_SIZE)
 			return false;
 		csum_input(buf, g, d, size);
-		got = (uint16_t)crc32c(fs->csum_seed, buf, 4 + size);
+		got = (uint16_t)da_crc32c(fs->csum_seed, buf, 4 + size);
 	} else {
 		pthread_once(&crc16_once, crc16_init);
 		got = crc16(0xffff, fs->super->s_uuid,
@@ -280,8 +227,7 @@ void ext_group_csum_run(const struct ext_priv *p, uint64_t g,
 	size_t size = p->desc_size, i = 0;
 #if defined(__x86_64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	ext2_filsys fs = p->fs;
-	pthread_once(&crc_hw_once, crc_hw_init);
-	if (have_crc_hw && ext2fs_has_feature_metadata_csum(fs->super) &&
+	if (da_crc32c_hw() && ext2fs_has_feature_metadata_csum(fs->super) &&
 	    size <= EXT2_MAX_DESC_SIZE && size >= 32 && size % 8 == 0) {
 		for (; i + 3 <= n; i += 3) {
 			uint32_t got[3];

@@ -18,59 +18,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crc32c.h"
 #include "xfs.h"
 #include "fileindex.h"
 
 /* ---- CRC32C (Castagnoli), as v5 metadata is checked ----------------- */
 
-/* Slicing by 8: eight tables, eight bytes a step (every inode of every
- * chunk is checked, so this is the index's hottest loop). */
-static uint32_t crc_table[8][256];
-
-static void crc_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-		for (int k = 0; k < 8; k++)
-			c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-		crc_table[0][i] = c;
-	}
-	for (uint32_t i = 0; i < 256; i++)
-		for (int t = 1; t < 8; t++)
-			crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^
-					  crc_table[0][crc_table[t - 1][i] & 0xff];
-}
-
-static uint32_t crc_step(uint32_t crc, const uint8_t *p, size_t len)
-{
-	while (len >= 8) {
-		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-				     (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-		crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
-		      crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
-		      crc_table[3][p[4]] ^ crc_table[2][p[5]] ^
-		      crc_table[1][p[6]] ^ crc_table[0][p[7]];
-		p += 8;
-		len -= 8;
-	}
-	for (size_t i = 0; i < len; i++)
-		crc = crc_table[0][(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-	return crc;
-}
-
 /* The CRC of buf with its 4-byte CRC field at crc_off taken as zeros. */
 uint32_t xfs_crc32c(const void *buf, size_t len, size_t crc_off)
 {
-	static int ready;
-	if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
-		crc_init();         /* idempotent: a race writes the same table */
-		__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
-	}
 	const uint8_t *b = buf;
 	static const uint8_t zero[4];
-	uint32_t crc = crc_step(0xffffffffu, b, crc_off);
-	crc = crc_step(crc, zero, 4);
-	crc = crc_step(crc, b + crc_off + 4, len - crc_off - 4);
+	uint32_t crc = da_crc32c(0xffffffffu, b, crc_off);
+	crc = da_crc32c(crc, zero, 4);
+	crc = da_crc32c(crc, b + crc_off + 4, len - crc_off - 4);
 	return ~crc;
 }
 
