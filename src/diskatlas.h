@@ -1013,6 +1013,40 @@ size_t da_bitmap_runs(const struct da_bitmap *b);
 size_t da_bitmap_memory(const struct da_bitmap *b);
 void da_bitmap_free(struct da_bitmap *b);
 
+/* Used bits given in order, a cluster or a word at a time, as a scan over
+ * a FAT or an allocation bitmap finds them: the run in hand grows here
+ * and reaches the bitmap when it ends (a set_run a cluster costs 3 ns,
+ * 0.2 s over a full 2 TiB FAT32).  oom says a set_run failed. */
+struct da_bitmap_builder {
+	struct da_bitmap *b;
+	uint64_t start, len;
+	bool oom;
+};
+static inline void da_bitmap_build(struct da_bitmap_builder *w,
+				   uint64_t start, uint64_t len)
+{
+	if (w->len && w->start + w->len == start) {
+		w->len += len;
+		return;
+	}
+	if (w->len && da_bitmap_set_run(w->b, w->start, w->len) < 0)
+		w->oom = true;
+	w->start = start;
+	w->len = len;
+}
+/* The run in hand to the bitmap, which is then finished; -1 when a
+ * set_run failed (the bitmap is left unfinished). */
+static inline int da_bitmap_build_end(struct da_bitmap_builder *w)
+{
+	if (w->len && da_bitmap_set_run(w->b, w->start, w->len) < 0)
+		w->oom = true;
+	w->len = 0;
+	if (w->oom)
+		return -1;
+	da_bitmap_finish(w->b);
+	return 0;
+}
+
 /* ---- reports (src/report.c): what the command line prints ------------ */
 
 /* The scan as a tree (text) or as the contract's JSON document. */

@@ -273,29 +273,10 @@ static void read_root(struct da_device *dev, struct exfat_priv *p,
 	free(buf);
 }
 
-/* The used clusters' runs, given in order. */
-struct runs_build {
-	struct da_bitmap *used;
-	uint64_t start, len;
-	bool oom;
-};
-
-static void used_run(struct runs_build *r, uint64_t k, uint64_t n)
-{
-	if (r->len && r->start + r->len == k) {
-		r->len += n;
-		return;
-	}
-	if (r->len && da_bitmap_set_run(r->used, r->start, r->len) < 0)
-		r->oom = true;
-	r->start = k;
-	r->len = n;
-}
-
 /* Clusters [k0, k0 + n) from the bitmap bytes b (bit k0 is bit 0 of
  * b[0]): the used ones' runs, the free ones counted.  Eight bytes at a
  * time where they are all free or all used (most of a large disk). */
-static void bitmap_piece(struct exfat_priv *p, struct runs_build *r,
+static void bitmap_piece(struct exfat_priv *p, struct da_bitmap_builder *r,
 			 const uint8_t *b, uint64_t k0, uint64_t n)
 {
 	uint64_t i = 0;
@@ -309,13 +290,13 @@ static void bitmap_piece(struct exfat_priv *p, struct runs_build *r,
 				continue;
 			}
 			if (w == UINT64_MAX) {
-				used_run(r, k0 + i, 64);
+				da_bitmap_build(r, k0 + i, 64);
 				i += 64;
 				continue;
 			}
 		}
 		if (b[i / 8] >> (i % 8) & 1)
-			used_run(r, k0 + i, 1);
+			da_bitmap_build(r, k0 + i, 1);
 		else
 			p->free_clusters++;
 		i++;
@@ -359,7 +340,7 @@ static int load_bitmap(struct da_device *dev, struct exfat_priv *p,
 	uint8_t *bm = malloc(PIECE);
 	if (!bm)
 		return da_error_set(err, ENOMEM, "no memory for the bitmap");
-	struct runs_build r = { .used = p->used };
+	struct da_bitmap_builder r = { .b = p->used };
 	uint64_t at = exfat_cluster_off(g, m->first);
 	for (uint64_t done = 0; done < len; done += PIECE) {
 		size_t nb = len - done > PIECE ? PIECE : (size_t)(len - done);
@@ -370,7 +351,7 @@ static int load_bitmap(struct da_device *dev, struct exfat_priv *p,
 			da_bitmap_free(p->used);
 			p->used = da_bitmap_new(g->clusters);
 			p->free_clusters = 0;
-			r = (struct runs_build){ .used = p->used };
+			r = (struct da_bitmap_builder){ .b = p->used };
 			len = 0;
 			break;
 		}
@@ -384,11 +365,9 @@ static int load_bitmap(struct da_device *dev, struct exfat_priv *p,
 		return da_error_set(err, ENOMEM, "no memory for the bitmap");
 	/* clusters the bitmap's bytes do not reach */
 	if (len * 8 < g->clusters)
-		used_run(&r, len * 8, g->clusters - len * 8);
-	used_run(&r, UINT64_MAX, 0);   /* the last run */
-	if (r.oom)
+		da_bitmap_build(&r, len * 8, g->clusters - len * 8);
+	if (da_bitmap_build_end(&r) < 0)
 		return da_error_set(err, ENOMEM, "no memory for the bitmap");
-	da_bitmap_finish(p->used);
 	return 0;
 }
 

@@ -222,15 +222,9 @@ static bool cluster_bad(const struct fat_priv *p, uint32_t k)
 	return false;
 }
 
-/* The used clusters' run in hand, as the pass gives them in order. */
-struct bitmap_build {
-	uint32_t run_start, run_len;
-	bool oom;
-};
-
 /* Cluster k (k + 2 on disk) has entry v: the bitmap's runs, the free
  * and bad counts. */
-static void count_entry(struct fat_priv *p, struct bitmap_build *b,
+static void count_entry(struct fat_priv *p, struct da_bitmap_builder *b,
 			uint32_t k, uint32_t v)
 {
 	const struct fat_geom *g = &p->g;
@@ -249,15 +243,7 @@ static void count_entry(struct fat_priv *p, struct bitmap_build *b,
 			p->nbad_runs++;
 		}
 	}
-	if (b->run_len && b->run_start + b->run_len == k) {
-		b->run_len++;
-		return;
-	}
-	if (b->run_len &&
-	    da_bitmap_set_run(p->used, b->run_start, b->run_len) < 0)
-		b->oom = true;
-	b->run_start = k;
-	b->run_len = 1;
+	da_bitmap_build(b, k, 1);
 }
 
 /* One pass over the active FAT, a piece at a time, so that a FAT of any
@@ -282,7 +268,7 @@ static int fat_pass(struct fat_priv *p, struct da_device *dev, bool compare,
 		free(cp);
 		return da_error_set(err, ENOMEM, "no memory for the FAT");
 	}
-	struct bitmap_build bb = { 0 };
+	struct da_bitmap_builder bb = { .b = p->used };
 	uint64_t at = base + (uint64_t)g->active * g->fat_sectors * g->bps;
 	int rc = 0;
 	for (uint64_t done = 0; done < len && rc == 0; done += PIECE) {
@@ -327,15 +313,10 @@ static int fat_pass(struct fat_priv *p, struct da_device *dev, bool compare,
 			}
 		}
 	}
-	if (rc == 0 && bb.run_len &&
-	    da_bitmap_set_run(p->used, bb.run_start, bb.run_len) < 0)
-		bb.oom = true;
 	free(act);
 	free(cp);
-	if (rc == 0 && bb.oom)
+	if (rc == 0 && da_bitmap_build_end(&bb) < 0)
 		rc = da_error_set(err, ENOMEM, "no memory for the bitmap");
-	if (rc == 0)
-		da_bitmap_finish(p->used);
 	return rc;
 }
 

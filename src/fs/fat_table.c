@@ -62,7 +62,7 @@ bool fat_table_is_whole(const struct fat_table *t)
 	return t->whole != NULL;
 }
 
-/* Read the whole table (1 MiB a read); false when it cannot be. */
+/* Read the whole table; false when it cannot be. */
 static bool read_whole(struct fat_table *t)
 {
 	if (t->len > FAT_TABLE_WHOLE_MAX)
@@ -70,16 +70,10 @@ static bool read_whole(struct fat_table *t)
 	uint8_t *w = malloc(t->len ? (size_t)t->len : 1);
 	if (!w)
 		return false;
-	for (uint64_t done = 0; done < t->len;) {
-		size_t n = t->len - done > (1u << 20) ? (1u << 20)
-						      : (size_t)(t->len - done);
-		t->reads++;
-		if (da_device_read(t->dev, w + done, n, t->off + done,
-				   NULL) < 0) {
-			free(w);
-			return false;
-		}
-		done += n;
+	t->reads++;
+	if (da_device_read(t->dev, w, (size_t)t->len, t->off, NULL) < 0) {
+		free(w);
+		return false;
 	}
 	t->whole = w;
 	return true;

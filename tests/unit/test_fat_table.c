@@ -85,8 +85,7 @@ static void in_order_then_random(unsigned bits, uint64_t len)
 				 "say %#x", bits, c, v, slow_entry(bits, len, c));
 	}
 	assert_true(fat_table_is_whole(t));
-	/* pages read again: about FAT_TABLE_REREADS, then the whole once
-	 * (a read a MiB) */
+	/* pages read again: about FAT_TABLE_REREADS, then the whole once */
 	uint64_t reads = fat_table_reads(t);
 	assert_true(reads < pages + 2 * FAT_TABLE_REREADS + LEN / (1u << 20) + 1);
 	/* the last entry and past it: zeros beyond the table */
