@@ -94,6 +94,21 @@ void da_obj_set_uint(struct da_value *obj, const char *key, uint64_t u)
 	da_obj_set(obj, key, da_uint_new(u));
 }
 
+void da_obj_fill_int(struct da_value *obj, const char *key, int64_t i)
+{
+	struct da_value *v = da_obj_get(obj, key);
+	if (v && v->type == DA_V_INT && !v->uns) {
+		__atomic_store_n(&v->u.i, i, __ATOMIC_RELEASE);
+		return;
+	}
+	da_obj_set_int(obj, key, i);
+}
+
+int64_t da_value_int(const struct da_value *v)
+{
+	return __atomic_load_n(&v->u.i, __ATOMIC_ACQUIRE);
+}
+
 void da_obj_set_bool(struct da_value *obj, const char *key, bool b)
 {
 	da_obj_set(obj, key, da_bool_new(b));
