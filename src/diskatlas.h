@@ -553,10 +553,13 @@ struct da_plugin {
 	 * a warning on the node: the node stays a filesystem. */
 	int (*settle)(struct da_node *n, da_error *err);
 	/* With settle, optional: the integer props it fills (NULL-ended;
-	 * NTFS: used and free, which $Bitmap gives).  A machine that
-	 * defers settle makes each one -1 (not known yet) after the scan,
-	 * so that settle only fills them in place (da_obj_fill_int) while
-	 * the explorer reads the props. */
+	 * NTFS: used and free, which $Bitmap gives).  Each is -1 (not
+	 * known) until settle fills it: the scan may make them so in the
+	 * order it wants them, and a machine that defers settle makes the
+	 * others after the scan, so that settle only fills them in place
+	 * (da_obj_fill_int) while the explorer reads the props.  One that
+	 * stays -1 (settle failed, or a count with nothing to count) is
+	 * left out of --list. */
 	const char *const *settle_props;
 };
 

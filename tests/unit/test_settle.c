@@ -1,14 +1,14 @@
 /* A filesystem's settle (ext: the pass over every group descriptor;
- * NTFS: $Bitmap) run later, as the explorer runs it, against the scan
+ * NTFS: $Bitmap; FAT: the FAT) run later, as the explorer runs it, against the scan
  * that settles at once: before it, every answer is "not read yet" (ext:
  * usage pending, no metadata role, the role unread; NTFS: the same but
  * for the system files, which the scan placed); while another thread
  * settles, each answer is either that or the final one, and so is each
  * prop the settle fills; after it, usage, meta_role, the roles, the
  * props, the warnings and the reason are those of the machine that never
- * waited.  On the committed ext and NTFS images, on an ext4 whose
- * descriptors are random bytes and an NTFS whose $Bitmap cannot be read
- * (warnings to carry).
+ * waited.  On the committed ext, NTFS and FAT images, on an ext4 whose
+ * descriptors are random bytes, an NTFS whose $Bitmap and a FAT32 whose
+ * FAT cannot be read (warnings to carry).
  * Run from the top of the tree (tests/run.sh does).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdarg.h>
@@ -28,6 +28,7 @@
 
 extern const struct da_plugin da_plugin_ext;
 extern const struct da_plugin da_plugin_ntfs;
+extern const struct da_plugin da_plugin_fat;
 
 static char tmpdir[64];
 
@@ -62,18 +63,23 @@ static bool is_pending(struct da_node *n, uint64_t off, uint64_t len)
 	return u.pending == len && !u.used && !u.free && !u.metadata;
 }
 
-/* Not read yet, as a plugin that knows some metadata before its settle
- * (NTFS's system files) says it: the rest pending, nothing used or
- * free; the same answer as usage0 where one is given. */
-static bool is_unsettled(struct da_node *n, uint64_t off, uint64_t len,
-			 const struct da_usage *usage0)
+/* Not read yet, as a plugin that knows some of its space before its
+ * settle says it (NTFS's system files; FAT's reserved sectors, tables
+ * and root directory, and the sectors past its clusters): those as the
+ * settled a says them, at most, the rest pending, nothing used; the same
+ * answer as usage0 where one is given. */
+static bool is_unsettled(struct da_node *a, struct da_node *n, uint64_t off,
+			 uint64_t len, const struct da_usage *usage0)
 {
-	struct da_usage u = { 0 };
+	struct da_usage u = { 0 }, x = { 0 };
 	if (n->plugin->usage(n, off, len, &u) != 0)
 		return false;
 	if (usage0)
 		return !memcmp(&u, usage0, sizeof(u));
-	return u.pending + u.metadata == len && !u.used && !u.free;
+	if (a->plugin->usage(a, off, len, &x) != 0)
+		x = (struct da_usage){ .metadata = len, .free = len };
+	return u.pending + u.metadata + u.free == len && !u.used &&
+	       u.metadata <= x.metadata && u.free <= x.free;
 }
 
 /* What a prop the settle fills says (-1: not known). */
@@ -149,11 +155,15 @@ struct hammer {
 	int bad;
 };
 
+/* b's settle, as the machine's background pass runs it (machine.c's
+ * settle_node): what it could not read is a warning on the node */
 static void *settle_main(void *arg)
 {
 	struct da_node *b = arg;
 	da_error err = { 0 };
-	b->plugin->settle(b, &err);
+	if (b->plugin->settle(b, &err) < 0)
+		da_warn(b, "%s: %s", b->plugin->name,
+			err.msg[0] ? err.msg : "does not parse");
 	return NULL;
 }
 
@@ -191,7 +201,7 @@ static void check_pair(const char *where, struct da_node *a,
 		uint64_t len = a->dev->size - off < 64 * (uint64_t)bs
 				       ? a->dev->size - off : 64 * (uint64_t)bs;
 		if (ext ? !is_pending(b, off, len)
-			: !is_unsettled(b, off, len, NULL))
+			: !is_unsettled(a, b, off, len, NULL))
 			fail_msg("%s: %llu: not pending before settle", where,
 				 (unsigned long long)off);
 		if (b->plugin->meta_role)
@@ -217,7 +227,7 @@ static void check_pair(const char *where, struct da_node *a,
 		int i = (int)(asked % SAMPLES);
 		uint64_t off = sample(a, i, SAMPLES);
 		uint64_t len = bs;
-		bool pend = is_unsettled(b, off, len, &usage0[i]);
+		bool pend = is_unsettled(a, b, off, len, &usage0[i]);
 		bool fin = same_usage(a, b, off, len);
 		if (!pend && !fin)
 			fail_msg("%s: %llu: usage while settling is neither "
@@ -271,9 +281,10 @@ static void check_pair(const char *where, struct da_node *a,
 			    warnings_text(b, wb, sizeof(wb)));
 	assert_string_equal(a->reason ? a->reason : "",
 			    b->reason ? b->reason : "");
-	/* again: the same, nothing more */
-	da_error err = { 0 };
-	assert_int_equal(b->plugin->settle(b, &err), 0);
+	/* again: the same answer, nothing more */
+	da_error ea = { 0 }, eb = { 0 };
+	assert_int_equal(b->plugin->settle(b, &eb), a->plugin->settle(a, &ea));
+	assert_string_equal(ea.msg, eb.msg);
 	assert_string_equal(warnings_text(b, wb, sizeof(wb)), wa);
 }
 
@@ -334,6 +345,15 @@ static void test_committed_images(void **state)
 	unpack("ntfs-small", path, sizeof(path));
 	assert_int_equal(check_path("ntfs-small", path, &da_plugin_ntfs), 0);
 	unlink(path);
+	unpack("fat-12", path, sizeof(path));
+	check_path("fat-12", path, &da_plugin_fat);
+	unlink(path);
+	unpack("fat-32", path, sizeof(path));
+	check_path("fat-32", path, &da_plugin_fat);
+	unlink(path);
+	unpack("gpt-esp-ext4", path, sizeof(path));
+	check_path("gpt-esp-ext4's ESP", path, &da_plugin_fat);
+	unlink(path);
 }
 
 /* gpt-esp-ext4 with its ext4's descriptor table (after a 1 KiB-block
@@ -381,38 +401,47 @@ static void test_damaged_descriptors(void **state)
 	unlink(path);
 }
 
-/* ntfs-small with every read of $Bitmap's first cluster failing (the
- * fault device, as tests/integration/ntfs-damage.sh uses it): both
- * machines warn, neither knows used or free */
-static void test_ntfs_bitmap_unreadable(void **state)
+/* image with every read of the first byte of role (plus skip) failing
+ * (the fault device, as the integration tests use it): both machines
+ * warn, neither knows used or free */
+static void check_unreadable(const char *image, const struct da_plugin *plugin,
+			     const char *role, uint64_t skip)
 {
-	(void)state;
 	char path[192];
-	unpack("ntfs-small", path, sizeof(path));
+	unpack(image, path, sizeof(path));
 	const char *specs[] = { path };
 	da_error err = { 0 };
 	struct da_machine *m = da_machine_open("find", specs, 1, &err);
 	assert_non_null(m);
 	da_machine_scan(m);
-	struct fs_list l = { .plugin = &da_plugin_ntfs };
+	struct fs_list l = { .plugin = plugin };
 	da_machine_each_node(m, collect, &l);
 	assert_int_equal(l.count, 1);
-	/* the whole image is the filesystem: $Bitmap's first byte */
+	/* the whole image is the filesystem: the role's first byte */
 	struct da_node *n = l.n[0];
 	uint64_t at = UINT64_MAX;
 	for (uint64_t off = 0; off < n->dev->size && at == UINT64_MAX;
-	     off += n->dev->block_size)
-		if (!strcmp(role_of(n, off), "ntfs_bitmap"))
-			at = off;
+	     off += 512)
+		if (!strcmp(role_of(n, off), role))
+			at = off + skip;
 	da_machine_close(m);
 	assert_true(at != UINT64_MAX);
-	char rule[64];
+	char rule[64], where[128];
 	snprintf(rule, sizeof(rule), "%llu+1", (unsigned long long)at);
 	setenv("DISKATLAS_TEST_FAULT", rule, 1);
-	assert_true(check_path("ntfs-small, $Bitmap unreadable", path,
-			       &da_plugin_ntfs) > 0);
+	snprintf(where, sizeof(where), "%s, %s unreadable", image, role);
+	assert_true(check_path(where, path, plugin) > 0);
 	unsetenv("DISKATLAS_TEST_FAULT");
 	unlink(path);
+}
+
+/* NTFS's $Bitmap; a FAT's table past its first sector (the scan reads
+ * entry 0 itself) */
+static void test_map_unreadable(void **state)
+{
+	(void)state;
+	check_unreadable("ntfs-small", &da_plugin_ntfs, "ntfs_bitmap", 0);
+	check_unreadable("fat-32", &da_plugin_fat, "fat", 512);
 }
 
 int main(void)
@@ -424,7 +453,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_committed_images),
 		cmocka_unit_test(test_damaged_descriptors),
-		cmocka_unit_test(test_ntfs_bitmap_unreadable),
+		cmocka_unit_test(test_map_unreadable),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rmdir(tmpdir);
