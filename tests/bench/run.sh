@@ -178,7 +178,8 @@ rm -f "$T"/r?.img
 
 echo "== FAT32, exFAT, NTFS and qcow2 at scale: empty or nearly, sparse, CPU time  [goal: memory that does not grow with the disk]"
 # the FATs and the exFAT allocation bitmap are read a piece at a time and
-# not kept; an exFAT's FAT is read only as chains ask it; a qcow2's holes
+# not kept (the explorer reads the FATs, and NTFS's $Bitmap, after its
+# first frame); an exFAT's FAT is read only as chains ask it; a qcow2's holes
 # are an answer per empty L1 entry, and an overlay keeps its backing
 # file's last answer
 scale() { # LABEL FILE: --list and --map, CPU and peak
@@ -195,6 +196,7 @@ first_frame() { # LABEL FILE
 rm -f "$T/fat.img" && truncate -s 2047G "$T/fat.img"
 if mkfs.fat -F 32 -s 64 "$T/fat.img" >/dev/null 2>&1; then
 	scale "FAT32 2 TiB (256 MiB FAT)" "$T/fat.img"
+	first_frame "FAT32 2 TiB" "$T/fat.img"
 else
 	echo "  FAT32: skipped: mkfs.fat could not make 2 TiB here"
 fi
