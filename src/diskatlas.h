@@ -270,6 +270,13 @@ void da_obj_set_str(struct da_value *obj, const char *key, const char *s);
 void da_obj_set_int(struct da_value *obj, const char *key, int64_t i);
 void da_obj_set_uint(struct da_value *obj, const char *key, uint64_t u);
 void da_obj_set_bool(struct da_value *obj, const char *key, bool b);
+/* Set key's integer; where key is already an integer, in place with one
+ * atomic store, so that a reader on another thread sees the old value or
+ * the new one, never a container that moved (a settle fills the props a
+ * deferring machine made for it: da_plugin.settle_props). */
+void da_obj_fill_int(struct da_value *obj, const char *key, int64_t i);
+/* An integer value's i, read as da_obj_fill_int writes it. */
+int64_t da_value_int(const struct da_value *v);
 void da_arr_push(struct da_value *arr, struct da_value *v);
 struct da_value *da_obj_get(const struct da_value *obj, const char *key);
 void da_value_free(struct da_value *v);
@@ -545,6 +552,15 @@ struct da_plugin {
 	 * descriptor block), which the machine, deferred or not, makes
 	 * a warning on the node: the node stays a filesystem. */
 	int (*settle)(struct da_node *n, da_error *err);
+	/* With settle, optional: the integer props it fills (NULL-ended;
+	 * NTFS: used and free, which $Bitmap gives).  Each is -1 (not
+	 * known) until settle fills it: the scan may make them so in the
+	 * order it wants them, and a machine that defers settle makes the
+	 * others after the scan, so that settle only fills them in place
+	 * (da_obj_fill_int) while the explorer reads the props.  One that
+	 * stays -1 (settle failed, or a count with nothing to count) is
+	 * left out of --list. */
+	const char *const *settle_props;
 };
 
 /* Questions any filesystem with a file index answers (src/fileindex.c;

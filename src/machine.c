@@ -419,6 +419,12 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 		 * so that the props readers walk never grow under them */
 		da_obj_set(n->props, "warnings", da_arr_new());
 	}
+	/* and what it fills: not known yet (where the scan has not made
+	 * them in their place) */
+	for (const char *const *k = p->settle_props; n && sc->defer && k && *k;
+	     k++)
+		if (!da_obj_get(n->props, *k))
+			da_obj_set_int(n->props, *k, -1);
 	if (!n) {
 		n = da_node_new(DA_NODE_UNKNOWN, NULL, dev);
 		da_obj_set_str(n->props, "probed", p->name);

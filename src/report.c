@@ -14,6 +14,13 @@
 
 static void json_node(FILE *f, const struct da_node *n);
 
+/* The props n's settle fills: those still -1 are not known (a settle
+ * that failed), and are left out. */
+static const char *const *node_unknown(const struct da_node *n)
+{
+	return n->plugin ? n->plugin->settle_props : NULL;
+}
+
 static void json_slots(FILE *f, const struct da_node *n)
 {
 	fprintf(f, ",\"%s\":[", n->type == DA_NODE_PARTITIONS ? "partitions"
@@ -43,7 +50,7 @@ static void json_node(FILE *f, const struct da_node *n)
 	fputs("{\"type\":", f);
 	da_json_string(f, da_node_type_name(n->type));
 	bool first = false;
-	da_json_members(f, n->props, &first);
+	da_json_members_known(f, n->props, &first, node_unknown(n));
 	if (n->reason) {
 		fputs(",\"reason\":", f);
 		da_json_string(f, n->reason);
@@ -95,7 +102,8 @@ static void list_json(FILE *f, struct da_machine *m)
 
 /* The scalars of a node's props people read, "  key=value" on the line
  * being written (warnings go on lines of their own: text_warnings). */
-static void text_props(FILE *f, const struct da_value *props)
+static void text_props(FILE *f, const struct da_value *props,
+		       const char *const *unknown)
 {
 	static const char *const skip[] = { "name", "number", "start", "size",
 					    "type", "type_name", "fstype", NULL };
@@ -108,7 +116,7 @@ static void text_props(FILE *f, const struct da_value *props)
 		for (const char *const *s = skip; *s; s++)
 			if (!strcmp(*s, k))
 				skipped = true;
-		if (skipped)
+		if (skipped || da_prop_unknown(unknown, k, v))
 			continue;
 		switch (v->type) {
 		case DA_V_STR:
@@ -218,7 +226,7 @@ static void text_node(FILE *f, const struct da_node *n, const char *indent)
 		fputc(' ', f);
 		put(f, fstype);
 	}
-	text_props(f, n->props);
+	text_props(f, n->props, node_unknown(n));
 	/* an unknown node's reason is what it is: on its line */
 	bool why = n->type == DA_NODE_UNKNOWN && n->reason;
 	if (why) {
@@ -254,7 +262,7 @@ static void text_slot(FILE *f, const struct da_slot *s, const char *indent)
 		put(f, tn);
 		fputc(')', f);
 	}
-	text_props(f, s->props);
+	text_props(f, s->props, NULL);
 	fputc('\n', f);
 	char sub[300];
 	snprintf(sub, sizeof(sub), "%s  ", indent);

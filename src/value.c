@@ -94,6 +94,21 @@ void da_obj_set_uint(struct da_value *obj, const char *key, uint64_t u)
 	da_obj_set(obj, key, da_uint_new(u));
 }
 
+void da_obj_fill_int(struct da_value *obj, const char *key, int64_t i)
+{
+	struct da_value *v = da_obj_get(obj, key);
+	if (v && v->type == DA_V_INT && !v->uns) {
+		__atomic_store_n(&v->u.i, i, __ATOMIC_RELEASE);
+		return;
+	}
+	da_obj_set_int(obj, key, i);
+}
+
+int64_t da_value_int(const struct da_value *v)
+{
+	return __atomic_load_n(&v->u.i, __ATOMIC_ACQUIRE);
+}
+
 void da_obj_set_bool(struct da_value *obj, const char *key, bool b)
 {
 	da_obj_set(obj, key, da_bool_new(b));
@@ -330,13 +345,33 @@ void da_json_value(FILE *f, const struct da_value *v)
 	}
 }
 
+bool da_prop_unknown(const char *const *unknown, const char *key,
+		     const struct da_value *v)
+{
+	if (v->type != DA_V_INT || v->uns || da_value_int(v) != -1)
+		return false;
+	for (const char *const *k = unknown; k && *k; k++)
+		if (!strcmp(*k, key))
+			return true;
+	return false;
+}
+
 /* The members of obj (without braces), each preceded by a comma when
  * *first is false: lets a caller splice props into an object it writes. */
 void da_json_members(FILE *f, const struct da_value *obj, bool *first)
 {
+	da_json_members_known(f, obj, first, NULL);
+}
+
+void da_json_members_known(FILE *f, const struct da_value *obj, bool *first,
+			   const char *const *unknown)
+{
 	if (!obj || obj->type != DA_V_OBJ)
 		return;
 	for (size_t i = 0; i < obj->u.c.n; i++) {
+		if (unknown && da_prop_unknown(unknown, obj->u.c.keys[i],
+					       obj->u.c.v[i]))
+			continue;
 		if (!*first)
 			fputc(',', f);
 		*first = false;

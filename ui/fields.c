@@ -301,7 +301,8 @@ STRUCT(swapsig_s, "swap signature", swapsig_f, 10);
 static uint64_t uprop(const struct da_node *n, const char *key, uint64_t d)
 {
 	const struct da_value *v = n ? da_obj_get(n->props, key) : NULL;
-	return v && v->type == DA_V_INT && v->u.i >= 0 ? (uint64_t)v->u.i : d;
+	int64_t i = v && v->type == DA_V_INT ? da_value_int(v) : -1;
+	return i >= 0 ? (uint64_t)i : d;
 }
 
 static const char *sprop(const struct da_node *n, const char *key)

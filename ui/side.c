@@ -110,7 +110,7 @@ static int64_t int_of(const struct da_value *props, const char *key)
 {
 	const struct da_value *v = props ? da_obj_get((struct da_value *)props,
 						      key) : NULL;
-	return v && v->type == DA_V_INT ? v->u.i : -1;
+	return v && v->type == DA_V_INT ? da_value_int(v) : -1;
 }
 
 /* A partition's props: the slot of the table above it whose device is

@@ -35,8 +35,8 @@ static const char *sprop(const struct da_value *props, const char *key)
 static uint64_t uprop(const struct da_value *props, const char *key)
 {
 	const struct da_value *v = da_obj_get(props, key);
-	return v && v->type == DA_V_INT && v->u.i >= 0 ? (uint64_t)v->u.i
-						       : NO_VALUE;
+	int64_t i = v && v->type == DA_V_INT ? da_value_int(v) : -1;
+	return i >= 0 ? (uint64_t)i : NO_VALUE;
 }
 
 /* a * b, NO_VALUE when either is missing or it overflows */

@@ -248,12 +248,12 @@ static void count_entry(struct fat_priv *p, struct da_bitmap_builder *b,
 
 /* One pass over the active FAT, a piece at a time, so that a FAT of any
  * size costs two bounded buffers: the used/free bitmap and the bad
- * clusters, entry 0 (*media), and, when compare is set, each other copy
- * against it entry by entry (m[k] for copy k), as fsck.fat compares
- * them before it chooses one.  -1 (err set) when the active FAT cannot
- * be read or there is no memory. */
+ * clusters, and, when compare is set, each other copy against it entry
+ * by entry (m[k] for copy k), as fsck.fat compares them before it
+ * chooses one.  -1 (err set) when the active FAT cannot be read or there
+ * is no memory. */
 static int fat_pass(struct fat_priv *p, struct da_device *dev, bool compare,
-		    struct fat_mismatch *m, uint32_t *media, da_error *err)
+		    struct fat_mismatch *m, da_error *err)
 {
 	enum { PIECE = 3 << 18 };  /* whole entries of every width */
 	const struct fat_geom *g = &p->g;
@@ -285,8 +285,6 @@ static int fat_pass(struct fat_priv *p, struct da_device *dev, bool compare,
 					       : n / (uint64_t)(g->type / 8);
 		if (count > end - first)
 			count = end - first;
-		if (done == 0)
-			*media = raw_entry(g->type, act, 0) & 0xFF;
 		for (uint64_t i = first < 2 ? 2 - first : 0; i < count; i++) {
 			uint32_t v = raw_entry(g->type, act, (size_t)i);
 			if (g->type == 32)
@@ -379,21 +377,23 @@ static struct da_node *fat_scan(struct da_device *dev, da_error *err)
 	}
 	/* a FAT32 with mirroring turned off (the extended flags' bit 7)
 	 * keeps one live copy, and the others may differ by design */
-	bool compare = !(g->type == 32 && (le16(bs + 40) & 0x80));
-	struct fat_mismatch m[4] = { { 0 } };  /* parse_bpb: at most 4 FATs */
-	uint32_t media_entry = 0;
-	if (fat_pass(p, dev, compare, m, &media_entry, err) < 0) {
-		da_bitmap_free(p->used);
+	p->compare = !(g->type == 32 && (le16(bs + 40) & 0x80));
+	/* entry 0 (the media byte again): the rest of the FAT, which
+	 * grows with the volume (512 MiB for both copies at 2 TiB), is
+	 * fat_settle's */
+	uint8_t e0[4];
+	if (da_device_read(dev, e0, sizeof(e0), g->fat_off +
+			   (uint64_t)g->active * g->fat_sectors * g->bps,
+			   err) < 0) {
 		free(p);
 		return NULL;
 	}
+	uint32_t media_entry = raw_entry(g->type, e0, 0) & 0xFF;
 	char dir_label[64] = "";
 	fat_root_label(dev, g, dir_label, sizeof(dir_label));
 
 	struct da_node *n = da_node_new(DA_NODE_FILESYSTEM, &da_plugin_fat, dev);
 	n->priv = p;
-	if (compare)
-		warn_copies(n, g, m);
 	struct da_value *v = n->props;
 	char buf[64];
 	snprintf(buf, sizeof(buf), "fat%d", g->type);
@@ -427,13 +427,12 @@ static struct da_node *fat_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(v, "sector_size", g->bps);
 	da_obj_set_int(v, "cluster_size", g->cs);
 	da_obj_set_int(v, "clusters", g->clusters);
-	da_obj_set_int(v, "free_clusters", (int64_t)p->free_clusters);
-	if (p->bad_clusters)
-		da_obj_set_int(v, "bad_clusters", (int64_t)p->bad_clusters);
+	/* not known until fat_settle (settle_props) */
+	da_obj_set_int(v, "free_clusters", -1);
+	da_obj_set_int(v, "bad_clusters", -1);
 	da_obj_set_int(v, "size", (int64_t)(g->total_sectors * g->bps));
-	da_obj_set_int(v, "used", (int64_t)((g->clusters - p->free_clusters) *
-					    (uint64_t)g->cs));
-	da_obj_set_int(v, "free", (int64_t)(p->free_clusters * g->cs));
+	da_obj_set_int(v, "used", -1);
+	da_obj_set_int(v, "free", -1);
 	da_obj_set_int(v, "fat_count", g->nfats);
 	da_obj_set_int(v, "fat_size", (int64_t)(g->fat_sectors * g->bps));
 	da_obj_set_int(v, "reserved_sectors", g->reserved);
@@ -458,6 +457,50 @@ static struct da_node *fat_scan(struct da_device *dev, da_error *err)
 				   g->media);
 	da_node_set_block_size(n, g->cs);
 	return n;
+}
+
+static int settled(const struct fat_priv *p)
+{
+	return __atomic_load_n(&p->settled, __ATOMIC_ACQUIRE);
+}
+
+/* The pass over the FAT (fat_pass): after the explorer's first frames.
+ * What it finds is published with one release store; until then the
+ * data area is "unread". */
+static int fat_settle(struct da_node *n, da_error *err)
+{
+	struct fat_priv *p = n->priv;
+	if (!p)
+		return 0;
+	int st = settled(p);
+	if (st == 0) {
+		const struct fat_geom *g = &p->g;
+		struct fat_mismatch m[4] = { { 0 } };  /* at most 4 FATs */
+		if (fat_pass(p, n->dev, p->compare, m, &p->settle_err) < 0) {
+			da_bitmap_free(p->used);
+			p->used = NULL;
+			st = -1;
+		} else {
+			if (p->compare)
+				warn_copies(n, g, m);
+			struct da_value *v = n->props;
+			da_obj_fill_int(v, "free_clusters",
+					(int64_t)p->free_clusters);
+			if (p->bad_clusters)
+				da_obj_fill_int(v, "bad_clusters",
+						(int64_t)p->bad_clusters);
+			da_obj_fill_int(v, "used",
+					(int64_t)((g->clusters - p->free_clusters) *
+						  (uint64_t)g->cs));
+			da_obj_fill_int(v, "free",
+					(int64_t)(p->free_clusters * g->cs));
+			st = 1;
+		}
+		__atomic_store_n(&p->settled, st, __ATOMIC_RELEASE);
+	}
+	if (st < 0 && err)
+		*err = p->settle_err;
+	return st < 0 ? -1 : 0;
 }
 
 /* ---- lookups --------------------------------------------------------- */
@@ -508,6 +551,23 @@ static int fat_describe_block(struct da_node *n, uint64_t off,
 	}
 	uint32_t k = (uint32_t)((off - g->data_off) / g->cs);
 	out->block = k + 2;
+	int st = settled(p);
+	if (st == 0) {
+		/* the FAT is not read yet */
+		out->role = "unread";
+		out->indexing = true;
+		return 0;
+	}
+	if (st < 0) {
+		/* it cannot be (the node's warning says why): used, as the
+		 * map draws it, or the file the index found there */
+		out->role = "used";
+		if (da_fi_get(n))
+			da_fi_describe(n, off, out);
+		else
+			out->indexing = true;
+		return 0;
+	}
 	bool used = da_bitmap_test(p->used, k);
 	bool bad = used && cluster_bad(p, k);
 	/* allocated in the FAT but reached by no file: what fsck.fat calls
@@ -528,6 +588,9 @@ static int fat_usage(struct da_node *n, uint64_t off, uint64_t len,
 {
 	struct fat_priv *p = n->priv;
 	const struct fat_geom *g = &p->g;
+	int st = settled(p);
+	if (st < 0)
+		return -1;
 	uint64_t end = da_usage_start(n, off, len, out);
 	if (off >= end)
 		return 0;
@@ -535,10 +598,15 @@ static int fat_usage(struct da_node *n, uint64_t off, uint64_t len,
 	da_usage_below(&out->metadata, &off, end, g->data_off);
 	if (off < end && off < g->data_end) {
 		uint64_t e = end < g->data_end ? end : g->data_end;
-		uint64_t u = da_bitmap_bytes_set(p->used, off - g->data_off,
-						 e - off, g->cs);
-		out->used += u;
-		out->free += (e - off) - u;
+		if (st == 0) {
+			out->pending += e - off;
+		} else {
+			uint64_t u = da_bitmap_bytes_set(p->used,
+							 off - g->data_off,
+							 e - off, g->cs);
+			out->used += u;
+			out->free += (e - off) - u;
+		}
 		off = e;
 	}
 	if (off < end)
@@ -552,6 +620,11 @@ static void data_gap(struct da_roles *w, uint64_t s, uint64_t e, void *ctx)
 {
 	const struct fat_priv *p = ctx;
 	const struct fat_geom *g = &p->g;
+	if (settled(p) == 0) {
+		/* the FAT is not read yet */
+		da_roles_put(w, s, e, "unread");
+		return;
+	}
 	const char *used = w->x ? "lost" : "file_data";
 	for (size_t i = 0; i < p->nbad_runs && s < e; i++) {
 		uint64_t bs = g->data_off + (uint64_t)p->bad_runs[i][0] * g->cs;
@@ -576,7 +649,7 @@ static int fat_range_roles(struct da_node *n, uint64_t off, uint64_t len,
 			   struct da_role_bytes *out, int max)
 {
 	struct fat_priv *p = n->priv;
-	if (!p)
+	if (!p || settled(p) < 0)
 		return -1;
 	const struct fat_geom *g = &p->g;
 	uint64_t size = n->dev->size;
@@ -633,4 +706,7 @@ const struct da_plugin da_plugin_fat = {
 	.usage = fat_usage,
 	.range_roles = fat_range_roles,
 	.free = fat_free,
+	.settle = fat_settle,
+	.settle_props = (const char *const[]){ "free_clusters", "bad_clusters",
+					       "used", "free", NULL },
 };

@@ -69,6 +69,11 @@ struct fat_index {
 
 struct fat_priv {
 	struct fat_geom g;
+	bool compare;              /* the copies of the FAT should agree */
+	/* what the pass over the FAT finds (fat_settle), published with
+	 * settled: 0 not yet, 1 read, -1 it cannot be (settle_err) */
+	int settled;
+	da_error settle_err;
 	struct da_bitmap *used;    /* bit k = cluster k + 2 */
 	uint32_t bad_runs[FAT_MAX_BAD][2];
 	size_t nbad_runs;

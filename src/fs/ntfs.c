@@ -1,9 +1,9 @@
 /* NTFS through libntfs-3g, the library the format's maintainers keep,
  * mounted read-only through our own device layer (its device-operations
  * table): an NTFS inside a partition inside an LV reads like one on a
- * plain file.  The scan gives identity, used/free from $Bitmap and the
- * system files' runs; the file index (ntfs_index.c) walks every MFT
- * record.  libntfs-3g's messages go to the --debug trace, never stderr.
+ * plain file.  The scan gives identity and the system files' runs; the
+ * settle, used/free from $Bitmap (the explorer draws before it); the file
+ * index (ntfs_index.c) walks every MFT record.  libntfs-3g's messages go to the --debug trace, never stderr.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
@@ -239,17 +239,18 @@ static void ntfs_free(struct da_node *n)
 }
 
 /* $Bitmap into a bitmap of runs: bits past the last cluster are set on
- * disk (the attribute is rounded up to 8 bytes) and ignored here. */
-static int read_bitmap(struct ntfs_priv *p)
+ * disk (the attribute is rounded up to 8 bytes) and ignored here.  NULL
+ * when it cannot be read. */
+static struct da_bitmap *read_bitmap(const struct ntfs_priv *p)
 {
 	ntfs_attr *na = p->vol->lcnbmp_na;
-	p->used = da_bitmap_new(p->nclusters);
-	if (!na || !p->used)
-		return -1;
+	struct da_bitmap *used = da_bitmap_new(p->nclusters);
 	enum { CHUNK = 65536 };
-	uint8_t *buf = malloc(CHUNK);
-	if (!buf)
-		return -1;
+	uint8_t *buf = used && na ? malloc(CHUNK) : NULL;
+	if (!buf) {
+		da_bitmap_free(used);
+		return NULL;
+	}
 	uint64_t bytes = (p->nclusters + 7) / 8, run_start = 0;
 	bool in_run = false;
 	int rc = 0;
@@ -285,7 +286,7 @@ static int read_bitmap(struct ntfs_priv *p)
 					run_start = c;
 					in_run = true;
 				} else if (!set && in_run) {
-					if (da_bitmap_set_run(p->used, run_start,
+					if (da_bitmap_set_run(used, run_start,
 							      c - run_start) < 0)
 						rc = -1;
 					in_run = false;
@@ -294,11 +295,15 @@ static int read_bitmap(struct ntfs_priv *p)
 		}
 	}
 	if (rc == 0 && in_run &&
-	    da_bitmap_set_run(p->used, run_start, p->nclusters - run_start) < 0)
+	    da_bitmap_set_run(used, run_start, p->nclusters - run_start) < 0)
 		rc = -1;
 	free(buf);
-	da_bitmap_finish(p->used);
-	return rc;
+	if (rc < 0) {
+		da_bitmap_free(used);
+		return NULL;
+	}
+	da_bitmap_finish(used);
+	return used;
 }
 
 static void set_identity(struct ntfs_priv *p, struct da_node *n,
@@ -432,22 +437,44 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 		da_warn(n, "%s", note);
 		free(note);
 	}
-	if (read_bitmap(p) < 0) {
-		da_warn(n, "cannot read $Bitmap");
-	} else {
-		uint64_t used = da_bitmap_count(p->used, 0, p->nclusters);
-		da_obj_set_int(n->props, "free_clusters",
-			       (int64_t)(p->nclusters - used));
-		da_obj_set_int(n->props, "used", (int64_t)(used * p->cs));
-		da_obj_set_int(n->props, "free",
-			       (int64_t)((p->nclusters - used) * p->cs));
-	}
 	if (ntfs_collect_meta(p, n) < 0)
 		da_warn(n, "cannot read the system files");
 	/* the space counts clusters (block numbers, the explorer's finest
-	 * zoom) */
+	 * zoom); $Bitmap, which grows with the volume, is ntfs_settle's */
 	da_node_set_block_size(n, p->cs);
 	return n;
+}
+
+static int settled(const struct ntfs_priv *p)
+{
+	return __atomic_load_n(&p->settled, __ATOMIC_ACQUIRE);
+}
+
+/* $Bitmap (512 MiB on a 16 TiB volume of 4 KiB clusters): read after
+ * the explorer's first frames.  What it gives is published with one
+ * release store; until then the clusters no system file holds are
+ * "unread". */
+static int ntfs_settle(struct da_node *n, da_error *err)
+{
+	(void)err;
+	struct ntfs_priv *p = n->priv;
+	if (!p || settled(p) != 0)
+		return 0;
+	struct da_bitmap *used = read_bitmap(p);
+	if (!used) {
+		da_warn(n, "cannot read $Bitmap");
+		__atomic_store_n(&p->settled, -1, __ATOMIC_RELEASE);
+		return 0;
+	}
+	uint64_t nused = da_bitmap_count(used, 0, p->nclusters);
+	p->used = used;
+	da_obj_fill_int(n->props, "free_clusters",
+			(int64_t)(p->nclusters - nused));
+	da_obj_fill_int(n->props, "used", (int64_t)(nused * p->cs));
+	da_obj_fill_int(n->props, "free",
+			(int64_t)((p->nclusters - nused) * p->cs));
+	__atomic_store_n(&p->settled, 1, __ATOMIC_RELEASE);
+	return 0;
 }
 
 /* ---- block answers ---- */
@@ -542,7 +569,14 @@ static int ntfs_describe_block(struct da_node *n, uint64_t off,
 			out->inode &= (int64_t)NTFS_STREAM_REC_MASK;
 		return 0;
 	}
-	bool used = p->used && da_bitmap_test(p->used, off / p->cs);
+	int st = settled(p);
+	if (st == 0) {
+		/* $Bitmap is not read yet */
+		out->role = da_role_name(DA_ROLE_UNREAD);
+		out->indexing = true;
+		return 0;
+	}
+	bool used = st > 0 && da_bitmap_test(p->used, off / p->cs);
 	uint64_t c = off / p->cs;
 	if (used)
 		out->role = da_role_name(DA_ROLE_USED);
@@ -569,7 +603,10 @@ static int ntfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 		      struct da_usage *out)
 {
 	struct ntfs_priv *p = n->priv;
-	if (!p || !p->cs || !p->used || len == 0)
+	if (!p || !p->cs || len == 0)
+		return -1;
+	int st = settled(p);
+	if (st < 0)
 		return -1;
 	uint64_t c0 = off / p->cs, c1 = (off + len + p->cs - 1) / p->cs;
 	if (c1 > p->nclusters)
@@ -579,13 +616,22 @@ static int ntfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 		return 0;
 	}
 	uint64_t clusters = c1 - c0;
-	uint64_t used = da_bitmap_count(p->used, c0, clusters);
 	uint64_t meta = (meta_below(p, c1 * p->cs) -
 			 meta_below(p, c0 * p->cs)) / p->cs;
-	if (meta > used)
-		meta = used;
 	/* scale whole clusters to the bytes asked for */
 	double k = (double)len / ((double)clusters * p->cs);
+	if (st == 0) {
+		/* before $Bitmap: the system files, and the rest not read */
+		if (meta > clusters)
+			meta = clusters;
+		uint64_t m = (uint64_t)((double)meta * p->cs * k);
+		out->metadata += m;
+		out->pending += len - m;
+		return 0;
+	}
+	uint64_t used = da_bitmap_count(p->used, c0, clusters);
+	if (meta > used)
+		meta = used;
 	out->metadata += (uint64_t)((double)meta * p->cs * k);
 	out->used += (uint64_t)((double)(used - meta) * p->cs * k);
 	out->free += (uint64_t)((double)(clusters - used) * p->cs * k);
@@ -597,6 +643,11 @@ static int ntfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 static void ntfs_gap(struct da_roles *w, uint64_t s, uint64_t e, void *ctx)
 {
 	const struct ntfs_priv *p = ctx;
+	if (settled(p) == 0) {
+		/* $Bitmap is not read yet */
+		da_roles_put(w, s, e, da_role_name(DA_ROLE_UNREAD));
+		return;
+	}
 	const char *used = da_role_name(DA_ROLE_USED);
 	const char *zone = da_role_name(DA_ROLE_MFT_ZONE);
 	const char *free_ = da_role_name(DA_ROLE_FREE);
@@ -617,7 +668,7 @@ static int ntfs_range_roles(struct da_node *n, uint64_t off, uint64_t len,
 {
 	struct ntfs_priv *p = n->priv;
 	uint64_t end = off + len;
-	if (!p || !p->cs || !p->used || end < off)
+	if (!p || !p->cs || settled(p) < 0 || end < off)
 		return -1;
 	struct da_roles w;
 	da_roles_init(&w, n, off, len, out, max);
@@ -663,4 +714,7 @@ const struct da_plugin da_plugin_ntfs = {
 	.usage = ntfs_usage,
 	.range_roles = ntfs_range_roles,
 	.free = ntfs_free,
+	.settle = ntfs_settle,
+	.settle_props = (const char *const[]){ "free_clusters", "used", "free",
+					       NULL },
 };

@@ -88,7 +88,11 @@ struct ntfs_priv {
 	uint64_t backup_boot;      /* byte of the backup boot sector, or 0 */
 	uint32_t sector;
 	uint64_t zone_start, zone_end;   /* the MFT zone, clusters */
-	struct da_bitmap *used;    /* $Bitmap, clipped to nclusters */
+	struct da_bitmap *used;    /* $Bitmap, clipped to nclusters: read by
+				      the settle (ntfs_settle), published
+				      with settled */
+	int settled;               /* 0: not yet, 1: used is read, -1: it
+				      cannot be */
 	/* system-file runs, sorted by start, with prefix sums of lengths */
 	struct ntfs_meta *meta;
 	size_t nmeta;

@@ -143,7 +143,8 @@ check_fs() {  # IMAGE PARTNUMBER (0: the whole image is the filesystem)
 			stream = ""
 			if (match(p, /\/\$DATA\(.*\)$/)) stream = ":" substr(p, RSTART + 7, RLENGTH - 8)
 			sub(/\/\$[A-Z_]+(\(.*\))?$/, "", p)
-			if (p == "") p = "/"
+			# the root names itself "/." ("/./$INDEX_ALLOCATION($I30)")
+			if (p == "" || p == "/.") p = "/"
 			# a hard-linked file: any of its names (ntfscluster picks one)
 			if (p stream != gpath && index(paths[ino], "|" substr(gpath, 1, length(gpath) - length(stream)) "|") == 0)
 				print "cluster " c ": " p stream " per ntfscluster, ours " gpath
