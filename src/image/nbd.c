@@ -303,6 +303,16 @@ static int above3(int fd)
 	return n;
 }
 
+/* qemu would read a path starting with '-' as an option, and one whose
+ * first ':' comes before any '/' as a protocol (json:, nbd:, ssh:...):
+ * such a relative path goes as "./path". */
+static char *qemu_path(const char *path)
+{
+	if (path[0] == '-' || path[strcspn(path, ":/")] == ':')
+		return da_asprintf("./%s", path);
+	return da_strdup(path);
+}
+
 /* Everything the child needs, made before fork: after fork, in a process
  * that may have threads, it makes only async-signal-safe calls. */
 struct spawn {
@@ -503,6 +513,7 @@ static int spawn_server(const char *exe, const char *path, const char *format,
 	static unsigned counter;
 	unsigned call = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
 	int lfd = -1, cfd = -1, null = -1;
+	char *qpath = qemu_path(path);
 	char *pid_var = NULL;
 	char **env = NULL;
 	char name[108];
@@ -514,7 +525,7 @@ static int spawn_server(const char *exe, const char *path, const char *format,
 	null = above3(open("/dev/null", O_RDWR | O_CLOEXEC));
 
 	char *argv[] = { "qemu-nbd", "--read-only", "-f", (char *)format,
-			 (char *)path, NULL };
+			 qpath, NULL };
 	env = child_env(&pid_var);
 	struct spawn s = {
 		.exe = exe, .argv = argv, .envp = env, .pid_var = pid_var,
@@ -551,6 +562,7 @@ fail:
 		close(null);
 	free(env);
 	free(pid_var);
+	free(qpath);
 	return rc;
 }
 

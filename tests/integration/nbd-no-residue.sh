@@ -5,7 +5,8 @@
 # running.  Cases: --list; --lookup - killed by SIGINT, SIGTERM and
 # SIGKILL while it waits on its input; SIGKILL while qemu-nbd starts;
 # --lookup - into `head -1` with many lines waiting on its input
-# (SIGPIPE); a corrupt vmdk (its one-line error, exit 1).
+# (SIGPIPE); a corrupt vmdk (its one-line error, exit 1); images whose
+# names qemu would read as an option or a protocol.
 #
 # Where the system allows it (root: a mount namespace), the script runs
 # in a /tmp of its own, so that what other programs make in /tmp
@@ -102,4 +103,12 @@ check_eq "a corrupt vmdk: lines" "$(wc -l <bad.err)" 1
 grep -q "qemu-nbd cannot serve it: .*VMDK" bad.err || fail "unclear: $(cat bad.err)"
 clean "a corrupt vmdk" "$T/bad.vmdk"
 
+# names qemu would take for an option or a protocol are files all the same
+for f in -dash.vmdk nbd:colon.vmdk 'json:{}.vmdk'; do
+	cp a.vmdk "./$f"
+	st=0; "$DA" --list "d=$f" >name.out 2>name.err || st=$?
+	[ "$st" -eq 0 ] || fail "$f: exit $st: $(cat name.err)"
+	grep -q '^  partitions' name.out || fail "$f: no partitions"
+	clean "$f" "$f"
+done
 exit 0
