@@ -8,9 +8,14 @@
 # (SIGPIPE); a corrupt vmdk (its one-line error, exit 1); images whose
 # names qemu would read as an option or a protocol.
 #
-# Where the system allows it (root: a mount namespace), the script runs
-# in a /tmp of its own, so that what other programs make in /tmp
-# meanwhile cannot count as ours; elsewhere it compares /tmp's listings.
+# Where the system allows it (root: a mount namespace) and the tree is not
+# itself in /tmp (a clone made with mktemp), the script runs in a /tmp of
+# its own, so that what other programs make in /tmp meanwhile cannot
+# count as ours; elsewhere it compares /tmp's listings.
+here=$(cd "$(dirname "$0")" && pwd -P)
+case $here/ in
+/tmp/*) DA_NBD_PRIVATE_TMP=0 ;;
+esac
 if [ -z "${DA_NBD_PRIVATE_TMP:-}" ] && command -v unshare >/dev/null 2>&1 &&
 	unshare -m sh -c 'mount -t tmpfs none /tmp' >/dev/null 2>&1; then
 	DA_NBD_PRIVATE_TMP=1 TMPDIR=/tmp exec unshare -m sh -c \
