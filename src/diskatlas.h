@@ -272,8 +272,8 @@ void da_obj_set_uint(struct da_value *obj, const char *key, uint64_t u);
 void da_obj_set_bool(struct da_value *obj, const char *key, bool b);
 /* Set key's integer; where key is already an integer, in place with one
  * atomic store, so that a reader on another thread sees the old value or
- * the new one, never a container that moved (a settle fills the props a
- * deferring machine made for it: da_plugin.settle_props). */
+ * the new one, never a container that moved (a settle fills the props
+ * its scan or a deferring machine made for it: da_plugin.settle_props). */
 void da_obj_fill_int(struct da_value *obj, const char *key, int64_t i);
 /* An integer value's i, read as da_obj_fill_int writes it. */
 int64_t da_value_int(const struct da_value *v);

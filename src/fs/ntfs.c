@@ -3,7 +3,8 @@
  * table): an NTFS inside a partition inside an LV reads like one on a
  * plain file.  The scan gives identity and the system files' runs; the
  * settle, used/free from $Bitmap (the explorer draws before it); the file
- * index (ntfs_index.c) walks every MFT record.  libntfs-3g's messages go to the --debug trace, never stderr.
+ * index (ntfs_index.c) walks every MFT record.  libntfs-3g's messages go
+ * to the --debug trace, never stderr.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
@@ -625,6 +626,8 @@ static int ntfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 		if (meta > clusters)
 			meta = clusters;
 		uint64_t m = (uint64_t)((double)meta * p->cs * k);
+		if (m > len)
+			m = len;           /* rounding */
 		out->metadata += m;
 		out->pending += len - m;
 		return 0;
