@@ -577,7 +577,9 @@ static int ntfs_describe_block(struct da_node *n, uint64_t off,
 		out->indexing = true;
 		return 0;
 	}
-	bool used = st > 0 && da_bitmap_test(p->used, off / p->cs);
+	/* $Bitmap could not be read (the node's warning says why): used,
+	 * as the map draws it */
+	bool used = st < 0 || da_bitmap_test(p->used, off / p->cs);
 	uint64_t c = off / p->cs;
 	if (used)
 		out->role = da_role_name(DA_ROLE_USED);

@@ -431,6 +431,28 @@ static void check_unreadable(const char *image, const struct da_plugin *plugin,
 	setenv("DISKATLAS_TEST_FAULT", rule, 1);
 	snprintf(where, sizeof(where), "%s, %s unreadable", image, role);
 	assert_true(check_path(where, path, plugin) > 0);
+	/* the map of its space is not known: usage cannot say, and every
+	 * block no structure or file holds is used, as the map draws it,
+	 * never free */
+	m = da_machine_open("failed", specs, 1, &err);
+	assert_non_null(m);
+	da_machine_scan(m);
+	da_machine_build_indexes(m);
+	l.count = 0;
+	da_machine_each_node(m, collect, &l);
+	assert_int_equal(l.count, 1);
+	n = l.n[0];
+	struct da_usage u = { 0 };
+	assert_int_equal(n->plugin->usage(n, 0, n->dev->size, &u), -1);
+	int used = 0;
+	for (int i = 0; i < SAMPLES; i++) {
+		const char *r = role_of(n, sample(n, i, SAMPLES));
+		if (!strcmp(r, "free") || !strcmp(r, "unread"))
+			fail_msg("%s: role %s", where, r);
+		used += !strcmp(r, "used");
+	}
+	assert_true(used > 0);
+	da_machine_close(m);
 	unsetenv("DISKATLAS_TEST_FAULT");
 	unlink(path);
 }
