@@ -336,24 +336,25 @@ static void test_committed_images(void **state)
 {
 	(void)state;
 	char path[192];
-	unpack("mbr-ext", path, sizeof(path));
-	check_path("mbr-ext", path, &da_plugin_ext);
-	unlink(path);
-	unpack("gpt-esp-ext4", path, sizeof(path));
-	check_path("gpt-esp-ext4", path, &da_plugin_ext);
-	unlink(path);
-	unpack("ntfs-small", path, sizeof(path));
-	assert_int_equal(check_path("ntfs-small", path, &da_plugin_ntfs), 0);
-	unlink(path);
-	unpack("fat-12", path, sizeof(path));
-	check_path("fat-12", path, &da_plugin_fat);
-	unlink(path);
-	unpack("fat-32", path, sizeof(path));
-	check_path("fat-32", path, &da_plugin_fat);
-	unlink(path);
-	unpack("gpt-esp-ext4", path, sizeof(path));
-	check_path("gpt-esp-ext4's ESP", path, &da_plugin_fat);
-	unlink(path);
+	static const struct {
+		const char *image, *name;
+		const struct da_plugin *plugin;
+	} cases[] = {
+		{ "mbr-ext", "mbr-ext", &da_plugin_ext },
+		{ "gpt-esp-ext4", "gpt-esp-ext4", &da_plugin_ext },
+		{ "ntfs-small", "ntfs-small", &da_plugin_ntfs },
+		{ "fat-12", "fat-12", &da_plugin_fat },
+		{ "fat-32", "fat-32", &da_plugin_fat },
+		{ "gpt-esp-ext4", "gpt-esp-ext4's ESP", &da_plugin_fat },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unpack(cases[i].image, path, sizeof(path));
+		/* ntfs-small is sound: its settle must not warn */
+		int warned = check_path(cases[i].name, path, cases[i].plugin);
+		if (cases[i].plugin == &da_plugin_ntfs)
+			assert_int_equal(warned, 0);
+		unlink(path);
+	}
 }
 
 /* gpt-esp-ext4 with its ext4's descriptor table (after a 1 KiB-block
