@@ -457,10 +457,8 @@ static struct da_node *exfat_scan(struct da_device *dev, da_error *err)
 	struct root_info ri;
 	memset(&ri, 0, sizeof(ri));
 	read_root(dev, p, &ri, n);
-	if (load_bitmap(dev, p, n, err) < 0) {
-		da_node_free(n);
-		return NULL;
-	}
+	/* the allocation bitmap, which grows with the volume, is
+	 * exfat_settle's */
 	check_upcase(dev, p, ri.upcase_sum, n);
 
 	struct da_value *v = n->props;
@@ -478,11 +476,11 @@ static struct da_node *exfat_scan(struct da_device *dev, da_error *err)
 	da_obj_set_int(v, "sector_size", g->bps);
 	da_obj_set_int(v, "cluster_size", g->cs);
 	da_obj_set_int(v, "clusters", g->clusters);
-	da_obj_set_int(v, "free_clusters", (int64_t)p->free_clusters);
+	/* not known until exfat_settle (settle_props) */
+	da_obj_set_int(v, "free_clusters", -1);
 	da_obj_set_int(v, "size", (int64_t)(g->vol_sectors << g->bps_bits));
-	da_obj_set_int(v, "used", (int64_t)((g->clusters - p->free_clusters) *
-					    (uint64_t)g->cs));
-	da_obj_set_int(v, "free", (int64_t)(p->free_clusters * g->cs));
+	da_obj_set_int(v, "used", -1);
+	da_obj_set_int(v, "free", -1);
 	da_obj_set_int(v, "fat_count", g->nfats);
 	da_obj_set_int(v, "fat_offset", (int64_t)((uint64_t)g->fat_sector <<
 						  g->bps_bits));
@@ -500,6 +498,45 @@ static struct da_node *exfat_scan(struct da_device *dev, da_error *err)
 		da_obj_set_int(v, "percent_in_use", bs[112]);
 	da_node_set_block_size(n, g->cs);
 	return n;
+}
+
+static int settled(const struct exfat_priv *p)
+{
+	return __atomic_load_n(&p->settled, __ATOMIC_ACQUIRE);
+}
+
+/* The allocation bitmap (16 MiB at 16 TiB of 128 KiB clusters, 512 MiB
+ * of 4 KiB ones): after the explorer's first frames.  What it gives is
+ * published with one release store; until then the clusters neither the
+ * bitmap nor the up-case table holds are "unread". */
+int exfat_settle(struct da_node *n, da_error *err)
+{
+	struct exfat_priv *p = n->priv;
+	if (!p)
+		return 0;
+	int st = settled(p);
+	if (st == 0) {
+		const struct exfat_geom *g = &p->g;
+		if (load_bitmap(n->dev, p, n, &p->settle_err) < 0) {
+			da_bitmap_free(p->used);
+			p->used = NULL;
+			st = -1;
+		} else {
+			struct da_value *v = n->props;
+			da_obj_fill_int(v, "free_clusters",
+					(int64_t)p->free_clusters);
+			da_obj_fill_int(v, "used",
+					(int64_t)((g->clusters - p->free_clusters) *
+						  (uint64_t)g->cs));
+			da_obj_fill_int(v, "free",
+					(int64_t)(p->free_clusters * g->cs));
+			st = 1;
+		}
+		__atomic_store_n(&p->settled, st, __ATOMIC_RELEASE);
+	}
+	if (st < 0 && err)
+		*err = p->settle_err;
+	return st < 0 ? -1 : 0;
 }
 
 /* ---- lookups --------------------------------------------------------- */
@@ -591,7 +628,10 @@ static int exfat_describe_block(struct da_node *n, uint64_t off,
 		return 0;
 	}
 	bool indexing = out->indexing;
-	bool used = da_bitmap_test(p->used, k);
+	int st = settled(p);
+	/* not read yet, or no memory to read it: used, as the map draws
+	 * it */
+	bool used = st <= 0 || da_bitmap_test(p->used, k);
 	out->indexing = false;
 	if (in_meta(&p->bitmap, c)) {
 		out->role = "allocation_bitmap";
@@ -603,6 +643,8 @@ static int exfat_describe_block(struct da_node *n, uint64_t off,
 	}
 	else if (in_meta(&p->upcase, c))
 		out->role = "upcase_table";
+	else if (st == 0)
+		out->role = "unread", out->indexing = true;
 	else if (!used)
 		out->role = "free";
 	else if (indexing)
@@ -617,16 +659,24 @@ static int exfat_usage(struct da_node *n, uint64_t off, uint64_t len,
 {
 	struct exfat_priv *p = n->priv;
 	const struct exfat_geom *g = &p->g;
+	int st = settled(p);
+	if (st < 0)
+		return -1;
 	uint64_t end = da_usage_start(n, off, len, out);
 	if (off >= end)
 		return 0;
 	da_usage_below(&out->metadata, &off, end, g->heap_off);
 	if (off < end && off < g->heap_end) {
 		uint64_t e = end < g->heap_end ? end : g->heap_end;
-		uint64_t u = da_bitmap_bytes_set(p->used, off - g->heap_off,
-						 e - off, g->cs);
-		out->used += u;
-		out->free += (e - off) - u;
+		if (st == 0) {
+			out->pending += e - off;
+		} else {
+			uint64_t u = da_bitmap_bytes_set(p->used,
+							 off - g->heap_off,
+							 e - off, g->cs);
+			out->used += u;
+			out->free += (e - off) - u;
+		}
 		off = e;
 	}
 	if (off < end)
@@ -685,6 +735,8 @@ static void heap_gap(struct da_roles *w, uint64_t s, uint64_t e, void *ctx)
 			da_roles_put(w, a, b, "allocation_bitmap");
 		else if (in_meta(&p->upcase, k + 2))
 			da_roles_put(w, a, b, "upcase_table");
+		else if (settled(p) == 0)
+			da_roles_put(w, a, b, "unread");
 		else
 			da_roles_bits(w, p->used, g->heap_off, g->cs, a, b,
 				      w->x ? "lost" : "used", "free");
@@ -699,7 +751,8 @@ static int exfat_range_roles(struct da_node *n, uint64_t off, uint64_t len,
 		return -1;
 	const struct exfat_geom *g = &p->g;
 	uint64_t size = n->dev->size;
-	if (len > size || off > size - len || g->heap_end < g->heap_off)
+	if (len > size || off > size - len || g->heap_end < g->heap_off ||
+	    settled(p) < 0)
 		return -1;
 	struct da_roles w;
 	da_roles_init(&w, n, off, len, out, max);
@@ -741,4 +794,7 @@ const struct da_plugin da_plugin_exfat = {
 	.usage = exfat_usage,
 	.range_roles = exfat_range_roles,
 	.free = exfat_free,
+	.settle = exfat_settle,
+	.settle_props = (const char *const[]){ "free_clusters", "used", "free",
+					       NULL },
 };

@@ -38,10 +38,18 @@ struct exfat_meta {
 
 struct exfat_priv {
 	struct exfat_geom g;
-	struct da_bitmap *used;    /* bit k = cluster k + 2, from the bitmap */
 	struct exfat_meta bitmap, upcase;
+	/* what the allocation bitmap gives (exfat_settle), published with
+	 * settled: 0 not yet, 1 read, -1 no memory (settle_err) */
+	int settled;
+	da_error settle_err;
+	struct da_bitmap *used;    /* bit k = cluster k + 2, from the bitmap */
 	uint64_t free_clusters;
 };
+
+/* exfat.c: the allocation bitmap read (exfat_index.c settles first, so
+ * that an index built without the machine's settle has it too) */
+int exfat_settle(struct da_node *n, da_error *err);
 
 /* exfat.c */
 static inline uint64_t exfat_cluster_off(const struct exfat_geom *g,

@@ -397,6 +397,9 @@ static void walk_dir(struct walk *w, const struct dir *d)
 
 int exfat_build_index(struct da_node *n, da_error *err)
 {
+	/* the allocation bitmap says which clusters a file claims free */
+	if (exfat_settle(n, err) < 0)
+		return -1;
 	struct exfat_priv *p = n->priv;
 	const struct exfat_geom *g = &p->g;
 	struct walk w = { .n = n, .g = g, .p = p };

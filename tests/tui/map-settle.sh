@@ -1,16 +1,18 @@
 #!/bin/sh
-# An NTFS's $Bitmap and a FAT's table are read after the explorer's first
-# frame (they grow with the volume: 512 MiB at 16 TiB, 256 MiB a copy at
-# 2 TiB).  DISKATLAS_TEST_BG_DELAY_MS (a test knob) holds that read back:
-# meanwhile the structures the scan placed ($MFT where ntfsinfo puts it,
-# the FAT where fsck.fat does) are drawn, every other cell is "not read
-# yet", and the side pane gives the volume's size without used and free.
-# Then the map is repainted and the side pane gives used and free as
-# --list does (whose counts tests/integration/ntfs-windows.sh and
-# fat-*.sh check against ntfsinfo, ntfscluster and fsck.fat).
+# An NTFS's $Bitmap, a FAT's table and an exFAT's allocation bitmap are
+# read after the explorer's first frame (they grow with the volume: 512
+# MiB at 16 TiB, 256 MiB a copy at 2 TiB).  DISKATLAS_TEST_BG_DELAY_MS (a
+# test knob) holds that read back: meanwhile the structures the scan
+# placed ($MFT where ntfsinfo puts it, the FAT where fsck.fat does, the
+# allocation bitmap where dump.exfat does) are drawn, every other cell is
+# "not read yet", and the side pane gives the volume's size without used
+# and free.  Then the map is repainted and the side pane gives used and
+# free as --list does (whose counts tests/integration/ntfs-windows.sh,
+# fat-*.sh and exfat-*.sh check against ntfsinfo, ntfscluster, fsck.fat
+# and fsck.exfat).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/tui/common.inc"
-requires ntfsinfo fsck.fat jq
+requires ntfsinfo fsck.fat dump.exfat sfdisk jq
 [ -x "$DA" ] || fail "diskatlas is not built"
 
 map() { screen | sed -n 's/[│|].*//p' | sed '1d' | head -n $((TUI_H - 5)); }
@@ -60,3 +62,12 @@ IMG=$(image fat-32)
 fat=$(fsck.fat -n -v "$IMG" 2>/dev/null | sed -n 's/^First FAT starts at byte \([0-9]*\) .*/\1/p')
 [ -n "$fat" ] || fail "fsck.fat gives no FAT"
 check "$IMG" fat32 "$((fat + 600))" fat
+
+IMG=$(image exfat-card)
+part=$(sfdisk --json "$IMG" | jq '.partitiontable.partitions[0].start')
+dd if="$IMG" of="$T/exfat.img" bs=512 skip="$part" status=none
+heap=$(dump.exfat "$T/exfat.img" 2>/dev/null | sed -n 's/^Cluster Heap Offset (sector offset):[^0-9]*\([0-9]*\).*/\1/p')
+spc=$(dump.exfat "$T/exfat.img" 2>/dev/null | sed -n 's/^Sector per Cluster bits:[^0-9]*\([0-9]*\).*/\1/p')
+bmc=$(dump.exfat "$T/exfat.img" 2>/dev/null | sed -n 's/^Bitmap start cluster:[^0-9]*\([0-9]*\).*/\1/p')
+[ -n "$heap" ] && [ -n "$spc" ] && [ -n "$bmc" ] || fail "dump.exfat gives no bitmap"
+check "$IMG" exfat "$(( (part + heap + ((bmc - 2) << spc)) * 512 + 10 ))" allocation_bitmap

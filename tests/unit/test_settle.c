@@ -1,12 +1,12 @@
 /* A filesystem's settle (ext: the pass over every group descriptor;
- * NTFS: $Bitmap; FAT: the FAT) run later, as the explorer runs it, against the scan
+ * NTFS: $Bitmap; FAT: the FAT; exFAT: its allocation bitmap) run later, as the explorer runs it, against the scan
  * that settles at once: before it, every answer is "not read yet" (ext:
  * usage pending, no metadata role, the role unread; NTFS: the same but
  * for the system files, which the scan placed); while another thread
  * settles, each answer is either that or the final one, and so is each
  * prop the settle fills; after it, usage, meta_role, the roles, the
  * props, the warnings and the reason are those of the machine that never
- * waited.  On the committed ext, NTFS and FAT images, on an ext4 whose
+ * waited.  On the committed ext, NTFS, FAT and exFAT images, on an ext4 whose
  * descriptors are random bytes, an NTFS whose $Bitmap and a FAT32 whose
  * FAT cannot be read (warnings to carry).
  * Run from the top of the tree (tests/run.sh does).
@@ -29,6 +29,7 @@
 extern const struct da_plugin da_plugin_ext;
 extern const struct da_plugin da_plugin_ntfs;
 extern const struct da_plugin da_plugin_fat;
+extern const struct da_plugin da_plugin_exfat;
 
 static char tmpdir[64];
 
@@ -346,6 +347,7 @@ static void test_committed_images(void **state)
 		{ "fat-12", "fat-12", &da_plugin_fat },
 		{ "fat-32", "fat-32", &da_plugin_fat },
 		{ "gpt-esp-ext4", "gpt-esp-ext4's ESP", &da_plugin_fat },
+		{ "exfat-card", "exfat-card", &da_plugin_exfat },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		unpack(cases[i].image, path, sizeof(path));
