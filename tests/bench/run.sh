@@ -178,8 +178,8 @@ rm -f "$T"/r?.img
 
 echo "== FAT32, exFAT, NTFS and qcow2 at scale: empty or nearly, sparse, CPU time  [goal: memory that does not grow with the disk]"
 # the FATs and the exFAT allocation bitmap are read a piece at a time and
-# not kept (the explorer reads the FATs, and NTFS's $Bitmap, after its
-# first frame); an exFAT's FAT is read only as chains ask it; a qcow2's holes
+# not kept (the explorer reads them, and NTFS's $Bitmap, after its first
+# frame); an exFAT's FAT is read only as chains ask it; a qcow2's holes
 # are an answer per empty L1 entry, and an overlay keeps its backing
 # file's last answer
 scale() { # LABEL FILE: --list and --map, CPU and peak
@@ -205,6 +205,7 @@ for size in 1T 8T; do
 	rm -f "$T/exfat.img" && truncate -s "$size" "$T/exfat.img"
 	if mkfs.exfat "$T/exfat.img" >/dev/null 2>&1; then
 		scale "exFAT $size" "$T/exfat.img"
+		if [ "$size" = 8T ]; then first_frame "exFAT 8T" "$T/exfat.img"; fi
 	else
 		echo "  exFAT $size: skipped: mkfs.exfat could not make it here"
 	fi
