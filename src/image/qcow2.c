@@ -727,8 +727,8 @@ static int open_backing(struct qcow2 *q, const char *name,
 	const struct da_image_format *used = NULL;
 	const char *fmt = q->backing_fmt && q->backing_fmt[0] ? q->backing_fmt
 							      : NULL;
-	/* backing formats we do not read ourselves are refused rather than
-	 * started as an NBD child for every link */
+	/* any format we open: a qcow2 by our own reader, a vmdk or vhdx
+	 * through a qemu-nbd child of its own */
 	q->backing = da_image_open(bname, path, fmt, &next, &used, err);
 	free(bname);
 	if (!q->backing) {
