@@ -2,7 +2,8 @@
 # VM images of the GPT + LVM test disk, made by qemu-img convert: qcow2
 # (v2, v3, zlib and zstd compressed, extended L2), a qcow2 overlay whose
 # backing file is the untouched disk (the overlay rewrote the FAT LV: a
-# file added by mtools), vmdk, vhdx, vdi and vpc.  Each must answer
+# file added by mtools), vmdk, vhdx, vdi and vpc, and a qcow2 over the
+# vmdk (its backing file read through qemu-nbd).  Each must answer
 # --list --json and 1,000 lookups exactly as the raw image does (disk
 # format and path aside).  The raw images are the truth; the lvm-gpt
 # tests check those against lvs, sfdisk, debugfs and mtools.
@@ -103,6 +104,11 @@ off=$((fat + data + (clu - 2) * spc * bps))
 "$DA" --list --json top.qcow2 | jq -r '.disks[1].content.backing_chain' | grep -q 'overlay.qcow2 (qcow2) <- .*base.qcow2 (qcow2)' ||
 	fail "the host view does not name the backing chain"
 echo "ok: a three-file chain (empty top, overlay of $over_alloc clusters in $from_over extents, base in $from_base) reads as the rewritten disk"
+# a qcow2 over a vmdk: the backing file is read through qemu-nbd
+qemu-img create -q -f qcow2 -b disk.vmdk -F vmdk overvmdk.qcow2
+compare "qcow2 over vmdk" overvmdk.qcow2 "$raw"
+"$DA" --list --json overvmdk.qcow2 | jq -r '.disks[1].content.backing_chain' | grep -q 'disk.vmdk (vmdk)' ||
+	fail "the host view does not name the vmdk backing file: $("$DA" --list --json overvmdk.qcow2 | jq -c '.disks[1].content.backing_chain')"
 
 # --- internal snapshots: listed as qemu-img lists them ---
 cp v3.qcow2 snap.qcow2
