@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../dl.h"
@@ -20,12 +21,19 @@
 /* libnbd is loaded when the first such image is opened (dl.h) */
 #define NBD_FUNCS(X) X(nbd_create) X(nbd_close) X(nbd_get_error)             \
 	X(nbd_get_errno) X(nbd_add_meta_context) X(nbd_can_meta_context)     \
-	X(nbd_connect_uri) X(nbd_connect_socket)                             \
+	X(nbd_connect_uri) X(nbd_aio_connect_socket) X(nbd_poll)             \
+	X(nbd_aio_is_connecting) X(nbd_aio_is_ready)                         \
 	X(nbd_get_size) X(nbd_get_block_size) X(nbd_pread) X(nbd_block_status)
 DA_DL_DECLARE(nbd, NBD_FUNCS)
 DA_DL_DEFINE(nbd, NBD_FUNCS, "libnbd.so.0",
 	     "vmdk, vhdx, vdi, vpc, qed images and NBD URIs need libnbd",
 	     "libnbd0")
+
+/* qemu-nbd opens every file of the image before it answers: one that
+ * never gives its bytes (a FIFO a vmdk descriptor names as an extent)
+ * would hold the handshake for ever.  A minute is far more than any real
+ * image takes to open. */
+#define HANDSHAKE_MS 60000
 
 /* Requests are cut to this size: below every server's maximum. */
 #define MAX_REQUEST (4u << 20)
@@ -210,6 +218,42 @@ static const struct da_device_ops nbd_ops = {
 	.close = nbdev_close,
 };
 
+/* HANDSHAKE_MS, or DISKATLAS_TEST_NBD_WAIT_MS (a test knob: tests wait a
+ * second, not a minute) */
+static long handshake_ms(void)
+{
+	const char *s = getenv("DISKATLAS_TEST_NBD_WAIT_MS");
+	if (s && *s) {
+		char *end;
+		long ms = strtol(s, &end, 10);
+		if (!*end && ms > 0 && ms <= HANDSHAKE_MS)
+			return ms;
+	}
+	return HANDSHAKE_MS;
+}
+
+/* The NBD handshake on sock, for at most ms milliseconds (*waited: how
+ * long it took): 0, -1 when it failed (libnbd's error says why), -2 when
+ * the server did not finish it in time. */
+static int handshake(const struct da_dl_nbd *L, struct nbd_handle *h,
+		     int sock, long ms, long *waited)
+{
+	if (L->nbd_aio_connect_socket(h, sock) < 0)
+		return -1;
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (L->nbd_aio_is_connecting(h) == 1) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		*waited = (t.tv_sec - t0.tv_sec) * 1000 +
+			  (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (*waited >= ms)
+			return -2;
+		if (L->nbd_poll(h, (int)(ms - *waited)) < 0)
+			return -1;
+	}
+	return L->nbd_aio_is_ready(h) == 1 ? 0 : -1;
+}
+
 /* A new handle, asking for holes, connected to path's server. */
 static struct nbd_handle *connect_file(const struct da_dl_nbd *L,
 				       const char *path, const char *format,
@@ -232,7 +276,19 @@ static struct nbd_handle *connect_file(const struct da_dl_nbd *L,
 	}
 	/* from here the handle owns sock, failing or not (libnbd closes it
 	 * on its own failures) */
-	if (L->nbd_connect_socket(h, sock) < 0) {
+	long waited = 0;
+	int r = handshake(L, h, sock, handshake_ms(), &waited);
+	if (r == -2) {
+		L->nbd_close(h);
+		qemu_nbd_kill(*pid);
+		da_error_set(err, ETIMEDOUT, "%s: qemu-nbd did not answer in "
+			     "%.1f s: a file the image names gives no bytes (a "
+			     "FIFO?)", path, (double)waited / 1000);
+		if (msg >= 0)
+			close(msg);
+		return NULL;
+	}
+	if (r < 0) {
 		const char *e = L->nbd_get_error();
 		char nbd_error[200];
 		snprintf(nbd_error, sizeof(nbd_error), "%s", e ? e : "");

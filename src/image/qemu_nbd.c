@@ -398,6 +398,12 @@ void qemu_nbd_why(const char *path, const char *exe, int msg,
 			     nbd_error[0] ? nbd_error : "NBD error");
 }
 
+void qemu_nbd_kill(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	qemu_nbd_reap(pid);
+}
+
 char *qemu_nbd_find(void)
 {
 	return find_in_path("qemu-nbd");

@@ -28,5 +28,8 @@ void qemu_nbd_why(const char *path, const char *exe, int msg,
  * client goes; one that does not is sent SIGTERM, then SIGKILL, so that
  * this never hangs. */
 void qemu_nbd_reap(pid_t pid);
+/* Ends the child at once (SIGKILL: one stuck opening a file would not
+ * see a SIGTERM) and reaps it. */
+void qemu_nbd_kill(pid_t pid);
 
 #endif

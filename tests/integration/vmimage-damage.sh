@@ -3,7 +3,7 @@
 # tables (offsets from qemu's docs/interop/qcow2.txt): truncated, an L2
 # entry past the file, a refcount table that points at itself, absurd
 # header sizes, backing chains that loop or name a missing file, and an
-# encrypted image.  Each gives one clear line or an owner with its reason:
+# encrypted image; a vmdk whose extent is a FIFO.  Each gives one clear line or an owner with its reason:
 # no crash, no hang, and the files are not written.
 . "$(dirname "$0")/../lib.sh"
 requires jq xz qemu-img timeout md5sum
@@ -99,4 +99,33 @@ grep -q "luks_header" encrypted.out || "$DA" --lookup enc.qcow2@host:0 enc.qcow2
 	fail "encrypted: no host view"
 "$DA" --map enc.qcow2 | grep -q "luks_header" || fail "encrypted: the LUKS header is not in the host map"
 grep -q "encrypted" encrypted.out || fail "encrypted: the guest does not say why it is unreadable"
+
+# a vmdk whose descriptor names a FIFO as its extent: qemu-nbd blocks
+# opening it, and the wait is bounded (DISKATLAS_TEST_NBD_WAIT_MS, a test
+# knob: a second and a half, not the minute a real open gets)
+if command -v qemu-nbd >/dev/null 2>&1 && mkfifo fifo.raw; then
+	cat >fifo.vmdk <<'EOF2'
+# Disk DescriptorFile
+version=1
+CID=fffffffe
+parentCID=ffffffff
+createType="monolithicFlat"
+
+# Extent description
+RW 2048 FLAT "fifo.raw" 0
+
+# The Disk Data Base
+ddb.virtualHWVersion = "4"
+ddb.adapterType = "ide"
+EOF2
+	st=0
+	DISKATLAS_TEST_NBD_WAIT_MS=1500 timeout 30 "$DA" --list fifo.vmdk >fifo.out 2>fifo.err || st=$?
+	check_eq "fifo extent: status" "$st" 1
+	check_eq "fifo extent: one line" "$(wc -l <fifo.err)" 1
+	grep -q "fifo.vmdk: qemu-nbd did not answer in 1.5 s" fifo.err || fail "fifo extent: $(cat fifo.err)"
+	i=0
+	while pgrep -f "qemu-nbd.*fifo.vmdk" >/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done
+	! pgrep -f "qemu-nbd.*fifo.vmdk" >/dev/null || fail "fifo extent: qemu-nbd left running"
+	echo "ok: fifo extent: $(cat fifo.err)"
+fi
 echo "ok: every damaged image answered"
