@@ -354,6 +354,10 @@ struct da_slot *da_node_add_slot(struct da_node *n, const char *kind,
 				 struct da_device *dev);
 void da_node_set_reason(struct da_node *n, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A settle's space props, filled in place (da_obj_fill_int): clusters of
+ * unit bytes, free of them free: free_clusters, used and free. */
+void da_node_fill_space(struct da_node *n, uint64_t clusters, uint64_t free,
+			uint64_t unit);
 /* A warning goes into props.warnings (once, at most 32) and the first
  * one into reason. */
 void da_warn(struct da_node *n, const char *fmt, ...)

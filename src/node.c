@@ -131,6 +131,16 @@ void da_warn(struct da_node *n, const char *fmt, ...)
 		 n->dev ? n->dev->name : "?", buf);
 }
 
+void da_node_fill_space(struct da_node *n, uint64_t clusters, uint64_t free,
+			uint64_t unit)
+{
+	if (free > clusters)
+		free = clusters;
+	da_obj_fill_int(n->props, "free_clusters", (int64_t)free);
+	da_obj_fill_int(n->props, "used", (int64_t)((clusters - free) * unit));
+	da_obj_fill_int(n->props, "free", (int64_t)(free * unit));
+}
+
 void da_node_free(struct da_node *n)
 {
 	if (!n)

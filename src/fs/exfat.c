@@ -522,14 +522,8 @@ int exfat_settle(struct da_node *n, da_error *err)
 			p->used = NULL;
 			st = -1;
 		} else {
-			struct da_value *v = n->props;
-			da_obj_fill_int(v, "free_clusters",
-					(int64_t)p->free_clusters);
-			da_obj_fill_int(v, "used",
-					(int64_t)((g->clusters - p->free_clusters) *
-						  (uint64_t)g->cs));
-			da_obj_fill_int(v, "free",
-					(int64_t)(p->free_clusters * g->cs));
+			da_node_fill_space(n, g->clusters, p->free_clusters,
+					   g->cs);
 			st = 1;
 		}
 		__atomic_store_n(&p->settled, st, __ATOMIC_RELEASE);

@@ -483,17 +483,11 @@ static int fat_settle(struct da_node *n, da_error *err)
 		} else {
 			if (p->compare)
 				warn_copies(n, g, m);
-			struct da_value *v = n->props;
-			da_obj_fill_int(v, "free_clusters",
-					(int64_t)p->free_clusters);
+			da_node_fill_space(n, g->clusters, p->free_clusters,
+					   g->cs);
 			if (p->bad_clusters)
-				da_obj_fill_int(v, "bad_clusters",
+				da_obj_fill_int(n->props, "bad_clusters",
 						(int64_t)p->bad_clusters);
-			da_obj_fill_int(v, "used",
-					(int64_t)((g->clusters - p->free_clusters) *
-						  (uint64_t)g->cs));
-			da_obj_fill_int(v, "free",
-					(int64_t)(p->free_clusters * g->cs));
 			st = 1;
 		}
 		__atomic_store_n(&p->settled, st, __ATOMIC_RELEASE);

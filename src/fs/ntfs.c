@@ -469,11 +469,7 @@ static int ntfs_settle(struct da_node *n, da_error *err)
 	}
 	uint64_t nused = da_bitmap_count(used, 0, p->nclusters);
 	p->used = used;
-	da_obj_fill_int(n->props, "free_clusters",
-			(int64_t)(p->nclusters - nused));
-	da_obj_fill_int(n->props, "used", (int64_t)(nused * p->cs));
-	da_obj_fill_int(n->props, "free",
-			(int64_t)((p->nclusters - nused) * p->cs));
+	da_node_fill_space(n, p->nclusters, p->nclusters - nused, p->cs);
 	__atomic_store_n(&p->settled, 1, __ATOMIC_RELEASE);
 	return 0;
 }
