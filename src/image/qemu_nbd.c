@@ -126,28 +126,39 @@ struct spawn {
 
 #define SPAWN_FAILED "diskatlas-spawn: "
 
-/* In the child: "diskatlas-spawn: WHAT errno N" to the memfd, then out. */
-static _Noreturn void child_fail(const char *what, int e)
+/* v in decimal at p; the end.  For the child between fork and exec,
+ * where snprintf is not safe. */
+static char *put_decimal(char *p, unsigned long v)
 {
-	char line[64];
-	size_t n = 0;
-	for (const char *s = SPAWN_FAILED; *s; s++)
-		line[n++] = *s;
-	for (; *what && n < 40; what++)
-		line[n++] = *what;
-	for (const char *s = " errno "; *s; s++)
-		line[n++] = *s;
-	char digits[12];
+	char digits[24];
 	size_t d = 0;
-	unsigned v = e > 0 ? (unsigned)e : 0;
 	do {
 		digits[d++] = (char)('0' + v % 10);
 		v /= 10;
-	} while (v && d < sizeof(digits));
+	} while (v);
 	while (d)
-		line[n++] = digits[--d];
-	line[n++] = '\n';
-	ssize_t w = write(STDERR_FILENO, line, n);
+		*p++ = digits[--d];
+	return p;
+}
+
+/* s at p, at most max bytes; the end (the same for the child). */
+static char *put_text(char *p, const char *s, size_t max)
+{
+	for (; *s && max; s++, max--)
+		*p++ = *s;
+	return p;
+}
+
+/* In the child: "diskatlas-spawn: WHAT errno N" to the memfd, then out. */
+static _Noreturn void child_fail(const char *what, int e)
+{
+	char line[96];
+	char *p = put_text(line, SPAWN_FAILED, sizeof(SPAWN_FAILED));
+	p = put_text(p, what, 40);
+	p = put_text(p, " errno ", 8);
+	p = put_decimal(p, e > 0 ? (unsigned long)e : 0);
+	*p++ = '\n';
+	ssize_t w = write(STDERR_FILENO, line, (size_t)(p - line));
 	(void)w;
 	_exit(127);
 }
@@ -187,17 +198,8 @@ static _Noreturn void child_main(const struct spawn *s)
 		if (getppid() != s->parent)
 			_exit(1);                  /* we died before prctl */
 	}
-	char *p = s->pid_var + strlen("LISTEN_PID=");
-	char digits[12];
-	size_t d = 0;
-	unsigned long v = (unsigned long)getpid();
-	do {
-		digits[d++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v && d < sizeof(digits));
-	while (d)
-		*p++ = digits[--d];
-	*p = '\0';
+	*put_decimal(s->pid_var + strlen("LISTEN_PID="),
+		     (unsigned long)getpid()) = '\0';
 	execve(s->exe, s->argv, s->envp);
 	child_fail("exec", errno);
 }
