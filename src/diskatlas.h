@@ -481,6 +481,14 @@ uint64_t da_usage_start(const struct da_node *n, uint64_t off, uint64_t len,
  * moved past them. */
 void da_usage_below(uint64_t *bytes, uint64_t *off, uint64_t end,
 		    uint64_t limit);
+struct da_bitmap;
+/* The rest of [off, end) for a filesystem whose space past its metadata
+ * is a heap of clusters of cs bytes from heap_off to heap_end (FAT,
+ * exFAT): the heap's bytes used or free as the bitmap used says (pending
+ * while used is NULL: not read yet), anything past the heap free. */
+void da_usage_heap(struct da_usage *out, uint64_t off, uint64_t end,
+		   uint64_t heap_off, uint64_t heap_end,
+		   const struct da_bitmap *used, uint64_t cs);
 
 /* ---- plugins --------------------------------------------------------- */
 

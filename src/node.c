@@ -184,3 +184,23 @@ void da_usage_below(uint64_t *bytes, uint64_t *off, uint64_t end,
 	*bytes += e - *off;
 	*off = e;
 }
+
+void da_usage_heap(struct da_usage *out, uint64_t off, uint64_t end,
+		   uint64_t heap_off, uint64_t heap_end,
+		   const struct da_bitmap *used, uint64_t cs)
+{
+	if (off < end && off < heap_end) {
+		uint64_t e = end < heap_end ? end : heap_end;
+		if (!used) {
+			out->pending += e - off;
+		} else {
+			uint64_t u = da_bitmap_bytes_set(used, off - heap_off,
+							 e - off, cs);
+			out->used += u;
+			out->free += (e - off) - u;
+		}
+		off = e;
+	}
+	if (off < end)
+		out->free += end - off;
+}

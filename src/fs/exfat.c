@@ -660,21 +660,8 @@ static int exfat_usage(struct da_node *n, uint64_t off, uint64_t len,
 	if (off >= end)
 		return 0;
 	da_usage_below(&out->metadata, &off, end, g->heap_off);
-	if (off < end && off < g->heap_end) {
-		uint64_t e = end < g->heap_end ? end : g->heap_end;
-		if (st == 0) {
-			out->pending += e - off;
-		} else {
-			uint64_t u = da_bitmap_bytes_set(p->used,
-							 off - g->heap_off,
-							 e - off, g->cs);
-			out->used += u;
-			out->free += (e - off) - u;
-		}
-		off = e;
-	}
-	if (off < end)
-		out->free += end - off;
+	da_usage_heap(out, off, end, g->heap_off, g->heap_end,
+		      st ? p->used : NULL, g->cs);
 	return 0;
 }
 

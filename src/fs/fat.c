@@ -590,21 +590,8 @@ static int fat_usage(struct da_node *n, uint64_t off, uint64_t len,
 		return 0;
 	/* metadata: everything before cluster 2 */
 	da_usage_below(&out->metadata, &off, end, g->data_off);
-	if (off < end && off < g->data_end) {
-		uint64_t e = end < g->data_end ? end : g->data_end;
-		if (st == 0) {
-			out->pending += e - off;
-		} else {
-			uint64_t u = da_bitmap_bytes_set(p->used,
-							 off - g->data_off,
-							 e - off, g->cs);
-			out->used += u;
-			out->free += (e - off) - u;
-		}
-		off = e;
-	}
-	if (off < end)
-		out->free += end - off;
+	da_usage_heap(out, off, end, g->data_off, g->data_end,
+		      st ? p->used : NULL, g->cs);
 	return 0;
 }
 
