@@ -693,6 +693,15 @@ struct da_volume *da_machine_add_volume(struct da_machine *m,
 /* Every node of the machine, depth first (disks, then volumes). */
 typedef void (*da_node_fn)(struct da_node *n, void *arg);
 void da_machine_each_node(struct da_machine *m, da_node_fn fn, void *arg);
+/* For a volume plugin's assemble: the machine's nodes that plugin found
+ * (with their priv), in the walk's order, at most max of them; free v. */
+struct da_node_list {
+	struct da_node **v;
+	size_t n;
+};
+struct da_node_list da_machine_nodes_of(struct da_machine *m,
+					const struct da_plugin *plugin,
+					size_t max);
 
 /* The scan tree as people read it (--list, the explorer's tree): each
  * disk, then its content node, then each slot of a node followed by its

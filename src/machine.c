@@ -699,6 +699,37 @@ void da_machine_each_node(struct da_machine *m, da_node_fn fn, void *arg)
 		each_node(m->volumes[i].content, fn, arg);
 }
 
+struct nodes_of {
+	const struct da_plugin *plugin;
+	size_t max, cap;
+	struct da_node_list l;
+};
+
+static void collect_node(struct da_node *n, void *arg)
+{
+	struct nodes_of *c = arg;
+	if (n->plugin != c->plugin || !n->priv || c->l.n >= c->max)
+		return;
+	if (c->l.n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct da_node **v = realloc(c->l.v, cap * sizeof(*v));
+		if (!v)
+			da_out_of_memory();
+		c->l.v = v;
+		c->cap = cap;
+	}
+	c->l.v[c->l.n++] = n;
+}
+
+struct da_node_list da_machine_nodes_of(struct da_machine *m,
+					const struct da_plugin *plugin,
+					size_t max)
+{
+	struct nodes_of c = { .plugin = plugin, .max = max };
+	da_machine_each_node(m, collect_node, &c);
+	return c.l;
+}
+
 static void count_indexable(struct da_node *n, void *arg)
 {
 	if (n->plugin && n->plugin->build_index)

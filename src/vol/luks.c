@@ -643,26 +643,7 @@ static void luks_free(struct da_node *n)
 
 /* ---- unlocking ---- */
 
-struct node_list {
-	struct da_node **v;
-	size_t n, cap;
-};
-
-static void collect(struct da_node *n, void *arg)
-{
-	struct node_list *l = arg;
-	if (n->plugin != &da_plugin_luks || !n->priv || l->n >= 4096)
-		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct da_node **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = n;
-}
+#define MAX_LOCKED 4096u          /* LUKS volumes asked about in a machine */
 
 /* Why a volume cannot be opened whatever the key; NULL if it can. */
 static const char *cannot_open(const struct da_node *n,
@@ -820,8 +801,8 @@ static int luks_assemble(struct da_machine *m, da_error *err)
 	(void)err;
 	if (!m->key_fn)
 		return 0;
-	struct node_list all = { 0 };
-	da_machine_each_node(m, collect, &all);
+	struct da_node_list all = da_machine_nodes_of(m, &da_plugin_luks,
+						      MAX_LOCKED);
 	int added = 0;
 	char *key = da_secret_alloc(DA_MAX_KEY);
 	for (size_t i = 0; key && i < all.n; i++) {

@@ -571,27 +571,6 @@ static struct da_device *lv_build(struct vg *g, int idx, int depth)
 	return da_device_ref(dev);
 }
 
-struct node_list {
-	struct da_node **v;
-	size_t n, cap;
-};
-
-static void collect(struct da_node *n, void *arg)
-{
-	struct node_list *l = arg;
-	if (n->plugin != &da_plugin_lvm2 || !n->priv || l->n >= MAX_NODES)
-		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct da_node **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = n;
-}
-
 static bool same_vg(const struct pv_priv *a, const struct pv_priv *b)
 {
 	return a->has_meta && b->has_meta && a->vg_uuid && b->vg_uuid &&
@@ -612,7 +591,7 @@ static struct da_value *status_array(const struct lvm_meta *meta,
 }
 
 /* Assemble the VG of nodes[first]; returns how many LVs were added. */
-static int assemble_vg(struct da_machine *m, struct node_list *all,
+static int assemble_vg(struct da_machine *m, const struct da_node_list *all,
 		       size_t first)
 {
 	struct da_node **group = malloc(all->n * sizeof(*group));
@@ -835,8 +814,8 @@ static int assemble_vg(struct da_machine *m, struct node_list *all,
 int lvm2_assemble(struct da_machine *m, da_error *err)
 {
 	(void)err;             /* a VG that fails is reported on its PVs */
-	struct node_list all = { 0 };
-	da_machine_each_node(m, collect, &all);
+	struct da_node_list all = da_machine_nodes_of(m, &da_plugin_lvm2,
+						      MAX_NODES);
 	int added = 0;
 	for (size_t i = 0; i < all.n; i++) {
 		struct pv_priv *p = all.v[i]->priv;

@@ -18,27 +18,6 @@
 
 #define MAX_MEMBERS 65536u        /* member nodes in a machine */
 
-struct node_list {
-	struct da_node **v;
-	size_t n, cap;
-};
-
-static void collect(struct da_node *n, void *arg)
-{
-	struct node_list *l = arg;
-	if (n->plugin != &da_plugin_md || !n->priv || l->n >= MAX_MEMBERS)
-		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct da_node **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = n;
-}
-
 static struct md_sb *sb_of(struct da_node *n)
 {
 	return &((struct md_member *)n->priv)->sb;
@@ -192,7 +171,7 @@ fail:
 
 /* Assemble the array of member all->v[first] with every member of the
  * same UUID.  Returns the volumes added (0 or 1). */
-static int assemble_array(struct da_machine *m, struct node_list *all,
+static int assemble_array(struct da_machine *m, const struct da_node_list *all,
 			  size_t first)
 {
 	struct md_sb *ref = NULL;
@@ -476,8 +455,8 @@ static int assemble_array(struct da_machine *m, struct node_list *all,
 int md_assemble(struct da_machine *m, da_error *err)
 {
 	(void)err;             /* an array that fails is reported on members */
-	struct node_list all = { 0 };
-	da_machine_each_node(m, collect, &all);
+	struct da_node_list all = da_machine_nodes_of(m, &da_plugin_md,
+						      MAX_MEMBERS);
 	int added = 0;
 	for (size_t i = 0; i < all.n; i++) {
 		struct md_member *mm = all.v[i]->priv;
