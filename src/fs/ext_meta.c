@@ -429,8 +429,14 @@ static void table_build(struct ext_priv *p, bool items)
 	free(p->meta);
 	p->meta = NULL;
 	p->nmeta = p->capmeta = 0;
-	if (sb->s_first_data_block > 0)
-		ext_add_meta(p, 0, sb->s_first_data_block, "boot", 0);
+	/* the 1,024 bytes before the primary superblock: block 0 with
+	 * 1 KiB blocks, where first_data_block is 1, or 0 with bigalloc
+	 * (the superblock is in block 1 all the same) */
+	uint64_t boot = sb->s_first_data_block;
+	if (!boot && fs->blocksize == 1024)
+		boot = 1;
+	if (boot)
+		ext_add_meta(p, 0, boot, "boot", 0);
 	for (uint64_t g = next_sbgd_group(p, 0); g < ngroups(p);
 	     g = next_sbgd_group(p, g + 1)) {
 		struct sbgd s;
