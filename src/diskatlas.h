@@ -1088,8 +1088,9 @@ static inline int da_bitmap_build_end(struct da_bitmap_builder *w)
 
 /* The scan as a tree (text) or as the contract's JSON document. */
 int da_report_list(FILE *f, struct da_machine *m, bool json);
-/* The owners of byte off of disk d: a few lines of text, or one JSON
- * object on one line, which echoes where (the input) when it is not
+/* The owners of byte off of index d (a disk's; a striped space's for a
+ * byte da_where_locate found on no disk): a few lines of text, or one
+ * JSON object on one line, which echoes where (the input) when it is not
  * NULL. */
 int da_report_lookup(FILE *f, const struct da_ownership *o,
 		     struct da_machine *m, size_t d, uint64_t off, bool json,
@@ -1115,8 +1116,11 @@ struct da_where {
 int da_where_parse(struct da_machine *m, const char *where,
 		   const struct da_where_opts *opts, struct da_where *out,
 		   da_error *err);
-/* The disk byte of w's first byte (a volume's through its mapping; the
- * first copy of a mirror); -1 with err when it lies on no disk. */
+/* Where w's first byte is answered: 0 and its disk byte (a volume's
+ * through its mapping; the first copy of a mirror); 1 when it lies on no
+ * disk here (on a missing RAID member) but inside a striped space with an
+ * index of its own, and its byte of that index (the owners inside the
+ * space are known, the disks' are not); -1 with err when neither. */
 int da_where_locate(const struct da_ownership *o, const char *where,
 		    const struct da_where *w, size_t *d, uint64_t *off,
 		    da_error *err);
@@ -1125,7 +1129,7 @@ int da_where_locate(const struct da_ownership *o, const char *where,
 uint32_t da_machine_sector_size(const struct da_machine *m,
 				const struct da_device *dev);
 /* One offset only, with the defaults: the device and the offset in it;
- * and the same down to a disk byte. */
+ * and the same down to an index byte (da_where_locate). */
 int da_parse_where_dev(struct da_machine *m, const char *where,
 		       struct da_device **dev, uint64_t *off, da_error *err);
 int da_resolve_where(const struct da_ownership *o, struct da_machine *m,

@@ -301,6 +301,12 @@ struct da_range *da_range_scan(const struct da_ownership *o,
 			if (run == 0 || run > len)
 				run = len;
 			r->unmapped += run;
+			/* on a missing member of a striped space: the owners
+			 * inside the space are still known (da_where_locate) */
+			if (da_ownership_locate_index(o, dev, off, &d, &doff,
+						      NULL) == 0 &&
+			    !da_ownership_machine_disk(o, d)->is_disk)
+				walk_disk(r, d, doff, run, 0);
 		} else {
 			if (run == 0 || run > len)
 				run = len;

@@ -612,7 +612,8 @@ static void ob_text(struct obuf *o, const char *s)
 }
 
 static void lookup_json(struct obuf *b, struct da_machine *m, const struct da_owner *w, int n,
-			uint64_t off, const char *disk, const char *where,
+			uint64_t off, const char *disk, bool on_disk,
+			const char *where,
 			int mirrored, const struct da_location *copies,
 			int ncopies)
 {
@@ -622,8 +623,15 @@ static void lookup_json(struct obuf *b, struct da_machine *m, const struct da_ow
 		ob_json(b, where);
 		ob_c(b, ',');
 	}
-	ob_lit(b, "\"disk\":");
-	ob_json(b, disk);
+	if (on_disk) {
+		ob_lit(b, "\"disk\":");
+		ob_json(b, disk);
+	} else {
+		/* a striped space's byte on a missing member */
+		ob_lit(b, "\"space\":");
+		ob_json(b, disk);
+		ob_lit(b, ",\"on_no_disk\":true");
+	}
 	ob_lit(b, ",\"offset\":");
 	ob_u64(b, off);
 	ob_lit(b, ",\"owners\":[");
@@ -729,7 +737,8 @@ static void lookup_json(struct obuf *b, struct da_machine *m, const struct da_ow
 }
 
 static void lookup_text(struct obuf *b, struct da_machine *m, const struct da_owner *w, int n,
-			uint64_t off, const char *disk, int mirrored,
+			uint64_t off, const char *disk, bool on_disk,
+			int mirrored,
 			const struct da_location *copies, int ncopies)
 {
 	char hs[32];
@@ -741,7 +750,10 @@ static void lookup_text(struct obuf *b, struct da_machine *m, const struct da_ow
 	ob_hex(b, off);
 	ob_lit(b, ", ");
 	ob_mem(b, hs, strlen(hs));
-	ob_lit(b, ")\n");
+	ob_c(b, ')');
+	if (!on_disk)
+		ob_lit(b, ": on no disk here (a missing RAID member?)");
+	ob_c(b, '\n');
 	if (n <= 0)
 		ob_lit(b, "  no owner\n");
 	for (int i = 0; i < n; i++) {
@@ -848,7 +860,9 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 	int n = da_owners_at(o, d, off, w, MAX_OWNERS, true);
 	if (n > MAX_OWNERS)
 		n = MAX_OWNERS;
-	const char *disk = m->disks[d].name;
+	const struct da_device *dev = da_ownership_machine_disk(o, d);
+	bool on_disk = !dev || dev->is_disk;
+	const char *disk = d < m->ndisks ? m->disks[d].name : dev->name;
 	struct da_location copies[MAX_COPIES];
 	int mirrored = -1;
 	int ncopies = da_owners_copies(o, w, n > 0 ? n : 0, &mirrored, copies,
@@ -856,10 +870,10 @@ int da_report_lookup(FILE *f, const struct da_ownership *o,
 	b.f = f;
 	b.n = 0;
 	if (json)
-		lookup_json(&b, m, w, n, off, disk, where, mirrored, copies,
-			    ncopies);
+		lookup_json(&b, m, w, n, off, disk, on_disk, where, mirrored,
+			    copies, ncopies);
 	else
-		lookup_text(&b, m, w, n, off, disk, mirrored, copies,
+		lookup_text(&b, m, w, n, off, disk, on_disk, mirrored, copies,
 			    ncopies);
 	ob_flush(&b);
 	return 0;

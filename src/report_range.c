@@ -83,7 +83,8 @@ static void print_text(FILE *f, const struct da_range *r,
 		w->off + w->len, hs);
 	if (r->unmapped) {
 		da_human_size(r->unmapped, hs, sizeof(hs));
-		fprintf(f, "  %s on no disk here (a missing PV?)\n", hs);
+		fprintf(f, "  %s on no disk here (a missing PV or RAID "
+			"member?)\n", hs);
 	}
 	if (!r->nowners)
 		fputs("  no owner\n", f);

@@ -207,12 +207,21 @@ int da_where_locate(const struct da_ownership *o, const char *where,
 		    da_error *err)
 {
 	/* a disk locates to itself; a volume through its mapping */
-	if (da_ownership_locate(o, w->dev, w->off, d, off, NULL) < 0)
-		return da_error_set(err, ENXIO, "%s: byte %" PRIu64 " of %s "
-				    "lies on no disk here (a missing PV or "
-				    "RAID member?)",
-				    where, w->off, w->dev->name);
-	return 0;
+	if (da_ownership_locate(o, w->dev, w->off, d, off, NULL) == 0)
+		return 0;
+	/* on a missing member of a striped space (a degraded RAID5, say):
+	 * the space's own index still knows what lies inside it */
+	size_t s;
+	uint64_t soff;
+	if (da_ownership_locate_index(o, w->dev, w->off, &s, &soff, NULL) == 0 &&
+	    !da_ownership_machine_disk(o, s)->is_disk) {
+		*d = s;
+		*off = soff;
+		return 1;
+	}
+	return da_error_set(err, ENXIO, "%s: byte %" PRIu64 " of %s lies on "
+			    "no disk here (a missing PV or RAID member?)",
+			    where, w->off, w->dev->name);
 }
 
 int da_resolve_where(const struct da_ownership *o, struct da_machine *m,

@@ -29,7 +29,8 @@ static void go_offset(struct ui *u, const char *text)
 		da_error err = { 0 };
 		if (da_parse_where_dev(u->m, text, &dev, &off, &err) < 0)
 			ui_message(u, true, "%s", err.msg);
-		else if (view_goto_space(u, dev, off) < 0)
+		else if (view_goto_space(u, dev, off) < 0 &&
+			 (dev->is_disk || view_enter_space(u, dev, off) < 0))
 			ui_message(u, true, "%s lies on no disk here", text);
 		return;
 	}

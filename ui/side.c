@@ -642,7 +642,7 @@ static void add_cell_summary(struct ui *u, const struct view *v, int width)
 		add(u, ROLE_TEXT, "   never written %u%%",
 		    (unsigned)(c.hole * 100 / (c.bytes ? c.bytes : 1)));
 	if (c.unmapped)
-		add(u, ROLE_CONFLICT, "   unmapped (missing PV) %u%%",
+		add(u, ROLE_CONFLICT, "   on no disk (missing PV or member) %u%%",
 		    (unsigned)(c.unmapped * 100 / (c.bytes ? c.bytes : 1)));
 	if (c.pending)
 		add(u, ROLE_DIM, "   not read yet %u%%%s",
@@ -723,7 +723,24 @@ void side_build(struct ui *u)
 
 	struct da_location at[UI_MAX_COPIES];
 	int n = view_locate_all(u, v, v->cursor, at, UI_MAX_COPIES);
-	if (n <= 0) {
+	size_t sp;
+	uint64_t spoff;
+	if (n > 0) {
+		/* on a disk: the owners below */
+	} else if (da_ownership_locate_index(u->o, v->dev, v->cursor, &sp,
+					     &spoff, NULL) == 0 &&
+		   !da_ownership_machine_disk(u->o, sp)->is_disk) {
+		/* on a missing member of a striped space: its own index
+		 * still says what lies there */
+		add(u, ROLE_CONFLICT, "on no disk here (a missing RAID "
+		    "member?)");
+		if (!compact)
+			add(u, ROLE_HEADING, "owners inside %s:",
+			    da_ownership_machine_disk(u->o, sp)->name);
+		add_owners(u, sp, spoff, width, true, compact, true);
+		if (!compact)
+			add(u, ROLE_TEXT, "%s", "");
+	} else {
 		add(u, ROLE_CONFLICT, "maps to no disk (missing PV?)");
 	}
 	for (int i = 0; i < n; i++) {

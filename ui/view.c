@@ -453,9 +453,31 @@ int view_show(struct ui *u, struct da_device *dev, uint64_t off)
 	return 0;
 }
 
+/* A byte of dev that lies on a disk, the first of dev's first runs (a
+ * degraded array's missing chunks are skipped); UINT64_MAX if none. */
+static uint64_t first_mapped(const struct ui *u, struct da_device *dev)
+{
+	uint64_t x = 0;
+	for (int k = 0; k < 256 && x < dev->size; k++) {
+		size_t d;
+		uint64_t doff;
+		if (da_ownership_locate(u->o, dev, x, &d, &doff, NULL) == 0)
+			return x;
+		uint64_t c = da_device_contiguous(dev, x);
+		if (c == 0)
+			break;
+		x += c;
+	}
+	return UINT64_MAX;
+}
+
 int view_enter_space(struct ui *u, struct da_device *dev, uint64_t off)
 {
-	if (view_show(u, dev, off) < 0) {
+	/* a byte on no disk (a missing RAID member): the view is entered
+	 * from one that maps, then the cursor goes to off */
+	if (view_show(u, dev, off) < 0 &&
+	    (dev->is_disk || first_mapped(u, dev) == UINT64_MAX ||
+	     view_show(u, dev, first_mapped(u, dev)) < 0)) {
 		ui_message(u, true, "%s maps to no disk", dev->name);
 		return -1;
 	}

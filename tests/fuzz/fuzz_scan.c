@@ -291,6 +291,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     off < m->disks[d].dev->size; off += 509)
 					da_report_lookup(null, o, m, d, off,
 							 (off / 509) % 2 == 0, "fuzz");
+			/* a volume's bytes as --lookup NAME:OFF answers
+			 * them: on a disk, or inside the space of a degraded
+			 * array where they lie on its missing member */
+			for (size_t v = 0; v < m->nvolumes && v < 8; v++) {
+				struct da_device *vd = m->volumes[v].dev;
+				for (uint64_t off = 0; vd && off < vd->size &&
+				     off < 64 * 4099; off += 4099) {
+					struct da_where w = { .dev = vd,
+						.name = m->volumes[v].name,
+						.off = off, .len = 1 };
+					size_t d;
+					uint64_t doff;
+					if (da_where_locate(o, "fuzz", &w, &d, &doff,
+							    &err) >= 0)
+						da_report_lookup(null, o, m, d, doff,
+								 off % 2 == 0, "fuzz");
+				}
+			}
 			da_report_map(null, o, m, 0, 16, 4, true);
 			/* what the explorer's cells ask: fullness of a disk
 			 * at a few zooms, and of every volume as a whole */

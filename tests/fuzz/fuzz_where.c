@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	da_error err = { 0 };
 	da_parse_where_dev(machine, s, &dev, &off, &err);
 	size_t d;
-	if (da_resolve_where(own, machine, s, &d, &off, &err) == 0) {
+	if (da_resolve_where(own, machine, s, &d, &off, &err) >= 0) {
 		da_report_lookup(null, own, machine, d, off, size % 2 == 0, NULL);
 	} else {
 		da_text_string(null, err.msg);

@@ -83,6 +83,14 @@ bad = [o for o in offs if bytes(p ^ q for p, q in zip(m[1][o:o + 65536], m[2][o:
 print(len(bad), sum(1 for o in offs if any(m[0][o:o + 65536])) > 0)" "$T/parity" "$a" "$b" "$c")
 check_eq "parity chunks that are not the XOR of the others (and some not zero)" "$x" "0 True"
 n=$((n + 1))
+# blocks across the array that debugfs icheck gives to an inode: with a
+# member missing, their owners inside the array are still known
+bs=$(dumpe2fs -h "$T/r5.img" 2>/dev/null | awk -F: '/^Block size/ { print $2 + 0 }')
+nb=$(dumpe2fs -h "$T/r5.img" 2>/dev/null | awk -F: '/^Block count/ { print $2 + 0 }')
+debugfs -R "icheck $(awk -v n="$nb" 'BEGIN { for (b = 7; b < n; b += 37) printf "%d ", b }')" "$T/r5.img" 2>/dev/null |
+	awk 'NR > 1 && $2 ~ /^[0-9]+$/ { print $1, $2 }' >"$T/icheck"
+[ "$(wc -l <"$T/icheck")" -gt 50 ] || fail "icheck gives too few file blocks in the RAID5's ext4"
+awk -v bs="$bs" '{ printf "data:%d\n", $1 * bs }' "$T/icheck" >"$T/fileblocks"
 # any one member missing: degraded, the same bytes (rebuilt by XOR)
 for miss in a b c; do
 	set --
@@ -91,6 +99,23 @@ for miss in a b c; do
 	check_eq "raid5 without $miss" "$(vol data '"\(.state) \(.degraded)"')" "degraded true"
 	"$DA" --cat data:0+22M "$@" >"$T/deg.img" || fail "--cat data without $miss"
 	cmp -s "$T/deg.img" "$T/r5.img" || fail "raid5 without $miss: bytes differ"
+	# every file block answered with icheck's inode; those whose chunk
+	# was on the missing member name no disk, only the array's space
+	"$DA" --lookup - --json "$@" <"$T/fileblocks" >"$T/lks" || fail "raid5 without $miss: --lookup -"
+	jq -r '"\(.owners[-1].inode) \(.on_no_disk // false) \(.disk // .space)"' "$T/lks" >"$T/got"
+	check_eq "raid5 without $miss: file blocks whose inode is icheck's" \
+		"$(cut -d' ' -f2 "$T/icheck" | paste -d' ' - "$T/got" | awk '$1 == $2 { k++ } END { print k + 0 }')" \
+		"$(wc -l <"$T/icheck")"
+	on_none=$(awk '$2 == "true" && $3 == "data" { k++ } END { print k + 0 }' "$T/got")
+	[ "$on_none" -gt 10 ] || fail "raid5 without $miss: only $on_none file blocks on the missing member"
+	check_eq "raid5 without $miss: answers on no disk" "$on_none" \
+		"$(awk '$2 == "true" { k++ } END { print k + 0 }' "$T/got")"
+	# the range form says the same of one such block
+	b=$(cut -d' ' -f1 "$T/icheck" | paste -d' ' - "$T/got" | awk '$3 == "true" { print $1; exit }')
+	"$DA" --lookup "data:$((b * bs))+$bs" --json "$@" >"$T/rg" || fail "raid5 without $miss: range lookup"
+	check_eq "raid5 without $miss: range on the missing member" \
+		"$(jq -r '"\(.unmapped) \(.files[0].inode)"' "$T/rg")" \
+		"$bs $(awk -v b="$b" '$1 == b { print $2 }' "$T/icheck")"
 	n=$((n + 1))
 done
 # two missing: failed, and --cat says so in one line

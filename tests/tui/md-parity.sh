@@ -56,3 +56,35 @@ for k in l 'l l' j 'j j j'; do
 	check_eq "array view at $v: parity" "$(side_parity)" "P $(parity "$v")"
 	echo "ok: array view at $v: parity $(parity "$v")"
 done
+
+# degraded: the member with role 1 left out.  A file block whose chunk was
+# on it lies on no disk here, yet `g` goes there (into the array's own
+# view) and the side pane still names what lies inside the array: debugfs
+# icheck's inode and ncheck's path, on the whole array.
+tui_stop
+eval "gone=\$disk_1"
+set --
+for f in "$IMG" "$B" "$C"; do [ "$(basename "$f")" = "$gone" ] || set -- "$@" "$f"; done
+"$DA" --cat "data:0+$((22 << 20))" "$IMG" "$B" "$C" >"$T/r5.img" || fail "--cat of the whole array"
+bs=$(dumpe2fs -h "$T/r5.img" 2>/dev/null | awk -F: '/^Block size/ { print $2 + 0 }')
+# the left-symmetric rule again: data chunk j of stripe s is on role
+# (parity + 1 + j) mod n
+pick=$(debugfs -R "icheck $(awk 'BEGIN { for (b = 300; b < 20000; b += 97) printf "%d ", b }')" "$T/r5.img" 2>/dev/null |
+	awk -v bs="$bs" -v ch="$CH" -v n="$n" 'NR > 1 && $2 ~ /^[0-9]+$/ {
+		c = int($1 * bs / ch); s = int(c / (n - 1)); j = c % (n - 1)
+		if ((n - 1 - s % n + 1 + j) % n == 1) { print $1, $2; exit } }')
+[ -n "$pick" ] || fail "no file block found on member role 1"
+set -- $pick "$@"
+blk=$1 ino=$2; shift 2
+path=$(debugfs -R "ncheck $ino" "$T/r5.img" 2>/dev/null | awk 'NR > 1 { print $2 }' | sed 's|//*|/|g' | head -1)
+[ -n "$path" ] || fail "ncheck gives no path for inode $ino"
+TUI_MORE="'$2'" tui_start "$1"
+wait_indexed
+keys g; typed "data:$((blk * bs))"; keys Enter
+wait_for 'owners inside data' || fail "degraded: no owners for data:$((blk * bs)): $(side)"
+side | grep -q '^on no disk here' || fail "degraded: the side pane does not say the byte is on no disk: $(side)"
+screen | head -1 | grep -q 'view data' || fail "degraded: g did not open the array's view: $(screen | head -1)"
+check_eq "degraded: cursor" "$(cursor_offset)" "$((blk * bs))"
+side | grep -q "^   inode $ino\$" || fail "degraded: inode $ino (icheck) not in the side pane: $(side)"
+check_eq "degraded: path" "$(side_paths | head -1)" "$path"
+echo "ok: degraded: data:$((blk * bs)) on the missing $gone: inode $ino $path"
