@@ -137,6 +137,11 @@ struct da_machine *da_machine_open_disks(const char *name,
 		}
 		free(d->format);
 		d->format = da_strdup(fmts[i]->name);
+		const char *bad = fmts[i]->damage ? fmts[i]->damage(d->dev)
+						  : NULL;
+		if (bad)
+			da_machine_add_problem(m, "%s: truncated or damaged "
+					       "image: %s", d->path, bad);
 	}
 	/* the host view: the image file itself, raw, with its layout, and
 	 * each file of its backing chain that has one */

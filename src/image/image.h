@@ -32,6 +32,10 @@ struct da_image_format {
 	/* The layout of that file as a node on host (the file opened raw). */
 	struct da_node *(*host_view)(struct da_device *guest, int link,
 				     struct da_device *host, da_error *err);
+	/* Optional: what is wrong with the image file itself (a table that
+	 * points past its end), one line; NULL when nothing.  For formats
+	 * without a host view: theirs says it as a node's warnings. */
+	const char *(*damage)(struct da_device *guest);
 };
 
 /* The table, NULL-terminated (src/image/image.c). */

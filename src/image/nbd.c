@@ -44,6 +44,7 @@ struct nbd_priv {
 	struct nbd_handle *h;
 	char *what;                /* the path or URI, for messages */
 	pid_t child;               /* our qemu-nbd; 0 for a URI */
+	char *damage;              /* what qemu-img check says, or NULL */
 	bool allocation;           /* base:allocation was negotiated */
 	uint64_t align;            /* the server's minimum block size */
 	pthread_mutex_t lock;
@@ -207,6 +208,7 @@ static void nbdev_close(struct da_device *dev)
 		qemu_nbd_reap(p->child);
 	free(p->st_ext);
 	free(p->what);
+	free(p->damage);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
@@ -372,26 +374,43 @@ static struct da_device *nbd_open(const char *name, const char *path,
 	int64_t minb = L->nbd_get_block_size(h, LIBNBD_SIZE_MINIMUM);
 	p->align = minb > 1 && minb <= 65536 && !(minb & (minb - 1))
 		   ? (uint64_t)minb : 1;
+	/* the format's own check, once qemu-nbd could open every file of
+	 * the image (a FIFO it names has failed by now, not held us here):
+	 * qemu reads zeros where a table points past the end of the file,
+	 * which only the check tells from real zeros */
+	if (!uri)
+		p->damage = qemu_img_check(path, format, handshake_ms());
 	pthread_mutex_init(&p->lock, NULL);
 	struct da_device *d = da_device_alloc(&nbd_ops, name, (uint64_t)size, p);
 	d->is_disk = true;
 	return d;
 }
 
+static const char *nbd_damage(struct da_device *guest)
+{
+	const struct nbd_priv *p = guest->priv;
+	return p->damage;
+}
+
 const struct da_image_format da_image_vmdk = {
 	.name = "vmdk", .probe = vmdk_probe, .open = nbd_open,
+	.damage = nbd_damage,
 };
 const struct da_image_format da_image_vhdx = {
 	.name = "vhdx", .probe = vhdx_probe, .open = nbd_open,
+	.damage = nbd_damage,
 };
 const struct da_image_format da_image_vdi = {
 	.name = "vdi", .probe = vdi_probe, .open = nbd_open,
+	.damage = nbd_damage,
 };
 const struct da_image_format da_image_vpc = {
 	.name = "vpc", .probe = vpc_probe, .open = nbd_open,
+	.damage = nbd_damage,
 };
 const struct da_image_format da_image_qed = {
 	.name = "qed", .probe = qed_probe, .open = nbd_open,
+	.damage = nbd_damage,
 };
 /* a URI: detected by its scheme, never by magic */
 const struct da_image_format da_image_nbd = {

@@ -1,4 +1,4 @@
-/* qemu-nbd, started by us for an image file: socket activation on a
+/* qemu's tools, started by us for an image file.  qemu-nbd: socket activation on a
  * socket with an abstract address, rather than libnbd's
  * nbd_connect_systemd_socket_activation, which binds its socket in a
  * /tmp/libnbdXXXXXX directory that only nbd_close removes (every run ended
@@ -6,7 +6,8 @@
  * filesystem: no exit, however abrupt, leaves anything.  The child never
  * outlives us: without --persistent qemu-nbd ends when its one client
  * goes once the handshake is done, and PR_SET_PDEATHSIG ends it if we die
- * before.  nbd.c connects libnbd to the socket.
+ * before.  nbd.c connects libnbd to the socket.  qemu-img check: the
+ * format's own check of the file (a table that points past its end).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
@@ -119,7 +120,9 @@ struct spawn {
 	char *const *argv;
 	char **envp;
 	char *pid_var;             /* envp's "LISTEN_PID=", digits to come */
-	int listen_fd, null_fd, msg_fd;      /* all above 3, or -1 */
+	/* all above 3, or -1; no listen_fd: not socket activation, and
+	 * stdout goes to msg_fd too */
+	int listen_fd, null_fd, msg_fd;
 	pid_t parent;
 	bool deathsig;
 };
@@ -177,11 +180,13 @@ static _Noreturn void child_main(const struct spawn *s)
 		dup2(s->msg_fd, STDERR_FILENO);
 	else if (s->null_fd >= 0)
 		dup2(s->null_fd, STDERR_FILENO);
-	if (dup2(s->listen_fd, 3) < 0)     /* dup2 clears close-on-exec */
-		child_fail("dup2", errno);
+	if (s->listen_fd < 0 && s->msg_fd >= 0)
+		dup2(s->msg_fd, STDOUT_FILENO);
+	if (s->listen_fd >= 0 && dup2(s->listen_fd, 3) < 0)
+		child_fail("dup2", errno);  /* dup2 clears close-on-exec */
 	/* nothing else of ours: a connection of another image held open
 	 * here would keep that image's server alive after we end */
-	close_range(4, ~0U, 0);
+	close_range(s->listen_fd >= 0 ? 4 : 3, ~0U, 0);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -198,8 +203,9 @@ static _Noreturn void child_main(const struct spawn *s)
 		if (getppid() != s->parent)
 			_exit(1);                  /* we died before prctl */
 	}
-	*put_decimal(s->pid_var + strlen("LISTEN_PID="),
-		     (unsigned long)getpid()) = '\0';
+	if (s->pid_var)
+		*put_decimal(s->pid_var + strlen("LISTEN_PID="),
+			     (unsigned long)getpid()) = '\0';
 	execve(s->exe, s->argv, s->envp);
 	child_fail("exec", errno);
 }
@@ -414,4 +420,103 @@ char *qemu_nbd_find(void)
 int qemu_nbd_msg_fd(void)
 {
 	return above3(memfd_create("qemu-nbd-stderr", MFD_CLOEXEC));
+}
+
+/* Waits at most ms for child pid to end: its wait status in *status and
+ * 0; -1 when it did not end in time (it is then killed and reaped). */
+static int wait_for(pid_t pid, long ms, int *status)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long nap = 100;                      /* microseconds */
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+			break;
+		struct timespec ts = { 0, nap * 1000 };
+		nanosleep(&ts, NULL);
+		nap = nap < 20000 ? nap * 2 : 20000;
+	}
+	qemu_nbd_kill(pid);
+	return -1;
+}
+
+/* The line of qemu-img check's output that says what is wrong: its first
+ * ERROR, else its first message that is not the closing "Check failed",
+ * else its first line; into out, without qemu's prefixes. */
+static void check_line(char *text, char *out, size_t len)
+{
+	const char *pick = NULL, *first = NULL;
+	for (char *l = text; *l && !pick;) {
+		char *nl = strchr(l, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!strncmp(l, "ERROR", 5))
+			pick = l;
+		else if (!first && l[0] &&
+			 strncmp(l, "qemu-img: Check failed", 22))
+			first = l;
+		l = nl ? nl + 1 : l + strlen(l);
+	}
+	if (!pick)
+		pick = first ? first : "qemu-img check failed";
+	if (!strncmp(pick, "ERROR: ", 7))
+		pick += 7;
+	else if (!strncmp(pick, "ERROR ", 6))
+		pick += 6;
+	else if (!strncmp(pick, "qemu-img: ", 10))
+		pick += 10;
+	snprintf(out, len, "%s", pick);
+}
+
+char *qemu_img_check(const char *path, const char *format, long ms)
+{
+	char *exe = find_in_path("qemu-img");
+	if (!exe)
+		return NULL;
+	char *qpath = qemu_path(path);
+	char *argv[] = { "qemu-img", "check", "-f", (char *)format, qpath,
+			 NULL };
+	extern char **environ;
+	int msg = qemu_nbd_msg_fd();
+	int null = above3(open("/dev/null", O_RDWR | O_CLOEXEC));
+	struct spawn s = {
+		.exe = exe, .argv = argv, .envp = environ, .listen_fd = -1,
+		.null_fd = null, .msg_fd = msg, .parent = getpid(),
+		.deathsig = gettid() == getpid(),
+	};
+	char *damage = NULL;
+	int status = 0;
+	pid_t child = msg >= 0 ? fork() : -1;
+	if (child == 0)
+		child_main(&s);
+	if (child > 0 && wait_for(child, ms, &status) == 0 &&
+	    WIFEXITED(status) &&
+	    (WEXITSTATUS(status) == 1 || WEXITSTATUS(status) == 2)) {
+		/* 1: the check could not finish (what stopped it is the
+		 * damage), 2: corruptions; 0 clean, 3 leaks only (space
+		 * the image wastes), 63 a format it does not check */
+		char text[4096];
+		ssize_t n = pread(msg, text, sizeof(text) - 1, 0);
+		text[n > 0 ? n : 0] = '\0';
+		char line[240];
+		check_line(text, line, sizeof(line));
+		damage = da_asprintf("qemu-img check: %s", line);
+	}
+	if (da_debug)
+		da_trace("qemu-img check %s: %s", path,
+			 child < 0 ? "not run" : damage ? damage : "no damage");
+	if (msg >= 0)
+		close(msg);
+	if (null >= 0)
+		close(null);
+	free(qpath);
+	free(exe);
+	return damage;
 }

@@ -31,5 +31,10 @@ void qemu_nbd_reap(pid_t pid);
 /* Ends the child at once (SIGKILL: one stuck opening a file would not
  * see a SIGTERM) and reaps it. */
 void qemu_nbd_kill(pid_t pid);
+/* What `qemu-img check -f format path` finds wrong with the file (a table
+ * that points past its end: a truncated image), as one line to free;
+ * NULL when it finds nothing, when the format has no check, or when
+ * qemu-img is missing or does not finish within ms. */
+char *qemu_img_check(const char *path, const char *format, long ms);
 
 #endif
