@@ -479,8 +479,8 @@ int da_fi_describe(const struct da_node *n, uint64_t off,
 		out->indexing = true;
 		return 0;
 	}
-	struct da_fi_run r[8];
-	int count = da_fi_at(x, off, r, 8);
+	struct da_fi_run r[64];
+	int count = da_fi_at(x, off, r, 64);
 	if (count < 1)
 		return 0;
 	const struct fi_file *f = &x->files[r[0].file];
@@ -493,7 +493,7 @@ int da_fi_describe(const struct da_node *n, uint64_t off,
 				   : (int64_t)(r[0].file_off + (off - r[0].start));
 	bool conflict = false;
 	uint32_t shared = 0;
-	for (int i = 1; i < count && i < 8; i++) {
+	for (int i = 1; i < count && i < 64; i++) {
 		if (r[i].file == r[0].file)
 			continue;
 		if ((r[0].flags & DA_RUN_SHARED) && (r[i].flags & DA_RUN_SHARED))
@@ -501,6 +501,9 @@ int da_fi_describe(const struct da_node *n, uint64_t off,
 		else
 			conflict = true;
 	}
+	/* past the 64 written: sharers of a shared block too */
+	if (count > 64 && (r[0].flags & DA_RUN_SHARED))
+		shared += (uint32_t)(count - 64);
 	out->conflict = conflict;
 	out->nshared = shared;
 	return 1;

@@ -678,6 +678,10 @@ static void lookup_json(struct obuf *b, struct da_machine *m, const struct da_ow
 				ob_lit(b, ",\"nlinks\":");
 				ob_u64(b, x->info.nlinks);
 			}
+			if (x->info.nshared) {
+				ob_lit(b, ",\"shared_with\":");
+				ob_u64(b, x->info.nshared);
+			}
 			if (x->info.indexing)
 				ob_lit(b, ",\"indexing\":true");
 			if (x->info.conflict)
@@ -792,6 +796,14 @@ static void lookup_text(struct obuf *b, struct da_machine *m, const struct da_ow
 				ob_lit(b, " (");
 				ob_u64(b, x->info.nlinks);
 				ob_lit(b, " links)");
+			}
+			if (x->info.nshared) {
+				ob_lit(b, "  (shared with ");
+				ob_u64(b, x->info.nshared);
+				if (x->info.nshared == 1)
+					ob_lit(b, " other file)");
+				else
+					ob_lit(b, " other files)");
 			}
 			if (x->info.conflict)
 				ob_lit(b, "  (also claimed by another file)");

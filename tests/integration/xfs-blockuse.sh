@@ -30,7 +30,7 @@ awk -v agb="$agb" '{ split($3, x, /[(\/)]/); print x[2] * agb + x[3], $5, ($6 ==
 	"$T/use" >"$T/truth"
 awk -v bs="$bs" '{ print $1 * bs }' "$T/truth" >"$T/where"
 "$DA" --lookup - --json "$img" <"$T/where" >"$T/answers" || fail "--lookup failed"
-jq -r '.owners[-1] | [(.block|tostring), .role, ((.inode // -1)|tostring), (.path // "")] | join("\t")' \
+jq -r '.owners[-1] | [(.block|tostring), .role, ((.inode // -1)|tostring), (.path // ""), ((.shared_with // 0)|tostring)] | join("\t")' \
 	"$T/answers" >"$T/got"
 check_eq "answers" "$(wc -l <"$T/got")" "$dblocks"
 db -c 'blockget -n' -c ncheck | awk '{ p = $2; sub(/\/\.$/, "", p); print $1 "\t/" p }' >"$T/paths"
@@ -52,8 +52,14 @@ paste -d'\t' "$T/truth" "$T/got" | awk -F'\t' -v paths="$T/paths" -v bmbtfile="$
 		split($1, t, " "); type = t[2]; want_ino = t[3]
 		# a reflinked block: blockuse names its last owner, we the first
 		if (type == "rldata") want_ino = -1
-		blk = $2; got = $3; ino = $4; path = $5
+		blk = $2; got = $3; ino = $4; path = $5; shared = $6
 		n++
+		# a reflinked block says it is shared, a block of one file not
+		if ((type == "rldata") != (shared > 0)) {
+			if (bad < 20) print "block " t[1] ": xfs_db says " type ", we say shared with " shared
+			bad++; next
+		}
+		if (type == "rldata") rl++
 		if (!(type in role)) { if (bad < 20) print "block " t[1] ": unknown blockuse type " type; bad++; next }
 		# blockuse types a bmbt block by its fork (dir, data): checked
 		# below with xfs_db reading the block as a bmbt
@@ -72,7 +78,7 @@ paste -d'\t' "$T/truth" "$T/got" | awk -F'\t' -v paths="$T/paths" -v bmbtfile="$
 			}
 		}
 	}
-	END { printf "%d blocks checked, %d of files, %d wrong\n", n, files, bad; exit bad > 0 || files < 100 }' \
+	END { printf "%d blocks checked, %d of files (%d reflinked), %d wrong\n", n, files, rl, bad; exit bad > 0 || files < 100 }' \
 	|| fail "owners disagree with xfs_db blockuse"
 if [ -s "$T/bmbt" ]; then
 	while read -r f; do
