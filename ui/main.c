@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "diskatlas.h"
@@ -368,9 +369,28 @@ static const char *arg_name(int val)
 /* The usage error for what getopt_long refused (it prints nothing: opterr
  * is 0): c is ':' for a missing argument, '?' otherwise; arg is the
  * command-line word it stopped at. */
-static int option_error(int c, const char *arg)
+/* The file the word getopt is in (or has just left) names, when that word
+ * starts with '-' and a file of that name exists: "-dash.img" was meant
+ * as a disk, not as -d -a -s -h.  NULL when there is none. */
+static const char *dash_file(int argc, char **argv, int at)
 {
-	char msg[200];
+	for (int k = at - 1; k <= at && k < argc; k++) {
+		struct stat st;
+		if (k > 0 && argv[k][0] == '-' && argv[k][1] &&
+		    argv[k][1] != '-' && stat(argv[k], &st) == 0)
+			return argv[k];
+	}
+	return NULL;
+}
+
+static int option_error(int c, const char *arg, const char *file)
+{
+	char msg[256];
+	if (file) {
+		snprintf(msg, sizeof(msg), "%.60s is read as options: for the "
+			 "file, write ./%.60s or put -- before it", file, file);
+		return bad_usage(msg);
+	}
 	const struct option *o = NULL;
 	for (const struct option *p = opts; p->name; p++)
 		if (optopt && p->val == optopt)
@@ -659,7 +679,9 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("diskatlas %s\n", DA_VERSION);
 			return finish_stdout(0);
-		default: return option_error(c, argv[optind - 1]);
+		default:
+			return option_error(c, argv[optind - 1],
+					    dash_file(argc, argv, optind));
 		}
 	}
 	for (; optind < argc; optind++) {     /* after "--" */

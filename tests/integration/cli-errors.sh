@@ -43,6 +43,13 @@ expect 1 "diskatlas: .*gpt-five.img: truncated image" "$DA" --list "$img"
 # usage errors: exit 2
 expect 2 "no disk given" "$DA" --list
 expect 2 "unknown option|unrecognized option" "$DA" --bogus x.img
+# a disk whose name starts with '-' is read as options: the line says how
+# to name it, and both ways work
+cp "$img" "$T/pub/-dash.img"
+(cd "$T/pub" && expect 2 "^diskatlas: -dash.img is read as options: for the file, write ./-dash.img or put -- before it$" "$DA" --list -dash.img)
+(cd "$T/pub" && "$DA" --list ./-dash.img | grep -q "^-dash.img ") || fail "./-dash.img is not listed"
+(cd "$T/pub" && "$DA" --list -- -dash.img | grep -q "^-dash.img ") || fail "-- -dash.img is not listed"
+expect 2 "unknown option '-x'" "$DA" --list -x
 expect 2 "--width" "$DA" --map --width 0 "$img"
 
 # bad lookups: exit 1, one line
