@@ -426,7 +426,8 @@ const char *da_role_class_name(enum da_role_class c);
 /* Where byte off of node n's space lies in the unit its format counts
  * in: an ext block group, a FAT/exFAT/NTFS cluster (numbered as the
  * format numbers them), an LVM PV's physical extent.  -1 when n has no
- * such unit or off lies before the first one. */
+ * such unit or off lies before the first one (or, in a PV, past the last
+ * of its pe_count extents). */
 struct da_unit_at {
 	const char *name;          /* "group", "cluster", "PE" */
 	int64_t number;
