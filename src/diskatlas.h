@@ -346,6 +346,8 @@ int da_node_add_region(struct da_node *n, uint64_t start, uint64_t len,
 /* A filesystem or swap area says its block size once: the node's space
  * becomes a block-size overlay of its device, so that every layer above
  * (block numbers, the explorer's finest zoom) reads it from the space.
+ * On a whole disk the overlay is made even for the disk's own block
+ * size: the filesystem's space is then never the disk itself.
  * -1 when bs is not a power of two (the space is left as it was). */
 int da_node_set_block_size(struct da_node *n, uint32_t block_size);
 /* Adds a slot; takes ownership of props and of the device reference. */
