@@ -715,7 +715,7 @@ void side_build(struct ui *u)
 		    v->cursor, v->cursor);
 		da_human_size(v->cursor, hs, sizeof(hs));
 		add(u, ROLE_DIM, "   = %s, sector %" PRIu64, hs,
-		    v->cursor / 512);
+		    v->cursor / view_sector_size(u));
 		add(u, ROLE_DIM, "cell %s = %" PRIu64 " B", hc, v->cell);
 		add(u, ROLE_DIM, "   from 0x%" PRIx64, start);
 		add(u, ROLE_TEXT, "%s", "");

@@ -212,6 +212,12 @@ int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,
 	return da_ownership_locate_all(u->o, v->dev, off, out, max);
 }
 
+uint64_t view_sector_size(const struct ui *u)
+{
+	/* every view of a stack lies on its disk */
+	return da_machine_sector_size(u->m, u->m->disks[u->disk].dev);
+}
+
 /* The finest cell of an owner's space: its block size, which a
  * filesystem or swap area gives its space (da_node_set_block_size). */
 static uint64_t min_cell_for(const struct da_owner *w)
