@@ -694,6 +694,14 @@ static void add_region_shares(struct ui *u, const struct view *v,
 	}
 }
 
+/* The lines the pane shows at once: below the map, its first row is the
+ * rule with the title. */
+static int side_rows(const struct ui *u)
+{
+	int h = u->side.h - (u->side_below ? 1 : 0);
+	return h > 1 ? h : 1;
+}
+
 void side_build(struct ui *u)
 {
 	struct view *v = view_cur(u);
@@ -784,7 +792,7 @@ void side_build(struct ui *u)
 		else
 			add(u, ROLE_DIM, "indexing files%s", draw_ellipsis());
 	}
-	int maxs = u->nside - u->side.h + 1;
+	int maxs = u->nside - side_rows(u);
 	if (u->side_scroll > maxs)
 		u->side_scroll = maxs > 0 ? maxs : 0;
 	if (u->side_scroll < 0)
@@ -856,7 +864,7 @@ static void side_draw(struct ui *u)
 
 static int side_key(struct ui *u, int ch, bool code)
 {
-	int page = u->side.h > 2 ? u->side.h - 2 : 1;
+	int page = side_rows(u) > 2 ? side_rows(u) - 1 : 1;
 	if ((code && ch == KEY_UP) || (!code && ch == 'k'))
 		u->side_scroll--;
 	else if ((code && ch == KEY_DOWN) || (!code && ch == 'j'))
