@@ -1098,6 +1098,11 @@ int da_report_list(FILE *f, struct da_machine *m, bool json);
 int da_report_lookup(FILE *f, const struct da_ownership *o,
 		     struct da_machine *m, size_t d, uint64_t off, bool json,
 		     const char *where);
+/* What a metadata owner's byte describes, as --lookup's "governs" says
+ * it: the filesystem's answer (info.governs: "inodes 6065-6068 of group
+ * 2"), or the volume group whose label or metadata area an LVM PV's
+ * bytes are (written into buf); NULL when nothing. */
+const char *da_owner_governs(const struct da_owner *x, char *buf, size_t len);
 /* WHERE as people write it (src/where.c): "[NAME:]OFFSET",
  * "[NAME:]START-END" (END not included) or "[NAME:]START+LENGTH"; NAME a
  * disk or an assembled volume ("vg/lv"), no NAME the first disk.  Numbers

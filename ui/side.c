@@ -242,12 +242,18 @@ static void add_owners_compact(struct ui *u, const struct da_owner *w, int n,
 			: !strcmp(x->kind, "lv") ? "LV" : x->kind;
 		bool show_role = role && strcmp(role, "partition") &&
 				 strcmp(role, "allocated");
-		add(u, x->conflict || (x->has_info && x->info.conflict)
-		    ? ROLE_CONFLICT : ROLE_TEXT,
-		    "%s %s @ %" PRIu64 "%s%s%s%s%s%s%s", kind, x->name,
-		    x->offset, blk[0] || unit[0] ? "  " : "", blk, unit,
-		    facts[0] ? "  " : "", facts, show_role ? "  " : "",
-		    show_role ? role : "");
+		char line[600];
+		snprintf(line, sizeof(line),
+			 "%s %s @ %" PRIu64 "%s%s%s%s%s%s%s", kind, x->name,
+			 x->offset, blk[0] || unit[0] ? "  " : "", blk, unit,
+			 facts[0] ? "  " : "", facts, show_role ? "  " : "",
+			 show_role ? role : "");
+		add_wrapped(u, x->conflict || (x->has_info && x->info.conflict)
+			    ? ROLE_CONFLICT : ROLE_TEXT, "", line, width);
+		char gb[200];
+		const char *gov = da_owner_governs(x, gb, sizeof(gb));
+		if (gov)
+			add_wrapped(u, ROLE_TEXT, "   governs ", gov, width);
 		if (role)
 			last_role = role;
 		if (x->has_info && x->info.path[0]) {
@@ -328,13 +334,25 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 				 strcmp(x->fstype, x->name) ? ", " : "", facts);
 			add_wrapped(u, ROLE_DIM, "   ", line, width);
 		}
+		char gb[200];
+		const char *gov = da_owner_governs(x, gb, sizeof(gb));
 		if (x->has_info) {
-			if (x->info.block >= 0)
-				add(u, ROLE_TEXT, "   block %" PRId64 "  %s%s%s",
-				    x->info.block, role ? role : "",
-				    unit[0] ? ", " : "", unit);
-			else if (role)
+			if (x->info.block >= 0) {
+				/* a big filesystem's role and group outgrow
+				 * a narrow pane: wrapped, as paths are */
+				char lb[48], rl[160];
+				snprintf(lb, sizeof(lb), "   block %" PRId64 "  ",
+					 x->info.block);
+				snprintf(rl, sizeof(rl), "%s%s%s",
+					 role ? role : "", unit[0] ? ", " : "",
+					 unit);
+				add_wrapped(u, ROLE_TEXT, lb, rl, width);
+			} else if (role) {
 				add(u, ROLE_TEXT, "   role %s", role);
+			}
+			if (gov)
+				add_wrapped(u, ROLE_TEXT, "   governs ", gov,
+					    width);
 			if (explain)
 				add_explained(u, role, width);
 			if (x->info.inode >= 0)
@@ -357,6 +375,9 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 				add(u, ROLE_CONFLICT, "   several files claim it");
 		} else if (role) {
 			add(u, ROLE_TEXT, "   role %s", role);
+			if (gov)
+				add_wrapped(u, ROLE_TEXT, "   governs ", gov,
+					    width);
 			/* "partition" says all there is to say */
 			if (explain && strcmp(role, "partition"))
 				add_explained(u, role, width);
