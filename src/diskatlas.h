@@ -346,6 +346,8 @@ int da_node_add_region(struct da_node *n, uint64_t start, uint64_t len,
 /* A filesystem or swap area says its block size once: the node's space
  * becomes a block-size overlay of its device, so that every layer above
  * (block numbers, the explorer's finest zoom) reads it from the space.
+ * On a whole disk the overlay is made even for the disk's own block
+ * size: the filesystem's space is then never the disk itself.
  * -1 when bs is not a power of two (the space is left as it was). */
 int da_node_set_block_size(struct da_node *n, uint32_t block_size);
 /* Adds a slot; takes ownership of props and of the device reference. */
@@ -426,7 +428,8 @@ const char *da_role_class_name(enum da_role_class c);
 /* Where byte off of node n's space lies in the unit its format counts
  * in: an ext block group, a FAT/exFAT/NTFS cluster (numbered as the
  * format numbers them), an LVM PV's physical extent.  -1 when n has no
- * such unit or off lies before the first one. */
+ * such unit or off lies before the first one (or, in a PV, past the last
+ * of its pe_count extents). */
 struct da_unit_at {
 	const char *name;          /* "group", "cluster", "PE" */
 	int64_t number;
@@ -1095,6 +1098,11 @@ int da_report_list(FILE *f, struct da_machine *m, bool json);
 int da_report_lookup(FILE *f, const struct da_ownership *o,
 		     struct da_machine *m, size_t d, uint64_t off, bool json,
 		     const char *where);
+/* What a metadata owner's byte describes, as --lookup's "governs" says
+ * it: the filesystem's answer (info.governs: "inodes 6065-6068 of group
+ * 2"), or the volume group whose label or metadata area an LVM PV's
+ * bytes are (written into buf); NULL when nothing. */
+const char *da_owner_governs(const struct da_owner *x, char *buf, size_t len);
 /* WHERE as people write it (src/where.c): "[NAME:]OFFSET",
  * "[NAME:]START-END" (END not included) or "[NAME:]START+LENGTH"; NAME a
  * disk or an assembled volume ("vg/lv"), no NAME the first disk.  Numbers

@@ -43,7 +43,9 @@ struct da_node *da_node_new(enum da_node_type type,
 
 int da_node_set_block_size(struct da_node *n, uint32_t block_size)
 {
-	if (!n->dev || n->dev->block_size == block_size)
+	/* a filesystem on a whole disk gets a space of its own all the
+	 * same, as one in a partition has: the explorer enters it */
+	if (!n->dev || (n->dev->block_size == block_size && !n->dev->is_disk))
 		return 0;
 	struct da_device *ov = da_blocksize_overlay_new(n->dev, block_size,
 							NULL);

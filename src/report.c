@@ -361,10 +361,8 @@ static const char *owner_warning(const struct da_owner *x)
 	return n->reason;
 }
 
-/* What a metadata owner describes: a filesystem's answer, or the
- * volume group whose label or metadata area an LVM PV's bytes are. */
-static const char *owner_governs(const struct da_owner *x, char *buf,
-				 size_t len)
+/* The side pane of the explorer asks the same (diskatlas.h). */
+const char *da_owner_governs(const struct da_owner *x, char *buf, size_t len)
 {
 	if (x->has_info && x->info.governs[0])
 		return x->info.governs;
@@ -690,7 +688,7 @@ static void lookup_json(struct obuf *b, struct da_machine *m, const struct da_ow
 		if (x->conflict)
 			ob_lit(b, ",\"conflict\":true");
 		char gb[200];
-		const char *gov = owner_governs(x, gb, sizeof(gb));
+		const char *gov = da_owner_governs(x, gb, sizeof(gb));
 		if (gov) {
 			ob_lit(b, ",\"governs\":");
 			ob_json(b, gov);
@@ -814,7 +812,7 @@ static void lookup_text(struct obuf *b, struct da_machine *m, const struct da_ow
 			ob_lit(b, "  CONFLICT");
 		ob_c(b, '\n');
 		char gb[200];
-		const char *gov = owner_governs(x, gb, sizeof(gb));
+		const char *gov = da_owner_governs(x, gb, sizeof(gb));
 		if (gov) {
 			ob_pad(b, 4 + 2 * i);
 			ob_lit(b, "governs ");

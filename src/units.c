@@ -43,7 +43,12 @@ int da_node_unit(const struct da_node *n, uint64_t off, struct da_unit_at *out)
 	if (n->type == DA_NODE_LVM2_PV) {
 		int64_t start = int_prop(n, "pe_start");
 		int64_t size = int_prop(n, "pe_size");
+		int64_t count = int_prop(n, "pe_count");
 		if (start < 0 || size <= 0 || off < (uint64_t)start)
+			return -1;
+		/* the padding after the last extent is in none */
+		if (count >= 0 &&
+		    (off - (uint64_t)start) / (uint64_t)size >= (uint64_t)count)
 			return -1;
 		out->name = "PE";
 		out->number = (int64_t)((off - (uint64_t)start) /

@@ -2,6 +2,7 @@
  * files: search.c), and the jump g makes.  While open, the prompt is a
  * pane over the status line that takes every key.
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,28 @@ void prompt_start(struct ui *u, int kind)
 	u->plen = 0;
 	u->pbuf[0] = '\0';
 	u->msg[0] = '\0';
+}
+
+/* An offset as g takes it, da_parse_offset's forms with one difference:
+ * s counts the disk's own logical sectors (4096 bytes on a 4K-native
+ * disk), as it does in --lookup. */
+static int parse_go(const struct ui *u, const char *text, uint64_t *off)
+{
+	size_t n = strlen(text);
+	while (n > 0 && isspace((unsigned char)text[n - 1]))
+		n--;
+	if (n < 2 || n > 64 || (text[n - 1] != 's' && text[n - 1] != 'S'))
+		return da_parse_offset(text, off);
+	char buf[72];
+	uint64_t v, ss = view_sector_size(u);
+	memcpy(buf, text, n - 1);
+	buf[n - 1] = '\0';
+	/* a plain number before the s: "1Ms" is no offset */
+	if (!isxdigit((unsigned char)buf[n - 2]) ||
+	    da_parse_offset(buf, &v) < 0 || v > UINT64_MAX / ss)
+		return -1;
+	*off = v * ss;
+	return 0;
 }
 
 static void go_offset(struct ui *u, const char *text)
@@ -35,7 +58,7 @@ static void go_offset(struct ui *u, const char *text)
 		return;
 	}
 	uint64_t off;
-	if (da_parse_offset(text, &off) < 0) {
+	if (parse_go(u, text, &off) < 0) {
 		ui_message(u, true, "%s: not an offset (try 1048576, 0x100000, "
 			   "1M or 2048s)", text);
 		return;

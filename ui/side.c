@@ -242,12 +242,18 @@ static void add_owners_compact(struct ui *u, const struct da_owner *w, int n,
 			: !strcmp(x->kind, "lv") ? "LV" : x->kind;
 		bool show_role = role && strcmp(role, "partition") &&
 				 strcmp(role, "allocated");
-		add(u, x->conflict || (x->has_info && x->info.conflict)
-		    ? ROLE_CONFLICT : ROLE_TEXT,
-		    "%s %s @ %" PRIu64 "%s%s%s%s%s%s%s", kind, x->name,
-		    x->offset, blk[0] || unit[0] ? "  " : "", blk, unit,
-		    facts[0] ? "  " : "", facts, show_role ? "  " : "",
-		    show_role ? role : "");
+		char line[600];
+		snprintf(line, sizeof(line),
+			 "%s %s @ %" PRIu64 "%s%s%s%s%s%s%s", kind, x->name,
+			 x->offset, blk[0] || unit[0] ? "  " : "", blk, unit,
+			 facts[0] ? "  " : "", facts, show_role ? "  " : "",
+			 show_role ? role : "");
+		add_wrapped(u, x->conflict || (x->has_info && x->info.conflict)
+			    ? ROLE_CONFLICT : ROLE_TEXT, "", line, width);
+		char gb[200];
+		const char *gov = da_owner_governs(x, gb, sizeof(gb));
+		if (gov)
+			add_wrapped(u, ROLE_TEXT, "   governs ", gov, width);
 		if (role)
 			last_role = role;
 		if (x->has_info && x->info.path[0]) {
@@ -328,13 +334,25 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 				 strcmp(x->fstype, x->name) ? ", " : "", facts);
 			add_wrapped(u, ROLE_DIM, "   ", line, width);
 		}
+		char gb[200];
+		const char *gov = da_owner_governs(x, gb, sizeof(gb));
 		if (x->has_info) {
-			if (x->info.block >= 0)
-				add(u, ROLE_TEXT, "   block %" PRId64 "  %s%s%s",
-				    x->info.block, role ? role : "",
-				    unit[0] ? ", " : "", unit);
-			else if (role)
+			if (x->info.block >= 0) {
+				/* a big filesystem's role and group outgrow
+				 * a narrow pane: wrapped, as paths are */
+				char lb[48], rl[160];
+				snprintf(lb, sizeof(lb), "   block %" PRId64 "  ",
+					 x->info.block);
+				snprintf(rl, sizeof(rl), "%s%s%s",
+					 role ? role : "", unit[0] ? ", " : "",
+					 unit);
+				add_wrapped(u, ROLE_TEXT, lb, rl, width);
+			} else if (role) {
 				add(u, ROLE_TEXT, "   role %s", role);
+			}
+			if (gov)
+				add_wrapped(u, ROLE_TEXT, "   governs ", gov,
+					    width);
 			if (explain)
 				add_explained(u, role, width);
 			if (x->info.inode >= 0)
@@ -357,6 +375,9 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 				add(u, ROLE_CONFLICT, "   several files claim it");
 		} else if (role) {
 			add(u, ROLE_TEXT, "   role %s", role);
+			if (gov)
+				add_wrapped(u, ROLE_TEXT, "   governs ", gov,
+					    width);
 			/* "partition" says all there is to say */
 			if (explain && strcmp(role, "partition"))
 				add_explained(u, role, width);
@@ -694,6 +715,14 @@ static void add_region_shares(struct ui *u, const struct view *v,
 	}
 }
 
+/* The lines the pane shows at once: below the map, its first row is the
+ * rule with the title. */
+static int side_rows(const struct ui *u)
+{
+	int h = u->side.h - (u->side_below ? 1 : 0);
+	return h > 1 ? h : 1;
+}
+
 void side_build(struct ui *u)
 {
 	struct view *v = view_cur(u);
@@ -715,7 +744,7 @@ void side_build(struct ui *u)
 		    v->cursor, v->cursor);
 		da_human_size(v->cursor, hs, sizeof(hs));
 		add(u, ROLE_DIM, "   = %s, sector %" PRIu64, hs,
-		    v->cursor / 512);
+		    v->cursor / view_sector_size(u));
 		add(u, ROLE_DIM, "cell %s = %" PRIu64 " B", hc, v->cell);
 		add(u, ROLE_DIM, "   from 0x%" PRIx64, start);
 		add(u, ROLE_TEXT, "%s", "");
@@ -784,7 +813,7 @@ void side_build(struct ui *u)
 		else
 			add(u, ROLE_DIM, "indexing files%s", draw_ellipsis());
 	}
-	int maxs = u->nside - u->side.h + 1;
+	int maxs = u->nside - side_rows(u);
 	if (u->side_scroll > maxs)
 		u->side_scroll = maxs > 0 ? maxs : 0;
 	if (u->side_scroll < 0)
@@ -856,7 +885,7 @@ static void side_draw(struct ui *u)
 
 static int side_key(struct ui *u, int ch, bool code)
 {
-	int page = u->side.h > 2 ? u->side.h - 2 : 1;
+	int page = side_rows(u) > 2 ? side_rows(u) - 1 : 1;
 	if ((code && ch == KEY_UP) || (!code && ch == 'k'))
 		u->side_scroll--;
 	else if ((code && ch == KEY_DOWN) || (!code && ch == 'j'))

@@ -232,6 +232,12 @@ int view_cursor_owners(struct ui *u, struct da_location *at,
 /* Push a view into the innermost owner under the cursor. */
 int view_enter(struct ui *u);
 int view_leave(struct ui *u);
+/* Whether a view of space a shows space b (b itself, or the same bytes
+ * under another block size). */
+bool view_same_space(struct da_device *a, const struct da_device *b);
+/* The logical sector size of the disk on screen (4096 on a 4K-native
+ * disk): what g's s suffix and the side pane's sector number count. */
+uint64_t view_sector_size(const struct ui *u);
 /* Move to (dev, off): in the view when it is that space, else on a disk. */
 int view_goto_space(struct ui *u, struct da_device *dev, uint64_t off);
 /* Move the cursor to byte off of dev: in the current view when its space

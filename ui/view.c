@@ -212,6 +212,12 @@ int view_locate_all(const struct ui *u, const struct view *v, uint64_t off,
 	return da_ownership_locate_all(u->o, v->dev, off, out, max);
 }
 
+uint64_t view_sector_size(const struct ui *u)
+{
+	/* every view of a stack lies on its disk */
+	return da_machine_sector_size(u->m, u->m->disks[u->disk].dev);
+}
+
 /* The finest cell of an owner's space: its block size, which a
  * filesystem or swap area gives its space (da_node_set_block_size). */
 static uint64_t min_cell_for(const struct da_owner *w)
@@ -352,12 +358,33 @@ int view_leave(struct ui *u)
 	return 0;
 }
 
+/* Whether a view of space a shows space b: the same device, or a's
+ * device is b's bytes as they are, byte for byte (a filesystem's
+ * block-size overlay of its LV or array, which is what Enter opens). */
+bool view_same_space(struct da_device *a, const struct da_device *b)
+{
+	/* a disk is shown by its own view: g DISK:OFF goes there */
+	if (b->is_disk)
+		return a == b;
+	for (int level = 0; level < 8 && a; level++) {
+		if (a == b)
+			return true;
+		struct da_target t[2];
+		if (a->is_disk || da_device_map_block(a, 0, t, 2) != 1 ||
+		    !t[0].dev || t[0].offset != 0 || t[0].dev->size != a->size ||
+		    da_device_contiguous(a, 0) < a->size)
+			return false;
+		a = t[0].dev;
+	}
+	return false;
+}
+
 int view_goto_space(struct ui *u, struct da_device *dev, uint64_t off)
 {
 	/* a view of that space on this disk's stack: go back up to it */
 	for (int i = u->depths[u->disk] - 1; i >= 0; i--) {
 		struct view *v = &u->stacks[u->disk][i];
-		if (v->dev == dev && off < v->size) {
+		if (view_same_space(v->dev, dev) && off < v->size) {
 			u->depths[u->disk] = i + 1;
 			view_clamp(u, v);
 			view_set_cursor(u, v, off);
@@ -431,7 +458,7 @@ static bool offset_in_view(struct ui *u, const struct view *v, size_t d,
 int view_show(struct ui *u, struct da_device *dev, uint64_t off)
 {
 	struct view *v = view_cur(u);
-	if (dev == v->dev) {
+	if (view_same_space(v->dev, dev)) {
 		view_set_cursor(u, v, off);
 		return 0;
 	}
@@ -482,7 +509,7 @@ int view_enter_space(struct ui *u, struct da_device *dev, uint64_t off)
 		return -1;
 	}
 	struct view *v = view_cur(u);
-	if (v->dev == dev || dev->is_disk || !dev->size)
+	if (view_same_space(v->dev, dev) || dev->is_disk || !dev->size)
 		return 0;
 	if (u->depths[u->disk] >= UI_MAX_DEPTH) {
 		ui_message(u, true, "too many views deep");

@@ -3,7 +3,8 @@
 # address space (the offsets --lookup gives for the LV), every cursor
 # position there still says where it lives on the disk (and that disk byte's
 # owners agree with --lookup, with the LV at the same offset), and
-# Backspace goes back to the disk, at the byte the cursor reached in the LV.
+# Backspace goes back to the disk, at the byte the cursor reached in the LV;
+# g LV:OFFSET from inside the LV's view stays in it.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/tui/common.inc"
 [ -x "$DA" ] || fail "diskatlas is not built"
@@ -55,6 +56,17 @@ wait_for "view $(basename "$IMG") " || fail "Backspace did not return: $(screen 
 # at the disk byte the walk in the LV reached, not where it went in
 check_eq "back on the disk, where the cursor went in the LV" "$(cursor_offset)" "$d"
 [ "$d" != "$start" ] || fail "the walk in the LV ended where it began: the test proves nothing"
+
+# g LV:OFFSET from inside the LV's view (the view of its ext4, the
+# filesystem's own space over the LV) stays in that view
+keys Enter
+wait_for "view $lv" || fail "Enter did not open the LV again: $(screen | head -1)"
+keys g; typed "$lv:$lvoff"; keys Enter
+screen | head -1 | grep -q "view $lv\\b" ||
+	fail "g $lv:$lvoff left the LV's view: $(screen | head -1)"
+check_eq "g $lv:$lvoff: the offset in $lv" "$(cursor_offset)" "$lvoff"
+check_eq "g $lv:$lvoff: the disk byte" "$(side | sed -n 's/^   (\([0-9]*\))$/\1/p' | head -1)" "$start"
+echo "ok: g $lv:$lvoff stays in $lv's view, on disk byte $start"
 keys q
 wait_for '^EXIT=0$' || fail "q"
 echo ok

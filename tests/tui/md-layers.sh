@@ -4,8 +4,8 @@
 # array and the filesystem as --lookup gives them; Enter opens the array's
 # own space (the view the ext4 inside sees), where the file debugfs names
 # for that block is shown, and every cursor position says which member
-# disk and offset hold it, as --lookup of the array offset does; Backspace
-# goes back to a disk.
+# disk and offset hold it, as --lookup of the array offset does; g
+# data:OFFSET there stays in the array's view; Backspace goes back to a disk.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/tui/common.inc"
 requires debugfs
@@ -49,6 +49,13 @@ for k in l 'l l l' j 'j j' Home End; do
 done
 # the walk crossed members
 [ "$(printf '%s\n' $seen | sort -u | wc -l)" -ge 2 ] || fail "the walk stayed on one member: $seen"
+# g data:OFFSET from inside the array's view (its ext4's own space over
+# the array) stays in that view, on the file's block
+keys g; typed "data:$o"; keys Enter
+screen | head -1 | grep -q 'view data:ext4 ' ||
+	fail "g data:$o left the array's view: $(screen | head -1)"
+check_eq "g data:$o in the array's view" "$(cursor_offset)" "$o"
+side_paths | grep -qxF "$file" || fail "g data:$o does not show $file: $(side)"
 keys BSpace
 wait_for 'view md-raid5-[abc].img ' || fail "Backspace did not return to a disk: $(screen | head -1)"
 keys q

@@ -244,6 +244,12 @@ static void test_units(void **state)
 	assert_int_equal(u.number, 3);
 	assert_int_equal(u.offset, 5);
 	assert_int_equal(da_node_unit(pv, 100, &u), -1);
+	/* with pe_count 4: PEs 0-3, and the padding past them in none */
+	da_obj_set_int(pv->props, "pe_count", 4);
+	assert_int_equal(da_node_unit(pv, 1048576 + 3 * 4194304 + 5, &u), 0);
+	assert_int_equal(u.number, 3);
+	assert_int_equal(da_node_unit(pv, 1048576 + 4 * 4194304, &u), -1);
+	assert_int_equal(da_node_unit(pv, 1048576 + 9 * 4194304 + 5, &u), -1);
 	da_obj_set_int(pv->props, "pe_size", 0);
 	assert_int_equal(da_node_unit(pv, 1048576 + 5, &u), -1);
 	da_node_free(pv);
