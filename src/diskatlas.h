@@ -830,6 +830,10 @@ struct da_region_info {
 	const char *kind, *name, *role;
 	struct da_node *node;
 	uint64_t bytes;            /* disk bytes where it is innermost */
+	uint64_t own_bytes;        /* bytes of its owner's space where it is
+				      innermost, each once however many
+				      copies the disks hold (and only those
+				      on a disk): the legend's size */
 	/* from the role vocabulary (a claim without a role: its owner's
 	 * whole space, data; swap opaque; unknown contents bad) */
 	enum da_role_class cls;

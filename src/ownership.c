@@ -121,7 +121,7 @@ int ownership_disk_of(const struct da_ownership *o,
 
 static void add_raw(struct da_ownership *o, int d, uint64_t start,
 		    uint64_t len, uint64_t owner_start,
-		    uint32_t tpl)
+		    uint32_t tpl, bool copy)
 {
 	struct disk_index *di = &o->disks[d];
 	uint64_t size = di->dev->size;
@@ -143,8 +143,9 @@ static void add_raw(struct da_ownership *o, int d, uint64_t start,
 		di->raw = r;
 		di->capraw = cap;
 	}
+	/* seq fits its 31 bits: there are at most MAX_RAW_CLAIMS */
 	di->raw[di->nraw++] = (struct raw_claim){ start, len, owner_start, tpl,
-						  o->seq++ };
+						  o->seq++, copy };
 	o->total_raw++;
 }
 
@@ -152,24 +153,25 @@ static int space_index(struct da_ownership *o, struct da_device *dev,
 		       int level);
 
 /* Walk [off, off+len) of dev down to the disks, one linear run at a time,
- * or down to a striped space. */
+ * or down to a striped space.  copy: the walk went through a mirror's
+ * second or later copy. */
 static void map_down(struct da_ownership *o, struct da_device *dev,
 		     uint64_t off, uint64_t len, uint64_t owner_off,
-		     uint32_t tpl, int level)
+		     uint32_t tpl, int level, bool copy)
 {
 	if (level > 32 || o->overflow)
 		return;
 	if (!dev->is_disk && dev->ops->member && dev->ops->unmap && !o->flat) {
 		int s = space_index(o, dev, level);
 		if (s >= 0) {
-			add_raw(o, s, off, len, owner_off, tpl);
+			add_raw(o, s, off, len, owner_off, tpl, copy);
 			return;
 		}
 	}
 	if (dev->is_disk) {
 		int d = ownership_disk_of(o, dev);
 		if (d >= 0)
-			add_raw(o, d, off, len, owner_off, tpl);
+			add_raw(o, d, off, len, owner_off, tpl, copy);
 		return;
 	}
 	while (len > 0 && off < dev->size && !o->overflow) {
@@ -186,7 +188,7 @@ static void map_down(struct da_ownership *o, struct da_device *dev,
 			o->fans_out = true;
 		for (int i = 0; i < n; i++)
 			map_down(o, t[i].dev, t[i].offset, c, owner_off, tpl,
-				 level + 1);
+				 level + 1, copy || i > 0);
 		off += c;
 		owner_off += c;
 		len -= c;
@@ -221,7 +223,7 @@ static void claim(struct da_ownership *o, struct da_device *dev,
 		.parity_rid = -1,
 	});
 	if (t >= 0)
-		map_down(o, dev, start, len, start, (uint32_t)t, 0);
+		map_down(o, dev, start, len, start, (uint32_t)t, 0, false);
 }
 
 static void slot_put(struct dev_slot *t, size_t cap, struct da_device *dev,
@@ -370,7 +372,7 @@ static int space_index(struct da_ownership *o, struct da_device *dev,
 		if (len > at.dev->size - at.offset)
 			len = at.dev->size - at.offset;
 		map_down(o, at.dev, at.offset, len, at.offset, (uint32_t)t,
-			 level + 1);
+			 level + 1, false);
 	}
 	return s;
 }
@@ -525,8 +527,8 @@ static int region_id(struct da_ownership *o, const char *kind,
 	}
 	rhash_put(o->rhash, o->caprhash, h, (int)o->nregions);
 	struct da_region_info *r = &o->regions[o->nregions];
-	*r = (struct da_region_info){ kind, name, role, node, 0, DA_RC_DATA,
-				      DA_FAM_DATA, NULL };
+	*r = (struct da_region_info){ kind, name, role, node, 0, 0,
+				      DA_RC_DATA, DA_FAM_DATA, NULL };
 	if (node)
 		r->fstype = str_prop(node->props, "fstype");
 	const struct da_role_info *ri = da_role(da_role_by_name(role));
@@ -609,16 +611,24 @@ static uint64_t present_below(const struct disk_index *di, uint64_t x)
 	return below(di, di->present, x);
 }
 
+/* Of [s, e) of index di, the bytes on a disk, each once however many
+ * copies of it there are. */
+static uint64_t bytes_once(const struct disk_index *di, uint64_t s,
+			   uint64_t e)
+{
+	if (!di->missing)
+		return e - s;
+	if (di->mapped)
+		return below(di, di->mapped, e) - below(di, di->mapped, s);
+	return (e - s) / di->members * (di->members - di->missing);
+}
+
 uint64_t da_ownership_mapped_bytes(const struct da_ownership *o, size_t d,
 				   uint64_t off, uint64_t len)
 {
-	if (d >= o->nindex || d < o->ndisks || !o->disks[d].missing)
+	if (d >= o->nindex || d < o->ndisks)
 		return len;
-	const struct disk_index *di = &o->disks[d];
-	if (di->mapped)
-		return below(di, di->mapped, off + len) -
-		       below(di, di->mapped, off);
-	return len / di->members * (di->members - di->missing);
+	return bytes_once(&o->disks[d], off, off + len);
 }
 
 /* Of [s, e) of index di, the bytes on a disk. */
@@ -633,13 +643,17 @@ static uint64_t bytes_on_disk(const struct disk_index *di, uint64_t s,
 	       (di->copies ? di->copies : 1);
 }
 
-/* Bytes where a region is innermost.  A member's area of a striped space
+/* Bytes where a region is innermost: on_disk of them on the disks, once
+ * of them in its owner's space (none when this run is a mirror's second
+ * copy: the first one counted them).  A member's area of a striped space
  * counts its parity only: its data is counted in the space's index, and
  * the parity belongs to the claim under it (the member's own region). */
 static void count_bytes(struct da_ownership *o, const struct da_claim *c,
-			size_t n, uint64_t len, uint64_t on_disk)
+			struct raw_claim *const *rc, size_t n, uint64_t len,
+			uint64_t on_disk, uint64_t once)
 {
 	const struct da_claim *in = &c[n - 1];
+	bool copy = rc[n - 1]->copy;
 	if (in->through >= 0) {
 		struct da_unmapped u;
 		if (in->space->ops->unmap(in->space, in->member,
@@ -650,15 +664,21 @@ static void count_bytes(struct da_ownership *o, const struct da_claim *c,
 			return;
 		if (in->parity_region >= 0) {
 			o->regions[in->parity_region].bytes += len;
+			if (!copy)
+				o->regions[in->parity_region].own_bytes += len;
 			return;
 		}
 		if (n < 2)
 			return;
 		in = &c[n - 2];
-		on_disk = len;
+		copy = rc[n - 2]->copy;
+		on_disk = once = len;
 	}
-	if (in->region_id >= 0)
+	if (in->region_id >= 0) {
 		o->regions[in->region_id].bytes += on_disk;
+		if (!copy)
+			o->regions[in->region_id].own_bytes += once;
+	}
 }
 
 /* One pass over the boundaries with the claims active in each piece:
@@ -746,7 +766,9 @@ static size_t sweep_pass(struct da_ownership *o, struct disk_index *di,
 		}
 		if (nactive)
 			count_bytes(o, &di->claims[di->nclaims - nactive],
-				    nactive, e - s, bytes_on_disk(di, s, e));
+				    active, nactive, e - s,
+				    bytes_on_disk(di, s, e),
+				    bytes_once(di, s, e));
 	}
 	return write ? di->nclaims : nclaims;
 }

@@ -34,7 +34,11 @@ struct raw_claim {
 	uint64_t start, len;       /* on the disk */
 	uint64_t owner_start;      /* offset in the owner's space at start */
 	uint32_t tpl;              /* into da_ownership.tpls */
-	uint32_t seq;              /* creation order: stable sort key */
+	uint32_t seq : 31;         /* creation order: stable sort key */
+	uint32_t copy : 1;         /* reached through a mirror's second or
+				      later copy: its bytes are counted in
+				      the regions' disk bytes, not in their
+				      own bytes */
 };
 
 /* A disk's index, or a striped space's. */

@@ -1006,8 +1006,10 @@ int da_report_map(FILE *f, const struct da_ownership *o,
 	for (size_t i = 0; i < nreg; i++) {
 		if (!shown[i])
 			continue;
+		/* the explorer's legend's size: each byte once, however
+		 * many copies of it the disks hold */
 		char hb[32];
-		da_human_size(regs[i].bytes, hb, sizeof(hb));
+		da_human_size(regs[i].own_bytes, hb, sizeof(hb));
 		if (color)
 			fprintf(f, "  \033[1;38;5;%dm%c\033[0m  ", sgr[i],
 				da_region_letter((int)i));

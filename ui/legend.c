@@ -1,5 +1,7 @@
 /* The legend: an entry for each owner colour on screen (with the owner's
- * name and how many bytes of the disks it is the innermost owner of), then
+ * name and its size: the bytes of its owner's space it is the innermost
+ * owner of, each counted once however many copies the disks hold, so
+ * that a mirrored filesystem is its own size, not twice it), then
  * one for each structure family on screen (headers, tables, bitmaps...),
  * what the fullness glyphs mean, never written, no owner and conflict.
  * Entries flow along the lines, never over each other: when they do not
@@ -52,7 +54,7 @@ static int owner_entries(struct ui *u, struct entry *out, int max,
 		e->kind = E_OWNER;
 		e->region = (int)i;
 		e->fam = -1;
-		da_human_size(r[i].bytes, e->size, sizeof(e->size));
+		da_human_size(r[i].own_bytes, e->size, sizeof(e->size));
 		/* two filesystems without labels both go by their type:
 		 * say which device each is on */
 		bool fs = r[i].node && (!strcmp(r[i].kind, "filesystem") ||

@@ -516,8 +516,13 @@ static struct da_node *ext_scan(struct da_device *dev, da_error *err)
 				   "larger than its device (%llu bytes)",
 				   (unsigned long long)p->nblocks, p->bs,
 				   (unsigned long long)dev->size);
+		/* the blocks the device holds, the last one perhaps only
+		 * in part: a byte of a block the device's end cuts is
+		 * still the filesystem's, free or used as its bitmap says
+		 * (its reads fail, as any past the end do) */
 		if (p->bs)
-			p->nblocks = dev->size / p->bs;
+			p->nblocks = dev->size / p->bs +
+				     (dev->size % p->bs != 0);
 	}
 
 	char uuid[40], label[EXT2_LABEL_LEN + 1];

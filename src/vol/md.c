@@ -399,8 +399,12 @@ void md_member_regions(struct da_node *n, int32_t level, uint32_t layout,
 		return;
 	size_t k = base_items(n, it);
 	if (!parity) {
+		/* a spare's data area is held in reserve: no array byte
+		 * maps there until md rebuilds onto it */
 		it[k++] = (struct item){ sb->data_offset, used ? used
-					 : sb->data_size, "data" };
+					 : sb->data_size,
+					 sb->role == MD_ROLE_SPARE ? "spare"
+								   : "data" };
 	} else {
 		uint64_t s = 0;
 		while (s < stripes && k < cap - 1) {

@@ -330,20 +330,32 @@ static size_t check_machine(const char *label, const char *const *specs,
 		cells_equal(label, dev, -1, fast, slow);
 		ranges_equal(label, dev, 0, dev->size, fast, slow);
 	}
-	/* every region the flat index shows has the same bytes */
+	/* every region the flat index shows has the same bytes, on the
+	 * disks and in its owner's space (each once, copies aside) */
 	size_t nf, ns;
 	const struct da_region_info *rf = da_ownership_regions(fast, &nf);
 	const struct da_region_info *rs = da_ownership_regions(slow, &ns);
 	for (size_t j = 0; j < ns; j++) {
-		uint64_t bytes = 0;
+		uint64_t bytes = 0, own = 0;
 		for (size_t i = 0; i < nf; i++)
-			if (same_region(fast, (int)i, slow, (int)j))
+			if (same_region(fast, (int)i, slow, (int)j)) {
 				bytes = rf[i].bytes;
-		if (bytes != rs[j].bytes)
-			fail_msg("%s: region %s %s %s has %llu bytes, flat "
-				 "%llu", label, rs[j].kind, rs[j].name,
-				 rs[j].role ? rs[j].role : "-",
+				own = rf[i].own_bytes;
+			}
+		if (bytes != rs[j].bytes || own != rs[j].own_bytes)
+			fail_msg("%s: region %s %s %s has %llu bytes (%llu "
+				 "once), flat %llu (%llu)", label, rs[j].kind,
+				 rs[j].name, rs[j].role ? rs[j].role : "-",
 				 (unsigned long long)bytes,
+				 (unsigned long long)own,
+				 (unsigned long long)rs[j].bytes,
+				 (unsigned long long)rs[j].own_bytes);
+		if (rs[j].own_bytes > rs[j].bytes)
+			fail_msg("%s: region %s %s %s: %llu bytes once, more "
+				 "than its %llu on the disks", label,
+				 rs[j].kind, rs[j].name,
+				 rs[j].role ? rs[j].role : "-",
+				 (unsigned long long)rs[j].own_bytes,
 				 (unsigned long long)rs[j].bytes);
 	}
 	da_ownership_free(fast);
