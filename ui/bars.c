@@ -12,33 +12,12 @@
 static void title_draw(struct ui *u)
 {
 	struct view *v = view_cur(u);
-	char line[1024], hc[48];
-	da_human_size(v->cell, hc, sizeof(hc));
-	if (v->cell & (v->cell - 1)) {   /* not a round size: say it exactly */
-		/* never rounded up: 32256 B is 31.5 KiB, not 32 */
-		uint64_t unit = 1;
-		const char *un = "B";
-		if (v->cell >= 1ull << 30) {
-			unit = 1ull << 30;
-			un = "GiB";
-		} else if (v->cell >= 1ull << 20) {
-			unit = 1ull << 20;
-			un = "MiB";
-		} else if (v->cell >= 1024) {
-			unit = 1024;
-			un = "KiB";
-		}
-		uint64_t tenths = v->cell * 10 / unit;
-		if (unit == 1)
-			snprintf(hc, sizeof(hc), "%" PRIu64 " B", v->cell);
-		else if (tenths % 10)
-			snprintf(hc, sizeof(hc), "%" PRIu64 ".%" PRIu64 " %s (%"
-				 PRIu64 " B)", tenths / 10, tenths % 10, un,
-				 v->cell);
-		else
-			snprintf(hc, sizeof(hc), "%" PRIu64 " %s (%" PRIu64
-				 " B)", tenths / 10, un, v->cell);
-	}
+	char line[1024], hc[64], cs[32];
+	draw_cell_size(v->cell, cs, sizeof(cs));
+	if (v->cell & (v->cell - 1))   /* not a round size: say it exactly */
+		snprintf(hc, sizeof(hc), "%s (%" PRIu64 " B)", cs, v->cell);
+	else
+		snprintf(hc, sizeof(hc), "%s", cs);
 	/* what matters most first: narrow terminals cut the tail */
 	int k = snprintf(line, sizeof(line), " diskatlas | view %s | 1 cell = "
 			 "%s | @ 0x%" PRIx64 " |", v->name, hc, v->cursor);

@@ -716,7 +716,8 @@ void side_build(struct ui *u)
 		da_human_size(v->cursor, hs, sizeof(hs));
 		add(u, ROLE_DIM, "   = %s, sector %" PRIu64, hs,
 		    v->cursor / 512);
-		add(u, ROLE_DIM, "cell %s = %" PRIu64 " B", hc, v->cell);
+		add(u, ROLE_DIM, "cell %s = %" PRIu64 " B",
+		    draw_cell_size(v->cell, hc, sizeof(hc)), v->cell);
 		add(u, ROLE_DIM, "   from 0x%" PRIx64, start);
 		add(u, ROLE_TEXT, "%s", "");
 	}
