@@ -67,8 +67,7 @@ void put_text(int y, int x, int w, const char *s)
 		mvaddnwstr(y, x, buf, n);
 }
 
-/* Columns the text takes on screen. */
-static int text_cols(const char *s)
+int draw_text_cols(const char *s)
 {
 	wchar_t w[256];
 	size_t n = mbstowcs(w, s, 255);
@@ -81,7 +80,7 @@ static int text_cols(const char *s)
 
 void put_text_cut(int y, int x, int w, const char *s)
 {
-	if (text_cols(s) <= w) {
+	if (draw_text_cols(s) <= w) {
 		put_text(y, x, w, s);
 		return;
 	}

@@ -85,6 +85,8 @@ bool draw_unicode(void);
 void put_text(int y, int x, int w, const char *s);
 /* The same, ending in an ellipsis when it had to be cut. */
 void put_text_cut(int y, int x, int w, const char *s);
+/* Columns the UTF-8 text takes on screen (its first 255 characters). */
+int draw_text_cols(const char *s);
 /* Blanks over w columns from (y, x). */
 void fill_line(int y, int x, int w);
 /* "\u2026" in a UTF-8 theme, else "..." */
