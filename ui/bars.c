@@ -12,33 +12,12 @@
 static void title_draw(struct ui *u)
 {
 	struct view *v = view_cur(u);
-	char line[1024], hc[48];
-	da_human_size(v->cell, hc, sizeof(hc));
-	if (v->cell & (v->cell - 1)) {   /* not a round size: say it exactly */
-		/* never rounded up: 32256 B is 31.5 KiB, not 32 */
-		uint64_t unit = 1;
-		const char *un = "B";
-		if (v->cell >= 1ull << 30) {
-			unit = 1ull << 30;
-			un = "GiB";
-		} else if (v->cell >= 1ull << 20) {
-			unit = 1ull << 20;
-			un = "MiB";
-		} else if (v->cell >= 1024) {
-			unit = 1024;
-			un = "KiB";
-		}
-		uint64_t tenths = v->cell * 10 / unit;
-		if (unit == 1)
-			snprintf(hc, sizeof(hc), "%" PRIu64 " B", v->cell);
-		else if (tenths % 10)
-			snprintf(hc, sizeof(hc), "%" PRIu64 ".%" PRIu64 " %s (%"
-				 PRIu64 " B)", tenths / 10, tenths % 10, un,
-				 v->cell);
-		else
-			snprintf(hc, sizeof(hc), "%" PRIu64 " %s (%" PRIu64
-				 " B)", tenths / 10, un, v->cell);
-	}
+	char line[1024], hc[64], cs[32];
+	draw_cell_size(v->cell, cs, sizeof(cs));
+	if (v->cell & (v->cell - 1))   /* not a round size: say it exactly */
+		snprintf(hc, sizeof(hc), "%s (%" PRIu64 " B)", cs, v->cell);
+	else
+		snprintf(hc, sizeof(hc), "%s", cs);
 	/* what matters most first: narrow terminals cut the tail */
 	int k = snprintf(line, sizeof(line), " diskatlas | view %s | 1 cell = "
 			 "%s | @ 0x%" PRIx64 " |", v->name, hc, v->cursor);
@@ -110,12 +89,76 @@ const struct pane_class title_pane = {
 	.key = title_key,
 };
 
+/* The key hints of each screen, most needed first: a narrow line drops
+ * whole hints from the end, never a word. */
+static const char *const help_hints[] = {
+	"Esc closes help", "arrows PgUp/PgDn Home/End scroll",
+	"(any other key closes it too)", NULL,
+};
+static const char *const tree_hints[] = {
+	"t/q/Esc close", "arrows select (the map follows)", "Enter into",
+	NULL,
+};
+static const char *const hex_hints[] = {
+	"x/q/Esc close", "Up/Down/PgUp/PgDn scroll", "Left/Right field", NULL,
+};
+static const char *const side_hints[] = {
+	"Tab map", "arrows scroll", "q quit", "? help", NULL,
+};
+static const char *const map_hints[] = {
+	"q quit", "? help", "+/- zoom", "Enter in", "Bksp out", "g go",
+	"/ find", "n/N match", "e/E extent", "t tree", "x hex", "w holes",
+	NULL,
+};
+
+/* " h1  h2  h3" with as many whole hints as fit in w columns. */
+static void fit_hints(const char *const *h, int w, char *buf, size_t len)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	for (; *h; h++) {
+		size_t n = strlen(*h);
+		size_t sep = k ? 2 : 1;
+		if ((int)(k + sep + n) > w || k + sep + n >= len)
+			break;
+		memcpy(buf + k, "  ", sep);
+		memcpy(buf + k + sep, *h, n + 1);
+		k += sep + n;
+	}
+}
+
+/* Does the message already say what the right-hand field says (the
+ * search's "match 2/11: ..." and the counter "match 2/11, 1 ext")?
+ * The field's words up to its first comma, as whole words. */
+static bool said_in(const char *msg, const char *field)
+{
+	while (*field == ' ')
+		field++;
+	size_t n = strcspn(field, ",");
+	while (n && field[n - 1] == ' ')
+		n--;
+	if (!n)
+		return false;
+	for (const char *p = msg; (p = strstr(p, "match")) != NULL; p++)
+		if (!strncmp(p, field, n) &&
+		    !(p[n] >= '0' && p[n] <= '9'))
+			return true;
+	return false;
+}
+
+/* The status line: on the left the last message, else the key hints; on
+ * the right a field for the state that lasts (holes, the background
+ * work, the chosen match).  Neither overwrites the other: the field is
+ * shown whole or not at all; hints give way to it a whole hint at a
+ * time; a message is shown whole beside it when both fit, else the
+ * message takes the line and the field waits for the next frame; a
+ * field the message already says is not said twice. */
 static void status_draw(struct ui *u)
 {
 	role_on(ROLE_STATUS);
 	fill_line(u->status.y, 0, u->cols);
 	char right[64] = "";
-	bool indexing = !index_ready(u), found_on = false;
+	bool indexing = !index_ready(u);
 	if (u->show_holes && u->holes_known)
 		snprintf(right, sizeof(right), " holes shown ");
 	else if (u->show_holes)   /* drawn without them until known */
@@ -137,26 +180,25 @@ static void status_draw(struct ui *u)
 		search_status(u, found, sizeof(found));   /* "3/12 ..." */
 		if (found[0])
 			snprintf(right, sizeof(right), "%s", found);
-		found_on = found[0] != 0;
 	}
-	/* columns, not bytes: the Unicode ellipsis is 3 bytes wide 1 */
-	bool ell = indexing || (u->show_holes && !u->holes_known && !found_on);
-	int rw = (int)strlen(right) - (u->unicode && ell ? 2 : 0);
-	const char *hints = u->help ? " ?/q/Esc close help  arrows scroll"
-		: u->tree ? " t/q/Esc close  arrows select (the map follows)  "
-			    "Enter into"
-		: u->hex ? " x/q/Esc close  Up/Down/PgUp/PgDn scroll  "
-			   "Left/Right field"
-		: u->focus == FOCUS_SIDE
-		? " Tab map  arrows scroll  q quit  ? help"
-		: " q quit  ? help  +/- zoom  Enter in  Bksp out  g go  "
-		  "/ find  n/N match  e/E extent  t tree  x hex  w holes";
+	int rw = right[0] ? draw_text_cols(right) : 0;
+	if (rw > u->cols)
+		rw = 0;
 	if (u->msg[0]) {
-		role_on(u->msg_error ? ROLE_ERROR : ROLE_MESSAGE);
 		char m[300];
 		snprintf(m, sizeof(m), " %s ", u->msg);
-		put_text(u->status.y, 0, u->cols - rw, m);
+		if (rw && (said_in(u->msg, right) ||
+			   draw_text_cols(m) > u->cols - rw))
+			rw = 0;
+		role_on(u->msg_error ? ROLE_ERROR : ROLE_MESSAGE);
+		put_text_cut(u->status.y, 0, u->cols - rw, m);
 	} else {
+		const char *const *h = u->help ? help_hints
+			: u->tree ? tree_hints
+			: u->hex ? hex_hints
+			: u->focus == FOCUS_SIDE ? side_hints : map_hints;
+		char hints[256];
+		fit_hints(h, u->cols - rw, hints, sizeof(hints));
 		put_text(u->status.y, 0, u->cols - rw, hints);
 	}
 	if (rw) {

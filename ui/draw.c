@@ -1,5 +1,7 @@
 /* The drawing toolkit's text: cut to columns, blanks, rules.
  * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -65,8 +67,7 @@ void put_text(int y, int x, int w, const char *s)
 		mvaddnwstr(y, x, buf, n);
 }
 
-/* Columns the text takes on screen. */
-static int text_cols(const char *s)
+int draw_text_cols(const char *s)
 {
 	wchar_t w[256];
 	size_t n = mbstowcs(w, s, 255);
@@ -79,7 +80,7 @@ static int text_cols(const char *s)
 
 void put_text_cut(int y, int x, int w, const char *s)
 {
-	if (text_cols(s) <= w) {
+	if (draw_text_cols(s) <= w) {
 		put_text(y, x, w, s);
 		return;
 	}
@@ -93,4 +94,27 @@ void fill_line(int y, int x, int w)
 	move(y, x);
 	for (int i = 0; i < w; i++)
 		addch(' ');
+}
+
+const char *draw_cell_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
+					     "PiB", "EiB" };
+	int u = 0;
+	while (u < 6 && bytes >> (10 * (u + 1)))
+		u++;
+	if (!u) {
+		snprintf(buf, len, "%" PRIu64 " B", bytes);
+		return buf;
+	}
+	/* tenths, truncated; from the part below the unit, since bytes * 10
+	 * could overflow (rest * 10 < 10 << 60 cannot) */
+	uint64_t whole = bytes >> (10 * u);
+	uint64_t rest = bytes & ((1ull << (10 * u)) - 1);
+	unsigned tenth = (unsigned)(rest * 10 >> (10 * u));
+	if (tenth)
+		snprintf(buf, len, "%" PRIu64 ".%u %s", whole, tenth, units[u]);
+	else
+		snprintf(buf, len, "%" PRIu64 " %s", whole, units[u]);
+	return buf;
 }

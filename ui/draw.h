@@ -7,6 +7,8 @@
 #define DA_DRAW_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <curses.h>
 
@@ -83,6 +85,8 @@ bool draw_unicode(void);
 void put_text(int y, int x, int w, const char *s);
 /* The same, ending in an ellipsis when it had to be cut. */
 void put_text_cut(int y, int x, int w, const char *s);
+/* Columns the UTF-8 text takes on screen (its first 255 characters). */
+int draw_text_cols(const char *s);
 /* Blanks over w columns from (y, x). */
 void fill_line(int y, int x, int w);
 /* "\u2026" in a UTF-8 theme, else "..." */
@@ -90,5 +94,10 @@ const char *draw_ellipsis(void);
 /* A horizontal or vertical rule's character for the theme. */
 const char *draw_hrule(void);
 const char *draw_vrule(void);
+/* What one map cell covers, as the title bar and the side pane both say
+ * it: "64 KiB", "70.5 KiB" (72192 B), "512 B".  One decimal, never
+ * rounded up (31.5 KiB for 32256 B, not 32); the exact bytes go beside
+ * it when the size is not a power of two.  Returns buf. */
+const char *draw_cell_size(uint64_t bytes, char *buf, size_t len);
 
 #endif

@@ -1,5 +1,6 @@
 /* The help screen: every key, one line each.  While open it takes the
- * keys (arrows scroll, any other key closes it) and a click closes it.
+ * keys (Up/Down, j/k, PgUp/PgDn, Home/End scroll, Left/Right do nothing,
+ * any other key closes it) and a click closes it.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "ui.h"
 
@@ -42,7 +43,8 @@ static const char *const lines[] = {
 	"  w                  show / hide never-written bytes (holes of a",
 	"                     sparse image, unallocated qcow2 clusters)",
 	"  Tab                focus the side pane (arrows scroll it)",
-	"  ? (or F1)          this help (any key closes it)",
+	"  ? (or F1)          this help: arrows, PgUp/PgDn, Home/End scroll",
+	"                     it, any other key closes it",
 	"  q (or F10)         quit",
 	"",
 	"Each cell is an equal range of the view's address space; its colour",
@@ -89,8 +91,13 @@ static int help_key(struct ui *u, int ch, bool code)
 		u->help_scroll -= u->rows / 2;
 	else if (code && ch == KEY_NPAGE)
 		u->help_scroll += u->rows / 2;
-	else if (code && (ch == KEY_MOUSE || ch == KEY_RESIZE))
-		return PANE_HANDLED;
+	else if (code && ch == KEY_HOME)
+		u->help_scroll = 0;
+	else if (code && ch == KEY_END)
+		u->help_scroll = help_lines();   /* help_draw clamps it */
+	else if (code && (ch == KEY_LEFT || ch == KEY_RIGHT || ch == KEY_MOUSE ||
+			  ch == KEY_RESIZE))
+		return PANE_HANDLED;   /* arrows scroll or do nothing */
 	else
 		u->help = false;
 	return PANE_HANDLED | PANE_REDRAW;

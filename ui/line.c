@@ -105,6 +105,7 @@ int line_run(struct ui *u)
 	 * before the first screen, not racing it */
 	bg_index_join(&u->index);
 	char buf[1024];
+	bool eof = false;
 	while (!u->quit && !ui_signal) {
 		/* the map keeps the terminal's height; the side pane below it
 		 * grows to hold every line, since nothing scrolls here */
@@ -117,8 +118,10 @@ int line_run(struct ui *u)
 		fputs(u->prompt ? "> " : "keys (? help, q quit, Enter "
 		      "redraws)> ", stdout);
 		fflush(stdout);
-		if (!fgets(buf, sizeof(buf), stdin))
+		if (!fgets(buf, sizeof(buf), stdin)) {
+			eof = true;
 			break;
+		}
 		const char *p = buf;
 		mbstate_t st;
 		memset(&st, 0, sizeof(st));
@@ -142,6 +145,10 @@ int line_run(struct ui *u)
 			ui_key(u, (int)wc, false);
 		}
 	}
+	/* the last prompt's line ends: a terminal echoes the Enter after
+	 * q, but neither ^D nor keys read from a file or a pipe */
+	if (eof || !isatty(STDIN_FILENO))
+		putchar('\n');
 	endwin();
 	delscreen(s);
 	fclose(out);

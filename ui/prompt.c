@@ -41,6 +41,51 @@ static int parse_go(const struct ui *u, const char *text, uint64_t *off)
 	return 0;
 }
 
+/* text cut to w columns, ending in an ellipsis when it had to be. */
+static void cut_cols(const char *text, int w, char *buf, size_t len)
+{
+	const char *ell = draw_ellipsis();
+	int ew = draw_unicode() ? 1 : 3;
+	size_t k = 0, keep = 0;
+	int cols = 0;
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	size_t left = strlen(text);
+	while (left) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, text + k, left, &st);
+		int cw = 1;
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&st, 0, sizeof(st));
+			n = 1;
+		} else if (wcwidth(wc) >= 0) {
+			cw = wcwidth(wc);
+		}
+		if (cols + cw <= w - ew)
+			keep = k + n;     /* room for an ellipsis after it */
+		cols += cw;
+		if (cols > w)
+			break;
+		k += n;
+		left -= n;
+	}
+	if (!left) {                  /* it all fits */
+		snprintf(buf, len, "%s", text);
+		return;
+	}
+	snprintf(buf, len, "%.*s%s", (int)keep, text, ell);
+}
+
+/* An error about what was typed, "INPUT: reason": a long input is cut so
+ * that the reason stays on the status line. */
+static void input_error(struct ui *u, const char *text, const char *reason)
+{
+	int room = u->cols - 2 - draw_text_cols(reason);
+	char cut[sizeof(u->pbuf) + 8];
+	cut_cols(text, room > 12 ? room : 12, cut, sizeof(cut));
+	ui_message(u, true, "%s%s", cut, reason);
+}
+
 static void go_offset(struct ui *u, const char *text)
 {
 	struct view *v = view_cur(u);
@@ -50,22 +95,30 @@ static void go_offset(struct ui *u, const char *text)
 		struct da_device *dev;
 		uint64_t off;
 		da_error err = { 0 };
-		if (da_parse_where_dev(u->m, text, &dev, &off, &err) < 0)
-			ui_message(u, true, "%s", err.msg);
-		else if (view_goto_space(u, dev, off) < 0 &&
-			 (dev->is_disk || view_enter_space(u, dev, off) < 0))
-			ui_message(u, true, "%s lies on no disk here", text);
+		size_t tl = strlen(text);
+		if (da_parse_where_dev(u->m, text, &dev, &off, &err) < 0) {
+			/* the engine's "INPUT: reason" */
+			if (!strncmp(err.msg, text, tl))
+				input_error(u, text, err.msg + tl);
+			else
+				ui_message(u, true, "%s", err.msg);
+		} else if (view_goto_space(u, dev, off) < 0 &&
+			   (dev->is_disk || view_enter_space(u, dev, off) < 0)) {
+			input_error(u, text, " lies on no disk here");
+		}
 		return;
 	}
 	uint64_t off;
 	if (parse_go(u, text, &off) < 0) {
-		ui_message(u, true, "%s: not an offset (try 1048576, 0x100000, "
-			   "1M or 2048s)", text);
+		input_error(u, text, ": not an offset (try 1048576, 0x100000, "
+			    "1M or 2048s)");
 		return;
 	}
 	if (off >= v->size) {
-		ui_message(u, true, "%s is past the end of %s (%" PRIu64
-			   " bytes)", text, v->name, v->size);
+		char why[300];
+		snprintf(why, sizeof(why), " is past the end of %s (%" PRIu64
+			 " bytes)", v->name, v->size);
+		input_error(u, text, why);
 		return;
 	}
 	view_set_cursor(u, v, off);

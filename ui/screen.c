@@ -68,12 +68,20 @@ void ui_layout(struct ui *u)
 
 static void too_small_draw(struct ui *u)
 {
-	/* one wording, cut to the width when even that is too wide */
-	char note[64];
-	snprintf(note, sizeof(note), "terminal too small (need %dx%d)",
+	/* the longest wording that fits whole: the size needed is what
+	 * matters, so it is never cut off (a single '!' below 5 columns) */
+	char forms[4][48];
+	snprintf(forms[0], sizeof(forms[0]), "terminal too small (need %dx%d)",
 		 UI_MIN_COLS, UI_MIN_ROWS);
+	snprintf(forms[1], sizeof(forms[1]), "too small: %dx%d", UI_MIN_COLS,
+		 UI_MIN_ROWS);
+	snprintf(forms[2], sizeof(forms[2]), "%dx%d", UI_MIN_COLS, UI_MIN_ROWS);
+	snprintf(forms[3], sizeof(forms[3]), "!");
+	int i = 0;
+	while (i < 3 && (int)strlen(forms[i]) > u->cols)
+		i++;
 	role_on(ROLE_TEXT);
-	put_text(0, 0, u->cols, note);
+	put_text(0, 0, u->cols, forms[i]);
 	curs_set(0);
 }
 

@@ -647,8 +647,8 @@ static void add_cell_summary(struct ui *u, const struct view *v, int width)
 	struct da_cell c;
 	view_summarize(u, v, start, len, &c);
 	char hc[32];
-	da_human_size(len, hc, sizeof(hc));
-	add(u, ROLE_HEADING, "this cell (%s)", hc);
+	add(u, ROLE_HEADING, "this cell (%s)",
+	    draw_cell_size(len, hc, sizeof(hc)));
 	uint64_t denom = c.used + c.free + c.metadata;
 	if (denom) {
 		unsigned pu = (unsigned)(c.used * 100 / denom);
@@ -731,7 +731,6 @@ void side_build(struct ui *u)
 	bool compact = u->side_below && !u->line_mode;
 	u->nside = 0;
 	char hs[32], hc[32];
-	da_human_size(v->cell, hc, sizeof(hc));
 	uint64_t start = v->cursor / v->cell * v->cell;
 	if (compact) {
 		da_human_size(v->cursor, hs, sizeof(hs));
@@ -745,7 +744,8 @@ void side_build(struct ui *u)
 		da_human_size(v->cursor, hs, sizeof(hs));
 		add(u, ROLE_DIM, "   = %s, sector %" PRIu64, hs,
 		    v->cursor / view_sector_size(u));
-		add(u, ROLE_DIM, "cell %s = %" PRIu64 " B", hc, v->cell);
+		add(u, ROLE_DIM, "cell %s = %" PRIu64 " B",
+		    draw_cell_size(v->cell, hc, sizeof(hc)), v->cell);
 		add(u, ROLE_DIM, "   from 0x%" PRIx64, start);
 		add(u, ROLE_TEXT, "%s", "");
 	}

@@ -41,9 +41,21 @@ void ui_end(void)
 	if (!active)
 		return;
 	active = false;
+	/* A terminal without an alternate screen (TERM=linux, vt100) keeps
+	 * what curses drew, and endwin leaves the cursor on the last line,
+	 * inside the status bar: the shell would write over it.  There,
+	 * clear the screen (and home the cursor) after endwin, as leaving
+	 * an alternate screen would have given a clean one back. */
+	const char *rmcup = tigetstr("rmcup");
+	bool alt = rmcup && rmcup != (char *)-1 && *rmcup;
 	/* endwin also turns mouse reporting off and leaves the alternate
 	 * screen (the tmux tests check both) */
 	endwin();
+	if (!alt) {
+		const char *cl = tigetstr("clear");
+		if (cl && cl != (char *)-1)
+			putp(cl);
+	}
 	fflush(stdout);
 	delscreen(screen);
 	screen = NULL;

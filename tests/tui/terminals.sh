@@ -16,8 +16,8 @@ printf 'label: gpt\n,16M\n,20M\n,\n' | sfdisk -q "$IMG"
 echo "== resize below 40x10 and back"
 tui_start "$IMG"
 tmux_ resize-window -x 30 -y 8
-wait_for 'terminal too small' || fail "no notice at 30x8: $(screen)"
-screen | grep -q 'need 40x10' || fail "the notice does not say the minimum: $(screen)"
+wait_for 'too small' || fail "no notice at 30x8: $(screen)"
+screen | grep -q '^too small: 40x10' || fail "the notice does not say the minimum: $(screen)"
 check_eq "lines on the screen at 30x8" "$(screen | grep -c '[^ ]')" 1
 tmux_ resize-window -x 40 -y 10
 wait_for '1 cell = [0-9.]+ [KMGT]?i?B' || fail "at 40x10 the title does not say the zoom: $(screen | head -1)"
