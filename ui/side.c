@@ -143,12 +143,37 @@ static void part_facts(const struct da_value *p, char *buf, size_t len)
 		 hs[0] && (type || label) ? ", " : "", hs);
 }
 
-/* "40 MiB: 11 MiB used, 29 MiB free" */
+/* The filesystem's own size, as its superblock gives it: "size", or
+ * "blocks" of "block_size"; 0 when neither is known. */
+static uint64_t fs_own_size(const struct da_node *n)
+{
+	int64_t sz = int_of(n->props, "size");
+	int64_t nb = int_of(n->props, "blocks");
+	int64_t bs = int_of(n->props, "block_size");
+	if (sz > 0)
+		return (uint64_t)sz;
+	if (nb > 0 && bs > 0 && (uint64_t)nb <= UINT64_MAX / (uint64_t)bs)
+		return (uint64_t)nb * (uint64_t)bs;
+	return 0;
+}
+
+/* "40 MiB: 11 MiB used, 29 MiB free"; a filesystem larger than its
+ * device (an image cut short) "96 MiB (30 MiB of it on the device): ..." */
 static void fs_facts(const struct da_node *n, char *buf, size_t len)
 {
-	char hs[32] = "", hu[32] = "", hf[32] = "";
-	if (n->dev)
-		da_human_size(n->dev->size, hs, sizeof(hs));
+	char hs[96] = "", hu[32] = "", hf[32] = "";
+	if (n->dev) {
+		uint64_t own = fs_own_size(n);
+		char ho[32], hd[32];
+		da_human_size(n->dev->size, hd, sizeof(hd));
+		if (own > n->dev->size) {
+			da_human_size(own, ho, sizeof(ho));
+			snprintf(hs, sizeof(hs), "%s (%s of it on the device)",
+				 ho, hd);
+		} else {
+			snprintf(hs, sizeof(hs), "%s", hd);
+		}
+	}
 	int64_t used = int_of(n->props, "used"), fr = int_of(n->props, "free");
 	if (used >= 0)
 		da_human_size((uint64_t)used, hu, sizeof(hu));
@@ -265,6 +290,10 @@ static void add_owners_compact(struct ui *u, const struct da_owner *w, int n,
 					 "  @ %" PRId64 "  inode %" PRId64,
 					 x->info.file_offset, x->info.inode);
 			add_wrapped(u, ROLE_HEADING, "file ", fl, width);
+			if (x->info.nshared)
+				add(u, ROLE_TEXT, "   shared with %u other "
+				    "file%s", x->info.nshared,
+				    x->info.nshared == 1 ? "" : "s");
 		}
 		if (x->has_info && x->info.indexing && !index_ready(u))
 			add(u, ROLE_DIM, "   indexing files%s", draw_ellipsis());
@@ -371,6 +400,10 @@ static void add_owners(struct ui *u, size_t d, uint64_t off, int width,
 			if (x->info.indexing && !index_ready(u))
 				add(u, ROLE_DIM, "   indexing files%s",
 				    draw_ellipsis());
+			if (x->info.nshared)
+				add(u, ROLE_TEXT, "   shared with %u other "
+				    "file%s (reflink)", x->info.nshared,
+				    x->info.nshared == 1 ? "" : "s");
 			if (x->info.conflict)
 				add(u, ROLE_CONFLICT, "   several files claim it");
 		} else if (role) {

@@ -23,5 +23,18 @@ side | grep -q "^   block $blk  free, group " ||
 ! side | grep -q "past the end of what the format describes" ||
 	fail "the side pane says the block is past the format's end: $(side)"
 echo "ok: block $blk of the cut ext4 is free in the side pane, as debugfs says"
+# its size: the filesystem's own (dumpe2fs on the intact partition), and
+# how much of it the cut device holds
+own=$(dumpe2fs -h "$T/p2" 2>/dev/null | awk -F: '/^Block count/ { b = $2 } /^Block size/ { s = $2 } END { print b * s }')
+ondev=$((100000000 - start * 512))
+facts=$(side | tr '\n' ' ' | tr -s ' ' | sed -n 's/.*ext4, \([0-9.]* [KMG]iB\) (\([0-9.]* [KMG]iB\) of it on the device).*/\1 \2/p')
+[ -n "$facts" ] || fail "the side pane does not give the ext4's own size and the device's: $(side)"
+echo "$facts" | awk -v own="$own" -v dev="$ondev" '
+	function b(v, u) { return v * (u == "KiB" ? 1024 : u == "MiB" ? 1048576 : 1073741824) }
+	# within half of the last digit shown
+	function near(v, u, want) { h = b(index(v, ".") ? 0.05 : 0.5, u); return want >= b(v, u) - h && want <= b(v, u) + h }
+	{ if (!near($1, $2, own) || !near($3, $4, dev)) exit 1 }' ||
+	fail "sizes $facts, want $own bytes and $ondev on the device"
+echo "ok: the cut ext4's size: $facts (own $own, on the device $ondev)"
 keys q
 wait_for '^EXIT=' || fail "q"

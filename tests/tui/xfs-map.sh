@@ -37,6 +37,20 @@ while read -r off owner; do
 	check_eq "role by --lookup at $off" "$(lookup_field "$off" role)" "$role"
 	echo "ok: $off: $role"
 done <"$T/firsts"
+# a reflinked block: the first record of AG 0's refcount B+tree (a leaf)
+# gives its blocks and how many files share them
+xfs_db -r -c 'agf 0' -c 'addr refcntroot' -c p "$IMG" >"$T/refc"
+grep -q '^level = 0$' "$T/refc" || fail "AG 0's refcount B+tree is not one leaf"
+set -- $(sed -n 's/^1:\[\([0-9]*\),\([0-9]*\),\([0-9]*\),0\]$/\1 \2 \3/p' "$T/refc")
+[ $# -eq 3 ] && [ "$3" -ge 2 ] || fail "no shared extent in AG 0's refcount B+tree: $(cat "$T/refc")"
+others=$(($3 - 1))
+[ "$others" -eq 1 ] && want="shared with 1 other file" || want="shared with $others other files"
+for b in "$1" $(($1 + $2 - 1)); do
+	keys g; typed "$((b * bs))"; keys Enter
+	wait_for "$want" || fail "block $b (refcount $3): the side pane does not say '$want': $(side)"
+	check_eq "--lookup's shared_with at block $b" "$(lookup_field "$((b * bs))" shared_with)" "$others"
+	echo "ok: block $b: $want"
+done
 keys q
 wait_for '^EXIT=0$' || fail "q"
 echo ok
