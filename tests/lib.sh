@@ -37,6 +37,15 @@ can_loop() {
 }
 # check_eq WHAT GOT WANT
 check_eq() { [ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"; }
+# human BYTES: a size as diskatlas writes it for people (da_human_size):
+# whole units, one decimal below 10 of a unit when it has one
+human() {
+	awk -v b="$1" 'BEGIN { split("B KiB MiB GiB TiB", U, " "); d = b; u = 1
+		while (d >= 1024 && u < 5) { d /= 1024; u++ }
+		if (u == 1) printf "%d B\n", b
+		else if (d < 10 && d != int(d)) printf "%.1f %s\n", d, U[u]
+		else printf "%.0f %s\n", d, U[u] }'
+}
 # engine_pkgs: the pkg-config names the engine links (pkgs.mk), for
 # tests that build a program of their own against it
 engine_pkgs() { sed -n 's/^ENGINE_PKGS +*= //p' "$TOP/pkgs.mk" | tr '\n' ' '; }

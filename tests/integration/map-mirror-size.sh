@@ -7,14 +7,6 @@
 # it is its own size too.
 . "$(dirname "$0")/../lib.sh"
 requires jq xz sfdisk mdadm fsck.fat dumpe2fs
-# human BYTES: as the legend writes a size (one decimal below 10 units)
-human() {
-	awk -v b="$1" 'BEGIN { split("B KiB MiB GiB TiB", U, " "); d = b; u = 1
-		while (d >= 1024 && u < 5) { d /= 1024; u++ }
-		if (u == 1) printf "%d B\n", b
-		else if (d < 10 && d != int(d)) printf "%.1f %s\n", d, U[u]
-		else printf "%.0f %s\n", d, U[u] }'
-}
 # legend_size MAPFILE DISK "KIND NAME": the size the legend of DISK gives
 legend_size() {
 	awk -v disk="$2" -v want="$3" '

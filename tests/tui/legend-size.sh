@@ -8,13 +8,6 @@
 . "$TOP/tests/tui/common.inc"
 requires xz sfdisk mdadm dumpe2fs
 [ -x "$DA" ] || fail "diskatlas is not built"
-human() {
-	awk -v b="$1" 'BEGIN { split("B KiB MiB GiB TiB", U, " "); d = b; u = 1
-		while (d >= 1024 && u < 5) { d /= 1024; u++ }
-		if (u == 1) printf "%d B\n", b
-		else if (d < 10 && d != int(d)) printf "%.1f %s\n", d, U[u]
-		else printf "%.0f %s\n", d, U[u] }'
-}
 # the legend's lines, left of the side pane
 legend() { screen | sed 's/ *│.*//' | sed -n '/^legend:/,$p'; }
 # owner NAME: the legend's size for the owner named NAME ("X on Y")

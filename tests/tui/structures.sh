@@ -203,8 +203,6 @@ tui_stop
 
 echo "== the legend at every size"
 # owner SIZE-as-shown: the sizes sfdisk gives the partitions
-human() { awk -v b="$1" 'BEGIN { u = 0; split("B KiB MiB GiB", U, " "); while (b >= 1024 && u < 3) { b /= 1024; u++ }
-	if (u == 0) printf "%d B\n", b; else if (b < 10 && b != int(b)) printf "%.1f %s\n", b, U[u + 1]; else printf "%.0f %s\n", b, U[u + 1] }'; }
 esp=$(human $((p1n * 512))) root=$(human $((p2n * 512)))
 for size in 50x12 80x24 100x30 200x60; do
 	TUI_W=${size%x*} TUI_H=${size#*x}
