@@ -97,7 +97,12 @@ static int parse_boot(const uint8_t *bs, uint64_t dev_size,
 		NOT("the FATs or the cluster heap start past the end of the "
 		    "device");
 	g->clusters = g->bpb_clusters;
-	uint64_t fit = (dev_size - g->heap_off) / g->cs;
+	/* the clusters the device holds, the last one perhaps only in
+	 * part: a byte of a cluster the device's end cuts is still the
+	 * volume's, with the role its bitmap and files give it (its reads
+	 * fail, as any past the end do) */
+	uint64_t fit = (dev_size - g->heap_off) / g->cs +
+		       ((dev_size - g->heap_off) % g->cs != 0);
 	if (fit < g->clusters)
 		g->clusters = (uint32_t)fit;
 	g->heap_end = g->heap_off + (uint64_t)g->clusters * g->cs;
@@ -303,35 +308,63 @@ static void bitmap_piece(struct exfat_priv *p, struct da_bitmap_builder *r,
 	}
 }
 
+/* The bytes of the allocation bitmap m that hold nbits bits. */
+static uint64_t bitmap_len(const struct exfat_meta *m, uint64_t nbits)
+{
+	uint64_t need = (nbits + 7) / 8;
+	return m->size < need ? m->size : need;
+}
+
+/* How many clusters the bitmap is read for: the whole volume's, as
+ * dump.exfat counts them, also on an image cut short; the clusters on
+ * the device when the cut leaves part of the bitmap out (a warning says
+ * so). */
+static uint32_t bitmap_bits(struct da_device *dev, const struct exfat_priv *p,
+			    struct da_node *n)
+{
+	const struct exfat_geom *g = &p->g;
+	const struct exfat_meta *m = &p->bitmap;
+	if (g->clusters >= g->bpb_clusters || !m->found ||
+	    !exfat_cluster_ok(g, m->first) ||
+	    range_ok(exfat_cluster_off(g, m->first),
+		     bitmap_len(m, g->bpb_clusters), dev->size))
+		return g->bpb_clusters;
+	if (range_ok(exfat_cluster_off(g, m->first),
+		     bitmap_len(m, g->clusters), dev->size))
+		da_warn(n, "the allocation bitmap past the device's end cannot "
+			"be read: used and free count the %u clusters on the "
+			"device only", g->clusters);
+	return g->clusters;
+}
+
 /* The allocation bitmap (read contiguously, as the Linux driver does,
- * a piece at a time): fills p->used and p->free_clusters.  Clusters past
- * the bitmap's bytes count as used. */
+ * a piece at a time): fills p->used and p->free_clusters for nbits
+ * clusters.  Clusters past the bitmap's bytes count as used. */
 static int load_bitmap(struct da_device *dev, struct exfat_priv *p,
-		       struct da_node *n, da_error *err)
+		       struct da_node *n, uint32_t nbits, da_error *err)
 {
 	enum { PIECE = 1 << 20 };
 	const struct exfat_geom *g = &p->g;
-	p->used = da_bitmap_new(g->clusters);
+	p->used = da_bitmap_new(nbits);
 	if (!p->used)
 		return da_error_set(err, ENOMEM, "no memory for the bitmap");
-	uint64_t need = ((uint64_t)g->clusters + 7) / 8;
 	const struct exfat_meta *m = &p->bitmap;
 	if (!m->found) {
 		da_warn(n, "no allocation bitmap entry in the root directory: "
 			"every cluster counted as used");
-		da_bitmap_set_run(p->used, 0, g->clusters);
+		da_bitmap_set_run(p->used, 0, nbits);
 		da_bitmap_finish(p->used);
 		return 0;
 	}
-	uint64_t len = need;
-	if (m->size < need)
+	uint64_t len = bitmap_len(m, nbits);
+	if (len < ((uint64_t)nbits + 7) / 8)
 		da_warn(n, "allocation bitmap of %llu bytes for %u clusters: "
 			"the rest counted as used",
-			(unsigned long long)m->size, g->clusters);
-	if (m->size < len)
-		len = m->size;
+			(unsigned long long)m->size, nbits);
+	/* the heap's clusters the volume has: the bitmap lies in them */
+	uint64_t heap_all = g->heap_off + (uint64_t)g->bpb_clusters * g->cs;
 	if (!exfat_cluster_ok(g, m->first) ||
-	    !range_ok(exfat_cluster_off(g, m->first), len, g->heap_end)) {
+	    !range_ok(exfat_cluster_off(g, m->first), len, heap_all)) {
 		da_warn(n, "allocation bitmap at cluster %u lies outside the "
 			"cluster heap: every cluster counted as used",
 			m->first);
@@ -349,23 +382,23 @@ static int load_bitmap(struct da_device *dev, struct exfat_priv *p,
 			da_warn(n, "allocation bitmap unreadable: every cluster "
 				"counted as used");
 			da_bitmap_free(p->used);
-			p->used = da_bitmap_new(g->clusters);
+			p->used = da_bitmap_new(nbits);
 			p->free_clusters = 0;
 			r = (struct da_bitmap_builder){ .b = p->used };
 			len = 0;
 			break;
 		}
 		uint64_t k0 = done * 8, nk = (uint64_t)nb * 8;
-		if (nk > g->clusters - k0)
-			nk = g->clusters - k0;
+		if (nk > nbits - k0)
+			nk = nbits - k0;
 		bitmap_piece(p, &r, bm, k0, nk);
 	}
 	free(bm);
 	if (!p->used)
 		return da_error_set(err, ENOMEM, "no memory for the bitmap");
 	/* clusters the bitmap's bytes do not reach */
-	if (len * 8 < g->clusters)
-		da_bitmap_build(&r, len * 8, g->clusters - len * 8);
+	if (len * 8 < nbits)
+		da_bitmap_build(&r, len * 8, nbits - len * 8);
 	if (da_bitmap_build_end(&r) < 0)
 		return da_error_set(err, ENOMEM, "no memory for the bitmap");
 	return 0;
@@ -475,7 +508,7 @@ static struct da_node *exfat_scan(struct da_device *dev, da_error *err)
 	da_obj_set_str(v, "version", buf);
 	da_obj_set_int(v, "sector_size", g->bps);
 	da_obj_set_int(v, "cluster_size", g->cs);
-	da_obj_set_int(v, "clusters", g->clusters);
+	da_obj_set_int(v, "clusters", g->bpb_clusters);
 	/* not known until exfat_settle (settle_props) */
 	da_obj_set_int(v, "free_clusters", -1);
 	da_obj_set_int(v, "size", (int64_t)(g->vol_sectors << g->bps_bits));
@@ -517,13 +550,13 @@ int exfat_settle(struct da_node *n, da_error *err)
 	int st = settled(p);
 	if (st == 0) {
 		const struct exfat_geom *g = &p->g;
-		if (load_bitmap(n->dev, p, n, &p->settle_err) < 0) {
+		uint32_t nbits = bitmap_bits(n->dev, p, n);
+		if (load_bitmap(n->dev, p, n, nbits, &p->settle_err) < 0) {
 			da_bitmap_free(p->used);
 			p->used = NULL;
 			st = -1;
 		} else {
-			da_node_fill_space(n, g->clusters, p->free_clusters,
-					   g->cs);
+			da_node_fill_space(n, nbits, p->free_clusters, g->cs);
 			st = 1;
 		}
 		__atomic_store_n(&p->settled, st, __ATOMIC_RELEASE);

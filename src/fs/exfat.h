@@ -18,7 +18,9 @@ struct exfat_geom {
 	uint64_t vol_sectors;      /* VolumeLength */
 	uint32_t fat_sector, fat_sectors, heap_sector;
 	uint32_t bpb_clusters;     /* ClusterCount */
-	uint32_t clusters;         /* usable after clamping to the device */
+	uint32_t clusters;         /* the clusters the device holds, the
+				      last one perhaps only in part (an
+				      image cut short), of bpb_clusters */
 	uint32_t root_cluster;
 	uint32_t nfats, active;    /* FAT copies; the one in use */
 	uint16_t flags;            /* VolumeFlags */

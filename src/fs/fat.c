@@ -119,8 +119,8 @@ static int parse_bpb(const uint8_t *bs, uint64_t dev_size, struct fat_geom *g,
 	return 0;
 }
 
-/* Clamp the clusters to what the FAT can describe and the device holds;
- * returns a warning or NULL. */
+/* Clamp the filesystem's clusters to what the FAT can describe, and the
+ * clusters to what the device holds; returns a warning or NULL. */
 static const char *clamp_geom(struct fat_geom *g, uint64_t dev_size,
 			      char *buf, size_t len)
 {
@@ -134,7 +134,13 @@ static const char *clamp_geom(struct fat_geom *g, uint64_t dev_size,
 			 g->clusters, g->bpb_clusters);
 		w = buf;
 	}
-	uint64_t fit = (dev_size - g->data_off) / g->cs;
+	g->fs_clusters = g->clusters;
+	/* the clusters the device holds, the last one perhaps only in
+	 * part: a byte of a cluster the device's end cuts is still the
+	 * filesystem's, with the role its FAT and files give it (its
+	 * reads fail, as any past the end do) */
+	uint64_t fit = (dev_size - g->data_off) / g->cs +
+		       ((dev_size - g->data_off) % g->cs != 0);
 	if (fit < g->clusters) {
 		snprintf(buf, len, "truncated: %llu of %u clusters are on the "
 			 "device", (unsigned long long)fit, g->bpb_clusters);
@@ -257,11 +263,14 @@ static int fat_pass(struct fat_priv *p, struct da_device *dev, bool compare,
 {
 	enum { PIECE = 3 << 18 };  /* whole entries of every width */
 	const struct fat_geom *g = &p->g;
+	/* every cluster of the filesystem, also those an image cut short
+	 * leaves out (its FATs are whole on the device): used and free are
+	 * the whole filesystem's, as fsck.fat counts them */
 	uint64_t len = fat_table_bytes((unsigned)g->type,
-				       (uint64_t)g->clusters + 2);
+				       (uint64_t)g->fs_clusters + 2);
 	uint64_t base = g->fat_off;
-	uint64_t end = (uint64_t)g->clusters + 2;
-	p->used = da_bitmap_new(g->clusters);
+	uint64_t end = (uint64_t)g->fs_clusters + 2;
+	p->used = da_bitmap_new(g->fs_clusters);
 	uint8_t *act = malloc(PIECE + 2), *cp = malloc(PIECE + 2);
 	if (!p->used || !act || !cp) {
 		free(act);
@@ -426,7 +435,7 @@ static struct da_node *fat_scan(struct da_device *dev, da_error *err)
 		da_obj_set_str(v, "oem_name", oem);
 	da_obj_set_int(v, "sector_size", g->bps);
 	da_obj_set_int(v, "cluster_size", g->cs);
-	da_obj_set_int(v, "clusters", g->clusters);
+	da_obj_set_int(v, "clusters", g->fs_clusters);
 	/* not known until fat_settle (settle_props) */
 	da_obj_set_int(v, "free_clusters", -1);
 	da_obj_set_int(v, "bad_clusters", -1);
@@ -483,8 +492,8 @@ static int fat_settle(struct da_node *n, da_error *err)
 		} else {
 			if (p->compare)
 				warn_copies(n, g, m);
-			da_node_fill_space(n, g->clusters, p->free_clusters,
-					   g->cs);
+			da_node_fill_space(n, g->fs_clusters,
+					   p->free_clusters, g->cs);
 			if (p->bad_clusters)
 				da_obj_fill_int(n->props, "bad_clusters",
 						(int64_t)p->bad_clusters);

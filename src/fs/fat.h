@@ -27,7 +27,11 @@ struct fat_geom {
 	uint64_t root_off, root_len;   /* FAT12/16 root region, bytes */
 	uint64_t data_off, data_end;   /* cluster 2 .. clusters+1 */
 	uint64_t fs_end;           /* min(filesystem size, device size) */
-	uint32_t clusters;         /* usable clusters after clamping */
+	uint32_t clusters;         /* the clusters the device holds, the
+				      last one perhaps only in part (an
+				      image cut short), of fs_clusters */
+	uint32_t fs_clusters;      /* the filesystem's: the BPB's, as far
+				      as the FAT describes them */
 	uint32_t bpb_clusters;     /* what the BPB describes */
 	uint32_t bad, eoc;         /* bad-cluster mark, first end-of-chain */
 	uint8_t media;

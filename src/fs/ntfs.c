@@ -239,20 +239,20 @@ static void ntfs_free(struct da_node *n)
 	n->priv = NULL;
 }
 
-/* $Bitmap into a bitmap of runs: bits past the last cluster are set on
- * disk (the attribute is rounded up to 8 bytes) and ignored here.  NULL
- * when it cannot be read. */
-static struct da_bitmap *read_bitmap(const struct ntfs_priv *p)
+/* $Bitmap's first nbits bits into a bitmap of runs: bits past the last
+ * cluster are set on disk (the attribute is rounded up to 8 bytes) and
+ * ignored here.  NULL when they cannot be read. */
+static struct da_bitmap *read_bitmap(const struct ntfs_priv *p, uint64_t nbits)
 {
 	ntfs_attr *na = p->vol->lcnbmp_na;
-	struct da_bitmap *used = da_bitmap_new(p->nclusters);
+	struct da_bitmap *used = da_bitmap_new(nbits);
 	enum { CHUNK = 65536 };
 	uint8_t *buf = used && na ? malloc(CHUNK) : NULL;
 	if (!buf) {
 		da_bitmap_free(used);
 		return NULL;
 	}
-	uint64_t bytes = (p->nclusters + 7) / 8, run_start = 0;
+	uint64_t bytes = (nbits + 7) / 8, run_start = 0;
 	bool in_run = false;
 	int rc = 0;
 	for (uint64_t at = 0; at < bytes && rc == 0; at += CHUNK) {
@@ -266,7 +266,7 @@ static struct da_bitmap *read_bitmap(const struct ntfs_priv *p)
 			/* eight bytes a step while they continue the run in
 			 * hand, used or free (most of a large volume) */
 			while (i + 8 <= got &&
-			       (at + (uint64_t)i + 8) * 8 <= p->nclusters) {
+			       (at + (uint64_t)i + 8) * 8 <= nbits) {
 				uint64_t w;
 				memcpy(&w, buf + i, 8);
 				if (w != (in_run ? UINT64_MAX : 0))
@@ -280,7 +280,7 @@ static struct da_bitmap *read_bitmap(const struct ntfs_priv *p)
 				continue;
 			for (int k = 0; k < 8; k++) {
 				uint64_t c = (at + (uint64_t)i) * 8 + (uint64_t)k;
-				if (c >= p->nclusters)
+				if (c >= nbits)
 					break;
 				bool set = v >> k & 1;
 				if (set && !in_run) {
@@ -296,7 +296,7 @@ static struct da_bitmap *read_bitmap(const struct ntfs_priv *p)
 		}
 	}
 	if (rc == 0 && in_run &&
-	    da_bitmap_set_run(used, run_start, p->nclusters - run_start) < 0)
+	    da_bitmap_set_run(used, run_start, nbits - run_start) < 0)
 		rc = -1;
 	free(buf);
 	if (rc < 0) {
@@ -418,15 +418,26 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 	struct da_node *n = da_node_new(DA_NODE_FILESYSTEM, &da_plugin_ntfs,
 					dev);
 	n->priv = p;
-	if (!p->cs || !mul_ok(p->nclusters, p->cs, &p->fs_bytes) ||
-	    p->fs_bytes > dev->size) {
+	p->dev_clusters = p->nclusters;
+	bool sized = p->cs && mul_ok(p->nclusters, p->cs, &p->fs_bytes);
+	if (!sized || p->fs_bytes > dev->size) {
 		da_node_set_reason(n, "the filesystem (%llu clusters of %u) is "
 				   "larger than its device (%llu bytes)",
 				   (unsigned long long)p->nclusters, p->cs,
 				   (unsigned long long)dev->size);
-		p->nclusters = p->cs ? dev->size / p->cs : 0;
-		p->fs_bytes = p->nclusters * p->cs;
+		/* the clusters the device holds, the last one perhaps only
+		 * in part: a byte of a cluster the device's end cuts is
+		 * still the volume's, with the role $Bitmap and its file
+		 * give it (its reads fail, as any past the end do) */
+		p->dev_clusters = p->cs ? dev->size / p->cs +
+					  (dev->size % p->cs != 0) : 0;
+		if (!sized) {
+			/* no size in bytes: the device's is all there is */
+			p->nclusters = p->dev_clusters;
+			p->fs_bytes = p->nclusters * p->cs;
+		}
 	}
+	p->dev_bytes = p->dev_clusters * p->cs;
 	/* the backup boot sector: the last sector the boot sector counts,
 	 * outside the clusters */
 	uint64_t nsec = util_le64(boot + 0x28), bb;
@@ -461,15 +472,28 @@ static int ntfs_settle(struct da_node *n, da_error *err)
 	struct ntfs_priv *p = n->priv;
 	if (!p || settled(p) != 0)
 		return 0;
-	struct da_bitmap *used = read_bitmap(p);
+	/* used and free are the whole volume's, as ntfsinfo counts them,
+	 * also on an image cut short; when the cut leaves part of $Bitmap
+	 * out, those of the clusters on the device, and a warning */
+	uint64_t nbits = p->nclusters;
+	struct da_bitmap *used = read_bitmap(p, nbits);
+	if (!used && p->dev_clusters < p->nclusters) {
+		nbits = p->dev_clusters;
+		used = read_bitmap(p, nbits);
+		if (used)
+			da_warn(n, "$Bitmap past the device's end cannot be "
+				"read: used and free count the %llu clusters "
+				"on the device only",
+				(unsigned long long)nbits);
+	}
 	if (!used) {
 		da_warn(n, "cannot read $Bitmap");
 		__atomic_store_n(&p->settled, -1, __ATOMIC_RELEASE);
 		return 0;
 	}
-	uint64_t nused = da_bitmap_count(used, 0, p->nclusters);
+	uint64_t nused = da_bitmap_count(used, 0, nbits);
 	p->used = used;
-	da_node_fill_space(n, p->nclusters, p->nclusters - nused, p->cs);
+	da_node_fill_space(n, nbits, nbits - nused, p->cs);
 	__atomic_store_n(&p->settled, 1, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -526,7 +550,7 @@ static int ntfs_describe_block(struct da_node *n, uint64_t off,
 	if (!p || !p->cs)
 		return -1;
 	out->block = (int64_t)(off / p->cs);
-	if (off >= p->fs_bytes) {
+	if (off >= p->dev_bytes) {
 		out->block = -1;
 		if (p->backup_boot && off >= p->backup_boot &&
 		    off - p->backup_boot < p->sector)
@@ -608,8 +632,8 @@ static int ntfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 	if (st < 0)
 		return -1;
 	uint64_t c0 = off / p->cs, c1 = (off + len + p->cs - 1) / p->cs;
-	if (c1 > p->nclusters)
-		c1 = p->nclusters;
+	if (c1 > p->dev_clusters)
+		c1 = p->dev_clusters;
 	if (c0 >= c1) {
 		out->free += len;
 		return 0;
@@ -673,7 +697,7 @@ static int ntfs_range_roles(struct da_node *n, uint64_t off, uint64_t len,
 		return -1;
 	struct da_roles w;
 	da_roles_init(&w, n, off, len, out, max);
-	uint64_t hi = end < p->fs_bytes ? end : p->fs_bytes, at = off;
+	uint64_t hi = end < p->dev_bytes ? end : p->dev_bytes, at = off;
 	size_t i = 0;
 	if (p->nmeta)
 		find_meta(p->meta, p->nmeta, off, &i);

@@ -83,14 +83,20 @@ struct ntfs_priv {
 	struct da_device *dev;
 	uint32_t cs;               /* cluster size */
 	uint32_t rec_size;         /* MFT record size */
-	uint64_t nclusters;
+	uint64_t nclusters;        /* the volume's, as its boot sector says */
 	uint64_t fs_bytes;         /* nclusters * cs */
+	/* the clusters the device holds, the last one perhaps only in part
+	 * (an image cut short): nclusters when the volume fits */
+	uint64_t dev_clusters;
+	uint64_t dev_bytes;        /* dev_clusters * cs */
 	uint64_t backup_boot;      /* byte of the backup boot sector, or 0 */
 	uint32_t sector;
 	uint64_t zone_start, zone_end;   /* the MFT zone, clusters */
-	struct da_bitmap *used;    /* $Bitmap, clipped to nclusters: read by
-				      the settle (ntfs_settle), published
-				      with settled */
+	struct da_bitmap *used;    /* $Bitmap, clipped to nclusters (to
+				      dev_clusters when the rest cannot be
+				      read): read by the settle
+				      (ntfs_settle), published with
+				      settled */
 	int settled;               /* 0: not yet, 1: used is read, -1: it
 				      cannot be */
 	/* system-file runs, sorted by start, with prefix sums of lengths */

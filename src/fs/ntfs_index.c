@@ -395,10 +395,13 @@ static void emit_runs(struct walk *w, const struct file_class *c,
 			     (unsigned long long)lcn, (unsigned long long)len,
 			     (unsigned long long)p->nclusters);
 			w->bad_runs++;
-			if (lcn >= p->nclusters)
-				continue;
-			len = p->nclusters - lcn;
 		}
+		/* on an image cut short, the clusters the device holds (the
+		 * node's reason says the rest is missing) */
+		if (lcn >= p->dev_clusters)
+			continue;
+		if (len > p->dev_clusters - lcn)
+			len = p->dev_clusters - lcn;
 		uint64_t vcn = (uint64_t)r->vcn;
 		if (!compressed) {
 			/* clusters past the initialized size are allocated

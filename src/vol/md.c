@@ -400,11 +400,14 @@ void md_member_regions(struct da_node *n, int32_t level, uint32_t layout,
 	size_t k = base_items(n, it);
 	if (!parity) {
 		/* a spare's data area is held in reserve: no array byte
-		 * maps there until md rebuilds onto it */
+		 * maps there until md rebuilds onto it; a faulty member's
+		 * was failed out of the array, which maps nothing there
+		 * either (its bytes are stale) */
 		it[k++] = (struct item){ sb->data_offset, used ? used
 					 : sb->data_size,
 					 sb->role == MD_ROLE_SPARE ? "spare"
-								   : "data" };
+					 : sb->role == MD_ROLE_FAULTY ? "faulty"
+					 : "data" };
 	} else {
 		uint64_t s = 0;
 		while (s < stripes && k < cap - 1) {

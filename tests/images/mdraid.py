@@ -89,6 +89,12 @@ def bitmap_sb(a, sync_sectors):
     return bytes(b)
 
 
+def disk_state0(role):
+    # a 0.90 disk's state: active and in sync (bits 1, 2), faulty (bit 0,
+    # MD_DISK_FAULTY), or none of them (a spare)
+    return 6 if role >= 0 else 1 if role == -2 else 0
+
+
 def sb0(a, me, members, endian, sb_off):
     w = [0] * 1024
     u = struct.unpack('>IIII', a.uuid)
@@ -99,17 +105,18 @@ def sb0(a, me, members, endian, sb_off):
     w[13], w[14], w[15] = u[1], u[2], u[3]
     w[32], w[33] = 1700000100, 1          # utime, state clean
     active = sum(1 for x in members if x[1] >= 0)
-    w[34:38] = [active, active, 0, len(members) - active]
+    failed = sum(1 for x in members if x[1] == -2)
+    w[34:38] = [active, active, failed, len(members) - active - failed]
     w[39], w[40] = a.events & 0xFFFFFFFF, a.events >> 32
     w[64], w[65] = a.layout, a.chunk
     for i, (num, role) in enumerate(members):
         base = 128 + 32 * i
         w[base:base + 5] = [num, 8, 16 * num,
                             role if role >= 0 else len(members) + i,
-                            6 if role >= 0 else 0]
+                            disk_state0(role)]
     num, role = me
     w[992:997] = [num, 8, 16 * num, role if role >= 0 else a.raid_disks + num,
-                  6 if role >= 0 else 0]
+                  disk_state0(role)]
     w[38] = fold(sum(w))
     if endian == 'big':
         w[39], w[40] = w[40], w[39]       # the halves of events swap too
