@@ -29,6 +29,31 @@
 #include "../util.h"
 #include "qemu_nbd.h"
 
+/* Waits at most ms for child pid to end, with naps that grow: 1 when it
+ * ended and was reaped (its wait status in *status, which may be NULL),
+ * 0 when it still runs, -1 when it is not ours to wait for (reaped
+ * elsewhere, or SIGCHLD ignored: it is gone). */
+static int wait_upto(pid_t pid, long ms, int *status)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long nap = 100;                      /* microseconds */
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 +
+		    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+			return 0;
+		struct timespec ts = { 0, nap * 1000 };
+		nanosleep(&ts, NULL);
+		nap = nap < 20000 ? nap * 2 : 20000;
+	}
+}
+
 /* Waits for our qemu-nbd to end, and reaps it.  It ends by itself when
  * its client goes (usually within milliseconds); one that does not is
  * asked to, then made to, so that a close never hangs. */
@@ -46,23 +71,8 @@ void qemu_nbd_reap(pid_t pid)
 					 (long)pid, steps[i].sig);
 			kill(pid, steps[i].sig);
 		}
-		long waited = 0, nap = 100;          /* microseconds */
-		for (;;) {
-			pid_t r = waitpid(pid, NULL, WNOHANG);
-			if (r == pid)
-				return;
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r < 0)
-				return;   /* not ours to wait for (reaped elsewhere,
-					   * or SIGCHLD ignored): it is gone */
-			if (waited >= steps[i].ms * 1000)
-				break;
-			struct timespec ts = { 0, nap * 1000 };
-			nanosleep(&ts, NULL);
-			waited += nap;
-			nap = nap < 20000 ? nap * 2 : 20000;
-		}
+		if (wait_upto(pid, steps[i].ms, NULL) != 0)
+			return;
 	}
 	/* not even SIGKILL ended it (stuck in the kernel): it stays a
 	 * zombie until we end, rather than hang us */
@@ -426,25 +436,10 @@ int qemu_nbd_msg_fd(void)
  * 0; -1 when it did not end in time (it is then killed and reaped). */
 static int wait_for(pid_t pid, long ms, int *status)
 {
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	long nap = 100;                      /* microseconds */
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000 +
-		    (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
-			break;
-		struct timespec ts = { 0, nap * 1000 };
-		nanosleep(&ts, NULL);
-		nap = nap < 20000 ? nap * 2 : 20000;
-	}
-	qemu_nbd_kill(pid);
-	return -1;
+	int r = wait_upto(pid, ms, status);
+	if (r == 0)
+		qemu_nbd_kill(pid);
+	return r == 1 ? 0 : -1;
 }
 
 /* The line of qemu-img check's output that says what is wrong: its first
