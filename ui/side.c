@@ -748,11 +748,15 @@ static void add_region_shares(struct ui *u, const struct view *v,
 	}
 }
 
-/* The lines the pane shows at once: below the map, its first row is the
- * rule with the title. */
+/* The lines the pane shows at once.  Below the map its first row is the
+ * rule with the title, and the scroll counter goes in that rule; beside
+ * the map a pane with more lines than rows keeps its last row for the
+ * counter.  Either way the counter never covers a line. */
 static int side_rows(const struct ui *u)
 {
 	int h = u->side.h - (u->side_below ? 1 : 0);
+	if (!u->side_below && u->nside > h && h > 2)
+		h--;
 	return h > 1 ? h : 1;
 }
 
@@ -846,6 +850,9 @@ void side_build(struct ui *u)
 		else
 			add(u, ROLE_DIM, "indexing files%s", draw_ellipsis());
 	}
+	/* End shows the last line that says something, not a blank one */
+	while (u->nside > 0 && !u->side_lines[u->nside - 1].text[0])
+		u->nside--;
 	int maxs = u->nside - side_rows(u);
 	if (u->side_scroll > maxs)
 		u->side_scroll = maxs > 0 ? maxs : 0;
@@ -861,6 +868,11 @@ static void side_draw(struct ui *u)
 	side_build(u);
 	role_on(u->focus == FOCUS_SIDE ? ROLE_FOCUS : ROLE_FRAME);
 	int y0 = r->y, x0 = r->x, h = r->h, w = r->w;
+	int rows = side_rows(u);
+	char more[32] = "";
+	if (u->nside > rows)
+		snprintf(more, sizeof(more), "%d/%d", u->side_scroll + 1,
+			 u->nside - rows + 1);
 	if (u->side_below) {
 		/* a rule above the pane */
 		move(y0, x0);
@@ -869,6 +881,12 @@ static void side_draw(struct ui *u)
 		const char *t = u->focus == FOCUS_SIDE ? " owners (Tab: map) "
 						       : " owners (Tab) ";
 		mvaddstr(y0, x0 + 2, t);
+		/* the counter at the rule's end, when it clears the title */
+		int mx = x0 + w - (int)strlen(more) - 3;
+		if (more[0] && mx > x0 + 2 + (int)strlen(t)) {
+			role_on(ROLE_DIM);
+			mvprintw(y0, mx, " %s ", more);
+		}
 		y0++;
 		h--;
 	} else {
@@ -878,7 +896,7 @@ static void side_draw(struct ui *u)
 		w -= 2;
 	}
 	role_on(ROLE_TEXT);
-	for (int y = 0; y < h; y++) {
+	for (int y = 0; y < rows && y < h; y++) {
 		int i = u->side_scroll + y;
 		move(y0 + y, x0);
 		if (i >= u->nside)
@@ -906,11 +924,9 @@ static void side_draw(struct ui *u)
 		}
 		role_on(ROLE_TEXT);
 	}
-	if (u->nside > h) {
+	/* beside the map: the counter on the row kept for it */
+	if (more[0] && !u->side_below && rows < h) {
 		role_on(ROLE_DIM);
-		char more[32];
-		snprintf(more, sizeof(more), "%d/%d", u->side_scroll + 1,
-			 u->nside - h + 1);
 		mvaddstr(y0 + h - 1, x0 + w - (int)strlen(more), more);
 		role_on(ROLE_TEXT);
 	}
