@@ -12,12 +12,9 @@
 
 #include "ui.h"
 
-static struct side_line *add(struct ui *u, enum ui_role role,
-			     const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static struct side_line *add(struct ui *u, enum ui_role role,
-			     const char *fmt, ...)
+/* One row of the pane: n bytes of s. */
+static struct side_line *add_row(struct ui *u, enum ui_role role,
+				 const char *s, size_t n)
 {
 	if (u->nside == u->capside) {
 		int cap = u->capside ? u->capside * 2 : 64;
@@ -33,10 +30,10 @@ static struct side_line *add(struct ui *u, enum ui_role role,
 	l->role = role;
 	l->region = -1;
 	l->fam = -1;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(l->text, sizeof(l->text), fmt, ap);
-	va_end(ap);
+	if (n >= sizeof(l->text))
+		n = sizeof(l->text) - 1;
+	memcpy(l->text, s, n);
+	l->text[n] = '\0';
 	return l;
 }
 
@@ -56,9 +53,11 @@ static size_t line_cut(const char *s, size_t len, size_t max)
 	return k;
 }
 
-/* A long value (a path, a warning) over as many lines as it takes. */
-static void add_wrapped(struct ui *u, enum ui_role role, const char *label,
-			const char *s, int width)
+/* A long value (a path, a warning) over as many rows as it takes: the
+ * first after label, the others indented.  The first row, or NULL. */
+static struct side_line *add_wrapped(struct ui *u, enum ui_role role,
+				     const char *label, const char *s,
+				     int width)
 {
 	int first = width - (int)strlen(label);
 	int rest = width - 6;
@@ -66,14 +65,37 @@ static void add_wrapped(struct ui *u, enum ui_role role, const char *label,
 		first = 8;
 	if (rest < 8)
 		rest = 8;
+	char row[sizeof(((struct side_line *)0)->text)];
 	size_t len = strlen(s);
 	size_t k = line_cut(s, len, (size_t)first);
-	add(u, role, "%s%.*s", label, (int)k, s);
+	snprintf(row, sizeof(row), "%s%.*s", label, (int)k, s);
+	int at = u->nside;
+	if (!add_row(u, role, row, strlen(row)))
+		return NULL;
 	while (k < len) {
 		size_t n = line_cut(s + k, len - k, (size_t)rest);
-		add(u, role, "      %.*s", (int)n, s + k);
+		snprintf(row, sizeof(row), "      %.*s", (int)n, s + k);
+		add_row(u, role, row, strlen(row));
 		k += n;
 	}
+	return &u->side_lines[at];
+}
+
+/* A line of the pane; one too wide for it goes on over more rows, as
+ * a cut line would hide what it ends with.  Its first row, or NULL. */
+static struct side_line *add(struct ui *u, enum ui_role role,
+			     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static struct side_line *add(struct ui *u, enum ui_role role,
+			     const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return add_wrapped(u, role, "", buf, u->side.w - 2);
 }
 
 static const char *owner_role(const struct da_owner *w)
