@@ -12,12 +12,9 @@
 
 #include "ui.h"
 
-static struct side_line *add(struct ui *u, enum ui_role role,
-			     const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static struct side_line *add(struct ui *u, enum ui_role role,
-			     const char *fmt, ...)
+/* One row of the pane: n bytes of s. */
+static struct side_line *add_row(struct ui *u, enum ui_role role,
+				 const char *s, size_t n)
 {
 	if (u->nside == u->capside) {
 		int cap = u->capside ? u->capside * 2 : 64;
@@ -33,10 +30,10 @@ static struct side_line *add(struct ui *u, enum ui_role role,
 	l->role = role;
 	l->region = -1;
 	l->fam = -1;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(l->text, sizeof(l->text), fmt, ap);
-	va_end(ap);
+	if (n >= sizeof(l->text))
+		n = sizeof(l->text) - 1;
+	memcpy(l->text, s, n);
+	l->text[n] = '\0';
 	return l;
 }
 
@@ -56,9 +53,11 @@ static size_t line_cut(const char *s, size_t len, size_t max)
 	return k;
 }
 
-/* A long value (a path, a warning) over as many lines as it takes. */
-static void add_wrapped(struct ui *u, enum ui_role role, const char *label,
-			const char *s, int width)
+/* A long value (a path, a warning) over as many rows as it takes: the
+ * first after label, the others indented.  The first row, or NULL. */
+static struct side_line *add_wrapped(struct ui *u, enum ui_role role,
+				     const char *label, const char *s,
+				     int width)
 {
 	int first = width - (int)strlen(label);
 	int rest = width - 6;
@@ -66,14 +65,37 @@ static void add_wrapped(struct ui *u, enum ui_role role, const char *label,
 		first = 8;
 	if (rest < 8)
 		rest = 8;
+	char row[sizeof(((struct side_line *)0)->text)];
 	size_t len = strlen(s);
 	size_t k = line_cut(s, len, (size_t)first);
-	add(u, role, "%s%.*s", label, (int)k, s);
+	snprintf(row, sizeof(row), "%s%.*s", label, (int)k, s);
+	int at = u->nside;
+	if (!add_row(u, role, row, strlen(row)))
+		return NULL;
 	while (k < len) {
 		size_t n = line_cut(s + k, len - k, (size_t)rest);
-		add(u, role, "      %.*s", (int)n, s + k);
+		snprintf(row, sizeof(row), "      %.*s", (int)n, s + k);
+		add_row(u, role, row, strlen(row));
 		k += n;
 	}
+	return &u->side_lines[at];
+}
+
+/* A line of the pane; one too wide for it goes on over more rows, as
+ * a cut line would hide what it ends with.  Its first row, or NULL. */
+static struct side_line *add(struct ui *u, enum ui_role role,
+			     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static struct side_line *add(struct ui *u, enum ui_role role,
+			     const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return add_wrapped(u, role, "", buf, u->side.w - 2);
 }
 
 static const char *owner_role(const struct da_owner *w)
@@ -748,11 +770,15 @@ static void add_region_shares(struct ui *u, const struct view *v,
 	}
 }
 
-/* The lines the pane shows at once: below the map, its first row is the
- * rule with the title. */
+/* The lines the pane shows at once.  Below the map its first row is the
+ * rule with the title, and the scroll counter goes in that rule; beside
+ * the map a pane with more lines than rows keeps its last row for the
+ * counter.  Either way the counter never covers a line. */
 static int side_rows(const struct ui *u)
 {
 	int h = u->side.h - (u->side_below ? 1 : 0);
+	if (!u->side_below && u->nside > h && h > 2)
+		h--;
 	return h > 1 ? h : 1;
 }
 
@@ -846,6 +872,9 @@ void side_build(struct ui *u)
 		else
 			add(u, ROLE_DIM, "indexing files%s", draw_ellipsis());
 	}
+	/* End shows the last line that says something, not a blank one */
+	while (u->nside > 0 && !u->side_lines[u->nside - 1].text[0])
+		u->nside--;
 	int maxs = u->nside - side_rows(u);
 	if (u->side_scroll > maxs)
 		u->side_scroll = maxs > 0 ? maxs : 0;
@@ -861,6 +890,11 @@ static void side_draw(struct ui *u)
 	side_build(u);
 	role_on(u->focus == FOCUS_SIDE ? ROLE_FOCUS : ROLE_FRAME);
 	int y0 = r->y, x0 = r->x, h = r->h, w = r->w;
+	int rows = side_rows(u);
+	char more[32] = "";
+	if (u->nside > rows)
+		snprintf(more, sizeof(more), "%d/%d", u->side_scroll + 1,
+			 u->nside - rows + 1);
 	if (u->side_below) {
 		/* a rule above the pane */
 		move(y0, x0);
@@ -869,6 +903,12 @@ static void side_draw(struct ui *u)
 		const char *t = u->focus == FOCUS_SIDE ? " owners (Tab: map) "
 						       : " owners (Tab) ";
 		mvaddstr(y0, x0 + 2, t);
+		/* the counter at the rule's end, when it clears the title */
+		int mx = x0 + w - (int)strlen(more) - 3;
+		if (more[0] && mx > x0 + 2 + (int)strlen(t)) {
+			role_on(ROLE_DIM);
+			mvprintw(y0, mx, " %s ", more);
+		}
 		y0++;
 		h--;
 	} else {
@@ -878,7 +918,7 @@ static void side_draw(struct ui *u)
 		w -= 2;
 	}
 	role_on(ROLE_TEXT);
-	for (int y = 0; y < h; y++) {
+	for (int y = 0; y < rows && y < h; y++) {
 		int i = u->side_scroll + y;
 		move(y0 + y, x0);
 		if (i >= u->nside)
@@ -906,11 +946,9 @@ static void side_draw(struct ui *u)
 		}
 		role_on(ROLE_TEXT);
 	}
-	if (u->nside > h) {
+	/* beside the map: the counter on the row kept for it */
+	if (more[0] && !u->side_below && rows < h) {
 		role_on(ROLE_DIM);
-		char more[32];
-		snprintf(more, sizeof(more), "%d/%d", u->side_scroll + 1,
-			 u->nside - h + 1);
 		mvaddstr(y0 + h - 1, x0 + w - (int)strlen(more), more);
 		role_on(ROLE_TEXT);
 	}
