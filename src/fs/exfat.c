@@ -93,7 +93,12 @@ static int parse_boot(const uint8_t *bs, uint64_t dev_size,
 	g->fat_len = (uint64_t)g->fat_sectors << g->bps_bits;
 	g->fats_end = fats_end << g->bps_bits;
 	g->heap_off = (uint64_t)g->heap_sector << g->bps_bits;
-	if (g->fats_end > dev_size || g->heap_off > dev_size)
+	uint64_t vol = g->vol_sectors << g->bps_bits;
+	/* an image cut before the cluster heap is still this volume, with
+	 * no cluster on the device; a volume that fits its device and puts
+	 * them past its end is not one */
+	if ((g->fats_end > dev_size || g->heap_off > dev_size) &&
+	    vol <= dev_size)
 		NOT("the FATs or the cluster heap start past the end of the "
 		    "device");
 	g->clusters = g->bpb_clusters;
@@ -101,12 +106,11 @@ static int parse_boot(const uint8_t *bs, uint64_t dev_size,
 	 * part: a byte of a cluster the device's end cuts is still the
 	 * volume's, with the role its bitmap and files give it (its reads
 	 * fail, as any past the end do) */
-	uint64_t fit = (dev_size - g->heap_off) / g->cs +
-		       ((dev_size - g->heap_off) % g->cs != 0);
+	uint64_t on = dev_size > g->heap_off ? dev_size - g->heap_off : 0;
+	uint64_t fit = on / g->cs + (on % g->cs != 0);
 	if (fit < g->clusters)
 		g->clusters = (uint32_t)fit;
 	g->heap_end = g->heap_off + (uint64_t)g->clusters * g->cs;
-	uint64_t vol = g->vol_sectors << g->bps_bits;
 	g->fs_end = vol < dev_size ? vol : dev_size;
 #undef NOT
 	return 0;
@@ -231,6 +235,16 @@ static void read_root(struct da_device *dev, struct exfat_priv *p,
 		return;
 	uint32_t c = g->root_cluster;
 	bool end = false;
+	if (!range_ok(exfat_cluster_off(g, c), g->cs, dev->size)) {
+		/* inside the volume (parse_boot checks it), past the cut */
+		p->root_cut = true;
+		da_warn(n, "the root directory (cluster %u) lies past the "
+			"device's end: where the allocation bitmap and the "
+			"up-case table lie is not known, nor used and free",
+			c);
+		free(buf);
+		return;
+	}
 	for (uint32_t k = 0; k < ROOT_SCAN_CLUSTERS && !end; k++) {
 		if (!exfat_cluster_ok(g, c)) {
 			da_warn(n, "root directory: cluster %u outside 2..%u",
@@ -337,6 +351,25 @@ static uint32_t bitmap_bits(struct da_device *dev, const struct exfat_priv *p,
 	return g->clusters;
 }
 
+/* Whether the image's cut leaves out the allocation bitmap's bits for the
+ * clusters on the device (or the root directory that says where it is):
+ * then none of used and free can be given, and a warning says why. */
+static bool bitmap_cut(struct da_device *dev, const struct exfat_priv *p,
+		       struct da_node *n)
+{
+	const struct exfat_geom *g = &p->g;
+	const struct exfat_meta *m = &p->bitmap;
+	if (p->root_cut)
+		return true;    /* the scan said why */
+	if (!m->found || m->first < 2 || m->first > g->bpb_clusters + 1u ||
+	    range_ok(exfat_cluster_off(g, m->first),
+		     bitmap_len(m, g->clusters), dev->size))
+		return false;   /* readable, or damage load_bitmap names */
+	da_warn(n, "the allocation bitmap (cluster %u) lies past the "
+		"device's end: used and free are not known", m->first);
+	return true;
+}
+
 /* The allocation bitmap (read contiguously, as the Linux driver does,
  * a piece at a time): fills p->used and p->free_clusters for nbits
  * clusters.  Clusters past the bitmap's bytes count as used. */
@@ -410,6 +443,8 @@ static void check_upcase(struct da_device *dev, const struct exfat_priv *p,
 {
 	const struct exfat_geom *g = &p->g;
 	const struct exfat_meta *m = &p->upcase;
+	if (!m->found && p->root_cut)
+		return;   /* the scan said why */
 	if (!m->found) {
 		da_warn(n, "no up-case table entry in the root directory");
 		return;
@@ -550,6 +585,24 @@ int exfat_settle(struct da_node *n, da_error *err)
 	int st = settled(p);
 	if (st == 0) {
 		const struct exfat_geom *g = &p->g;
+		if (bitmap_cut(n->dev, p, n)) {
+			/* every cluster "in use" for the file index, which
+			 * then says none of a file's is free */
+			p->used = da_bitmap_new(g->clusters);
+			if (p->used) {
+				da_bitmap_set_run(p->used, 0, g->clusters);
+				da_bitmap_finish(p->used);
+			}
+			p->unknown = true;
+			st = p->used ? 1 : -1;
+			if (st < 0)
+				da_error_set(&p->settle_err, ENOMEM,
+					     "no memory for the bitmap");
+			__atomic_store_n(&p->settled, st, __ATOMIC_RELEASE);
+			if (st < 0 && err)
+				*err = p->settle_err;
+			return st < 0 ? -1 : 0;
+		}
 		uint32_t nbits = bitmap_bits(n->dev, p, n);
 		if (load_bitmap(n->dev, p, n, nbits, &p->settle_err) < 0) {
 			da_bitmap_free(p->used);
@@ -672,6 +725,8 @@ static int exfat_describe_block(struct da_node *n, uint64_t off,
 		out->role = "upcase_table";
 	else if (st == 0)
 		out->role = "unread", out->indexing = true;
+	else if (p->unknown)
+		out->role = "unknown";  /* the cut left the bitmap out */
 	else if (!used)
 		out->role = "free";
 	else if (indexing)
@@ -687,7 +742,7 @@ static int exfat_usage(struct da_node *n, uint64_t off, uint64_t len,
 	struct exfat_priv *p = n->priv;
 	const struct exfat_geom *g = &p->g;
 	int st = settled(p);
-	if (st < 0)
+	if (st < 0 || (st > 0 && p->unknown))
 		return -1;
 	uint64_t end = da_usage_start(n, off, len, out);
 	if (off >= end)
@@ -751,6 +806,8 @@ static void heap_gap(struct da_roles *w, uint64_t s, uint64_t e, void *ctx)
 			da_roles_put(w, a, b, "upcase_table");
 		else if (settled(p) == 0)
 			da_roles_put(w, a, b, "unread");
+		else if (p->unknown)
+			da_roles_put(w, a, b, "unknown");
 		else
 			da_roles_bits(w, p->used, g->heap_off, g->cs, a, b,
 				      w->x ? "lost" : "used", "free");

@@ -47,6 +47,14 @@ struct exfat_priv {
 	da_error settle_err;
 	struct da_bitmap *used;    /* bit k = cluster k + 2, from the bitmap */
 	uint64_t free_clusters;
+	/* an image cut before the root directory's first cluster: the
+	 * bitmap's and up-case table's entries cannot be read (the scan) */
+	bool root_cut;
+	/* the cut leaves the allocation bitmap (or the entry saying where it
+	 * is) out: which clusters are in use is not known, used and free are
+	 * not given, and clusters no file holds are "unknown"; used is then
+	 * all set (published with settled) */
+	bool unknown;
 };
 
 /* exfat.c: the allocation bitmap read (exfat_index.c settles first, so

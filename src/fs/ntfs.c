@@ -118,18 +118,26 @@ static s64 nd_pread(struct ntfs_device *nd, void *buf, s64 count, s64 offset)
 		errno = EINVAL;
 		return -1;
 	}
-	if ((uint64_t)offset >= dev->size)
+	struct ndev_priv *q = nd->d_private;
+	uint64_t a = (uint64_t)offset, end = dev->size;
+	/* the overlay reads even past the device's end: a $MFTMirr that an
+	 * image's cut leaves out */
+	if (q->ov_len && a >= q->ov_dst && a - q->ov_dst < q->ov_len &&
+	    q->ov_dst + q->ov_len > end)
+		end = q->ov_dst + q->ov_len;
+	if (a >= end)
 		return 0;
 	uint64_t n = (uint64_t)count;
-	if (n > dev->size - (uint64_t)offset)
-		n = dev->size - (uint64_t)offset;   /* a short read, as pread */
-	if (n && da_device_read(dev, buf, (size_t)n, (uint64_t)offset,
-				NULL) < 0) {
+	if (n > end - a)
+		n = end - a;                      /* a short read, as pread */
+	uint64_t on_dev = a < dev->size ? (n < dev->size - a ? n
+							     : dev->size - a)
+					: 0;
+	if (on_dev && da_device_read(dev, buf, (size_t)on_dev, a, NULL) < 0) {
 		errno = EIO;
 		return -1;
 	}
-	struct ndev_priv *q = nd->d_private;
-	uint64_t a = (uint64_t)offset, b = a + n;
+	uint64_t b = a + n;
 	if (q->ov_len && a < q->ov_dst + q->ov_len && q->ov_dst < b) {
 		uint64_t s0 = a > q->ov_dst ? a : q->ov_dst;
 		uint64_t s1 = b < q->ov_dst + q->ov_len ? b : q->ov_dst + q->ov_len;
@@ -206,10 +214,14 @@ static struct ntfs_device_operations nd_ops = {
 
 static enum da_probe ntfs_probe(struct da_device *dev, da_error *err)
 {
-	uint8_t b[512];
-	if (dev->size < 4096)
+	/* the BIOS parameter block ends at 0x54: a device cut after it
+	 * (even inside the boot sector) is a cut NTFS, still named */
+	uint8_t b[512] = { 0 };
+	if (dev->size < 0x54)
 		return DA_PROBE_NOT_MINE;
-	if (da_device_read(dev, b, sizeof(b), 0, err) < 0)
+	if (da_device_read(dev, b, dev->size < sizeof(b) ? dev->size
+							 : sizeof(b),
+			   0, err) < 0)
 		return DA_PROBE_ERROR;
 	if (memcmp(b + 3, "NTFS    ", 8) != 0)
 		return DA_PROBE_NOT_MINE;
@@ -330,29 +342,127 @@ static void set_identity(struct ntfs_priv *p, struct da_node *n,
 	da_obj_set_int(n->props, "mft_zone_end", (int64_t)p->zone_end);
 }
 
+/* What the boot sector says, checked: enough to name a volume libntfs-3g
+ * will not mount, and to find $MFT and $MFTMirr. */
+struct boot_geom {
+	uint32_t bps, cs, rs;      /* sector, cluster, MFT record sizes */
+	uint64_t nsectors;         /* the volume's, the backup boot sector's
+				      included */
+	uint64_t nclusters;
+	uint64_t mft, mirr;        /* bytes */
+};
+
+/* false when boot makes no sense as an NTFS boot sector */
+static bool boot_geom(const uint8_t *boot, struct boot_geom *g)
+{
+	memset(g, 0, sizeof(*g));
+	if (memcmp(boot + 3, "NTFS    ", 8) != 0)
+		return false;
+	uint32_t bps = util_le16(boot + 11), spc = boot[13];
+	if (bps < 256 || bps > 4096 || (bps & (bps - 1)))
+		return false;
+	/* above 0x80 a negative shift: 2^(256 - spc) sectors */
+	if (spc > 0x80)
+		spc = spc < 0xf4 ? 0 : 1u << (256 - spc);
+	if (!spc || (spc & (spc - 1)) || (uint64_t)bps * spc > (2u << 20))
+		return false;
+	g->bps = bps;
+	g->cs = bps * spc;
+	int8_t cpr = (int8_t)boot[0x40];
+	if (cpr == 0 || cpr < -31 || (cpr > 0 && cpr > 64))
+		return false;
+	g->rs = cpr > 0 ? (uint32_t)cpr * g->cs : 1u << -cpr;
+	g->nsectors = util_le64(boot + 0x28);
+	g->nclusters = g->nsectors / spc;
+	return mul_ok(util_le64(boot + 0x30), g->cs, &g->mft) &&
+	       mul_ok(util_le64(boot + 0x38), g->cs, &g->mirr) &&
+	       g->nsectors != 0;
+}
+
 /* Set q's overlay for retry k: 0 reads $MFT's first records where
- * $MFTMirr is, 1 the other way round.  Geometry from the boot sector;
+ * $MFTMirr is (also when the mirror lies past the device's end: an image
+ * cut before it), 1 the other way round.  Geometry from the boot sector;
  * false when it makes no sense. */
 static bool mirror_overlay(struct ndev_priv *q, const uint8_t *boot, int k)
 {
-	uint32_t bps = util_le16(boot + 11), spc = boot[13];
-	if (spc > 0x80)
-		spc = spc < 0xf4 ? 0 : 1u << (256 - spc);
-	uint64_t cs = (uint64_t)bps * spc, rs;
-	int8_t cpr = (int8_t)boot[0x40];
-	if (!cs || cpr == 0 || cpr < -31)
+	struct boot_geom g;
+	if (!boot_geom(boot, &g))
 		return false;
-	rs = cpr > 0 ? (uint64_t)cpr * cs : 1ull << -cpr;
-	uint64_t mft, mirr, len = 4 * rs;  /* $MFTMirr holds four records */
-	if (!mul_ok(util_le64(boot + 0x30), cs, &mft) ||
-	    !mul_ok(util_le64(boot + 0x38), cs, &mirr) ||
-	    !range_ok(mft, len, q->dev->size) ||
-	    !range_ok(mirr, len, q->dev->size) || mft == mirr)
+	uint64_t len = 4 * (uint64_t)g.rs;  /* $MFTMirr holds four records */
+	if (!range_ok(g.mft, len, q->dev->size) ||
+	    !range_ok(g.mirr, len, UINT64_MAX) || g.mft == g.mirr ||
+	    (k == 1 && !range_ok(g.mirr, len, q->dev->size)))
 		return false;
-	q->ov_dst = k == 0 ? mirr : mft;
-	q->ov_src = k == 0 ? mft : mirr;
+	q->ov_dst = k == 0 ? g.mirr : g.mft;
+	q->ov_src = k == 0 ? g.mft : g.mirr;
 	q->ov_len = len;
 	return true;
+}
+
+/* A volume libntfs-3g will not mount because its image is cut short
+ * (its boot sector counts more clusters than the device holds): what
+ * the boot sector gives, its own sector and $MFT's first record, and
+ * the reason.  NULL when it is not cut (damage: the caller's error). */
+static struct da_node *cut_node(struct da_device *dev, const uint8_t *boot,
+				const char *why)
+{
+	struct boot_geom g;
+	uint64_t fs_bytes;
+	if (!boot_geom(boot, &g) || !mul_ok(g.nclusters, g.cs, &fs_bytes) ||
+	    fs_bytes <= dev->size)
+		return NULL;
+	struct ntfs_priv *p = da_xcalloc(1, sizeof(*p));
+	p->dev = dev;
+	p->cs = g.cs;
+	p->rec_size = g.rs;
+	p->sector = g.bps;
+	p->nclusters = g.nclusters;
+	p->fs_bytes = fs_bytes;
+	p->dev_clusters = dev->size / g.cs + (dev->size % g.cs != 0);
+	p->dev_bytes = p->dev_clusters * g.cs;
+	p->settled = -1;           /* $Bitmap is out of reach */
+	p->ready = 1;              /* and no record beyond the first */
+	/* the boot sector begins $Boot (record 7), $MFT's first record is
+	 * its own (record 0): where they are on the device */
+	p->meta = da_xcalloc(2, sizeof(*p->meta));
+	p->meta[p->nmeta++] = (struct ntfs_meta){
+		0, g.bps < dev->size ? g.bps : dev->size, FILE_Boot, 0,
+		DA_ROLE_BOOT_SECTOR };
+	if (g.mft >= g.bps && g.mft < dev->size)
+		p->meta[p->nmeta++] = (struct ntfs_meta){
+			g.mft, g.rs < dev->size - g.mft ? g.rs
+							: dev->size - g.mft,
+			FILE_MFT, 0, DA_ROLE_MFT };
+	p->meta_before = da_xcalloc(p->nmeta + 1, sizeof(*p->meta_before));
+	for (size_t i = 0; i < p->nmeta; i++)
+		p->meta_before[i + 1] = p->meta_before[i] + p->meta[i].len;
+	uint64_t bb;
+	if (mul_ok(g.nsectors, g.bps, &bb) && bb >= fs_bytes)
+		p->backup_boot = bb;  /* past the end: unused, as any byte */
+	struct da_node *n = da_node_new(DA_NODE_FILESYSTEM, &da_plugin_ntfs,
+					dev);
+	n->priv = p;
+	char buf[32];
+	da_obj_set_str(n->props, "fstype", "ntfs");
+	snprintf(buf, sizeof(buf), "%016llX",
+		 (unsigned long long)util_le64(boot + 0x48));
+	da_obj_set_str(n->props, "uuid", buf);
+	da_obj_set_int(n->props, "sector_size", p->sector);
+	da_obj_set_int(n->props, "cluster_size", p->cs);
+	da_obj_set_int(n->props, "block_size", p->cs);
+	da_obj_set_int(n->props, "clusters", (int64_t)p->nclusters);
+	da_obj_set_int(n->props, "mft_record_size", p->rec_size);
+	da_obj_set_int(n->props, "size", (int64_t)p->fs_bytes);
+	da_obj_set_int(n->props, "mft_cluster", (int64_t)(g.mft / g.cs));
+	da_obj_set_int(n->props, "mftmirr_cluster", (int64_t)(g.mirr / g.cs));
+	da_warn(n, "cut short: the volume (%llu clusters of %u) is larger "
+		"than its device (%llu bytes), and libntfs-3g cannot mount "
+		"it (%s): its files, used and free cannot be read; what is "
+		"known comes from its boot sector",
+		(unsigned long long)p->nclusters, p->cs,
+		(unsigned long long)dev->size, why);
+	da_node_set_block_size(n, p->cs);
+	return n;
 }
 
 static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
@@ -363,8 +473,11 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 		return NULL;
 	}
 	pthread_once(&lib_once, lib_init_once);
-	uint8_t boot[512];
-	if (da_device_read(dev, boot, sizeof(boot), 0, err) < 0)
+	/* a device cut inside the boot sector: the rest reads as zeros */
+	uint8_t boot[512] = { 0 };
+	if (da_device_read(dev, boot, dev->size < sizeof(boot) ? dev->size
+							       : sizeof(boot),
+			   0, err) < 0)
 		return NULL;
 	struct ndev_priv *q = da_xcalloc(1, sizeof(*q));
 	q->dev = dev;
@@ -391,7 +504,20 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 			break;
 		clear_ntfs_error();
 		vol = NT->ntfs_device_mount(nd, NTFS_MNT_RDONLY | NTFS_MNT_FORENSIC);
-		if (vol)
+		bool cut = q->ov_dst + q->ov_len > dev->size;
+		if (!vol && cut) {
+			/* past the mirror: what stops the mount now */
+			snprintf(first, sizeof(first), "%s",
+				 last_ntfs_error(errno ? errno : EIO));
+			for (size_t l = strlen(first); l && first[l - 1] == '.';
+			     l--)
+				first[l - 1] = '\0';
+		}
+		if (vol && cut)
+			note = da_asprintf("$MFTMirr lies past the device's "
+					   "end: read with $MFT's records in "
+					   "its place");
+		else if (vol)
 			note = da_asprintf("%s: read with %s", first,
 					   k == 0 ? "$MFT's records in place of "
 						    "$MFTMirr's"
@@ -399,10 +525,13 @@ static struct da_node *ntfs_scan(struct da_device *dev, da_error *err)
 						    "place of $MFT's");
 	}
 	if (!vol) {
-		da_error_set(err, e, "libntfs-3g cannot mount it: %s", first);
 		NT->ntfs_device_free(nd);
 		free(q);
-		return NULL;
+		struct da_node *n = cut_node(dev, boot, first);
+		if (!n)
+			da_error_set(err, e, "libntfs-3g cannot mount it: %s",
+				     first);
+		return n;
 	}
 	struct ntfs_priv *p = da_xcalloc(1, sizeof(*p));
 	p->ndev = nd;
@@ -597,6 +726,11 @@ static int ntfs_describe_block(struct da_node *n, uint64_t off,
 		out->indexing = true;
 		return 0;
 	}
+	/* not mounted (an image cut short): nothing says what it holds */
+	if (!p->vol) {
+		out->role = da_role_name(DA_ROLE_UNKNOWN);
+		return 0;
+	}
 	/* $Bitmap could not be read (the node's warning says why): used,
 	 * as the map draws it */
 	bool used = st < 0 || da_bitmap_test(p->used, off / p->cs);
@@ -668,6 +802,11 @@ static int ntfs_usage(struct da_node *n, uint64_t off, uint64_t len,
 static void ntfs_gap(struct da_roles *w, uint64_t s, uint64_t e, void *ctx)
 {
 	const struct ntfs_priv *p = ctx;
+	if (!p->vol) {
+		/* not mounted (an image cut short) */
+		da_roles_put(w, s, e, da_role_name(DA_ROLE_UNKNOWN));
+		return;
+	}
 	if (settled(p) == 0) {
 		/* $Bitmap is not read yet */
 		da_roles_put(w, s, e, da_role_name(DA_ROLE_UNREAD));
@@ -693,7 +832,7 @@ static int ntfs_range_roles(struct da_node *n, uint64_t off, uint64_t len,
 {
 	struct ntfs_priv *p = n->priv;
 	uint64_t end = off + len;
-	if (!p || !p->cs || settled(p) < 0 || end < off)
+	if (!p || !p->cs || (settled(p) < 0 && p->vol) || end < off)
 		return -1;
 	struct da_roles w;
 	da_roles_init(&w, n, off, len, out, max);
