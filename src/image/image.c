@@ -38,14 +38,23 @@ bool da_image_is_uri(const char *path)
 	       !strncmp(path, "nbds://", 7) || !strncmp(path, "nbds+unix://", 12);
 }
 
+const char *da_image_open_error(int e)
+{
+	if (e == EACCES)
+		return "permission denied";
+	if (e == EMFILE)   /* a long backing chain, or many disks */
+		return "more files open than this process may have (see "
+		       "ulimit -n)";
+	return strerror(e);
+}
+
 /* The first bytes of the file; -1 with err when it cannot be opened. */
 static ssize_t head(const char *path, uint8_t *buf, size_t len, da_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
-		da_error_set(err, e, "%s: %s", path,
-			     e == EACCES ? "permission denied" : strerror(e));
+		da_error_set(err, e, "%s: %s", path, da_image_open_error(e));
 		return -1;
 	}
 	ssize_t n = pread(fd, buf, len, 0);
@@ -115,6 +124,6 @@ struct da_device *da_image_open(const char *name, const char *path,
 	}
 	if (used)
 		*used = f;
-	struct da_image_chain top = { 0 };
+	struct da_image_chain top = { .top = path };
 	return f->open(name, path, f->name, chain ? chain : &top, err);
 }

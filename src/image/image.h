@@ -6,14 +6,22 @@
 
 #include "util.h"
 
-/* Backing chains are followed at most this deep. */
-#define DA_IMAGE_MAX_CHAIN 16
+/* Backing chains are followed at most this many files below the image
+ * given.  qemu has no limit of its own; real chains (external snapshots,
+ * incremental backups) run to tens of files, rarely more than a hundred.
+ * Each file of a chain holds open two descriptors (its reader and its
+ * host view) and up to its L2 cache (MAX_L2_CACHE_BYTES, less deep down:
+ * qcow2.c), so 256 keeps a whole chain within the usual limit of 1,024
+ * open files and a few hundred MiB at the very worst. */
+#define DA_IMAGE_MAX_CHAIN 256
 
-/* The files of a backing chain being opened, to refuse loops. */
+/* The files of a backing chain being opened, to refuse loops: one link a
+ * file, each on its opener's stack, pointing up to the file above. */
 struct da_image_chain {
-	int depth;
-	unsigned long long dev[DA_IMAGE_MAX_CHAIN + 1];
-	unsigned long long ino[DA_IMAGE_MAX_CHAIN + 1];
+	int depth;                 /* 0: the image the user gave */
+	unsigned long long dev, ino;
+	const char *top;           /* the path of the image the user gave */
+	const struct da_image_chain *up;
 };
 
 struct da_image_format {
@@ -53,6 +61,9 @@ struct da_device *da_image_open(const char *name, const char *path,
 				struct da_image_chain *chain,
 				const struct da_image_format **used,
 				da_error *err);
+/* Why a file could not be opened (errno e), for one line after its path:
+ * a process out of file descriptors says which limit. */
+const char *da_image_open_error(int e);
 /* Is path an NBD URI (nbd://, nbd+unix://, nbds://...)? */
 bool da_image_is_uri(const char *path);
 
