@@ -62,6 +62,26 @@ static ssize_t head(const char *path, uint8_t *buf, size_t len, da_error *err)
 	return n < 0 ? 0 : n;     /* a directory: the raw open says so */
 }
 
+/* The last len bytes of the file (fewer when it is shorter), 0 when it
+ * cannot be read; -1 with err when it cannot be opened. */
+static ssize_t tail(const char *path, uint8_t *buf, size_t len, da_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		da_error_set(err, e, "%s: %s", path, da_image_open_error(e));
+		return -1;
+	}
+	off_t end = lseek(fd, 0, SEEK_END);     /* a block device's size too */
+	ssize_t n = 0;
+	if (end > 0) {
+		off_t at = end > (off_t)len ? end - (off_t)len : 0;
+		n = pread(fd, buf, (size_t)(end - at), at);
+	}
+	close(fd);
+	return n < 0 ? 0 : n;
+}
+
 const struct da_image_format *da_image_detect(const char *path,
 					      da_error *err)
 {
@@ -100,7 +120,16 @@ struct da_device *da_image_open(const char *name, const char *path,
 			ssize_t n = head(path, buf, sizeof(buf), err);
 			if (n < 0)
 				return NULL;
-			if (!f->probe(buf, (size_t)n)) {
+			bool mine = f->probe(buf, (size_t)n);
+			if (!mine && f->probe_end) {
+				/* a fixed VHD has its footer only, at the end */
+				uint8_t end[DA_IMAGE_TAIL];
+				ssize_t m = tail(path, end, sizeof(end), err);
+				if (m < 0)
+					return NULL;
+				mine = f->probe_end(end, (size_t)m);
+			}
+			if (!mine) {
 				const struct da_image_format *is =
 					da_image_detect(path, NULL);
 				da_error_set(err, EINVAL, "%s: not a %s image "

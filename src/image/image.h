@@ -24,11 +24,19 @@ struct da_image_chain {
 	const struct da_image_chain *up;
 };
 
+/* The bytes probe_end is given. */
+#define DA_IMAGE_TAIL 512
+
 struct da_image_format {
 	const char *name;
 	/* Is this the start of one of mine?  buf holds the first len bytes of
 	 * the file (len may be short).  NULL: never detected (raw). */
 	bool (*probe)(const uint8_t *buf, size_t len);
+	/* Optional: is this one of mine by its last bytes?  buf holds the
+	 * file's last len bytes (DA_IMAGE_TAIL, or the whole of a shorter
+	 * file).  Asked only when the format is forced: a raw disk may end
+	 * in anything (qemu too detects such images as raw). */
+	bool (*probe_end)(const uint8_t *buf, size_t len);
 	/* Open path read-only as a disk device named name. */
 	struct da_device *(*open)(const char *name, const char *path,
 				  const char *format,
