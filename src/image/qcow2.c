@@ -530,9 +530,14 @@ static int qdev_read(struct da_device *dev, void *buf, size_t len,
 	uint8_t *b = buf;
 	if (q->crypt_method)
 		return da_error_set(err, EACCES, "%s: the guest's data is "
-				    "encrypted (qcow2 %s); only the image's "
-				    "own layout can be shown", q->path,
-				    q->crypt_method == 1 ? "AES" : "LUKS");
+				    "encrypted (qcow2 %s); diskatlas does not "
+				    "decrypt it (--key-file is for LUKS volumes "
+				    "inside a disk): decrypt a copy with "
+				    "qemu-img convert (diskatlas(1), IMAGE "
+				    "FORMATS); %s@host shows the image's own "
+				    "layout", q->path,
+				    q->crypt_method == 1 ? "AES" : "LUKS",
+				    dev->name);
 	if (da_debug)
 		da_trace("read %s off=%llu len=%zu", dev->name,
 			 (unsigned long long)off, len);
