@@ -383,8 +383,9 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 		/* one error that stopped every probe is the device's (it
 		 * cannot be read), not the first format's that met it */
 		if (errors[0] && n->type == DA_NODE_UNKNOWN)
-			da_node_set_reason(n, "%s", nerrors > 1 && same_error ?
-					   first_error : errors);
+			da_node_set_reason(n, "%s", nerrors > 1 && same_error &&
+					   first_error[0] ? first_error
+							  : errors);
 		return n;
 	}
 
