@@ -309,6 +309,9 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 	const struct da_plugin *found[8];
 	int nfound = 0;
 	char errors[256] = "";
+	char first_error[sizeof(((da_error *)0)->msg)] = ""; /* unprefixed */
+	int nerrors = 0;
+	bool same_error = true;
 
 	if (depth > MAX_DEPTH) {
 		struct da_node *n = da_node_new(DA_NODE_UNKNOWN, NULL, dev);
@@ -357,9 +360,15 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 			da_trace("probe %s on %s: %s", (*p)->name, dev->name,
 				 r == DA_PROBE_FOUND ? "found" :
 				 r == DA_PROBE_ERROR ? err.msg : "not mine");
-			if (r == DA_PROBE_ERROR && !errors[0])
+			if (r == DA_PROBE_ERROR && !errors[0]) {
 				snprintf(errors, sizeof(errors), "%.40s: %.200s",
 					 (*p)->name, err.msg);
+				memcpy(first_error, err.msg, sizeof(first_error));
+			} else if (r == DA_PROBE_ERROR &&
+				   strcmp(first_error, err.msg)) {
+				same_error = false;
+			}
+			nerrors += r == DA_PROBE_ERROR;
 			/* within a table the first (most specific) wins:
 			 * GPT over its protective MBR */
 			if (r == DA_PROBE_FOUND && !table_found &&
@@ -371,8 +380,12 @@ static struct da_node *scan_at(struct scan *sc, struct da_device *dev,
 	}
 	if (nfound == 0) {
 		struct da_node *n = unclaimed_node(dev);
+		/* one error that stopped every probe is the device's (it
+		 * cannot be read), not the first format's that met it */
 		if (errors[0] && n->type == DA_NODE_UNKNOWN)
-			da_node_set_reason(n, "%s", errors);
+			da_node_set_reason(n, "%s", nerrors > 1 && same_error &&
+					   first_error[0] ? first_error
+							  : errors);
 		return n;
 	}
 

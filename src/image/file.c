@@ -147,8 +147,7 @@ struct da_device *da_file_device_open(const char *name, const char *path,
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
-		da_error_set(err, e, "%s: %s", path,
-			     e == EACCES ? "permission denied" : strerror(e));
+		da_error_set(err, e, "%s: %s", path, da_image_open_error(e));
 		return NULL;
 	}
 	struct stat st;

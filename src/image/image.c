@@ -38,19 +38,48 @@ bool da_image_is_uri(const char *path)
 	       !strncmp(path, "nbds://", 7) || !strncmp(path, "nbds+unix://", 12);
 }
 
+const char *da_image_open_error(int e)
+{
+	if (e == EACCES)
+		return "permission denied";
+	if (e == EMFILE)   /* a long backing chain, or many disks */
+		return "more files open than this process may have (see "
+		       "ulimit -n)";
+	return strerror(e);
+}
+
 /* The first bytes of the file; -1 with err when it cannot be opened. */
 static ssize_t head(const char *path, uint8_t *buf, size_t len, da_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
-		da_error_set(err, e, "%s: %s", path,
-			     e == EACCES ? "permission denied" : strerror(e));
+		da_error_set(err, e, "%s: %s", path, da_image_open_error(e));
 		return -1;
 	}
 	ssize_t n = pread(fd, buf, len, 0);
 	close(fd);
 	return n < 0 ? 0 : n;     /* a directory: the raw open says so */
+}
+
+/* The last len bytes of the file (fewer when it is shorter), 0 when it
+ * cannot be read; -1 with err when it cannot be opened. */
+static ssize_t tail(const char *path, uint8_t *buf, size_t len, da_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		da_error_set(err, e, "%s: %s", path, da_image_open_error(e));
+		return -1;
+	}
+	off_t end = lseek(fd, 0, SEEK_END);     /* a block device's size too */
+	ssize_t n = 0;
+	if (end > 0) {
+		off_t at = end > (off_t)len ? end - (off_t)len : 0;
+		n = pread(fd, buf, (size_t)(end - at), at);
+	}
+	close(fd);
+	return n < 0 ? 0 : n;
 }
 
 const struct da_image_format *da_image_detect(const char *path,
@@ -91,7 +120,16 @@ struct da_device *da_image_open(const char *name, const char *path,
 			ssize_t n = head(path, buf, sizeof(buf), err);
 			if (n < 0)
 				return NULL;
-			if (!f->probe(buf, (size_t)n)) {
+			bool mine = f->probe(buf, (size_t)n);
+			if (!mine && f->probe_end) {
+				/* a fixed VHD has its footer only, at the end */
+				uint8_t end[DA_IMAGE_TAIL];
+				ssize_t m = tail(path, end, sizeof(end), err);
+				if (m < 0)
+					return NULL;
+				mine = f->probe_end(end, (size_t)m);
+			}
+			if (!mine) {
 				const struct da_image_format *is =
 					da_image_detect(path, NULL);
 				da_error_set(err, EINVAL, "%s: not a %s image "
@@ -115,6 +153,6 @@ struct da_device *da_image_open(const char *name, const char *path,
 	}
 	if (used)
 		*used = f;
-	struct da_image_chain top = { 0 };
+	struct da_image_chain top = { .top = path };
 	return f->open(name, path, f->name, chain ? chain : &top, err);
 }

@@ -6,21 +6,38 @@
 
 #include "util.h"
 
-/* Backing chains are followed at most this deep. */
-#define DA_IMAGE_MAX_CHAIN 16
+/* Backing chains are followed at most this many files below the image
+ * given.  qemu has no limit of its own; real chains (external snapshots,
+ * incremental backups) run to tens of files, rarely more than a hundred.
+ * Each file of a chain holds open two descriptors (its reader and its
+ * host view), so 256 keep a whole chain within the usual limit of 1,024
+ * open files; and up to its L2 cache, 4 MiB near the top and two tables
+ * past the 16th file (qcow2.c): under 100 MiB for a full chain of 64 KiB
+ * clusters. */
+#define DA_IMAGE_MAX_CHAIN 256
 
-/* The files of a backing chain being opened, to refuse loops. */
+/* The files of a backing chain being opened, to refuse loops: one link a
+ * file, each on its opener's stack, pointing up to the file above. */
 struct da_image_chain {
-	int depth;
-	unsigned long long dev[DA_IMAGE_MAX_CHAIN + 1];
-	unsigned long long ino[DA_IMAGE_MAX_CHAIN + 1];
+	int depth;                 /* 0: the image the user gave */
+	unsigned long long dev, ino;
+	const char *top;           /* the path of the image the user gave */
+	const struct da_image_chain *up;
 };
+
+/* The bytes probe_end is given. */
+#define DA_IMAGE_TAIL 512
 
 struct da_image_format {
 	const char *name;
 	/* Is this the start of one of mine?  buf holds the first len bytes of
 	 * the file (len may be short).  NULL: never detected (raw). */
 	bool (*probe)(const uint8_t *buf, size_t len);
+	/* Optional: is this one of mine by its last bytes?  buf holds the
+	 * file's last len bytes (DA_IMAGE_TAIL, or the whole of a shorter
+	 * file).  Asked only when the format is forced: a raw disk may end
+	 * in anything (qemu too detects such images as raw). */
+	bool (*probe_end)(const uint8_t *buf, size_t len);
 	/* Open path read-only as a disk device named name. */
 	struct da_device *(*open)(const char *name, const char *path,
 				  const char *format,
@@ -53,6 +70,9 @@ struct da_device *da_image_open(const char *name, const char *path,
 				struct da_image_chain *chain,
 				const struct da_image_format **used,
 				da_error *err);
+/* Why a file could not be opened (errno e), for one line after its path:
+ * a process out of file descriptors says which limit. */
+const char *da_image_open_error(int e);
 /* Is path an NBD URI (nbd://, nbd+unix://, nbds://...)? */
 bool da_image_is_uri(const char *path);
 

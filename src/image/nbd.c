@@ -77,6 +77,13 @@ static bool vpc_probe(const uint8_t *b, size_t len)
 {
 	return magic_at(b, len, 0, "conectix", 8);
 }
+/* A fixed VHD: the footer (cookie, then disk type 2 at byte 60) only in
+ * the file's last 512 bytes, as qemu's vpc driver looks for it */
+static bool vpc_probe_end(const uint8_t *b, size_t len)
+{
+	return len == 512 && magic_at(b, len, 0, "conectix", 8) &&
+	       be32(b + 60) == 2;
+}
 static bool qed_probe(const uint8_t *b, size_t len)
 {
 	return magic_at(b, len, 0, "QED\0", 4);
@@ -405,7 +412,8 @@ const struct da_image_format da_image_vdi = {
 	.damage = nbd_damage,
 };
 const struct da_image_format da_image_vpc = {
-	.name = "vpc", .probe = vpc_probe, .open = nbd_open,
+	.name = "vpc", .probe = vpc_probe, .probe_end = vpc_probe_end,
+	.open = nbd_open,
 	.damage = nbd_damage,
 };
 const struct da_image_format da_image_qed = {

@@ -36,6 +36,8 @@ const char *qcow2_codec(int t)
 #define MAX_L2_CACHE_BYTES (4u << 20)
 #define MAX_EXT_LEN (1u << 20)
 #define MAX_BACKING_NAME 1023
+/* the files of a chain this near its top get the whole L2 cache */
+#define CHAIN_FULL_CACHE 16
 /* incompatible features we read: dirty, corrupt, compression type,
  * extended L2 (external data files are refused) */
 #define INCOMPAT_DIRTY 1ULL
@@ -528,9 +530,14 @@ static int qdev_read(struct da_device *dev, void *buf, size_t len,
 	uint8_t *b = buf;
 	if (q->crypt_method)
 		return da_error_set(err, EACCES, "%s: the guest's data is "
-				    "encrypted (qcow2 %s); only the image's "
-				    "own layout can be shown", q->path,
-				    q->crypt_method == 1 ? "AES" : "LUKS");
+				    "encrypted (qcow2 %s); diskatlas does not "
+				    "decrypt it (--key-file is for LUKS volumes "
+				    "inside a disk): decrypt a copy with "
+				    "qemu-img convert (diskatlas(1), IMAGE "
+				    "FORMATS); %s@host shows the image's own "
+				    "layout", q->path,
+				    q->crypt_method == 1 ? "AES" : "LUKS",
+				    dev->name);
 	if (da_debug)
 		da_trace("read %s off=%llu len=%zu", dev->name,
 			 (unsigned long long)off, len);
@@ -697,7 +704,9 @@ static int open_backing(struct qcow2 *q, const char *name,
 {
 	if (chain->depth >= DA_IMAGE_MAX_CHAIN)
 		return da_error_set(err, ELOOP, "%s: backing chain longer than "
-				    "%d files", q->path, DA_IMAGE_MAX_CHAIN);
+				    "%d files, the most followed: the last one "
+				    "followed, %s, has a backing file too",
+				    chain->top, DA_IMAGE_MAX_CHAIN, q->path);
 	if (da_image_is_uri(q->backing_name))
 		return da_error_set(err, ENOTSUP, "%s: backing file %s: a URI "
 				    "is not followed", q->path,
@@ -710,19 +719,20 @@ static int open_backing(struct qcow2 *q, const char *name,
 		free(path);
 		return -1;
 	}
-	for (int i = 0; i <= chain->depth; i++) {
-		if (chain->dev[i] == (unsigned long long)st.st_dev &&
-		    chain->ino[i] == (unsigned long long)st.st_ino) {
+	for (const struct da_image_chain *c = chain; c; c = c->up) {
+		if (c->dev == (unsigned long long)st.st_dev &&
+		    c->ino == (unsigned long long)st.st_ino) {
 			da_error_set(err, ELOOP, "%s: backing chain loops back "
 				     "to %s", q->path, path);
 			free(path);
 			return -1;
 		}
 	}
-	struct da_image_chain next = *chain;
-	next.depth++;
-	next.dev[next.depth] = (unsigned long long)st.st_dev;
-	next.ino[next.depth] = (unsigned long long)st.st_ino;
+	struct da_image_chain next = {
+		.depth = chain->depth + 1, .top = chain->top, .up = chain,
+		.dev = (unsigned long long)st.st_dev,
+		.ino = (unsigned long long)st.st_ino,
+	};
 	char *bname = da_asprintf("%s<-%s", name, q->backing_name);
 	const struct da_image_format *used = NULL;
 	const char *fmt = q->backing_fmt && q->backing_fmt[0] ? q->backing_fmt
@@ -752,8 +762,7 @@ static struct da_device *qcow2_open(const char *name, const char *path,
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
-		da_error_set(err, e, "%s: %s", path,
-			     e == EACCES ? "permission denied" : strerror(e));
+		da_error_set(err, e, "%s: %s", path, da_image_open_error(e));
 		return NULL;
 	}
 	struct qcow2 *q = da_xcalloc(1, sizeof(*q));
@@ -761,11 +770,15 @@ static struct da_device *qcow2_open(const char *name, const char *path,
 		qcow2_free(q);
 		return NULL;
 	}
+	/* deep in a long chain, a small L2 cache a file: a scan reads each
+	 * file's tables in order, and 256 full caches would be a GiB */
+	if (chain->depth >= CHAIN_FULL_CACHE && q->nl2c > 2)
+		q->nl2c = 2;
 	if (chain->depth == 0) {
 		struct stat st;
 		if (fstat(fd, &st) == 0) {
-			chain->dev[0] = (unsigned long long)st.st_dev;
-			chain->ino[0] = (unsigned long long)st.st_ino;
+			chain->dev = (unsigned long long)st.st_dev;
+			chain->ino = (unsigned long long)st.st_ino;
 		}
 	}
 	if (q->backing_name && open_backing(q, name, chain, err) < 0) {

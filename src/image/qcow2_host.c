@@ -166,6 +166,27 @@ static bool table_ok(struct walk *w, uint64_t off, uint64_t len,
 	return true;
 }
 
+/* The bytes of the data cluster at host offset h that must lie inside
+ * the file.  Without subclusters, the whole cluster.  With extended L2
+ * entries qemu writes only the subclusters a write touches (the rest are
+ * never read from this cluster: zeros or the backing file's), so the
+ * file may end inside the last cluster: up to the end of its last
+ * allocated subcluster must exist, and the clusters' bytes past the end
+ * of the file are no damage (qemu-img check agrees).  What the file holds
+ * of the cluster is marked; less than that is what a cut image lacks. */
+static uint64_t data_len(const struct qcow2 *q, uint64_t h, uint64_t bm)
+{
+	if (!q->ext_l2)
+		return q->cluster_size;
+	uint32_t alloc = (uint32_t)bm;
+	unsigned sb = q->cluster_bits - 5;
+	uint64_t need = alloc ? (uint64_t)(32 - __builtin_clz(alloc)) << sb : 0;
+	uint64_t inside = h < q->file_size ? q->file_size - h : 0;
+	if (need > inside)
+		return need;           /* cut: mark() says so */
+	return inside < q->cluster_size ? inside : q->cluster_size;
+}
+
 /* One L1 table (the active one, or a snapshot's): its L2 tables and
  * every cluster they point to. */
 static void walk_l1(struct walk *w, const uint64_t *l1, uint32_t l1_size,
@@ -219,27 +240,25 @@ static void walk_l1(struct walk *w, const uint64_t *l1, uint32_t l1_size,
 					w->zero_clusters++;
 				continue;
 			}
+			uint64_t len = data_len(q, h, bm);
 			if (active && w->link > 0 && shadowed(w, guest)) {
 				/* a file above in the chain has its own
 				 * cluster here: the guest never reads this */
-				mark(w, h, q->cluster_size, R_SHADOWED,
-				     "a data cluster");
+				mark(w, h, len, R_SHADOWED, "a data cluster");
 				w->allocated++;
 				w->shadowed++;
 				continue;
 			}
 			if (w->encrypted) {
-				mark(w, h, q->cluster_size, R_DATA, "a data "
-				     "cluster");
+				mark(w, h, len, R_DATA, "a data cluster");
 			} else {
-				mark(w, h, q->cluster_size,
-				     active ? R_DATA : R_SNAP_DATA,
+				mark(w, h, len, active ? R_DATA : R_SNAP_DATA,
 				     "a data cluster");
 			}
 			if (active) {
 				w->allocated++;
-				if (h + q->cluster_size <= q->file_size)
-					map_add(w, h, guest, q->cluster_size);
+				if (len && h + len <= q->file_size)
+					map_add(w, h, guest, len);
 			}
 		}
 	}
