@@ -224,8 +224,13 @@ static void check_pmbr(struct da_node *n, struct da_device *dev,
 		       uint64_t last)
 {
 	uint8_t s[512];
-	if (da_device_read(dev, s, sizeof(s), 0, NULL) < 0 ||
-	    s[510] != 0x55 || s[511] != 0xaa)
+	da_error e = { 0 };
+	if (da_device_read(dev, s, sizeof(s), 0, &e) < 0) {
+		da_warn(n, "protective MBR: %s: its size is not checked",
+			e.msg[0] ? e.msg : "unreadable");
+		return;
+	}
+	if (s[510] != 0x55 || s[511] != 0xaa)
 		return;
 	int pe = -1;
 	for (int i = 0; i < 4; i++) {
