@@ -1111,7 +1111,10 @@ const char *da_owner_governs(const struct da_owner *x, char *buf, size_t len);
  * "[NAME:]START-END" (END not included) or "[NAME:]START+LENGTH"; NAME a
  * disk or an assembled volume ("vg/lv"), no NAME the first disk.  Numbers
  * are bytes (decimal or 0x hex, K/M/G/T powers of 1024) or sectors with
- * an s ("2048s"); a bare number is read in opts' unit. */
+ * an s ("2048s"); a bare number is read in opts' unit.  A block is the
+ * block of the filesystem the space holds directly, numbered as its tools
+ * number it (FAT and exFAT clusters from 2 at the data area), else the
+ * space's logical sector. */
 enum da_unit { DA_UNIT_BYTE, DA_UNIT_SECTOR, DA_UNIT_BLOCK };
 struct da_where_opts {
 	enum da_unit unit;         /* what a bare number counts */

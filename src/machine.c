@@ -61,17 +61,32 @@ static char *default_name(const char *path)
 	return da_strdup(base_name(path));
 }
 
-/* Keep names unique: a second "disk.img" becomes "disk.img#2". */
-static char *unique_name(struct da_machine *m, char *dname, size_t i)
+static bool disk_named(const struct da_machine *m, const char *name)
 {
-	for (size_t j = 0; j < m->ndisks; j++) {
-		if (strcmp(m->disks[j].name, dname) == 0) {
-			char *u = da_asprintf("%s#%zu", dname, i + 1);
-			free(dname);
-			return u;
-		}
+	for (size_t j = 0; j < m->ndisks; j++)
+		if (strcmp(m->disks[j].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Keep names unique: the second "disk.img" becomes "disk.img#2", the
+ * third "disk.img#3", wherever they stand on the command line (the
+ * suffix counts uses of the name, not disks).  A suffixed name already
+ * taken (given as NAME=) is skipped; m->ndisks + 2 tries always find one
+ * free. */
+static char *unique_name(struct da_machine *m, char *dname)
+{
+	if (!disk_named(m, dname))
+		return dname;
+	char *u = NULL;
+	for (size_t n = 2; n <= m->ndisks + 2; n++) {
+		free(u);
+		u = da_asprintf("%s#%zu", dname, n);
+		if (!disk_named(m, u))
+			break;
 	}
-	return dname;
+	free(dname);
+	return u;
 }
 
 /* One more disk: file number link of disk g's chain, opened raw, whose
@@ -84,7 +99,7 @@ static int add_host_disk(struct da_machine *m, size_t g,
 	struct da_disk *h = &m->disks[m->ndisks];
 	char *hname = link ? da_asprintf("%s@backing%d", gd->name, link)
 			   : da_asprintf("%s@host", gd->name);
-	h->name = unique_name(m, hname, m->ndisks);
+	h->name = unique_name(m, hname);
 	h->path = da_strdup(path);
 	h->format = da_strdup("host");
 	m->ndisks++;
@@ -124,7 +139,7 @@ struct da_machine *da_machine_open_disks(const char *name,
 		struct da_disk *d = &m->disks[i];
 		char *dname = specs[i].name ? da_strdup(specs[i].name)
 					    : default_name(specs[i].path);
-		d->name = unique_name(m, dname, i);
+		d->name = unique_name(m, dname);
 		d->path = da_strdup(specs[i].path);
 		d->format = da_strdup("raw");
 		m->ndisks = i + 1;

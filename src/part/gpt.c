@@ -215,6 +215,55 @@ static void mark_reserved(struct da_slot *s)
 	s->content = c;
 }
 
+/* The protective MBR's size against the disk, as libfdisk checks it
+ * (sfdisk's "GPT PMBR size mismatch"): its 0xEE entry from LBA 1 should
+ * cover the disk to its last LBA, or say 0xFFFFFFFF on a disk too big
+ * for 32 bits.  A hybrid MBR (other entries beside it) is not checked:
+ * it need not cover the disk. */
+static void check_pmbr(struct da_node *n, struct da_device *dev,
+		       uint64_t last)
+{
+	uint8_t s[512];
+	da_error e = { 0 };
+	if (da_device_read(dev, s, sizeof(s), 0, &e) < 0) {
+		da_warn(n, "protective MBR: %s: its size is not checked",
+			e.msg[0] ? e.msg : "unreadable");
+		return;
+	}
+	if (s[510] != 0x55 || s[511] != 0xaa)
+		return;
+	int pe = -1;
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *e = s + 446 + 16 * i;
+		if (e[4] == 0xee && pe < 0)
+			pe = i;
+		else if (e[4] != 0)
+			return;
+	}
+	if (pe < 0 || le32(s + 446 + 16 * pe + 8) != 1)
+		return;
+	uint32_t size = le32(s + 446 + 16 * pe + 12);
+	if (size != last && size != 0xffffffffu)
+		da_warn(n, "GPT PMBR size mismatch (%u != %llu): the "
+			"protective MBR covers LBAs 1-%u, not the whole "
+			"disk", size, (unsigned long long)last, size);
+}
+
+/* Where the table's space ends: after the backup header the header in
+ * use places (the primary's alternate LBA, or the backup's own), and
+ * never before its last usable LBA.  A disk grown after the table was
+ * written has bytes past it that no partition may use yet. */
+static uint64_t table_end(const struct header *use, bool primary,
+			  uint64_t last, uint32_t ss)
+{
+	uint64_t lba = primary ? use->alt_lba : use->my_lba;
+	if (lba > last)
+		lba = last;
+	if (use->last_lba > lba && use->last_lba <= last)
+		lba = use->last_lba;
+	return (lba + 1) * ss;
+}
+
 static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 {
 	uint32_t ss = find_sector_size(dev);
@@ -288,6 +337,20 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 	if (use->last_lba > last)
 		da_warn(n, "last usable LBA %llu is past the end of the "
 			"disk", (unsigned long long)use->last_lba);
+	uint64_t end = table_end(use, use == &prim, last, ss);
+	/* sfdisk's "The backup GPT table is not on the end of the device" */
+	if (use == &prim && prim.alt_lba < last) {
+		char h[32];
+		da_human_size(dev->size - end, h, sizeof(h));
+		da_warn(n, "the backup GPT header is at LBA %llu, not at the "
+			"end of the disk (LBA %llu): the disk has grown since "
+			"the table was written, and the %s past the table "
+			"are usable by no partition until sgdisk -e or "
+			"growpart moves the backup to the end",
+			(unsigned long long)prim.alt_lba,
+			(unsigned long long)last, h);
+	}
+	check_pmbr(n, dev, last);
 
 	size_t cap = use->nentries + 8;
 	struct part_piece *ps = malloc(cap * sizeof(*ps));
@@ -362,7 +425,7 @@ static struct da_node *gpt_scan(struct da_device *dev, da_error *err)
 				start, n->slots[slot].dev->size, "partition",
 				slot };
 	}
-	part_cover(n, ps, np);
+	part_cover_upto(n, ps, np, end);
 	free(ps);
 	free(entries);
 	return n;

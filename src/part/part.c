@@ -16,7 +16,21 @@ static int cmp_piece(const void *a, const void *b)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
-void part_cover(struct da_node *n, struct part_piece *p, size_t count)
+/* A gap [from, to): unallocated up to end, past_table from there. */
+static void add_gap(struct da_node *n, uint64_t from, uint64_t to,
+		    uint64_t end)
+{
+	if (from < end && from < to)
+		da_node_add_region(n, from, (to < end ? to : end) - from,
+				   "unallocated", -1);
+	if (to > end && to > from) {
+		uint64_t at = from > end ? from : end;
+		da_node_add_region(n, at, to - at, "past_table", -1);
+	}
+}
+
+void part_cover_upto(struct da_node *n, struct part_piece *p, size_t count,
+		     uint64_t end)
 {
 	uint64_t size = n->dev->size, at = 0;
 	da_sort(p, count, sizeof(*p), cmp_piece);
@@ -27,14 +41,18 @@ void part_cover(struct da_node *n, struct part_piece *p, size_t count)
 		if (len > size - p[i].start)
 			len = size - p[i].start;
 		if (p[i].start > at)
-			da_node_add_region(n, at, p[i].start - at,
-					   "unallocated", -1);
+			add_gap(n, at, p[i].start, end);
 		da_node_add_region(n, p[i].start, len, p[i].role, p[i].slot);
 		if (p[i].start + len > at)
 			at = p[i].start + len;
 	}
 	if (at < size)
-		da_node_add_region(n, at, size - at, "unallocated", -1);
+		add_gap(n, at, size, end);
+}
+
+void part_cover(struct da_node *n, struct part_piece *p, size_t count)
+{
+	part_cover_upto(n, p, count, UINT64_MAX);
 }
 
 int part_add(struct da_node *n, struct da_value *props, int number,

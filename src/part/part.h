@@ -16,6 +16,11 @@ struct part_piece {
 /* Add the pieces as regions of n, sorted, with every gap (and the tail)
  * as "unallocated", so the regions cover the whole device. */
 void part_cover(struct da_node *n, struct part_piece *pieces, size_t count);
+/* The same, with the gaps from byte end on "past_table": past the end of
+ * the space the table describes (a GPT on a disk grown after it was
+ * written), which no partition may use as the table stands. */
+void part_cover_upto(struct da_node *n, struct part_piece *pieces,
+		     size_t count, uint64_t end);
 
 /* Human names for MBR type bytes and GPT type GUIDs ("" when unknown). */
 const char *part_mbr_type_name(uint8_t type);
